@@ -1,0 +1,57 @@
+"""Settings read from the environment (OpenAI convention for the LLM, MKT_* for the rest).
+
+Read once per call of `Settings.from_env()` so tests can change the environment freely.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROMPTS_DIR = PROJECT_ROOT / "prompts"
+DEMO_DIR = PROJECT_ROOT / "data" / "demo"
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+@dataclass(frozen=True)
+class Settings:
+    workspace: Path = field(default_factory=lambda: Path(_env("MKT_WORKSPACE", str(Path.home() / ".mkt_assistant"))))
+    # LLM: remote OpenAI-compatible endpoint when OPENAI_BASE_URL or OPENAI_API_KEY is set, else embedded llama.cpp.
+    openai_api_key: str | None = field(default_factory=lambda: _env("OPENAI_API_KEY"))
+    openai_base_url: str | None = field(default_factory=lambda: _env("OPENAI_BASE_URL"))
+    llm_model: str | None = field(default_factory=lambda: _env("MKT_LLM_MODEL"))
+    local_model_path: str | None = field(default_factory=lambda: _env("MKT_LOCAL_MODEL"))
+    llm_timeout_s: float = field(default_factory=lambda: float(_env("MKT_LLM_TIMEOUT", "120")))
+    llm_max_retries: int = field(default_factory=lambda: int(_env("MKT_LLM_MAX_RETRIES", "2")))
+    # Embeddings: any sentence-transformers model directory; default is the packaged all-MiniLM-L6-v2.
+    embedding_model: str | None = field(default_factory=lambda: _env("MKT_EMBEDDING_MODEL"))
+    # Vector store: embedded Chroma in the workspace unless a Chroma server is configured.
+    chroma_host: str | None = field(default_factory=lambda: _env("MKT_CHROMA_HOST"))
+    chroma_port: int = field(default_factory=lambda: int(_env("MKT_CHROMA_PORT", "8000")))
+    language: str = field(default_factory=lambda: _env("MKT_LANGUAGE", "en"))
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        return cls()
+
+    @property
+    def uses_remote_llm(self) -> bool:
+        return bool(self.openai_base_url or self.openai_api_key)
+
+
+def offline_environment() -> None:
+    """Make sure no library phones home: hub downloads, telemetry, analytics off (called at import of the app)."""
+    for key, value in {
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "HF_HUB_DISABLE_TELEMETRY": "1",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "ANONYMIZED_TELEMETRY": "False",
+        "TOKENIZERS_PARALLELISM": "false",
+    }.items():
+        os.environ.setdefault(key, value)
