@@ -1,0 +1,468 @@
+"""Validation and cleaning of tables that already carry canonical column names.
+
+Each `clean_<table>` function coerces types, drops invalid rows (counting them per reason), removes duplicates
+and returns the clean frame with a `TableQuality`. A table that cannot be used at all raises `DataError` naming
+the file, the column and what to do. All work is vectorised pandas (the full Complete Journey sample cleans in
+well under a second).
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from assistant.data.errors import DataError
+from assistant.data.schema import (
+    CAMPAIGN_COLUMNS, COUPON_COLUMNS, EVENT_COLUMNS, EVENT_TYPES, EXPOSURE_COLUMNS, OUTCOME_COLUMNS,
+    OUTCOME_FLAGS, PRODUCT_COLUMNS,
+)
+
+# Limits beyond which a value is taken as a data-entry or export error rather than a real purchase.
+MAX_QUANTITY = 100_000
+MAX_UNIT_PRICE = 100_000.0
+EARLIEST = pd.Timestamp("1971-01-01")
+LATEST = pd.Timestamp("2100-01-01")
+
+# Usual names of event types in public logs and shop exports -> canonical type.
+EVENT_TYPE_SYNONYMS: dict[str, str] = {
+    "view": "view", "pv": "view", "pageview": "view", "page_view": "view", "detail": "view", "click": "view",
+    "impression": "view", "visit": "view", "product_view": "view", "view_item": "view",
+    "cart": "cart", "addtocart": "cart", "add_to_cart": "cart", "add-to-cart": "cart", "basket": "cart",
+    "add": "cart",
+    "fav": "fav", "favorite": "fav", "favourite": "fav", "wishlist": "fav", "like": "fav", "save": "fav",
+    "purchase": "purchase", "buy": "purchase", "order": "purchase", "transaction": "purchase", "sale": "purchase",
+    "checkout": "purchase", "purchased": "purchase", "bought": "purchase",
+}
+
+_TRUE = {"1", "true", "t", "yes", "y", "1.0"}
+
+
+@dataclass(frozen=True)
+class TableQuality:
+    """What cleaning did to one table."""
+
+    table: str
+    source: str
+    rows_in: int
+    rows_out: int
+    duplicates_removed: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)  # reason -> rows dropped
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def rows_dropped(self) -> int:
+        return sum(self.dropped.values())
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    """Per-table cleaning figures of one load, plus load-level warnings."""
+
+    tables: tuple[TableQuality, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def __getitem__(self, table: str) -> TableQuality:
+        for quality in self.tables:
+            if quality.table == table:
+                return quality
+        raise KeyError(f"no quality figures for table '{table}' (have: {[q.table for q in self.tables]})")
+
+    def __contains__(self, table: str) -> bool:
+        return any(quality.table == table for quality in self.tables)
+
+    def dropped(self, table: str, reason: str) -> int:
+        return self[table].dropped.get(reason, 0) if table in self else 0
+
+    @property
+    def all_warnings(self) -> tuple[str, ...]:
+        return self.warnings + tuple(w for q in self.tables for w in q.warnings)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per (table, reason); reason '' carries the row totals."""
+        rows = []
+        for q in self.tables:
+            rows.append({"table": q.table, "source": q.source, "rows_in": q.rows_in, "rows_out": q.rows_out,
+                         "duplicates_removed": q.duplicates_removed, "reason": "", "dropped": q.rows_dropped})
+            for reason, n in q.dropped.items():
+                rows.append({"table": q.table, "source": q.source, "rows_in": q.rows_in, "rows_out": q.rows_out,
+                             "duplicates_removed": q.duplicates_removed, "reason": reason, "dropped": n})
+        return pd.DataFrame(rows, columns=["table", "source", "rows_in", "rows_out", "duplicates_removed",
+                                           "reason", "dropped"])
+
+    def to_markdown(self) -> str:
+        lines = ["| table | source | rows in | rows out | duplicates removed | dropped (reason: rows) |",
+                 "|---|---|---:|---:|---:|---|"]
+        for q in self.tables:
+            reasons = ", ".join(f"{reason}: {n:,}" for reason, n in q.dropped.items() if n) or "none"
+            lines.append(f"| {q.table} | {q.source} | {q.rows_in:,} | {q.rows_out:,} | {q.duplicates_removed:,} "
+                         f"| {reasons} |")
+        warnings = self.all_warnings
+        if warnings:
+            lines += ["", "Warnings:"] + [f"- {w}" for w in warnings]
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------- coercion helpers
+
+def suggest_columns(wanted: str, available: list[str]) -> list[str]:
+    """Close column names (difflib), for 'did you mean' hints."""
+    lowered = {str(c).lower(): str(c) for c in available}
+    hits = difflib.get_close_matches(wanted.lower(), list(lowered), n=3, cutoff=0.5)
+    # substring matches catch 'customer_user_id' for 'user_id' which difflib may rank low
+    hits += [c for c in lowered if (wanted.lower() in c or c in wanted.lower()) and c not in hits and len(c) > 1]
+    return [lowered[h] for h in hits[:3]]
+
+
+def require_columns(frame: pd.DataFrame, required: tuple[str, ...], *, table: str, source: str,
+                    original_names: dict[str, str] | None = None) -> None:
+    """Raise DataError for the first missing required column, with close-name suggestions."""
+    original_names = original_names or {}
+    available = [original_names.get(c, c) for c in frame.columns]
+    for column in required:
+        if column not in frame.columns:
+            close = suggest_columns(column, available)
+            hint = f"did you mean {', '.join(repr(c) for c in close)}? " if close else ""
+            raise DataError(
+                f"required column '{column}' of the {table} table is missing (found columns: {available[:15]})",
+                file=source, column=column,
+                fix=f"{hint}rename the column in the file or pass mapping={{'{table}': {{'{column}': "
+                    f"'<your column>'}}}}")
+
+
+def to_id(series: pd.Series) -> pd.Series:
+    """Ids as clean strings: 1029, 1029.0, ' 1029 ' and '1029.0' all become '1029'; blanks become NA."""
+    if pd.api.types.is_float_dtype(series):
+        present = series.dropna()
+        if (present == np.floor(present)).all() and (present.abs() < 2**62).all():
+            return series.astype("Int64").astype("str")
+    if pd.api.types.is_integer_dtype(series) or pd.api.types.is_bool_dtype(series):
+        return series.astype("str").where(series.notna()).astype("str")
+    text = series.astype("str").where(series.notna()).str.strip()
+    if text.str.contains(".", regex=False).any():
+        text = text.str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
+    text = text.where(~text.isin(["", "nan", "NaN", "None", "null", "NULL", "<NA>"]))
+    return text.astype("str")
+
+
+def to_number(series: pd.Series) -> pd.Series:
+    """Numbers from numbers or strings ('1,234.5', '$3.20', '12 ' all parse); unparseable -> NaN."""
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        return series.astype("float64")
+    text = series.astype("str").str.strip().str.replace(r"[,$€£¥\s]", "", regex=True)
+    return pd.to_numeric(text, errors="coerce").astype("float64")
+
+
+def to_flag(series: pd.Series) -> pd.Series:
+    """Booleans from 0/1, true/false, yes/no; missing -> False."""
+    if pd.api.types.is_bool_dtype(series):
+        return series.fillna(False).astype(bool)
+    if pd.api.types.is_numeric_dtype(series):
+        return series.fillna(0).astype("float64") > 0
+    return series.astype("str").str.strip().str.lower().isin(_TRUE)
+
+
+def parse_timestamps(series: pd.Series) -> pd.Series:
+    """Datetimes from ISO strings, unix seconds / milliseconds / microseconds / nanoseconds (auto-detected per
+    value by magnitude), or yyyymmdd integers. Time zones are converted to UTC and dropped. Unparseable -> NaT."""
+    if pd.api.types.is_datetime64_any_dtype(series):
+        result = series
+        if getattr(series.dt, "tz", None) is not None:
+            result = series.dt.tz_convert("UTC").dt.tz_localize(None)
+        return result.astype("datetime64[ns]")
+    if not pd.api.types.is_numeric_dtype(series):
+        head = series.dropna().head(200)  # cheap probe: most logs are all-text dates or all-number epochs
+        if not len(head) or to_number(head).notna().mean() <= 0.5:
+            return _parse_date_strings(series)
+    numeric = to_number(series) if not pd.api.types.is_numeric_dtype(series) else series.astype("float64")
+    is_number = numeric.notna()
+    if pd.api.types.is_numeric_dtype(series) or is_number.mean() > 0.5:
+        values = numeric.to_numpy()
+        finite = np.isfinite(values)
+        yyyymmdd = finite & (values >= 19000101) & (values <= 21001231) & (np.floor(values) == values)
+        # yyyymmdd numbers read as epoch seconds would fall in 1970 (implausible), so per value it is safe
+        magnitude = np.abs(values)
+        unit_ns = np.select([magnitude >= 1e17, magnitude >= 1e14, magnitude >= 1e11],
+                            [1.0, 1e3, 1e6], default=1e9)
+        with np.errstate(invalid="ignore", over="ignore"):
+            nanos = values * unit_ns
+        nanos[~finite | (np.abs(nanos) > 9.2e18)] = np.nan
+        out = pd.to_datetime(pd.Series(nanos, index=series.index), unit="ns", errors="coerce")
+        if yyyymmdd.any():
+            days = pd.Series(values[yyyymmdd], index=series.index[yyyymmdd]).astype("int64").astype("str")
+            out[yyyymmdd] = pd.to_datetime(days, format="%Y%m%d", errors="coerce")
+        if not pd.api.types.is_numeric_dtype(series):  # mixed column: parse the non-numeric strings as dates
+            rest = ~is_number & series.notna()
+            if rest.any():
+                out = out.where(~rest, _parse_date_strings(series[rest]))
+        return out.astype("datetime64[ns]")
+    return _parse_date_strings(series)
+
+
+def _parse_date_strings(series: pd.Series) -> pd.Series:
+    text = series.astype("str").str.strip()
+    parsed = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=True)
+    missing = parsed.isna() & series.notna()
+    if missing.any():  # other layouts ('03/01/2017 10:00', 'Mar 1 2017'): slower per-value parsing, only for these
+        parsed = parsed.where(~missing, pd.to_datetime(text[missing], errors="coerce", format="mixed", utc=True))
+    return parsed.dt.tz_localize(None).astype("datetime64[ns]")
+
+
+def normalise_event_types(series: pd.Series, extra: dict[str, str] | None = None) -> pd.Series:
+    """Map raw event names to view/cart/fav/purchase (user mapping first, then the usual synonyms); else NA."""
+    lookup = {str(k).strip().lower(): v for k, v in EVENT_TYPE_SYNONYMS.items()}
+    lookup.update({str(k).strip().lower(): str(v).strip().lower() for k, v in (extra or {}).items()})
+    key = series.astype("str").str.strip().str.lower()
+    mapped = key.map(lookup)
+    return mapped.where(mapped.isin(EVENT_TYPES)).astype("str")
+
+
+class _Dropper:
+    """Drops rows for a reason and keeps the count (the one place the report's 'dropped' numbers come from)."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame
+        self.dropped: dict[str, int] = {}
+
+    def drop(self, bad: pd.Series, reason: str) -> None:
+        n = int(bad.sum())
+        if n:
+            self.dropped[reason] = self.dropped.get(reason, 0) + n
+            self.frame = self.frame[~bad]
+
+
+def _order(frame: pd.DataFrame, canonical: tuple[str, ...]) -> pd.DataFrame:
+    extras = [c for c in frame.columns if c not in canonical]
+    return frame[[c for c in canonical if c in frame.columns] + extras]
+
+
+def _no_rows_left(table: str, source: str, rows_in: int, dropped: dict[str, int]) -> DataError:
+    reasons = ", ".join(f"{reason}: {n:,}" for reason, n in sorted(dropped.items(), key=lambda kv: -kv[1]))
+    return DataError(f"no valid {table} rows left after cleaning ({rows_in:,} rows read; dropped {reasons})",
+                     file=source, fix="check the column mapping, the date format and the event type names")
+
+
+# ------------------------------------------------------------------------------------------------------- tables
+
+def clean_events(frame: pd.DataFrame, *, source: str = "events", event_values: dict[str, str] | None = None,
+                 original_names: dict[str, str] | None = None) -> tuple[pd.DataFrame, TableQuality]:
+    """Clean an event log with canonical column names (extra columns are kept after the canonical ones).
+
+    Missing event_type means every row is a purchase; missing quantity means 1; missing revenue is price x
+    quantity when a `price` column exists, else NaN (unknown) for purchases and 0 for other events.
+    """
+    rows_in = len(frame)
+    require_columns(frame, ("user_id", "item_id", "timestamp"), table="events", source=source,
+                    original_names=original_names)
+    warnings: list[str] = []
+    frame = frame.copy()
+    frame["user_id"] = to_id(frame["user_id"])
+    frame["item_id"] = to_id(frame["item_id"])
+    if "event_type" in frame.columns:
+        raw_types = frame["event_type"]
+        frame["event_type"] = normalise_event_types(raw_types, event_values)
+        unknown = frame["event_type"].isna() & raw_types.notna()
+        if unknown.any():
+            names = raw_types[unknown].astype("str").value_counts().head(5).index.tolist()
+            warnings.append(f"unknown event types dropped: {names} (map them with "
+                            f"mapping={{'event_values': {{'<name>': 'view|cart|fav|purchase'}}}})")
+    else:
+        frame["event_type"] = "purchase"
+        warnings.append("no event type column: every row is taken as a purchase")
+    frame["timestamp"] = parse_timestamps(frame["timestamp"])
+    frame["quantity"] = to_number(frame["quantity"]).fillna(1.0) if "quantity" in frame.columns else 1.0
+    if "revenue" in frame.columns:
+        frame["revenue"] = to_number(frame["revenue"])
+    elif "price" in frame.columns:
+        frame["revenue"] = to_number(frame["price"]) * frame["quantity"]
+    else:
+        frame["revenue"] = np.nan
+        warnings.append("no revenue or price column: revenue is unknown (NaN)")
+    frame["revenue"] = frame["revenue"].where(frame["event_type"] == "purchase", 0.0)
+    frame["basket_id"] = to_id(frame["basket_id"]) if "basket_id" in frame.columns else pd.Series(
+        pd.NA, index=frame.index, dtype="str")
+
+    d = _Dropper(frame)
+    f = d.frame
+    d.drop(f["user_id"].isna() | f["item_id"].isna(), "missing id")
+    f = d.frame
+    d.drop(f["event_type"].isna(), "unknown event type")
+    f = d.frame
+    d.drop(f["timestamp"].isna(), "unparseable timestamp")
+    f = d.frame
+    d.drop((f["timestamp"] < EARLIEST) | (f["timestamp"] >= LATEST), "implausible timestamp")
+    f = d.frame
+    d.drop(f["quantity"] < 0, "negative quantity")
+    f = d.frame
+    d.drop(f["quantity"] == 0, "zero quantity")
+    f = d.frame
+    d.drop(f["quantity"] > MAX_QUANTITY, "absurd quantity")
+    f = d.frame
+    d.drop(f["revenue"] < 0, "negative revenue")
+    f = d.frame
+    d.drop(f["revenue"] / f["quantity"] > MAX_UNIT_PRICE, "absurd price")
+    frame = d.frame
+    canonical = [c for c in EVENT_COLUMNS]
+    duplicated = frame.duplicated(subset=[c for c in frame.columns], keep="first")
+    duplicates = int(duplicated.sum())
+    frame = frame[~duplicated]
+    if frame.empty:
+        raise _no_rows_left("events", source, rows_in, d.dropped)
+    frame = _order(frame.sort_values(["timestamp", "user_id"], kind="stable"), tuple(canonical))
+    return frame.reset_index(drop=True), TableQuality("events", source, rows_in, len(frame), duplicates,
+                                                      d.dropped, tuple(warnings))
+
+
+def clean_products(frame: pd.DataFrame, *, source: str = "products",
+                   original_names: dict[str, str] | None = None) -> tuple[pd.DataFrame, TableQuality]:
+    """Clean a product table: one row per item_id (first wins); bad prices become NA (counted as warnings)."""
+    rows_in = len(frame)
+    require_columns(frame, ("item_id",), table="products", source=source, original_names=original_names)
+    frame = frame.copy()
+    frame["item_id"] = to_id(frame["item_id"])
+    for column in ("title", "description", "category", "brand"):
+        if column in frame.columns:
+            text = frame[column].astype("str").where(frame[column].notna()).str.strip()
+            frame[column] = text.where(text != "").astype("str")
+        else:
+            frame[column] = pd.Series(pd.NA, index=frame.index, dtype="str")
+    warnings: list[str] = []
+    if "price" in frame.columns:
+        price = to_number(frame["price"])
+        bad = (price < 0) | (price > MAX_UNIT_PRICE)
+        if bad.any():
+            warnings.append(f"{int(bad.sum()):,} absurd prices (negative or > {MAX_UNIT_PRICE:,.0f}) set to unknown")
+        frame["price"] = price.where(~bad)
+    else:
+        frame["price"] = np.nan
+    frame["in_stock"] = to_flag(frame["in_stock"]) | frame["in_stock"].isna() if "in_stock" in frame.columns \
+        else True
+    d = _Dropper(frame)
+    d.drop(d.frame["item_id"].isna(), "missing id")
+    frame = d.frame
+    duplicated = frame["item_id"].duplicated(keep="first")
+    frame = frame[~duplicated]
+    if frame.empty:
+        raise _no_rows_left("products", source, rows_in, d.dropped)
+    frame = _order(frame, PRODUCT_COLUMNS).reset_index(drop=True)
+    return frame, TableQuality("products", source, rows_in, len(frame), int(duplicated.sum()), d.dropped,
+                               tuple(warnings))
+
+
+def clean_users(frame: pd.DataFrame, *, source: str = "users",
+                original_names: dict[str, str] | None = None) -> tuple[pd.DataFrame, TableQuality]:
+    """Clean a customer attribute table: one row per user_id; attribute columns are kept as they are."""
+    rows_in = len(frame)
+    require_columns(frame, ("user_id",), table="users", source=source, original_names=original_names)
+    frame = frame.copy()
+    frame["user_id"] = to_id(frame["user_id"])
+    d = _Dropper(frame)
+    d.drop(d.frame["user_id"].isna(), "missing id")
+    frame = d.frame
+    duplicated = frame["user_id"].duplicated(keep="first")
+    frame = frame[~duplicated]
+    if frame.empty:
+        raise _no_rows_left("users", source, rows_in, d.dropped)
+    frame = _order(frame, ("user_id",)).reset_index(drop=True)
+    return frame, TableQuality("users", source, rows_in, len(frame), int(duplicated.sum()), d.dropped)
+
+
+def clean_campaigns(frame: pd.DataFrame, *, source: str = "campaigns",
+                    original_names: dict[str, str] | None = None) -> tuple[pd.DataFrame, TableQuality]:
+    rows_in = len(frame)
+    require_columns(frame, ("campaign_id",), table="campaigns", source=source, original_names=original_names)
+    frame = frame.copy()
+    frame["campaign_id"] = to_id(frame["campaign_id"])
+    for column in ("start_date", "end_date"):
+        frame[column] = parse_timestamps(frame[column]) if column in frame.columns else pd.NaT
+    for column in ("campaign_type", "name"):
+        if column not in frame.columns:
+            frame[column] = pd.Series(pd.NA, index=frame.index, dtype="str")
+    d = _Dropper(frame)
+    d.drop(d.frame["campaign_id"].isna(), "missing id")
+    frame = d.frame
+    duplicated = frame["campaign_id"].duplicated(keep="first")
+    frame = frame[~duplicated]
+    if frame.empty:
+        raise _no_rows_left("campaigns", source, rows_in, d.dropped)
+    frame = _order(frame, CAMPAIGN_COLUMNS).reset_index(drop=True)
+    return frame, TableQuality("campaigns", source, rows_in, len(frame), int(duplicated.sum()), d.dropped)
+
+
+def clean_exposures(frame: pd.DataFrame, *, source: str = "exposures",
+                    original_names: dict[str, str] | None = None) -> tuple[pd.DataFrame, TableQuality]:
+    """Who got which campaign: one row per (campaign_id, user_id); missing arm means 'treatment'."""
+    rows_in = len(frame)
+    require_columns(frame, ("campaign_id", "user_id"), table="exposures", source=source,
+                    original_names=original_names)
+    frame = frame.copy()
+    frame["campaign_id"] = to_id(frame["campaign_id"])
+    frame["user_id"] = to_id(frame["user_id"])
+    if "arm" in frame.columns:
+        arm = frame["arm"].astype("str").where(frame["arm"].notna()).str.strip()
+        frame["arm"] = arm.fillna("treatment").astype("str")
+    else:
+        frame["arm"] = "treatment"
+    frame["sent_at"] = parse_timestamps(frame["sent_at"]) if "sent_at" in frame.columns else pd.NaT
+    frame["sent_at"] = frame["sent_at"].astype("datetime64[ns]")
+    d = _Dropper(frame)
+    d.drop(d.frame["campaign_id"].isna() | d.frame["user_id"].isna(), "missing id")
+    frame = d.frame
+    duplicated = frame.duplicated(subset=["campaign_id", "user_id"], keep="first")
+    frame = frame[~duplicated]
+    if frame.empty:
+        raise _no_rows_left("exposures", source, rows_in, d.dropped)
+    frame = _order(frame, EXPOSURE_COLUMNS).reset_index(drop=True)
+    return frame, TableQuality("exposures", source, rows_in, len(frame), int(duplicated.sum()), d.dropped)
+
+
+def clean_outcomes(frame: pd.DataFrame, *, source: str = "outcomes",
+                   original_names: dict[str, str] | None = None) -> tuple[pd.DataFrame, TableQuality]:
+    """Outcome flags as bools (missing -> False) and revenue >= 0; repeated (campaign, user) rows are merged
+    (any flag set, revenue summed) and counted as duplicates."""
+    rows_in = len(frame)
+    require_columns(frame, ("campaign_id", "user_id"), table="outcomes", source=source,
+                    original_names=original_names)
+    frame = frame.copy()
+    frame["campaign_id"] = to_id(frame["campaign_id"])
+    frame["user_id"] = to_id(frame["user_id"])
+    for flag in OUTCOME_FLAGS:
+        frame[flag] = to_flag(frame[flag]) if flag in frame.columns else False
+    frame["revenue"] = to_number(frame["revenue"]).fillna(0.0) if "revenue" in frame.columns else 0.0
+    d = _Dropper(frame)
+    d.drop(d.frame["campaign_id"].isna() | d.frame["user_id"].isna(), "missing id")
+    d.drop(d.frame["revenue"] < 0, "negative revenue")
+    frame = d.frame
+    keys = ["campaign_id", "user_id"]
+    n_before = len(frame)
+    if frame.duplicated(subset=keys).any():
+        agg = {flag: "max" for flag in OUTCOME_FLAGS} | {"revenue": "sum"}
+        agg |= {c: "first" for c in frame.columns if c not in agg and c not in keys}
+        frame = frame.groupby(keys, as_index=False, sort=False).agg(agg)
+    if frame.empty:
+        raise _no_rows_left("outcomes", source, rows_in, d.dropped)
+    frame = _order(frame, OUTCOME_COLUMNS).reset_index(drop=True)
+    return frame, TableQuality("outcomes", source, rows_in, len(frame), n_before - len(frame), d.dropped)
+
+
+def clean_coupons(frame: pd.DataFrame, *, source: str = "coupons",
+                  original_names: dict[str, str] | None = None) -> tuple[pd.DataFrame, TableQuality]:
+    rows_in = len(frame)
+    require_columns(frame, COUPON_COLUMNS, table="coupons", source=source, original_names=original_names)
+    frame = frame.copy()
+    for column in COUPON_COLUMNS:
+        frame[column] = to_id(frame[column])
+    d = _Dropper(frame)
+    d.drop(d.frame[list(COUPON_COLUMNS)].isna().any(axis=1), "missing id")
+    frame = d.frame
+    duplicated = frame.duplicated(subset=list(COUPON_COLUMNS), keep="first")
+    frame = frame[~duplicated]
+    frame = _order(frame, COUPON_COLUMNS).reset_index(drop=True)
+    return frame, TableQuality("coupons", source, rows_in, len(frame), int(duplicated.sum()), d.dropped)
+
+
+CLEANERS = {
+    "events": clean_events, "products": clean_products, "users": clean_users, "campaigns": clean_campaigns,
+    "exposures": clean_exposures, "outcomes": clean_outcomes, "coupons": clean_coupons,
+}

@@ -1,0 +1,343 @@
+"""`MarketingAssistant`: the one programmatic API that the chat, the Gradio app and the CLI all use.
+
+It only orchestrates: every step is delegated to the package that owns it (data → embeddings → segmentation →
+campaigns). Derived state (features, behaviour vectors, the fitted segmenter and recommender, personas) is
+computed on first use and kept on the object; files (reports, saved models, persona and vector caches) go to
+the workspace folder so a later session can `MarketingAssistant.load(workspace)` and carry on.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from assistant.config import Settings
+from assistant.data import DataError, Dataset, QualityReport, load_demo, load_files
+from assistant.results import CopyVariants, Recommendations, ReportFiles, SegmentOverview
+
+SEGMENTER_FILE = "segmenter.joblib"
+RECOMMENDER_FILE = "recommender.joblib"
+DATASET_DIR = "dataset"
+
+
+class NotReadyError(RuntimeError):
+    """A step was asked for before the step it needs (e.g. personas before segmentation)."""
+
+
+class MarketingAssistant:
+    """Segments with personas, recommendations, campaign plans and copy, and campaign evaluation on one dataset.
+
+    Parameters
+    ----------
+    dataset: the cleaned tables (see `assistant.data`).
+    workspace: folder for reports, fitted models and caches (default: `MKT_WORKSPACE` or ~/.mkt_assistant).
+    language: default language of LLM-written text, "en" or "zh".
+    llm / encoder: injected for tests or to share one model between sessions; created lazily otherwise.
+    random_state: seed of every learned step, so the same data and seed give the same segments.
+    """
+
+    def __init__(self, dataset: Dataset, *, workspace: str | Path | None = None, language: str = "en",
+                 llm: Any = None, encoder: Any = None, settings: Settings | None = None, random_state: int = 0):
+        self.settings = settings or Settings.from_env()
+        self.workspace = Path(workspace or self.settings.workspace).expanduser()
+        self.workspace.mkdir(parents=True, exist_ok=True)
+        self.dataset = dataset
+        self.language = language
+        self.random_state = random_state
+        self._llm = llm
+        self._encoder = encoder
+        self.segmenter = None
+        self.profiles = None
+        self._personas: dict[str, dict[int, Any]] = {}
+        self._recommender = None
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_demo(cls, **kwargs) -> "MarketingAssistant":
+        """The bundled Complete Journey demo (CC0): ~800 households with demographics and campaigns."""
+        return cls(load_demo(), **kwargs)
+
+    @classmethod
+    def from_files(cls, events=None, products=None, users=None, exposures=None, outcomes=None, mapping=None,
+                   name: str = "custom", **kwargs) -> "MarketingAssistant":
+        """Your own export (CSV / gzip CSV / Parquet) with an optional column mapping (dict or YAML/JSON file)."""
+        dataset = load_files(events=events, products=products, users=users, exposures=exposures,
+                             outcomes=outcomes, mapping=mapping, name=name)
+        return cls(dataset, **kwargs)
+
+    @classmethod
+    def load(cls, workspace: str | Path, **kwargs) -> "MarketingAssistant":
+        """Reopen a workspace written by `save()`: the dataset and the fitted segmenter/recommender."""
+        workspace = Path(workspace)
+        folder = workspace / DATASET_DIR
+        if not folder.exists():
+            raise DataError(f"no saved assistant in '{workspace}'", fix="call MarketingAssistant.save() first")
+        tables = {p.stem: pd.read_parquet(p) for p in folder.glob("*.parquet")}
+        meta = json.loads((folder / "meta.json").read_text())
+        dataset = Dataset(name=meta["name"], quality=QualityReport(), **tables)
+        assistant = cls(dataset, workspace=workspace, **kwargs)
+        if (workspace / SEGMENTER_FILE).exists():
+            from segmentation import Segmenter
+            assistant._adopt_segmenter(Segmenter.load(workspace / SEGMENTER_FILE))
+        if (workspace / RECOMMENDER_FILE).exists():
+            from campaigns.recommender import Recommender
+            assistant._recommender = Recommender.load(workspace / RECOMMENDER_FILE)
+        return assistant
+
+    def save(self) -> Path:
+        """Write the dataset and the fitted models to the workspace (reload with `MarketingAssistant.load`)."""
+        folder = self.workspace / DATASET_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        for table in ("events", "products", "users", "campaigns", "exposures", "outcomes", "coupons"):
+            getattr(self.dataset, table).to_parquet(folder / f"{table}.parquet", index=False)
+        (folder / "meta.json").write_text(json.dumps({"name": self.dataset.name}))
+        if self.segmenter is not None:
+            self.segmenter.save(self.workspace / SEGMENTER_FILE)
+        if self._recommender is not None:
+            self._recommender.save(self.workspace / RECOMMENDER_FILE)
+        return self.workspace
+
+    # ------------------------------------------------------------------ shared parts, created on first use
+    @property
+    def llm(self):
+        if self._llm is None:
+            from assistant.llm import get_llm
+            self._llm = get_llm(self.settings)
+        return self._llm
+
+    @property
+    def encoder(self):
+        if self._encoder is None:
+            from embeddings.cache import CachedEncoder
+            from embeddings.encoder import get_encoder
+            self._encoder = CachedEncoder(get_encoder(self.settings), self.settings.workspace / "cache")
+        return self._encoder
+
+    @property
+    def quality(self) -> QualityReport:
+        return self.dataset.quality
+
+    def summary(self):
+        return self.dataset.summary()
+
+    @cached_property
+    def features(self) -> pd.DataFrame:
+        """Customer features (RFM, funnel, category shares, demographics), one row per user_id."""
+        from segmentation.features import customer_features
+        return customer_features(self.dataset)
+
+    @cached_property
+    def user_texts(self) -> pd.Series:
+        from embeddings.text import user_texts
+        return user_texts(self.dataset.events, self.dataset.products).reindex(self.features.index).fillna("")
+
+    @cached_property
+    def user_vectors(self) -> np.ndarray:
+        """Behaviour-text embeddings aligned with `features` (cached on disk by text hash)."""
+        return self.encoder.encode(self.user_texts.tolist())
+
+    # ------------------------------------------------------------------ segmentation
+    def segment(self, n_segments: int | str = "auto", *, algorithm: str = "auto",
+                behaviour_weight: float = 0.5) -> SegmentOverview:
+        """Split the customers into segments and profile them (personas come from `personas()`)."""
+        from segmentation import Segmenter
+        segmenter = Segmenter(n_segments=n_segments, algorithm=algorithm, behaviour_weight=behaviour_weight,
+                              random_state=self.random_state)
+        segmenter.fit(self.features, self.user_vectors)
+        self._adopt_segmenter(segmenter)
+        return self.segments_overview()
+
+    def _adopt_segmenter(self, segmenter) -> None:
+        from segmentation.profiles import build_profiles
+        self.segmenter = segmenter
+        self.profiles = build_profiles(segmenter.labels_, self.features, self.dataset.events,
+                                       self.dataset.products, self.dataset.users, self.user_texts)
+        self._personas = {}
+        self._recommender = None  # segment popularity depends on the labels
+
+    def _require_segments(self) -> None:
+        if self.segmenter is None:
+            raise NotReadyError("no segments yet — segment the customers first (e.g. 'split my customers into "
+                                "5 groups', `assistant.segment(5)` or `mkt segment`)")
+
+    @property
+    def labels(self) -> pd.Series:
+        self._require_segments()
+        return self.segmenter.labels_
+
+    def personas(self, language: str | None = None) -> dict[int, Any]:
+        """LLM-written personas per segment, from segment aggregates only; cached by profile hash on disk."""
+        from segmentation.personas import generate_personas
+        self._require_segments()
+        language = language or self.language
+        if language not in self._personas:
+            self._personas[language] = generate_personas(self.profiles, llm=self.llm, language=language,
+                                                         cache_dir=self.workspace / "personas")
+        return self._personas[language]
+
+    def segment_names(self, language: str | None = None, *, with_llm: bool = True) -> dict[int, str]:
+        if with_llm:
+            return {s: p.name for s, p in self.personas(language).items()}
+        self._require_segments()
+        return {int(s): str(n) for s, n in self.profiles.overview["name"].items()}
+
+    def segments_overview(self, language: str | None = None, *, with_personas: bool = False) -> SegmentOverview:
+        self._require_segments()
+        overview = self.profiles.overview.reset_index()
+        top = (self.profiles.top_categories.sort_values(["segment", "rank"]).groupby("segment")["category"]
+               .apply(lambda c: ", ".join(c.astype(str).head(3))))
+        table = pd.DataFrame({
+            "segment": overview["segment"],
+            "size": overview["size"],
+            "share": overview["share"].round(3),
+            "spend_mean": overview.get("monetary_mean", pd.Series(np.nan, index=overview.index)).round(2),
+            "baskets_mean": overview.get("frequency_mean", pd.Series(np.nan, index=overview.index)).round(1),
+            "recency_days_mean": overview.get("recency_days_mean", pd.Series(np.nan, index=overview.index)).round(1),
+            "top_categories": overview["segment"].map(top).fillna(""),
+        })
+        notes = []
+        if with_personas:
+            personas = self.personas(language)
+            table.insert(1, "persona", table["segment"].map(lambda s: personas[int(s)].name if int(s) in personas else ""))
+            table.insert(2, "tagline", table["segment"].map(lambda s: personas[int(s)].tagline if int(s) in personas else ""))
+        metrics = {k: float(v) for k, v in (self.segmenter.metrics_ or {}).items()}
+        if getattr(self.segmenter, "stability_", None) is not None:
+            metrics["stability_ari"] = float(self.segmenter.stability_)
+        return SegmentOverview(table=table, metrics=metrics, k_curve=getattr(self.segmenter, "k_curve_", None),
+                               notes=tuple(notes))
+
+    def resolve_segment(self, segment: int | str) -> int:
+        """A segment id from an id, "segment 2", or a persona-name phrase such as "young families"."""
+        self._require_segments()
+        known = set(self.profiles.segments)
+        if isinstance(segment, (int, np.integer)) or str(segment).strip().lstrip("-").isdigit():
+            value = int(segment)
+            if value not in known:
+                raise DataError(f"there is no segment {value}", fix=f"choose one of {sorted(known)}")
+            return value
+        from assistant.router import resolve_segment
+        names = self.segment_names()
+        found = resolve_segment(str(segment), names, self.encoder)
+        if found is None:
+            listing = "; ".join(f"{s}: {n}" for s, n in names.items())
+            raise DataError(f"no segment matches '{segment}'", fix=f"name one of the segments ({listing})")
+        return int(found)
+
+    def report(self, out: str | Path | None = None, language: str | None = None) -> ReportFiles:
+        """The persona report: one self-contained HTML file (opens offline) plus a Markdown version."""
+        from segmentation.report import write_markdown_report, write_report
+        personas = self.personas(language)
+        out = Path(out or self.workspace / "reports" / "persona_report.html")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        html_path = write_report(self.profiles, personas, self.segmenter, out=out)
+        md_path = write_markdown_report(self.profiles, personas, self.segmenter, out=out.with_suffix(".md"))
+        return ReportFiles(html=Path(html_path), markdown=Path(md_path))
+
+    # ------------------------------------------------------------------ recommendations
+    @property
+    def recommender(self):
+        if self._recommender is None:
+            from campaigns.recommender import Recommender
+            segments = self.segmenter.labels_ if self.segmenter is not None else None
+            self._recommender = Recommender(random_state=self.random_state, encoder=self.encoder).fit(
+                self.dataset.events, self.dataset.products, segments=segments)
+        return self._recommender
+
+    def recommend(self, user_id: str | int, k: int = 10, **filters) -> Recommendations:
+        """Top-k products for one customer with a reason each (filters: category, min_price, max_price,
+        exclude_purchased, in_stock_only)."""
+        from campaigns.recommender import UnknownUserError
+        try:
+            items = self.recommender.recommend(str(user_id), k=k, **filters)
+        except UnknownUserError:
+            raise DataError(f"customer '{user_id}' is not in the data ({self.dataset.n_users:,} customers loaded)",
+                            column="user_id", fix="check the id, e.g. pick one from the Data tab") from None
+        return Recommendations(target=f"customer {user_id}", items=items)
+
+    def recommend_for_segment(self, segment: int | str, k: int = 10, **filters) -> Recommendations:
+        segment_id = self.resolve_segment(segment)
+        items = self.recommender.recommend_for_segment(segment_id, k=k, **filters)
+        return Recommendations(target=f"segment {segment_id}", items=items)
+
+    def similar_products(self, item_id: str, k: int = 10) -> Recommendations:
+        from campaigns.recommender import UnknownItemError
+        try:
+            items = self.recommender.similar_products(str(item_id), k=k)
+        except UnknownItemError:
+            raise DataError(f"product '{item_id}' is not in the catalogue", column="item_id",
+                            fix="check the product id") from None
+        return Recommendations(target=f"product {item_id}", items=items)
+
+    # ------------------------------------------------------------------ campaigns
+    def plan_campaign(self, segment: int | str, *, offer: float | str | None = None, channel: str | None = None,
+                      language: str | None = None):
+        """An editable plan for one segment: featured products, offer, channel, send time, expected reach."""
+        from campaigns.strategy import plan_campaign
+        segment_id = self.resolve_segment(segment)
+        persona = self.personas(language).get(segment_id)
+        featured = self.recommender.recommend_for_segment(segment_id, k=5)
+        members = self.labels[self.labels == segment_id].index
+        activity = self.dataset.events[self.dataset.events["user_id"].isin(members)]
+        return plan_campaign(segment_id, self.profiles.segment_summary(segment_id), persona, featured,
+                             offer=offer, channel=channel, activity=activity)
+
+    def write_copy(self, segment: int | str, *, channel: str = "email", offer: float | str | None = None,
+                   language: str | None = None, n_variants: int = 3) -> CopyVariants:
+        """Campaign copy variants grounded in the persona and the featured products; checked, not trusted."""
+        from campaigns.copywriting import write_copy
+        language = language or self.language
+        plan = self.plan_campaign(segment, offer=offer, channel=channel, language=language)
+        persona = self.personas(language).get(plan.segment_id)
+        variants = write_copy(plan, persona, n_variants=n_variants, language=language, channel=channel,
+                              llm=self.llm)
+        name = persona.name if persona is not None else f"segment {plan.segment_id}"
+        return CopyVariants(segment=name, channel=channel, language=language, variants=list(variants))
+
+    def evaluate(self, campaign_id: str | int | None = None, *, exposures: pd.DataFrame | None = None,
+                 outcomes: pd.DataFrame | None = None, participation: str | None = None, by_segment: bool = True):
+        """Evaluate a campaign: rates per arm, uplift vs control with CIs and p-values, per-segment breakdown.
+
+        With uploaded exposures/outcomes (with a control arm) the comparison is randomised. Without them, the
+        dataset's own campaigns are used; for Complete Journey-style data (no hold-out) receivers are compared
+        with comparable non-receivers — an observational comparison, and the result says so.
+        """
+        from campaigns import evaluation as ev
+        segments = self.segmenter.labels_.rename("segment") if (by_segment and self.segmenter is not None) else None
+        if exposures is not None:
+            return ev.evaluate_campaign(exposures, outcomes if outcomes is not None else self.dataset.outcomes,
+                                        participation=participation or "visited", segments=segments,
+                                        campaign_id=campaign_id)
+        exposures = self.dataset.exposures
+        if exposures.empty:
+            raise DataError("this dataset has no campaign exposures",
+                            fix="upload an exposures file (campaign_id, user_id, arm) and an outcomes file")
+        if campaign_id is None:
+            raise DataError("which campaign?", column="campaign_id",
+                            fix=f"name one of {sorted(exposures['campaign_id'].unique().tolist())[:20]}")
+        campaign_id = str(campaign_id)
+        if campaign_id not in set(exposures["campaign_id"]):
+            raise DataError(f"campaign '{campaign_id}' is not in the data", column="campaign_id",
+                            fix=f"choose one of {sorted(exposures['campaign_id'].unique().tolist())[:30]}")
+        if (exposures.loc[exposures["campaign_id"] == campaign_id, "arm"] == "control").any():
+            return ev.evaluate_campaign(exposures, self.dataset.outcomes, participation=participation or "visited",
+                                        segments=segments, campaign_id=campaign_id)
+        data = ev.complete_journey_campaign_outcomes(self.dataset, campaign_id)
+        return ev.evaluate_observational(data, segments=segments)
+
+    # ------------------------------------------------------------------ notebook rendering
+    def __repr__(self) -> str:
+        state = f"{self.segmenter.n_segments_} segments" if self.segmenter is not None else "not segmented"
+        return f"MarketingAssistant({self.dataset.name!r}, {self.dataset.n_users:,} customers, {state})"
+
+    def _repr_html_(self) -> str:
+        import html
+        return f"<p>{html.escape(repr(self))}</p>" + self.summary().to_frame().to_html(index=False)
+
+
+def with_workspace(settings: Settings, workspace: Path) -> Settings:
+    return dataclasses.replace(settings, workspace=workspace)

@@ -1,0 +1,592 @@
+"""Deterministic slot extraction for the chat router (English and Chinese).
+
+Why rules and not the LLM: the local 0.5B model cannot fill tool arguments reliably, while the slots a marketer
+types are few and regular ("segment 2", "第3组", "15% off", "八折", "household #1029", "活动18"). Regexes over a
+normalised text are exact, fast and testable. Hand-written because no maintained library covers this mix of
+marketing phrases in two languages; the Chinese-numeral parser is ~20 lines, too little to justify a dependency.
+
+Slots per intent (every key is always present in the dict; None means "not said"):
+
+=================  =====================================================================================
+intent             slots
+=================  =====================================================================================
+segment            n_segments: int|None (2..100), algorithm: "kmeans"|"hdbscan"|"gmm"|"agglomerative"|None
+describe_segment   segment: int|str|None — a number ("segment 2" → 2) or a name phrase ("young families")
+recommend_user     user_id: str|None, top_k: int|None
+recommend_segment  segment: int|str|None, top_k: int|None
+similar_products   product: str|None (id or product text), product_is_id: bool, top_k: int|None
+write_copy         segment, channel: "email"|"sms"|"push"|"wechat"|None, offer_pct: float|None (percent OFF,
+                   "八折" → 20.0), offer: str|None (the offer as typed: "15% off", "包邮"), language: "en"|"zh"
+                   (language of the copy: said explicitly, else the language of the utterance)
+plan_campaign      segment (None = every segment), channel, offer_pct, offer
+evaluate_campaign  campaign_id: str|None
+report             format: "html"|"md"|None (None = the caller's default)
+data_quality, help, smalltalk, unknown: no slots
+=================  =====================================================================================
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+# ----------------------------------------------------------------------------------------------------------------
+# Which slots each intent has, and which of them the caller must ask for when missing.
+SLOT_NAMES: dict[str, tuple[str, ...]] = {
+    "segment": ("n_segments", "algorithm"),
+    "describe_segment": ("segment",),
+    "recommend_user": ("user_id", "top_k"),
+    "recommend_segment": ("segment", "top_k"),
+    "similar_products": ("product", "product_is_id", "top_k"),
+    "write_copy": ("segment", "channel", "offer_pct", "offer", "language"),
+    "plan_campaign": ("segment", "channel", "offer_pct", "offer"),
+    "evaluate_campaign": ("campaign_id",),
+    "report": ("format",),
+    "data_quality": (),
+    "help": (),
+    "smalltalk": (),
+    "unknown": (),
+}
+REQUIRED_SLOTS: dict[str, tuple[str, ...]] = {
+    "describe_segment": ("segment",),
+    "recommend_user": ("user_id",),
+    "recommend_segment": ("segment",),
+    "similar_products": ("product",),
+    "write_copy": ("segment",),
+    "evaluate_campaign": ("campaign_id",),
+}
+
+# ----------------------------------------------------------------------------------------------------------------
+# Text normalisation, language, numbers
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
+
+
+def normalise(text: str) -> str:
+    """NFKC (full-width digits/letters/％ → ASCII), lower case, single spaces."""
+    text = unicodedata.normalize("NFKC", str(text)).lower()
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def detect_language(text: str) -> str:
+    """'zh' when Chinese carries the sentence, else 'en'.
+
+    A Chinese word is ~2 characters, so zh wins when CJK characters / 2 >= Latin words: "给segment 2写一条sms" is
+    Chinese, "write an email for 高价值客户" is English with a Chinese name in it.
+    """
+    cjk = len(_CJK.findall(text))
+    if cjk == 0:
+        return "en"
+    latin = len(_LATIN_WORD.findall(text))
+    return "zh" if cjk / 2 >= latin else "en"
+
+
+_ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "幺": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "四": 4, "五": 5,
+              "六": 6, "七": 7, "八": 8, "九": 9}
+_ZH_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
+_ZH_NUM_CHARS = "零〇一幺二两俩三四五六七八九十百千万"
+_EN_NUMBERS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split())}
+_EN_NUMBERS.update({"thirty": 30, "forty": 40, "fifty": 50, "a couple of": 2, "a dozen": 12, "dozen": 12})
+_EN_ORDINALS = {w: i + 1 for i, w in enumerate(
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split())}
+
+
+def zh_to_int(token: str) -> int | None:
+    """Chinese numerals to int: 三 → 3, 十二 → 12, 二十 → 20, 一百零五 → 105, 两万 → 20000. None if not a number."""
+    if not token or any(ch not in _ZH_NUM_CHARS for ch in token):
+        return None
+    if all(ch in _ZH_DIGITS for ch in token) and len(token) > 1:   # digit by digit: 一零二九 → 1029
+        return int("".join(str(_ZH_DIGITS[ch]) for ch in token))
+    total = section = digit = 0
+    for ch in token:
+        if ch in _ZH_DIGITS:
+            digit = _ZH_DIGITS[ch]
+        else:
+            unit = _ZH_UNITS[ch]
+            if unit == 10000:
+                total += (section + digit) * unit
+                section = 0
+            else:
+                section += (digit or 1) * unit
+            digit = 0
+    return total + section + digit
+
+
+_EN_NUM_WORDS = "|".join(sorted((re.escape(w) for w in _EN_NUMBERS), key=len, reverse=True))
+NUM = rf"(?:\d+|[{_ZH_NUM_CHARS}]+|\b(?:{_EN_NUM_WORDS})\b)"
+
+
+def parse_number(token: str) -> int | None:
+    """'5', 'five', '五', '十二' → int; anything else → None."""
+    token = normalise(token).strip()
+    if token.isdigit():
+        return int(token)
+    if token in _EN_NUMBERS:
+        return _EN_NUMBERS[token]
+    if token in _EN_ORDINALS:
+        return _EN_ORDINALS[token]
+    m = re.fullmatch(r"(\d+)(?:st|nd|rd|th)", token)
+    if m:
+        return int(m.group(1))
+    return zh_to_int(token)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Single-slot extractors. Each takes the normalised text and returns a value or None.
+
+_SEG_WORDS_EN = r"(?:segment|seg|group|cluster|persona|cohort|tier|bucket)s?"
+_SEG_WORDS_ZH = r"(?:细分|分群|客群|人群|群组|群体|簇|组|类|群|段)"
+_ORDINAL_WORDS = "|".join(_EN_ORDINALS)
+
+_SEGMENT_NUMBER_PATTERNS = [
+    re.compile(rf"\b{_SEG_WORDS_EN}\s*(?:#|no\.?|number|num|id)?\s*:?\s*({NUM})(?![\d%])"),
+    re.compile(rf"\b(?:the\s+)?({_ORDINAL_WORDS}|\d+(?:st|nd|rd|th))\s+{_SEG_WORDS_EN}\b"),
+    re.compile(rf"第\s*({NUM})\s*(?:个)?\s*{_SEG_WORDS_ZH}"),
+    re.compile(rf"({NUM})\s*号\s*{_SEG_WORDS_ZH}"),
+    re.compile(rf"(?:细分|分群|客群|群组|簇|组|群|segment)\s*(?:#|号|编号)?\s*({NUM})(?![\d%折])"),
+]
+
+
+def extract_segment_number(text: str) -> int | None:
+    """'segment two' → 2, 'group #3' → 3, 'the 2nd cluster' → 2, '第3组' → 3, '第三个细分' → 3, '2号群' → 2."""
+    for pattern in _SEGMENT_NUMBER_PATTERNS:
+        m = pattern.search(text)
+        if m:
+            value = parse_number(m.group(1))
+            if value is not None:
+                return value
+    return None
+
+
+# Words that end an English name phrase ("for young families WITH 15% off").
+_EN_BOUNDARY = (r"with|using|via|by|over|through|offering|offer|on|in|including|featuring|mentioning|that|who|"
+                r"which|and|about|to|from|at|next|this|giving|plus|so|because|please|based|as|into|for|like|"
+                r"highlighting|promoting|announcing|telling|before|after|during|focusing|around|buy|want|need|"
+                r"prefer|look|like|are|is|do|does")
+_EN_STOP_LEAD = {"the", "our", "my", "a", "an", "this", "that", "those", "these", "for", "to", "about", "of",
+                 "is", "are", "who", "what", "describe", "me", "tell", "in", "on", "with", "at", "profile",
+                 "explain", "summarize", "summarise", "show", "give", "write", "recommend", "suggest", "sell",
+                 "target", "targeting", "plan", "campaign", "copy", "email", "sms", "push", "wechat", "message",
+                 "post", "text", "notification", "ad", "an", "and", "which", "whats", "what's", "how", "do",
+                 "does", "best", "products", "items", "offer", "offers", "promo", "promotion", "strategy",
+                 "look", "like", "characterize", "characterise", "analyse", "analyze", "persona", "personas"}
+_NOT_A_SEGMENT = {"them", "us", "me", "it", "him", "her", "you", "everyone", "everybody", "all", "each",
+                  "every", "all segments", "all customers", "every segment", "each segment", "all groups",
+                  "customers", "segment", "segments", "everyone else", "the segment", "that segment",
+                  "this segment", "it", "next month", "next week", "today", "tomorrow", "this week"}
+_TIME_LEAD = {"next", "last", "this", "tomorrow", "today", "tonight", "christmas", "black", "the weekend",
+              "weekend", "summer", "winter", "holiday", "holidays", "spring", "autumn", "fall", "monday",
+              "friday", "saturday", "sunday", "new", "cyber", "double", "singles", "618", "11.11", "double11"}
+_SEG_TRAIL_EN = re.compile(rf"\s+{_SEG_WORDS_EN}$")
+_PHRASE = r"(?P<name>[a-z][\w'&-]*(?:\s+[a-z][\w'&-]*){0,4})"
+
+_EN_NAME_PATTERNS = [
+    # "... the young families segment ..." — the words right before a segment word
+    re.compile(rf"(?P<name>(?:[a-z][\w'&-]*\s+){{1,4}}){_SEG_WORDS_EN}\b"),
+    re.compile(rf"\bwho\s+(?:are|is)\s+(?:the|our|my|these|those)?\s*{_PHRASE}"),
+    re.compile(rf"\bwhat\s+(?:do|does|are|is)\s+(?:the|our|my)?\s*{_PHRASE}\s+(?:buy|buying|like|want|"
+               rf"prefer|look|purchase|into|about|shop)"),
+    re.compile(rf"\b(?:describe|profile|explain|summari[sz]e|characteri[sz]e|tell me about|tell me more about|"
+               rf"more about|info on|details on|details about|persona of|profile of|portrait of|"
+               rf"information about|analy[sz]e)\s+(?:the|our|my)?\s*{_PHRASE}"),
+    re.compile(rf"\b(?:for|to|targeting|target|towards|aimed at|at)\s+(?:the|our|my|all)?\s*{_PHRASE}"),
+]
+
+
+def _clean_en_phrase(phrase: str) -> str | None:
+    words = phrase.strip().split()
+    # cut at the first boundary word, drop leading stop words, drop a trailing "segment"
+    for i, w in enumerate(words):
+        if i > 0 and re.fullmatch(_EN_BOUNDARY, w):
+            words = words[:i]
+            break
+    while words and words[0] in _EN_STOP_LEAD:
+        words = words[1:]
+    phrase = _SEG_TRAIL_EN.sub("", " ".join(words)).strip(" -'")
+    if not phrase or phrase in _NOT_A_SEGMENT or phrase.split()[0] in _TIME_LEAD:
+        return None
+    if _channel_of(phrase) or re.search(r"\d|campaign|product|item|household|user|customer \d", phrase):
+        return None
+    return phrase
+
+
+_ZH_STOP = r"(?:写|推荐|发|设计|策划|做|制定|推送|准备|生成|创作|撰写|出|规划|安排|弄|想|搞|营销|卖|的营销|用|，|,|。|？|\?|！|$)"
+_ZH_NAME = r"(?P<name>[^\s，。,.!?！？、:：]{2,12}?)"
+_ZH_GROUP_TAIL = r"(?:这个|这类|这群|这些|那个|那些)?\s*(?:群体|客群|人群|细分|分群|用户群|客户群|群|组)?"
+_ZH_NAME_PATTERNS = [
+    re.compile(rf"(?:给|为|向|对|针对|面向|推荐给|发给|卖给|对于|关于){_ZH_NAME}{_ZH_GROUP_TAIL}\s*{_ZH_STOP}"),
+    re.compile(rf"(?:介绍一下|介绍下|介绍|描述一下|描述|说说|讲讲|讲一下|说一下|分析一下|分析|解释一下|画像一下)"
+               rf"{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:的画像|的特征|的特点|是谁|$|，|。|？|\?)"),
+    re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:是谁|是什么样|是哪些人|是什么人|有什么特点|有什么特征|有哪些特征|"
+               rf"喜欢什么|喜欢买什么|爱买什么|买什么|的画像|的特征|的特点|都是谁|是怎样)"),
+]
+_ZH_NOT_A_SEGMENT = {"他们", "她们", "我们", "所有人", "大家", "所有客户", "每个群", "每个细分", "所有细分", "全部客户",
+                     "全部", "所有", "客户", "用户", "下个月", "下周", "这个月", "谁"}
+
+
+def _clean_zh_phrase(phrase: str) -> str | None:
+    phrase = re.sub(r"^(?:一下|下|一个|这个|那个|这些|那些|我们的|我们|我的|的)", "", phrase)
+    phrase = re.sub(r"(?:这个|这类|这群|那个)?(?:群体|客群|人群|细分|分群|用户群|客户群|群)$", "", phrase).strip()
+    if len(phrase) < 2 or phrase in _ZH_NOT_A_SEGMENT or _channel_of(phrase):
+        return None
+    if re.search(r"\d|活动|商品|产品|文案|短信|邮件|推送", phrase):
+        return None
+    return phrase
+
+
+def extract_segment(text: str, language: str) -> int | str | None:
+    """A segment number if one is said, else a name phrase kept as text (resolved later by `resolve_segment`)."""
+    number = extract_segment_number(text)
+    if number is not None:
+        return number
+    if language == "zh" or _CJK.search(text):
+        for pattern in _ZH_NAME_PATTERNS:
+            for m in pattern.finditer(text):
+                name = _clean_zh_phrase(m.group("name"))
+                if name:
+                    return name
+    for pattern in _EN_NAME_PATTERNS:
+        for m in pattern.finditer(text):
+            name = _clean_en_phrase(m.group("name"))
+            if name:
+                return name
+    return None
+
+
+_CHANNELS = [
+    ("wechat", r"wechat|we chat|weixin|微信|朋友圈|公众号|小程序"),
+    ("sms", r"\bsms\b|text messages?|\btexts?\b(?! copy)|短信|短讯|手机消息"),
+    ("email", r"e-?mails?|\bmail\b|newsletter|\bedm\b|邮件|邮箱|电邮"),
+    ("push", r"\bpush\b|notifications?|app alert|推送|通知|弹窗"),
+]
+
+
+def _channel_of(text: str) -> str | None:
+    best = None
+    for name, pattern in _CHANNELS:
+        m = re.search(pattern, text)
+        if m and (best is None or m.start() < best[1]):
+            best = (name, m.start())
+    return best[0] if best else None
+
+
+def extract_channel(text: str) -> str | None:
+    """email / sms / push / wechat (the first one mentioned), else None."""
+    return _channel_of(text)
+
+
+_PCT = r"(\d+(?:\.\d+)?)\s*(?:%|percent\b|per cent\b|pct\b)"
+_OFFER_PCT_PATTERNS = [
+    re.compile(rf"{_PCT}\s*(?:off\b|discount|reduction|cheaper|lower|saving|coupon|voucher|promo|markdown|sale)"),
+    re.compile(rf"(?:save|saving|discount of|discount|get|take|with|offering|offer|coupon for|coupon|voucher|"
+               rf"sale of|markdown of|reduction of|knock off)\s+(?:an?\s+)?(?:extra\s+|additional\s+)?{_PCT}"),
+    re.compile(rf"(?:优惠|折扣|立减|直降|减|降价|便宜|让利|打折)\s*{_PCT}"),
+    re.compile(rf"{_PCT}\s*(?:的)?\s*(?:优惠|折扣|减免|立减|off)"),
+]
+_ZHE = re.compile(rf"(?:打\s*)?((?:\d+(?:\.\d+)?)|[{_ZH_NUM_CHARS}点]+)\s*折")
+_OTHER_OFFERS = re.compile(
+    r"free shipping|free delivery|buy one,? get one(?: free)?|bogo|\$\s?\d+(?:\.\d+)? off|\d+ (?:dollars?|euros?|"
+    r"yuan|rmb) off|double points|free gift|gift with purchase|half price|half off|包邮|免运费|免邮|买一送一|第二件半价|"
+    r"满\s*\d+\s*减\s*\d+|\d+\s*元(?:优惠券|券|红包|立减)|(?:立减|减)\s*\d+\s*元|半价|赠品|送礼品|双倍积分|优惠券|coupon")
+
+
+def _zhe_to_pct_off(token: str) -> float | None:
+    """'八' → 20, '8' → 20, '八五' / '85' → 15, '7.5' / '七五' / '七点五' → 25 (X折 means paying X tenths)."""
+    token = token.replace("点", ".")
+    if re.fullmatch(r"\d+(?:\.\d+)?", token):
+        paid = float(token)
+    elif all(ch in _ZH_DIGITS for ch in token.replace(".", "")) and token.replace(".", ""):
+        digits = "".join(str(_ZH_DIGITS[ch]) if ch in _ZH_DIGITS else "." for ch in token)
+        paid = float(digits)
+    else:
+        return None
+    if paid <= 0:
+        return None
+    if paid < 10:            # 八折 = pays 80 %; 8.5折 = pays 85 %
+        paid *= 10
+    if paid >= 100:
+        return None
+    return round(100.0 - paid, 2)
+
+
+def extract_offer(text: str) -> tuple[float | None, str | None]:
+    """(percent off, offer as typed). '15% off' → (15.0, '15% off'); '八折' → (20.0, '八折'); '包邮' → (None, '包邮')."""
+    for pattern in _OFFER_PCT_PATTERNS:
+        m = pattern.search(text)
+        if m:
+            pct = float(m.group(1))
+            if 0 < pct < 100:
+                return pct, _offer_span(text, m)
+    m = _ZHE.search(text)
+    if m:
+        pct = _zhe_to_pct_off(m.group(1))
+        if pct is not None:
+            return pct, m.group(0).replace(" ", "")
+    if "半价" in text or re.search(r"\bhalf (?:price|off)\b", text):
+        m = re.search(r"第二件半价|半价|half (?:price|off)", text)
+        return (50.0 if m.group(0) != "第二件半价" else None), m.group(0)
+    m = _OTHER_OFFERS.search(text)
+    if m:
+        return None, m.group(0)
+    m = re.search(_PCT, text)              # a bare percentage in a copy/plan request is the discount
+    if m:
+        pct = float(m.group(1))
+        if 0 < pct < 100:
+            return pct, m.group(0)
+    return None, None
+
+
+def _offer_span(text: str, m: re.Match) -> str:
+    """The offer as typed, minus lead-in verbs: 'with 15% off' → '15% off'."""
+    span = m.group(0)
+    span = re.sub(r"^(?:save|saving|get|take|with|offering|offer|coupon for|knock off)\s+", "", span)
+    return span.strip()
+
+
+_ALGORITHMS = [
+    ("kmeans", r"k-?means|k means|k均值|k-均值"),
+    ("hdbscan", r"hdbscan|dbscan|density[- ]based|密度聚类"),
+    ("gmm", r"\bgmm\b|gaussian mixture|mixture model|高斯混合"),
+    ("agglomerative", r"agglomerative|hierarchical|ward|层次聚类|层级聚类"),
+]
+
+
+def extract_algorithm(text: str) -> str | None:
+    for name, pattern in _ALGORITHMS:
+        if re.search(pattern, text):
+            return name
+    return None
+
+
+_GROUPS_EN = r"(?:segments|groups|clusters|personas|buckets|tiers|cohorts|audiences|segs|types|kinds|categories)"
+_N_SEGMENTS_PATTERNS = [
+    re.compile(rf"\bk\s*=\s*(\d+)"),
+    re.compile(rf"({NUM})\s+(?:[a-z-]+\s+){{0,2}}{_GROUPS_EN}\b"),
+    re.compile(rf"\binto\s+({NUM})\b"),
+    re.compile(rf"(?:分成|分为|聚成|聚为|划分成|划分为|切成|拆成|切分成|分出|聚出|分)\s*({NUM})\s*(?:个)?\s*"
+               rf"(?:组|类|群|簇|段|细分|客群|人群|部分|档)?"),
+    re.compile(rf"({NUM})\s*个\s*(?:组|类|群|簇|段|细分|客群|人群|分群|用户群)"),
+]
+
+
+def extract_n_segments(text: str) -> int | None:
+    """'split into 5 groups' → 5, 'six clusters' → 6, 'k=4' → 4, '分成五组' → 5, '聚成8类' → 8."""
+    for pattern in _N_SEGMENTS_PATTERNS:
+        m = pattern.search(text)
+        if m:
+            value = parse_number(m.group(1))
+            if value is not None and 2 <= value <= 100:
+                return value
+    return None
+
+
+_ID = r"([a-z]*[-_]?\d[a-z0-9_-]*)"  # ASCII only: \w would swallow Chinese
+_USER_PATTERNS = [
+    re.compile(rf"\b(?:household|house hold|hh|user|customer|client|member|shopper|buyer|account|uid|user id|"
+               rf"customer id|household id|household_key|id)\s*(?:#|no\.?|number|id|key)?\s*[:=]?\s*#?\s*{_ID}"),
+    re.compile(rf"(?:用户|客户|顾客|会员|家庭|住户|买家|账号|账户)\s*(?:编号|号|id|#)?\s*[:：]?\s*#?\s*{_ID}"),
+    re.compile(rf"(\d+)\s*号\s*(?:用户|客户|顾客|会员|家庭)"),
+    re.compile(r"#\s*([a-z0-9_]*\d[a-z0-9_]*)"),
+]
+
+
+def extract_user_id(text: str) -> str | None:
+    """'household #1029' → '1029', 'user 1029' → '1029', '用户1029' → '1029', 'customer C-042' → 'c-042'.
+
+    Falls back to the one longish number (>= 3 digits) in the sentence when no keyword precedes it."""
+    for pattern in _USER_PATTERNS:
+        m = pattern.search(text)
+        if m:
+            return m.group(1).strip("-_")
+    numbers = [n for n in re.findall(r"(?<![\w.%])(\d{3,})(?![\w%])", text)]
+    return numbers[0] if len(numbers) == 1 else None
+
+
+_CAMPAIGN_PATTERNS = [
+    re.compile(rf"\b(?:campaign|promo|promotion|coupon campaign|mailing|campaign id)\s*(?:#|no\.?|number|id)?\s*"
+               rf"[:=]?\s*#?\s*{_ID}"),
+    re.compile(rf"(?:活动|营销活动|促销活动|促销|campaign)\s*(?:编号|号|id|#)?\s*[:：]?\s*#?\s*(\d[a-z0-9_-]*|[{_ZH_NUM_CHARS}]+)"),
+    re.compile(rf"(\d+|[{_ZH_NUM_CHARS}]+)\s*号\s*(?:活动|促销|营销活动)"),
+    re.compile(rf"第\s*(\d+|[{_ZH_NUM_CHARS}]+)\s*(?:期|个|次|号)?\s*(?:活动|促销|营销活动)"),
+    re.compile(r"#\s*([a-z0-9_]*\d[a-z0-9_]*)"),
+]
+
+
+def extract_campaign_id(text: str) -> str | None:
+    """'campaign 18' / 'campaign #18' / '活动18' / '18号活动' / '第十八期活动' → '18'; else the one number said."""
+    for pattern in _CAMPAIGN_PATTERNS:
+        m = pattern.search(text)
+        if m:
+            token = m.group(1).strip("-_")
+            value = zh_to_int(token)
+            return str(value) if value is not None else token
+    numbers = re.findall(r"(?<![\w.%])(\d+)(?![\w%])", text)
+    return numbers[0] if len(numbers) == 1 else None
+
+
+_PRODUCT_ID = re.compile(rf"\b(?:item|product|sku|article|prod|item id|product id|商品|产品|货号)\s*"
+                         rf"(?:#|no\.?|id|编号|号)?\s*[:：=]?\s*#?\s*{_ID}")
+_PRODUCT_ID_ZH = re.compile(rf"(?:商品|产品|货号|sku)\s*(?:编号|号|id|#)?\s*[:：]?\s*#?\s*{_ID}")
+_PRODUCT_TEXT_EN = [
+    re.compile(r"(?:similar to|alternatives? (?:to|for)|substitutes? (?:for|to)|replacements? for|related to|"
+               r"comparable to|resembling|close to|lookalikes? (?:of|for)|dupes? (?:of|for)|instead of|"
+               r"in place of|swap for|similar items to|similar products to|goes? (?:well )?with|pairs? with|"
+               r"complements?|along with)\s+(?:the|a|an|our|my|this|that|some)?\s*(?P<p>[^?.!,;]+)"),
+    re.compile(r"(?:products?|items?|things?|stuff|more|anything|something|others?)\s+(?:just\s+)?like\s+"
+               r"(?:the|a|an|our|my|this|that|some)?\s*(?P<p>[^?.!,;]+)"),
+    re.compile(r"(?:people|customers|shoppers|those) who (?:buy|bought|like|liked|purchase|purchased)\s+"
+               r"(?:the|a|an|our|my)?\s*(?P<p>[^?.!,;]+?)\s+(?:also|usually|often|tend)"),
+    re.compile(r"^(?P<p>[^?.!,;]+?)\s+(?:alternatives|substitutes|lookalikes|dupes)\b"),
+]
+_PRODUCT_TEXT_ZH = [
+    re.compile(r"(?:和|与|跟|同|像)\s*(?P<p>[^，。,.!?！？]{1,30}?)\s*(?:类似|相似|差不多|相近|一样|相关|同类|接近|搭配)"),
+    re.compile(r"(?:类似于|相似于|类似|相似|替代|代替)\s*(?P<p>[^，。,.!?！？的]{1,30})\s*(?:的|$)"),
+    re.compile(r"(?:买了|购买|喜欢)\s*(?P<p>[^，。,.!?！？]{1,30}?)\s*(?:的人|的顾客|的用户|的客户)"),
+    re.compile(r"^(?:有没有|有什么|有哪些)?\s*(?P<p>[^，。,.!?！？]{1,30}?)\s*的\s*(?:替代品|同类商品|同类产品|相似商品|"
+               r"类似商品|相似产品|类似产品|平替|替代)"),
+]
+_PRODUCT_TRAIL = re.compile(r"\s+(?:please|pls|for me|for us|in stock|instead|too|also|we sell|we have|"
+                            r"in the catalog(?:ue)?|in our catalog(?:ue)?|that we carry)$")
+
+
+def extract_product(text: str) -> tuple[str | None, bool]:
+    """(product id or product text, is_id). 'products similar to item 12345' → ('12345', True);
+    'alternatives to organic whole milk' → ('organic whole milk', False); '和有机牛奶类似的商品' → ('有机牛奶', False)."""
+    for pattern in (_PRODUCT_ID, _PRODUCT_ID_ZH):
+        m = pattern.search(text)
+        if m:
+            return m.group(1).strip("-_"), True
+    patterns = (_PRODUCT_TEXT_ZH + _PRODUCT_TEXT_EN) if _CJK.search(text) else _PRODUCT_TEXT_EN
+    for pattern in patterns:
+        m = pattern.search(text)
+        if m:
+            product = m.group("p").strip(" '\"“”‘’「」《》")
+            product = re.sub(r"^(?:what|which|any|the|a|an)\s+", "", product)
+            product = re.sub(r"^(?:这个|那个|这款|那款|一款)", "", product)
+            for _ in range(2):
+                product = _PRODUCT_TRAIL.sub("", product).strip()
+            if product and not re.fullmatch(r"(?:it|this|that|them|one|这个|那个)", product):
+                return product, False
+    m = re.search(r"#\s*([a-z0-9_]*\d[a-z0-9_]*)", text)
+    if m:
+        return m.group(1), True
+    return None, False
+
+
+_TOP_K_PATTERNS = [
+    re.compile(rf"\btop\s*-?\s*({NUM})\b"),
+    re.compile(rf"\b({NUM})\s+(?:\w+\s+)?(?:products|items|recommendations|recs|suggestions|ideas|skus|picks|"
+               rf"things|alternatives|substitutes|options)\b"),
+    re.compile(rf"前\s*({NUM})\s*(?:个|款|件|名|样)?"),
+    re.compile(rf"({NUM})\s*(?:个|款|件|样)\s*(?:\w{{0,4}})?(?:商品|产品|推荐|替代品|东西)"),
+]
+
+
+def extract_top_k(text: str) -> int | None:
+    """'top 5' / '10 products' / '前5个' / '三款商品' → k."""
+    for pattern in _TOP_K_PATTERNS:
+        m = pattern.search(text)
+        if m:
+            value = parse_number(m.group(1))
+            if value is not None and 1 <= value <= 200:
+                return value
+    return None
+
+
+def extract_report_format(text: str) -> str | None:
+    if re.search(r"markdown|\bmd\b|\.md\b", text):
+        return "md"
+    if re.search(r"html|web ?page|browser|网页|浏览器", text):
+        return "html"
+    return None
+
+
+def extract_copy_language(text: str, language: str) -> str:
+    """The language the copy must be written in: said explicitly ('in Chinese', '英文版'), else the utterance's."""
+    if re.search(r"\b(?:in|into)\s+(?:simplified\s+)?(?:chinese|mandarin)\b|\bchinese\s+(?:copy|version|text|"
+                 r"message|sms|email|post|ad)\b|用中文|中文版|中文的|写成中文|翻译成中文", text):
+        return "zh"
+    if re.search(r"\b(?:in|into)\s+english\b|\benglish\s+(?:copy|version|text|message|sms|email|post|ad)\b|"
+                 r"英文|英语", text):
+        return "en"
+    return language
+
+
+# ----------------------------------------------------------------------------------------------------------------
+
+def extract_slots(intent: str, text: str, language: str | None = None) -> dict[str, Any]:
+    """All slots of `intent` found in `text` (keys per SLOT_NAMES; None when not said)."""
+    if intent not in SLOT_NAMES:
+        raise ValueError(f"unknown intent '{intent}' — expected one of {sorted(SLOT_NAMES)}")
+    language = language or detect_language(text)
+    t = normalise(text)
+    slots: dict[str, Any] = {}
+    if intent == "segment":
+        slots = {"n_segments": extract_n_segments(t), "algorithm": extract_algorithm(t)}
+    elif intent == "describe_segment":
+        slots = {"segment": extract_segment(t, language)}
+    elif intent == "recommend_user":
+        slots = {"user_id": extract_user_id(t), "top_k": extract_top_k(t)}
+    elif intent == "recommend_segment":
+        slots = {"segment": extract_segment(t, language), "top_k": extract_top_k(t)}
+    elif intent == "similar_products":
+        product, is_id = extract_product(t)
+        slots = {"product": product, "product_is_id": is_id, "top_k": extract_top_k(t)}
+    elif intent in ("write_copy", "plan_campaign"):
+        pct, offer = extract_offer(t)
+        slots = {"segment": extract_segment(t, language), "channel": extract_channel(t),
+                 "offer_pct": pct, "offer": offer}
+        if intent == "write_copy":
+            slots["language"] = extract_copy_language(t, language)
+    elif intent == "evaluate_campaign":
+        slots = {"campaign_id": extract_campaign_id(t)}
+    elif intent == "report":
+        slots = {"format": extract_report_format(t)}
+    return slots
+
+
+def missing_slots(intent: str, slots: Mapping[str, Any]) -> tuple[str, ...]:
+    """Required slots of `intent` that are None in `slots`."""
+    return tuple(name for name in REQUIRED_SLOTS.get(intent, ()) if slots.get(name) is None)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+
+def resolve_segment(phrase: int | str | None, segment_names: Mapping[int, str], encoder: Any = None,
+                    threshold: float = 0.45) -> int | None:
+    """The segment id a user meant: a number is an id (if it exists); a phrase goes to the best-matching persona
+    name by max(character-trigram cosine, embedding cosine), or None when nothing scores >= threshold.
+
+    MiniLM is English-only, so a Chinese phrase matches Chinese persona names through the character n-grams.
+    """
+    if phrase is None or not segment_names:
+        return None
+    ids = [int(k) for k in segment_names]
+    if isinstance(phrase, (int, np.integer)) or str(phrase).strip().isdigit():
+        value = int(phrase)
+        return value if value in ids else None
+    query = normalise(str(phrase))
+    names = [normalise(segment_names[k]) for k in segment_names]
+    for seg_id, name in zip(ids, names):        # an exact or contained match wins outright
+        if query == name or (len(query) >= 2 and (query in name or name in query)):
+            return seg_id
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    vectoriser = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3)).fit(names + [query])
+    m = vectoriser.transform(names + [query])
+    scores = (m[:-1] @ m[-1].T).toarray().ravel()
+    if encoder is not None:
+        vectors = np.asarray(encoder.encode(names + [query]), dtype=np.float32)
+        scores = np.maximum(scores, vectors[:-1] @ vectors[-1])
+    best = int(np.argmax(scores))
+    return ids[best] if scores[best] >= threshold else None
+
+
+__all__ = ["SLOT_NAMES", "REQUIRED_SLOTS", "detect_language", "normalise", "zh_to_int", "parse_number",
+           "extract_slots", "missing_slots", "resolve_segment", "extract_offer", "extract_segment",
+           "extract_user_id", "extract_campaign_id", "extract_product", "extract_n_segments", "extract_channel",
+           "extract_top_k", "extract_report_format", "extract_copy_language", "extract_algorithm"]

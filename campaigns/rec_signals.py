@@ -1,0 +1,158 @@
+"""Building blocks shared by the recommender and the evaluation baselines: id indexes, user-item matrices,
+item-item neighbours, popularity, EASE. All work in integer index space on scipy sparse matrices.
+
+`interactions` here means a DataFrame with columns user_id, item_id, timestamp and optionally event_type,
+quantity, basket_id, weight (canonical `events` tables qualify).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from assistant.data.errors import DataError
+
+# How much one event says about interest (a purchase is the strongest signal; a page view the weakest).
+EVENT_WEIGHTS: dict[str, float] = {"purchase": 1.0, "cart": 0.6, "fav": 0.4, "view": 0.15}
+REQUIRED = ("user_id", "item_id", "timestamp")
+
+
+def prepare_interactions(interactions: pd.DataFrame, name: str = "interactions") -> pd.DataFrame:
+    """Validate and normalise: string ids, datetime timestamps, a `weight` column (event-type weight)."""
+    missing = [c for c in REQUIRED if c not in interactions.columns]
+    if missing:
+        raise DataError(f"missing column(s) {missing}", file=name, column=missing[0],
+                        fix="pass a table with user_id, item_id and timestamp (the canonical events table)")
+    frame = interactions.dropna(subset=list(REQUIRED))
+    out = pd.DataFrame({
+        "user_id": frame["user_id"].astype(str).to_numpy(),
+        "item_id": frame["item_id"].astype(str).to_numpy(),
+        "timestamp": pd.to_datetime(frame["timestamp"]).to_numpy(),
+    })
+    if "weight" in frame.columns:
+        out["weight"] = frame["weight"].astype(float).to_numpy()
+    elif "event_type" in frame.columns:
+        out["weight"] = frame["event_type"].map(EVENT_WEIGHTS).fillna(0.15).astype(float).to_numpy()
+    else:
+        out["weight"] = 1.0
+    out["is_purchase"] = (frame["event_type"].eq("purchase").to_numpy() if "event_type" in frame.columns
+                          else np.ones(len(out), dtype=bool))
+    if "basket_id" in frame.columns:
+        out["basket_id"] = frame["basket_id"].astype("string").to_numpy()
+    return out
+
+
+@dataclass(frozen=True)
+class IdIndex:
+    """Sorted ids <-> dense positions (sorted so the same data always gives the same positions)."""
+
+    ids: np.ndarray
+
+    @classmethod
+    def from_values(cls, *values) -> "IdIndex":
+        joined = np.concatenate([np.asarray(v, dtype=object).astype(str) for v in values]) if values else []
+        return cls(np.array(sorted(set(joined)), dtype=object))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def positions(self, values) -> np.ndarray:
+        """Positions of `values` (-1 where unknown)."""
+        values = np.asarray(values, dtype=object).astype(str)
+        pos = np.searchsorted(self.ids.astype(str), values)
+        pos = np.clip(pos, 0, max(len(self.ids) - 1, 0))
+        ok = (len(self.ids) > 0) & (self.ids.astype(str)[pos] == values) if len(self.ids) else np.zeros(len(values), bool)
+        return np.where(ok, pos, -1)
+
+
+def decay_factor(timestamps: np.ndarray, now: np.datetime64, half_life_days: float | None) -> np.ndarray:
+    """0.5 ** (age / half_life): recent events count more. None -> no decay."""
+    if not half_life_days:
+        return np.ones(len(timestamps))
+    age_days = (now - timestamps).astype("timedelta64[s]").astype(float) / 86400.0
+    return 0.5 ** (np.maximum(age_days, 0.0) / float(half_life_days))
+
+
+def user_item_matrix(inter: pd.DataFrame, users: IdIndex, items: IdIndex, values: np.ndarray) -> sparse.csr_matrix:
+    """Sum `values` per (user, item) into a users x items CSR matrix (rows of unknown ids are dropped)."""
+    u = users.positions(inter["user_id"].to_numpy())
+    i = items.positions(inter["item_id"].to_numpy())
+    keep = (u >= 0) & (i >= 0)
+    m = sparse.coo_matrix((np.asarray(values, float)[keep], (u[keep], i[keep])), shape=(len(users), len(items)))
+    out = m.tocsr()
+    out.sum_duplicates()
+    return out
+
+
+def top_n_per_row(matrix: sparse.csr_matrix, n: int) -> sparse.csr_matrix:
+    """Keep the n largest entries of each row. Hand-written: scipy/sklearn have no sparse row-wise top-n."""
+    matrix = matrix.tocsr()
+    indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
+    rows, cols, vals = [], [], []
+    for r in range(matrix.shape[0]):
+        start, end = indptr[r], indptr[r + 1]
+        if end == start:
+            continue
+        d = data[start:end]
+        if end - start > n:
+            keep = np.argpartition(-d, n - 1)[:n]
+        else:
+            keep = np.arange(end - start)
+        rows.append(np.full(len(keep), r))
+        cols.append(indices[start:end][keep])
+        vals.append(d[keep])
+    if not rows:
+        return sparse.csr_matrix(matrix.shape)
+    return sparse.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=matrix.shape)
+
+
+def item_knn(user_items: sparse.csr_matrix, n_neighbors: int = 50, keep_self: bool = False,
+             shrink: float = 0.0) -> sparse.csr_matrix:
+    """Item-item cosine similarity over binarised user-item data, top `n_neighbors` per item (items x items)."""
+    binary = user_items.copy().tocsc()
+    binary.data = np.ones_like(binary.data)
+    counts = np.asarray(binary.sum(axis=0)).ravel()
+    co = (binary.T @ binary).tocsr().astype(np.float64)
+    norm = np.sqrt(np.maximum(counts, 1.0))
+    co = sparse.diags(1.0 / norm) @ co @ sparse.diags(1.0 / norm)
+    if shrink:
+        # shrink similarities of rarely co-bought pairs (classic ItemKNN shrinkage)
+        raw = (binary.T @ binary).tocsr()
+        co = co.multiply(raw / (raw + shrink)).tocsr()
+    co = co.tocsr()
+    if not keep_self:
+        co.setdiag(0.0)
+        co.eliminate_zeros()
+    return top_n_per_row(co, n_neighbors)
+
+
+def popularity(user_items: sparse.csr_matrix) -> np.ndarray:
+    """Number of distinct users per item (robust to a few heavy buyers)."""
+    binary = user_items.copy()
+    binary.data = np.ones_like(binary.data)
+    return np.asarray(binary.sum(axis=0)).ravel().astype(float)
+
+
+def ease_weights(user_items: sparse.csr_matrix, lam: float) -> np.ndarray:
+    """EASE (Steck 2019) closed form: B = I - P / diag(P), P = (X'X + lam I)^-1, on the given item columns."""
+    binary = user_items.copy()
+    binary.data = np.ones_like(binary.data)
+    gram = (binary.T @ binary).toarray().astype(np.float64)
+    gram[np.diag_indices_from(gram)] += lam
+    p = np.linalg.inv(gram)
+    b = -p / np.diag(p)
+    b[np.diag_indices_from(b)] = 0.0
+    return b
+
+
+def normalise_rows(matrix: np.ndarray) -> np.ndarray:
+    """Scale each row to max 1 (rows of zeros stay zero) so signals on different scales can be blended."""
+    top = matrix.max(axis=1, keepdims=True)
+    return np.divide(matrix, top, out=np.zeros_like(matrix), where=top > 0)
+
+
+def l2_rows(matrix: np.ndarray) -> np.ndarray:
+    norm = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return np.divide(matrix, norm, out=np.zeros_like(matrix), where=norm > 0)

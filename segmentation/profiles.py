@@ -1,0 +1,337 @@
+"""Segment profiles: what each segment is, in aggregates only.
+
+`build_profiles(...)` turns segment labels plus the canonical tables into `SegmentProfiles`, a frozen bundle of
+DataFrames (sizes, RFM statistics, top categories/brands/products by spend share, distinguishing features,
+c-TF-IDF keywords, the typical customer near the centre). `SegmentProfiles.segment_summary(s)` is the ONLY thing
+a persona prompt sees: a JSON-ready dict of segment-level numbers and product/category texts — never a user id,
+a raw row, or the attributes of one person. Segments smaller than `min_users_for_details` get their size only,
+because the "mean" of two customers is still describing individuals.
+
+Conventions: segment -1 is "unassigned" (HDBSCAN noise). Spend is the `revenue` of purchase events; a source
+without prices (revenue all 0) falls back to quantity so shares still mean "share of what the segment bought".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from assistant.data.errors import DataError
+from assistant.data.schema import CATEGORY_SEPARATOR
+from segmentation.keywords import segment_keywords_from_purchases, segment_keywords_from_texts
+
+RFM_COLUMNS = ("recency_days", "frequency", "monetary", "aov", "tenure_days")
+QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
+MAX_CATEGORICAL_LEVELS = 20
+SEGMENT_NAME_UNASSIGNED = "unassigned"
+
+
+@dataclass(frozen=True)
+class SegmentProfiles:
+    """Aggregates per segment. Every table has a `segment` column (or index); no user ids anywhere.
+
+    overview         index segment: name, size, share, <rfm>_mean, <rfm>_median, spend, spend_share
+    rfm_quantiles    segment, metric, p10, p25, p50, p75, p90 (per-segment distributions, for box plots)
+    top_categories   segment, rank, category, spend, spend_share, lift (share vs the population's share)
+    top_brands       segment, rank, brand, spend, spend_share, lift
+    top_products     segment, rank, item_id, title, category, spend, spend_share, lift
+    distinguishing   segment, feature, kind (numeric|categorical), segment_value, population_value, z_score, lift
+    keywords         segment, rank, term, score (c-TF-IDF)
+    typical          index segment: n_users, baskets_median, items_per_basket_median, basket_spend_median,
+                     top_categories (list of (category, share)) — aggregates of the users nearest the centre
+    population       one row: size, <rfm>_mean, <rfm>_median
+    """
+    overview: pd.DataFrame
+    rfm_quantiles: pd.DataFrame
+    top_categories: pd.DataFrame
+    top_brands: pd.DataFrame
+    top_products: pd.DataFrame
+    distinguishing: pd.DataFrame
+    keywords: pd.DataFrame
+    typical: pd.DataFrame
+    population: pd.DataFrame
+    min_users_for_details: int = 10
+    top_n: int = 5
+    spend_unit: str = field(default="revenue")
+
+    @property
+    def segments(self) -> list[int]:
+        return [int(s) for s in self.overview.index]
+
+    def _check(self, segment_id: int) -> int:
+        segment_id = int(segment_id)
+        if segment_id not in self.overview.index:
+            raise KeyError(f"unknown segment {segment_id}; the segments are {self.segments}")
+        return segment_id
+
+    def segment_summary(self, segment_id: int) -> dict:
+        """JSON-ready aggregates of one segment — the only input of the persona prompt."""
+        s = self._check(segment_id)
+        ov = self.overview.loc[s]
+        pop = self.population.iloc[0]
+        size = int(ov["size"])
+        out: dict = {"segment": s, "size": size, "share_of_customers": round(float(ov["share"]), 4)}
+        if size < self.min_users_for_details:
+            out["note"] = (f"fewer than {self.min_users_for_details} customers: details withheld to protect "
+                           "individuals")
+            return out
+        behaviour = {}
+        for col in RFM_COLUMNS:
+            if f"{col}_median" in ov.index:
+                behaviour[col] = {"segment_median": _r(ov[f"{col}_median"]), "segment_mean": _r(ov[f"{col}_mean"]),
+                                  "all_customers_median": _r(pop[f"{col}_median"])}
+        out["behaviour"] = behaviour
+        out["share_of_total_spend"] = _r(ov["spend_share"])
+        dist = self.distinguishing[self.distinguishing["segment"] == s]
+        dist = dist.reindex(dist["z_score"].abs().sort_values(ascending=False).index).head(8)
+        out["distinguishing_features"] = [
+            {"feature": str(r.feature), "kind": str(r.kind), "segment_value": _r(r.segment_value),
+             "all_customers_value": _r(r.population_value), "z_score": _r(r.z_score), "lift": _r(r.lift)}
+            for r in dist.itertuples()]
+        out["top_categories"] = [{"category": str(r.category), "spend_share": _r(r.spend_share), "lift": _r(r.lift)}
+                                 for r in self._top(self.top_categories, s).itertuples()]
+        out["top_brands"] = [{"brand": str(r.brand), "spend_share": _r(r.spend_share)}
+                             for r in self._top(self.top_brands, s).itertuples()]
+        out["top_products"] = [{"title": str(r.title), "category": str(r.category), "spend_share": _r(r.spend_share)}
+                               for r in self._top(self.top_products, s).itertuples()]
+        out["keywords"] = [str(t) for t in self.keywords.loc[self.keywords["segment"] == s, "term"].head(10)]
+        if s in self.typical.index:
+            t = self.typical.loc[s]
+            out["typical_customer"] = {
+                "based_on_customers": int(t["n_users"]), "baskets_median": _r(t["baskets_median"]),
+                "items_per_basket_median": _r(t["items_per_basket_median"]),
+                "basket_spend_median": _r(t["basket_spend_median"]),
+                "top_categories": [{"category": str(c), "share": _r(v)} for c, v in t["top_categories"]]}
+        return out
+
+    def _top(self, table: pd.DataFrame, s: int) -> pd.DataFrame:
+        return table[table["segment"] == s].sort_values("rank").head(self.top_n)
+
+
+def _r(value, digits: int = 4):
+    """Round for prompts and reports; NaN -> None (JSON null)."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if not np.isfinite(v) else round(v, digits)
+
+
+def _category_level(category: pd.Series, depth: int) -> pd.Series:
+    parts = category.astype("string").str.split(CATEGORY_SEPARATOR, regex=False)
+    return parts.str[:depth].str.join(CATEGORY_SEPARATOR).astype(object)
+
+
+def _check_labels(labels: pd.Series, features: pd.DataFrame) -> pd.Series:
+    if not isinstance(labels, pd.Series):
+        raise DataError(f"labels must be a pandas Series indexed by user_id, got {type(labels).__name__}",
+                        fix="pass Segmenter.labels_")
+    missing = labels.index.difference(features.index)
+    if len(missing):
+        raise DataError(f"{len(missing)} labelled users have no row in the features table",
+                        column="user_id", fix="build the profiles from the same features the segmenter was fitted on")
+    return labels.astype(np.int64)
+
+
+def _rfm_tables(labels: pd.Series, features: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    cols = [c for c in RFM_COLUMNS if c in features.columns]
+    frame = features.loc[labels.index, cols].apply(pd.to_numeric, errors="coerce")
+    frame["segment"] = labels.to_numpy()
+    g = frame.groupby("segment")
+    overview = pd.DataFrame({"size": g.size()})
+    overview["share"] = overview["size"] / overview["size"].sum()
+    if cols:
+        overview = overview.join(g[cols].mean().add_suffix("_mean")).join(g[cols].median().add_suffix("_median"))
+    population = pd.DataFrame({"size": [len(frame)]})
+    for c in cols:
+        population[f"{c}_mean"] = frame[c].mean()
+        population[f"{c}_median"] = frame[c].median()
+    q = []
+    for c in cols:
+        qs = g[c].quantile(list(QUANTILES)).unstack()
+        qs.columns = [f"p{int(round(x * 100))}" for x in qs.columns]
+        q.append(qs.assign(metric=c).reset_index())
+    quant = pd.concat(q, ignore_index=True) if q else pd.DataFrame(
+        columns=["segment", "metric", *[f"p{int(x * 100)}" for x in QUANTILES]])
+    return overview, quant[["segment", "metric", *[c for c in quant.columns if c.startswith("p")]]], population
+
+
+def _purchases(events: pd.DataFrame, labels: pd.Series) -> tuple[pd.DataFrame, str]:
+    need = [c for c in ("user_id", "item_id") if c not in events.columns]
+    if need:
+        raise DataError(f"events table lacks {need}", column=need[0], fix="load data with assistant.data")
+    ev = events
+    if "event_type" in ev.columns:
+        ev = ev[ev["event_type"] == "purchase"]
+    seg = ev["user_id"].map(labels)
+    keep = seg.notna().to_numpy()
+    cols = [c for c in ("item_id", "basket_id", "quantity", "revenue", "user_id") if c in ev.columns]
+    lines = ev.loc[keep, cols].copy()
+    lines["segment"] = seg[keep].astype(np.int64).to_numpy()
+    unit = "revenue"
+    revenue = pd.to_numeric(lines["revenue"], errors="coerce").fillna(0) if "revenue" in lines else None
+    if revenue is None or float(revenue.sum()) <= 0:
+        unit = "quantity"
+        weight = pd.to_numeric(lines["quantity"], errors="coerce").fillna(1) if "quantity" in lines else 1.0
+    else:
+        weight = revenue
+    lines["weight"] = weight
+    return lines, unit
+
+
+def _top_by_spend(lines: pd.DataFrame, key: str, top_n: int) -> pd.DataFrame:
+    """Per segment: the `key` values with the largest spend share, with lift = segment share / population share."""
+    valid = lines[lines[key].notna() & (lines[key].astype(str) != "")]
+    spend = valid.groupby(["segment", key], observed=True)["weight"].sum().rename("spend").reset_index()
+    seg_total = lines.groupby("segment")["weight"].sum()
+    pop_share = valid.groupby(key, observed=True)["weight"].sum() / max(float(lines["weight"].sum()), 1e-12)
+    spend["spend_share"] = spend["spend"] / spend["segment"].map(seg_total).replace(0, np.nan)
+    spend["lift"] = spend["spend_share"] / spend[key].map(pop_share).replace(0, np.nan)
+    spend = spend.sort_values(["segment", "spend", key], ascending=[True, False, True])
+    spend["rank"] = spend.groupby("segment").cumcount() + 1
+    return spend[spend["rank"] <= top_n].reset_index(drop=True)
+
+
+def _numeric_distinguishing(labels: pd.Series, features: pd.DataFrame) -> pd.DataFrame:
+    num = features.loc[labels.index].select_dtypes("number")
+    num = num.loc[:, [c for c in num.columns if not pd.api.types.is_bool_dtype(num[c])]]
+    if num.empty:
+        return pd.DataFrame()
+    pop_mean, pop_std = num.mean(), num.std(ddof=0).replace(0, np.nan)
+    seg_mean = num.groupby(labels.to_numpy()).mean()
+    z = (seg_mean - pop_mean) / pop_std
+    lift = seg_mean / pop_mean.replace(0, np.nan)
+    out = z.stack(future_stack=True).rename("z_score").to_frame()
+    out["segment_value"] = seg_mean.stack(future_stack=True)
+    out["lift"] = lift.stack(future_stack=True)
+    out.index.names = ["segment", "feature"]
+    out = out.reset_index()
+    out["population_value"] = out["feature"].map(pop_mean)
+    out["kind"] = "numeric"
+    return out
+
+
+def _categorical_distinguishing(labels: pd.Series, users: pd.DataFrame | None, min_known: int) -> pd.DataFrame:
+    """Share of each attribute value in the segment vs all customers with that attribute known. A segment in
+    which fewer than `min_known` customers have the attribute gets no row for it (shares of 3 people describe
+    those 3 people)."""
+    if users is None or users.empty or "user_id" not in users.columns:
+        return pd.DataFrame()
+    u = users.drop_duplicates("user_id").set_index("user_id").reindex(labels.index)
+    rows = []
+    for col in u.columns:
+        values = u[col]
+        if values.notna().sum() == 0 or values.nunique() > MAX_CATEGORICAL_LEVELS:
+            continue
+        known = values.notna()
+        vals, seg = values[known].astype(str), labels[known]
+        pop_share = vals.value_counts(normalize=True)
+        known_per_segment = seg.value_counts()
+        seg_share = pd.crosstab(seg, vals, normalize="index")
+        for s, row in seg_share.iterrows():
+            if known_per_segment.get(s, 0) < min_known:
+                continue
+            for v, share in row.items():
+                p = float(pop_share[v])
+                rows.append({"segment": int(s), "feature": f"{col} = {v}", "kind": "categorical",
+                             "segment_value": float(share), "population_value": p,
+                             # standardised difference of proportions: comparable with the numeric z-scores
+                             "z_score": (float(share) - p) / np.sqrt(p * (1 - p)) if 0 < p < 1 else 0.0,
+                             "lift": float(share) / p if p > 0 else np.nan})
+    return pd.DataFrame(rows)
+
+
+def _typical(labels: pd.Series, features: pd.DataFrame, lines: pd.DataFrame, category: pd.Series,
+             n_nearest: int) -> pd.DataFrame:
+    """Aggregates of the `n_nearest` users closest to their segment's mean (z-scored numeric features):
+    a medoid-like picture of the typical customer without naming any."""
+    num = features.loc[labels.index].select_dtypes("number").astype(float)
+    z = ((num - num.mean()) / num.std(ddof=0).replace(0, 1)).fillna(0.0)
+    seg = labels.to_numpy()
+    centres = z.groupby(seg).mean()
+    dist = np.sqrt(((z.to_numpy() - centres.loc[seg].to_numpy()) ** 2).sum(axis=1))
+    order = pd.DataFrame({"segment": seg, "d": dist}, index=labels.index).sort_values(["segment", "d"], kind="stable")
+    nearest = order.groupby("segment").head(n_nearest)
+    near_lines = lines[lines["user_id"].isin(nearest.index)]
+    rows = []
+    for s, grp in nearest.groupby("segment"):
+        ul = near_lines[near_lines["user_id"].isin(grp.index)]
+        if "basket_id" in ul.columns and ul["basket_id"].notna().any():
+            baskets = ul.dropna(subset=["basket_id"]).groupby("basket_id").agg(items=("item_id", "size"),
+                                                                               spend=("weight", "sum"))
+            per_user = ul.dropna(subset=["basket_id"]).groupby("user_id")["basket_id"].nunique()
+            b_med, i_med, s_med = float(per_user.median()), float(baskets["items"].median()), \
+                float(baskets["spend"].median())
+        else:
+            b_med = i_med = s_med = float("nan")
+        cats = category.reindex(ul["item_id"]).to_numpy()
+        share = pd.Series(ul["weight"].to_numpy(), index=cats).groupby(level=0).sum()
+        share = (share / share.sum()).sort_values(ascending=False).head(3) if share.sum() > 0 else share
+        rows.append({"segment": int(s), "n_users": len(grp), "baskets_median": b_med, "items_per_basket_median": i_med,
+                     "basket_spend_median": s_med,
+                     "top_categories": [(str(c), float(v)) for c, v in share.items() if isinstance(c, str)]})
+    return pd.DataFrame(rows).set_index("segment") if rows else pd.DataFrame(
+        columns=["n_users", "baskets_median", "items_per_basket_median", "basket_spend_median", "top_categories"])
+
+
+def build_profiles(labels: pd.Series, features: pd.DataFrame, events: pd.DataFrame, products: pd.DataFrame,
+                   users: pd.DataFrame | None = None, user_texts: pd.Series | None = None, *, top_n: int = 5,
+                   category_depth: int = 2, n_typical: int = 25, min_users_for_details: int = 10,
+                   names: dict[int, str] | None = None) -> SegmentProfiles:
+    """Profiles of every segment in `labels` (Series user_id -> segment id, e.g. Segmenter.labels_).
+
+    features: the table the segmenter was fitted on (index user_id); events/products/users: canonical tables;
+    user_texts: optional behaviour text per user (Series indexed by user_id) for keywords — without it keywords
+    come from the titles/categories/brands of the products each segment bought.
+    """
+    labels = _check_labels(labels, features)
+    overview, quant, population = _rfm_tables(labels, features)
+    lines, unit = _purchases(events, labels)
+
+    prod = products.drop_duplicates("item_id").set_index("item_id") if "item_id" in products.columns else \
+        pd.DataFrame(index=pd.Index([], name="item_id"))
+    category = _category_level(prod["category"], category_depth) if "category" in prod else pd.Series(dtype=object)
+    lines["category"] = lines["item_id"].map(category) if len(category) else np.nan
+    lines["brand"] = lines["item_id"].map(prod["brand"]) if "brand" in prod else np.nan
+
+    seg_spend = lines.groupby("segment")["weight"].sum()
+    overview["spend"] = seg_spend.reindex(overview.index).fillna(0.0)
+    overview["spend_share"] = overview["spend"] / max(float(overview["spend"].sum()), 1e-12)
+    names = names or {}
+    overview.insert(0, "name", [names.get(int(s), SEGMENT_NAME_UNASSIGNED if s == -1 else f"segment {s}")
+                                for s in overview.index])
+    overview.index.name = "segment"
+
+    top_categories = _top_by_spend(lines, "category", top_n)
+    top_brands = _top_by_spend(lines, "brand", top_n)
+    top_products = _top_by_spend(lines, "item_id", top_n)
+    top_products["title"] = top_products["item_id"].map(prod["title"]) if "title" in prod else ""
+    top_products["title"] = top_products["title"].fillna(top_products["item_id"].astype(str))
+    top_products["category"] = top_products["item_id"].map(category) if len(category) else ""
+    top_products = top_products[["segment", "rank", "item_id", "title", "category", "spend", "spend_share", "lift"]]
+
+    parts = [d for d in (_numeric_distinguishing(labels, features), _categorical_distinguishing(labels, users, min_users_for_details))
+             if not d.empty]
+    distinguishing = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    if distinguishing.empty:
+        distinguishing = pd.DataFrame(columns=["segment", "feature", "kind", "segment_value", "population_value",
+                                               "z_score", "lift"])
+    distinguishing = distinguishing[["segment", "feature", "kind", "segment_value", "population_value",
+                                     "z_score", "lift"]]
+
+    classes = [int(s) for s in overview.index]
+    if user_texts is not None:
+        keywords = segment_keywords_from_texts(user_texts, labels)
+    else:
+        text = pd.Series("", index=prod.index, dtype=object)
+        for col in ("title", "category", "brand"):
+            if col in prod:
+                text = text + " " + prod[col].astype("string").fillna("").astype(object)
+        keywords = segment_keywords_from_purchases(lines, text, classes)
+
+    typical = _typical(labels, features, lines, category, n_typical)
+    return SegmentProfiles(overview=overview, rfm_quantiles=quant, top_categories=top_categories,
+                           top_brands=top_brands, top_products=top_products, distinguishing=distinguishing,
+                           keywords=keywords, typical=typical, population=population,
+                           min_users_for_details=min_users_for_details, top_n=top_n, spend_unit=unit)
