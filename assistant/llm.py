@@ -12,6 +12,7 @@ Each attempt is bounded by `timeout` (connect/read), so nothing hangs.
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import os
@@ -64,7 +65,7 @@ class _LocalEndpoint:
 
         with self._lock:
             if self._server is None:
-                if importlib_find("llama_cpp") is None:
+                if importlib.util.find_spec("llama_cpp") is None:
                     raise LLMUnavailable("the embedded LLM runtime llama-cpp-python is not installed")
                 model = local_llm.resolve_model_path(self._settings.local_model_path)
                 self._server = local_llm.LocalLLMServer(model, Path(self._settings.workspace) / "llm")
@@ -73,12 +74,6 @@ class _LocalEndpoint:
     def stop(self) -> None:
         if self._server is not None:
             self._server.stop()
-
-
-def importlib_find(name: str):
-    import importlib.util
-
-    return importlib.util.find_spec(name)
 
 
 class LLMClient:
@@ -190,8 +185,14 @@ class LLMClient:
                 return schema.model_validate_json(_strip_code_fence(raw)), raw, None
             except ValidationError as exc:
                 return None, raw, _validation_message(exc)
-        result = self._call(lambda chat: chat.bind(**kwargs).with_structured_output(
-            schema, method=self.structured_method, include_raw=True).invoke(msgs), prompt)
+        try:
+            result = self._call(lambda chat: chat.bind(**kwargs).with_structured_output(
+                schema, method=self.structured_method, include_raw=True).invoke(msgs), prompt)
+        except ValidationError as exc:  # the openai SDK's own parse (json_schema) validates inside the call
+            raw = next((e["input"] for e in exc.errors() if isinstance(e.get("input"), str)), None)
+            return None, raw, _validation_message(exc)
+        except (openai.LengthFinishReasonError, openai.ContentFilterFinishReasonError) as exc:
+            return None, None, str(exc)
         raw_message = result.get("raw")
         raw = _content(raw_message) if raw_message is not None else None
         if raw_message is not None and not raw and getattr(raw_message, "tool_calls", None):
@@ -232,7 +233,7 @@ class LLMClient:
                 return result
             except openai.APIConnectionError as exc:  # also APITimeoutError
                 if (attempt == 1 and ensure and self._local is not None and self._local.server is not None
-                        and not isinstance(exc, openai.APITimeoutError) and not self._local.server._alive()):
+                        and not isinstance(exc, openai.APITimeoutError) and not self._local.server.alive()):
                     log.warning("local LLM server died; restarting it")
                     continue
                 what = "timed out" if isinstance(exc, openai.APITimeoutError) else "could not be reached"

@@ -235,7 +235,7 @@ class LocalLLMServer:
     def ensure_running(self) -> str:
         """Base URL of a live server: the one we have, a live one of this workspace, or a freshly started one."""
         with self._lock:
-            if self.pid is not None and self._alive():
+            if self.alive():
                 return self.base_url
             with _file_lock(self.state_dir / "server.lock"):
                 state = self._read_state()
@@ -246,7 +246,10 @@ class LocalLLMServer:
                 self._start()
                 return self.base_url
 
-    def _alive(self) -> bool:
+    def alive(self) -> bool:
+        """The server process we know of is still running (no HTTP round trip)."""
+        if self.pid is None:
+            return False
         if self._proc is not None:
             return self._proc.poll() is None
         return _pid_alive(self.pid)

@@ -173,7 +173,7 @@ _EN_STOP_LEAD = {"the", "our", "my", "a", "an", "this", "that", "those", "these"
                  "explain", "summarize", "summarise", "show", "give", "write", "recommend", "suggest", "sell",
                  "target", "targeting", "plan", "campaign", "copy", "email", "sms", "push", "wechat", "message",
                  "post", "text", "notification", "ad", "an", "and", "which", "whats", "what's", "how", "do",
-                 "does", "best", "products", "items", "offer", "offers", "promo", "promotion", "strategy",
+                 "does", "best", "products", "marketing", "plan", "every", "each", "all", "items", "offer", "offers", "promo", "promotion", "strategy",
                  "look", "like", "characterize", "characterise", "analyse", "analyze", "persona", "personas"}
 _NOT_A_SEGMENT = {"them", "us", "me", "it", "him", "her", "you", "everyone", "everybody", "all", "each",
                   "every", "all segments", "all customers", "every segment", "each segment", "all groups",
@@ -182,25 +182,33 @@ _NOT_A_SEGMENT = {"them", "us", "me", "it", "him", "her", "you", "everyone", "ev
 _TIME_LEAD = {"next", "last", "this", "tomorrow", "today", "tonight", "christmas", "black", "the weekend",
               "weekend", "summer", "winter", "holiday", "holidays", "spring", "autumn", "fall", "monday",
               "friday", "saturday", "sunday", "new", "cyber", "double", "singles", "618", "11.11", "double11"}
+_TIME_FIRST = {"next", "last", "this", "tomorrow", "today", "tonight", "every", "each", "all"}
 _SEG_TRAIL_EN = re.compile(rf"\s+{_SEG_WORDS_EN}$")
 _PHRASE = r"(?P<name>[a-z][\w'&-]*(?:\s+[a-z][\w'&-]*){0,4})"
 
 _EN_NAME_PATTERNS = [
     # "... the young families segment ..." — the words right before a segment word
     re.compile(rf"(?P<name>(?:[a-z][\w'&-]*\s+){{1,4}}){_SEG_WORDS_EN}\b"),
-    re.compile(rf"\bwho\s+(?:are|is)\s+(?:the|our|my|these|those)?\s*{_PHRASE}"),
+    re.compile(rf"\bwho\s+(?:exactly\s+|really\s+)?(?:are|is)\s+(?:the|our|my|these|those)?\s*{_PHRASE}"),
+    re.compile(rf"\b(?:would|will|do|does|did|might|could|should)\s+(?:the|our|my)?\s*{_PHRASE}\s+(?:respond|like|"
+               rf"love|buy|want|prefer|enjoy|click|react|need|care)"),
     re.compile(rf"\bwhat\s+(?:do|does|are|is)\s+(?:the|our|my)?\s*{_PHRASE}\s+(?:buy|buying|like|want|"
                rf"prefer|look|purchase|into|about|shop)"),
     re.compile(rf"\b(?:describe|profile|explain|summari[sz]e|characteri[sz]e|tell me about|tell me more about|"
                rf"more about|info on|details on|details about|persona of|profile of|portrait of|"
                rf"information about|analy[sz]e)\s+(?:the|our|my)?\s*{_PHRASE}"),
-    re.compile(rf"\b(?:for|to|targeting|target|towards|aimed at|at)\s+(?:the|our|my|all)?\s*{_PHRASE}"),
+    re.compile(rf"\b(?:for|targeting|target|towards|aimed at)\s+(?:the|our|my|all)?\s*{_PHRASE}"),
+    re.compile(rf"\b(?:to|at)\s+(?:the|our|my|all)?\s*{_PHRASE}"),
 ]
 
 
-def _clean_en_phrase(phrase: str) -> str | None:
+def _clean_en_phrase(phrase: str, from_right: bool = False) -> str | None:
+    """Trim a candidate name phrase. Left-anchored ('for X with ...'): cut at the first boundary word.
+    Right-anchored ('... X segment'): keep the words after the last boundary or stop word."""
     words = phrase.strip().split()
-    # cut at the first boundary word, drop leading stop words, drop a trailing "segment"
+    if from_right:
+        cut = [i for i, w in enumerate(words) if re.fullmatch(_EN_BOUNDARY, w) or w in _EN_STOP_LEAD]
+        words = words[cut[-1] + 1:] if cut else words
     for i, w in enumerate(words):
         if i > 0 and re.fullmatch(_EN_BOUNDARY, w):
             words = words[:i]
@@ -208,14 +216,14 @@ def _clean_en_phrase(phrase: str) -> str | None:
     while words and words[0] in _EN_STOP_LEAD:
         words = words[1:]
     phrase = _SEG_TRAIL_EN.sub("", " ".join(words)).strip(" -'")
-    if not phrase or phrase in _NOT_A_SEGMENT or phrase.split()[0] in _TIME_LEAD:
+    if not phrase or phrase in _NOT_A_SEGMENT or phrase in _TIME_LEAD or phrase.split()[0] in _TIME_FIRST:
         return None
     if _channel_of(phrase) or re.search(r"\d|campaign|product|item|household|user|customer \d", phrase):
         return None
     return phrase
 
 
-_ZH_STOP = r"(?:写|推荐|发|设计|策划|做|制定|推送|准备|生成|创作|撰写|出|规划|安排|弄|想|搞|营销|卖|的营销|用|，|,|。|？|\?|！|$)"
+_ZH_STOP = r"(?:写|推荐|发|设计|策划|做|制定|推送|准备|生成|创作|撰写|出|规划|安排|弄|想|搞|营销|卖|的营销|用(?!户)|应该|怎么|如何|适合|可以|需要|要|能|，|,|。|？|\?|！|$)"
 _ZH_NAME = r"(?P<name>[^\s，。,.!?！？、:：]{2,12}?)"
 _ZH_GROUP_TAIL = r"(?:这个|这类|这群|这些|那个|那些)?\s*(?:群体|客群|人群|细分|分群|用户群|客户群|群|组)?"
 _ZH_NAME_PATTERNS = [
@@ -224,6 +232,7 @@ _ZH_NAME_PATTERNS = [
                rf"{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:的画像|的特征|的特点|是谁|$|，|。|？|\?)"),
     re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:是谁|是什么样|是哪些人|是什么人|有什么特点|有什么特征|有哪些特征|"
                rf"喜欢什么|喜欢买什么|爱买什么|买什么|的画像|的特征|的特点|都是谁|是怎样)"),
+    re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:适合|应该|喜欢|会买|需要|想要|可能|爱买|偏好)"),
 ]
 _ZH_NOT_A_SEGMENT = {"他们", "她们", "我们", "所有人", "大家", "所有客户", "每个群", "每个细分", "所有细分", "全部客户",
                      "全部", "所有", "客户", "用户", "下个月", "下周", "这个月", "谁"}
@@ -250,9 +259,9 @@ def extract_segment(text: str, language: str) -> int | str | None:
                 name = _clean_zh_phrase(m.group("name"))
                 if name:
                     return name
-    for pattern in _EN_NAME_PATTERNS:
+    for k, pattern in enumerate(_EN_NAME_PATTERNS):
         for m in pattern.finditer(text):
-            name = _clean_en_phrase(m.group("name"))
+            name = _clean_en_phrase(m.group("name"), from_right=(k == 0))
             if name:
                 return name
     return None
@@ -436,19 +445,19 @@ _PRODUCT_TEXT_EN = [
     re.compile(r"(?:similar to|alternatives? (?:to|for)|substitutes? (?:for|to)|replacements? for|related to|"
                r"comparable to|resembling|close to|lookalikes? (?:of|for)|dupes? (?:of|for)|instead of|"
                r"in place of|swap for|similar items to|similar products to|goes? (?:well )?with|pairs? with|"
-               r"complements?|along with)\s+(?:the|a|an|our|my|this|that|some)?\s*(?P<p>[^?.!,;]+)"),
+               r"complements?|along with)\s+(?:(?:the|a|an|our|my|this|that|some)\s+)?(?P<p>[^?.!,;]+)"),
     re.compile(r"(?:products?|items?|things?|stuff|more|anything|something|others?)\s+(?:just\s+)?like\s+"
-               r"(?:the|a|an|our|my|this|that|some)?\s*(?P<p>[^?.!,;]+)"),
+               r"(?:(?:the|a|an|our|my|this|that|some)\s+)?(?P<p>[^?.!,;]+)"),
     re.compile(r"(?:people|customers|shoppers|those) who (?:buy|bought|like|liked|purchase|purchased)\s+"
-               r"(?:the|a|an|our|my)?\s*(?P<p>[^?.!,;]+?)\s+(?:also|usually|often|tend)"),
+               r"(?:(?:the|a|an|our|my)\s+)?(?P<p>[^?.!,;]+?)\s+(?:also|usually|often|tend)"),
     re.compile(r"^(?P<p>[^?.!,;]+?)\s+(?:alternatives|substitutes|lookalikes|dupes)\b"),
 ]
 _PRODUCT_TEXT_ZH = [
     re.compile(r"(?:和|与|跟|同|像)\s*(?P<p>[^，。,.!?！？]{1,30}?)\s*(?:类似|相似|差不多|相近|一样|相关|同类|接近|搭配)"),
-    re.compile(r"(?:类似于|相似于|类似|相似|替代|代替)\s*(?P<p>[^，。,.!?！？的]{1,30})\s*(?:的|$)"),
-    re.compile(r"(?:买了|购买|喜欢)\s*(?P<p>[^，。,.!?！？]{1,30}?)\s*(?:的人|的顾客|的用户|的客户)"),
     re.compile(r"^(?:有没有|有什么|有哪些)?\s*(?P<p>[^，。,.!?！？]{1,30}?)\s*的\s*(?:替代品|同类商品|同类产品|相似商品|"
                r"类似商品|相似产品|类似产品|平替|替代)"),
+    re.compile(r"(?:类似于|相似于|类似|相似|替代|代替)\s*(?P<p>[^，。,.!?！？的品]{2,30})\s*(?:的|$)"),
+    re.compile(r"(?:买了|购买|喜欢)\s*(?P<p>[^，。,.!?！？]{1,30}?)\s*(?:的人|的顾客|的用户|的客户)"),
 ]
 _PRODUCT_TRAIL = re.compile(r"\s+(?:please|pls|for me|for us|in stock|instead|too|also|we sell|we have|"
                             r"in the catalog(?:ue)?|in our catalog(?:ue)?|that we carry)$")

@@ -104,6 +104,22 @@ def _item_labels(products: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _join_groups(users: pd.Series, values: pd.Series, sep: str = ", ") -> pd.Series:
+    """Join `values` per user; rows must already be grouped by user (contiguous) in the wanted order.
+
+    Hand-written because pandas' groupby(...).agg(", ".join) runs a slow Python path per group (~200 µs);
+    slicing one array per contiguous run is ~1 µs per user, which matters at 100k users.
+    """
+    keys = users.to_numpy()
+    vals = values.astype(str).to_numpy()
+    if len(keys) == 0:
+        return pd.Series([], dtype=object)
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    ends = np.r_[starts[1:], len(keys)]
+    joined = [sep.join(vals[a:b]) for a, b in zip(starts, ends)]
+    return pd.Series(joined, index=keys[starts], dtype=object)
+
+
 def _ranked_list(frame: pd.DataFrame, key: str, limit: int, with_count: bool) -> pd.Series:
     """Per user, `key` values ordered by count desc then most recent first, joined with ', '."""
     grouped = frame.groupby(["user_id", key], sort=False).agg(n=("n", "sum"), last=("last", "max")).reset_index()
@@ -113,7 +129,7 @@ def _ranked_list(frame: pd.DataFrame, key: str, limit: int, with_count: bool) ->
         shown = grouped[key].where(grouped["n"] <= 1, grouped[key] + " (" + grouped["n"].astype(int).astype(str) + ")")
     else:
         shown = grouped[key]
-    return shown.groupby(grouped["user_id"], sort=False).agg(", ".join)
+    return _join_groups(grouped["user_id"], shown)
 
 
 def _shares(frame: pd.DataFrame, key: str, limit: int) -> pd.Series:
@@ -123,7 +139,7 @@ def _shares(frame: pd.DataFrame, key: str, limit: int) -> pd.Series:
     counts = counts.sort_values(["user_id", "n", key], ascending=[True, False, True])
     counts = counts.groupby("user_id", sort=False).head(limit)
     shown = counts[key] + " " + (counts["share"] * 100).round().astype(int).astype(str) + "%"
-    return shown.groupby(counts["user_id"], sort=False).agg(", ".join)
+    return _join_groups(counts["user_id"], shown)
 
 
 def _days_phrase(days: pd.Series, what: str) -> pd.Series:
@@ -162,6 +178,8 @@ def user_texts(events: pd.DataFrame, products: pd.DataFrame, max_tokens: int = 2
         "n": 1,
     })
     end = ev["timestamp"].max()
+    if "item_id" in products:  # only the products that occur: a catalogue can be 10x the items seen
+        products = products[products["item_id"].astype(str).isin(pd.unique(ev["item_id"]))]
     labels = _item_labels(products) if "item_id" in products else pd.DataFrame(
         columns=["label", "top_category", "brand"])
     ev = ev.join(labels, on="item_id")
@@ -229,7 +247,11 @@ def truncate_texts(texts: pd.Series, max_tokens: int = 256, tokenizer: Any | Non
     if tokenizer is not None:
         budget = max(1, max_tokens - 2)
         # One batched call of the Rust tokenizer; offsets give the character where token `budget` starts.
-        enc = tokenizer(values, add_special_tokens=False, return_offsets_mapping=True, truncation=False)
+        kwargs = dict(add_special_tokens=False, return_offsets_mapping=True, truncation=False)
+        try:  # verbose=False: no "sequence longer than the model" warning, cutting is the point here
+            enc = tokenizer(values, verbose=False, **kwargs)
+        except TypeError:
+            enc = tokenizer(values, **kwargs)
         out = []
         for text, offsets in zip(values, enc["offset_mapping"]):
             out.append(text if len(offsets) <= budget else _cut_at_word(text, offsets[budget][0]))

@@ -241,8 +241,12 @@ class Segmenter:
         self.model_ = model
         self.label_map_ = mapping
         self.n_segments_ = int(len(mapping))
-        self.cluster_centers_ = np.vstack([X[labels == s].mean(axis=0) for s in range(self.n_segments_)]) \
-            if self.n_segments_ else np.empty((0, X.shape[1]), dtype=np.float32)
+        if hasattr(model, "cluster_centers_"):  # k-means: its own centres, so predict() == labels_ on the fit data
+            order = sorted(mapping, key=mapping.get)
+            self.cluster_centers_ = np.asarray(model.cluster_centers_, dtype=np.float32)[order]
+        else:  # HDBSCAN: mean of each segment in the joined space (for reports; predict uses the k-NN below)
+            self.cluster_centers_ = np.vstack([X[labels == s].mean(axis=0) for s in range(self.n_segments_)]) \
+                if self.n_segments_ else np.empty((0, X.shape[1]), dtype=np.float32)
         if self.algorithm_ == "hdbscan":
             from sklearn.neighbors import KNeighborsClassifier
             self.assigner_ = KNeighborsClassifier(n_neighbors=min(15, n)).fit(space, labels)
@@ -294,12 +298,8 @@ class Segmenter:
         if self.algorithm_ == "hdbscan":
             labels = self.assigner_.predict(np.asarray(self.reducer_.transform(X), dtype=np.float32))
         else:
-            d = ((X[:, None, :] - self.cluster_centers_[None, :, :]) ** 2).sum(axis=2) if len(X) < 20000 else None
-            if d is None:
-                from sklearn.metrics import pairwise_distances_argmin
-                labels = pairwise_distances_argmin(X, self.cluster_centers_)
-            else:
-                labels = d.argmin(axis=1)
+            from sklearn.metrics import pairwise_distances_argmin
+            labels = pairwise_distances_argmin(X, self.cluster_centers_)
         return pd.Series(np.asarray(labels, dtype=np.int64), index=features.index.copy(), name="segment")
 
     def fit_predict(self, features: pd.DataFrame, embeddings: np.ndarray | None = None) -> pd.Series:

@@ -1,0 +1,226 @@
+"""The chat: route a marketer's message (EN or ZH) to the facade and answer with computed numbers.
+
+Routing never asks the LLM (the small local model cannot call tools reliably): `assistant.router` classifies the
+message and extracts slots; a missing slot gets a clarifying question. Every number in a reply comes from the
+facade's computations; the LLM only contributes what it is for (persona wording, campaign copy), and those
+parts are labelled as such. Replies stream: `respond()` yields growing `ChatReply` objects.
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Iterator
+
+import pandas as pd
+
+from assistant.data import DataError
+from assistant.facade import MarketingAssistant, NotReadyError
+from assistant.results import frame_markdown
+
+CLARIFY = {
+    "en": {
+        "segment": "Which segment do you mean? Give its number (e.g. 'segment 2') or its persona name.",
+        "user_id": "Which customer? Give their id, e.g. 'household 1029'.",
+        "product": "Which product? Give its id or a few words of its name.",
+        "campaign_id": "Which campaign? Give its number, e.g. 'campaign 18'.",
+        "unknown": ("Sorry, I did not get that. I can segment customers, describe a segment, recommend products "
+                    "to a customer or a segment, plan a campaign, write campaign copy, evaluate a campaign, show "
+                    "data quality and write the persona report."),
+    },
+    "zh": {
+        "segment": "请问是哪个客群？请给出编号（如“第2组”）或客群名称。",
+        "user_id": "请问是哪位客户？请给出客户编号，例如“客户 1029”。",
+        "product": "请问是哪个商品？请给出商品编号或名称中的几个词。",
+        "campaign_id": "请问是哪次活动？请给出活动编号，例如“活动18”。",
+        "unknown": "抱歉，我没有理解。我可以：客户分群、介绍客群、为客户或客群推荐商品、制定活动方案、撰写营销文案、评估活动效果、查看数据质量、生成画像报告。",
+    },
+}
+HELP_EXAMPLES = (
+    "split my customers into 5 groups", "who is segment 2?", "what should I recommend to household 1029?",
+    "write an email campaign for segment 1 with 15% off", "plan a campaign for segment 0",
+    "how did campaign 18 do?", "show the data quality report", "给高价值客户写一条促销短信",
+)
+
+
+@dataclass(frozen=True)
+class ChatReply:
+    """One assistant turn: Markdown text, plus an optional table, chart and downloadable file."""
+
+    text: str
+    intent: str = ""
+    table: pd.DataFrame | None = None
+    figure: Any = None
+    file: str | None = None
+
+
+class ChatAgent:
+    """Answers chat messages against one `MarketingAssistant` (one per UI session)."""
+
+    def __init__(self, assistant: MarketingAssistant, router=None):
+        self.assistant = assistant
+        if router is None:
+            from assistant.router import get_router
+            router = get_router()
+        self.router = router
+
+    def respond(self, message: str) -> Iterator[ChatReply]:
+        """Yield growing replies for one message; every user-caused problem becomes a readable message."""
+        message = (message or "").strip()
+        if not message:
+            yield ChatReply(CLARIFY["en"]["unknown"], intent="unknown")
+            return
+        route = self.router.route(message)
+        lang = route.language if route.language in CLARIFY else "en"
+        if route.intent in ("unknown", "smalltalk"):
+            yield ChatReply(CLARIFY[lang]["unknown"], intent=route.intent)
+            return
+        if route.missing:
+            yield ChatReply(CLARIFY[lang].get(route.missing[0], CLARIFY[lang]["unknown"]), intent=route.intent)
+            return
+        handler: Callable[..., Iterator[ChatReply]] = getattr(self, f"_on_{route.intent}", None)
+        if handler is None:
+            yield ChatReply(CLARIFY[lang]["unknown"], intent=route.intent)
+            return
+        try:
+            for reply in handler(route.slots, lang):
+                yield replace(reply, intent=route.intent)
+        except (DataError, NotReadyError) as exc:
+            yield ChatReply(f"⚠️ {exc}", intent=route.intent)
+        except Exception as exc:  # LLM down and similar: say what failed, never a traceback
+            from assistant.llm import LLMOutputError, LLMUnavailable
+            if isinstance(exc, (LLMUnavailable, LLMOutputError)):
+                yield ChatReply(f"⚠️ The language model could not answer: {exc}", intent=route.intent)
+            else:
+                raise
+
+    # ------------------------------------------------------------------ helpers
+    def _ensure_segments(self) -> Iterator[ChatReply]:
+        if self.assistant.segmenter is None:
+            yield ChatReply("_No segments yet — segmenting the customers first (automatic number of segments)…_")
+            self.assistant.segment("auto")
+
+    def _segment_listing(self, lang: str) -> str:
+        table = self.assistant.segments_overview(lang, with_personas=True).table
+        lines = []
+        for row in table.itertuples(index=False):
+            lines.append(f"- **Segment {row.segment} — {row.persona}**: {row.tagline} "
+                         f"({row.size:,} customers, {row.share:.0%}; mean spend {row.spend_mean:,.2f}; "
+                         f"top: {row.top_categories})")
+        return "\n".join(lines)
+
+    # ------------------------------------------------------------------ intents
+    def _on_segment(self, slots: dict, lang: str) -> Iterator[ChatReply]:
+        n = slots.get("n_segments") or "auto"
+        yield ChatReply(f"_Segmenting {self.assistant.dataset.n_users:,} customers into "
+                        f"{n if n != 'auto' else 'an automatically chosen number of'} segments…_")
+        overview = self.assistant.segment(n)
+        yield ChatReply("_Segments found; writing personas with the language model…_", table=overview.table)
+        overview = self.assistant.segments_overview(lang, with_personas=True)
+        metrics = ", ".join(f"{k} {v:.3g}" for k, v in overview.metrics.items())
+        text = (f"I split the customers into **{len(overview.table)} segments** ({metrics}).\n\n"
+                f"{self._segment_listing(lang)}\n\n_Persona names and taglines are written by the language model "
+                "from segment aggregates; all numbers are computed._")
+        yield ChatReply(text, table=overview.table)
+
+    def _on_describe_segment(self, slots: dict, lang: str) -> Iterator[ChatReply]:
+        yield from self._ensure_segments()
+        segment = self.assistant.resolve_segment(slots["segment"])
+        persona = self.assistant.personas(lang)[segment]
+        profiles = self.assistant.profiles
+        row = profiles.overview.loc[segment]
+        dist = profiles.distinguishing[profiles.distinguishing["segment"] == segment].head(5)
+        cats = profiles.top_categories[profiles.top_categories["segment"] == segment].head(5)
+        facts = [f"**Segment {segment} — {persona.name}**: _{persona.tagline}_", "", persona.description, "",
+                 f"- Size: {int(row['size']):,} customers ({row['share']:.1%})"]
+        for col, label in (("monetary_mean", "Mean spend"), ("frequency_mean", "Mean baskets"),
+                           ("recency_days_mean", "Days since last purchase (mean)")):
+            if col in row:
+                facts.append(f"- {label}: {row[col]:,.2f}")
+        if len(cats):
+            facts.append("- Top categories by spend: " + ", ".join(
+                f"{c} ({s:.0%}, lift {l:.1f}×)" for c, s, l in cats[["category", "spend_share", "lift"]].itertuples(index=False)))
+        if len(dist):
+            facts.append("- What sets them apart: " + ", ".join(
+                f"{f} ({'z' if k == 'numeric' else 'lift'} {z if k == 'numeric' else l:+.2f})"
+                for f, k, z, l in dist[["feature", "kind", "z_score", "lift"]].itertuples(index=False)))
+        facts.append(f"- Price sensitivity: {persona.price_sensitivity}; channels: "
+                     f"{', '.join(persona.preferred_channels)}; best times: {persona.preferred_times}")
+        facts.append(f"- Suggested offers: {'; '.join(persona.suggested_offers)}")
+        yield ChatReply("\n".join(facts), table=dist.reset_index(drop=True))
+
+    def _on_recommend_user(self, slots: dict, lang: str) -> Iterator[ChatReply]:
+        recs = self.assistant.recommend(slots["user_id"], k=slots.get("top_k") or 10)
+        yield ChatReply(recs.to_markdown(), table=recs.items)
+
+    def _on_recommend_segment(self, slots: dict, lang: str) -> Iterator[ChatReply]:
+        yield from self._ensure_segments()
+        recs = self.assistant.recommend_for_segment(slots["segment"], k=slots.get("top_k") or 10)
+        yield ChatReply(recs.to_markdown(), table=recs.items)
+
+    def _on_similar_products(self, slots: dict, lang: str) -> Iterator[ChatReply]:
+        product = str(slots["product"])
+        if not slots.get("product_is_id"):
+            product = self._find_product(product)
+        recs = self.assistant.similar_products(product, k=slots.get("top_k") or 10)
+        yield ChatReply(recs.to_markdown(), table=recs.items)
+
+    def _find_product(self, words: str) -> str:
+        """The best-selling product whose title contains the words (ids are resolved by the router)."""
+        products = self.assistant.dataset.products
+        titles = products["title"].fillna("") + " " + products["category"].fillna("")
+        hits = products[titles.str.contains(words, case=False, regex=False)]
+        if hits.empty:
+            raise DataError(f"no product matches '{words}'", column="title", fix="try other words or the product id")
+        sold = hits["item_id"].map(self.assistant.dataset.events["item_id"].value_counts()).fillna(0)
+        return str(hits.loc[sold.idxmax(), "item_id"])
+
+    def _on_plan_campaign(self, slots: dict, lang: str) -> Iterator[ChatReply]:
+        yield from self._ensure_segments()
+        segments = [slots["segment"]] if slots.get("segment") is not None else self.assistant.profiles.segments
+        blocks = []
+        for segment in segments:
+            plan = self.assistant.plan_campaign(segment, offer=slots.get("offer_pct"), channel=slots.get("channel"),
+                                                language=lang)
+            blocks.append(plan.to_markdown() if hasattr(plan, "to_markdown") else _model_markdown(plan))
+            yield ChatReply("\n\n---\n\n".join(blocks))
+
+    def _on_write_copy(self, slots: dict, lang: str) -> Iterator[ChatReply]:
+        yield from self._ensure_segments()
+        language = slots.get("language") or lang
+        yield ChatReply("_Writing copy with the language model…_")
+        copy = self.assistant.write_copy(slots["segment"], channel=slots.get("channel") or "email",
+                                         offer=slots.get("offer_pct"), language=language)
+        yield ChatReply(copy.to_markdown(), table=copy.to_frame())
+
+    def _on_evaluate_campaign(self, slots: dict, lang: str) -> Iterator[ChatReply]:
+        evaluation = self.assistant.evaluate(slots["campaign_id"])
+        figure = None
+        try:
+            from campaigns.charts import rates_chart
+            figure = rates_chart(evaluation)
+        except Exception:  # a chart is a bonus; the numbers are the answer
+            figure = None
+        yield ChatReply(evaluation.to_markdown(), table=getattr(evaluation, "arms", None), figure=figure)
+
+    def _on_report(self, slots: dict, lang: str) -> Iterator[ChatReply]:
+        yield from self._ensure_segments()
+        yield ChatReply("_Writing the persona report…_")
+        files = self.assistant.report(language=lang)
+        chosen = files.markdown if slots.get("format") == "md" else files.html
+        yield ChatReply(f"The persona report is ready: `{html.escape(str(chosen))}` (download it from the "
+                        "Reports tab).", file=str(chosen))
+
+    def _on_data_quality(self, slots: dict, lang: str) -> Iterator[ChatReply]:
+        summary = self.assistant.summary()
+        yield ChatReply(f"**Data: {self.assistant.dataset.name}**\n\n{summary.to_markdown()}\n\n"
+                        f"**Cleaning report**\n\n{self.assistant.quality.to_markdown()}",
+                        table=self.assistant.quality.to_frame())
+
+    def _on_help(self, slots: dict, lang: str) -> Iterator[ChatReply]:
+        yield ChatReply("Things you can ask me:\n" + "\n".join(f"- {e}" for e in HELP_EXAMPLES))
+
+
+def _model_markdown(model) -> str:
+    data = model.model_dump() if hasattr(model, "model_dump") else dict(model)
+    rows = pd.DataFrame([(k, v) for k, v in data.items()], columns=["field", "value"])
+    return frame_markdown(rows)

@@ -1,0 +1,192 @@
+"""`mkt`: the command line over the same facade as the UI and the Python API.
+
+    mkt ingest --events my_events.csv --mapping mapping.yaml     # load + clean, print the quality report, save
+    mkt segment --n 5                                            # segments (+ personas with --personas)
+    mkt report --out report.html                                 # persona report (HTML + Markdown)
+    mkt recommend 1029 -k 10                                     # products for one customer, with reasons
+    mkt copy --segment 1 --channel sms --offer 15 --language zh  # plan + copy variants
+    mkt evaluate --campaign 18                                   # or --exposures F --outcomes F
+    mkt ui                                                       # the Gradio app on http://127.0.0.1:7860
+
+State lives in the workspace (--workspace or MKT_WORKSPACE): `ingest` saves the data there and later verbs
+reuse it; without a saved dataset the bundled demo data is used. Errors print one readable line, exit code 2.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from assistant.config import Settings, offline_environment
+
+PUBLIC_LOADERS = ("completejourney", "instacart", "taobao", "hillstrom")
+
+
+def _add_data_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--workspace", type=Path, help="state folder (default: MKT_WORKSPACE or ~/.mkt_assistant)")
+    parser.add_argument("--events", help="events file (CSV / gzip CSV / Parquet)")
+    parser.add_argument("--products", help="products file")
+    parser.add_argument("--users", help="users file")
+    parser.add_argument("--mapping", help="column mapping (YAML or JSON file)")
+    parser.add_argument("--dataset", choices=PUBLIC_LOADERS, help="read a public dataset layout from --path")
+    parser.add_argument("--path", help="folder (or file) of the public dataset")
+    parser.add_argument("--language", choices=("en", "zh"), default=None, help="language of LLM-written text")
+
+
+def _assistant(args):
+    from assistant.data import loaders
+    from assistant.facade import DATASET_DIR, MarketingAssistant
+    settings = Settings.from_env()
+    workspace = Path(args.workspace or settings.workspace)
+    language = args.language or settings.language
+    if args.dataset:
+        if not args.path:
+            raise SystemExit("mkt: --dataset needs --path pointing at the dataset's folder or file")
+        dataset = getattr(loaders, f"load_{args.dataset.replace('completejourney', 'complete_journey')}")(args.path)
+        return MarketingAssistant(dataset, workspace=workspace, language=language)
+    if args.events:
+        return MarketingAssistant.from_files(events=args.events, products=args.products, users=args.users,
+                                             mapping=args.mapping, workspace=workspace, language=language)
+    if (workspace / DATASET_DIR).exists():
+        return MarketingAssistant.load(workspace, language=language)
+    return MarketingAssistant.from_demo(workspace=workspace, language=language)
+
+
+def cmd_ingest(args) -> None:
+    assistant = _assistant(args)
+    print(assistant.summary().to_markdown())
+    print()
+    print(assistant.quality.to_markdown())
+    print(f"\nSaved to {assistant.save()}")
+
+
+def cmd_segment(args) -> None:
+    assistant = _assistant(args)
+    n = "auto" if args.n in (None, "auto") else int(args.n)
+    print(f"Segmenting {assistant.dataset.n_users:,} customers…", file=sys.stderr)
+    assistant.segment(n, algorithm=args.algorithm, behaviour_weight=args.weight)
+    overview = assistant.segments_overview(with_personas=args.personas)
+    print(overview.to_markdown())
+    assistant.save()
+
+
+def cmd_report(args) -> None:
+    assistant = _assistant(args)
+    if assistant.segmenter is None:
+        assistant.segment("auto")
+        assistant.save()
+    files = assistant.report(out=args.out)
+    print(f"HTML: {files.html}\nMarkdown: {files.markdown}")
+
+
+def cmd_recommend(args) -> None:
+    assistant = _assistant(args)
+    if args.segment is not None:
+        if assistant.segmenter is None:
+            assistant.segment("auto")
+        recs = assistant.recommend_for_segment(args.segment, k=args.k)
+    else:
+        recs = assistant.recommend(args.user_id, k=args.k, exclude_purchased=args.exclude_purchased)
+    print(recs.to_markdown())
+
+
+def cmd_copy(args) -> None:
+    assistant = _assistant(args)
+    if assistant.segmenter is None:
+        assistant.segment("auto")
+        assistant.save()
+    plan = assistant.plan_campaign(args.segment, offer=args.offer, channel=args.channel)
+    print(plan.to_markdown() if hasattr(plan, "to_markdown") else plan.model_dump_json(indent=2))
+    print()
+    print(assistant.write_copy(args.segment, channel=args.channel, offer=args.offer,
+                               n_variants=args.variants).to_markdown())
+
+
+def cmd_evaluate(args) -> None:
+    assistant = _assistant(args)
+    if args.exposures:
+        from assistant.data import load_files
+        uploaded = load_files(exposures=args.exposures, outcomes=args.outcomes, name="evaluation")
+        evaluation = assistant.evaluate(args.campaign, exposures=uploaded.exposures, outcomes=uploaded.outcomes,
+                                        participation=args.participation)
+    else:
+        evaluation = assistant.evaluate(args.campaign, participation=args.participation)
+    print(evaluation.to_markdown())
+
+
+def cmd_ui(args) -> None:
+    from assistant.ui import launch
+    launch(host=args.host, port=args.port)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mkt", description="LLM-augmented e-commerce marketing assistant")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="load + clean data, print the quality report, save to the workspace")
+    _add_data_args(p)
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("segment", help="segment customers")
+    _add_data_args(p)
+    p.add_argument("--n", default="auto", help="number of segments or 'auto'")
+    p.add_argument("--algorithm", default="auto", choices=("auto", "kmeans", "minibatch", "hdbscan"))
+    p.add_argument("--weight", type=float, default=0.5, help="weight of behaviour embeddings vs RFM features")
+    p.add_argument("--personas", action="store_true", help="also write personas with the LLM")
+    p.set_defaults(func=cmd_segment)
+
+    p = sub.add_parser("report", help="write the persona report (HTML + Markdown)")
+    _add_data_args(p)
+    p.add_argument("--out", type=Path, default=None, help="HTML path (the .md goes beside it)")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("recommend", help="products for a customer (or --segment)")
+    _add_data_args(p)
+    p.add_argument("user_id", nargs="?", help="customer id")
+    p.add_argument("--segment", help="segment id or persona name instead of a customer")
+    p.add_argument("-k", type=int, default=10)
+    p.add_argument("--exclude-purchased", action="store_true")
+    p.set_defaults(func=cmd_recommend)
+
+    p = sub.add_parser("copy", help="plan a campaign for a segment and write copy variants")
+    _add_data_args(p)
+    p.add_argument("--segment", required=True)
+    p.add_argument("--channel", default="email", choices=("email", "sms", "push", "wechat"))
+    p.add_argument("--offer", type=float, default=None, help="percent off, e.g. 15")
+    p.add_argument("--variants", type=int, default=3)
+    p.set_defaults(func=cmd_copy)
+
+    p = sub.add_parser("evaluate", help="evaluate a campaign (dataset campaign or uploaded exposures/outcomes)")
+    _add_data_args(p)
+    p.add_argument("--campaign", help="campaign id")
+    p.add_argument("--exposures", help="exposures file (campaign_id, user_id, arm)")
+    p.add_argument("--outcomes", help="outcomes file (campaign_id, user_id, visited/converted/revenue...)")
+    p.add_argument("--participation", default="visited", choices=("visited", "opened", "clicked", "redeemed"))
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("ui", help="start the Gradio app")
+    p.add_argument("--host", default=None)
+    p.add_argument("--port", type=int, default=None)
+    p.set_defaults(func=cmd_ui)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    offline_environment()
+    args = build_parser().parse_args(argv)
+    if args.command == "recommend" and args.user_id is None and args.segment is None:
+        print("mkt recommend: give a customer id or --segment", file=sys.stderr)
+        return 2
+    from assistant.data import DataError
+    from assistant.facade import NotReadyError
+    from assistant.llm_errors import LLMOutputError, LLMUnavailable
+    try:
+        args.func(args)
+    except (DataError, NotReadyError, LLMUnavailable, LLMOutputError, FileNotFoundError) as exc:
+        print(f"mkt {args.command}: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

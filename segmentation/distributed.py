@@ -1,0 +1,185 @@
+"""Segmentation for very many users: MiniBatchKMeans fitted by `partial_fit` over streamed batches.
+
+Why streaming: the local `Segmenter` needs the whole joined matrix (users x (features + 384)) in one process —
+1.6 GB per million users. Here the matrix is cut into blocks that live in Ray's object store (spilled to disk
+when they do not fit), the model sees one batch at a time, and the labels are assigned by parallel Ray tasks.
+
+What is reused, not re-implemented: the feature preprocessing and block weighting of `segmentation.segmenter.
+Segmenter` — a Segmenter is fitted on a uniform sample of at most `fit_sample_size` users (that fits the
+scalers and the block weights), and its `transform` turns every block of users into the joined space.
+Segment ids follow the local convention (largest segment = 0).
+
+When do local and Ray labels differ, and by how much?
+  * `engine="local"` and `engine="ray"` of this class run the SAME algorithm (same blocks, same batch order,
+    same seed): their labels are identical — tests/scale/test_scale_backends.py checks equality.
+  * Against the local backend's full-batch `Segmenter` (KMeans / MiniBatchKMeans on the whole matrix) the
+    streamed fit is a different optimiser (single k-means++ init on the first batch, a few passes): labels
+    can differ near cluster borders. Measured on a Complete Journey sample (tests/scale): ARI >= 0.6 is the
+    asserted floor; bench/scale_bench.py prints the measured ARI per size.
+  * The scalers/weights come from a sample when n > fit_sample_size, which moves borders very slightly.
+"""
+from __future__ import annotations
+
+import contextlib
+from typing import Any, Iterator
+
+import numpy as np
+import pandas as pd
+from sklearn.cluster import MiniBatchKMeans
+
+from segmentation.segmenter import Segmenter
+from segmentation.selection import sample_rows
+
+ENGINES = ("local", "ray")
+
+
+def _assign(batch: dict[str, np.ndarray], model: MiniBatchKMeans) -> dict[str, np.ndarray]:
+    """Ray Data task: nearest centre for each row of the batch (module level so workers can import it)."""
+    return {"label": np.asarray(model.predict(np.asarray(batch["data"], dtype=np.float32)), dtype=np.int64)}
+
+
+@contextlib.contextmanager
+def _preserve_order() -> Iterator[None]:
+    """Ray Data may reorder blocks for speed; fitting order and label order must follow the users' order."""
+    from ray.data import DataContext
+
+    ctx = DataContext.get_current()
+    old = ctx.execution_options.preserve_order
+    ctx.execution_options.preserve_order = True
+    try:
+        yield
+    finally:
+        ctx.execution_options.preserve_order = old
+
+
+class RaySegmenter:
+    """Streaming k-means segmentation; `fit(features, embeddings)` like `Segmenter`, learned attrs end in `_`.
+
+    labels_ (Series user_id -> segment, largest = 0), cluster_centers_ (k x d, joined space, in segment order),
+    n_segments_, preprocessor_ (the sample-fitted `Segmenter` whose `transform` defines the space), model_.
+    `engine="ray"` streams blocks with Ray Data; `engine="local"` runs the identical loop in-process.
+    """
+
+    def __init__(self, n_segments: int = 6, *, behaviour_weight: float = 0.5, random_state: int = 0,
+                 batch_size: int = 4096, n_epochs: int = 3, block_rows: int = 50_000,
+                 fit_sample_size: int = 50_000, engine: str = "ray", num_cpus: int | None = None,
+                 init_kwargs: dict[str, Any] | None = None):
+        self.n_segments = n_segments
+        self.behaviour_weight = behaviour_weight
+        self.random_state = random_state
+        self.batch_size = batch_size
+        self.n_epochs = n_epochs
+        self.block_rows = block_rows
+        self.fit_sample_size = fit_sample_size
+        self.engine = engine
+        self.num_cpus = num_cpus
+        self.init_kwargs = init_kwargs
+
+    # ------------------------------------------------------------------ helpers
+    def _check_params(self) -> None:
+        if self.engine not in ENGINES:
+            raise ValueError(f"engine={self.engine!r} is unknown — use one of {', '.join(ENGINES)}")
+        if not isinstance(self.n_segments, (int, np.integer)) or self.n_segments < 2:
+            raise ValueError(f"n_segments={self.n_segments!r} must be an integer >= 2 (no 'auto' when streaming: "
+                             "choose k with the local Segmenter on a sample)")
+        for name in ("batch_size", "n_epochs", "block_rows", "fit_sample_size"):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"{name}={getattr(self, name)} must be >= 1")
+
+    def _blocks(self, features: pd.DataFrame, embeddings: np.ndarray | None) -> Iterator[np.ndarray]:
+        """The joined matrix, `block_rows` users at a time (never the whole matrix at once)."""
+        for start in range(0, len(features), int(self.block_rows)):
+            stop = start + int(self.block_rows)
+            emb = None if embeddings is None else embeddings[start:stop]
+            yield self.preprocessor_.transform(features.iloc[start:stop], emb)
+
+    def _batches(self, block: np.ndarray) -> Iterator[np.ndarray]:
+        for start in range(0, block.shape[0], int(self.batch_size)):
+            yield block[start:start + int(self.batch_size)]
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, features: pd.DataFrame, embeddings: np.ndarray | None = None) -> "RaySegmenter":
+        """Learn `n_segments` segments for the users in `features` (index user_id) + aligned `embeddings`."""
+        self._check_params()
+        Segmenter._check_inputs(features, embeddings)  # same user-facing errors as the local backend
+        n = len(features)
+        rng = np.random.default_rng(self.random_state)
+        idx = sample_rows(n, int(self.fit_sample_size), rng)
+        # Only the preprocessing of this Segmenter is used; its own clustering on the sample is cheap (kmeans,
+        # no stability runs) and keeps its transform() valid.
+        self.preprocessor_ = Segmenter(n_segments=int(self.n_segments), algorithm="minibatch",
+                                       behaviour_weight=self.behaviour_weight, n_stability_runs=0,
+                                       sample_size=min(2000, len(idx)), random_state=self.random_state).fit(
+            features.iloc[idx], None if embeddings is None else np.asarray(embeddings)[idx])
+        model = MiniBatchKMeans(n_clusters=int(self.n_segments), random_state=self.random_state,
+                                batch_size=int(self.batch_size), n_init=1)
+        if self.engine == "ray":
+            raw = self._fit_ray(model, features, embeddings)
+        else:
+            raw = self._fit_local(model, features, embeddings)
+        labels, mapping = Segmenter._renumber(raw)
+        order = [old for old, _ in sorted(mapping.items(), key=lambda kv: kv[1])]
+        self.model_ = model
+        self.label_map_ = mapping
+        self.n_segments_ = len(mapping)
+        self.cluster_centers_ = np.asarray(model.cluster_centers_[order], dtype=np.float32)
+        self.labels_ = pd.Series(labels, index=features.index.copy(), name="segment")
+        return self
+
+    def _fit_local(self, model: MiniBatchKMeans, features: pd.DataFrame, embeddings: np.ndarray | None) -> np.ndarray:
+        for _ in range(int(self.n_epochs)):
+            for block in self._blocks(features, embeddings):
+                for batch in self._batches(block):
+                    model.partial_fit(batch)
+        return np.concatenate([model.predict(block) for block in self._blocks(features, embeddings)])
+
+    def _fit_ray(self, model: MiniBatchKMeans, features: pd.DataFrame, embeddings: np.ndarray | None) -> np.ndarray:
+        from embeddings.distributed import init_ray
+
+        ray = init_ray(num_cpus=self.num_cpus, **(self.init_kwargs or {}))
+        # Each block goes to the object store as soon as it is made; the driver keeps only references.
+        refs = [ray.put(block) for block in self._blocks(features, embeddings)]
+        with _preserve_order():
+            ds = ray.data.from_numpy_refs(refs)
+            for _ in range(int(self.n_epochs)):
+                # Batches are cut inside each block (like the local loop), so batch order == local batch order.
+                for block_ref in refs:
+                    block_ds = ray.data.from_numpy_refs([block_ref])
+                    for batch in block_ds.iter_batches(batch_size=int(self.batch_size), batch_format="numpy"):
+                        model.partial_fit(np.asarray(batch["data"], dtype=np.float32))
+            labelled = ds.map_batches(_assign, fn_kwargs={"model": model}, batch_format="numpy",
+                                      batch_size=int(self.block_rows))
+            labels = np.concatenate([np.asarray(b["label"]) for b in
+                                     labelled.iter_batches(batch_size=None, batch_format="numpy")])
+        del refs
+        return labels
+
+    # ------------------------------------------------------------------ use
+    def transform(self, features: pd.DataFrame, embeddings: np.ndarray | None = None) -> np.ndarray:
+        """The joined, weighted matrix (the local Segmenter's transformation, fitted on the sample)."""
+        self._check_fitted()
+        return self.preprocessor_.transform(features, embeddings)
+
+    def predict(self, features: pd.DataFrame, embeddings: np.ndarray | None = None) -> pd.Series:
+        """Segment ids for (new) users, same numbering as labels_; Series indexed by user_id."""
+        self._check_fitted()
+        raw = np.concatenate([self.model_.predict(block) for block in self._blocks(features, embeddings)])
+        lut = np.full(int(self.model_.n_clusters), -1, dtype=np.int64)
+        for old, new in self.label_map_.items():
+            lut[old] = new
+        return pd.Series(lut[raw], index=features.index.copy(), name="segment")
+
+    def fit_predict(self, features: pd.DataFrame, embeddings: np.ndarray | None = None) -> pd.Series:
+        return self.fit(features, embeddings).labels_
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "labels_"):
+            raise RuntimeError("this RaySegmenter is not fitted yet — call fit(features, embeddings) first")
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in ("n_segments", "behaviour_weight", "random_state", "batch_size",
+                                              "n_epochs", "block_rows", "fit_sample_size", "engine", "num_cpus",
+                                              "init_kwargs")}
+
+    def __repr__(self) -> str:
+        return f"RaySegmenter({', '.join(f'{k}={v!r}' for k, v in self.get_params().items())})"
