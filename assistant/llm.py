@@ -32,10 +32,11 @@ from pydantic import BaseModel, ValidationError
 from assistant import privacy
 from assistant.config import PROMPTS_DIR, Settings
 from assistant.llm_errors import LLMOutputError, LLMUnavailable, ModelIntegrityError
-from assistant.prompts import PromptError, PromptSpec, common_piece, normalise_language, read_spec
+from assistant.privacy import PrivacyError
+from assistant.prompts import PromptError, PromptNotFound, PromptSpec, common_piece, normalise_language, read_spec
 
-__all__ = ["LLMClient", "LLMUnavailable", "LLMOutputError", "ModelIntegrityError", "get_llm", "reset_llm",
-           "STRUCTURED_METHODS"]
+__all__ = ["LLMClient", "LLMUnavailable", "LLMOutputError", "ModelIntegrityError", "PrivacyError", "PromptError",
+           "PromptNotFound", "get_llm", "build_llm", "reset_llm", "STRUCTURED_METHODS"]
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,11 @@ class _LocalEndpoint:
             if self._server is None:
                 if importlib.util.find_spec("llama_cpp") is None:
                     raise LLMUnavailable("the embedded LLM runtime llama-cpp-python is not installed")
+                missing = [m for m in ("sse_starlette", "starlette_context", "uvicorn", "fastapi")
+                           if importlib.util.find_spec(m) is None]
+                if missing:
+                    raise LLMUnavailable(f"llama-cpp-python's server extras are missing ({', '.join(missing)}); "
+                                         "pip install 'llama-cpp-python[server]==0.3.36'")
                 model = local_llm.resolve_model_path(self._settings.local_model_path)
                 self._server = local_llm.LocalLLMServer(model, Path(self._settings.workspace) / "llm")
         return self._server.ensure_running()

@@ -110,7 +110,7 @@ class IntentRouter:
     random_state : seed of the solver.
     """
 
-    def __init__(self, encoder: Any = None, examples_path: str | Path | None = None, threshold: float = 0.3,
+    def __init__(self, encoder: Any = None, examples_path: str | Path | None = None, threshold: float = 0.25,
                  use_embeddings: bool = True, embedding_weight: float = 1.0, ngram_weight: float = 1.0,
                  C: float = 20.0, random_state: int = 0):
         self.encoder = encoder

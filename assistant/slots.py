@@ -189,16 +189,16 @@ _PHRASE = r"(?P<name>[a-z][\w'&-]*(?:\s+[a-z][\w'&-]*){0,4})"
 _EN_NAME_PATTERNS = [
     # "... the young families segment ..." — the words right before a segment word
     re.compile(rf"(?P<name>(?:[a-z][\w'&-]*\s+){{1,4}}){_SEG_WORDS_EN}\b"),
-    re.compile(rf"\bwho\s+(?:exactly\s+|really\s+)?(?:are|is)\s+(?:the|our|my|these|those)?\s*{_PHRASE}"),
-    re.compile(rf"\b(?:would|will|do|does|did|might|could|should)\s+(?:the|our|my)?\s*{_PHRASE}\s+(?:respond|like|"
+    re.compile(rf"\bwho\s+(?:exactly\s+|really\s+)?(?:are|is)\s+(?:(?:the|our|my|these|those)\s+)?{_PHRASE}"),
+    re.compile(rf"\b(?:would|will|do|does|did|might|could|should)\s+(?:(?:the|our|my)\s+)?{_PHRASE}\s+(?:respond|like|"
                rf"love|buy|want|prefer|enjoy|click|react|need|care)"),
-    re.compile(rf"\bwhat\s+(?:do|does|are|is)\s+(?:the|our|my)?\s*{_PHRASE}\s+(?:buy|buying|like|want|"
+    re.compile(rf"\bwhat\s+(?:do|does|are|is)\s+(?:(?:the|our|my)\s+)?{_PHRASE}\s+(?:buy|buying|like|want|"
                rf"prefer|look|purchase|into|about|shop)"),
     re.compile(rf"\b(?:describe|profile|explain|summari[sz]e|characteri[sz]e|tell me about|tell me more about|"
                rf"more about|info on|details on|details about|persona of|profile of|portrait of|"
-               rf"information about|analy[sz]e)\s+(?:the|our|my)?\s*{_PHRASE}"),
-    re.compile(rf"\b(?:for|targeting|target|towards|aimed at)\s+(?:the|our|my|all)?\s*{_PHRASE}"),
-    re.compile(rf"\b(?:to|at)\s+(?:the|our|my|all)?\s*{_PHRASE}"),
+               rf"information about|analy[sz]e)\s+(?:(?:the|our|my)\s+)?{_PHRASE}"),
+    re.compile(rf"\b(?:for|targeting|target|towards|aimed at)\s+(?:(?:the|our|my|all)\s+)?{_PHRASE}"),
+    re.compile(rf"\b(?:to|at)\s+(?:(?:the|our|my|all)\s+)?{_PHRASE}"),
 ]
 
 

@@ -51,6 +51,7 @@ table{border-collapse:collapse;margin:.5rem 0} td,th{border:1px solid #ddd;paddi
 {% if c.channels %}<p><b>Channels</b>: {{ c.channels|join(", ") }} · <b>when</b>: {{ c.times }}</p>{% endif %}
 {% if c.offers %}<p><b>Offers</b>: {{ c.offers|join("; ") }}</p>{% endif %}
 {% if c.categories %}<p><b>Top categories</b>: {{ c.categories|join(", ") }}</p>{% endif %}
+{% if c.products %}<p><b>Top products</b>: {{ c.products|join("; ") }}</p>{% endif %}
 {% if c.keywords %}<p><b>Keywords</b>: {{ c.keywords|join(", ") }}</p>{% endif %}
 {% if c.distinct %}<p><b>Stands out by</b>: {{ c.distinct|join("; ") }}</p>{% endif %}
 </div>{% endfor %}
@@ -144,6 +145,7 @@ def _cards(profiles: SegmentProfiles, personas: dict[int, Persona] | None) -> li
             "times": p.preferred_times if p else "", "offers": p.suggested_offers if p else [],
             "size": int(ov["size"]), "share": f"{ov['share']:.1%}",
             "categories": profiles.top_categories.loc[profiles.top_categories["segment"] == s, "category"].tolist(),
+            "products": profiles.top_products.loc[profiles.top_products["segment"] == s, "title"].astype(str).tolist(),
             "keywords": profiles.keywords.loc[profiles.keywords["segment"] == s, "term"].head(8).tolist(),
             "distinct": [f"{r.feature} (z={r.z_score:+.2f})" for r in dist.itertuples()],
         })
@@ -199,7 +201,7 @@ def write_markdown_report(profiles: SegmentProfiles, personas: dict[int, Persona
         if c["description"]:
             lines += [_md(c["description"]), ""]
         for label, key in (("Motivations", "motivations"), ("Channels", "channels"), ("Offers", "offers"),
-                           ("Top categories", "categories"), ("Keywords", "keywords"), ("Stands out by", "distinct")):
+                           ("Top categories", "categories"), ("Top products", "products"), ("Keywords", "keywords"), ("Stands out by", "distinct")):
             if c[key]:
                 lines.append(f"- **{label}**: {_md(', '.join(map(str, c[key])))}")
         lines += [f"- **Price sensitivity**: {_md(c['price'])}", ""]

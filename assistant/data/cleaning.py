@@ -124,6 +124,8 @@ def require_columns(frame: pd.DataFrame, required: tuple[str, ...], *, table: st
         if column not in frame.columns:
             close = suggest_columns(column, available)
             hint = f"did you mean {', '.join(repr(c) for c in close)}? " if close else ""
+            if sum(pd.notna(pd.to_numeric(str(c), errors="coerce")) for c in available) >= max(1, len(available) // 2):
+                hint = "the first row looks like data, not column names: add a header row, or "
             raise DataError(
                 f"required column '{column}' of the {table} table is missing (found columns: {available[:15]})",
                 file=source, column=column,

@@ -75,9 +75,12 @@ class DatasetSummary:
         return "\n".join(lines)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Dataset:
-    """The cleaned tables of one source. Frames follow `assistant.data.schema`; ids are strings."""
+    """The cleaned tables of one source. Frames follow `assistant.data.schema`; ids are strings.
+
+    Frozen: derive a changed copy with `dataclasses.replace(dataset, events=...)`; do not mutate the frames.
+    """
 
     name: str
     events: pd.DataFrame = field(default_factory=lambda: empty_table("events"))
@@ -88,6 +91,10 @@ class Dataset:
     outcomes: pd.DataFrame = field(default_factory=lambda: empty_table("outcomes"))
     coupons: pd.DataFrame = field(default_factory=lambda: empty_table("coupons"))
     quality: QualityReport = field(default_factory=QualityReport)
+
+    def __repr__(self) -> str:
+        sizes = ", ".join(f"{table}={len(getattr(self, table)):,}" for table in TABLES)
+        return f"Dataset(name={self.name!r}, {sizes})"
 
     @property
     def purchases(self) -> pd.DataFrame:

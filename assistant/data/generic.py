@@ -47,6 +47,7 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         # product attributes found in an event log become the products table when no products file is given
         "title": ("title", "product_name", "name", "item_name", "description_short"),
         "category": ("category", "category_id", "categoryid", "category_code", "product_category", "department"),
+        "description": ("description", "product_description", "item_description"),
         "brand": ("brand", "brand_name"),
         "price": ("price", "unit_price", "unitprice", "item_price"),
     },

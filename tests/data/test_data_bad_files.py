@@ -278,6 +278,12 @@ def test_users_exposures_outcomes_files(tmp_path):
     assert data.events.empty and data.n_users == 2
 
 
+def test_file_without_header_row(tmp_path):
+    path = write(tmp_path, "nohead.csv", "1,2268318,2520377,pv,1511544070\n1,2333346,2520771,pv,1511561733\n")
+    with pytest.raises(DataError, match=r"file 'nohead.csv', column 'user_id'.*first row looks like data"):
+        load_files(events=path)
+
+
 def test_no_input_at_all():
     with pytest.raises(DataError, match="no file given"):
         load_files()

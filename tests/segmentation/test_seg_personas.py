@@ -95,10 +95,9 @@ def test_llm_unavailable_gives_marked_rule_based_personas(masked, tmp_path):
     for p in personas.values():
         assert p.generated_by == "rules" and "(auto-named, LLM unavailable)" in p.name
     assert not (tmp_path / "personas.json").exists()  # fallbacks are not cached
-    bad = RecordingLLM({"persona": [LLMOutputError("no json")] + [_reply] * 0})
-    out = generate_personas(profiles, llm=RecordingLLM(lambda c: (_ for _ in ()).throw(LLMOutputError("x"))))
-    assert all("LLM output invalid" in p.name for p in out.values())
-    del bad
+    invalid = RecordingLLM({"persona": [LLMOutputError("no json")] * len(profiles.segments)})
+    out = generate_personas(profiles, llm=invalid)
+    assert all("LLM output invalid" in p.name and p.generated_by == "rules" for p in out.values())
 
 
 def test_report_escapes_hostile_text_and_is_self_contained(masked, tmp_path):

@@ -1,0 +1,120 @@
+"""The chat router on the labelled EN/ZH set with the real sentence-transformer (quality thresholds, no timings)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from assistant.router import (INTENTS, IntentRouter, Route, evaluate, load_examples, load_labelled)
+from assistant.slots import normalise
+
+LABELLED = Path(__file__).with_name("chat_utterances.yaml")
+
+
+@pytest.fixture(scope="module")
+def router() -> IntentRouter:
+    return IntentRouter().fit()
+
+
+@pytest.fixture(scope="module")
+def items() -> list[dict]:
+    return load_labelled(LABELLED)
+
+
+@pytest.fixture(scope="module")
+def evaluation(router, items):
+    return evaluate(router, items)
+
+
+def test_labelled_set_is_big_bilingual_and_disjoint_from_training(items):
+    assert len(items) >= 120
+    langs = pd.Series([item["lang"] for item in items]).value_counts()
+    assert langs["en"] >= 50 and langs["zh"] >= 40
+    assert {item["intent"] for item in items} == set(INTENTS)
+    train, _ = load_examples()
+    overlap = {normalise(t) for t in train} & {normalise(item["text"]) for item in items}
+    assert not overlap, f"test utterances copied from router_examples.yaml: {overlap}"
+
+
+def test_routing_accuracy_at_least_95_percent(evaluation):
+    with pd.option_context("display.width", 250, "display.max_columns", 30):
+        print("\nconfusion (rows: expected, columns: routed)\n", evaluation.confusion())
+    u = evaluation.utterances
+    print(u[~u["correct"]][["text", "expected", "intent", "confidence"]].to_string())
+    assert evaluation.intent_accuracy >= 0.95
+    for lang in ("en", "zh"):
+        assert u[u["lang"] == lang]["correct"].mean() >= 0.9, lang
+
+
+def test_slot_accuracy_at_least_95_percent(evaluation):
+    s = evaluation.slots
+    print("\nper slot\n", s.groupby("slot")["correct"].agg(["mean", "count"]).to_string())
+    print(s[~s["correct"]][["text", "slot", "expected", "got"]].to_string())
+    assert evaluation.slot_accuracy >= 0.95
+
+
+def test_language_detection_matches_labels(evaluation):
+    u = evaluation.utterances
+    assert (u["lang"] == u["language"]).all(), u[u["lang"] != u["language"]]
+
+
+def test_route_shape_and_missing_slots(router):
+    route = router.route("what should I recommend to household 1029?")
+    assert isinstance(route, Route)
+    assert (route.intent, route.slots["user_id"], route.language, route.missing) == ("recommend_user", "1029", "en", ())
+    assert 0 < route.confidence <= 1 and route.alternatives[0][0] == "recommend_user"
+    with pytest.raises(Exception):
+        route.intent = "help"  # frozen
+    asked = router.route("what should I recommend to this customer?")
+    assert asked.intent == "recommend_user" and asked.missing == ("user_id",) and asked.needs_clarification
+    zh = router.route("给高价值客户写一条促销短信")
+    assert zh.intent == "write_copy" and zh.language == "zh"
+    assert zh.slots["segment"] == "高价值客户" and zh.slots["channel"] == "sms" and zh.slots["language"] == "zh"
+
+
+def test_off_topic_and_empty_messages_become_unknown(router):
+    assert router.route("").intent == "unknown"
+    assert router.route("   ").confidence == 0.0
+    assert router.route("who will win the next world cup?").intent == "unknown"
+    strict = IntentRouter(encoder=router.encoder, threshold=0.999).fit()
+    route = strict.route("describe segment 2")
+    assert route.intent == "unknown" and route.needs_clarification and route.slots == {}
+
+
+def test_route_many_equals_route(router):
+    texts = ["split my customers into 5 groups", "活动18效果怎么样", ""]
+    assert router.route_many(texts) == [router.route(t) for t in texts]
+
+
+def test_embeddings_add_accuracy_over_char_ngrams_alone(router, items, evaluation):
+    """The ablation the design rests on: char n-grams alone are worse on this set."""
+    ngrams_only = IntentRouter(use_embeddings=False).fit()
+    assert evaluation.intent_accuracy > evaluate(ngrams_only, items).intent_accuracy
+
+
+def test_save_and_load_round_trip(router, tmp_path):
+    path = router.save(tmp_path / "router.joblib")
+    loaded = IntentRouter.load(path, encoder=router.encoder)
+    texts = ["how did campaign 18 do?", "第3组是什么样的客户"]
+    np.testing.assert_allclose(loaded.predict_proba(texts), router.predict_proba(texts), atol=1e-6)
+    with pytest.raises(FileNotFoundError, match="not found"):
+        IntentRouter.load(tmp_path / "nope.joblib")
+
+
+def test_resolve_segment_matches_persona_names_by_meaning(router):
+    names = {0: "Young Families", 1: "Bargain Hunters", 2: "Premium Loyalists"}
+    assert router.resolve_segment("parents with small kids", names) == 0
+    assert router.resolve_segment("deal seekers", names) == 1
+    assert router.resolve_segment(2, names) == 2
+    assert router.resolve_segment("rocket engines", names) is None
+
+
+def test_bad_examples_file_is_named(tmp_path):
+    bad = tmp_path / "ex.yaml"
+    bad.write_text("fly_to_moon:\n  en: [go]\nhelp:\n  en: [help]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="fly_to_moon"):
+        IntentRouter(examples_path=bad, use_embeddings=False).fit()
+    with pytest.raises(FileNotFoundError, match="missing.yaml"):
+        IntentRouter(examples_path=tmp_path / "missing.yaml", use_embeddings=False).fit()

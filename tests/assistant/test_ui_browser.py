@@ -1,0 +1,135 @@
+"""The Gradio app in a real browser (Debian's Chromium driven by Playwright), with the real embedded LLM.
+
+Covers what a marketer does first: ask the chat to segment and see persona names, look up a recommendation,
+upload a malformed CSV and read the error, and — with two browser contexts — that sessions are isolated.
+"""
+from __future__ import annotations
+
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.llm]
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+LONG = 900_000  # ms: persona writing with the local 0.5B model on 2 cores
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("MKT_WORKSPACE", str(tmp_path_factory.mktemp("ui_workspace")))
+    from assistant.ui import build_app
+    demo = build_app()
+    port = _free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+    mp.undo()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture()
+def page(browser, app_url):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(app_url)
+    page.wait_for_selector("#chat-input textarea")
+    yield page
+    context.close()
+
+
+def _tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name).click()
+
+
+def test_chat_segments_and_shows_persona_names(page):
+    page.fill("#chat-input textarea", "split my customers into 4 groups")
+    page.click("#chat-send")
+    page.wait_for_function(
+        "() => document.querySelector('#chat').innerText.includes('4 segments')", timeout=LONG)
+    text = page.inner_text("#chat")
+    for segment in range(4):
+        assert f"Segment {segment} —" in text
+    # every listed segment has a non-empty persona name between the dash and the colon
+    names = [line.split("—", 1)[1].split(":", 1)[0].strip() for line in text.splitlines() if "Segment" in line and "—" in line]
+    assert len(names) >= 4 and all(names)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "chat_segments.png"), full_page=True)
+
+
+def test_recommendation_lookup_shows_reasons(page):
+    _tab(page, "Recommendations")
+    page.fill("#rec-user textarea", "1029")
+    page.click("#rec-button")
+    page.wait_for_function("() => document.querySelector('#rec-status').innerText.includes('Top 10')", timeout=120_000)
+    table = page.inner_text("#rec-table")
+    assert "reason" in table.lower()
+    page.fill("#rec-user textarea", "no-such-customer")
+    page.click("#rec-button")
+    page.wait_for_function("() => document.querySelector('#rec-status').innerText.includes('not in the data')",
+                           timeout=60_000)
+
+
+def test_malformed_csv_upload_shows_clear_error(page, tmp_path):
+    bad = tmp_path / "broken_events.csv"
+    bad.write_text("visitor;product;when\n1;2;yesterday\n", encoding="utf-8")
+    _tab(page, "Data")
+    page.set_input_files("#upload-events input[type=file]", str(bad))
+    page.wait_for_timeout(1000)
+    page.click("#load-button")
+    page.wait_for_function("() => document.querySelector('#data-status').innerText.includes('⚠️')", timeout=60_000)
+    status = page.inner_text("#data-status")
+    assert "broken_events.csv" in status
+    assert "Traceback" not in status
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "upload_error.png"), full_page=True)
+
+
+def test_two_sessions_do_not_see_each_others_data(browser, app_url, tmp_path):
+    own = tmp_path / "my_events.csv"
+    own.write_text("user_id,item_id,timestamp,revenue\nu1,a,2024-01-01,3.5\nu2,b,2024-01-02,4\n"
+                   "u3,a,2024-01-03,1.25\n", encoding="utf-8")
+    first, second = browser.new_context(), browser.new_context()
+    try:
+        a, b = first.new_page(), second.new_page()
+        for p in (a, b):
+            p.goto(app_url)
+            p.wait_for_selector("#chat-input textarea")
+            _tab(p, "Data")
+        a.set_input_files("#upload-events input[type=file]", str(own))
+        a.wait_for_timeout(1000)
+        a.click("#load-button")
+        a.wait_for_function("() => document.querySelector('#data-status').innerText.includes('Loaded: 3 customers')",
+                            timeout=60_000)
+        b.get_by_role("button", name="Show current data").click()
+        b.wait_for_function("() => document.querySelector('#data-summary').innerText.includes('demo')",
+                            timeout=60_000)
+        assert "upload" not in b.inner_text("#data-summary")
+        a.get_by_role("button", name="Show current data").click()
+        a.wait_for_function("() => document.querySelector('#data-summary').innerText.includes('upload')",
+                            timeout=60_000)
+    finally:
+        first.close()
+        second.close()
