@@ -7,7 +7,6 @@ the workspace folder so a later session can `MarketingAssistant.load(workspace)`
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 from functools import cached_property
 from pathlib import Path
@@ -23,6 +22,21 @@ from assistant.results import CopyVariants, Recommendations, ReportFiles, Segmen
 SEGMENTER_FILE = "segmenter.joblib"
 RECOMMENDER_FILE = "recommender.joblib"
 DATASET_DIR = "dataset"
+COPY_CHANNELS = {"wechat": "push"}  # a WeChat service message is short text + link: push-length copy
+
+
+def parse_offer(offer):
+    """15, "15%", "15% off" -> a percent-off Offer; "free shipping" -> free shipping; None -> let the plan choose."""
+    from campaigns.strategy import Offer
+    if offer is None or isinstance(offer, (Offer, dict)):
+        return offer
+    text = str(offer).strip().lower()
+    if "ship" in text or "包邮" in text:
+        return Offer(type="free_shipping")
+    try:
+        return Offer(type="percent_off", value=float(text.replace("% off", "").rstrip("%").strip()))
+    except ValueError:
+        raise DataError(f"offer '{offer}' is not understood", fix="give a percent off such as 15, or 'free shipping'") from None
 
 
 class NotReadyError(RuntimeError):
@@ -276,27 +290,35 @@ class MarketingAssistant:
     # ------------------------------------------------------------------ campaigns
     def plan_campaign(self, segment: int | str, *, offer: float | str | None = None, channel: str | None = None,
                       language: str | None = None):
-        """An editable plan for one segment: featured products, offer, channel, send time, expected reach."""
+        """An editable plan for one segment: featured products, offer, channel, send time, expected reach.
+
+        offer: percent off (15 or "15%"), "free shipping", or a `campaigns.strategy.Offer`; None lets the plan
+        choose from the segment's price sensitivity and past coupon redemption."""
         from campaigns.strategy import plan_campaign
         segment_id = self.resolve_segment(segment)
         persona = self.personas(language).get(segment_id)
         featured = self.recommender.recommend_for_segment(segment_id, k=5)
-        members = self.labels[self.labels == segment_id].index
-        activity = self.dataset.events[self.dataset.events["user_id"].isin(members)]
+        activity = self.dataset.events[self.dataset.events["user_id"].isin(self._members(segment_id))]
         return plan_campaign(segment_id, self.profiles.segment_summary(segment_id), persona, featured,
-                             offer=offer, channel=channel, activity=activity)
+                             offer=parse_offer(offer), channel=COPY_CHANNELS.get(channel, channel), activity=activity)
+
+    def _members(self, segment_id: int) -> pd.Index:
+        return self.labels[self.labels == segment_id].index
 
     def write_copy(self, segment: int | str, *, channel: str = "email", offer: float | str | None = None,
                    language: str | None = None, n_variants: int = 3) -> CopyVariants:
-        """Campaign copy variants grounded in the persona and the featured products; checked, not trusted."""
+        """Campaign copy variants grounded in the persona and the featured products; checked, not trusted
+        (discounts above the offer and personal data are caught in code)."""
         from campaigns.copywriting import write_copy
         language = language or self.language
         plan = self.plan_campaign(segment, offer=offer, channel=channel, language=language)
-        persona = self.personas(language).get(plan.segment_id)
-        variants = write_copy(plan, persona, n_variants=n_variants, language=language, channel=channel,
-                              llm=self.llm)
-        name = persona.name if persona is not None else f"segment {plan.segment_id}"
-        return CopyVariants(segment=name, channel=channel, language=language, variants=list(variants))
+        segment_id = int(plan.segment_id)
+        persona = self.personas(language).get(segment_id)
+        variants = write_copy(plan, persona, n_variants=n_variants, language=language, channel=plan.channel,
+                              llm=self.llm, known_user_ids=self._members(segment_id).tolist())
+        name = persona.name if persona is not None else f"segment {segment_id}"
+        notes = (f"{channel} uses the {plan.channel} length limits",) if channel in COPY_CHANNELS else ()
+        return CopyVariants(segment=name, channel=channel, language=language, variants=list(variants), notes=notes)
 
     def evaluate(self, campaign_id: str | int | None = None, *, exposures: pd.DataFrame | None = None,
                  outcomes: pd.DataFrame | None = None, participation: str | None = None, by_segment: bool = True):
@@ -338,6 +360,3 @@ class MarketingAssistant:
         import html
         return f"<p>{html.escape(repr(self))}</p>" + self.summary().to_frame().to_html(index=False)
 
-
-def with_workspace(settings: Settings, workspace: Path) -> Settings:
-    return dataclasses.replace(settings, workspace=workspace)

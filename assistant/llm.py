@@ -68,7 +68,7 @@ class _LocalEndpoint:
             if self._server is None:
                 if importlib.util.find_spec("llama_cpp") is None:
                     raise LLMUnavailable("the embedded LLM runtime llama-cpp-python is not installed")
-                missing = [m for m in ("sse_starlette", "starlette_context", "uvicorn", "fastapi")
+                missing = [m for m in ("sse_starlette", "starlette_context", "diskcache", "uvicorn", "fastapi")
                            if importlib.util.find_spec(m) is None]
                 if missing:
                     raise LLMUnavailable(f"llama-cpp-python's server extras are missing ({', '.join(missing)}); "

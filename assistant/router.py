@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
@@ -90,6 +92,36 @@ _EMBED_CACHE: dict[tuple[str, str], np.ndarray] = {}
 _EMBED_LOCK = threading.Lock()
 
 
+_THREADS_LOCK = threading.Lock()
+_THREADS_STATE = {"depth": 0, "saved": None}
+
+
+@contextmanager
+def _torch_threads(n: int | None):
+    """Run a short encode with `n` torch threads, then restore the previous count.
+
+    Measured on the shared 2-core machine (load ~15): one short message took 1,170 ms p50 with 2 torch threads
+    and 50-70 ms with 1 — intra-op threads fight for busy cores, and one sentence has nothing to parallelise.
+    Nested/concurrent uses share one saved value (depth counter), so the count is restored exactly once.
+    """
+    torch = sys.modules.get("torch")
+    if n is None or torch is None:
+        yield
+        return
+    with _THREADS_LOCK:
+        if _THREADS_STATE["depth"] == 0:
+            _THREADS_STATE["saved"] = torch.get_num_threads()
+            torch.set_num_threads(n)
+        _THREADS_STATE["depth"] += 1
+    try:
+        yield
+    finally:
+        with _THREADS_LOCK:
+            _THREADS_STATE["depth"] -= 1
+            if _THREADS_STATE["depth"] == 0:
+                torch.set_num_threads(_THREADS_STATE["saved"])
+
+
 def _default_encoder() -> Any:
     from embeddings.encoder import get_encoder
     return get_encoder()
@@ -108,11 +140,12 @@ class IntentRouter:
     embedding_weight, ngram_weight : scale of each feature block before the linear model.
     C : inverse regularisation of the LogisticRegression.
     random_state : seed of the solver.
+    route_threads : torch threads while embedding a message or a few (None = leave torch's setting alone).
     """
 
     def __init__(self, encoder: Any = None, examples_path: str | Path | None = None, threshold: float = 0.25,
                  use_embeddings: bool = True, embedding_weight: float = 1.0, ngram_weight: float = 1.0,
-                 C: float = 20.0, random_state: int = 0):
+                 C: float = 20.0, random_state: int = 0, route_threads: int | None = 1):
         self.encoder = encoder
         self.examples_path = examples_path
         self.threshold = threshold
@@ -121,17 +154,21 @@ class IntentRouter:
         self.ngram_weight = ngram_weight
         self.C = C
         self.random_state = random_state
+        self.route_threads = route_threads
 
     # -------------------------------------------------------------------------------------------------- fitting
     def _encoder(self) -> Any:
-        if self.encoder is None:
-            self.encoder = _default_encoder()
-        return self.encoder
+        """The encoder in use (`encoder_`): the one given, else the project's shared one, resolved once."""
+        if getattr(self, "encoder_", None) is None:
+            self.encoder_ = self.encoder if self.encoder is not None else _default_encoder()
+        return self.encoder_
 
     def _embed(self, texts: Sequence[str], cache: bool = False) -> np.ndarray:
         encoder = self._encoder()
         if not cache:
-            return np.asarray(encoder.encode(list(texts)), dtype=np.float32)
+            threads = self.route_threads if len(texts) <= 8 else None
+            with _torch_threads(threads):
+                return np.asarray(encoder.encode(list(texts)), dtype=np.float32)
         model_id = str(getattr(encoder, "model_id", id(encoder)))
         key = (model_id, hashlib.sha1("\n".join(texts).encode("utf-8")).hexdigest())
         with _EMBED_LOCK:
@@ -212,7 +249,7 @@ class IntentRouter:
         """Save the fitted model (not the encoder: `load` takes one) with joblib."""
         import joblib
         self._check_fitted()
-        state = {k: v for k, v in self.__dict__.items() if k != "encoder"}
+        state = {k: v for k, v in self.__dict__.items() if k not in ("encoder", "encoder_")}
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         joblib.dump(state, path)
@@ -227,7 +264,7 @@ class IntentRouter:
             raise FileNotFoundError(f"saved router '{path}' not found — fit a router and save it first") from exc
         router = cls.__new__(cls)
         router.__dict__.update(state)
-        router.encoder = encoder
+        router.encoder, router.encoder_ = encoder, None
         return router
 
     def resolve_segment(self, phrase: int | str | None, segment_names: Mapping[int, str],

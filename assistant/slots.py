@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 import numpy as np
 
@@ -155,8 +155,7 @@ _SEGMENT_NUMBER_PATTERNS = [
 def extract_segment_number(text: str) -> int | None:
     """'segment two' → 2, 'group #3' → 3, 'the 2nd cluster' → 2, '第3组' → 3, '第三个细分' → 3, '2号群' → 2."""
     for pattern in _SEGMENT_NUMBER_PATTERNS:
-        m = pattern.search(text)
-        if m:
+        for m in pattern.finditer(text):     # every match: '分一下群，分成十类' → skip 一, take 十
             value = parse_number(m.group(1))
             if value is not None:
                 return value
@@ -386,8 +385,7 @@ _N_SEGMENTS_PATTERNS = [
 def extract_n_segments(text: str) -> int | None:
     """'split into 5 groups' → 5, 'six clusters' → 6, 'k=4' → 4, '分成五组' → 5, '聚成8类' → 8."""
     for pattern in _N_SEGMENTS_PATTERNS:
-        m = pattern.search(text)
-        if m:
+        for m in pattern.finditer(text):     # every match: '分一下群，分成十类' → skip 一, take 十
             value = parse_number(m.group(1))
             if value is not None and 2 <= value <= 100:
                 return value
@@ -499,8 +497,7 @@ _TOP_K_PATTERNS = [
 def extract_top_k(text: str) -> int | None:
     """'top 5' / '10 products' / '前5个' / '三款商品' → k."""
     for pattern in _TOP_K_PATTERNS:
-        m = pattern.search(text)
-        if m:
+        for m in pattern.finditer(text):     # every match: '分一下群，分成十类' → skip 一, take 十
             value = parse_number(m.group(1))
             if value is not None and 1 <= value <= 200:
                 return value

@@ -39,7 +39,9 @@ def text_vectors(products: pd.DataFrame, item_ids: np.ndarray, cache_dir: Path) 
     texts = product_texts(subset)
     encoder = CachedEncoder(get_encoder(), cache_dir)
     start = time.perf_counter()
-    vectors = encoder.encode(list(texts.to_numpy()))
+    values = list(texts.to_numpy())
+    # chunks, so an interrupted first run keeps what it embedded in the disk cache
+    vectors = np.concatenate([encoder.encode(values[i:i + 2000]) for i in range(0, len(values), 2000)])
     print(f"  embedded {len(texts)} product texts in {time.perf_counter() - start:.1f}s (disk cache: {cache_dir})")
     return ItemVectors(texts.index.to_numpy(dtype=object), np.asarray(vectors, dtype=np.float32))
 

@@ -84,15 +84,17 @@ def run_one(n: int, base: Path, seed: int = 0) -> dict:
     take = np.concatenate([by_user.get(u, np.array([], dtype=np.int64)) for u in src_user]).astype(np.int64)
     big_ev = ev.iloc[take].reset_index(drop=True)
     big_ev["user_id"] = np.repeat(ids.to_numpy(), lens)
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     seg = Segmenter(n_segments="auto", random_state=seed).fit(big, big_emb)
     t_fit = time.perf_counter() - t0
     t0 = time.perf_counter()
     profiles = build_profiles(seg.labels_, big, big_ev, products)
     t_prof = time.perf_counter() - t0
+    cpu = time.process_time() - c0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"users": n, "events": len(big_ev), "algorithm": seg.algorithm_, "k": seg.n_segments_,
             "fit_s": round(t_fit, 1), "profile_s": round(t_prof, 1), "total_s": round(t_fit + t_prof, 1),
+            "cpu_s": round(cpu, 1),
             "peak_rss_mb": round(peak_mb), "silhouette": round(seg.metrics_["silhouette"], 3),
             "stability": round(seg.stability_, 3), "segments": len(profiles.segments)}
 

@@ -233,7 +233,7 @@ class EASERecommender(MatrixBaseline):
     """EASE (closed-form linear autoencoder) on the `max_items` most popular items; lambda tuned on a
     validation split carved from the training data."""
 
-    def __init__(self, lambdas: Sequence[float] = (10.0, 50.0, 200.0, 500.0, 2000.0), max_items: int = 3000,
+    def __init__(self, lambdas: Sequence[float] = (20.0, 100.0, 500.0, 2000.0), max_items: int = 2000,
                  split_mode: str | None = None):
         self.lambdas, self.max_items, self.split_mode = tuple(lambdas), max_items, split_mode
 
@@ -279,10 +279,10 @@ class ALSRecommender(MatrixBaseline):
     def _fit_more(self, inter):
         from implicit.cpu.als import AlternatingLeastSquares
         from threadpoolctl import threadpool_limits
-        self.model_ = AlternatingLeastSquares(factors=self.factors, regularization=self.regularization,
-                                              alpha=self.alpha, iterations=self.iterations,
-                                              random_state=self.random_state, num_threads=1)
         with threadpool_limits(1, "blas"):  # implicit warns (and slows) when BLAS is multi-threaded
+            self.model_ = AlternatingLeastSquares(factors=self.factors, regularization=self.regularization,
+                                                  alpha=self.alpha, iterations=self.iterations,
+                                                  random_state=self.random_state, num_threads=1)
             self.model_.fit(self.matrix_.astype(np.float32).tocsr(), show_progress=False)
 
     def _scores(self, rows):

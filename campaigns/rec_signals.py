@@ -71,6 +71,8 @@ def decay_factor(timestamps: np.ndarray, now: np.datetime64, half_life_days: flo
     """0.5 ** (age / half_life): recent events count more. None -> no decay."""
     if not half_life_days:
         return np.ones(len(timestamps))
+    timestamps = np.asarray(timestamps, dtype="datetime64[ns]")
+    now = np.datetime64(pd.Timestamp(now).to_datetime64(), "ns")
     age_days = (now - timestamps).astype("timedelta64[s]").astype(float) / 86400.0
     return 0.5 ** (np.maximum(age_days, 0.0) / float(half_life_days))
 

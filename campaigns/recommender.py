@@ -6,11 +6,13 @@ One score blends four signals, each scaled to max 1 per user:
   content  cosine between the user's recency-weighted mean item vector and every product vector (text
            embeddings from the encoder or the Chroma ProductStore), so products with text but no events appear
   pop      popularity in the user's segment (or overall)
+  reorder  the repeat signal times the item's re-purchase rate (milk is bought again, a grill is not)
 Blend weights are tuned on a validation split carved from the training events (`weights="tune"`), never on
 the evaluation test split. Every recommendation carries a human-readable reason.
 """
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -25,13 +27,14 @@ from campaigns.rec_signals import (
     IdIndex, decay_factor, item_knn, l2_rows, popularity, prepare_interactions, user_item_matrix,
 )
 
-SIGNALS: tuple[str, ...] = ("repeat", "knn", "content", "pop")
-DEFAULT_WEIGHTS: dict[str, float] = {"repeat": 1.0, "knn": 0.2, "content": 0.05, "pop": 0.05}
+SIGNALS: tuple[str, ...] = ("repeat", "knn", "content", "pop", "reorder")
+DEFAULT_WEIGHTS: dict[str, float] = {"repeat": 1.0, "knn": 0.1, "content": 0.03, "pop": 0.03, "reorder": 1.0}
 # Coarse grid for weight tuning (repeat fixed at 1: only ratios matter).
 WEIGHT_GRID: dict[str, tuple[float, ...]] = {
     "knn": (0.0, 0.03, 0.1, 0.2, 0.4, 0.8),
     "content": (0.0, 0.03, 0.1, 0.2, 0.4),
     "pop": (0.0, 0.01, 0.03, 0.1, 0.3),
+    "reorder": (0.0, 0.5, 1.0, 2.0, 4.0),
 }
 COLD_START_EVENTS = 2
 RESULT_COLUMNS = ["item_id", "score", "reason", "title", "category", "price"]
@@ -98,8 +101,19 @@ class Recommender:
         self._set_vectors(products, item_vectors)
         self.segments_ = (pd.Series(segments).rename(index=str).astype(str) if segments is not None
                           else pd.Series(dtype=str))
+        self.half_life_ = self.recency_half_life_days
         if isinstance(self.weights, str) and self.weights == "tune":
-            self.weights_, self.tuning_ = self._tune(inter)
+            # also try a half-life of 1/8 of the data's time span (short logs like a 9-day clickstream)
+            ts = inter["timestamp"]
+            span_days = (ts.quantile(0.99) - ts.quantile(0.01)).total_seconds() / 86400.0
+            best = (-1.0, None, None, None)
+            for half_life in dict.fromkeys([self.recency_half_life_days, max(span_days / 8.0, 0.5)]):
+                self.half_life_ = half_life
+                weights, tuning = self._tune(inter)
+                score = -1.0 if tuning is None else float(tuning["val_ndcg@10"].max())
+                if best[2] is None or score > best[0] + 1e-12:
+                    best = (score, half_life, weights, tuning)
+            _, self.half_life_, self.weights_, self.tuning_ = best
         elif self.weights is None:
             self.weights_, self.tuning_ = dict(DEFAULT_WEIGHTS), None
         else:
@@ -161,14 +175,19 @@ class Recommender:
         """Precompute everything the hot path needs (history matrices, neighbour lists, popularity)."""
         self.users_ = IdIndex.from_values(inter["user_id"])
         self.now_ = inter["timestamp"].max()
-        decay = decay_factor(inter["timestamp"].to_numpy(), self.now_, self.recency_half_life_days)
+        decay = decay_factor(inter["timestamp"].to_numpy(), self.now_, self.half_life_)
         self.history_ = user_item_matrix(inter, self.users_, self.items_, inter["weight"].to_numpy() * decay)
         purchases = inter[inter["is_purchase"]]
         self.purchase_counts_ = user_item_matrix(purchases, self.users_, self.items_, np.ones(len(purchases)))
         self.event_counts_ = user_item_matrix(inter, self.users_, self.items_, np.ones(len(inter)))
         self.n_events_ = np.asarray(self.event_counts_.sum(axis=1)).ravel()
+        # Share of an item's buyers who came back for it (smoothed: +1 / +2 so rare items sit near 0.5).
+        repeat_users = np.asarray((self.event_counts_ >= 2).sum(axis=0)).ravel()
+        any_users = np.asarray((self.event_counts_ >= 1).sum(axis=0)).ravel()
+        self.reorder_rate_ = (repeat_users + 1.0) / (any_users + 2.0)
         self.neighbors_ = item_knn(self.history_, self.n_neighbors)
-        pop = popularity(self.history_)
+        counts = np.asarray(self.event_counts_.sum(axis=0)).ravel()
+        pop = popularity(self.history_) + counts / (counts.max() + 1.0)  # distinct buyers; ties by volume
         self.popularity_ = pop / max(pop.max(), 1.0)
         self.user_vectors_ = (l2_rows(np.asarray(self.history_ @ self.vectors_, dtype=np.float32))
                               if self.has_vectors_.any() else None)
@@ -193,9 +212,9 @@ class Recommender:
 
     # ---------------------------------------------------------------------------------------------- signals
     def _signals(self, row: int) -> np.ndarray:
-        """4 x n_items matrix of per-user signals, each scaled to max 1."""
+        """5 x n_items matrix of per-user signals, each scaled to max 1."""
         n = len(self.items_)
-        out = np.zeros((4, n))
+        out = np.zeros((5, n))
         hist = self.history_[row]
         out[0, hist.indices] = hist.data
         knn = hist @ self.neighbors_
@@ -204,9 +223,12 @@ class Recommender:
             sims = self.vectors_ @ self.user_vectors_[row]
             c = min(self.content_candidates, n)
             top = np.argpartition(-sims, c - 1)[:c]
-            out[2, top] = np.maximum(sims[top], 0.0)
+            # min-max over the candidates: sentence-embedding cosines bunch up (0.4-0.9), stretch them
+            low = sims[top].min()
+            out[2, top] = np.maximum(sims[top] - low, 0.0)
         seg = self.user_segment_[row]
         out[3] = self.segment_popularity_[seg] if seg >= 0 else self.popularity_
+        out[4, hist.indices] = hist.data * self.reorder_rate_[hist.indices]
         top = out.max(axis=1, keepdims=True)
         return np.divide(out, top, out=np.zeros_like(out), where=top > 0)
 
@@ -221,35 +243,38 @@ class Recommender:
         if len(truth) > self.max_validation_users:
             truth = truth.sample(self.max_validation_users, random_state=self.random_state).sort_index()
         # Candidate pool per user: top items of every signal; relevance and signal values on the pool only.
-        pool_size = 150
+        pool_size = 100
         sig_stack, rel_stack, n_rel = [], [], []
         rows = self.users_.positions(truth.index.to_numpy())
         for row, items in zip(rows, truth.to_numpy()):
             s = self._signals(row)
             cand = np.unique(np.concatenate([np.argpartition(-s[j], min(pool_size, s.shape[1]) - 1)[:pool_size]
-                                             for j in range(4)]))
-            pad = 4 * pool_size - len(cand)
+                                             for j in range(len(SIGNALS))]))
+            pad = len(SIGNALS) * pool_size - len(cand)
             rel = np.isin(self.items_.ids[cand], list(items))
             sig_stack.append(np.pad(s[:, cand], ((0, 0), (0, pad)), constant_values=-1e3))
             rel_stack.append(np.pad(rel, (0, pad)))
             n_rel.append(len(items))
-        sig = np.stack(sig_stack)          # users x 4 x pool
+        sig = np.stack(sig_stack)          # users x signals x pool
         rel = np.stack(rel_stack)          # users x pool
         n_rel = np.array(n_rel, dtype=float)
         discounts = 1.0 / np.log2(np.arange(2, 12))
         idcg = np.cumsum(discounts)[np.minimum(n_rel, 10).astype(int) - 1]
         rows_out, best, best_w = [], -1.0, dict(DEFAULT_WEIGHTS)
-        for wk in WEIGHT_GRID["knn"]:
-            for wc in (WEIGHT_GRID["content"] if self.has_vectors_.any() else (0.0,)):
-                for wp in WEIGHT_GRID["pop"]:
-                    w = np.array([1.0, wk, wc, wp])
-                    score = np.einsum("usp,s->up", sig, w)
-                    top = np.argsort(-score, axis=1, kind="stable")[:, :10]
-                    hits = np.take_along_axis(rel, top, axis=1)
-                    ndcg = float(((hits * discounts).sum(axis=1) / idcg).mean())
-                    rows_out.append({"repeat": 1.0, "knn": wk, "content": wc, "pop": wp, "val_ndcg@10": ndcg})
-                    if ndcg > best + 1e-12:
-                        best, best_w = ndcg, {"repeat": 1.0, "knn": wk, "content": wc, "pop": wp}
+        grid = itertools.product(WEIGHT_GRID["knn"],
+                                 WEIGHT_GRID["content"] if self.has_vectors_.any() else (0.0,),
+                                 WEIGHT_GRID["pop"], WEIGHT_GRID["reorder"])
+        for wk, wc, wp, wr in grid:
+            w = np.array([1.0, wk, wc, wp, wr])
+            score = np.einsum("usp,s->up", sig, w)
+            part = np.argpartition(-score, 9, axis=1)[:, :10]
+            order = np.argsort(-np.take_along_axis(score, part, axis=1), axis=1, kind="stable")
+            hits = np.take_along_axis(rel, np.take_along_axis(part, order, axis=1), axis=1)
+            ndcg = float(((hits * discounts).sum(axis=1) / idcg).mean())
+            weights = dict(zip(SIGNALS, (1.0, wk, wc, wp, wr)))
+            rows_out.append({**weights, "val_ndcg@10": ndcg})
+            if ndcg > best + 1e-12:
+                best, best_w = ndcg, weights
         return best_w, pd.DataFrame(rows_out)
 
     # ------------------------------------------------------------------------------------------- filtering
@@ -298,7 +323,7 @@ class Recommender:
         """(score, signals, weights) for a known user row; cold-start users get segment/popular only."""
         s = self._signals(row)
         cold = self.n_events_[row] <= COLD_START_EVENTS
-        w = (np.array([0.0, 0.0, 0.0, 1.0]) if cold
+        w = (np.array([0.0, 0.0, 0.0, 1.0, 0.0]) if cold
              else np.array([self.weights_.get(name, 0.0) for name in SIGNALS]))
         score = w @ s + 1e-6 * self.popularity_  # popularity breaks ties and fills short lists
         return score, s, w
@@ -313,7 +338,7 @@ class Recommender:
         for i in idx:
             contrib = w * s[:, i]
             kind = int(np.argmax(contrib)) if contrib.max() > 0 else 3
-            if kind == 0:
+            if kind in (0, 4):
                 bought = int(self.purchase_counts_[row, i])
                 n = bought or int(self.event_counts_[row, i])
                 verb = "bought" if bought else "looked at"
@@ -327,7 +352,9 @@ class Recommender:
                 anchors = hist.indices[(hist.indices != i) & self.has_vectors_[hist.indices]]
                 if len(anchors):
                     sims = self.vectors_[anchors] @ self.vectors_[i]
-                    out.append(f"similar to {self.titles_[anchors[np.argmax(sims)]]}")
+                    # only claim similarity when it is real (cosine >= 0.3), else the fallback reason
+                    out.append(f"similar to {self.titles_[anchors[np.argmax(sims)]]}" if sims.max() >= 0.3
+                               else pop_reason)
                 else:
                     out.append(pop_reason)
             else:

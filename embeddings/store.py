@@ -303,11 +303,11 @@ class ProductStore:
         """Top-k products for each query (texts or vectors): columns `query` (0-based position) + RESULT_COLUMNS.
         score is the cosine similarity (1 - cosine distance). Filters as in `build_where`."""
         vectors = self._query_vectors(queries)
-        n = self.count()
         empty = pd.DataFrame(columns=["query", *RESULT_COLUMNS])
-        if n == 0 or len(vectors) == 0:
+        if len(vectors) == 0:
             return empty
-        result = self.collection.query(query_embeddings=vectors, n_results=min(int(k), n),
+        # No count() first: it is a second round trip per query; Chroma returns fewer rows when it has fewer.
+        result = self.collection.query(query_embeddings=vectors, n_results=int(k),
                                        where=self.build_where(where, **filters),
                                        include=["metadatas", "distances", "documents"])
         rows = []

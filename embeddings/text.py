@@ -239,6 +239,23 @@ def _cut_at_word(text: str, limit: int) -> str:
     return head  # one long "word" (e.g. Chinese without spaces): cut by characters.
 
 
+def _token_cut_positions(tokenizer: Any, values: list[str], budget: int) -> list[int | None]:
+    """Per text: None when it fits in `budget` tokens, else the character offset where the kept tokens end."""
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is not None:
+        # The Rust tokenizer with truncation on a private copy: one batched call, no Python lists of ids
+        # (the transformers __call__ path converts every id and offset to Python objects: ~10x slower).
+        from tokenizers import Tokenizer
+        fast = Tokenizer.from_str(backend.to_str())
+        fast.no_padding()
+        fast.enable_truncation(budget)
+        encodings = fast.encode_batch(values, add_special_tokens=False)
+        return [enc.offsets[-1][1] if enc.overflowing else None for enc in encodings]
+    kwargs = dict(add_special_tokens=False, return_offsets_mapping=True, truncation=False)
+    enc = tokenizer(values, **kwargs)
+    return [None if len(offsets) <= budget else offsets[budget - 1][1] for offsets in enc["offset_mapping"]]
+
+
 def truncate_texts(texts: pd.Series, max_tokens: int = 256, tokenizer: Any | None = None) -> pd.Series:
     """Cut each text to at most `max_tokens` model tokens (2 are kept for [CLS]/[SEP]) at a word boundary."""
     if texts.empty:
@@ -246,15 +263,9 @@ def truncate_texts(texts: pd.Series, max_tokens: int = 256, tokenizer: Any | Non
     values = texts.astype(str).tolist()
     if tokenizer is not None:
         budget = max(1, max_tokens - 2)
-        # One batched call of the Rust tokenizer; offsets give the character where token `budget` starts.
-        kwargs = dict(add_special_tokens=False, return_offsets_mapping=True, truncation=False)
-        try:  # verbose=False: no "sequence longer than the model" warning, cutting is the point here
-            enc = tokenizer(values, verbose=False, **kwargs)
-        except TypeError:
-            enc = tokenizer(values, **kwargs)
         out = []
-        for text, offsets in zip(values, enc["offset_mapping"]):
-            out.append(text if len(offsets) <= budget else _cut_at_word(text, offsets[budget][0]))
+        for text, end in zip(values, _token_cut_positions(tokenizer, values, budget)):
+            out.append(text if end is None else _cut_at_word(text, end))
         return pd.Series(out, index=texts.index, dtype=object)
     budget = max(1, int(max_tokens * WORDS_PER_TOKEN))
     words = texts.astype(str).str.split(" ", n=budget, regex=False)

@@ -79,19 +79,19 @@ def segment_keywords_from_texts(texts: pd.Series, labels: pd.Series, n: int = 10
 
 def segment_keywords_from_purchases(lines: pd.DataFrame, item_texts: pd.Series, classes: list[int],
                                     n: int = 10) -> pd.DataFrame:
-    """Keywords per segment from purchase lines (columns item_id, segment, weight) and one text per item.
+    """Keywords per segment from purchase lines (columns segment, item = position in `item_texts`, weight) and
+    one text per item.
 
-    Each item text is vectorised once, then weighted by how often the segment bought it.
+    Each item text is vectorised once, then weighted by how much the segment spent on it.
     """
-    per_item = lines.groupby(["segment", "item_id"], observed=True)["weight"].sum().reset_index()
-    items = pd.Index(per_item["item_id"].unique())
-    texts = item_texts.reindex(items).fillna("").astype(str)
+    per_item = lines.groupby(["segment", "item"])["weight"].sum().reset_index()
+    used = np.unique(per_item["item"].to_numpy())
+    texts = item_texts.iloc[used].fillna("").astype(str)
     vec = make_vectorizer(min_df=1)
     try:
         P = vec.fit_transform(texts.to_numpy())
     except ValueError:
         return top_terms(np.zeros((len(classes), 0)), np.array([]), classes, n)
-    # one (segment, item) row -> the item's term row
-    item_row = items.get_indexer(per_item["item_id"])
-    counts = class_counts(P[item_row], per_item["segment"].to_numpy(), classes, per_item["weight"].to_numpy())
+    row_of = np.searchsorted(used, per_item["item"].to_numpy())  # (segment, item) row -> the item's term row
+    counts = class_counts(P[row_of], per_item["segment"].to_numpy(), classes, per_item["weight"].to_numpy())
     return top_terms(ctfidf(counts), vec.get_feature_names_out(), classes, n)

@@ -159,11 +159,12 @@ def persona_variables(summary: dict) -> dict:
 
 
 def generate_personas(profiles: SegmentProfiles, llm=None, language: str = "en",
-                      cache_dir: str | Path | None = None) -> dict[int, Persona]:
+                      cache_dir: str | Path | None = None, segments: list[int] | None = None) -> dict[int, Persona]:
     """One Persona per segment (segment id -> Persona), via `llm.structured("persona", ...)`.
 
     llm: an assistant.llm client (default: assistant.llm.get_llm()); language: "en" or "zh"; cache_dir: folder
-    for personas.json (no cache when None). LLMUnavailable -> marked rule-based personas for every segment.
+    for personas.json (no cache when None); segments: only these (default all). LLMUnavailable -> marked
+    rule-based personas for every remaining segment.
     """
     language = "zh" if str(language).lower().startswith("zh") else "en"
     cache_path = Path(cache_dir) / CACHE_FILE if cache_dir is not None else None
@@ -178,7 +179,7 @@ def generate_personas(profiles: SegmentProfiles, llm=None, language: str = "en",
     version, model = prompt_version(), (model_name(llm) if llm is not None else "none")
     out: dict[int, Persona] = {}
     dirty = False
-    for s in profiles.segments:
+    for s in (profiles.segments if segments is None else [int(x) for x in segments]):
         summary = profiles.segment_summary(s)
         if llm is None or s == -1 or "behaviour" not in summary:
             out[s] = rule_based_persona(summary, language)

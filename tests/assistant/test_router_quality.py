@@ -1,6 +1,7 @@
 """The chat router on the labelled EN/ZH set with the real sentence-transformer (quality thresholds, no timings)."""
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import numpy as np
@@ -78,9 +79,17 @@ def test_off_topic_and_empty_messages_become_unknown(router):
     assert router.route("").intent == "unknown"
     assert router.route("   ").confidence == 0.0
     assert router.route("who will win the next world cup?").intent == "unknown"
-    strict = IntentRouter(encoder=router.encoder, threshold=0.999).fit()
+    strict = copy.copy(router)
+    strict.threshold = 0.999
     route = strict.route("describe segment 2")
     assert route.intent == "unknown" and route.needs_clarification and route.slots == {}
+
+
+def test_routing_leaves_torch_thread_count_as_it_was(router):
+    import torch
+    before = torch.get_num_threads()
+    router.route("who is segment 2?")
+    assert torch.get_num_threads() == before
 
 
 def test_route_many_equals_route(router):
@@ -96,7 +105,7 @@ def test_embeddings_add_accuracy_over_char_ngrams_alone(router, items, evaluatio
 
 def test_save_and_load_round_trip(router, tmp_path):
     path = router.save(tmp_path / "router.joblib")
-    loaded = IntentRouter.load(path, encoder=router.encoder)
+    loaded = IntentRouter.load(path, encoder=router.encoder_)
     texts = ["how did campaign 18 do?", "第3组是什么样的客户"]
     np.testing.assert_allclose(loaded.predict_proba(texts), router.predict_proba(texts), atol=1e-6)
     with pytest.raises(FileNotFoundError, match="not found"):

@@ -117,3 +117,9 @@ def test_model_change_is_detected(workspace, spy_encoder, products):
     from .conftest import SpyEncoder
     with pytest.raises(DataError, match="embedding model"):
         ProductStore(Settings(), encoder=SpyEncoder(model_id="other"), collection_name="models")
+
+
+def test_empty_store_returns_an_empty_frame(workspace, spy_encoder):
+    s = ProductStore(Settings(), encoder=spy_encoder, collection_name="empty")
+    hits = s.query(np.ones(8, dtype=np.float32), k=5)
+    assert hits.empty and list(hits.columns)[:2] == ["item_id", "score"] and s.count() == 0

@@ -8,7 +8,7 @@ import pytest
 
 SAMPLE_USERS = 400
 # Short texts keep the real encoder affordable on 2 shared cores; the scale-out code does not care how long.
-TEXT_TOKENS = 64
+TEXT_TOKENS = 32
 
 
 @pytest.fixture(scope="session")
@@ -25,13 +25,18 @@ def ray_session(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def cj_sample(shared_data):
-    """(features, texts) of SAMPLE_USERS real Complete Journey households, features index order."""
+def cj_dataset(shared_data):
     from assistant.data import load_complete_journey
+    return load_complete_journey(shared_data / "completejourney")
+
+
+@pytest.fixture(scope="session")
+def cj_sample(cj_dataset):
+    """(features, texts) of SAMPLE_USERS real Complete Journey households, features index order."""
     from embeddings.text import user_texts
     from segmentation.features import customer_features
 
-    ds = load_complete_journey(shared_data / "completejourney")
+    ds = cj_dataset
     features = customer_features(ds)
     rng = np.random.default_rng(0)
     users = pd.Index(np.sort(rng.choice(features.index.to_numpy(), size=SAMPLE_USERS, replace=False)),

@@ -15,18 +15,19 @@ def test_ray_encoder_matches_local_vectors_in_input_order(ray_session, cj_sample
 
     _, texts = cj_sample
     # Reversed, with duplicates, so order restoration and de-duplication are both exercised.
-    picked = texts.iloc[:60].tolist()[::-1] + texts.iloc[:5].tolist()
+    picked = texts.iloc[:40].tolist()[::-1] + texts.iloc[:5].tolist()
     encoder = RayEncoder(num_actors=2, ray_batch_size=16)
     vectors = encoder.encode(picked)
-    expected = np.vstack([cj_embeddings_real[:60][::-1], cj_embeddings_real[:5]])
-    assert vectors.shape == expected.shape == (65, 384) and vectors.dtype == np.float32
+    expected = np.vstack([cj_embeddings_real[:40][::-1], cj_embeddings_real[:5]])
+    assert vectors.shape == expected.shape == (45, 384) and vectors.dtype == np.float32
     np.testing.assert_allclose(vectors, expected, atol=1e-5)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert encoder.model_id == local_encoder.model_id and encoder.dim == 384
     assert encoder.encode([]).shape == (0, 384)
 
 
-def test_streamed_segmentation_is_identical_on_local_and_ray(ray_session, cj_sample, cj_embeddings_real):
+def test_streamed_segmentation_is_identical_on_local_and_ray(ray_session, cj_sample, cj_embeddings_real,
+                                                            tmp_path):
     from segmentation.distributed import RaySegmenter
 
     features, _ = cj_sample
@@ -41,6 +42,9 @@ def test_streamed_segmentation_is_identical_on_local_and_ray(ray_session, cj_sam
     assert sorted(counts.index) == list(range(on_ray.n_segments_))
     assert counts.sort_index().is_monotonic_decreasing
     pd.testing.assert_series_equal(on_ray.predict(features, cj_embeddings_real), on_ray.labels_)
+    reloaded = RaySegmenter.load(on_ray.save(tmp_path / "seg.joblib"))
+    pd.testing.assert_series_equal(reloaded.predict(features.iloc[:50], cj_embeddings_real[:50]),
+                                   on_ray.labels_.iloc[:50])
 
 
 def test_streamed_segmentation_agrees_with_the_local_segmenter(ray_session, cj_sample, cj_embeddings_real):
@@ -54,7 +58,10 @@ def test_streamed_segmentation_agrees_with_the_local_segmenter(ray_session, cj_s
                             engine="ray").fit(features, cj_embeddings_real)
     ari = adjusted_rand_score(full.labels_, streamed.labels_)
     print(f"ARI(local KMeans, Ray streamed MiniBatchKMeans) on {len(features)} CJ users = {ari:.3f}")
-    assert ari >= 0.6
+    assert ari >= 0.85
+    X = full.transform(features, cj_embeddings_real)
+    objective = lambda seg: float(((X - seg.cluster_centers_[seg.labels_.to_numpy()]) ** 2).sum())  # noqa: E731
+    assert objective(streamed) <= 1.02 * objective(full)
     # The joined space is the local Segmenter's own transformation (fitted on the same rows here).
     np.testing.assert_allclose(streamed.transform(features, cj_embeddings_real),
                                full.transform(features, cj_embeddings_real), atol=1e-5)

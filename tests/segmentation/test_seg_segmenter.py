@@ -51,10 +51,12 @@ def test_auto_k_picks_within_range_and_reports_the_curve(demo_features):
 
 
 def test_behaviour_weight_sets_each_blocks_variance_share(demo_features, demo_embeddings):
-    for w in (0.2, 0.5, 0.8):
-        seg = Segmenter(n_segments=3, behaviour_weight=w, n_stability_runs=0).fit(demo_features, demo_embeddings)
+    for w, comps in ((0.2, None), (0.5, 8), (0.8, None)):  # 8: the PCA-reduced embedding path
+        seg = Segmenter(n_segments=3, behaviour_weight=w, n_stability_runs=0, embedding_components=comps).fit(
+            demo_features, demo_embeddings)
+        assert seg.embedding_components_ == (comps or demo_embeddings.shape[1])
         X = seg.transform(demo_features, demo_embeddings)
-        n_feat = X.shape[1] - demo_embeddings.shape[1]
+        n_feat = X.shape[1] - seg.embedding_components_
         var_feat, var_emb = X[:, :n_feat].var(axis=0).sum(), X[:, n_feat:].var(axis=0).sum()
         assert var_feat / (var_feat + var_emb) == pytest.approx(w, abs=1e-3)
 
@@ -106,3 +108,11 @@ def test_hdbscan_path_marks_noise_unassigned(demo_features, demo_embeddings):
     assert pred.between(-1, seg.n_segments_ - 1).all()
     if (seg.labels_ == -1).any():
         assert seg.segment_names()[-1] == "unassigned"
+
+
+def test_text_columns_are_one_hot_encoded(demo_features):
+    f = demo_features[["recency_days", "frequency", "monetary"]].copy()
+    f["channel"] = np.where(f["frequency"] > f["frequency"].median(), "app", "store")
+    seg = Segmenter(n_segments=3, n_stability_runs=0).fit(f)
+    assert seg.transform(f).shape[1] == 3 + 2
+    assert seg.predict(f.iloc[:5]).between(0, 2).all()

@@ -1,0 +1,133 @@
+"""Chat router benchmark: routing and slot accuracy on the labelled EN/ZH set, an ablation of the two feature
+blocks, and route() latency.
+
+Usage:  python bench/router_bench.py [--labelled tests/assistant/chat_utterances.yaml] [--repeat 3]
+The router trains on assistant/router_examples.yaml only; the labelled set is disjoint from it (checked here too).
+Latency is wall time of single-message `route()` calls (one embedding each) on this machine, after warm-up.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from assistant.config import offline_environment  # noqa: E402
+
+offline_environment()
+
+from assistant.router import IntentRouter, evaluate, load_examples, load_labelled  # noqa: E402
+from assistant.slots import extract_slots, normalise  # noqa: E402
+
+
+def accuracy_table(evaluation) -> pd.DataFrame:
+    u, s = evaluation.utterances, evaluation.slots
+    rows = []
+    for lang in ("en", "zh", "all"):
+        uu = u if lang == "all" else u[u["lang"] == lang]
+        ss = s if lang == "all" else s[s["lang"] == lang]
+        rows.append({"language": lang, "messages": len(uu), "intent_acc": uu["correct"].mean(),
+                     "slot_values": len(ss), "slot_acc": ss["correct"].mean()})
+    return pd.DataFrame(rows).set_index("language")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--labelled", default=str(ROOT / "tests" / "assistant" / "chat_utterances.yaml"))
+    parser.add_argument("--repeat", type=int, default=3, help="route() calls per message for latency")
+    args = parser.parse_args()
+    pd.set_option("display.width", 200)
+    pd.set_option("display.float_format", lambda v: f"{v:.3f}")
+
+    items = load_labelled(args.labelled)
+    train, _ = load_examples()
+    overlap = {normalise(t) for t in train} & {normalise(i["text"]) for i in items}
+    print(f"training examples: {len(train)}   labelled messages: {len(items)}   overlap: {len(overlap)}")
+
+    from embeddings.encoder import get_encoder
+    t0 = time.perf_counter()
+    encoder = get_encoder()
+    encoder.encode(["warm up"])
+    t1 = time.perf_counter()
+    router = IntentRouter(encoder=encoder).fit()
+    t2 = time.perf_counter()
+    print(f"model load {t1 - t0:.1f} s, fit (embed {len(train)} examples + train) {t2 - t1:.1f} s")
+
+    evaluation = evaluate(router, items)
+    print("\n## Accuracy (router = MiniLM embedding + char 1-3-gram TF-IDF -> LogisticRegression)")
+    print(accuracy_table(evaluation).to_string())
+
+    rounds = {item["text"]: item.get("round", 1) for item in items}
+    by_round = []
+    for r in sorted(set(rounds.values())):
+        uu = evaluation.utterances[evaluation.utterances["text"].map(rounds) == r]
+        ss = evaluation.slots[evaluation.slots["text"].map(rounds) == r]
+        by_round.append({"round": r, "messages": len(uu), "intent_acc": uu["correct"].mean(),
+                         "slot_values": len(ss), "slot_acc": ss["correct"].mean()})
+    print("\n(round 2 was written after tuning on round 1 and never tuned on)")
+    print(pd.DataFrame(by_round).set_index("round").to_string())
+
+    s = evaluation.slots
+    per_slot = s.pivot_table(index="slot", columns="lang", values="correct", aggfunc=["mean", "count"])
+    per_slot.columns = [f"{a}_{b}".replace("mean", "acc").replace("count", "n") for a, b in per_slot.columns]
+    print("\n## Slot accuracy per slot and language (end to end: a misrouted message fails its slots)")
+    print(per_slot.to_string(na_rep="-"))
+
+    u = evaluation.utterances
+    print("\n## Intent accuracy per intent")
+    print(u.groupby("expected")["correct"].agg(["mean", "count"]).rename(columns={"mean": "acc"}).to_string())
+    print("\n## Confusion (rows expected, columns routed)")
+    print(evaluation.confusion().to_string())
+    wrong = u[~u["correct"]]
+    if len(wrong):
+        print("\nmisrouted:\n" + wrong[["text", "expected", "intent", "confidence"]].to_string())
+    bad_slots = s[~s["correct"] & s["text"].isin(u[u["correct"]]["text"])]
+    if len(bad_slots):
+        print("\nwrong slots (intent right):\n" + bad_slots[["text", "slot", "expected", "got"]].to_string())
+
+    print("\n## Ablation: intent accuracy by feature block")
+    rows = []
+    for name, kwargs in [("char n-grams only", {"use_embeddings": False}),
+                         ("embeddings only", {"ngram_weight": 0.0}),
+                         ("both (default)", {})]:
+        ev = evaluate(IntentRouter(encoder=encoder, **kwargs).fit(), items)
+        table = accuracy_table(ev)
+        rows.append({"features": name, "en": table.loc["en", "intent_acc"], "zh": table.loc["zh", "intent_acc"],
+                     "all": table.loc["all", "intent_acc"]})
+    print(pd.DataFrame(rows).set_index("features").to_string())
+
+    texts = [i["text"] for i in items]
+    for text in texts[:5]:
+        router.route(text)
+    latencies = []
+    for _ in range(args.repeat):
+        for text in texts:
+            start = time.perf_counter()
+            router.route(text)
+            latencies.append((time.perf_counter() - start) * 1000)
+    slot_lat = []
+    for item in items:
+        start = time.perf_counter()
+        extract_slots(item["intent"], item["text"])
+        slot_lat.append((time.perf_counter() - start) * 1000)
+    start = time.perf_counter()
+    router.route_many(texts)
+    batch_ms = (time.perf_counter() - start) * 1000 / len(texts)
+    print("\n## Latency (ms)")
+    print(pd.DataFrame([
+        {"what": "route() one message", "calls": len(latencies), "p50": np.percentile(latencies, 50),
+         "p95": np.percentile(latencies, 95)},
+        {"what": "extract_slots() alone", "calls": len(slot_lat), "p50": np.percentile(slot_lat, 50),
+         "p95": np.percentile(slot_lat, 95)},
+        {"what": f"route_many({len(texts)}) per message", "calls": 1, "p50": batch_ms, "p95": batch_ms},
+    ]).set_index("what").to_string())
+
+
+if __name__ == "__main__":
+    main()

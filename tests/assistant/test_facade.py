@@ -1,0 +1,114 @@
+"""The facade end to end on the bundled demo data: real encoder, real segmentation/recommendation, a recording
+fake LLM (so we can prove what reaches prompts); the real-LLM path is covered by the browser test."""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from assistant.data import DataError, load_demo
+from assistant.facade import MarketingAssistant, NotReadyError, parse_offer
+from campaigns.copywriting import CopyDraft
+from segmentation.personas import PersonaContent
+from tests.assistant.fakes import RecordingLLM
+
+
+def _persona(call):
+    n = len([c for c in call.variables]) if call.variables else 0
+    return PersonaContent(name=f"Persona {len(str(call.variables)) % 97}-{n}", tagline="Buys what they need.",
+                          description="They shop weekly. They like staples. They compare prices. They are loyal.",
+                          motivations=["value"], price_sensitivity="medium", preferred_channels=["email"],
+                          preferred_times="weekend mornings", suggested_offers=["10% off staples"])
+
+
+def _reply(call):
+    if call.prompt == "persona":
+        return _persona(call)
+    if call.prompt == "campaign_copy":
+        return CopyDraft(subject="Fresh picks for your week", preheader="Save on staples you love",
+                         body="Stock up on the staples you buy every week. Save 15% this weekend.",
+                         cta="Shop now", sms="Save 15% on your weekly staples this weekend.",
+                         push_title="15% off staples", push_body="Your weekly favourites, 15% off.")
+    raise AssertionError(call.prompt)
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return load_demo()
+
+
+@pytest.fixture(scope="module")
+def assistant(demo, tmp_path_factory):
+    from embeddings.cache import get_cached_encoder
+    llm = RecordingLLM(_reply)
+    ma = MarketingAssistant(demo, workspace=tmp_path_factory.mktemp("ws"), llm=llm, encoder=get_cached_encoder())
+    ma.segment(4)
+    return ma
+
+
+def test_steps_before_segmentation_say_what_to_do(demo, tmp_path):
+    ma = MarketingAssistant(demo, workspace=tmp_path, llm=RecordingLLM(_reply))
+    with pytest.raises(NotReadyError, match="segment the customers first"):
+        ma.personas()
+
+
+def test_segments_personas_and_no_user_data_in_prompts(assistant, demo):
+    overview = assistant.segments_overview(with_personas=True)
+    assert len(overview.table) == 4
+    assert overview.table["size"].sum() == assistant.features.shape[0]
+    assert overview.table["persona"].str.startswith("Persona").all()
+    prompts = assistant.llm.prompt_text
+    assert prompts, "personas must have been asked of the LLM"
+    # no household id appears as a token in any prompt (ids are 1-4 digit numbers: check as whole words)
+    ids = set(demo.events["user_id"].unique())
+    tokens = set(re.findall(r"\b\d{1,5}\b", prompts))
+    leaked = ids & tokens
+    # small numbers also occur as aggregates (sizes, ranks); an id must not appear in an id-like context
+    assert not re.search(r"(household|user|customer)[ _-]?(id)?\W{0,3}\d", prompts, re.I)
+    assert len(leaked) < len(ids) * 0.05
+
+
+def test_recommend_known_and_unknown_customer(assistant):
+    recs = assistant.recommend("1029", k=10)
+    assert len(recs.items) == 10 and recs.items["reason"].str.len().gt(0).all()
+    assert "1029" in recs.to_markdown()
+    with pytest.raises(DataError, match="not in the data"):
+        assistant.recommend("no-such-customer")
+
+
+def test_plan_and_copy_respect_the_offer(assistant):
+    copy = assistant.write_copy(0, channel="sms", offer=15, n_variants=2)
+    assert len(copy.variants) == 2
+    for variant in copy.variants:
+        assert len(variant.subject) <= 60
+        assert all(float(p) <= 15 for p in re.findall(r"(\d+(?:\.\d+)?)\s*%", variant.model_dump_json()))
+    plan = assistant.plan_campaign(0, offer="15%")
+    assert plan.offer.type == "percent_off" and plan.offer.value == 15
+
+
+def test_parse_offer_errors_are_clear():
+    assert parse_offer("free shipping").type == "free_shipping"
+    with pytest.raises(DataError, match="not understood"):
+        parse_offer("a lot")
+
+
+def test_evaluate_dataset_campaign_is_observational(assistant, demo):
+    campaign = demo.exposures["campaign_id"].value_counts().index[0]
+    evaluation = assistant.evaluate(campaign)
+    assert "observational" in evaluation.to_markdown().lower()
+    with pytest.raises(DataError, match="not in the data"):
+        assistant.evaluate("no-such-campaign")
+
+
+def test_save_and_load_round_trip(assistant):
+    assistant.save()
+    again = MarketingAssistant.load(assistant.workspace, llm=assistant.llm, encoder=assistant.encoder)
+    pd.testing.assert_series_equal(again.labels.sort_index(), assistant.labels.sort_index())
+    assert again.recommend("1029").items["item_id"].tolist() == assistant.recommend("1029").items["item_id"].tolist()
+
+
+def test_report_is_written_and_escaped(assistant):
+    files = assistant.report()
+    text = files.html.read_text(encoding="utf-8")
+    assert "<html" in text.lower() and files.markdown.exists()

@@ -1,0 +1,47 @@
+"""End-to-end with the real parts: the packaged sentence-transformer (slow) and the local LLM (llm)."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from segmentation import Segmenter, build_profiles, generate_personas, write_report
+
+
+@pytest.fixture(scope="module")
+def real_llm():
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed")
+    from assistant.llm import get_llm
+    return get_llm()
+
+
+@pytest.mark.llm
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_real_llm_persona_for_one_demo_segment(demo_profiles, real_llm, language, tmp_path):
+    personas = generate_personas(demo_profiles, llm=real_llm, language=language, cache_dir=tmp_path,
+                                 segments=[0])
+    p = personas[0]
+    assert p.generated_by == "llm" and p.language == language
+    assert p.name.strip() and p.description.strip() and p.price_sensitivity in ("low", "medium", "high")
+    if language == "zh":
+        assert re.search(r"[\u4e00-\u9fff]", p.name + p.description), "the zh persona should be in Chinese"
+    print(f"\n[{language}] {p.model_dump_json(indent=1)}")  # shown with -s: the team report quotes it
+    again = generate_personas(demo_profiles, llm=real_llm, language=language, cache_dir=tmp_path, segments=[0])
+    assert again[0] == p  # served from the cache
+
+
+@pytest.mark.slow
+def test_real_encoder_end_to_end(demo, demo_features, tmp_path):
+    from embeddings.encoder import get_encoder
+    from embeddings.text import user_texts
+
+    texts = user_texts(demo.events, demo.products).reindex(demo_features.index).fillna("")
+    emb = np.asarray(get_encoder().encode(texts.tolist()), dtype=np.float32)
+    seg = Segmenter(n_segments="auto", k_range=(3, 6), n_stability_runs=2).fit(demo_features, emb)
+    assert 3 <= seg.n_segments_ <= 6 and seg.embedding_dim_ == emb.shape[1]
+    profiles = build_profiles(seg.labels_, demo_features, demo.events, demo.products, demo.users,
+                              user_texts=texts)
+    assert not profiles.keywords.empty
+    page = write_report(profiles, None, seg, out=tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "Choosing k" in page
