@@ -155,7 +155,8 @@ def persona_variables(summary: dict) -> dict:
     """The prompt variables: the summary JSON (fenced — category and product names come from data files) and
     the segment's share as a trusted number."""
     return {"share_pct": round(float(summary.get("share_of_customers", 0.0)) * 100, 1),
-            "summary_untrusted": json.dumps(summary, ensure_ascii=False, indent=1)}
+            # compact JSON: a third of the tokens of an indented dump, which small local models read better
+            "summary_untrusted": json.dumps(summary, ensure_ascii=False, separators=(",", ":"))}
 
 
 def generate_personas(profiles: SegmentProfiles, llm=None, language: str = "en",
