@@ -8,6 +8,7 @@ the workspace folder so a later session can `MarketingAssistant.load(workspace)`
 from __future__ import annotations
 
 import json
+import threading
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,10 @@ def parse_offer(offer):
         return Offer(type="percent_off", value=float(text.replace("% off", "").rstrip("%").strip()))
     except ValueError:
         raise DataError(f"offer '{offer}' is not understood", fix="give a percent off such as 15, or 'free shipping'") from None
+
+
+_FITTED_RECOMMENDERS: dict[tuple, Any] = {}
+_FITTED_LOCK = threading.Lock()
 
 
 class NotReadyError(RuntimeError):
@@ -255,12 +260,38 @@ class MarketingAssistant:
     # ------------------------------------------------------------------ recommendations
     @property
     def recommender(self):
+        """The fitted recommender, shared between assistants over the same tables and segments (read-only).
+
+        Blend weights are tuned once per dataset (the slow part); re-segmenting refits with those weights and
+        the same item vectors, which only recomputes the co-occurrence and segment-popularity tables."""
         if self._recommender is None:
-            from campaigns.recommender import Recommender
             segments = self.segmenter.labels_ if self.segmenter is not None else None
-            self._recommender = Recommender(random_state=self.random_state, encoder=self.encoder).fit(
-                self.dataset.events, self.dataset.products, segments=segments)
+            base_key = (id(self.dataset), self.random_state)
+            with _FITTED_LOCK:
+                if base_key not in _FITTED_RECOMMENDERS:
+                    _FITTED_RECOMMENDERS[base_key] = self._fit_recommender(None, weights="tune")
+                base = _FITTED_RECOMMENDERS[base_key]
+                if segments is None:
+                    self._recommender = base
+                else:
+                    key = (*base_key, int(pd.util.hash_pandas_object(segments).sum()))
+                    if key not in _FITTED_RECOMMENDERS:
+                        _FITTED_RECOMMENDERS[key] = self._fit_recommender(segments, weights=dict(base.weights_),
+                                                                          vectors_from=base)
+                    self._recommender = _FITTED_RECOMMENDERS[key]
         return self._recommender
+
+    def _fit_recommender(self, segments, weights, vectors_from=None):
+        from campaigns.rec_eval import ItemVectors
+        from campaigns.recommender import Recommender
+        events = self.dataset.events
+        # Content vectors for products customers interacted with; catalogue-only items (e.g. coupon lists) would
+        # multiply the first-run embedding time for items that no signal but text can reach.
+        products = self.dataset.products[self.dataset.products["item_id"].isin(events["item_id"].unique())]
+        vectors = (ItemVectors(vectors_from.items_.ids, vectors_from.vectors_) if vectors_from is not None
+                   else None)
+        model = Recommender(weights=weights, random_state=self.random_state, encoder=self.encoder)
+        return model.fit(events, products, segments=segments, item_vectors=vectors)
 
     def recommend(self, user_id: str | int, k: int = 10, **filters) -> Recommendations:
         """Top-k products for one customer with a reason each (filters: category, min_price, max_price,

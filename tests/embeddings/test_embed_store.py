@@ -123,3 +123,15 @@ def test_empty_store_returns_an_empty_frame(workspace, spy_encoder):
     s = ProductStore(Settings(), encoder=spy_encoder, collection_name="empty")
     hits = s.query(np.ones(8, dtype=np.float32), k=5)
     assert hits.empty and list(hits.columns)[:2] == ["item_id", "score"] and s.count() == 0
+
+
+def test_post_filter_agrees_with_chromas_where(store, real_encoder):
+    from embeddings.store import matches
+    queries = real_encoder.encode(["milk", "cleaning", "snack", "pet"])
+    for filters in ({"category": "DAIRY"}, {"max_price": 5.0, "in_stock": True},
+                    {"where": {"$or": [{"brand": "Tide"}, {"price": {"$lt": 1.0}}]}}):
+        ours = store.query_many(queries, k=2, **filters)
+        chroma = store._search(queries, 2, store.build_where(**filters))
+        assert ours[["query", "item_id"]].values.tolist() == chroma[["query", "item_id"]].values.tolist()
+    assert matches({"price": 3.0, "category": "DAIRY"}, {"$and": [{"price": {"$gte": 3}}, {"category": {"$in": ["DAIRY"]}}]})
+    assert not matches({"in_stock": False}, {"in_stock": True})
