@@ -1,0 +1,65 @@
+"""The chat agent over the real router, encoder and demo data (fake LLM): right handler, computed numbers,
+clarifying questions, readable errors."""
+from __future__ import annotations
+
+import pytest
+
+from assistant.chat import ChatAgent
+from assistant.data import load_demo
+from assistant.facade import MarketingAssistant
+from tests.assistant.fakes import RecordingLLM
+from tests.assistant.test_facade import _reply
+
+
+@pytest.fixture(scope="module")
+def agent(tmp_path_factory):
+    from embeddings.cache import get_cached_encoder
+    ma = MarketingAssistant(load_demo(), workspace=tmp_path_factory.mktemp("chat"), llm=RecordingLLM(_reply),
+                            encoder=get_cached_encoder())
+    return ChatAgent(ma)
+
+
+def final(agent, message):
+    replies = list(agent.respond(message))
+    assert replies, message
+    return replies[-1]
+
+
+def test_segment_then_describe(agent):
+    reply = final(agent, "split my customers into 3 groups")
+    assert reply.intent == "segment"
+    assert "3 segments" in reply.text and "Segment 2 —" in reply.text
+    sizes = agent.assistant.profiles.overview["size"]
+    assert f"{int(sizes.iloc[0]):,} customers" in reply.text  # numbers are the computed ones
+    reply = final(agent, "who is segment 1?")
+    assert reply.intent == "describe_segment"
+    assert f"{int(sizes.loc[1]):,} customers" in reply.text
+
+
+def test_recommendation_and_unknown_customer(agent):
+    reply = final(agent, "what should I recommend to household 1029?")
+    assert reply.intent == "recommend_user" and reply.table is not None and len(reply.table) == 10
+    reply = final(agent, "what should I recommend to household 99999999?")
+    assert reply.text.startswith("⚠️") and "99999999" in reply.text
+
+
+def test_missing_slot_gets_a_clarifying_question(agent):
+    reply = final(agent, "what should I recommend to this customer?")
+    assert "Which customer" in reply.text
+    reply = final(agent, "今天天气怎么样")
+    assert "抱歉" in reply.text or "Sorry" in reply.text
+
+
+def test_campaign_evaluation_and_data_quality(agent):
+    reply = final(agent, "how did campaign 18 do?")
+    assert reply.intent == "evaluate_campaign"
+    assert "observational" in reply.text.lower()
+    reply = final(agent, "show me the data quality report")
+    assert reply.intent == "data_quality" and "802" in reply.text
+
+
+def test_chinese_copy_request(agent):
+    reply = final(agent, "给第1组客户写一条促销短信，打八折")
+    assert reply.intent == "write_copy"
+    call = [c for c in agent.assistant.llm.calls if c.prompt == "campaign_copy"][-1]
+    assert call.language == "zh"
