@@ -74,7 +74,7 @@ class Recommender:
 
     def __init__(self, n_neighbors: int = 100, recency_half_life_days: float = 60.0,
                  weights: None | str | Mapping[str, float] = "tune", random_state: int = 0, store=None,
-                 encoder=None, content_candidates: int = 200, max_validation_users: int = 1000):
+                 encoder=None, content_candidates: int = 200, max_validation_users: int = 3000):
         self.n_neighbors = n_neighbors
         self.recency_half_life_days = recency_half_life_days
         self.weights = weights
@@ -107,7 +107,9 @@ class Recommender:
             ts = inter["timestamp"]
             span_days = (ts.quantile(0.99) - ts.quantile(0.01)).total_seconds() / 86400.0
             best = (-1.0, None, None, None)
-            for half_life in dict.fromkeys([self.recency_half_life_days, max(span_days / 8.0, 0.5)]):
+            # and no decay at all: sparse logs (Complete Journey's sampled lines) need every past purchase
+            candidates = [self.recency_half_life_days, max(span_days / 8.0, 0.5), None]
+            for half_life in dict.fromkeys(candidates):
                 self.half_life_ = half_life
                 weights, tuning = self._tune(inter)
                 score = -1.0 if tuning is None else float(tuning["val_ndcg@10"].max())

@@ -68,7 +68,7 @@ def test_chat_segments_and_shows_persona_names(page):
     page.fill("#chat-input textarea", "split my customers into 4 groups")
     page.click("#chat-send")
     page.wait_for_function(
-        "() => document.querySelector('#chat').innerText.includes('4 segments')", timeout=LONG)
+        "() => document.querySelector('#chat').innerText.includes('Segment 3 —')", timeout=LONG)
     text = page.inner_text("#chat")
     for segment in range(4):
         assert f"Segment {segment} —" in text
