@@ -105,7 +105,7 @@ class ChatAgent:
         for row in table.itertuples(index=False):
             lines.append(f"- **Segment {row.segment} — {row.persona}**: {row.tagline} "
                          f"({row.size:,} customers, {row.share:.0%}; mean spend {row.spend_mean:,.2f}; "
-                         f"top: {row.top_categories})")
+                         f"buys more than others: {row.stands_out_for})")
         return "\n".join(lines)
 
     # ------------------------------------------------------------------ intents
@@ -116,7 +116,8 @@ class ChatAgent:
         overview = self.assistant.segment(n)
         yield ChatReply("_Segments found; writing personas with the language model…_", table=overview.table)
         overview = self.assistant.segments_overview(lang, with_personas=True)
-        metrics = ", ".join(f"{k} {v:.3g}" for k, v in overview.metrics.items())
+        metrics = ", ".join(f"{k.replace('_', ' ')} {v:.2f}" for k, v in overview.metrics.items()
+                            if k in ("silhouette", "davies_bouldin", "stability_ari"))
         text = (f"I split the customers into **{len(overview.table)} segments** ({metrics}).\n\n"
                 f"{self._segment_listing(lang)}\n\n_Persona names and taglines are written by the language model "
                 "from segment aggregates; all numbers are computed._")

@@ -34,6 +34,8 @@ class Settings:
     chroma_host: str | None = field(default_factory=lambda: _env("MKT_CHROMA_HOST"))
     chroma_port: int = field(default_factory=lambda: int(_env("MKT_CHROMA_PORT", "8000")))
     language: str = field(default_factory=lambda: _env("MKT_LANGUAGE", "en"))
+    # Vectors keyed by (model, text hash) are safe to share between workspaces: one cache per machine by default.
+    cache_dir: Path = field(default_factory=lambda: Path(_env("MKT_CACHE_DIR", str(Path.home() / ".cache" / "mkt-assistant"))))
 
     @classmethod
     def from_env(cls) -> "Settings":

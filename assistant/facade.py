@@ -132,9 +132,8 @@ class MarketingAssistant:
     @property
     def encoder(self):
         if self._encoder is None:
-            from embeddings.cache import CachedEncoder
-            from embeddings.encoder import get_encoder
-            self._encoder = CachedEncoder(get_encoder(self.settings), self.settings.workspace / "cache")
+            from embeddings.cache import get_cached_encoder
+            self._encoder = get_cached_encoder(self.settings)
         return self._encoder
 
     @property
@@ -218,6 +217,7 @@ class MarketingAssistant:
             "baskets_mean": overview.get("frequency_mean", pd.Series(np.nan, index=overview.index)).round(1),
             "recency_days_mean": overview.get("recency_days_mean", pd.Series(np.nan, index=overview.index)).round(1),
             "top_categories": overview["segment"].map(top).fillna(""),
+            "stands_out_for": overview["segment"].map(self._signature()).fillna(""),
         })
         notes = []
         if with_personas:
@@ -229,6 +229,15 @@ class MarketingAssistant:
             metrics["stability_ari"] = float(self.segmenter.stability_)
         return SegmentOverview(table=table, metrics=metrics, k_curve=getattr(self.segmenter, "k_curve_", None),
                                notes=tuple(notes))
+
+    def _signature(self) -> pd.Series:
+        """Per segment, the categories it buys more of than everyone (lift), last category level, top 3."""
+        sig = self.profiles.signature_categories
+        if sig is None or sig.empty:
+            return pd.Series(dtype=str)
+        return (sig.sort_values(["segment", "rank"]).groupby("segment")
+                .apply(lambda g: ", ".join(f"{str(c).split(' > ')[-1].title()} ({l:.1f}×)"
+                                           for c, l in g[["category", "lift"]].head(3).itertuples(index=False))))
 
     def resolve_segment(self, segment: int | str) -> int:
         """A segment id from an id, "segment 2", or a persona-name phrase such as "young families"."""

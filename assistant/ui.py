@@ -243,7 +243,26 @@ def make_report(language: str, state: Session | None):
 
 
 # ---------------------------------------------------------------------- layout
+@functools.lru_cache(maxsize=1)
+def warm_up_in_background() -> threading.Thread:
+    """Load what the first questions need while the page opens: the chat router, the demo recommender (its
+    product vectors are the slow part on a fresh machine) and the local LLM server. Failures are left for the
+    request that needs the part, which reports them readably."""
+    def work():
+        for step in (lambda: __import__("assistant.router", fromlist=["get_router"]).get_router(),
+                     lambda: _new_session().assistant.recommender,
+                     lambda: __import__("assistant.llm", fromlist=["get_llm"]).get_llm().warm_up()):
+            try:
+                step()
+            except Exception as exc:  # noqa: BLE001
+                print(f"warm-up step failed (will be retried on use): {exc}")
+    thread = threading.Thread(target=work, name="mkt-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 def build_app() -> gr.Blocks:
+    warm_up_in_background()
     with gr.Blocks(title="Marketing assistant") as demo:
         state = gr.State(None)
         gr.Markdown("# 🛒 Marketing assistant\nSegments with personas, recommendations, campaign copy and "

@@ -135,6 +135,7 @@ class CachedEncoder:
 
 
 def get_cached_encoder(settings: Settings | None = None) -> CachedEncoder:
-    """The process-wide encoder wrapped in the disk cache at `<workspace>/cache/embedding_cache.sqlite`."""
+    """The process-wide encoder wrapped in the disk cache `<MKT_CACHE_DIR>/embedding_cache.sqlite`
+    (default ~/.cache/mkt-assistant): vectors keyed by model and text hash are shared by every workspace."""
     settings = settings or Settings.from_env()
-    return CachedEncoder(get_encoder(settings), Path(settings.workspace) / "cache")
+    return CachedEncoder(get_encoder(settings), Path(settings.cache_dir))

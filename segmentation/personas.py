@@ -206,4 +206,21 @@ def generate_personas(profiles: SegmentProfiles, llm=None, language: str = "en",
         out[s] = Persona(**content.model_dump(), segment_id=s, language=language, generated_by="llm")
     if dirty and cache_path is not None:
         _write_cache(cache_path, cache)
+    return _distinct_names(out, profiles)
+
+
+def _distinct_names(personas: dict[int, Persona], profiles: SegmentProfiles) -> dict[int, Persona]:
+    """Small models often give two segments the same name; a marketer must tell them apart, so repeated names
+    get the segment's most over-represented category appended (or the segment number when there is none)."""
+    seen: dict[str, int] = {}
+    for p in personas.values():
+        seen[p.name.strip().lower()] = seen.get(p.name.strip().lower(), 0) + 1
+    sig = getattr(profiles, "signature_categories", None)
+    out = {}
+    for s, p in personas.items():
+        if seen[p.name.strip().lower()] > 1:
+            rows = sig[sig["segment"] == s].sort_values("rank") if sig is not None and len(sig) else None
+            tag = _last_level(str(rows["category"].iloc[0])).title() if rows is not None and len(rows) else f"#{s}"
+            p = p.model_copy(update={"name": f"{p.name} ({tag})"})
+        out[s] = p
     return out

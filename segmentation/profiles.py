@@ -34,6 +34,7 @@ class SegmentProfiles:
     overview         index segment: name, size, share, <rfm>_mean, <rfm>_median, spend, spend_share
     rfm_quantiles    segment, metric, p10, p25, p50, p75, p90 (per-segment distributions, for box plots)
     top_categories   segment, rank, category, spend, spend_share, lift (share vs the population's share)
+    signature_categories  the same columns, ranked by lift among categories with >= 1% of the segment's spend
     top_brands       segment, rank, brand, spend, spend_share, lift
     top_products     segment, rank, title, category, spend, spend_share, lift (items sharing a title are summed)
     distinguishing   segment, feature, kind (numeric|categorical), segment_value, population_value, z_score, lift
@@ -51,6 +52,7 @@ class SegmentProfiles:
     keywords: pd.DataFrame
     typical: pd.DataFrame
     population: pd.DataFrame
+    signature_categories: pd.DataFrame = field(default_factory=pd.DataFrame)
     min_users_for_details: int = 10
     top_n: int = 5
     spend_unit: str = field(default="revenue")
@@ -91,6 +93,10 @@ class SegmentProfiles:
             for r in dist.itertuples()]
         out["top_categories"] = [{"category": str(r.category), "spend_share": _r(r.spend_share), "lift": _r(r.lift)}
                                  for r in self._top(self.top_categories, s).itertuples()]
+        if len(self.signature_categories):
+            out["buys_more_than_others"] = [
+                {"category": str(r.category), "spend_share": _r(r.spend_share), "lift": _r(r.lift)}
+                for r in self._top(self.signature_categories, s).itertuples()]
         out["top_brands"] = [{"brand": str(r.brand), "spend_share": _r(r.spend_share)}
                              for r in self._top(self.top_brands, s).itertuples()]
         out["top_products"] = [{"title": str(r.title), "category": str(r.category), "spend_share": _r(r.spend_share)}
@@ -222,8 +228,11 @@ def _purchases(events: pd.DataFrame, labels: pd.Series, category: pd.Series, bra
     return _Lines(frame, pd.Index(users), items, categories, brands, products), unit
 
 
-def _top_by_spend(lines: _Lines, key: str, names: pd.Index, top_n: int) -> pd.DataFrame:
-    """Per segment: the `key` values with the largest spend share, with lift = segment share / population share.
+def _top_by_spend(lines: _Lines, key: str, names: pd.Index, top_n: int, by: str = "spend",
+                  min_share: float = 0.0) -> pd.DataFrame:
+    """Per segment: the `key` values with the largest spend share (by="spend") or the largest lift among those
+    with at least `min_share` of the segment's spend (by="lift": what the segment buys MORE of than everyone —
+    by spend alone every segment's top list is the same staples). lift = segment share / population share.
     Output column `key` holds the names (not codes)."""
     f = lines.frame
     valid = f[f[key] >= 0]
@@ -233,7 +242,8 @@ def _top_by_spend(lines: _Lines, key: str, names: pd.Index, top_n: int) -> pd.Da
     spend["spend_share"] = spend["spend"] / spend["segment"].map(seg_total).replace(0, np.nan)
     spend["lift"] = spend["spend_share"] / spend[key].map(pop_share).replace(0, np.nan)
     spend["name"] = names.to_numpy()[spend[key].to_numpy()] if len(spend) else []
-    spend = spend.sort_values(["segment", "spend", "name"], ascending=[True, False, True])
+    spend = spend[spend["spend_share"] >= min_share]
+    spend = spend.sort_values(["segment", by, "name"], ascending=[True, False, True])
     spend["rank"] = spend.groupby("segment").cumcount() + 1
     spend = spend[spend["rank"] <= top_n].drop(columns=[key]).rename(columns={"name": key})
     return spend[["segment", "rank", key, "spend", "spend_share", "lift"]].reset_index(drop=True)
@@ -350,6 +360,7 @@ def build_profiles(labels: pd.Series, features: pd.DataFrame, events: pd.DataFra
     overview.index.name = "segment"
 
     top_categories = _top_by_spend(lines, "category", lines.categories, top_n)
+    signature_categories = _top_by_spend(lines, "category", lines.categories, top_n, by="lift", min_share=0.01)
     top_brands = _top_by_spend(lines, "brand", lines.brands, top_n)
     top_products = _top_by_spend(lines, "product", lines.products, top_n).rename(columns={"product": "title"})
     # the category of a product name: that of its best-selling item
@@ -384,6 +395,7 @@ def build_profiles(labels: pd.Series, features: pd.DataFrame, events: pd.DataFra
 
     typical = _typical(labels, features, lines, n_typical)
     return SegmentProfiles(overview=overview, rfm_quantiles=quant, top_categories=top_categories,
+                           signature_categories=signature_categories,
                            top_brands=top_brands, top_products=top_products, distinguishing=distinguishing,
                            keywords=keywords, typical=typical, population=population,
                            min_users_for_details=min_users_for_details, top_n=top_n, spend_unit=unit)

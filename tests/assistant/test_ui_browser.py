@@ -83,7 +83,7 @@ def test_recommendation_lookup_shows_reasons(page):
     _tab(page, "Recommendations")
     page.fill("#rec-user textarea", "1029")
     page.click("#rec-button")
-    page.wait_for_function("() => document.querySelector('#rec-status').innerText.includes('Top 10')", timeout=120_000)
+    page.wait_for_function("() => document.querySelector('#rec-status').innerText.includes('Top 10')", timeout=LONG)
     table = page.inner_text("#rec-table")
     assert "reason" in table.lower()
     page.fill("#rec-user textarea", "no-such-customer")
