@@ -16,11 +16,11 @@ import itertools
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import joblib
 import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from assistant.persistence import load_model, save_model
 from assistant.data.errors import DataError
 from campaigns.rec_eval import ItemVectors, temporal_split
 from campaigns.rec_signals import (
@@ -447,17 +447,9 @@ class Recommender:
         return state
 
     def save(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        joblib.dump(self, path)
-        return path
+        """Write the fitted model with joblib (live clients such as Chroma or the encoder are not saved)."""
+        return save_model(self, path)
 
     @classmethod
     def load(cls, path: str | Path) -> "Recommender":
-        path = Path(path)
-        if not path.exists():
-            raise DataError("no saved recommender here", file=str(path), fix="fit and save() a Recommender first")
-        model = joblib.load(path)
-        if not isinstance(model, cls):
-            raise DataError(f"file holds a {type(model).__name__}, not a Recommender", file=str(path))
-        return model
+        return load_model(cls, path)

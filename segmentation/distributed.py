@@ -32,11 +32,11 @@ import contextlib
 from pathlib import Path
 from typing import Any, Iterator
 
-import joblib
 import numpy as np
 import pandas as pd
 from sklearn.cluster import MiniBatchKMeans
 
+from assistant.persistence import load_model, save_model
 from assistant.data.errors import DataError
 from segmentation.segmenter import Segmenter
 from segmentation.selection import sample_rows
@@ -197,22 +197,13 @@ class RaySegmenter:
             raise RuntimeError("this RaySegmenter is not fitted yet — call fit(features, embeddings) first")
 
     def save(self, path: str | Path) -> Path:
-        """Write the fitted segmenter with joblib (no Ray objects inside: it loads without Ray)."""
+        """Write the fitted model with joblib (live clients such as Chroma or the encoder are not saved)."""
         self._check_fitted()
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        joblib.dump(self, path)
-        return path
+        return save_model(self, path)
 
     @classmethod
     def load(cls, path: str | Path) -> "RaySegmenter":
-        path = Path(path)
-        if not path.exists():
-            raise DataError("no saved segmenter here", file=str(path), fix="fit one and call save(path) first")
-        obj = joblib.load(path)
-        if not isinstance(obj, cls):
-            raise DataError(f"the file holds a {type(obj).__name__}, not a RaySegmenter", file=str(path))
-        return obj
+        return load_model(cls, path)
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         return {k: getattr(self, k) for k in ("n_segments", "behaviour_weight", "random_state", "batch_size",

@@ -21,7 +21,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 LAYOUT_WORDS = ("bought", "viewed", "categories", "category", "brands", "brand", "items", "item", "times", "days",
                 "day", "last", "purchase", "purchases", "spend", "price", "budget", "mid", "premium", "national",
                 "private", "ago", "orders", "order", "basket", "baskets", "title", "misc", "miscellaneous",
-                "oz", "lb", "ct", "pk")
+                "oz", "lb", "ct", "pk", "data", "end", "activity", "recency", "seen", "first", "browsed")
 
 
 def make_vectorizer(min_df: int = 2) -> CountVectorizer:

@@ -151,12 +151,31 @@ def rule_based_persona(summary: dict, language: str = "en", reason: str = "unava
 
 
 # ---------------------------------------------------------------- main entry
+def prompt_summary(summary: dict) -> dict:
+    """The summary trimmed to what a small model can read in one go (~600 tokens instead of ~1,900): medians
+    against everyone, the top distinguishing features, what the segment buys more of, top products."""
+    keep = dict(summary)
+    keep["behaviour"] = {k: {"segment_median": v.get("segment_median"), "all_customers_median": v.get("all_customers_median")}
+                         for k, v in summary.get("behaviour", {}).items()}
+    keep["distinguishing_features"] = [
+        {"feature": f["feature"], "segment": f["segment_value"], "all": f["all_customers_value"]}
+        for f in summary.get("distinguishing_features", [])[:5]]
+    for key in ("top_categories", "top_products", "buys_more_than_others"):
+        if key in summary:
+            keep[key] = [{k: v for k, v in row.items() if k in ("category", "title", "spend_share", "lift")}
+                         for row in summary[key][:4]]
+    keep.pop("typical_customer", None)
+    keep.pop("top_brands", None)
+    keep["keywords"] = summary.get("keywords", [])[:6]
+    return keep
+
+
 def persona_variables(summary: dict) -> dict:
-    """The prompt variables: the summary JSON (fenced — category and product names come from data files) and
-    the segment's share as a trusted number."""
+    """The prompt variables: the trimmed summary JSON (fenced — category and product names come from data
+    files) and the segment's share as a trusted number."""
     return {"share_pct": round(float(summary.get("share_of_customers", 0.0)) * 100, 1),
             # compact JSON: a third of the tokens of an indented dump, which small local models read better
-            "summary_untrusted": json.dumps(summary, ensure_ascii=False, separators=(",", ":"))}
+            "summary_untrusted": json.dumps(prompt_summary(summary), ensure_ascii=False, separators=(",", ":"))}
 
 
 def generate_personas(profiles: SegmentProfiles, llm=None, language: str = "en",

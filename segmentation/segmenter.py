@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans, MiniBatchKMeans
@@ -31,6 +30,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, RobustScaler
 from threadpoolctl import threadpool_limits
 
+from assistant.persistence import load_model, save_model
 from assistant.data.errors import DataError
 from segmentation.selection import choose_k, clustering_metrics, sample_rows, stability
 
@@ -362,22 +362,13 @@ class Segmenter:
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | Path) -> Path:
-        """Write the fitted segmenter with joblib (creates parent folders; overwrites only `path`)."""
+        """Write the fitted model with joblib (live clients such as Chroma or the encoder are not saved)."""
         self._check_fitted()
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        joblib.dump(self, path)
-        return path
+        return save_model(self, path)
 
     @classmethod
     def load(cls, path: str | Path) -> "Segmenter":
-        path = Path(path)
-        if not path.exists():
-            raise DataError("no saved segmenter here", file=str(path), fix="fit one and call save(path) first")
-        obj = joblib.load(path)
-        if not isinstance(obj, cls):
-            raise DataError(f"the file holds a {type(obj).__name__}, not a Segmenter", file=str(path))
-        return obj
+        return load_model(cls, path)
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         return {k: getattr(self, k) for k in ("n_segments", "algorithm", "behaviour_weight", "k_range",
