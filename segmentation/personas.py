@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import logging
 import os
 import tempfile
@@ -151,31 +152,68 @@ def rule_based_persona(summary: dict, language: str = "en", reason: str = "unava
 
 
 # ---------------------------------------------------------------- main entry
-def prompt_summary(summary: dict) -> dict:
-    """The summary trimmed to what a small model can read in one go (~600 tokens instead of ~1,900): medians
-    against everyone, the top distinguishing features, what the segment buys more of, top products."""
-    keep = dict(summary)
-    keep["behaviour"] = {k: {"segment_median": v.get("segment_median"), "all_customers_median": v.get("all_customers_median")}
-                         for k, v in summary.get("behaviour", {}).items()}
-    keep["distinguishing_features"] = [
-        {"feature": f["feature"], "segment": f["segment_value"], "all": f["all_customers_value"]}
-        for f in summary.get("distinguishing_features", [])[:5]]
-    for key in ("top_categories", "top_products", "buys_more_than_others"):
-        if key in summary:
-            keep[key] = [{k: v for k, v in row.items() if k in ("category", "title", "spend_share", "lift")}
-                         for row in summary[key][:4]]
-    keep.pop("typical_customer", None)
-    keep.pop("top_brands", None)
-    keep["keywords"] = summary.get("keywords", [])[:6]
-    return keep
+def _num(value) -> str:
+    return f"{value:,.0f}" if value is not None and abs(value) >= 10 else f"{value:,.1f}" if value is not None else "?"
 
 
-def persona_variables(summary: dict) -> dict:
-    """The prompt variables: the trimmed summary JSON (fenced — category and product names come from data
+def persona_brief(summary: dict, language: str = "en") -> str:
+    """The segment's aggregates as a few plain sentences. Why not JSON: a 0.5B model copies JSON keys and
+    category codes into the persona ("Fruit > COUPON/MISC ITEMS"); short factual lines it paraphrases well."""
+    zh = language == "zh"
+    b = summary.get("behaviour", {})
+
+    def pair(metric):
+        row = b.get(metric, {})
+        return _num(row.get("segment_median")), _num(row.get("all_customers_median"))
+
+    trips, spend, recency = pair("frequency"), pair("monetary"), pair("recency_days")
+    more = [f"{_last_level(r['category']).lower()} ({r['lift']:.1f}x)" for r in summary.get("buys_more_than_others", [])[:4]
+            if (r.get("lift") or 0) > 1.05]
+    biggest = [_last_level(r["category"]).lower() for r in summary.get("top_categories", [])[:4]]
+    products = [str(r["title"]) for r in summary.get("top_products", [])[:3]]
+    share, spend_share = summary.get("share_of_customers", 0) * 100, (summary.get("share_of_total_spend") or 0) * 100
+    if zh:
+        lines = [f"本组顾客占全部顾客的 {share:.1f}%，贡献 {spend_share:.1f}% 的销售额。",
+                 f"每位顾客的购物次数：{trips[0]}（全体顾客：{trips[1]}）。",
+                 f"每位顾客的总消费额：{spend[0]}（全体顾客：{spend[1]}）。",
+                 f"距上次购买天数：{recency[0]}（全体顾客：{recency[1]}）。",
+                 f"他们比其他顾客买得更多的品类：{'、'.join(more) or '无明显差异'}。",
+                 f"他们花钱最多的品类：{'、'.join(biggest)}。", f"最常买的商品：{'；'.join(products)}。"]
+    else:
+        lines = [f"This group is {share:.1f}% of all customers and {spend_share:.1f}% of all spend.",
+                 f"Shopping trips per customer: {trips[0]} (all customers: {trips[1]}).",
+                 f"Total spend per customer: {spend[0]} (all customers: {spend[1]}).",
+                 f"Days since the last purchase: {recency[0]} (all customers: {recency[1]}).",
+                 f"They buy more of these than other customers do: {', '.join(more) or 'nothing stands out'}.",
+                 f"Where most of their money goes: {', '.join(biggest)}.", f"Top products: {'; '.join(products)}."]
+    return "\n".join(lines)
+
+
+def persona_variables(summary: dict, language: str = "en") -> dict:
+    """The prompt variables: the plain-language brief (fenced — category and product names come from data
     files) and the segment's share as a trusted number."""
     return {"share_pct": round(float(summary.get("share_of_customers", 0.0)) * 100, 1),
-            # compact JSON: a third of the tokens of an indented dump, which small local models read better
-            "summary_untrusted": json.dumps(prompt_summary(summary), ensure_ascii=False, separators=(",", ":"))}
+            "summary_untrusted": persona_brief(summary, language)}
+
+
+_BAD_NAME = re.compile(r">|/|_|\d|customer|segment|group|顾客\s*\d|某顾客|细分|画像", re.I)
+_BAD_TEXT = re.compile(r"recency_days|monetary|aov|tenure|json|untrusted|<<<|aggregat", re.I)
+
+
+def checked(content: PersonaContent, summary: dict, language: str) -> PersonaContent:
+    """Small models sometimes name a persona after a category code or echo the prompt. Checks in code, not
+    only prompt wording: a name or description that fails is replaced by the rule-based one, so every segment
+    keeps a readable, distinct persona."""
+    rules = rule_based_persona(summary, language, reason="checked")
+    update = {}
+    name = content.name.strip().strip('"“”')
+    if not name or len(name) > 40 or _BAD_NAME.search(name):
+        update["name"] = rules.name.split(" (")[0].split("（")[0].strip()
+    if _BAD_TEXT.search(content.description) or len(content.description) < 20:
+        update["description"] = rules.description
+    if _BAD_TEXT.search(content.tagline):
+        update["tagline"] = rules.tagline
+    return content.model_copy(update=update) if update else content
 
 
 def generate_personas(profiles: SegmentProfiles, llm=None, language: str = "en",
@@ -209,7 +247,8 @@ def generate_personas(profiles: SegmentProfiles, llm=None, language: str = "en",
             out[s] = Persona(**{**cache[key], "segment_id": s, "language": language, "generated_by": "llm"})
             continue
         try:
-            content = llm.structured(PROMPT_NAME, persona_variables(summary), PersonaContent, language=language)
+            content = llm.structured(PROMPT_NAME, persona_variables(summary, language), PersonaContent,
+                                     language=language)
         except LLMUnavailable as exc:
             log.warning("LLM became unavailable (%s): rule-based personas for the rest", exc)
             llm = None
@@ -220,6 +259,7 @@ def generate_personas(profiles: SegmentProfiles, llm=None, language: str = "en",
             out[s] = rule_based_persona(summary, language, reason="output invalid")
             continue
         content = content if isinstance(content, PersonaContent) else PersonaContent.model_validate(content)
+        content = checked(content, summary, language)
         cache[key] = content.model_dump()
         dirty = True
         out[s] = Persona(**content.model_dump(), segment_id=s, language=language, generated_by="llm")
@@ -240,6 +280,6 @@ def _distinct_names(personas: dict[int, Persona], profiles: SegmentProfiles) -> 
         if seen[p.name.strip().lower()] > 1:
             rows = sig[sig["segment"] == s].sort_values("rank") if sig is not None and len(sig) else None
             tag = _last_level(str(rows["category"].iloc[0])).title() if rows is not None and len(rows) else f"#{s}"
-            p = p.model_copy(update={"name": f"{p.name} ({tag})"})
+            p = p.model_copy(update={"name": f"{p.name.strip()} ({tag})"})
         out[s] = p
     return out
