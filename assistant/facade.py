@@ -44,6 +44,12 @@ _FITTED_RECOMMENDERS: dict[tuple, Any] = {}
 _FITTED_LOCK = threading.Lock()
 
 
+def _fingerprint(events: pd.DataFrame) -> int:
+    """Content hash of the interactions: identical data in two sessions shares one fitted recommender."""
+    columns = [c for c in ("user_id", "item_id", "timestamp") if c in events.columns]
+    return int(pd.util.hash_pandas_object(events[columns], index=False).sum())
+
+
 class NotReadyError(RuntimeError):
     """A step was asked for before the step it needs (e.g. personas before segmentation)."""
 
@@ -275,7 +281,7 @@ class MarketingAssistant:
         the same item vectors, which only recomputes the co-occurrence and segment-popularity tables."""
         if self._recommender is None:
             segments = self.segmenter.labels_ if self.segmenter is not None else None
-            base_key = (id(self.dataset), self.random_state)
+            base_key = (_fingerprint(self.dataset.events), self.random_state)
             with _FITTED_LOCK:
                 if base_key not in _FITTED_RECOMMENDERS:
                     _FITTED_RECOMMENDERS[base_key] = self._fit_recommender(None, weights="tune")

@@ -382,14 +382,19 @@ _N_SEGMENTS_PATTERNS = [
 ]
 
 
-def extract_n_segments(text: str) -> int | None:
-    """'split into 5 groups' → 5, 'six clusters' → 6, 'k=4' → 4, '分成五组' → 5, '聚成8类' → 8."""
-    for pattern in _N_SEGMENTS_PATTERNS:
+def _first_number(patterns, text: str, low: int, high: int) -> int | None:
+    """The first number captured by any pattern that lies in [low, high]."""
+    for pattern in patterns:
         for m in pattern.finditer(text):     # every match: '分一下群，分成十类' → skip 一, take 十
             value = parse_number(m.group(1))
-            if value is not None and 2 <= value <= 100:
+            if value is not None and low <= value <= high:
                 return value
     return None
+
+
+def extract_n_segments(text: str) -> int | None:
+    """'split into 5 groups' → 5, 'six clusters' → 6, 'k=4' → 4, '分成五组' → 5, '聚成8类' → 8."""
+    return _first_number(_N_SEGMENTS_PATTERNS, text, 2, 100)
 
 
 _ID = r"([a-z]*[-_]?\d[a-z0-9_-]*)"  # ASCII only: \w would swallow Chinese
@@ -496,12 +501,7 @@ _TOP_K_PATTERNS = [
 
 def extract_top_k(text: str) -> int | None:
     """'top 5' / '10 products' / '前5个' / '三款商品' → k."""
-    for pattern in _TOP_K_PATTERNS:
-        for m in pattern.finditer(text):     # every match: '分一下群，分成十类' → skip 一, take 十
-            value = parse_number(m.group(1))
-            if value is not None and 1 <= value <= 200:
-                return value
-    return None
+    return _first_number(_TOP_K_PATTERNS, text, 1, 200)
 
 
 def extract_report_format(text: str) -> str | None:
