@@ -188,7 +188,10 @@ class LLMClient:
                                 prompt)
             raw = _content(answer)
             try:
-                return schema.model_validate_json(_strip_code_fence(raw)), raw, None
+                # strict=False: small models put raw newlines inside JSON strings; the text is still usable
+                return schema.model_validate(json.loads(_strip_code_fence(raw), strict=False)), raw, None
+            except json.JSONDecodeError as exc:
+                return None, raw, f"the answer is not valid JSON ({exc})"
             except ValidationError as exc:
                 return None, raw, _validation_message(exc)
         try:

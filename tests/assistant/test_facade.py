@@ -16,8 +16,8 @@ from tests.assistant.fakes import RecordingLLM
 
 
 def _persona(call):
-    n = len([c for c in call.variables]) if call.variables else 0
-    return PersonaContent(name=f"Persona {len(str(call.variables)) % 97}-{n}", tagline="Buys what they need.",
+    tag = "".join(chr(ord("A") + int(d)) for d in str(call.variables["share_pct"]) if d.isdigit())
+    return PersonaContent(name=f"Persona {tag}", tagline="Buys what they need.",
                           description="They shop weekly. They like staples. They compare prices. They are loyal.",
                           motivations=["value"], price_sensitivity="medium", preferred_channels=["email"],
                           preferred_times="weekend mornings", suggested_offers=["10% off staples"])

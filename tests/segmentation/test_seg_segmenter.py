@@ -94,7 +94,7 @@ def test_clear_errors_for_bad_input(demo_features, demo_embeddings, fitted):
         fitted.predict(demo_features)
     with pytest.raises(ValueError, match="algorithm"):
         Segmenter(algorithm="spectral").fit(demo_features)
-    with pytest.raises(DataError, match="no saved segmenter"):
+    with pytest.raises(DataError, match="(?i)no saved segmenter"):
         Segmenter.load("/nonexistent/seg.joblib")
 
 
