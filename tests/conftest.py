@@ -10,7 +10,9 @@ from assistant.config import offline_environment
 
 offline_environment()
 
-SHARED_DATA = Path(os.environ.get("MKT_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+_CANDIDATES = [os.environ.get("MKT_SHARED_DATA"), Path(__file__).resolve().parents[2] / "shared" / "data",
+               "/work/shared/data"]  # beside the checkout, or the team's usual location for a clone elsewhere
+SHARED_DATA = next((Path(c) for c in _CANDIDATES if c and Path(c).exists()), Path(_CANDIDATES[1]))
 
 
 @pytest.fixture(scope="session")
