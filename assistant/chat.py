@@ -85,11 +85,12 @@ class ChatAgent:
             for reply in handler(route.slots, lang):
                 yield replace(reply, intent=route.intent)
         except (DataError, NotReadyError) as exc:
-            yield ChatReply(f"⚠️ {exc}", intent=route.intent)
+            yield ChatReply(f"⚠️ {html.escape(str(exc), quote=False)}", intent=route.intent)
         except Exception as exc:  # LLM down and similar: say what failed, never a traceback
             from assistant.llm import LLMOutputError, LLMUnavailable
             if isinstance(exc, (LLMUnavailable, LLMOutputError)):
-                yield ChatReply(f"⚠️ The language model could not answer: {exc}", intent=route.intent)
+                yield ChatReply(f"⚠️ The language model could not answer: {html.escape(str(exc), quote=False)}",
+                                intent=route.intent)
             else:
                 raise
 

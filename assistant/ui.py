@@ -73,8 +73,9 @@ def user_message(exc: Exception) -> str:
     from assistant.llm import LLMOutputError, LLMUnavailable
     if isinstance(exc, (DataError, NotReadyError, LLMUnavailable, LLMOutputError, ValueError, KeyError)):
         text = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
-        return f"⚠️ {text}"
-    return f"⚠️ Something went wrong ({type(exc).__name__}: {exc}). Your data is unchanged; please try again."
+        return f"⚠️ {html.escape(str(text), quote=False)}"
+    return (f"⚠️ Something went wrong ({type(exc).__name__}: {html.escape(str(exc), quote=False)}). "
+            "Your data is unchanged; please try again.")
 
 
 def _escape_frame(frame: pd.DataFrame | None) -> pd.DataFrame:
@@ -265,7 +266,7 @@ def build_app() -> gr.Blocks:
     warm_up_in_background()
     with gr.Blocks(title="Marketing assistant") as demo:
         state = gr.State(None)
-        gr.Markdown("# 🛒 Marketing assistant\nSegments with personas, recommendations, campaign copy and "
+        gr.Markdown("# Marketing assistant\nSegments with personas, recommendations, campaign copy and "
                     "evaluation. Runs offline on the bundled Complete Journey demo data (CC0) unless you load your own.")
         with gr.Tab("Chat"):
             chatbot = gr.Chatbot(elem_id="chat", height=520, label="Assistant")
