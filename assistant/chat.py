@@ -121,7 +121,7 @@ class ChatAgent:
                             if k in ("silhouette", "davies_bouldin", "stability_ari"))
         text = (f"I split the customers into **{len(overview.table)} segments** ({metrics}).\n\n"
                 f"{self._segment_listing(lang)}\n\n_Persona names and taglines are written by the language model "
-                "from segment aggregates; all numbers are computed._")
+                "from segment aggregates (names it gets wrong are replaced by rule-based ones); all numbers are computed._")
         yield ChatReply(text, table=overview.table)
 
     def _on_describe_segment(self, slots: dict, lang: str) -> Iterator[ChatReply]:
