@@ -16,7 +16,6 @@ import tempfile
 import threading
 import uuid
 from pathlib import Path
-from typing import Any
 
 from assistant.config import Settings, offline_environment
 

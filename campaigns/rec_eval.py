@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from assistant.data.errors import DataError
 from campaigns.rec_signals import (

@@ -18,7 +18,7 @@ from assistant.config import Settings
 from assistant.data.errors import DataError
 from assistant.data.schema import CATEGORY_SEPARATOR
 
-from .encoder import Encoder, SentenceTransformerEncoder, default_model_path
+from .encoder import Encoder, default_model_path
 from .text import product_texts
 
 try:

@@ -37,7 +37,6 @@ import pandas as pd
 from sklearn.cluster import MiniBatchKMeans
 
 from assistant.persistence import load_model, save_model
-from assistant.data.errors import DataError
 from segmentation.segmenter import Segmenter
 from segmentation.selection import sample_rows
 
