@@ -247,6 +247,22 @@ def _no_rows_left(table: str, source: str, rows_in: int, dropped: dict[str, int]
 
 # ------------------------------------------------------------------------------------------------------- tables
 
+def _keep_first_per_key(frame: pd.DataFrame, key: tuple[str, ...], *, table: str, source: str, rows_in: int,
+                        canonical: tuple[str, ...], allow_empty: bool = False,
+                        warnings: tuple[str, ...] = ()) -> tuple[pd.DataFrame, TableQuality]:
+    """The shared tail of the keyed tables: drop rows missing a key id, keep the first row per key (counted as
+    duplicates), refuse an empty result, put the canonical columns first."""
+    d = _Dropper(frame)
+    d.drop(d.frame[list(key)].isna().any(axis=1), "missing id")
+    frame = d.frame
+    duplicated = frame.duplicated(subset=list(key), keep="first")
+    frame = frame[~duplicated]
+    if frame.empty and not allow_empty:
+        raise _no_rows_left(table, source, rows_in, d.dropped)
+    frame = _order(frame, canonical).reset_index(drop=True)
+    return frame, TableQuality(table, source, rows_in, len(frame), int(duplicated.sum()), d.dropped, warnings)
+
+
 def clean_events(frame: pd.DataFrame, *, source: str = "events", event_values: dict[str, str] | None = None,
                  original_names: dict[str, str] | None = None) -> tuple[pd.DataFrame, TableQuality]:
     """Clean an event log with canonical column names (extra columns are kept after the canonical ones).
@@ -340,16 +356,8 @@ def clean_products(frame: pd.DataFrame, *, source: str = "products",
         frame["price"] = np.nan
     frame["in_stock"] = to_flag(frame["in_stock"]) | frame["in_stock"].isna() if "in_stock" in frame.columns \
         else True
-    d = _Dropper(frame)
-    d.drop(d.frame["item_id"].isna(), "missing id")
-    frame = d.frame
-    duplicated = frame["item_id"].duplicated(keep="first")
-    frame = frame[~duplicated]
-    if frame.empty:
-        raise _no_rows_left("products", source, rows_in, d.dropped)
-    frame = _order(frame, PRODUCT_COLUMNS).reset_index(drop=True)
-    return frame, TableQuality("products", source, rows_in, len(frame), int(duplicated.sum()), d.dropped,
-                               tuple(warnings))
+    return _keep_first_per_key(frame, ("item_id",), table="products", source=source, rows_in=rows_in,
+                               canonical=PRODUCT_COLUMNS, warnings=tuple(warnings))
 
 
 def clean_users(frame: pd.DataFrame, *, source: str = "users",
@@ -359,15 +367,8 @@ def clean_users(frame: pd.DataFrame, *, source: str = "users",
     require_columns(frame, ("user_id",), table="users", source=source, original_names=original_names)
     frame = frame.copy()
     frame["user_id"] = to_id(frame["user_id"])
-    d = _Dropper(frame)
-    d.drop(d.frame["user_id"].isna(), "missing id")
-    frame = d.frame
-    duplicated = frame["user_id"].duplicated(keep="first")
-    frame = frame[~duplicated]
-    if frame.empty:
-        raise _no_rows_left("users", source, rows_in, d.dropped)
-    frame = _order(frame, ("user_id",)).reset_index(drop=True)
-    return frame, TableQuality("users", source, rows_in, len(frame), int(duplicated.sum()), d.dropped)
+    return _keep_first_per_key(frame, ("user_id",), table="users", source=source, rows_in=rows_in,
+                               canonical=("user_id",))
 
 
 def clean_campaigns(frame: pd.DataFrame, *, source: str = "campaigns",
@@ -381,15 +382,8 @@ def clean_campaigns(frame: pd.DataFrame, *, source: str = "campaigns",
     for column in ("campaign_type", "name"):
         if column not in frame.columns:
             frame[column] = pd.Series(pd.NA, index=frame.index, dtype="str")
-    d = _Dropper(frame)
-    d.drop(d.frame["campaign_id"].isna(), "missing id")
-    frame = d.frame
-    duplicated = frame["campaign_id"].duplicated(keep="first")
-    frame = frame[~duplicated]
-    if frame.empty:
-        raise _no_rows_left("campaigns", source, rows_in, d.dropped)
-    frame = _order(frame, CAMPAIGN_COLUMNS).reset_index(drop=True)
-    return frame, TableQuality("campaigns", source, rows_in, len(frame), int(duplicated.sum()), d.dropped)
+    return _keep_first_per_key(frame, ("campaign_id",), table="campaigns", source=source, rows_in=rows_in,
+                               canonical=CAMPAIGN_COLUMNS)
 
 
 def clean_exposures(frame: pd.DataFrame, *, source: str = "exposures",
@@ -408,15 +402,8 @@ def clean_exposures(frame: pd.DataFrame, *, source: str = "exposures",
         frame["arm"] = "treatment"
     frame["sent_at"] = parse_timestamps(frame["sent_at"]) if "sent_at" in frame.columns else pd.NaT
     frame["sent_at"] = frame["sent_at"].astype("datetime64[ns]")
-    d = _Dropper(frame)
-    d.drop(d.frame["campaign_id"].isna() | d.frame["user_id"].isna(), "missing id")
-    frame = d.frame
-    duplicated = frame.duplicated(subset=["campaign_id", "user_id"], keep="first")
-    frame = frame[~duplicated]
-    if frame.empty:
-        raise _no_rows_left("exposures", source, rows_in, d.dropped)
-    frame = _order(frame, EXPOSURE_COLUMNS).reset_index(drop=True)
-    return frame, TableQuality("exposures", source, rows_in, len(frame), int(duplicated.sum()), d.dropped)
+    return _keep_first_per_key(frame, ("campaign_id", "user_id"), table="exposures", source=source,
+                               rows_in=rows_in, canonical=EXPOSURE_COLUMNS)
 
 
 def clean_outcomes(frame: pd.DataFrame, *, source: str = "outcomes",
@@ -455,13 +442,9 @@ def clean_coupons(frame: pd.DataFrame, *, source: str = "coupons",
     frame = frame.copy()
     for column in COUPON_COLUMNS:
         frame[column] = to_id(frame[column])
-    d = _Dropper(frame)
-    d.drop(d.frame[list(COUPON_COLUMNS)].isna().any(axis=1), "missing id")
-    frame = d.frame
-    duplicated = frame.duplicated(subset=list(COUPON_COLUMNS), keep="first")
-    frame = frame[~duplicated]
-    frame = _order(frame, COUPON_COLUMNS).reset_index(drop=True)
-    return frame, TableQuality("coupons", source, rows_in, len(frame), int(duplicated.sum()), d.dropped)
+    # an empty coupon table is allowed: coupons are optional detail of campaigns
+    return _keep_first_per_key(frame, COUPON_COLUMNS, table="coupons", source=source, rows_in=rows_in,
+                               canonical=COUPON_COLUMNS, allow_empty=True)
 
 
 CLEANERS = {
