@@ -154,12 +154,7 @@ _SEGMENT_NUMBER_PATTERNS = [
 
 def extract_segment_number(text: str) -> int | None:
     """'segment two' → 2, 'group #3' → 3, 'the 2nd cluster' → 2, '第3组' → 3, '第三个细分' → 3, '2号群' → 2."""
-    for pattern in _SEGMENT_NUMBER_PATTERNS:
-        for m in pattern.finditer(text):     # every match: '分一下群，分成十类' → skip 一, take 十
-            value = parse_number(m.group(1))
-            if value is not None:
-                return value
-    return None
+    return _first_number(_SEGMENT_NUMBER_PATTERNS, text)
 
 
 # Words that end an English name phrase ("for young families WITH 15% off").
@@ -382,12 +377,12 @@ _N_SEGMENTS_PATTERNS = [
 ]
 
 
-def _first_number(patterns, text: str, low: int, high: int) -> int | None:
-    """The first number captured by any pattern that lies in [low, high]."""
+def _first_number(patterns, text: str, low: int | None = None, high: int | None = None) -> int | None:
+    """The first number captured by any pattern that lies in [low, high] (unbounded where None)."""
     for pattern in patterns:
         for m in pattern.finditer(text):     # every match: '分一下群，分成十类' → skip 一, take 十
             value = parse_number(m.group(1))
-            if value is not None and low <= value <= high:
+            if value is not None and (low is None or value >= low) and (high is None or value <= high):
                 return value
     return None
 
