@@ -225,16 +225,12 @@ class MarketingAssistant:
             "top_categories": overview["segment"].map(top).fillna(""),
             "stands_out_for": overview["segment"].map(self._signature()).fillna(""),
         })
-        notes = []
         if with_personas:
             personas = self.personas(language)
             table.insert(1, "persona", table["segment"].map(lambda s: personas[int(s)].name if int(s) in personas else ""))
             table.insert(2, "tagline", table["segment"].map(lambda s: personas[int(s)].tagline if int(s) in personas else ""))
-        metrics = {k: float(v) for k, v in (self.segmenter.metrics_ or {}).items()}
-        if getattr(self.segmenter, "stability_", None) is not None:
-            metrics["stability_ari"] = float(self.segmenter.stability_)
-        return SegmentOverview(table=table, metrics=metrics, k_curve=getattr(self.segmenter, "k_curve_", None),
-                               notes=tuple(notes))
+        metrics = {k: float(v) for k, v in (self.segmenter.metrics_ or {}).items()}  # includes stability_ari
+        return SegmentOverview(table=table, metrics=metrics, k_curve=getattr(self.segmenter, "k_curve_", None))
 
     def _signature(self) -> pd.Series:
         """Per segment, the categories it buys more of than everyone (lift), last category level, top 3."""
@@ -376,24 +372,25 @@ class MarketingAssistant:
         """
         from campaigns import evaluation as ev
         segments = self.segmenter.labels_.rename("segment") if (by_segment and self.segmenter is not None) else None
-        if exposures is not None:
+        if exposures is None:
+            exposures = self.dataset.exposures
+            if exposures.empty:
+                raise DataError("this dataset has no campaign exposures",
+                                fix="upload an exposures file (campaign_id, user_id, arm) and an outcomes file")
+            known = sorted(exposures["campaign_id"].unique().tolist())
+            if campaign_id is None:
+                raise DataError("which campaign?", column="campaign_id", fix=f"name one of {known[:20]}")
+            campaign_id = str(campaign_id)
+            if campaign_id not in known:
+                raise DataError(f"campaign '{campaign_id}' is not in the data", column="campaign_id",
+                                fix=f"choose one of {known[:30]}")
+            randomised = (exposures.loc[exposures["campaign_id"] == campaign_id, "arm"] == "control").any()
+        else:
+            randomised = True  # uploaded exposures: evaluate_campaign checks for the control arm itself
+        if randomised:
             return ev.evaluate_campaign(exposures, outcomes if outcomes is not None else self.dataset.outcomes,
                                         participation=participation or "visited", segments=segments,
                                         campaign_id=campaign_id)
-        exposures = self.dataset.exposures
-        if exposures.empty:
-            raise DataError("this dataset has no campaign exposures",
-                            fix="upload an exposures file (campaign_id, user_id, arm) and an outcomes file")
-        if campaign_id is None:
-            raise DataError("which campaign?", column="campaign_id",
-                            fix=f"name one of {sorted(exposures['campaign_id'].unique().tolist())[:20]}")
-        campaign_id = str(campaign_id)
-        if campaign_id not in set(exposures["campaign_id"]):
-            raise DataError(f"campaign '{campaign_id}' is not in the data", column="campaign_id",
-                            fix=f"choose one of {sorted(exposures['campaign_id'].unique().tolist())[:30]}")
-        if (exposures.loc[exposures["campaign_id"] == campaign_id, "arm"] == "control").any():
-            return ev.evaluate_campaign(exposures, self.dataset.outcomes, participation=participation or "visited",
-                                        segments=segments, campaign_id=campaign_id)
         data = ev.complete_journey_campaign_outcomes(self.dataset, campaign_id)
         return ev.evaluate_observational(data, segments=segments)
 

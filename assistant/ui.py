@@ -248,10 +248,11 @@ def warm_up_in_background() -> threading.Thread:
     """Load what the first questions need while the page opens: the chat router, the demo recommender (its
     product vectors are the slow part on a fresh machine) and the local LLM server. Failures are left for the
     request that needs the part, which reports them readably."""
+    from assistant.llm import get_llm
+    from assistant.router import get_router
+
     def work():
-        for step in (lambda: __import__("assistant.router", fromlist=["get_router"]).get_router(),
-                     lambda: _new_session().assistant.recommender,
-                     lambda: __import__("assistant.llm", fromlist=["get_llm"]).get_llm().warm_up()):
+        for step in (get_router, lambda: _new_session().assistant.recommender, lambda: get_llm().warm_up()):
             try:
                 step()
             except Exception as exc:  # noqa: BLE001
