@@ -1,4 +1,4 @@
 """LLM-augmented e-commerce marketing assistant."""
-from assistant.config import offline_environment
+from assistant.core.settings import offline_environment
 
 offline_environment()

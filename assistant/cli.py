@@ -17,7 +17,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from assistant.config import Settings, offline_environment
+from assistant.core.settings import Settings, offline_environment
 
 PUBLIC_LOADERS = ("completejourney", "instacart", "taobao", "hillstrom")
 
@@ -34,8 +34,8 @@ def _add_data_args(parser: argparse.ArgumentParser) -> None:
 
 
 def _assistant(args):
-    from assistant.data import loaders
-    from assistant.facade import DATASET_DIR, MarketingAssistant
+    from assistant.core.data import loaders
+    from assistant.api.facade import DATASET_DIR, MarketingAssistant
     settings = Settings.from_env()
     workspace = Path(args.workspace or settings.workspace)
     language = args.language or settings.language
@@ -105,7 +105,7 @@ def cmd_copy(args) -> None:
 def cmd_evaluate(args) -> None:
     assistant = _assistant(args)
     if args.exposures:
-        from assistant.data import load_files
+        from assistant.core.data import load_files
         uploaded = load_files(exposures=args.exposures, outcomes=args.outcomes, name="evaluation")
         evaluation = assistant.evaluate(args.campaign, exposures=uploaded.exposures, outcomes=uploaded.outcomes,
                                         participation=args.participation)
@@ -177,9 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "recommend" and args.user_id is None and args.segment is None:
         print("mkt recommend: give a customer id or --segment", file=sys.stderr)
         return 2
-    from assistant.data import DataError
-    from assistant.facade import NotReadyError
-    from assistant.llm_errors import LLMOutputError, LLMUnavailable
+    from assistant.core.data import DataError
+    from assistant.api.facade import NotReadyError
+    from assistant.core.errors import LLMOutputError, LLMUnavailable
     try:
         args.func(args)
     except (DataError, NotReadyError, LLMUnavailable, LLMOutputError, FileNotFoundError) as exc:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from assistant.data import load_hillstrom
+from assistant.core.data import load_hillstrom
 from campaigns.advice import next_campaign_advice
 from campaigns.evaluation import evaluate_campaign
 from campaigns.uplift import UpliftTLearner, auuc, prepare_features, qini_auc, uplift_at_k

@@ -1,7 +1,7 @@
 """Latency of non-LLM chat turns through the UI path.
 
 Two measurements on the bundled demo data, after warm-up (router fitted, recommender fitted, segments made):
-  handler   the Gradio chat handler `assistant.ui.respond` called in-process (routing + facade + rendering)
+  handler   the Gradio chat handler `assistant.ui.chat_tab.respond` called in-process (routing + facade + rendering)
   http      the same turn through a launched Gradio app with `gradio_client` (queue, HTTP, serialisation)
 
 Usage: python bench/chat_bench.py [--repeat 20]
@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.config import offline_environment  # noqa: E402
+from assistant.core.settings import offline_environment  # noqa: E402
 
 offline_environment()
 
@@ -44,13 +44,13 @@ def main() -> None:
 
     import os
     os.environ.setdefault("MKT_WORKSPACE", tempfile.mkdtemp(prefix="mkt_chat_bench_"))
-    from assistant import ui
+    from assistant.ui import app as ui, chat_tab, session
 
-    state = ui._new_session()
+    state = session.new_session()
     t0 = time.perf_counter()
     state.assistant.segment(4)
     state.assistant.recommender  # noqa: B018 — fit outside the timed turns
-    from assistant.router import get_router
+    from assistant.chat.router import get_router
     get_router()
     print(f"warm-up (segments + recommender + router): {time.perf_counter() - t0:.1f} s")
 
@@ -59,7 +59,7 @@ def main() -> None:
         times = []
         for _ in range(args.repeat):
             start = time.perf_counter()
-            *_, (history, state, _box) = ui.respond(message, [], state)
+            *_, (history, state, _box) = chat_tab.respond(message, [], state)
             times.append(time.perf_counter() - start)
         p50, p95 = _percentiles(times)
         text = next(m["content"] for m in history[1:] if isinstance(m["content"], str))

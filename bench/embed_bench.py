@@ -22,11 +22,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.config import offline_environment  # noqa: E402
+from assistant.core.settings import offline_environment  # noqa: E402
 
 offline_environment()
 
-from assistant.data import load_complete_journey  # noqa: E402
+from assistant.core.data import load_complete_journey  # noqa: E402
 from embeddings.cache import CachedEncoder  # noqa: E402
 from embeddings.encoder import SentenceTransformerEncoder  # noqa: E402
 from embeddings.text import product_texts, user_texts  # noqa: E402

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from assistant.config import Settings, offline_environment  # noqa: E402
+from assistant.core.settings import Settings, offline_environment  # noqa: E402
 
 PROMPT = "persona_check"
 VARIABLES = {
@@ -54,8 +54,8 @@ def main() -> None:
 
     from llama_cpp import Llama
 
-    from assistant.llm import build_llm
-    from assistant.local_llm import free_cores, resolve_model_path
+    from assistant.core.llm import build_llm
+    from assistant.core.local_llm import free_cores, resolve_model_path
 
     threads = args.threads or free_cores()
     os.environ["MKT_LLM_THREADS"] = str(threads)
@@ -75,7 +75,7 @@ def main() -> None:
     # the same messages and sampling for both sides
     messages = [{"role": {"human": "user", "ai": "assistant"}.get(m.type, m.type), "content": m.content}
                 for m in client.messages(PROMPT, VARIABLES, language=args.language)]
-    from assistant.prompts import read_spec
+    from assistant.core.prompts import read_spec
 
     spec = read_spec(PROMPT)  # the project's path takes temperature and max_tokens from the prompt file
     temperature = spec.temperature

@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.data import load_complete_journey, load_demo, load_hillstrom, load_instacart, load_taobao  # noqa: E402
+from assistant.core.data import load_complete_journey, load_demo, load_hillstrom, load_instacart, load_taobao  # noqa: E402
 from segmentation.features import customer_features  # noqa: E402
 
 

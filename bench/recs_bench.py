@@ -19,11 +19,11 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.config import offline_environment  # noqa: E402
+from assistant.core.settings import offline_environment  # noqa: E402
 
 offline_environment()
 
-from assistant.data import load_complete_journey, load_instacart, load_taobao  # noqa: E402
+from assistant.core.data import load_complete_journey, load_instacart, load_taobao  # noqa: E402
 from campaigns.rec_eval import (  # noqa: E402
     ALSRecommender, ContentRecommender, EASERecommender, ItemKNNRecommender, ItemVectors, PopularityRecommender,
     RepeatRecommender, evaluate, temporal_split,

@@ -2,7 +2,7 @@
 blocks, and route() latency.
 
 Usage:  python bench/router_bench.py [--labelled tests/assistant/chat_utterances.yaml] [--repeat 3]
-The router trains on assistant/router_examples.yaml only; the labelled set is disjoint from it (checked here too).
+The router trains on assistant/chat/router_examples.yaml only; the labelled set is disjoint from it (checked here too).
 Latency is wall time of single-message `route()` calls (one embedding each) on this machine, after warm-up.
 """
 from __future__ import annotations
@@ -18,12 +18,12 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.config import offline_environment  # noqa: E402
+from assistant.core.settings import offline_environment  # noqa: E402
 
 offline_environment()
 
-from assistant.router import IntentRouter, evaluate, load_examples, load_labelled  # noqa: E402
-from assistant.slots import extract_slots, normalise  # noqa: E402
+from assistant.chat.router import IntentRouter, evaluate, load_examples, load_labelled  # noqa: E402
+from assistant.chat.slots import extract_slots, normalise  # noqa: E402
 
 
 def accuracy_table(evaluation) -> pd.DataFrame:

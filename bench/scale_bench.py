@@ -89,9 +89,9 @@ class PeakMemory:
 # ---------------------------------------------------------------- data
 def prepare_base(path: Path) -> None:
     """Real CJ users: features, behaviour texts and their real embeddings -> one pickle (made once)."""
-    from assistant.config import offline_environment
+    from assistant.core.settings import offline_environment
     offline_environment()
-    from assistant.data import load_complete_journey
+    from assistant.core.data import load_complete_journey
     from embeddings.encoder import SentenceTransformerEncoder
     from embeddings.text import user_texts
     from segmentation.features import customer_features
@@ -126,7 +126,7 @@ def bootstrap(base: dict, n: int, seed: int = 0) -> tuple[pd.DataFrame, np.ndarr
 
 # ---------------------------------------------------------------- one measured stage (runs in a subprocess)
 def run_stage(stage: str, backend: str, n: int, base_path: Path, out: Path) -> None:
-    from assistant.config import offline_environment
+    from assistant.core.settings import offline_environment
     offline_environment()
     base = pd.read_pickle(base_path)
     result: dict = {"stage": stage, "backend": backend, "n": n}

@@ -21,11 +21,11 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.config import Settings, offline_environment  # noqa: E402
+from assistant.core.settings import Settings, offline_environment  # noqa: E402
 
 offline_environment()
 
-from assistant.data import load_complete_journey  # noqa: E402
+from assistant.core.data import load_complete_journey  # noqa: E402
 from embeddings.cache import CachedEncoder  # noqa: E402
 from embeddings.encoder import SentenceTransformerEncoder  # noqa: E402
 from embeddings.store import DEFAULT_HNSW, TUNED_HNSW, ProductStore, make_client  # noqa: E402

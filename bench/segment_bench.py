@@ -31,9 +31,9 @@ sys.path.insert(0, str(ROOT))
 
 
 def prepare(data_dir: Path, embeddings: str, out: Path) -> dict:
-    from assistant.config import offline_environment
+    from assistant.core.settings import offline_environment
     offline_environment()
-    from assistant.data import load_complete_journey
+    from assistant.core.data import load_complete_journey
     from segmentation.features import customer_features
 
     ds = load_complete_journey(data_dir)

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from assistant.llm_errors import LLMOutputError
+from assistant.core.errors import LLMOutputError
 from campaigns.strategy import CampaignPlan, Offer
 
 log = logging.getLogger(__name__)
@@ -238,14 +238,14 @@ def write_copy(plan: CampaignPlan, persona=None, n_variants: int = 3, language: 
     `known_user_ids` are ids that must never appear in copy (e.g. the segment's members).
     Raises CopyRejected when every variant failed the personal-data check twice.
     """
-    from assistant.prompts import normalise_language
+    from assistant.core.prompts import normalise_language
 
     language = normalise_language(language)
     channel = channel or plan.channel
     if n_variants < 1:
         raise ValueError("n_variants must be at least 1")
     if llm is None:
-        from assistant.llm import get_llm
+        from assistant.core.llm import get_llm
 
         llm = get_llm()
     known = [str(u) for u in known_user_ids]

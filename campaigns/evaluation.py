@@ -25,8 +25,8 @@ import pandas as pd
 from scipy import special, stats
 from statsmodels.stats.proportion import confint_proportions_2indep, test_proportions_2indep
 
-from assistant.data.errors import DataError
-from assistant.data.schema import CONTROL_ARM, OUTCOME_FLAGS
+from assistant.core.errors import DataError
+from assistant.core.data.schema import CONTROL_ARM, OUTCOME_FLAGS
 
 PARTICIPATION_CHOICES: tuple[str, ...] = ("visited", "opened", "clicked", "redeemed")
 CONVERSION_CHOICES: tuple[str, ...] = ("converted", "redeemed", "visited", "clicked", "opened")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from assistant.data.errors import DataError
+from assistant.core.errors import DataError
 from campaigns.rec_signals import (
     IdIndex, decay_factor, ease_weights, item_knn, l2_rows, normalise_rows, popularity, prepare_interactions,
     user_item_matrix,

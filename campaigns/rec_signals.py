@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from assistant.data.errors import DataError
+from assistant.core.errors import DataError
 
 # How much one event says about interest (a purchase is the strongest signal; a page view the weakest).
 EVENT_WEIGHTS: dict[str, float] = {"purchase": 1.0, "cart": 0.6, "fav": 0.4, "view": 0.15}

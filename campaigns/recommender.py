@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from assistant.persistence import load_model, save_model
-from assistant.data.errors import DataError
+from assistant.core.persistence import load_model, save_model
+from assistant.core.errors import DataError
 from campaigns.rec_eval import ItemVectors, temporal_split
 from campaigns.rec_signals import (
     IdIndex, decay_factor, item_knn, l2_rows, popularity, prepare_interactions, user_item_matrix,
@@ -96,7 +96,7 @@ class Recommender:
         inter = prepare_interactions(events, name="events")
         if inter.empty:
             raise DataError("no usable events (user_id, item_id and timestamp all needed)", file="events",
-                            fix="load events through assistant.data before fitting")
+                            fix="load events through assistant.core.data before fitting")
         self._set_products(products, inter)
         self._set_vectors(products, item_vectors)
         self.segments_ = (pd.Series(segments).rename(index=str).astype(str) if segments is not None

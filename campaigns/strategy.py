@@ -14,7 +14,7 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from assistant.data.errors import DataError
+from assistant.core.errors import DataError
 
 CHANNELS: tuple[str, ...] = ("email", "sms", "push")
 OFFER_TYPES: tuple[str, ...] = ("percent_off", "amount_off", "free_shipping", "bundle", "none")
@@ -143,7 +143,7 @@ def _send_time(activity: pd.DataFrame | None, why: list[str]) -> tuple[str, int]
         return DEFAULT_SEND
     if "timestamp" not in activity.columns:
         raise DataError("activity lacks a 'timestamp' column", column="timestamp",
-                        fix="pass the segment's purchase events (assistant.data events table)")
+                        fix="pass the segment's purchase events (assistant.core.data events table)")
     events = activity
     if "event_type" in events.columns and (events["event_type"] == "purchase").any():
         events = events[events["event_type"] == "purchase"]

@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.utils.validation import check_is_fitted
 
-from assistant.data.errors import DataError
+from assistant.core.errors import DataError
 
 
 def _as_binary(name: str, values) -> np.ndarray:

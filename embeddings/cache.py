@@ -19,7 +19,7 @@ from typing import Sequence
 
 import numpy as np
 
-from assistant.config import Settings
+from assistant.core.settings import Settings
 
 from .encoder import Encoder, get_encoder
 

@@ -13,7 +13,7 @@ from typing import Any, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
-from assistant.config import Settings
+from assistant.core.settings import Settings
 
 # Show a progress bar by default only when encoding this many texts or more.
 PROGRESS_MIN_TEXTS = 2000

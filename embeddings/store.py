@@ -14,9 +14,9 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from assistant.config import Settings
-from assistant.data.errors import DataError
-from assistant.data.schema import CATEGORY_SEPARATOR
+from assistant.core.settings import Settings
+from assistant.core.errors import DataError
+from assistant.core.data.schema import CATEGORY_SEPARATOR
 
 from .encoder import Encoder, default_model_path
 from .text import product_texts

@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from assistant.data.errors import DataError
-from assistant.data.schema import CATEGORY_SEPARATOR
+from assistant.core.errors import DataError
+from assistant.core.data.schema import CATEGORY_SEPARATOR
 
 PRICE_BANDS: tuple[str, str, str] = ("budget", "mid", "premium")
 PURCHASE = "purchase"
@@ -71,7 +71,7 @@ def product_texts(products: pd.DataFrame) -> pd.Series:
     """
     if "item_id" not in products.columns:
         raise DataError("products table has no item_id column", column="item_id",
-                        fix="load products through assistant.data so they follow the canonical schema")
+                        fix="load products through assistant.core.data so they follow the canonical schema")
     frame = products.drop_duplicates("item_id", keep="last").set_index(
         products.drop_duplicates("item_id", keep="last")["item_id"].astype(str))
     cols = {c: (_clean(frame[c]) if c in frame else pd.Series("", index=frame.index, dtype=object))
@@ -165,7 +165,7 @@ def user_texts(events: pd.DataFrame, products: pd.DataFrame, max_tokens: int = 2
     for column in ("user_id", "item_id", "timestamp"):
         if column not in events.columns:
             raise DataError(f"events table has no {column} column", column=column,
-                            fix="load events through assistant.data so they follow the canonical schema")
+                            fix="load events through assistant.core.data so they follow the canonical schema")
     if events.empty:
         return pd.Series([], index=pd.Index([], name="user_id", dtype=object), dtype=object, name="text")
     kind = (events["event_type"].astype("string").fillna(PURCHASE) if "event_type" in events

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 from sklearn.cluster import MiniBatchKMeans
 
-from assistant.persistence import load_model, save_model
+from assistant.core.persistence import load_model, save_model
 from segmentation.segmenter import Segmenter
 from segmentation.selection import sample_rows
 

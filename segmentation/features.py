@@ -41,9 +41,9 @@ import re
 import numpy as np
 import pandas as pd
 
-from assistant.data.dataset import Dataset
-from assistant.data.errors import DataError
-from assistant.data.schema import CATEGORY_SEPARATOR
+from assistant.core.data.dataset import Dataset
+from assistant.core.errors import DataError
+from assistant.core.data.schema import CATEGORY_SEPARATOR
 
 MAX_ONE_HOT_VALUES = 20
 _DAY = pd.Timedelta(days=1)
@@ -111,7 +111,7 @@ def customer_features(dataset_or_events: Dataset | pd.DataFrame, users: pd.DataF
     missing = {"user_id", "item_id", "event_type", "timestamp"} - set(events.columns)
     if missing:
         raise DataError(f"the events table lacks columns {sorted(missing)}", column=sorted(missing)[0],
-                        fix="load the data with assistant.data loaders, which produce the canonical columns")
+                        fix="load the data with assistant.core.data loaders, which produce the canonical columns")
     has_users = users is not None and len(users) > 0
     ids = pd.concat([events["user_id"], users["user_id"] if has_users else pd.Series(dtype="str")])
     index = pd.Index(ids.dropna().unique(), name="user_id").sort_values()

@@ -21,8 +21,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, Field
 
-from assistant.config import PROMPTS_DIR
-from assistant.llm_errors import LLMOutputError, LLMUnavailable
+from assistant.core.settings import PROMPTS_DIR
+from assistant.core.errors import LLMOutputError, LLMUnavailable
 from segmentation.profiles import SegmentProfiles
 
 log = logging.getLogger(__name__)
@@ -220,7 +220,7 @@ def generate_personas(profiles: SegmentProfiles, llm=None, language: str = "en",
                       cache_dir: str | Path | None = None, segments: list[int] | None = None) -> dict[int, Persona]:
     """One Persona per segment (segment id -> Persona), via `llm.structured("persona", ...)`.
 
-    llm: an assistant.llm client (default: assistant.llm.get_llm()); language: "en" or "zh"; cache_dir: folder
+    llm: an assistant.core.llm client (default: assistant.core.llm.get_llm()); language: "en" or "zh"; cache_dir: folder
     for personas.json (no cache when None); segments: only these (default all). LLMUnavailable -> marked
     rule-based personas for every remaining segment.
     """
@@ -229,7 +229,7 @@ def generate_personas(profiles: SegmentProfiles, llm=None, language: str = "en",
     cache = _read_cache(cache_path)
     if llm is None:
         try:
-            from assistant.llm import get_llm
+            from assistant.core.llm import get_llm
             llm = get_llm()
         except LLMUnavailable as exc:
             log.warning("no LLM for personas (%s): using rule-based names", exc)

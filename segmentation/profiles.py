@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from assistant.data.errors import DataError
-from assistant.data.schema import CATEGORY_SEPARATOR
+from assistant.core.errors import DataError
+from assistant.core.data.schema import CATEGORY_SEPARATOR
 from segmentation.keywords import segment_keywords_from_purchases, segment_keywords_from_texts
 
 RFM_COLUMNS = ("recency_days", "frequency", "monetary", "aov", "tenure_days")
@@ -189,7 +189,7 @@ def _purchases(events: pd.DataFrame, labels: pd.Series, category: pd.Series, bra
                title: pd.Series | None) -> tuple[_Lines, str]:
     need = [c for c in ("user_id", "item_id") if c not in events.columns]
     if need:
-        raise DataError(f"events table lacks {need}", column=need[0], fix="load data with assistant.data")
+        raise DataError(f"events table lacks {need}", column=need[0], fix="load data with assistant.core.data")
     ev = events
     if "event_type" in ev.columns:
         ev = ev[ev["event_type"] == "purchase"]

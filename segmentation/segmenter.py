@@ -30,8 +30,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, RobustScaler
 from threadpoolctl import threadpool_limits
 
-from assistant.persistence import load_model, save_model
-from assistant.data.errors import DataError
+from assistant.core.persistence import load_model, save_model
+from assistant.core.errors import DataError
 from segmentation.selection import choose_k, clustering_metrics, sample_rows, stability
 
 UNASSIGNED = -1
@@ -390,7 +390,7 @@ class Segmenter:
 def user_clustering(data: Any, n_clusters: int | str = "auto", *, embeddings: np.ndarray | None = None,
                     random_state: int = 0) -> pd.Series:
     """The product brief's one-call entry: segment ids (Series user_id -> segment) for a features DataFrame or
-    an `assistant.data.Dataset` (its features are built with segmentation.features.customer_features)."""
+    an `assistant.core.data.Dataset` (its features are built with segmentation.features.customer_features)."""
     if not isinstance(data, pd.DataFrame):
         from segmentation.features import customer_features
         data = customer_features(data)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import offline_environment
+from assistant.core.settings import offline_environment
 
 offline_environment()
 

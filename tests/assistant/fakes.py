@@ -1,7 +1,7 @@
 """Test doubles for the LLM layer, shared by every package's unit tests.
 
 `RecordingLLM` is an `LLMClient` whose backend is a script: it runs the REAL prompt loading, payload checks
-(assistant.privacy) and fencing, records every formatted prompt, and answers with objects the test built.
+(assistant.core.privacy) and fencing, records every formatted prompt, and answers with objects the test built.
 Use it for spy tests ("no user id reaches a prompt") and to unit-test callers without a model:
 
     llm = RecordingLLM({"persona": Persona(name="Bargain hunters", summary="...")})
@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from assistant.llm import LLMClient
+from assistant.core.llm import LLMClient
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""A scriptable loopback OpenAI-compatible stub for fault tests of assistant.llm (http.server in a thread).
+"""A scriptable loopback OpenAI-compatible stub for fault tests of assistant.core.llm (http.server in a thread).
 
     with StubLLMServer() as stub:
         stub.script(Reply.error(500), Reply.ok("hello"))

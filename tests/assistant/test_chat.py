@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.chat import ChatAgent
-from assistant.data import load_demo
-from assistant.facade import MarketingAssistant
+from assistant.chat.agent import ChatAgent
+from assistant.core.data import load_demo
+from assistant.api.facade import MarketingAssistant
 from tests.assistant.fakes import RecordingLLM
 from tests.assistant.test_facade import _reply
 

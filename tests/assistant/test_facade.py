@@ -8,8 +8,8 @@ import re
 import pandas as pd
 import pytest
 
-from assistant.data import DataError, load_demo
-from assistant.facade import MarketingAssistant, NotReadyError, parse_offer
+from assistant.core.data import DataError, load_demo
+from assistant.api.facade import MarketingAssistant, NotReadyError, parse_offer
 from campaigns.copywriting import CopyDraft
 from segmentation.personas import PersonaContent
 from tests.assistant.fakes import RecordingLLM
@@ -66,7 +66,7 @@ def test_segments_personas_and_no_user_data_in_prompts(assistant, demo):
     assert len(overview.table) == 4
     assert overview.table["size"].sum() == assistant.features.shape[0]
     assert overview.table["persona"].str.startswith("Persona").all()
-    prompts = assistant.llm.prompt_text
+    prompts = assistant.core.llm.prompt_text
     assert prompts, "personas must have been asked of the LLM"
     assert ID_MARK not in prompts
     assert not re.search(r"(household|user|customer)[ _-]?id", prompts, re.I)
@@ -106,7 +106,7 @@ def test_evaluate_dataset_campaign_is_observational(assistant, demo):
 
 def test_save_and_load_round_trip(assistant):
     assistant.save()
-    again = MarketingAssistant.load(assistant.workspace, llm=assistant.llm, encoder=assistant.encoder)
+    again = MarketingAssistant.load(assistant.workspace, llm=assistant.core.llm, encoder=assistant.encoder)
     pd.testing.assert_series_equal(again.labels.sort_index(), assistant.labels.sort_index())
     assert again.recommend(ID_MARK + "1029").items["item_id"].tolist() == assistant.recommend(ID_MARK + "1029").items["item_id"].tolist()
 

@@ -7,8 +7,8 @@ import json
 import pytest
 from pydantic import BaseModel
 
-from assistant.llm import LLMClient, LLMOutputError, LLMUnavailable
-from assistant.local_llm import free_port
+from assistant.core.llm import LLMClient, LLMOutputError, LLMUnavailable
+from assistant.core.local_llm import free_port
 from tests.assistant.llm_stub_server import Reply, StubLLMServer
 
 pytestmark = pytest.mark.timeout(60)

@@ -7,8 +7,8 @@ import re
 import pytest
 from pydantic import BaseModel, Field
 
-from assistant.config import Settings
-from assistant.llm import get_llm
+from assistant.core.settings import Settings
+from assistant.core.llm import get_llm
 
 pytestmark = [pytest.mark.llm, pytest.mark.timeout(600)]
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.llm import LLMClient
-from assistant.llm_errors import LLMUnavailable, ModelIntegrityError
-from assistant.local_llm import LocalLLMServer, assemble_model, healthy, resolve_model_path
+from assistant.core.llm import LLMClient
+from assistant.core.errors import LLMUnavailable, ModelIntegrityError
+from assistant.core.local_llm import LocalLLMServer, assemble_model, healthy, resolve_model_path
 
 pytestmark = pytest.mark.timeout(90)
 STUB = Path(__file__).with_name("llm_stub_server.py")

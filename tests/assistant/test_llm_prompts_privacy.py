@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from pydantic import BaseModel
 
-from assistant.llm import LLMClient
-from assistant.privacy import FENCE_END, FENCE_START, PrivacyError, check_payload, fence
-from assistant.prompts import PromptError, PromptNotFound, available_prompts, load_prompt, read_spec
+from assistant.core.llm import LLMClient
+from assistant.core.privacy import FENCE_END, FENCE_START, PrivacyError, check_payload, fence
+from assistant.core.prompts import PromptError, PromptNotFound, available_prompts, load_prompt, read_spec
 from tests.assistant.fakes import RecordingLLM
 
 VARS = {"aggregates": {"customers": 120, "orders_per_month": 2.5}, "top_categories": ["soup", "bread"]}

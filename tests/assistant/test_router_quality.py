@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assistant.router import (INTENTS, IntentRouter, Route, evaluate, load_examples, load_labelled)
-from assistant.slots import normalise
+from assistant.chat.router import (INTENTS, IntentRouter, Route, evaluate, load_examples, load_labelled)
+from assistant.chat.slots import normalise
 
 LABELLED = Path(__file__).with_name("chat_utterances.yaml")
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.slots import (detect_language, extract_campaign_id, extract_n_segments, extract_offer,
+from assistant.chat.slots import (detect_language, extract_campaign_id, extract_n_segments, extract_offer,
                              extract_product, extract_segment, extract_slots, extract_user_id, missing_slots,
-                             normalise, parse_number, resolve_segment, zh_to_int)
+                             normalise, parse_number, zh_to_int)
+from assistant.api.segment_lookup import resolve_segment
 
 
 @pytest.mark.parametrize("token,value", [("三", 3), ("十", 10), ("十二", 12), ("二十", 20), ("二十五", 25),

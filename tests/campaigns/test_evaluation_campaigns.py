@@ -9,7 +9,7 @@ from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats import proportion as smp  # not `import test_...`: pytest would collect it
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_effectsize
 
-from assistant.data import DataError, load_hillstrom
+from assistant.core.data import DataError, load_hillstrom
 from campaigns.evaluation import (
     CampaignEvaluation, evaluate_campaign, marketing_activity_evaluation, prob_beat_control,
 )
@@ -146,7 +146,7 @@ def test_power_matches_statsmodels():
 
 
 def test_complete_journey_observational(shared_data):
-    from assistant.data import load_complete_journey
+    from assistant.core.data import load_complete_journey
     from campaigns.evaluation import complete_journey_campaign_outcomes, evaluate_observational
 
     data = load_complete_journey(shared_data / "completejourney")

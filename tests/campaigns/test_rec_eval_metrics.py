@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import ndcg_score
 
-from assistant.data.errors import DataError
+from assistant.core.errors import DataError
 from campaigns.rec_eval import (
     ALSRecommender, ContentRecommender, EASERecommender, ItemKNNRecommender, ItemVectors, PopularityRecommender,
     RepeatRecommender, evaluate, ranking_metrics, temporal_split,

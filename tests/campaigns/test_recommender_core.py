@@ -147,6 +147,6 @@ def test_same_seed_same_output_and_save_load(tmp_path):
 def test_not_fitted_and_bad_input():
     with pytest.raises(RuntimeError, match="fit"):
         Recommender().recommend("x")
-    from assistant.data.errors import DataError
+    from assistant.core.errors import DataError
     with pytest.raises(DataError, match="timestamp"):
         Recommender().fit(pd.DataFrame({"user_id": ["a"], "item_id": ["b"]}))

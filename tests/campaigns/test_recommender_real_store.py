@@ -13,7 +13,7 @@ T0 = pd.Timestamp("2024-05-01")
 
 
 def test_new_product_with_text_is_recommended_via_real_store(workspace):
-    from assistant.config import Settings
+    from assistant.core.settings import Settings
     from embeddings.encoder import get_encoder
     from embeddings.store import ProductStore
 

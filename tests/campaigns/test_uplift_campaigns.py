@@ -7,7 +7,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
-from assistant.data import DataError
+from assistant.core.data import DataError
 from campaigns.charts import qini_chart
 from campaigns.uplift import (
     UpliftTLearner, auuc, prepare_features, qini_auc, qini_curve, uplift_at_k, uplift_curve,
@@ -73,7 +73,7 @@ def test_tlearner_errors():
 
 @pytest.mark.slow
 def test_hillstrom_womens_visit_uplift_beats_random(shared_data):
-    from assistant.data import load_hillstrom
+    from assistant.core.data import load_hillstrom
 
     data = load_hillstrom(shared_data / "hillstrom")
     frame = data.users.merge(data.exposures, on="user_id").merge(data.outcomes, on=["campaign_id", "user_id"])

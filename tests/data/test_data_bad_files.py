@@ -8,7 +8,7 @@ import json
 import pandas as pd
 import pytest
 
-from assistant.data import DataError, QualityReport, load_files, read_table
+from assistant.core.data import DataError, QualityReport, load_files, read_table
 
 HEADER = "user_id,item_id,event_type,timestamp,quantity,revenue\n"
 GOOD = [

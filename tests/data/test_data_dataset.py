@@ -5,8 +5,8 @@ import dataclasses
 
 import pytest
 
-from assistant.data import Dataset, QualityReport, TableQuality, empty_table
-from assistant.data.schema import EVENT_COLUMNS, OUTCOME_COLUMNS
+from assistant.core.data import Dataset, QualityReport, TableQuality, empty_table
+from assistant.core.data.schema import EVENT_COLUMNS, OUTCOME_COLUMNS
 
 
 def test_empty_dataset_has_canonical_columns_and_is_frozen():

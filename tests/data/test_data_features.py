@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assistant.data import load_complete_journey, load_files
+from assistant.core.data import load_complete_journey, load_files
 from segmentation.features import customer_features
 
 AS_OF = pd.Timestamp("2018-01-02")

@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assistant.data import Dataset, load_complete_journey, load_demo, load_hillstrom, load_instacart, load_taobao
-from assistant.data.schema import CAMPAIGN_COLUMNS, EVENT_COLUMNS, OUTCOME_COLUMNS, PRODUCT_COLUMNS
+from assistant.core.data import Dataset, load_complete_journey, load_demo, load_hillstrom, load_instacart, load_taobao
+from assistant.core.data.schema import CAMPAIGN_COLUMNS, EVENT_COLUMNS, OUTCOME_COLUMNS, PRODUCT_COLUMNS
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +130,7 @@ def test_hillstrom_published_means(shared_data):
 
 
 def test_demo_is_small_real_and_consistent():
-    from assistant.config import DEMO_DIR
+    from assistant.core.settings import DEMO_DIR
 
     size = sum(p.stat().st_size for p in DEMO_DIR.glob("*"))
     assert size < 5 * 1024 * 1024

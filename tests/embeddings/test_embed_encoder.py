@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.config import Settings
+from assistant.core.settings import Settings
 from embeddings.encoder import Encoder, EncoderError, SentenceTransformerEncoder, get_encoder
 from embeddings.text import product_texts
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import Settings
+from assistant.core.settings import Settings
 from embeddings.store import ProductStore, make_client
 
 

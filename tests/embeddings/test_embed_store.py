@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assistant.config import Settings
-from assistant.data.errors import DataError
+from assistant.core.settings import Settings
+from assistant.core.errors import DataError
 from embeddings.store import ProductStore, make_client
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from assistant.data.errors import DataError
+from assistant.core.errors import DataError
 from embeddings.text import price_bands, product_texts, truncate_texts, user_texts
 
 

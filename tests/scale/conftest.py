@@ -26,7 +26,7 @@ def ray_session(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def cj_dataset(shared_data):
-    from assistant.data import load_complete_journey
+    from assistant.core.data import load_complete_journey
     return load_complete_journey(shared_data / "completejourney")
 
 

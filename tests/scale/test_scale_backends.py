@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from assistant.backends import get_backend
+from assistant.api.backends import get_backend
 
 
 def test_ray_encoder_matches_local_vectors_in_input_order(ray_session, cj_sample, local_encoder,

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assistant.config import Settings
+from assistant.core.settings import Settings
 
 N_PRODUCTS = 200
 

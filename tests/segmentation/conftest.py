@@ -9,7 +9,7 @@ import pytest
 
 @pytest.fixture(scope="session")
 def demo():
-    from assistant.data import load_demo
+    from assistant.core.data import load_demo
     return load_demo()
 
 

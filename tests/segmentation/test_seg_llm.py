@@ -12,7 +12,7 @@ from segmentation import Segmenter, build_profiles, generate_personas, write_rep
 @pytest.fixture(scope="module")
 def real_llm():
     pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed")
-    from assistant.llm import get_llm
+    from assistant.core.llm import get_llm
     return get_llm()
 
 

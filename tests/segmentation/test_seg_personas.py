@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from assistant.llm_errors import LLMOutputError, LLMUnavailable
+from assistant.core.errors import LLMOutputError, LLMUnavailable
 from segmentation import Segmenter, build_profiles, generate_personas, write_markdown_report, write_report
 from segmentation.personas import PersonaContent
 from tests.assistant.fakes import RecordingLLM

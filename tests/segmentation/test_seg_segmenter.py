@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assistant.data.errors import DataError
+from assistant.core.errors import DataError
 from segmentation import Segmenter, user_clustering
 
 

@@ -1,6 +1,6 @@
 """Loaders for the four public datasets the project is developed on, plus the bundled demo.
 
-Each maps the source layout onto the canonical schema (`assistant.data.schema`) and runs the same cleaning as
+Each maps the source layout onto the canonical schema (`assistant.core.data.schema`) and runs the same cleaning as
 user files, so the quality report is comparable. Ids are read as strings straight from the file text.
 """
 from __future__ import annotations
@@ -10,13 +10,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from assistant.data.cleaning import (
+from assistant.core.data.cleaning import (
     QualityReport, clean_campaigns, clean_coupons, clean_events, clean_exposures, clean_outcomes, clean_products,
     clean_users,
 )
-from assistant.data.dataset import Dataset
-from assistant.data.errors import DataError
-from assistant.data.schema import CATEGORY_SEPARATOR, CONTROL_ARM
+from assistant.core.data.dataset import Dataset
+from assistant.core.errors import DataError
+from assistant.core.data.schema import CATEGORY_SEPARATOR, CONTROL_ARM
 
 PathLike = str | Path
 
@@ -270,6 +270,6 @@ def load_hillstrom(path: PathLike, *, name: str = "hillstrom") -> Dataset:
 
 def load_demo() -> Dataset:
     """The bundled demo: a CC0 subset of The Complete Journey (see data/demo/README.md)."""
-    from assistant.config import DEMO_DIR
+    from assistant.core.settings import DEMO_DIR
 
     return load_complete_journey(DEMO_DIR, name="demo")

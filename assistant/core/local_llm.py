@@ -29,7 +29,7 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from assistant.llm_errors import LLMUnavailable, ModelIntegrityError
+from assistant.core.errors import LLMUnavailable, ModelIntegrityError
 
 MODEL_LABEL = "qwen2.5-0.5b"
 MODEL_FILENAME = "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"

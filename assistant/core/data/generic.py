@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from assistant.data.cleaning import CLEANERS, QualityReport, TableQuality, suggest_columns
-from assistant.data.dataset import TABLES, Dataset, empty_table
-from assistant.data.errors import DataError
-from assistant.data.schema import PRODUCT_COLUMNS
+from assistant.core.data.cleaning import CLEANERS, QualityReport, TableQuality, suggest_columns
+from assistant.core.data.dataset import TABLES, Dataset, empty_table
+from assistant.core.errors import DataError
+from assistant.core.data.schema import PRODUCT_COLUMNS
 
 PathLike = str | Path
 FALLBACK_ENCODINGS = ("cp1252",)

@@ -1,6 +1,6 @@
 """The chat: route a marketer's message (EN or ZH) to the facade and answer with computed numbers.
 
-Routing never asks the LLM (the small local model cannot call tools reliably): `assistant.router` classifies the
+Routing never asks the LLM (the small local model cannot call tools reliably): `assistant.chat.router` classifies the
 message and extracts slots; a missing slot gets a clarifying question. Every number in a reply comes from the
 facade's computations; the LLM only contributes what it is for (persona wording, campaign copy), and those
 parts are labelled as such. Replies stream: `respond()` yields growing `ChatReply` objects.
@@ -13,9 +13,9 @@ from typing import Any, Callable, Iterator
 
 import pandas as pd
 
-from assistant.data import DataError
-from assistant.facade import MarketingAssistant, NotReadyError
-from assistant.results import frame_markdown
+from assistant.core.data import DataError
+from assistant.api.facade import MarketingAssistant, NotReadyError
+from assistant.api.results import frame_markdown
 
 CLARIFY = {
     "en": {
@@ -59,7 +59,7 @@ class ChatAgent:
     def __init__(self, assistant: MarketingAssistant, router=None):
         self.assistant = assistant
         if router is None:
-            from assistant.router import get_router
+            from assistant.chat.router import get_router
             router = get_router()
         self.router = router
 
@@ -87,7 +87,7 @@ class ChatAgent:
         except (DataError, NotReadyError) as exc:
             yield ChatReply(f"⚠️ {html.escape(str(exc), quote=False)}", intent=route.intent)
         except Exception as exc:  # LLM down and similar: say what failed, never a traceback
-            from assistant.llm import LLMOutputError, LLMUnavailable
+            from assistant.core.llm import LLMOutputError, LLMUnavailable
             if isinstance(exc, (LLMUnavailable, LLMOutputError)):
                 yield ChatReply(f"⚠️ The language model could not answer: {html.escape(str(exc), quote=False)}",
                                 intent=route.intent)

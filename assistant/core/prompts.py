@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 from langchain_core.prompts import ChatPromptTemplate
 
-from assistant.config import PROMPTS_DIR
+from assistant.core.settings import PROMPTS_DIR
 
 LANGUAGES: tuple[str, ...] = ("en", "zh")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")

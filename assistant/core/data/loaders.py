@@ -1,8 +1,8 @@
 """All loaders in one import: the public datasets, the demo and your own files (`load_files`)."""
 from __future__ import annotations
 
-from assistant.data.generic import load_files, read_mapping, read_table
-from assistant.data.loaders_public import (
+from assistant.core.data.generic import load_files, read_mapping, read_table
+from assistant.core.data.loaders_public import (
     load_complete_journey, load_demo, load_hillstrom, load_instacart, load_taobao,
 )
 

@@ -6,7 +6,7 @@ from typing import TypeVar
 
 import joblib
 
-from assistant.data.errors import DataError
+from assistant.core.errors import DataError
 
 T = TypeVar("T")
 

@@ -1,6 +1,6 @@
 """The privacy choke point of every LLM call: what may go into a prompt, and fencing of untrusted text.
 
-`assistant.llm.LLMClient` runs `check_payload` on every call's variables and `fence` on every untrusted
+`assistant.core.llm.LLMClient` runs `check_payload` on every call's variables and `fence` on every untrusted
 variable, so no caller can send a DataFrame, a raw row or a person identifier by mistake, and no product
 title or chat message can pose as instructions. What may be sent is documented in prompts/README.md.
 """

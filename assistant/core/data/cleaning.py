@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from assistant.data.errors import DataError
-from assistant.data.schema import (
+from assistant.core.errors import DataError
+from assistant.core.data.schema import (
     CAMPAIGN_COLUMNS, COUPON_COLUMNS, EVENT_COLUMNS, EVENT_TYPES, EXPOSURE_COLUMNS, OUTCOME_COLUMNS,
     OUTCOME_FLAGS, PRODUCT_COLUMNS,
 )

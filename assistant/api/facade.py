@@ -16,9 +16,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from assistant.config import Settings
-from assistant.data import DataError, Dataset, QualityReport, load_demo, load_files
-from assistant.results import CopyVariants, Recommendations, ReportFiles, SegmentOverview
+from assistant.core.settings import Settings
+from assistant.core.errors import NotReadyError
+from assistant.core.data import DataError, Dataset, QualityReport, load_demo, load_files
+from assistant.api.results import CopyVariants, Recommendations, ReportFiles, SegmentOverview
 
 SEGMENTER_FILE = "segmenter.joblib"
 RECOMMENDER_FILE = "recommender.joblib"
@@ -50,16 +51,12 @@ def _fingerprint(events: pd.DataFrame) -> int:
     return int(pd.util.hash_pandas_object(events[columns], index=False).sum())
 
 
-class NotReadyError(RuntimeError):
-    """A step was asked for before the step it needs (e.g. personas before segmentation)."""
-
-
 class MarketingAssistant:
     """Segments with personas, recommendations, campaign plans and copy, and campaign evaluation on one dataset.
 
     Parameters
     ----------
-    dataset: the cleaned tables (see `assistant.data`).
+    dataset: the cleaned tables (see `assistant.core.data`).
     workspace: folder for reports, fitted models and caches (default: `MKT_WORKSPACE` or ~/.mkt_assistant).
     language: default language of LLM-written text, "en" or "zh".
     llm / encoder: injected for tests or to share one model between sessions; created lazily otherwise.
@@ -131,7 +128,7 @@ class MarketingAssistant:
     @property
     def llm(self):
         if self._llm is None:
-            from assistant.llm import get_llm
+            from assistant.core.llm import get_llm
             self._llm = get_llm(self.settings)
         return self._llm
 
@@ -250,7 +247,7 @@ class MarketingAssistant:
             if value not in known:
                 raise DataError(f"there is no segment {value}", fix=f"choose one of {sorted(known)}")
             return value
-        from assistant.router import resolve_segment
+        from assistant.api.segment_lookup import resolve_segment
         names = self.segment_names()
         found = resolve_segment(str(segment), names, self.encoder)
         if found is None:

@@ -27,10 +27,10 @@ data_quality, help, smalltalk, unknown: no slots
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Any, Mapping
 
-import numpy as np
+
+from assistant.core.text import normalise
 
 # ----------------------------------------------------------------------------------------------------------------
 # Which slots each intent has, and which of them the caller must ask for when missing.
@@ -63,12 +63,6 @@ REQUIRED_SLOTS: dict[str, tuple[str, ...]] = {
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
-
-
-def normalise(text: str) -> str:
-    """NFKC (full-width digits/letters/％ → ASCII), lower case, single spaces."""
-    text = unicodedata.normalize("NFKC", str(text)).lower()
-    return re.sub(r"\s+", " ", text).strip()
 
 
 def detect_language(text: str) -> str:
@@ -556,38 +550,7 @@ def missing_slots(intent: str, slots: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(name for name in REQUIRED_SLOTS.get(intent, ()) if slots.get(name) is None)
 
 
-# ----------------------------------------------------------------------------------------------------------------
-
-def resolve_segment(phrase: int | str | None, segment_names: Mapping[int, str], encoder: Any = None,
-                    threshold: float = 0.45) -> int | None:
-    """The segment id a user meant: a number is an id (if it exists); a phrase goes to the best-matching persona
-    name by max(character-trigram cosine, embedding cosine), or None when nothing scores >= threshold.
-
-    MiniLM is English-only, so a Chinese phrase matches Chinese persona names through the character n-grams.
-    """
-    if phrase is None or not segment_names:
-        return None
-    ids = [int(k) for k in segment_names]
-    if isinstance(phrase, (int, np.integer)) or str(phrase).strip().isdigit():
-        value = int(phrase)
-        return value if value in ids else None
-    query = normalise(str(phrase))
-    names = [normalise(segment_names[k]) for k in segment_names]
-    for seg_id, name in zip(ids, names):        # an exact or contained match wins outright
-        if query == name or (len(query) >= 2 and (query in name or name in query)):
-            return seg_id
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    vectoriser = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3)).fit(names + [query])
-    m = vectoriser.transform(names + [query])
-    scores = (m[:-1] @ m[-1].T).toarray().ravel()
-    if encoder is not None:
-        vectors = np.asarray(encoder.encode(names + [query]), dtype=np.float32)
-        scores = np.maximum(scores, vectors[:-1] @ vectors[-1])
-    best = int(np.argmax(scores))
-    return ids[best] if scores[best] >= threshold else None
-
-
 __all__ = ["SLOT_NAMES", "REQUIRED_SLOTS", "detect_language", "normalise", "zh_to_int", "parse_number",
-           "extract_slots", "missing_slots", "resolve_segment", "extract_offer", "extract_segment",
+           "extract_slots", "missing_slots", "extract_offer", "extract_segment",
            "extract_user_id", "extract_campaign_id", "extract_product", "extract_n_segments", "extract_channel",
            "extract_top_k", "extract_report_format", "extract_copy_language", "extract_algorithm"]

@@ -1,11 +1,11 @@
 """The chat router: which intent a marketer's message is, with its slots, without asking the LLM.
 
 Why not the LLM: the local 0.5B model cannot do tool calling reliably (STACK.md), so routing is a small classifier
-trained on example utterances (assistant/router_examples.yaml, EN + ZH):
+trained on example utterances (assistant/chat/router_examples.yaml, EN + ZH):
   features = [ sentence embedding (all-MiniLM-L6-v2, English semantics),  char 1-3-gram TF-IDF (Chinese and
                wording the embedding misses) ]  →  LogisticRegression.
 MiniLM is English-only, so the character n-grams carry Chinese. Below `threshold` the route is "unknown" and the
-caller asks a clarifying question. Slots come from deterministic rules (assistant.slots).
+caller asks a clarifying question. Slots come from deterministic rules (assistant.chat.slots).
 
     router = IntentRouter().fit()
     route = router.route("给高价值客户写一条促销短信")
@@ -25,8 +25,9 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import yaml
 
-from assistant.slots import (REQUIRED_SLOTS, SLOT_NAMES, detect_language, extract_slots, missing_slots,
-                             normalise, resolve_segment)
+from assistant.api.segment_lookup import resolve_segment
+from assistant.chat.slots import (REQUIRED_SLOTS, SLOT_NAMES, detect_language, extract_slots, missing_slots,
+                             normalise)
 
 EXAMPLES_PATH = Path(__file__).with_name("router_examples.yaml")
 INTENTS: tuple[str, ...] = tuple(SLOT_NAMES)
@@ -38,7 +39,7 @@ class Route:
     """Where a chat message goes.
 
     intent        one of INTENTS ("unknown" when the router is not confident: ask the user to rephrase)
-    slots         the intent's slots (see assistant.slots for each slot's meaning); None = not said
+    slots         the intent's slots (see assistant.chat.slots for each slot's meaning); None = not said
     confidence    the classifier's probability of `intent` (0..1)
     language      "en" | "zh": the language of the message (answer in it)
     missing       required slots that were not found: ask for them before acting
@@ -134,7 +135,7 @@ class IntentRouter:
     ----------
     encoder : object with `encode(list[str]) -> np.ndarray` (L2-normalised); None = the project's encoder
         (`embeddings.encoder.get_encoder()`), loaded at `fit`.
-    examples_path : YAML of example utterances; None = assistant/router_examples.yaml.
+    examples_path : YAML of example utterances; None = assistant/chat/router_examples.yaml.
     threshold : below this probability the route is "unknown".
     use_embeddings : False = character n-grams only (no model; for ablation and tests).
     embedding_weight, ngram_weight : scale of each feature block before the linear model.
@@ -269,7 +270,7 @@ class IntentRouter:
 
     def resolve_segment(self, phrase: int | str | None, segment_names: Mapping[int, str],
                         threshold: float = 0.45) -> int | None:
-        """`assistant.slots.resolve_segment` with this router's encoder (English names match by meaning)."""
+        """`assistant.api.segment_lookup.resolve_segment` with this router's encoder (English names match by meaning)."""
         return resolve_segment(phrase, segment_names, encoder=self._encoder() if self.use_embeddings else None,
                                threshold=threshold)
 

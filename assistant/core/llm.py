@@ -2,8 +2,8 @@
 
 One code path for every backend: LangChain `ChatOpenAI` against an OpenAI-compatible endpoint — the one
 configured (OPENAI_BASE_URL / OPENAI_API_KEY / MKT_LLM_MODEL) or the embedded llama.cpp server
-(assistant.local_llm). Every call goes through `LLMClient.messages()`, which checks the payload
-(assistant.privacy.check_payload), fences untrusted variables and formats the prompt file.
+(assistant.core.local_llm). Every call goes through `LLMClient.messages()`, which checks the payload
+(assistant.core.privacy.check_payload), fences untrusted variables and formats the prompt file.
 
 Retries: the openai client's own retry (ChatOpenAI(max_retries=N)) — exponential backoff with jitter on
 connection errors, timeouts, 408/409/429/5xx, and it honours Retry-After (up to 120 s). Chosen over
@@ -29,11 +29,11 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, ValidationError
 
-from assistant import privacy
-from assistant.config import PROMPTS_DIR, Settings
-from assistant.llm_errors import LLMOutputError, LLMUnavailable, ModelIntegrityError
-from assistant.privacy import PrivacyError
-from assistant.prompts import PromptError, PromptNotFound, PromptSpec, common_piece, normalise_language, read_spec
+from assistant.core import privacy
+from assistant.core.settings import PROMPTS_DIR, Settings
+from assistant.core.errors import LLMOutputError, LLMUnavailable, ModelIntegrityError
+from assistant.core.privacy import PrivacyError
+from assistant.core.prompts import PromptError, PromptNotFound, PromptSpec, common_piece, normalise_language, read_spec
 
 __all__ = ["LLMClient", "LLMUnavailable", "LLMOutputError", "ModelIntegrityError", "PrivacyError", "PromptError",
            "PromptNotFound", "get_llm", "build_llm", "reset_llm", "STRUCTURED_METHODS"]
@@ -62,7 +62,7 @@ class _LocalEndpoint:
         return self._server
 
     def ensure_running(self) -> str:
-        from assistant import local_llm  # lazy: remote-only users never touch llama.cpp
+        from assistant.core import local_llm  # lazy: remote-only users never touch llama.cpp
 
         with self._lock:
             if self._server is None:
@@ -303,7 +303,7 @@ def build_llm(settings: Settings) -> LLMClient:
         return LLMClient(base_url=settings.openai_base_url, api_key=settings.openai_api_key, model=model,
                          timeout=settings.llm_timeout_s, max_retries=settings.llm_max_retries,
                          structured_method=method_override or "json_schema", backend_name=f"{model} ({host})")
-    from assistant.local_llm import MODEL_LABEL, SERVED_MODEL_ALIAS
+    from assistant.core.local_llm import MODEL_LABEL, SERVED_MODEL_ALIAS
 
     label = Path(settings.local_model_path).stem if settings.local_model_path else MODEL_LABEL
     return LLMClient(model=SERVED_MODEL_ALIAS, timeout=settings.llm_timeout_s,

@@ -1,4 +1,4 @@
-"""`Dataset`: the validated tables of one data source, in the canonical schema (see `assistant.data.schema`).
+"""`Dataset`: the validated tables of one data source, in the canonical schema (see `assistant.core.data.schema`).
 
 Every loader returns one; every later stage reads from one. Absent tables are empty frames with the canonical
 columns, so code never has to test for `None`.
@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from assistant.data.cleaning import QualityReport
-from assistant.data.schema import (
+from assistant.core.data.cleaning import QualityReport
+from assistant.core.data.schema import (
     CAMPAIGN_COLUMNS, COUPON_COLUMNS, EVENT_COLUMNS, EVENT_TYPES, EXPOSURE_COLUMNS, OUTCOME_COLUMNS,
     PRODUCT_COLUMNS, USER_ID_COLUMNS,
 )
@@ -77,7 +77,7 @@ class DatasetSummary:
 
 @dataclass(frozen=True, eq=False)
 class Dataset:
-    """The cleaned tables of one source. Frames follow `assistant.data.schema`; ids are strings.
+    """The cleaned tables of one source. Frames follow `assistant.core.data.schema`; ids are strings.
 
     Frozen: derive a changed copy with `dataclasses.replace(dataset, events=...)`; do not mutate the frames.
     """

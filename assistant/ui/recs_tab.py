@@ -1,0 +1,44 @@
+"""Recommendations tab: a customer's picks with reasons, and a segment's picks."""
+from __future__ import annotations
+
+import html
+
+import gradio as gr
+import pandas as pd
+
+from assistant.ui.session import Session, escape_frame, session_of, user_message
+
+
+def lookup_recommendations(user_id: str, k: float, exclude_purchased: bool, state: Session | None):
+    state = session_of(state)
+    try:
+        recs = state.assistant.recommend((user_id or "").strip(), k=int(k), exclude_purchased=bool(exclude_purchased))
+        return escape_frame(recs.items), f"Top {len(recs.items)} for customer {html.escape(user_id)}", state
+    except Exception as exc:  # noqa: BLE001
+        return pd.DataFrame(), user_message(exc), state
+
+
+def segment_recommendations(segment: str, k: float, state: Session | None):
+    state = session_of(state)
+    try:
+        recs = state.assistant.recommend_for_segment((segment or "").strip(), k=int(k))
+        return escape_frame(recs.items), f"Top {len(recs.items)} for {html.escape(recs.target)}", state
+    except Exception as exc:  # noqa: BLE001
+        return pd.DataFrame(), user_message(exc), state
+
+
+def build(state: gr.State) -> None:
+    """The tab's components and events (called inside the app's Blocks)."""
+    with gr.Tab("Recommendations"):
+        with gr.Row():
+            user_box = gr.Textbox(label="Customer id", elem_id="rec-user", placeholder="e.g. 1029")
+            k_box = gr.Slider(1, 30, value=10, step=1, label="How many")
+            excl = gr.Checkbox(label="Exclude products already bought")
+            rec_btn = gr.Button("Recommend", elem_id="rec-button", variant="primary")
+        rec_status = gr.Markdown(elem_id="rec-status")
+        rec_table = gr.Dataframe(elem_id="rec-table", interactive=False, wrap=True)
+        rec_btn.click(lookup_recommendations, [user_box, k_box, excl, state], [rec_table, rec_status, state])
+        with gr.Row():
+            seg_box = gr.Textbox(label="Segment (number or persona name)", elem_id="rec-segment")
+            seg_rec_btn = gr.Button("Recommend for segment")
+        seg_rec_btn.click(segment_recommendations, [seg_box, k_box, state], [rec_table, rec_status, state])
