@@ -4,20 +4,38 @@ Why a child server and not `Llama` in-process: the same `ChatOpenAI` code path t
 endpoints, one model copy is shared by every thread (and by other processes of the same workspace), and a
 crash of the native library cannot take the app down with it.
 
-One server per workspace: `<workspace>/llm/server.json` records pid, port and model; a file lock
-(`server.lock`) makes the check-then-start atomic across processes, so a second process adopts a live server
-instead of starting another. The process that started the server stops it at exit (atexit, whole process
-group); a server that died is restarted on the next call.
+Lifetime: a server never outlives the process that started it (its owner), however the owner ends.
+- Normal exit and Ctrl-C: atexit stops it (SIGTERM to its process group, SIGKILL after 5 s).
+- SIGTERM and SIGHUP: handlers set from the main thread stop it, then chain to the handler that was there before
+  (`install_exit_handlers`).
+- A crash or SIGKILL of the owner: every server is started through a tiny guard (`_GUARD_SOURCE`). On Linux it
+  asks the kernel for PR_SET_PDEATHSIG=SIGKILL and execs the server; elsewhere it stays as a watchdog parent that
+  polls its parent pid. PDEATHSIG fires when the *thread* that forked the child ends, so servers are forked from
+  one long-lived thread (`_Spawner`), never from the caller's (the UI starts the server from a short-lived warm-up
+  thread). The guard rather than subprocess's `preexec_fn`: that one is documented unsafe in a threaded process.
+  SIGKILL rather than SIGTERM as the death signal: an orphan has nobody to answer and nothing to save, and
+  uvicorn's graceful SIGTERM waits for the generation in flight.
+
+Reuse: one server per workspace. `<workspace>/llm/server.json` records pid, port, model, the owner's pid and the
+start times of both processes (so a reused pid is not mistaken for them); a file lock (`server.lock`) makes the
+check-then-start atomic across processes. Another process of the workspace adopts the server while its owner is
+alive, and starts its own when the owner (and so the server) is gone. A stale state file (owner gone, server
+gone, or its pid now another process) is cleaned at the next start with one log line, stopping an orphaned
+server. Every managed server also has an entry in a per-user registry (`registry_dir()`) that `mkt llm status`
+and `mkt llm stop` read.
 """
 from __future__ import annotations
 
 import atexit
+import concurrent.futures
 import contextlib
 import fcntl
 import hashlib
 import importlib.util
 import json
+import logging
 import os
+import queue
 import signal
 import socket
 import subprocess
@@ -27,9 +45,14 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from assistant.core.errors import LLMUnavailable, ModelIntegrityError
+from assistant.core.settings import Settings
+
+log = logging.getLogger(__name__)
 
 MODEL_LABEL = "qwen2.5-0.5b"
 MODEL_FILENAME = "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
@@ -176,20 +199,6 @@ def _file_lock(path: Path):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie is dead for our purposes
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[-1].split()[0] != "Z"
-    except OSError:
-        return True
-
-
 def healthy(port: int, timeout: float = 2.0) -> bool:
     """GET /v1/models answers 200 with a model list."""
     try:
@@ -199,21 +208,337 @@ def healthy(port: int, timeout: float = 2.0) -> bool:
         return False
 
 
+# ---------------------------------------------------------------------------------------------- processes
+_HAVE_PROC = os.path.isdir("/proc/self")
+
+
+def _process_start(pid: int) -> str | None:
+    """When process `pid` started, or None when it is gone (a zombie counts as gone).
+
+    (pid, start) names one process for good: a pid alone may be reused by an unrelated process later.
+    """
+    if pid <= 0:
+        return None
+    if _HAVE_PROC:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[-1].split()  # the name in (...) may contain spaces
+        except OSError:
+            return None
+        return None if fields[0] == "Z" else fields[19]  # field 22 of proc(5): starttime in clock ticks
+    try:
+        out = subprocess.run(["ps", "-o", "stat=,lstart=", "-p", str(pid)], capture_output=True, text=True,
+                             timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.split(None, 1)[1] if out and not out.startswith("Z") and " " in out else None
+
+
+def _command_line(pid: int) -> str:
+    try:
+        if _HAVE_PROC:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                return fh.read().replace(b"\0", b" ").decode(errors="replace")
+        return subprocess.run(["ps", "-o", "command=", "-p", str(pid)], capture_output=True, text=True,
+                              timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def _stop_group(pid: int, still_running: Callable[[], bool], grace: float = 5.0) -> bool:
+    """SIGTERM the process group led by `pid` (servers start in their own session), SIGKILL after `grace` s."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, sig)
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            if not still_running():
+                return True
+            time.sleep(0.05)
+    return not still_running()
+
+
+# The guard every server is started through: `python -I -S -c _GUARD_SOURCE <starter pid> <mode> <command...>`.
+# Mode "pdeathsig" (Linux): ask the kernel to SIGKILL this process when its parent dies (PR_SET_PDEATHSIG is kept
+# across execve), re-check the parent (it may have died before prctl), then exec the server, so the guard costs
+# one short interpreter start and no process. Mode "watchdog" (elsewhere, or if prctl fails): stay as the server's
+# parent, poll our parent pid (it changes when the starter dies and we are re-parented) and stop the server then;
+# the guard also stops it when it is itself told to stop. Stand-alone source on purpose: it runs before the
+# server in a bare interpreter (-I -S), without importing this package.
+_GUARD_SOURCE = """\
+import os, signal, subprocess, sys, time
+parent, mode, cmd = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+if mode == "pdeathsig":
+    import ctypes
+    if ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0) == 0:
+        if os.getppid() != parent:
+            sys.exit("llm guard: the starting process ended before the server started")
+        os.execvp(cmd[0], cmd)
+    print("llm guard: prctl(PR_SET_PDEATHSIG) failed; watching the parent pid instead", flush=True)
+if os.getppid() != parent:
+    sys.exit("llm guard: the starting process ended before the server started")
+child = subprocess.Popen(cmd)
+def stop(*_):
+    if child.poll() is None:
+        child.terminate()
+        try:
+            child.wait(5)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+    os._exit(0)
+for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+    signal.signal(sig, stop)
+while child.poll() is None:
+    if os.getppid() != parent:
+        stop()
+    time.sleep(0.2)
+sys.exit(child.returncode)
+"""
+GUARDS = ("pdeathsig", "watchdog")
+
+
+def default_guard() -> str:
+    return "pdeathsig" if sys.platform.startswith("linux") else "watchdog"
+
+
+def guarded_command(cmd: Sequence[str], guard: str, starter_pid: int | None = None) -> list[str]:
+    """`cmd` wrapped in the guard that stops it when `starter_pid` (default: this process) ends."""
+    if guard not in GUARDS:
+        raise ValueError(f"guard must be one of {GUARDS}, not {guard!r}")
+    return [sys.executable, "-I", "-S", "-c", _GUARD_SOURCE, str(starter_pid or os.getpid()), guard, *cmd]
+
+
+class _Spawner:
+    """Forks every server from one long-lived daemon thread.
+
+    PR_SET_PDEATHSIG fires when the *thread* that forked the child ends, not when its process does: a server
+    forked from the UI's short-lived warm-up thread would be killed as soon as the warm-up finished. This thread
+    lives as long as the process (re-created in a forked child, which has no copy of it).
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._jobs: queue.SimpleQueue | None = None
+        self._pid: int | None = None
+
+    def popen(self, cmd: Sequence[str], **kwargs) -> subprocess.Popen:
+        done: concurrent.futures.Future = concurrent.futures.Future()
+        with self._lock:
+            if self._pid != os.getpid():
+                self._jobs, self._pid = queue.SimpleQueue(), os.getpid()
+                threading.Thread(target=self._serve, args=(self._jobs,), name="mkt-llm-spawner",
+                                 daemon=True).start()
+            self._jobs.put((done, list(cmd), kwargs))
+        return done.result()
+
+    @staticmethod
+    def _serve(jobs: queue.SimpleQueue) -> None:
+        while True:
+            done, cmd, kwargs = jobs.get()
+            try:
+                done.set_result(subprocess.Popen(cmd, **kwargs))
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+                done.set_exception(exc)
+
+
+_SPAWNER = _Spawner()
+
+
+# ---------------------------------------------------------------------------------------------- records
+def registry_dir() -> Path:
+    """Per-user index of the managed servers, one JSON file each (`mkt llm status` reads it)."""
+    return Settings.from_env().cache_dir / "llm-servers"
+
+
+@dataclass(frozen=True)
+class ServerRecord:
+    """One managed server as its workspace state file and its registry entry describe it."""
+
+    pid: int
+    port: int
+    model: str
+    workspace: str
+    owner_pid: int
+    owner_start: str | None = None
+    server_start: str | None = None
+    started_at: float = 0.0
+    guard: str = ""
+
+    @classmethod
+    def read(cls, path: Path) -> ServerRecord | None:
+        """The record in `path`; None when missing or unreadable. Files of older versions (no owner start times)
+        still load, so that their servers can be found and cleaned."""
+        try:
+            data = json.loads(Path(path).read_text())
+            owner = data.get("owner_pid", data.get("started_by"))
+            if not all(isinstance(data.get(k), int) for k in ("pid", "port")) or not isinstance(owner, int):
+                return None
+            return cls(pid=data["pid"], port=data["port"], model=str(data.get("model", "")),
+                       workspace=str(data.get("workspace") or Path(path).resolve().parent.parent),
+                       owner_pid=owner, owner_start=data.get("owner_start"),
+                       server_start=data.get("server_start"), started_at=float(data.get("started_at") or 0.0),
+                       guard=str(data.get("guard", "")))
+        except (OSError, ValueError, TypeError, AttributeError):
+            return None
+
+    def write(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
+        tmp.write_text(json.dumps(asdict(self)))
+        os.replace(tmp, path)  # readers never see half a file
+
+    @property
+    def state_file(self) -> Path:
+        return Path(self.workspace) / "llm" / "server.json"
+
+    def condition(self) -> str:
+        """'running' (server and owner alive), 'orphaned' (owner gone, server still up), 'gone' (server exited)
+        or 'foreign' (its pid now belongs to another process)."""
+        current = _process_start(self.pid)
+        if current is None:
+            return "gone"
+        if self.server_start is not None:
+            if current != self.server_start:
+                return "foreign"
+        elif f"--port {self.port}" not in _command_line(self.pid):  # an older version's file: no start time
+            return "foreign"
+        owner = _process_start(self.owner_pid)
+        if owner is None or (self.owner_start is not None and owner != self.owner_start):
+            return "orphaned"
+        return "running"
+
+    def stop(self, grace: float = 5.0) -> bool:
+        """Stop this server (from any process) if it is still the process the record names, and forget it."""
+        stopped = False
+        if self.condition() in ("running", "orphaned"):
+            start = _process_start(self.pid)
+            stopped = _stop_group(self.pid, lambda: _process_start(self.pid) == start, grace)
+        self.forget()
+        return stopped
+
+    def forget(self, registry: Path | None = None) -> None:
+        """Remove the state file and the registry entry, each only if it still names this server."""
+        for path in (self.state_file, (registry or registry_dir()) / f"{self.pid}.json"):
+            other = ServerRecord.read(path)
+            if other is not None and (other.pid, other.server_start) == (self.pid, self.server_start):
+                with contextlib.suppress(OSError):
+                    path.unlink()
+
+
+def managed_servers(registry: Path | None = None) -> list[tuple[ServerRecord, str]]:
+    """The servers mkt started that are still up, with their condition ('running' or 'orphaned'), oldest first.
+
+    Entries of servers that are gone, or whose pid is now another process, are removed (one log line each).
+    """
+    registry = registry or registry_dir()
+    found = []
+    for path in sorted(registry.glob("*.json")) if registry.is_dir() else []:
+        record = ServerRecord.read(path)
+        condition = record.condition() if record else "unreadable"
+        if condition in ("running", "orphaned"):
+            found.append((record, condition))
+            continue
+        log.warning("local LLM: removed the stale registry entry %s (%s)", path, condition)
+        with contextlib.suppress(OSError):
+            path.unlink()
+    return sorted(found, key=lambda item: item[0].started_at)
+
+
+def _clean_stale(record: ServerRecord, condition: str, registry: Path) -> None:
+    """Forget a record whose owner or server is gone; stop the server if it is an orphan. One log line."""
+    if condition == "orphaned":
+        start = _process_start(record.pid)
+        _stop_group(record.pid, lambda: _process_start(record.pid) == start)
+        what = f"its owner pid {record.owner_pid} is gone: stopped the orphaned server pid {record.pid}"
+    elif condition == "foreign":
+        what = f"pid {record.pid} now belongs to another process, left alone"
+    else:
+        what = f"server pid {record.pid} is no longer running"
+    record.forget(registry)
+    log.warning("local LLM: cleaned a stale server state of workspace %s (%s)", record.workspace, what)
+
+
+# ---------------------------------------------------------------------------------------------- exit hooks
+_OWNED: set[LocalLLMServer] = set()  # servers this process started and has not stopped yet
+_PREVIOUS_HANDLERS: dict[int, Any] = {}
+_EXIT_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+_atexit_registered = False
+
+
+def stop_owned_servers() -> list[int]:
+    """Stop every server this process started (atexit, SIGTERM/SIGHUP, the test run's final check); their pids.
+
+    Takes no lock: it may run in a signal handler that interrupted a thread holding one.
+    """
+    stopped = []
+    for server in list(_OWNED):
+        pid = server.pid
+        if server._stop_owned():
+            stopped.append(pid)
+    return stopped
+
+
+def install_exit_handlers() -> bool:
+    """Make SIGTERM and SIGHUP stop this process's servers, then do what they did before.
+
+    The previous handler is chained: a Python handler (Gradio's, uvicorn's) is called next; the default action
+    is re-raised, so the process still dies by that signal. An ignored signal (nohup) stays ignored. Only the
+    main thread may set handlers: elsewhere this does nothing and returns False — the guard still stops the
+    server when the process dies, and the next start cleans the state file it leaves.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return False
+    for signum in _EXIT_SIGNALS:
+        current = signal.getsignal(signum)
+        if signum in _PREVIOUS_HANDLERS or current in (signal.SIG_IGN, None):
+            continue
+        _PREVIOUS_HANDLERS[signum] = current
+        signal.signal(signum, _on_exit_signal)
+    return True
+
+
+def _on_exit_signal(signum: int, frame: Any) -> None:
+    stop_owned_servers()
+    previous = _PREVIOUS_HANDLERS.get(signum, signal.SIG_DFL)
+    if callable(previous):
+        previous(signum, frame)
+        return
+    signal.signal(signum, signal.SIG_DFL)
+    signal.raise_signal(signum)
+
+
+def _register_exit_hooks() -> None:
+    global _atexit_registered
+    if not _atexit_registered:
+        atexit.register(stop_owned_servers)
+        _atexit_registered = True
+    install_exit_handlers()
+
+
+# ---------------------------------------------------------------------------------------------- manager
 class LocalLLMServer:
     """A managed llama.cpp server child process for one workspace (see the module docstring)."""
 
     def __init__(self, model_path: Path, state_dir: Path, *, command: Callable[[int], list[str]] | None = None,
-                 n_threads: int | None = None, n_ctx: int = 4096, startup_timeout: float = 180.0):
+                 n_threads: int | None = None, n_ctx: int = 4096, startup_timeout: float = 180.0,
+                 workspace: Path | None = None, registry: Path | None = None, guard: str | None = None):
         self.model_path = Path(model_path)
         self.state_dir = Path(state_dir)
+        self.workspace = Path(workspace) if workspace is not None else self.state_dir.parent
+        self.registry = Path(registry) if registry is not None else registry_dir()
+        self.guard = guard or default_guard()
+        if self.guard not in GUARDS:
+            raise ValueError(f"guard must be one of {GUARDS}, not {self.guard!r}")
         self.n_threads = n_threads or free_cores()
         self._command = command or llama_server_command(self.model_path, n_threads=self.n_threads, n_ctx=n_ctx)
         self.startup_timeout = startup_timeout
         self.port: int | None = None
         self.pid: int | None = None
+        self.record: ServerRecord | None = None
         self._proc: subprocess.Popen | None = None
+        self._owner_pid: int | None = None  # the process that started _proc (a forked child inherits the object)
         self._lock = threading.Lock()
-        self._atexit_registered = False
         self.starts = 0  # how many times this object started a server (tests read it)
 
     @property
@@ -233,48 +558,49 @@ class LocalLLMServer:
         return self._proc is not None
 
     def ensure_running(self) -> str:
-        """Base URL of a live server: the one we have, a live one of this workspace, or a freshly started one."""
+        """Base URL of a live server: ours, the workspace's one while its owner lives, or a freshly started one."""
         with self._lock:
             if self.alive():
                 return self.base_url
+            self._reap()
             with _file_lock(self.state_dir / "server.lock"):
-                state = self._read_state()
-                if (state and state.get("model") == str(self.model_path) and _pid_alive(state["pid"])
-                        and healthy(state["port"])):
-                    self._proc, self.pid, self.port = None, state["pid"], state["port"]
+                state = ServerRecord.read(self.state_file)
+                condition = state.condition() if state else None
+                if condition == "running" and state.model == str(self.model_path) and healthy(state.port):
+                    self._proc, self.pid, self.port, self.record = None, state.pid, state.port, state
                     return self.base_url
+                if state is not None and condition != "running":
+                    _clean_stale(state, condition, self.registry)
+                for record, condition in managed_servers(self.registry):  # orphans of other workspaces too
+                    if condition == "orphaned":
+                        _clean_stale(record, condition, self.registry)
                 self._start()
                 return self.base_url
 
     def alive(self) -> bool:
-        """The server process we know of is still running (no HTTP round trip)."""
+        """The server we know of is still running (no HTTP round trip); an adopted one also needs its owner."""
         if self.pid is None:
             return False
         if self._proc is not None:
             return self._proc.poll() is None
-        return _pid_alive(self.pid)
-
-    def _read_state(self) -> dict | None:
-        try:
-            state = json.loads(self.state_file.read_text())
-            return state if isinstance(state.get("pid"), int) and isinstance(state.get("port"), int) else None
-        except (OSError, ValueError):
-            return None
+        return self.record is not None and self.record.condition() == "running"
 
     def _start(self) -> None:
-        self._reap()
         self.state_dir.mkdir(parents=True, exist_ok=True)
         port = free_port()
         cmd = self._command(port)
         env = dict(os.environ, HF_HUB_OFFLINE="1")
-        with open(self.log_file, "ab") as log:
-            log.write(f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')} starting: {' '.join(cmd)}\n".encode())
-            log.flush()
+        with open(self.log_file, "ab") as log_fh:
+            log_fh.write(f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')} starting ({self.guard} guard, owner pid "
+                         f"{os.getpid()}): {' '.join(cmd)}\n".encode())
+            log_fh.flush()
             try:
-                proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                        env=env, start_new_session=True)  # own process group: killpg at stop
+                proc = _SPAWNER.popen(guarded_command(cmd, self.guard), stdout=log_fh, stderr=subprocess.STDOUT,
+                                      stdin=subprocess.DEVNULL, env=env,
+                                      start_new_session=True)  # own process group: killpg at stop
             except OSError as exc:
                 raise LLMUnavailable(f"could not start the local LLM server ({cmd[0]}): {exc}") from exc
+        server_start = _process_start(proc.pid)
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if proc.poll() is not None:
@@ -285,17 +611,21 @@ class LocalLLMServer:
                 break
             time.sleep(0.25)
         else:
-            self._kill(proc)
+            _stop_group(proc.pid, lambda: proc.poll() is None)
             raise LLMUnavailable(
                 f"the local LLM server did not answer on port {port} within {self.startup_timeout:.0f} s; "
                 f"last log lines ({self.log_file}):\n{self._log_tail()}")
+        self.record = ServerRecord(pid=proc.pid, port=port, model=str(self.model_path),
+                                   workspace=str(self.workspace.resolve()), owner_pid=os.getpid(),
+                                   owner_start=_process_start(os.getpid()), server_start=server_start,
+                                   started_at=time.time(), guard=self.guard)
         self._proc, self.pid, self.port = proc, proc.pid, port
+        self._owner_pid = os.getpid()
         self.starts += 1
-        self.state_file.write_text(json.dumps({"pid": proc.pid, "port": port, "model": str(self.model_path),
-                                               "started_by": os.getpid(), "started_at": time.time()}))
-        if not self._atexit_registered:
-            atexit.register(self.stop)
-            self._atexit_registered = True
+        _OWNED.add(self)
+        _register_exit_hooks()
+        self.record.write(self.state_file)
+        self.record.write(self.registry / f"{proc.pid}.json")
 
     def _log_tail(self, lines: int = 15) -> str:
         try:
@@ -303,29 +633,27 @@ class LocalLLMServer:
         except OSError:
             return "(no log)"
 
-    @staticmethod
-    def _kill(proc: subprocess.Popen, grace: float = 5.0) -> None:
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, sig)
-            try:
-                proc.wait(timeout=grace)
-                return
-            except subprocess.TimeoutExpired:
-                continue
-
     def _reap(self) -> None:
+        """Forget a server of ours that exited (killed, crashed) so the next start replaces it."""
         if self._proc is not None and self._proc.poll() is not None:
+            _OWNED.discard(self)
+            if self.record is not None:
+                self.record.forget(self.registry)
             self._proc = None
 
     def stop(self) -> None:
-        """Stop the server if this object started it (an adopted server belongs to its starter)."""
+        """Stop the server if this object started it (an adopted server belongs to its owner)."""
         with self._lock:
-            proc, self._proc = self._proc, None
-            if proc is None:
-                return
-            self._kill(proc)
-            with contextlib.suppress(OSError, ValueError):
-                if json.loads(self.state_file.read_text()).get("pid") == proc.pid:
-                    self.state_file.unlink()
-            self.pid = self.port = None
+            self._stop_owned()
+
+    def _stop_owned(self) -> bool:
+        proc = self._proc
+        if proc is None or self._owner_pid != os.getpid():  # a forked child owns nothing
+            return False
+        self._proc = None
+        _OWNED.discard(self)
+        _stop_group(proc.pid, lambda: proc.poll() is None)
+        if self.record is not None:
+            self.record.forget(self.registry)
+        self.pid = self.port = self.record = None
+        return True
