@@ -7,6 +7,8 @@
     mkt copy --segment 1 --channel sms --offer 15 --language zh  # plan + copy variants
     mkt evaluate --campaign 18                                   # or --exposures F --outcomes F
     mkt ui                                                       # the Gradio app on http://127.0.0.1:7860
+    mkt llm status                                               # the local LLM servers mkt started
+    mkt llm stop                                                 # stop this workspace's one (--pid N, --all)
 
 State lives in the workspace (--workspace or MKT_WORKSPACE): `ingest` saves the data there and later verbs
 reuse it; without a saved dataset the bundled demo data is used. Errors print one readable line, exit code 2.
@@ -119,6 +121,59 @@ def cmd_ui(args) -> None:
     launch(host=args.host, port=args.port)
 
 
+def _markdown_table(header: list[str], rows: list[list[str]]) -> str:
+    lines = [header, ["---"] * len(header), *rows]
+    return "\n".join("| " + " | ".join(cells) + " |" for cells in lines)
+
+
+def _age(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
+
+
+def cmd_llm_status(args) -> int:
+    import time
+
+    from assistant.core.local_llm import managed_servers
+    servers = managed_servers()
+    if not servers:
+        print("No local LLM server started by mkt is running.")
+        return 0
+    rows = [[str(r.pid), str(r.port), Path(r.model).name, f"pid {r.owner_pid}" + (" (gone: orphan)" if cond ==
+             "orphaned" else ""), r.workspace, _age(time.time() - r.started_at)] for r, cond in servers]
+    print(_markdown_table(["pid", "port", "model", "owner", "workspace", "up"], rows))
+    return 0
+
+
+def cmd_llm_stop(args) -> int:
+    from assistant.core.local_llm import managed_servers
+    servers = [record for record, _ in managed_servers()]
+    if args.pid is not None:
+        chosen = [r for r in servers if r.pid == args.pid]
+        if not chosen:
+            print(f"mkt llm: pid {args.pid} is not a local LLM server started by mkt (see `mkt llm status`)",
+                  file=sys.stderr)
+            return 2
+    elif args.all:
+        chosen = servers
+    else:
+        workspace = Path(args.workspace or Settings.from_env().workspace).expanduser().resolve()
+        chosen = [r for r in servers if Path(r.workspace) == workspace]
+        if not chosen:
+            print(f"No local LLM server is running for workspace {workspace} (`mkt llm status` lists all).")
+            return 0
+    if not chosen:
+        print("No local LLM server started by mkt is running.")
+    failed = 0
+    for record in chosen:
+        if record.stop():
+            print(f"Stopped the local LLM server pid {record.pid} (port {record.port}, workspace {record.workspace}).")
+        else:
+            failed += 1
+            print(f"mkt llm: could not stop pid {record.pid} (not allowed, or it ignores SIGKILL)", file=sys.stderr)
+    return 2 if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mkt", description="LLM-augmented e-commerce marketing assistant")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -168,6 +223,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default=None)
     p.add_argument("--port", type=int, default=None)
     p.set_defaults(func=cmd_ui)
+
+    p = sub.add_parser("llm", help="show or stop the local LLM servers mkt started")
+    llm_verbs = p.add_subparsers(dest="llm_command", required=True)
+    q = llm_verbs.add_parser("status", help="list them: pid, port, model, owner, workspace")
+    q.set_defaults(func=cmd_llm_status)
+    q = llm_verbs.add_parser("stop", help="stop the workspace's server (the app starts it again when needed)")
+    q.add_argument("--workspace", type=Path, help="state folder (default: MKT_WORKSPACE or ~/.mkt_assistant)")
+    which = q.add_mutually_exclusive_group()
+    which.add_argument("--pid", type=int, help="stop this server (see `mkt llm status`)")
+    which.add_argument("--all", action="store_true", help="stop every server mkt started")
+    q.set_defaults(func=cmd_llm_stop)
     return parser
 
 
@@ -177,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "recommend" and args.user_id is None and args.segment is None:
         print("mkt recommend: give a customer id or --segment", file=sys.stderr)
         return 2
+    if args.command == "llm":  # server housekeeping: no data stack to import
+        return args.func(args)
     from assistant.core.data import DataError
     from assistant.api.facade import NotReadyError
     from assistant.core.errors import LLMOutputError, LLMUnavailable

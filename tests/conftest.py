@@ -1,7 +1,12 @@
-"""Shared fixtures: where the real datasets live and a per-test workspace."""
+"""Shared fixtures: where the real datasets live and a per-test workspace; a session-end check that the run leaves
+no LLM server running."""
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -30,3 +35,61 @@ def workspace(tmp_path, monkeypatch) -> Path:
     path.mkdir()
     monkeypatch.setenv("MKT_WORKSPACE", str(path))
     return path
+
+
+# ---------------------------------------------------------------------------------------------- no leftover servers
+# Every process this test run starts inherits this mark, so the session-end check finds the LLM servers (and their
+# stand-ins) the run started, wherever they were re-parented, and nobody else's.
+RUN_MARK = "MKT_TEST_RUN"
+if not os.environ.get(RUN_MARK, "").startswith(f"{os.getpid()}-"):  # a nested run (a test's own pytest) gets its own
+    os.environ[RUN_MARK] = f"{os.getpid()}-{time.time_ns()}"
+SERVER_COMMANDS = ("llama_cpp.server", "llm_stub_server.py")
+_LEFT_RUNNING: list[str] = []
+_STOPPED_AT_END: list[int] = []
+
+
+def servers_of_this_run() -> dict[int, str]:
+    """pid -> command line of the live llama.cpp servers (or stub stand-ins) started by this test run (Linux)."""
+    mark = f"{RUN_MARK}={os.environ[RUN_MARK]}".encode()
+    found = {}
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if int(proc.name) == os.getpid() or not any(c in cmdline for c in SERVER_COMMANDS):
+                continue
+            if mark not in (proc / "environ").read_bytes().split(b"\0"):
+                continue
+            if (proc / "stat").read_text().rsplit(")", 1)[-1].split()[0] == "Z":
+                continue
+        except (OSError, ValueError):
+            continue
+        found[int(proc.name)] = cmdline
+    return found
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Leave no LLM server running: stop the ones this process still owns (atexit would have), then kill and
+    report any other server the run started that is still alive — one that would have outlived the run."""
+    local_llm = sys.modules.get("assistant.core.local_llm")
+    if local_llm is not None:
+        _STOPPED_AT_END.extend(local_llm.stop_owned_servers())
+    deadline = time.monotonic() + 5  # servers told to stop a moment ago may still be exiting
+    while (alive := servers_of_this_run()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for pid, cmdline in alive.items():
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+        _LEFT_RUNNING.append(f"pid {pid}: {cmdline[:300]}")
+    if alive:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _STOPPED_AT_END:
+        terminalreporter.write_line(f"note: stopped {len(_STOPPED_AT_END)} local LLM server(s) that tests left to "
+                                    f"the end of the run (pids {_STOPPED_AT_END})", yellow=True)
+    if _LEFT_RUNNING:
+        terminalreporter.section("LLM SERVERS LEFT RUNNING BY THIS TEST RUN (killed; the run fails)", sep="!",
+                                 red=True, bold=True)
+        for line in _LEFT_RUNNING:
+            terminalreporter.write_line(line, red=True)

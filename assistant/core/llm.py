@@ -74,7 +74,8 @@ class _LocalEndpoint:
                     raise LLMUnavailable(f"llama-cpp-python's server extras are missing ({', '.join(missing)}); "
                                          "pip install 'llama-cpp-python[server]==0.3.36'")
                 model = local_llm.resolve_model_path(self._settings.local_model_path)
-                self._server = local_llm.LocalLLMServer(model, Path(self._settings.workspace) / "llm")
+                workspace = Path(self._settings.workspace)
+                self._server = local_llm.LocalLLMServer(model, workspace / "llm", workspace=workspace)
         return self._server.ensure_running()
 
     def stop(self) -> None:
@@ -282,6 +283,17 @@ def _validation_message(exc: ValidationError) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- factory
+def _install_local_exit_handlers() -> None:
+    """SIGTERM/SIGHUP stop this process's local server cleanly (local_llm.install_exit_handlers). Done at import,
+    from the main thread, because only the main thread may set signal handlers and the server is often started
+    from another one (the UI's warm-up thread); remote-only configurations are left untouched."""
+    if not Settings.from_env().uses_remote_llm:
+        from assistant.core.local_llm import install_exit_handlers
+
+        install_exit_handlers()
+
+
+_install_local_exit_handlers()
 _CLIENTS: dict[tuple, LLMClient] = {}
 _FACTORY_LOCK = threading.Lock()
 
