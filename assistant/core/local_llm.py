@@ -429,7 +429,8 @@ class ServerRecord:
 def managed_servers(registry: Path | None = None) -> list[tuple[ServerRecord, str]]:
     """The servers mkt started that are still up, with their condition ('running' or 'orphaned'), oldest first.
 
-    Entries of servers that are gone, or whose pid is now another process, are removed (one log line each).
+    Entries of servers that are gone, or whose pid is now another process, are removed with their workspace's
+    state file if it names the same server (one log line each).
     """
     registry = registry or registry_dir()
     found = []
@@ -439,7 +440,9 @@ def managed_servers(registry: Path | None = None) -> list[tuple[ServerRecord, st
         if condition in ("running", "orphaned"):
             found.append((record, condition))
             continue
-        log.warning("local LLM: removed the stale registry entry %s (%s)", path, condition)
+        log.info("local LLM: removed the stale registry entry %s (%s)", path, condition)
+        if record is not None:
+            record.forget(registry)
         with contextlib.suppress(OSError):
             path.unlink()
     return sorted(found, key=lambda item: item[0].started_at)

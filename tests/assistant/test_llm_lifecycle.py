@@ -329,6 +329,17 @@ def test_an_older_versions_state_file_is_cleaned(fake_model, workspace, registry
         server.stop()
 
 
+def test_listing_forgets_servers_that_are_gone_with_their_state_file(fake_model, workspace, registry):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    record = ServerRecord(pid=dead.pid, port=1, model=str(fake_model), workspace=str(workspace),
+                          owner_pid=os.getpid(), server_start="0")
+    record.write(record.state_file)
+    record.write(registry / f"{dead.pid}.json")
+    assert local_llm.managed_servers() == []
+    assert not record.state_file.exists() and not list(registry.glob("*.json"))
+
+
 def test_mkt_llm_status_and_stop(fake_model, workspace, registry, capsys):
     server = LocalLLMServer(fake_model, workspace / "llm", command=stub_command, startup_timeout=30)
     server.ensure_running()
