@@ -5,7 +5,8 @@
     mkt report --out report.html                                 # persona report (HTML + Markdown)
     mkt recommend 1029 -k 10                                     # products for one customer, with reasons
     mkt copy --segment 1 --channel sms --offer 15 --language zh  # plan + copy variants
-    mkt evaluate --campaign 18                                   # or --exposures F --outcomes F
+    mkt evaluate --campaign 18                                   # a campaign of the loaded data
+    mkt evaluate --exposures F --outcomes G --mapping M --control "No E-Mail"   # your own test export
     mkt ui                                                       # the Gradio app on http://127.0.0.1:7860
     mkt llm status                                               # the local LLM servers mkt started
     mkt llm stop                                                 # stop this workspace's one (--pid N, --all)
@@ -104,16 +105,33 @@ def cmd_copy(args) -> None:
                                n_variants=args.variants).to_markdown())
 
 
+def _metrics_arg(values: list[str] | None):
+    """--metric orders:count --metric revenue --metric revenue/orders -> {name: kind or None}."""
+    if not values:
+        return None
+    out = {}
+    for value in values:
+        name, _, kind = value.partition(":") if "/" not in value else (value, "", "")
+        out[name.strip()] = kind.strip() or None
+    return out
+
+
 def cmd_evaluate(args) -> None:
     assistant = _assistant(args)
-    if args.exposures:
-        from assistant.core.data import load_files
-        uploaded = load_files(exposures=args.exposures, outcomes=args.outcomes, name="evaluation")
-        evaluation = assistant.evaluate(args.campaign, exposures=uploaded.exposures, outcomes=uploaded.outcomes,
-                                        participation=args.participation)
+    split = [float(x) for x in args.split.split(",")] if args.split else None
+    options = dict(arm_column=args.arm_column, control=args.control, metrics=_metrics_arg(args.metric),
+                   covariate=args.covariate if args.covariate is not None else "auto",
+                   robust=args.robust, sequential=args.sequential, expected_split=split, force=args.force)
+    if args.table or args.exposures or args.outcomes:
+        if args.outcomes and not (args.table or args.exposures):
+            from assistant.core.data import DataError
+            raise DataError("--outcomes needs --exposures (which arm was each user in?)",
+                            fix="add --exposures FILE, or give one file with --table")
+        evaluation = assistant.evaluate(table=args.table, exposures=args.exposures, outcomes=args.outcomes,
+                                        mapping=args.mapping, **options)
     else:
-        evaluation = assistant.evaluate(args.campaign, participation=args.participation)
-    print(evaluation.to_markdown())
+        evaluation = assistant.evaluate(args.campaign, participation=args.participation, **options)
+    print(evaluation.to_markdown(language=args.language or "en"))
 
 
 def cmd_ui(args) -> None:
@@ -213,10 +231,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("evaluate", help="evaluate a campaign (dataset campaign or uploaded exposures/outcomes)")
     _add_data_args(p)
-    p.add_argument("--campaign", help="campaign id")
-    p.add_argument("--exposures", help="exposures file (campaign_id, user_id, arm)")
-    p.add_argument("--outcomes", help="outcomes file (campaign_id, user_id, visited/converted/revenue...)")
-    p.add_argument("--participation", default="visited", choices=("visited", "opened", "clicked", "redeemed"))
+    p.add_argument("--campaign", help="campaign id of the loaded data (not needed for an uploaded test)")
+    p.add_argument("--table", help="one file with the arm column and the outcome columns")
+    p.add_argument("--exposures", help="exposures file (user id + arm column; campaign id optional)")
+    p.add_argument("--outcomes", help="outcomes file (user id + outcome columns: visits, orders, revenue...)")
+    p.add_argument("--arm-column", help="column holding the arms (default: recognised: arm, group, variant...)")
+    p.add_argument("--control", help="the control arm's name, e.g. 'No E-Mail'; 'none' compares all pairs")
+    p.add_argument("--metric", action="append", help="outcome column to evaluate, optionally typed: "
+                   "orders:count, revenue:continuous, visited:binary, or a ratio revenue/orders (repeatable)")
+    p.add_argument("--covariate", help="pre-period column for CUPED (default: recognised, e.g. history); "
+                   "'none' turns it off")
+    p.add_argument("--robust", choices=("bootstrap", "trimmed"), help="robust intervals for heavy-tailed amounts")
+    p.add_argument("--sequential", action="store_true", help="add always-valid intervals (safe to peek)")
+    p.add_argument("--split", help="intended split for the sample-ratio check, e.g. 50,50 or 80,10,10 "
+                   "(arms in the order of the table; default equal)")
+    p.add_argument("--force", action="store_true", help="evaluate even when under half the outcomes match")
+    p.add_argument("--participation", default=None, choices=("visited", "opened", "clicked", "redeemed"))
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("ui", help="start the Gradio app")

@@ -1,4 +1,5 @@
-"""Plotly figures of an evaluation: rates per arm with CIs, uplift per segment, the Qini curve.
+"""Plotly figures of an evaluation: results per arm with CIs, relative uplift per comparison, uplift per
+segment, the Qini curve.
 
 Each function returns a `go.Figure` (the UI embeds it, reports save it as HTML); titles carry the
 observational warning when the evaluation is not randomised.
@@ -7,9 +8,11 @@ from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
+from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from campaigns.evaluation import CampaignEvaluation
+from campaigns.evaluation.verdict import metric_label
 
 
 def _title(evaluation: CampaignEvaluation, text: str) -> str:
@@ -17,44 +20,80 @@ def _title(evaluation: CampaignEvaluation, text: str) -> str:
 
 
 def rates_chart(evaluation: CampaignEvaluation) -> go.Figure:
-    """Participation and conversion rate per arm, with Wilson 95% intervals as error bars."""
+    """Per-arm values with 95% error bars: rates (Wilson intervals) on the left axis, per-user amounts and
+    ratios (t intervals) on the right axis, so a 15 % rate and a 1.05 spend are both readable."""
     arms = evaluation.arms
+    z = stats.norm.ppf(1 - evaluation.alpha / 2)
     fig = go.Figure()
-    for metric, count_col, label in (("participation_rate", "participants", evaluation.participation),
-                                     ("conversion_rate", "conversions", evaluation.conversion)):
-        low, high = proportion_confint(arms[count_col], arms["n"], alpha=evaluation.alpha, method="wilson")
-        rate = arms[metric]
+    for metric in evaluation.metrics:
+        if metric not in arms:
+            continue
+        kind = evaluation.kind_of(metric)
+        value = arms[metric]
+        if kind == "binary":
+            low, high = proportion_confint(arms[f"{metric}_sum"].round().astype(int), arms["n"],
+                                           alpha=evaluation.alpha, method="wilson")
+        else:
+            low, high = value - z * arms[f"{metric}_se"], value + z * arms[f"{metric}_se"]
         fig.add_trace(go.Bar(
-            name=f"{label} rate", x=arms["arm"], y=rate,
-            error_y=dict(type="data", symmetric=False, array=(high - rate).to_numpy(),
-                         arrayminus=(rate - low).to_numpy()),
-            hovertemplate="%{x}: %{y:.2%}<extra>" + label + "</extra>"))
-    fig.update_layout(barmode="group", title=_title(evaluation, "Rates per arm (95% CI)"), yaxis_tickformat=".1%",
-                      yaxis_title="rate", xaxis_title="arm")
+            name=metric_label(metric, kind), x=arms["arm"].astype(str), y=value,
+            yaxis="y" if kind == "binary" else "y2", offsetgroup=metric,
+            error_y=dict(type="data", symmetric=False, array=(high - value).to_numpy(),
+                         arrayminus=(value - low).to_numpy()),
+            hovertemplate="%{x}: %{y:" + (".2%" if kind == "binary" else ",.3f") + "}<extra>" + metric + "</extra>"))
+    fig.update_layout(barmode="group", title=_title(evaluation, "Results per arm (95% CI)"),
+                      yaxis=dict(title="rate", tickformat=".1%"),
+                      yaxis2=dict(title="per user", overlaying="y", side="right", showgrid=False),
+                      xaxis_title=evaluation.arm_column, legend=dict(orientation="h"))
     return fig
 
 
-def uplift_by_segment_chart(evaluation: CampaignEvaluation, metric: str = "conversion") -> go.Figure:
-    """Absolute uplift vs control per segment (one marker per treatment arm) with 95% CI bars."""
+arms_chart = rates_chart
+
+
+def uplift_chart(evaluation: CampaignEvaluation) -> go.Figure:
+    """Relative uplift of every comparison and metric with its 95% interval (one scale for rates and amounts)."""
+    table = evaluation.uplift.dropna(subset=["rel_uplift"])
+    fig = go.Figure()
+    for metric, part in table.groupby("metric", sort=False):
+        labels = [f"{a} vs {b}" for a, b in zip(part["arm"], part["baseline"])]
+        fig.add_trace(go.Scatter(
+            name=str(metric), x=part["rel_uplift"] * 100, y=labels, mode="markers",
+            error_x=dict(type="data", symmetric=False, array=((part["rel_ci_high"] - part["rel_uplift"]) * 100)
+                         .to_numpy(), arrayminus=((part["rel_uplift"] - part["rel_ci_low"]) * 100).to_numpy()),
+            customdata=part[["p_adjusted"]].to_numpy(),
+            hovertemplate="%{y}: %{x:+.1f}%, p=%{customdata[0]:.4f}<extra>" + str(metric) + "</extra>"))
+    fig.add_vline(x=0, line_dash="dash", line_color="grey")
+    fig.update_layout(title=_title(evaluation, "Relative uplift with 95% CI"), xaxis_title="relative uplift (%)",
+                      yaxis_title="comparison", legend=dict(orientation="h"))
+    return fig
+
+
+def uplift_by_segment_chart(evaluation: CampaignEvaluation, metric: str | None = None) -> go.Figure:
+    """Absolute uplift per segment (one marker per comparison) with 95% CI bars; the first rate metric by
+    default."""
     table = evaluation.segments
     if table.empty:
         table = evaluation.uplift.assign(segment="all users")
+    if metric is None:
+        rates = [m for m in evaluation.metrics if evaluation.kind_of(m) == "binary"]
+        metric = rates[-1] if rates else evaluation.metrics[0]
     table = table[table["metric"] == metric]
     if table.empty:
         raise ValueError(f"no uplift rows for metric '{metric}'")
-    scale = 100.0 if metric != "revenue_per_user" else 1.0
+    scale = 100.0 if evaluation.kind_of(metric) == "binary" else 1.0
     unit = " (pp)" if scale == 100 else ""
     fig = go.Figure()
-    for arm, part in table.groupby("arm", sort=True):
+    for (arm, base), part in table.groupby(["arm", "baseline"], sort=True):
         fig.add_trace(go.Scatter(
-            name=str(arm), x=part["segment"].astype(str), y=part["uplift"] * scale, mode="markers",
+            name=f"{arm} vs {base}", x=part["segment"].astype(str), y=part["uplift"] * scale, mode="markers",
             error_y=dict(type="data", symmetric=False, array=((part["ci_high"] - part["uplift"]) * scale).to_numpy(),
                          arrayminus=((part["uplift"] - part["ci_low"]) * scale).to_numpy()),
             customdata=part[["p_value"]].to_numpy(),
             hovertemplate="%{x}: %{y:+.2f}" + unit + ", p=%{customdata[0]:.4f}<extra>" + str(arm) + "</extra>"))
     fig.add_hline(y=0, line_dash="dash", line_color="grey")
-    fig.update_layout(title=_title(evaluation, f"{metric} uplift vs {evaluation.control_arm} by "
-                                               f"{evaluation.segment_name or 'segment'} (95% CI)"),
+    fig.update_layout(title=_title(evaluation, f"{metric} uplift by {evaluation.segment_name or 'segment'} "
+                                               f"(95% CI)"),
                       yaxis_title=f"uplift{unit}", xaxis_title=evaluation.segment_name or "segment")
     return fig
 

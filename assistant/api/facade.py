@@ -77,6 +77,8 @@ class MarketingAssistant:
         self.profiles = None
         self._personas: dict[str, dict[int, Any]] = {}
         self._recommender = None
+        self.test_files = None       # the uploaded campaign test (load_test), evaluated by evaluate()
+        self.last_evaluation = None  # the last CampaignEvaluation, for the chat's follow-up questions
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -359,37 +361,101 @@ class MarketingAssistant:
         notes = (f"{channel} uses the {plan.channel} length limits",) if channel in COPY_CHANNELS else ()
         return CopyVariants(segment=name, channel=channel, language=language, variants=list(variants), notes=notes)
 
-    def evaluate(self, campaign_id: str | int | None = None, *, exposures: pd.DataFrame | None = None,
-                 outcomes: pd.DataFrame | None = None, participation: str | None = None, by_segment: bool = True):
-        """Evaluate a campaign: rates per arm, uplift vs control with CIs and p-values, per-segment breakdown.
+    def load_test(self, table=None, *, exposures=None, outcomes=None, mapping=None, **choices):
+        """Keep an uploaded campaign test (one table, or exposures + outcomes; paths or DataFrames; the mapping
+        honoured) as this assistant's current test and say what was recognised in it (arm column, arms,
+        control, outcome columns and types, CUPED covariate) — the UI fills its dropdowns from the answer.
+        Later `evaluate()` calls without data evaluate this test; the chat answers "how did my test do?" so."""
+        from assistant.core.data.experiment import read_test_files
+        files = read_test_files(table, exposures=exposures, outcomes=outcomes, mapping=mapping)
+        self.test_files = files
+        self.last_evaluation = None
+        return self.describe_test(**choices)
 
-        With uploaded exposures/outcomes (with a control arm) the comparison is randomised. Without them, the
-        dataset's own campaigns are used; for Complete Journey-style data (no hold-out) receivers are compared
-        with comparable non-receivers — an observational comparison, and the result says so.
+    def describe_test(self, *, arm_column: str | None = None, control: str | None = None, metrics=None):
+        """What is recognised in the current uploaded test (see `load_test`), given the choices made so far."""
+        from campaigns.evaluation.layout import describe_test
+        files = self._require_test()
+        options = files.options
+        return describe_test(files.exposures, files.outcomes, arm_column=arm_column or options.get("arm_column"),
+                             control=control if control is not None else options.get("control"),
+                             user_column=options.get("user_column"), metrics=metrics or options.get("metrics"))
+
+    def _require_test(self):
+        files = getattr(self, "test_files", None)
+        if files is None:
+            raise NotReadyError("no campaign test uploaded yet — upload the export (Evaluate tab), or pass "
+                                "exposures=/outcomes= (or table=) to evaluate()")
+        return files
+
+    @property
+    def has_test(self) -> bool:
+        """True once a campaign test was uploaded (`load_test`): `evaluate()` without arguments evaluates it."""
+        return getattr(self, "test_files", None) is not None
+
+    def evaluate(self, campaign_id: str | int | None = None, *, table=None, exposures=None, outcomes=None,
+                 mapping=None, arm_column: str | None = None, control: str | None = None, metrics=None,
+                 participation: str | None = None, covariate="auto", robust: str | None = None,
+                 sequential: bool = False, expected_split=None, force: bool = False, by_segment: bool = True,
+                 alpha: float = 0.05):
+        """Evaluate a campaign: data checks first, then per-arm results, uplift with CIs and p-values, verdict.
+
+        With `table` or `exposures` (+ `outcomes`) — files or DataFrames, any arm names and outcome types — the
+        test is loaded (kept as the current test, see `load_test`) and evaluated as randomised. Without data
+        and without a campaign id, the last uploaded test is evaluated. With a campaign id of the loaded
+        dataset: a randomised test when it has a control arm; otherwise (Complete Journey, no hold-out)
+        receivers vs comparable non-receivers, an observational comparison that says so.
+        control: the control arm's name ("none": compare all pairs); arm_column; metrics (names, {name: type}
+        or "revenue/orders" ratios); covariate: pre-period column for CUPED ("auto", a name, or None);
+        robust: "bootstrap" / "trimmed"; sequential: always-valid intervals; force: evaluate even when under
+        half the outcome rows match an exposure. The result is kept as `last_evaluation`.
         """
         from campaigns import evaluation as ev
         segments = self.segmenter.labels_.rename("segment") if (by_segment and self.segmenter is not None) else None
-        if exposures is None:
-            exposures = self.dataset.exposures
-            if exposures.empty:
-                raise DataError("this dataset has no campaign exposures",
-                                fix="upload an exposures file (campaign_id, user_id, arm) and an outcomes file")
-            known = sorted(exposures["campaign_id"].unique().tolist())
-            if campaign_id is None:
-                raise DataError("which campaign?", column="campaign_id", fix=f"name one of {known[:20]}")
-            campaign_id = str(campaign_id)
-            if campaign_id not in known:
-                raise DataError(f"campaign '{campaign_id}' is not in the data", column="campaign_id",
-                                fix=f"choose one of {known[:30]}")
-            randomised = (exposures.loc[exposures["campaign_id"] == campaign_id, "arm"] == "control").any()
+        options = dict(alpha=alpha, robust=robust, sequential=sequential, expected_split=expected_split,
+                       force=force)
+        if table is not None or exposures is not None or outcomes is not None:
+            self.load_test(table, exposures=exposures, outcomes=outcomes, mapping=mapping)
+        if campaign_id is None and self.has_test:
+            files = self.test_files
+            chosen = files.options
+            result = ev.evaluate_test(
+                exposures=files.exposures, outcomes=files.outcomes, arm_column=arm_column or chosen.get("arm_column"),
+                control=control if control is not None else chosen.get("control"),
+                user_column=chosen.get("user_column"), metrics=metrics or chosen.get("metrics"),
+                covariate=covariate, segments=segments, **options)
         else:
-            randomised = True  # uploaded exposures: evaluate_campaign checks for the control arm itself
-        if randomised:
-            return ev.evaluate_campaign(exposures, outcomes if outcomes is not None else self.dataset.outcomes,
-                                        participation=participation or "visited", segments=segments,
-                                        campaign_id=campaign_id)
+            result = self._evaluate_dataset_campaign(campaign_id, participation=participation, control=control,
+                                                     segments=segments, **options)
+        self.last_evaluation = result
+        return result
+
+    def _evaluate_dataset_campaign(self, campaign_id, *, participation, control, segments, **options):
+        from campaigns import evaluation as ev
+        exposures = self.dataset.exposures
+        if exposures.empty:
+            raise DataError("this dataset has no campaign exposures",
+                            fix="upload the campaign export (one table with an arm column, or exposures + outcomes)")
+        known = sorted(exposures["campaign_id"].astype(str).unique().tolist())
+        if campaign_id is None:
+            if len(known) != 1:
+                raise DataError("which campaign?", column="campaign_id", fix=f"name one of {known[:20]}")
+            campaign_id = known[0]
+        campaign_id = str(campaign_id)
+        if campaign_id not in known:
+            raise DataError(f"campaign '{campaign_id}' is not in the data", column="campaign_id",
+                            fix=f"choose one of {known[:30]}")
+        arms = set(exposures.loc[exposures["campaign_id"].astype(str) == campaign_id, "arm"].astype(str))
+        if control is not None or "control" in arms:
+            covariate = None
+            users = self.dataset.users
+            if "history" in users.columns:  # spend before the campaign (Hillstrom): CUPED
+                covariate = pd.to_numeric(users.set_index("user_id")["history"], errors="coerce")
+            return ev.evaluate_campaign(exposures, self.dataset.outcomes, participation=participation or "visited",
+                                        control_arm=control or "control", segments=segments,
+                                        campaign_id=campaign_id, covariate=covariate, **options)
         data = ev.complete_journey_campaign_outcomes(self.dataset, campaign_id)
-        return ev.evaluate_observational(data, segments=segments)
+        return ev.evaluate_observational(data, segments=segments, alpha=options["alpha"])
 
     # ------------------------------------------------------------------ notebook rendering
     def __repr__(self) -> str:

@@ -51,3 +51,14 @@ class LLMOutputError(RuntimeError):
     def __init__(self, message: str, *, raw: str | None = None):
         self.raw = raw
         super().__init__(message)
+
+
+class ChoiceNeeded(DataError):
+    """The data allow several readings and the user must pick one: which column holds the arms, which arm is
+    the control. `slot` names the choice and `options` lists the candidates, so the chat can ask and the UI
+    can offer a dropdown instead of guessing."""
+
+    def __init__(self, problem: str, *, slot: str, options: list[str], fix: str | None = None,
+                 column: str | None = None, file: str | None = None):
+        self.slot, self.options = slot, list(options)
+        super().__init__(problem, fix=fix, column=column, file=file)

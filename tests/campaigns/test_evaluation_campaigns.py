@@ -81,7 +81,7 @@ def test_revenue_difference_is_welch(hillstrom, hillstrom_eval):
 def test_segment_breakdown_covers_every_segment(hillstrom, hillstrom_eval):
     segs = hillstrom_eval.segments
     assert set(segs["segment"]) == set(hillstrom.users["history_segment"])
-    assert len(segs) == 7 * 2 * 3
+    assert len(segs) == 7 * 2 * 4  # 7 segments x 2 e-mails x (participation, conversion, revenue, aov)
     total = segs[(segs["arm"] == "mens_email") & (segs["metric"] == "conversion")]["n_arm"].sum()
     assert total == hillstrom_eval.arms.set_index("arm").loc["mens_email", "n"]
 
@@ -127,10 +127,29 @@ def test_clear_errors():
         evaluate_campaign(exp, out, control_arm="holdout")
     with pytest.raises(DataError, match="participation"):
         evaluate_campaign(exp, out, participation="bought")
-    with pytest.raises(DataError, match="more than once"):
-        evaluate_campaign(pd.concat([exp, exp.head(1)]), out)
     with pytest.raises(DataError, match="campaign_id"):
         evaluate_campaign(pd.concat([exp, exp.assign(campaign_id="c2")]), out)
+
+
+def test_repeated_exposure_rows_count_once_and_users_in_two_arms_are_excluded_with_a_warning():
+    exp, out = _toy({"control": (100, 10), "treatment": (100, 20)})
+    again = evaluate_campaign(pd.concat([exp, exp.head(3)]), out)
+    assert again.arms.set_index("arm").loc["control", "n"] == 100 and not again.warnings
+    both = pd.concat([exp, exp.head(3).assign(arm="treatment")])
+    ev = evaluate_campaign(both, out)
+    assert ev.arms.set_index("arm").loc["control", "n"] == 97
+    assert ev.warnings and "more than one arm" in ev.warnings[0]
+    assert ev.to_markdown().index("more than one arm") < ev.to_markdown().index("Verdict")
+
+
+def test_hillstrom_cuped_with_history_narrows_the_spend_interval(hillstrom):
+    history = pd.to_numeric(hillstrom.users.set_index("user_id")["history"])
+    ev = evaluate_campaign(hillstrom.exposures, hillstrom.outcomes, covariate=history)
+    row = ev.uplift_for("mens_email", "revenue_per_user")
+    plain, cuped = row["ci_high"] - row["ci_low"], row["cuped_ci_high"] - row["cuped_ci_low"]
+    assert cuped < plain and row["cuped_ci_reduction"] == pytest.approx(1 - cuped / plain)
+    assert row["cuped_uplift"] == pytest.approx(row["uplift"], abs=0.05)  # same estimand, adjusted
+    assert "CUPED" in ev.to_markdown()
 
 
 def test_power_matches_statsmodels():

@@ -1,0 +1,87 @@
+"""Data checks that run before any number is shown: sample-ratio mismatch, outcome rows that match no exposure,
+users in several arms. Each returns warnings (text that travels with the result and is shown first) or raises
+`DataError` when the numbers would be meaningless.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from assistant.core.errors import DataError
+
+SRM_ALPHA = 0.001  # the usual threshold: a mismatch this unlikely means broken assignment or logging
+MATCH_WARN, MATCH_REFUSE = 0.99, 0.50
+
+
+def sample_ratio_check(counts: pd.Series, expected_split=None) -> tuple[str | None, float]:
+    """Chi-square test of the arm sizes against the intended split (default: equal). Returns (warning, p)."""
+    counts = counts.astype(float)
+    if len(counts) < 2 or counts.sum() == 0:
+        return None, np.nan
+    if expected_split is None:
+        shares = pd.Series(1.0, index=counts.index)
+    elif isinstance(expected_split, dict):
+        missing = [a for a in counts.index if a not in expected_split]
+        if missing:
+            raise DataError(f"the intended split has no share for arm(s) {missing}",
+                            fix=f"give a share for every arm: {list(counts.index)}")
+        shares = pd.Series({a: float(expected_split[a]) for a in counts.index})
+    else:
+        values = list(expected_split)
+        if len(values) != len(counts):
+            raise DataError(f"the intended split has {len(values)} shares for {len(counts)} arms",
+                            fix=f"one share per arm, in this order: {list(counts.index)}")
+        shares = pd.Series(values, index=counts.index, dtype=float)
+    expected = shares / shares.sum() * counts.sum()
+    p_value = float(stats.chisquare(counts.to_numpy(), expected.to_numpy()).pvalue)
+    if p_value >= SRM_ALPHA:
+        return None, p_value
+    detail = ", ".join(f"{arm} {int(n):,} (expected {e:,.0f})" for arm, n, e in zip(counts.index, counts, expected))
+    return (f"Sample ratio mismatch: arm sizes {detail} differ from the intended split (chi-square p = "
+            f"{p_value:.2g}). Assignment or logging is likely broken; the uplift below may be biased."), p_value
+
+
+def _id_shape_hint(outcome_ids: pd.Index, exposure_ids: pd.Index) -> str:
+    """Say why ids fail to match when they only differ in format (C6001 vs 6001, leading zeros, case)."""
+    def key(value: str) -> str:
+        digits = re.sub(r"\D", "", str(value)).lstrip("0")
+        return digits or str(value).strip().lower()
+    sample_out, sample_exp = list(outcome_ids[:2000]), set(map(key, exposure_ids))
+    if sample_out and np.mean([key(v) in sample_exp for v in sample_out]) > 0.5:
+        return (f" The ids look alike but differ in format (outcomes '{outcome_ids[0]}' vs exposures "
+                f"'{exposure_ids[0]}'): export both with the same id format.")
+    return f" Examples: outcomes '{outcome_ids[0]}', exposures '{exposure_ids[0]}'."
+
+
+def match_check(outcome_ids: pd.Index, exposure_ids: pd.Index, *, force: bool = False) -> tuple[str | None, float]:
+    """Share of outcome rows whose user was exposed: warn under 99 %, refuse under 50 % unless forced."""
+    outcome_ids, exposure_ids = pd.Index(outcome_ids).unique(), pd.Index(exposure_ids).unique()
+    if len(outcome_ids) == 0:
+        raise DataError("the outcomes table has no rows", fix="export the outcomes again")
+    matched = outcome_ids.isin(exposure_ids)
+    share = float(matched.mean())
+    if share >= MATCH_WARN:
+        return None, share
+    unmatched = outcome_ids[~matched]
+    text = (f"Only {share:.1%} of the {len(outcome_ids):,} users in the outcomes match an exposed user "
+            f"({len(unmatched):,} do not).")
+    if share < MATCH_REFUSE and not force:
+        raise DataError(text + " The outcomes probably belong to another test or use other ids."
+                        + _id_shape_hint(unmatched, exposure_ids),
+                        column="user_id", fix="check the files (or force=True / --force to evaluate anyway)")
+    return text + " Unmatched outcomes are ignored; exposed users without an outcome row count as 0." + (
+        _id_shape_hint(unmatched, exposure_ids) if share < MATCH_REFUSE else ""), share
+
+
+def multi_arm_units(units: pd.DataFrame) -> pd.Index:
+    """Units that appear in more than one arm (contaminated: they saw several treatments)."""
+    arms_per_unit = units.groupby("unit")["arm"].nunique()
+    return arms_per_unit.index[arms_per_unit > 1]
+
+
+def multi_arm_warning(n_bad: int, n_total: int) -> str:
+    return (f"{n_bad:,} of {n_total:,} users appear in more than one arm; they are left out "
+            f"({n_bad / n_total:.1%} of users). Check the assignment if this is more than a handful.")

@@ -1,0 +1,233 @@
+"""`CampaignEvaluation`: the result of an evaluation and its renderings (Markdown for chat/CLI, HTML for
+notebooks and the UI). Every rendering opens with the warnings, then the plain-language verdict, then tables.
+
+Tables:
+arms      one row per arm: arm, n, then per metric `<metric>` (rate or mean per user; ratio of sums for ratio
+          metrics), `<metric>_sum` and `<metric>_se`
+uplift    one row per (arm, baseline, metric): values, absolute uplift with CI, relative uplift with a log-ratio
+          CI (always contains its estimate), p-value, Holm-adjusted p-value, significance, method; CUPED and
+          always-valid columns when used (see `compare.UPLIFT_COLUMNS`)
+omnibus   3+ arms: one overall test per metric (chi-square / ANOVA / Kruskal-Wallis)
+segments  the uplift columns plus `segment` first (empty when no segments were given)
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from campaigns.evaluation.verdict import metric_label, verdict
+
+OBSERVATIONAL_NOTE = ("OBSERVATIONAL: receivers were not randomly assigned; differences vs the comparison group "
+                      "may reflect who was selected, not the campaign's effect.")
+SEQUENTIAL_NOTE = ("Always-valid interval: stays correct however often you look at results while the campaign "
+                   "runs (wider than the fixed-sample interval).")
+CUPED_NOTE = ("CUPED: the same uplift estimated with the pre-period covariate '{cov}' removing variance that "
+              "existed before the campaign; the interval is narrower by the percentage shown.")
+HEADINGS = {
+    "en": {"warnings": "Warnings", "verdict": "Verdict", "checks": "Data checks", "arms": "Arms",
+           "uplift": "Uplift", "vs": "vs", "omnibus": "Overall test across arms", "segments": "Uplift by",
+           "notes": "Notes"},
+    "zh": {"warnings": "警告", "verdict": "结论", "checks": "数据检查", "arms": "各组结果", "uplift": "提升",
+           "vs": "对比", "omnibus": "多组整体检验", "segments": "分群提升：", "notes": "说明"},
+}
+
+
+@dataclass(frozen=True)
+class CampaignEvaluation:
+    """Per-arm results, uplift per comparison, checks and warnings of one campaign test."""
+
+    arms: pd.DataFrame
+    uplift: pd.DataFrame
+    segments: pd.DataFrame
+    campaign_id: str | None = None
+    participation: str = "visited"
+    conversion: str = "converted"
+    control_arm: str | None = "control"
+    observational: bool = False
+    alpha: float = 0.05
+    segment_name: str | None = None
+    notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    omnibus: pd.DataFrame = field(default_factory=pd.DataFrame)
+    checks: pd.DataFrame = field(default_factory=pd.DataFrame)
+    arm_column: str = "arm"
+    metric_kinds: tuple[tuple[str, str], ...] = ()
+    covariate: str | None = None
+    sequential: bool = False
+    robust: str | None = None
+
+    # ------------------------------------------------------------------ access
+    @property
+    def treatment_arms(self) -> list[str]:
+        return [a for a in self.arms["arm"] if a != self.control_arm]
+
+    @property
+    def metrics(self) -> list[str]:
+        return [m for m, _ in self.metric_kinds] or list(dict.fromkeys(self.uplift["metric"]))
+
+    def kind_of(self, metric: str) -> str:
+        return dict(self.metric_kinds).get(metric, "continuous")
+
+    def uplift_for(self, arm: str, metric: str = "conversion", baseline: str | None = None) -> pd.Series:
+        """The uplift row of one arm and metric (vs the control, or vs `baseline` when comparing all pairs)."""
+        rows = self.uplift[(self.uplift["arm"] == arm) & (self.uplift["metric"] == metric)]
+        if baseline is not None:
+            rows = rows[rows["baseline"] == baseline]
+        if rows.empty:
+            raise KeyError(f"no uplift row for arm '{arm}' and metric '{metric}'; arms: {list(self.arms['arm'])}, "
+                           f"metrics: {self.metrics}")
+        return rows.iloc[0]
+
+    def verdict(self, language: str = "en") -> str:
+        return verdict(self.uplift, control=self.control_arm, warnings=self.warnings,
+                       observational=self.observational, language=language)
+
+    def title(self) -> str:
+        label = f"Campaign {self.campaign_id}" if self.campaign_id is not None else "Campaign test"
+        kind = "OBSERVATIONAL comparison (not randomised)" if self.observational else "randomised test"
+        base = f"vs {self.control_arm}" if self.control_arm is not None else "all pairs of arms (no control)"
+        return f"{label} — {kind}, arms in '{self.arm_column}', {base}, {int(round((1 - self.alpha) * 100))}% CIs"
+
+    def all_warnings(self) -> list[str]:
+        out = list(self.warnings)
+        if self.observational:
+            out.insert(0, OBSERVATIONAL_NOTE)
+        return out
+
+    def all_notes(self) -> list[str]:
+        notes = list(self.notes)
+        if self.covariate and "cuped_uplift" in self.uplift and self.uplift["cuped_uplift"].notna().any():
+            notes.append(CUPED_NOTE.format(cov=self.covariate))
+        if self.sequential:
+            notes.append(SEQUENTIAL_NOTE)
+        return notes
+
+    # ------------------------------------------------------------------ tables for people
+    def arms_display(self, language: str = "en") -> pd.DataFrame:
+        out = pd.DataFrame({"arm": self.arms["arm"], "n": self.arms["n"].map(lambda v: f"{int(v):,}")})
+        for metric in self.metrics:
+            if metric not in self.arms:
+                continue
+            kind = self.kind_of(metric)
+            label = metric_label(metric, kind, language) + ("" if kind in ("binary", "ratio") else
+                                                            (" per user" if language == "en" else " 人均"))
+            out[label] = self.arms[metric].map(lambda v: "" if pd.isna(v) else (f"{v:.2%}" if kind == "binary"
+                                                                                else f"{v:,.3f}"))
+        return out
+
+    def uplift_display(self, frame: pd.DataFrame | None = None) -> pd.DataFrame:
+        frame = self.uplift if frame is None else frame
+        if frame.empty:
+            return pd.DataFrame()
+        out = pd.DataFrame()
+        if "segment" in frame:
+            out["segment"] = frame["segment"]
+        out["comparison"] = [f"{a} vs {b}" for a, b in zip(frame["arm"], frame["baseline"])]
+        out["metric"] = frame["metric"]
+        rate = (frame["kind"] == "binary").to_numpy()
+
+        def level(v, r):
+            return "" if pd.isna(v) else (f"{v:.2%}" if r else f"{v:,.3f}")
+
+        def diff(v, r):
+            return "" if pd.isna(v) else (f"{v * 100:+.2f} pp" if r else f"{v:+,.3f}")
+
+        out["baseline value"] = [level(v, r) for v, r in zip(frame["control_value"], rate)]
+        out["arm value"] = [level(v, r) for v, r in zip(frame["arm_value"], rate)]
+        out["uplift"] = [diff(v, r) for v, r in zip(frame["uplift"], rate)]
+        out["95% CI"] = [f"[{diff(lo, r)}, {diff(hi, r)}]" if pd.notna(lo) else ""
+                         for lo, hi, r in zip(frame["ci_low"], frame["ci_high"], rate)]
+        out["relative [95% CI]"] = ["" if pd.isna(v) or pd.isna(lo) else f"{v:+.1%} [{lo:+.1%}, {hi:+.1%}]"
+                                    for v, lo, hi in zip(frame["rel_uplift"], frame["rel_ci_low"],
+                                                         frame["rel_ci_high"])]
+        out["p"] = frame["p_value"].map(_p)
+        if (frame["p_adjusted"] != frame["p_value"]).any():
+            out["p (Holm)"] = frame["p_adjusted"].map(_p)
+        out["significant"] = frame["significant"].map(lambda s: "yes" if s else "no")
+        if frame["cuped_uplift"].notna().any():
+            out["CUPED uplift [95% CI]"] = [
+                "" if pd.isna(u) else f"{diff(u, r)} [{diff(lo, r)}, {diff(hi, r)}] ({_narrower(red)})"
+                for u, lo, hi, red, r in zip(frame["cuped_uplift"], frame["cuped_ci_low"], frame["cuped_ci_high"],
+                                             frame["cuped_ci_reduction"], rate)]
+        if frame["seq_ci_low"].notna().any():
+            out["always-valid 95% CI"] = [f"[{diff(lo, r)}, {diff(hi, r)}]" if pd.notna(lo) else ""
+                                          for lo, hi, r in zip(frame["seq_ci_low"], frame["seq_ci_high"], rate)]
+        out["method"] = frame["method"]
+        return out
+
+    def omnibus_display(self) -> pd.DataFrame:
+        if self.omnibus.empty:
+            return self.omnibus
+        return self.omnibus.assign(statistic=self.omnibus["statistic"].map(lambda v: f"{v:.3f}"),
+                                   p_value=self.omnibus["p_value"].map(_p))
+
+    # ------------------------------------------------------------------ renderings
+    def to_markdown(self, language: str = "en") -> str:
+        """Warnings first, then the verdict, the checks, the tables and the notes."""
+        h = HEADINGS.get(language, HEADINGS["en"])
+        parts = [f"### {self.title()}"]
+        if self.all_warnings():
+            parts += ["", f"**⚠️ {h['warnings']}**"] + [f"> ⚠️ **{w}**" for w in self.all_warnings()]
+        parts += ["", f"**{h['verdict']}**", "", self.verdict(language)]
+        if not self.checks.empty:
+            parts += ["", f"**{h['checks']}**: " + "; ".join(
+                f"{r.check}: {'✅' if r.status == 'ok' else '⚠️'} {r.detail}" for r in self.checks.itertuples())]
+        parts += ["", f"**{h['arms']}**", "", _markdown(self.arms_display(language)), "",
+                  f"**{h['uplift']}** ({h['vs']} {self.control_arm or 'each other'})", "",
+                  _markdown(self.uplift_display())]
+        if not self.omnibus.empty:
+            parts += ["", f"**{h['omnibus']}**", "", _markdown(self.omnibus_display())]
+        if not self.segments.empty:
+            parts += ["", f"**{h['segments']} {self.segment_name or 'segment'}**", "",
+                      _markdown(self.uplift_display(self.segments))]
+        notes = self.all_notes()
+        if notes:
+            parts += ["", f"**{h['notes']}**"] + [f"- {n}" for n in notes]
+        return "\n".join(parts)
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def to_html(self, language: str = "en") -> str:
+        esc = html.escape
+        h = HEADINGS.get(language, HEADINGS["en"])
+        body = [f"<h4>{esc(self.title())}</h4>"]
+        body += [f"<p style='color:#b00;font-weight:bold'>⚠️ {esc(w)}</p>" for w in self.all_warnings()]
+        body += [f"<p><b>{esc(h['verdict'])}</b><br>" + "<br>".join(esc(line) for line in
+                                                                     self.verdict(language).splitlines()) + "</p>"]
+        if not self.checks.empty:
+            body.append("<p>" + esc(h["checks"]) + ": " + "; ".join(
+                esc(f"{r.check}: {'ok' if r.status == 'ok' else 'WARNING'} — {r.detail}")
+                for r in self.checks.itertuples()) + "</p>")
+        body += [f"<b>{esc(h['arms'])}</b>", self.arms_display(language).to_html(index=False, escape=True),
+                 f"<b>{esc(h['uplift'])}</b>", self.uplift_display().to_html(index=False, escape=True)]
+        if not self.omnibus.empty:
+            body += [f"<b>{esc(h['omnibus'])}</b>", self.omnibus_display().to_html(index=False, escape=True)]
+        if not self.segments.empty:
+            body += [f"<b>{esc(h['segments'])} {esc(self.segment_name or 'segment')}</b>",
+                     self.uplift_display(self.segments).to_html(index=False, escape=True)]
+        body += [f"<p><em>{esc(n)}</em></p>" for n in self.all_notes()]
+        return "<div>" + "".join(body) + "</div>"
+
+
+def _narrower(reduction: float) -> str:
+    if pd.isna(reduction):
+        return ""
+    return f"CI {reduction:.1%} narrower" if reduction >= 0 else f"CI {-reduction:.1%} wider"
+
+
+def _p(p) -> str:
+    return "" if pd.isna(p) else ("<0.0001" if p < 1e-4 else f"{p:.4f}")
+
+
+def _markdown(frame: pd.DataFrame) -> str:
+    # Hand-written because DataFrame.to_markdown needs the optional `tabulate` package; cells are pipe-escaped.
+    if frame.empty:
+        return "_(none)_"
+    cell = lambda v: "" if (not isinstance(v, str) and pd.isna(v)) else str(v).replace("|", "\\|")  # noqa: E731
+    head = "| " + " | ".join(map(cell, frame.columns)) + " |"
+    rule = "|" + "---|" * len(frame.columns)
+    rows = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([head, rule, *rows])
