@@ -19,6 +19,8 @@ NO_CONTROL_WORDS = {"none", "nocontrol", "allpairs", "all", "无", "没有", "�
 ARM_COLUMN_NAMES = ("arm", "group", "variant", "treatment", "test_group", "testgroup", "experiment_group",
                     "bucket", "cohort", "promotion", "promo", "offer", "version", "condition", "segment",
                     "ab_group", "abgroup", "分组", "组", "组别", "实验组")
+ARM_WORDS = {"arm", "group", "variant", "treatment", "bucket", "cohort", "cell", "promotion", "promo",
+             "experiment", "condition", "version"}
 UNIT_COLUMN_NAMES = ("user_id", "userid", "user", "customer_id", "customerid", "customer", "client_id", "member_id",
                      "household_id", "household_key", "visitor_id", "uid", "id", "account_id", "store_id",
                      "location_id", "locationid", "store", "shop_id", "用户", "用户id", "客户", "客户id")
@@ -58,8 +60,11 @@ def find_arm_column(frame: pd.DataFrame, given: str | None = None, *, exclude=()
             raise ChoiceNeeded(f"there is no column '{given}' for the arms", slot="arm_column",
                                options=columns, column=given, fix=f"choose one of {columns[:15]}")
         return found
-    candidates = [c for c in columns if norm(c) in {norm(n) for n in ARM_COLUMN_NAMES}]
-    few_values = [c for c in candidates if 1 < frame[c].nunique(dropna=True) <= 20]
+    few_values = [c for c in columns if norm(c) in {norm(n) for n in ARM_COLUMN_NAMES}
+                  and 1 < frame[c].nunique(dropna=True) <= 20]
+    if not few_values:  # coupon_group, test_cell, promo_variant, 实验分组 ...
+        few_values = [c for c in columns if (_words(c) & ARM_WORDS or any(w in str(c) for w in ("组", "分组")))
+                      and not is_outcome_name(c) and 1 < frame[c].nunique(dropna=True) <= 20]
     if len(few_values) == 1:
         return few_values[0]
     options = few_values or [c for c in columns if 1 < frame[c].nunique(dropna=True) <= 20]
