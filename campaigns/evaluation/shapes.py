@@ -26,7 +26,8 @@ UNIT_COLUMN_NAMES = ("user_id", "userid", "user", "customer_id", "customerid", "
                      "location_id", "locationid", "store", "shop_id", "用户", "用户id", "客户", "客户id")
 CAMPAIGN_COLUMN_NAMES = ("campaign_id", "campaignid", "campaign", "test_id", "experiment_id", "experiment")
 CONTROL_NAMES = ("control", "controlgroup", "holdout", "hold_out", "holdoutgroup", "noemail", "nomail", "nocontact",
-                 "nocampaign", "nopromotion", "notreatment", "notreated", "baseline", "untreated", "placebo",
+                 "nocampaign", "nopromotion", "nopromo", "nocoupon", "nooffer", "nomessage", "nosms", "nopush",
+                 "notreatment", "notreated", "baseline", "untreated", "placebo", "holdback",
                  "对照组", "对照", "空白组", "控制组", "不发送")
 # tokens of outcome names (compared on the normalised column name)
 OUTCOME_TOKENS = ("visit", "open", "click", "redeem", "convert", "conversion", "purchase", "bought", "order",

@@ -133,3 +133,33 @@ def test_two_sessions_do_not_see_each_others_data(browser, app_url, tmp_path):
     finally:
         first.close()
         second.close()
+
+
+def test_evaluate_tab_upload_with_own_arm_names(page, tmp_path):
+    """Upload an export whose arms have their own names, pick the control from the dropdown filled from the file,
+    and see the checks, the verdict, the per-arm table and the uplift chart."""
+    rows = ["shopper,offer_cell,orders,spend"]
+    for i in range(400):
+        cell = "Coupon A" if i % 2 else "Coupon B"
+        orders = (i % 3) + (1 if cell == "Coupon B" and i % 5 == 0 else 0)
+        rows.append(f"S{i},{cell},{orders},{orders * 12.5:.2f}")
+    export = tmp_path / "spring_coupon_test.csv"
+    export.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    _tab(page, "Evaluate")
+    page.set_input_files("#eval-file input[type=file]", str(export))
+    page.wait_for_function(
+        "() => document.querySelector('#eval-upload-status').innerText.includes('Recognised')", timeout=60_000)
+    assert "offer_cell" in page.inner_text("#eval-upload-status")
+    page.locator("#eval-control input").click()
+    page.get_by_role("option", name="Coupon A").click()
+    page.click("#eval-button")
+    page.wait_for_function("() => document.querySelector('#evaluation').innerText.includes('Verdict')",
+                           timeout=60_000)
+    text = page.inner_text("#evaluation")
+    assert "vs Coupon A" in text and "Coupon B" in text
+    assert text.index("Verdict") < text.index("Data checks") and "sample ratio" in text
+    assert "Traceback" not in text
+    assert "Coupon B" in page.inner_text("#eval-arms")
+    page.wait_for_selector("#eval-uplift-chart .js-plotly-plot", timeout=60_000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "evaluate_upload.png"), full_page=True)
