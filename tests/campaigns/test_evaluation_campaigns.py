@@ -180,3 +180,14 @@ def test_complete_journey_observational(shared_data):
     assert "OBSERVATIONAL" in ev.to_markdown()
     treated = ev.arms.set_index("arm").loc["treatment"]
     assert 0 < treated["participation_rate"] < 1 and 0 < treated["conversion_rate"] <= 1
+
+
+def test_outcome_columns_the_file_did_not_have_are_left_out(tmp_path):
+    from assistant.core.data import load_files
+    exp, out = _toy({"control": (100, 10), "treatment": (100, 20)})
+    exp.to_csv(tmp_path / "exp.csv", index=False)
+    out.drop(columns=["visited"]).to_csv(tmp_path / "out.csv", index=False)  # no visit column in the export
+    data = load_files(exposures=tmp_path / "exp.csv", outcomes=tmp_path / "out.csv")
+    ev = evaluate_campaign(data.exposures, data.outcomes)
+    assert "participation" not in set(ev.uplift["metric"]) and "conversion" in set(ev.uplift["metric"])
+    assert "participation_rate" not in ev.arms.columns

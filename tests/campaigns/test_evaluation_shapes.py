@@ -227,3 +227,19 @@ def test_mapping_names_columns_and_the_control_value(tmp_path):
     assert ev.control_arm == "No Coupon" and ev.metrics == ["transactions"]
     with pytest.raises(DataError, match="no such column"):
         read_test_files(exposures=tmp_path / "exp.csv", mapping={"exposures": {"arm": "group"}})
+
+
+@pytest.mark.parametrize("control", ["control", "Holdout", "No E-Mail", "no coupon", "对照组"])
+def test_usual_control_names_are_recognised(control):
+    data = coupon_test(400).assign(coupon_group=lambda f: f["coupon_group"].map({0: control, 1: "mail"}))
+    assert evaluate_test(data).control_arm == control
+
+
+def test_ratio_metrics_are_added_with_the_delta_method(shared_data):
+    raw = pd.read_csv(shared_data / "hillstrom" / "hillstrom.csv.gz")
+    ev = evaluate_test(raw, control="No E-Mail", covariate=None)
+    assert {"spend per visit", "spend per conversion"} <= set(ev.metrics)
+    arms = ev.arms.set_index("arm")
+    mens = raw[raw["segment"] == "Mens E-Mail"]
+    assert arms.loc["Mens E-Mail", "spend per conversion"] == pytest.approx(mens["spend"].sum() / mens["conversion"].sum())
+    assert ev.uplift_for("Mens E-Mail", "spend per conversion")["method"].startswith("delta method")

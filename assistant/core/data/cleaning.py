@@ -414,6 +414,8 @@ def clean_outcomes(frame: pd.DataFrame, *, source: str = "outcomes",
     require_columns(frame, ("campaign_id", "user_id"), table="outcomes", source=source,
                     original_names=original_names)
     frame = frame.copy()
+    # which outcomes the source really had: a flag filled with False below must never read as "nobody did it"
+    measured = [c for c in (*OUTCOME_FLAGS, "revenue") if c in frame.columns]
     frame["campaign_id"] = to_id(frame["campaign_id"])
     frame["user_id"] = to_id(frame["user_id"])
     for flag in OUTCOME_FLAGS:
@@ -432,6 +434,7 @@ def clean_outcomes(frame: pd.DataFrame, *, source: str = "outcomes",
     if frame.empty:
         raise _no_rows_left("outcomes", source, rows_in, d.dropped)
     frame = _order(frame, OUTCOME_COLUMNS).reset_index(drop=True)
+    frame.attrs["measured"] = measured  # read by campaigns.evaluation.evaluate_campaign
     return frame, TableQuality("outcomes", source, rows_in, len(frame), n_before - len(frame), d.dropped)
 
 
