@@ -9,7 +9,6 @@ import math
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
 
 from campaigns.evaluation import stats as st
 from campaigns.evaluation.prepare import PreparedTest, order_arms
@@ -20,6 +19,17 @@ UPLIFT_COLUMNS: tuple[str, ...] = (
     "ci_high", "rel_uplift", "rel_ci_low", "rel_ci_high", "p_value", "p_adjusted", "significant",
     "prob_beat_control", "method", "std_error", "cuped_uplift", "cuped_ci_low", "cuped_ci_high", "cuped_p_value",
     "cuped_ci_reduction", "seq_ci_low", "seq_ci_high", "seq_p_value")
+
+
+def holm(p_values: np.ndarray) -> np.ndarray:
+    """Holm-adjusted p-values. Hand-written (4 lines, equal to statsmodels' multipletests(method="holm") in the
+    tests) because multipletests runs a full garbage collection per call: 0.6 s each on a busy machine."""
+    order = np.argsort(p_values)
+    m = len(p_values)
+    stepped = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p_values[order]))
+    out = np.empty(m)
+    out[order] = stepped
+    return out
 
 
 def pairs(arms: list[str], control: str | None) -> list[tuple[str, str]]:
@@ -93,7 +103,7 @@ def uplift_rows(units: pd.DataFrame, metrics: tuple[Metric, ...], comparisons: l
         p = frame.loc[idx, "p_value"]
         ok = p.notna()
         if ok.sum() > 1:  # Holm within each metric: the family is the set of arm comparisons
-            frame.loc[p[ok].index, "p_adjusted"] = multipletests(p[ok].to_numpy(), alpha=alpha, method="holm")[1]
+            frame.loc[p[ok].index, "p_adjusted"] = holm(p[ok].to_numpy(float))
     frame["significant"] = frame["p_adjusted"].notna() & (frame["p_adjusted"] < alpha)
     return frame
 

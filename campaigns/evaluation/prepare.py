@@ -47,6 +47,12 @@ def order_arms(arms: list[str], control: str | None) -> list[str]:
     return sorted(arms, key=key)
 
 
+def _ids(series: pd.Series) -> pd.Series:
+    """Ids as stripped text in an object array (fast hashing; Arrow strings are slow to match row by row)."""
+    text = series.astype("str").str.strip()
+    return pd.Series(text.to_numpy(dtype=object), index=series.index, dtype=object)
+
+
 def _unit_column(frame: pd.DataFrame, given: str | None, role: str) -> str | None:
     if given:
         found = find_column(frame.columns, (given,))
@@ -152,8 +158,8 @@ def prepare_test(table: pd.DataFrame | None = None, *, exposures: pd.DataFrame |
         notes.append(f"{missing_arm:,} rows without an arm are left out.")
     keep = arms.notna().to_numpy()
     exposures, arms = exposures[keep], arms[keep]
-    units = (exposures[exp_unit].astype("str").str.strip() if exp_unit else
-             pd.Series(np.arange(len(exposures)).astype(str), index=exposures.index))
+    units = (_ids(exposures[exp_unit]) if exp_unit else
+             pd.Series(np.arange(len(exposures)).astype(str).astype(object), index=exposures.index))
     if exp_unit is None:
         notes.append("No user id column: each row is one unit.")
     assignment = pd.DataFrame({"unit": units.to_numpy(), "arm": arms.to_numpy()})
@@ -176,7 +182,7 @@ def prepare_test(table: pd.DataFrame | None = None, *, exposures: pd.DataFrame |
         share = 1.0
         check_rows.append(("outcomes present", "ok", "arms and outcomes in one table"))
     else:
-        out_units = outcomes[out_unit].astype("str").str.strip()
+        out_units = _ids(outcomes[out_unit])
         warning, share = checks.match_check(pd.Index(out_units), pd.Index(assignment["unit"]), force=force)
         check_rows.append(("outcome rows match exposures", "ok" if warning is None else "warning",
                            f"{share:.1%} of outcome users were exposed"))
@@ -194,8 +200,8 @@ def prepare_test(table: pd.DataFrame | None = None, *, exposures: pd.DataFrame |
         cov_values = numeric_or_flag(cov_in[cov_col])
         if cov_values is None:
             raise DataError(f"covariate '{cov_col}' is not numeric", column=cov_col, fix="choose a numeric column")
-        cov_unit = cov_in[out_unit if cov_in is outcomes else exp_unit].astype("str").str.strip() \
-            if (out_unit if cov_in is outcomes else exp_unit) else units
+        cov_key = out_unit if cov_in is outcomes else exp_unit
+        cov_unit = _ids(cov_in[cov_key]) if cov_key else units
         per_unit = cov_values.groupby(cov_unit.to_numpy()).first()
         frame["_covariate"] = frame.index.map(per_unit).astype(float)
         if frame["_covariate"].isna().mean() > 0.5:
