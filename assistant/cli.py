@@ -116,13 +116,25 @@ def _metrics_arg(values: list[str] | None):
     return out
 
 
+def _test_assistant(args):
+    """For an uploaded test the demo data are not needed: a saved workspace (its segments give a breakdown) or
+    an empty dataset, which spares loading the demo."""
+    from assistant.api.facade import DATASET_DIR, MarketingAssistant
+    from assistant.core.data import Dataset, QualityReport
+    workspace = Path(args.workspace or Settings.from_env().workspace)
+    if args.events or args.dataset or (workspace / DATASET_DIR).exists():
+        return _assistant(args)
+    return MarketingAssistant(Dataset(name="evaluation", quality=QualityReport()), workspace=workspace)
+
+
 def cmd_evaluate(args) -> None:
-    assistant = _assistant(args)
+    uploaded = bool(args.table or args.exposures or args.outcomes)
+    assistant = _test_assistant(args) if uploaded else _assistant(args)
     split = [float(x) for x in args.split.split(",")] if args.split else None
     options = dict(arm_column=args.arm_column, control=args.control, metrics=_metrics_arg(args.metric),
                    covariate=args.covariate if args.covariate is not None else "auto",
                    robust=args.robust, sequential=args.sequential, expected_split=split, force=args.force)
-    if args.table or args.exposures or args.outcomes:
+    if uploaded:
         if args.outcomes and not (args.table or args.exposures):
             from assistant.core.data import DataError
             raise DataError("--outcomes needs --exposures (which arm was each user in?)",
