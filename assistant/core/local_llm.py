@@ -589,6 +589,7 @@ class LocalLLMServer:
         return self.record is not None and self.record.condition() == "running"
 
     def _start(self) -> None:
+        self.pid = self.port = self.record = None
         self.state_dir.mkdir(parents=True, exist_ok=True)
         port = free_port()
         cmd = self._command(port)
@@ -604,6 +605,24 @@ class LocalLLMServer:
             except OSError as exc:
                 raise LLMUnavailable(f"could not start the local LLM server ({cmd[0]}): {exc}") from exc
         server_start = _process_start(proc.pid)
+        self._proc, self._owner_pid, self.pid = proc, os.getpid(), proc.pid
+        _OWNED.add(self)  # from here on the exit hooks stop it, even while it is still loading the model
+        _register_exit_hooks()
+        try:
+            self._wait_until_healthy(proc, port)
+        except BaseException:  # a timeout, a crash at start, Ctrl-C while loading: no half-started server stays
+            self._stop_owned()
+            raise
+        self.record = ServerRecord(pid=proc.pid, port=port, model=str(self.model_path),
+                                   workspace=str(self.workspace.resolve()), owner_pid=os.getpid(),
+                                   owner_start=_process_start(os.getpid()), server_start=server_start,
+                                   started_at=time.time(), guard=self.guard)
+        self.port = port
+        self.starts += 1
+        self.record.write(self.state_file)
+        self.record.write(self.registry / f"{proc.pid}.json")
+
+    def _wait_until_healthy(self, proc: subprocess.Popen, port: int) -> None:
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if proc.poll() is not None:
@@ -611,24 +630,11 @@ class LocalLLMServer:
                     f"the local LLM server exited with code {proc.returncode} while starting; last log lines "
                     f"({self.log_file}):\n{self._log_tail()}")
             if healthy(port, timeout=1.0):
-                break
+                return
             time.sleep(0.25)
-        else:
-            _stop_group(proc.pid, lambda: proc.poll() is None)
-            raise LLMUnavailable(
-                f"the local LLM server did not answer on port {port} within {self.startup_timeout:.0f} s; "
-                f"last log lines ({self.log_file}):\n{self._log_tail()}")
-        self.record = ServerRecord(pid=proc.pid, port=port, model=str(self.model_path),
-                                   workspace=str(self.workspace.resolve()), owner_pid=os.getpid(),
-                                   owner_start=_process_start(os.getpid()), server_start=server_start,
-                                   started_at=time.time(), guard=self.guard)
-        self._proc, self.pid, self.port = proc, proc.pid, port
-        self._owner_pid = os.getpid()
-        self.starts += 1
-        _OWNED.add(self)
-        _register_exit_hooks()
-        self.record.write(self.state_file)
-        self.record.write(self.registry / f"{proc.pid}.json")
+        raise LLMUnavailable(
+            f"the local LLM server did not answer on port {port} within {self.startup_timeout:.0f} s; "
+            f"last log lines ({self.log_file}):\n{self._log_tail()}")
 
     def _log_tail(self, lines: int = 15) -> str:
         try:

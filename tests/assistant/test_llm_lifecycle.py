@@ -177,6 +177,32 @@ def test_a_server_dies_with_a_starter_that_is_killed_or_crashes(how, guard, fake
         starter.cleanup()
 
 
+def test_a_server_still_loading_is_stopped_when_its_starter_is_told_to_stop(fake_model, workspace, registry,
+                                                                           tmp_path):
+    loading = tmp_path / "loading_server.py"  # a server that never finishes loading its model
+    stopped = tmp_path / "told-to-stop"  # written on SIGTERM: the starter stopped it, not only the kernel
+    loading.write_text(f"import signal, sys, time\nsignal.signal(signal.SIGTERM, lambda *_: "
+                       f"(open({str(stopped)!r}, 'w').write('yes'), sys.exit(0)))\n"
+                       f"open({str(stopped)!r}, 'w').write('loading')\ntime.sleep(120)\n")
+    proc = subprocess.Popen([sys.executable, "-c", STARTER, str(fake_model), str(workspace), str(registry),
+                             "pdeathsig", str(loading)], stdout=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not stopped.exists():
+            assert time.monotonic() < deadline and proc.poll() is None, "the loading server never started"
+            time.sleep(0.05)
+        server = [pid for pid in map(int, filter(str.isdigit, os.listdir("/proc")))
+                  if str(loading) in local_llm._command_line(pid)]
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == -signal.SIGTERM
+        wait_gone(server[0])
+        assert stopped.read_text() == "yes"
+        assert not (workspace / "llm" / "server.json").exists() and not list(registry.glob("*.json"))
+    finally:
+        proc.kill()
+        proc.wait(10)
+
+
 def test_the_previous_sigterm_handler_is_chained_and_an_ignored_sighup_stays_ignored(fake_model, workspace,
                                                                                     registry, tmp_path):
     marker = tmp_path / "previous-handler-ran"
