@@ -19,12 +19,21 @@ import pandas as pd
 from assistant.core.settings import Settings
 from assistant.core.errors import NotReadyError
 from assistant.core.data import DataError, Dataset, QualityReport, load_demo, load_files
-from assistant.api.results import CopyVariants, Recommendations, ReportFiles, SegmentOverview
+from assistant.api.results import (
+    Audience, AudienceDraft, CopyVariants, HoldoutCheck, Predictions, Recommendations, ReportFiles, SegmentOverview,
+)
 
 SEGMENTER_FILE = "segmenter.joblib"
 RECOMMENDER_FILE = "recommender.joblib"
 DATASET_DIR = "dataset"
+AUDIENCE_DIR = "audiences"
 COPY_CHANNELS = {"wechat": "push"}  # a WeChat service message is short text + link: push-length copy
+
+
+def _audience_name(text: str) -> str:
+    """'audience: lapsed parents' / 'Audience lapsed parents' -> 'lapsed parents'."""
+    text = str(text).strip()
+    return text[len("audience"):].strip(" :") if text.lower().startswith("audience") else text
 
 
 def parse_offer(offer):
@@ -79,6 +88,7 @@ class MarketingAssistant:
         self._recommender = None
         self.test_files = None       # the uploaded campaign test (load_test), evaluated by evaluate()
         self.last_evaluation = None  # the last CampaignEvaluation, for the chat's follow-up questions
+        self._predictors: dict[tuple[int, str], Any] = {}
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -224,12 +234,25 @@ class MarketingAssistant:
             "top_categories": overview["segment"].map(top).fillna(""),
             "stands_out_for": overview["segment"].map(self._signature()).fillna(""),
         })
+        table = self._with_predictions(table)
         if with_personas:
             personas = self.personas(language)
             table.insert(1, "persona", table["segment"].map(lambda s: personas[int(s)].name if int(s) in personas else ""))
             table.insert(2, "tagline", table["segment"].map(lambda s: personas[int(s)].tagline if int(s) in personas else ""))
         metrics = {k: float(v) for k, v in (self.segmenter.metrics_ or {}).items()}  # includes stability_ari
         return SegmentOverview(table=table, metrics=metrics, k_curve=getattr(self.segmenter, "k_curve_", None))
+
+    def _with_predictions(self, table: pd.DataFrame) -> pd.DataFrame:
+        """Adds the predicted 90-day value per customer (CLV) and the share at high churn risk per segment
+        (campaigns.predictive); data without dated orders keeps the table as it is."""
+        from campaigns.predictive import segment_summary
+        try:
+            by_segment = segment_summary(self.customer_predictions(), self.labels).set_index("segment")
+        except DataError:
+            return table
+        table["clv_90d_mean"] = table["segment"].map(by_segment["expected_spend_mean"])
+        table["high_churn_share"] = table["segment"].map(by_segment["high_churn_share"])
+        return table
 
     def _signature(self) -> pd.Series:
         """Per segment, the categories it buys more of than everyone (lift), last category level, top 3."""
@@ -315,6 +338,13 @@ class MarketingAssistant:
         return Recommendations(target=f"customer {user_id}", items=items)
 
     def recommend_for_segment(self, segment: int | str, k: int = 10, **filters) -> Recommendations:
+        """Top-k products for a segment (id or persona phrase) or a saved audience (its name)."""
+        audience = self._as_audience(segment)
+        if audience is not None:
+            from campaigns.audience_recs import recommend_for_members
+            items = recommend_for_members(self.recommender, audience.members, self.dataset.products, k=k,
+                                          random_state=self.random_state)
+            return Recommendations(target=f"audience {audience.name}", items=items)
         segment_id = self.resolve_segment(segment)
         items = self.recommender.recommend_for_segment(segment_id, k=k, **filters)
         return Recommendations(target=f"segment {segment_id}", items=items)
@@ -336,6 +366,15 @@ class MarketingAssistant:
         offer: percent off (15 or "15%"), "free shipping", or a `campaigns.strategy.Offer`; None lets the plan
         choose from the segment's price sensitivity and past coupon redemption."""
         from campaigns.strategy import plan_campaign
+        audience = self._as_audience(segment)
+        if audience is not None:  # a saved audience plans like a segment without a persona
+            from campaigns.audience_recs import recommend_for_members
+            featured = recommend_for_members(self.recommender, audience.members, self.dataset.products, k=5,
+                                             random_state=self.random_state)
+            activity = self.dataset.events[self.dataset.events["user_id"].isin(audience.members)]
+            return plan_campaign(f"audience {audience.name}", self._audience_summary(audience.members), None,
+                                 featured, offer=parse_offer(offer), channel=COPY_CHANNELS.get(channel, channel),
+                                 activity=activity)
         segment_id = self.resolve_segment(segment)
         persona = self.personas(language).get(segment_id)
         featured = self.recommender.recommend_for_segment(segment_id, k=5)
@@ -353,11 +392,16 @@ class MarketingAssistant:
         from campaigns.copywriting import write_copy
         language = language or self.language
         plan = self.plan_campaign(segment, offer=offer, channel=channel, language=language)
-        segment_id = int(plan.segment_id)
-        persona = self.personas(language).get(segment_id)
+        audience = self._as_audience(segment)
+        if audience is not None:
+            persona, members, name = None, audience.members, f"audience {audience.name}"
+        else:
+            segment_id = int(plan.segment_id)
+            persona = self.personas(language).get(segment_id)
+            members = self._members(segment_id)
+            name = persona.name if persona is not None else f"segment {segment_id}"
         variants = write_copy(plan, persona, n_variants=n_variants, language=language, channel=plan.channel,
-                              llm=self.llm, known_user_ids=self._members(segment_id).tolist())
-        name = persona.name if persona is not None else f"segment {segment_id}"
+                              llm=self.llm, known_user_ids=members.tolist())
         notes = (f"{channel} uses the {plan.channel} length limits",) if channel in COPY_CHANNELS else ()
         return CopyVariants(segment=name, channel=channel, language=language, variants=list(variants), notes=notes)
 
@@ -397,7 +441,7 @@ class MarketingAssistant:
                  mapping=None, arm_column: str | None = None, control: str | None = None, metrics=None,
                  participation: str | None = None, covariate="auto", robust: str | None = None,
                  sequential: bool = False, expected_split=None, force: bool = False, by_segment: bool = True,
-                 alpha: float = 0.05):
+                 alpha: float = 0.05, audience: str | None = None):
         """Evaluate a campaign: data checks first, then per-arm results, uplift with CIs and p-values, verdict.
 
         With `table` or `exposures` (+ `outcomes`) — files or DataFrames, any arm names and outcome types — the
@@ -408,10 +452,16 @@ class MarketingAssistant:
         control: the control arm's name ("none": compare all pairs); arm_column; metrics (names, {name: type}
         or "revenue/orders" ratios); covariate: pre-period column for CUPED ("auto", a name, or None);
         robust: "bootstrap" / "trimmed"; sequential: always-valid intervals; force: evaluate even when under
-        half the outcome rows match an exposure. The result is kept as `last_evaluation`.
+        half the outcome rows match an exposure. audience: a saved audience's name — the breakdown is then its
+        members vs everyone else. The result is kept as `last_evaluation`.
         """
         from campaigns import evaluation as ev
         segments = self.segmenter.labels_.rename("segment") if (by_segment and self.segmenter is not None) else None
+        if audience is not None:
+            members = self.audience(audience)
+            ids = self.dataset.user_ids
+            segments = pd.Series(np.where(ids.isin(members.members), f"in audience {members.name}",
+                                          "not in the audience"), index=ids, name="segment")
         options = dict(alpha=alpha, robust=robust, sequential=sequential, expected_split=expected_split,
                        force=force)
         if table is not None or exposures is not None or outcomes is not None:
@@ -456,6 +506,184 @@ class MarketingAssistant:
                                         campaign_id=campaign_id, covariate=covariate, **options)
         data = ev.complete_journey_campaign_outcomes(self.dataset, campaign_id)
         return ev.evaluate_observational(data, segments=segments, alpha=options["alpha"])
+
+    # ------------------------------------------------------------------ predictive metrics (CLV, churn)
+    def _predictor(self, horizon_days: int, model: str | None):
+        from campaigns.predictive import DEFAULT_MODEL, CustomerPredictor
+        key = (int(horizon_days), model or DEFAULT_MODEL)
+        if key not in self._predictors:
+            self._predictors[key] = CustomerPredictor(horizon_days=key[0], model=key[1],
+                                                      random_state=self.random_state).fit(self.dataset.events)
+        return self._predictors[key]
+
+    def customer_predictions(self, horizon_days: int = 90, *, model: str | None = None) -> pd.DataFrame:
+        """Per customer with orders (index user_id): expected_orders, expected_spend (CLV over the horizon),
+        p_order, p_active, churn_risk, churn_band (high/medium/low), expected_next_order, orders_to_date,
+        spend_to_date, last_order — columns documented in `campaigns.predictive`. Fitted once per horizon."""
+        return self._predictor(horizon_days, model).predict()
+
+    def predict(self, horizon_days: int = 90, *, model: str | None = None, language: str | None = None,
+                audience: str | None = None) -> Predictions:
+        """Predictive metrics for the next `horizon_days`: the per-customer table (sorted by expected spend) and,
+        when segments exist, a per-segment summary (mean CLV, mean churn risk, share at high churn risk).
+
+        Chat: "which segment is most likely to churn?" → `.segments` sorted by high_churn_share;
+        "lifetime value of my best customers" → `.customers.head()`. model: "bgnbd", "boosting" or "blend"
+        (default: the holdout winner on Complete Journey). audience: a saved audience's name → only its members."""
+        from campaigns.predictive import segment_summary
+        predictor = self._predictor(horizon_days, model)
+        customers = predictor.predict()
+        if audience is not None:  # only the members of a saved audience
+            customers = customers[customers.index.isin(self.audience(audience).members)]
+        segments = None
+        if self.segmenter is not None:
+            names = self.segment_names(language, with_llm=False)
+            segments = segment_summary(customers, self.labels, names)
+        notes = ("expected spend is the customer lifetime value over the horizon (orders × expected order value); "
+                 "churn risk = P(no order in the horizon)",)
+        return Predictions(customers=customers, horizon_days=int(horizon_days), as_of=predictor.as_of_,
+                           model=predictor.model, segments=segments, notes=notes)
+
+    def predict_check(self, holdout_days: int = 90) -> HoldoutCheck:
+        """Calibration-vs-holdout check on the loaded data: hide the last `holdout_days`, predict them with each
+        CLV model and with the simple baselines; MAE of orders, ROC AUC of "buys again", totals."""
+        from campaigns.predictive import holdout_check
+        report = holdout_check(self.dataset.events, holdout_days=holdout_days, random_state=self.random_state)
+        return HoldoutCheck(table=report.table, calibration_end=report.calibration_end,
+                            holdout_days=report.holdout_days, customers=report.customers, notes=report.notes)
+
+    # ------------------------------------------------------------------ audiences ("customers who …")
+    @cached_property
+    def _category_matcher(self):
+        from segmentation.audience_categories import CategoryMatcher
+        return CategoryMatcher(self.dataset.products, encoder=self.encoder)
+
+    def parse_audience(self, sentence: str, *, use_llm: bool = True) -> AudienceDraft:
+        """A sentence (EN / ZH) → an editable filter shown in words, with the catalogue categories proposed for
+        each product phrase and every condition the data cannot answer listed. Runs nothing (`build_audience`
+        does, after the marketer confirmed). Rules first; the LLM (grammar-enforced JSON) only for what they miss."""
+        from segmentation.audience import describe, unsupported_conditions
+        from segmentation.audience_llm import parse_sentence
+        if not str(sentence or "").strip():
+            raise DataError("the audience description is empty", fix="describe the customers, e.g. 'women 25-34 "
+                            "who bought baby products in the last 30 days'")
+        parsed = parse_sentence(str(sentence), self.llm if use_llm else None)
+        matches = {p.category: self._category_matcher.match(p.category) for p in parsed.filter.purchases}
+        zh = parsed.language == "zh"
+        problems = [*unsupported_conditions(parsed.filter, self.dataset.users, has_predictions=True,
+                                            segment_ids=self.profiles.segments if self.segmenter is not None else None)]
+        problems += [(f"「{m.phrase}」没有匹配到目录中的品类" if zh else f"'{m.phrase}' matches no catalogue category")
+                     for m in matches.values() if not m.categories]
+        problems += [(f"没有理解：{part}" if zh else f"not understood: {part}") for part in parsed.not_understood]
+        if parsed.filter.is_empty() and not problems:
+            problems.append("没有识别出任何条件" if zh else "no condition recognised in the sentence")
+        return AudienceDraft(sentence=str(sentence), filter=parsed.filter, words=describe(parsed.filter, parsed.language),
+                             categories=matches, problems=tuple(problems), source=parsed.source,
+                             language=parsed.language)
+
+    def build_audience(self, audience, *, categories: dict[str, list[str]] | None = None, name: str | None = None,
+                       language: str | None = None) -> Audience:
+        """Run an audience: an `AudienceDraft` (after confirmation), an `AudienceFilter` or its dict / JSON, or the
+        name of a saved audience. categories: {phrase: [catalogue category names]} confirmed for each purchase
+        condition (default: the draft's proposals). Raises DataError naming any condition the data cannot answer."""
+        from segmentation.audience import AudienceFilter, apply_audience, describe
+        if isinstance(audience, str) and not audience.strip().startswith("{"):
+            return self.audience(audience)
+        if isinstance(audience, AudienceDraft):
+            language = language or audience.language
+            categories = {**audience.category_choices(), **(categories or {})}
+            audience = audience.filter
+        elif isinstance(audience, str):
+            audience = AudienceFilter.model_validate_json(audience)
+        elif isinstance(audience, dict):
+            audience = AudienceFilter.model_validate(audience)
+        language = language or self.language
+        chosen = dict(categories or {})
+        for condition in audience.purchases:
+            if condition.category not in chosen:
+                chosen[condition.category] = list(self._category_matcher.match(condition.category).categories)
+        items = {phrase: self._category_matcher.items(names) for phrase, names in chosen.items() if names}
+        predictions = None
+        try:
+            predictions = self.customer_predictions()
+        except DataError:
+            if audience.needs_predictions():
+                raise
+        segments = self.segmenter.labels_ if self.segmenter is not None else None
+        result = apply_audience(audience, events=self.dataset.events, users=self.dataset.users,
+                                customers=self.dataset.user_ids, category_items=items, predictions=predictions,
+                                segments=segments, language=language)
+        summary = {}
+        if predictions is not None and len(result.members):
+            members = predictions.reindex(result.members).dropna(subset=["expected_orders"])
+            if len(members):
+                summary = {"spend_to_date_mean": round(float(members["spend_to_date"].mean()), 2),
+                           "expected_spend_mean": round(float(members["expected_spend"].mean()), 2),
+                           "high_churn_share": round(float((members["churn_band"] == "high").mean()), 3)}
+        notes = [*result.notes] + [f"{phrase} = {', '.join(names)}" for phrase, names in chosen.items()]
+        return Audience(name=name, filter=audience, words=describe(audience, language), categories=chosen,
+                        members=result.members, total_customers=result.total_customers, funnel=result.funnel,
+                        summary=summary, notes=tuple(notes))
+
+    def _audience_path(self, name: str) -> Path:
+        import re
+        slug = re.sub(r"[^\w-]+", "_", str(name).strip().lower(), flags=re.UNICODE).strip("_")
+        if not slug:
+            raise DataError(f"'{name}' cannot be an audience name", fix="use letters or digits, e.g. 'lapsed parents'")
+        return self.workspace / AUDIENCE_DIR / f"{slug}.json"
+
+    def save_audience(self, name: str, audience, *, categories: dict[str, list[str]] | None = None,
+                      overwrite: bool = False) -> Audience:
+        """Run and save a named audience in the workspace; afterwards the name works wherever a segment does
+        (recommend_for_segment, plan_campaign, write_copy, evaluate(audience=...), predict(audience=...)).
+        An existing name is only replaced with overwrite=True."""
+        path = self._audience_path(name)
+        if path.exists() and not overwrite:
+            raise DataError(f"an audience named '{name}' already exists", fix="choose another name or pass overwrite=True")
+        built = self.build_audience(audience, categories=categories, name=name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"name": name, "filter": built.filter.model_dump(), "categories": built.categories,
+                                    "size_when_saved": built.size}, ensure_ascii=False, indent=1), encoding="utf-8")
+        return built
+
+    def audiences(self) -> pd.DataFrame:
+        """The saved audiences: name, the filter in words, size when saved."""
+        from segmentation.audience import AudienceFilter, describe
+        rows = []
+        for path in sorted((self.workspace / AUDIENCE_DIR).glob("*.json")):
+            data = json.loads(path.read_text(encoding="utf-8"))
+            rows.append({"name": data["name"], "conditions": describe(AudienceFilter(**data["filter"]), self.language),
+                         "size_when_saved": data.get("size_when_saved")})
+        return pd.DataFrame(rows, columns=["name", "conditions", "size_when_saved"])
+
+    def audience(self, name: str) -> Audience:
+        """A saved audience, re-run on the current data."""
+        path = self._audience_path(_audience_name(name))
+        if not path.exists():
+            saved = self.audiences()["name"].tolist()
+            raise DataError(f"there is no saved audience '{name}'",
+                            fix=f"save it first with save_audience; saved: {', '.join(saved) or 'none'}")
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return self.build_audience(data["filter"], categories=data["categories"], name=data["name"])
+
+    def _as_audience(self, target) -> Audience | None:
+        """The saved audience `target` names ("audience: lapsed parents" or just its name), else None."""
+        if not isinstance(target, str) or str(target).strip().lstrip("-").isdigit():
+            return None
+        try:
+            path = self._audience_path(_audience_name(target))
+        except DataError:
+            return None
+        return self.audience(target) if path.exists() else None
+
+    def _audience_summary(self, members: pd.Index) -> dict:
+        """Segment-style aggregates of an audience (the members vs everyone else) for plans and copy."""
+        from segmentation.profiles import build_profiles
+        labels = pd.Series(0, index=self.features.index, name="segment")
+        labels[labels.index.isin(members)] = 1
+        profiles = build_profiles(labels, self.features, self.dataset.events, self.dataset.products,
+                                  self.dataset.users, self.user_texts)
+        return profiles.segment_summary(1)
 
     # ------------------------------------------------------------------ notebook rendering
     def __repr__(self) -> str:
