@@ -7,6 +7,8 @@
     mkt copy --segment 1 --channel sms --offer 15 --language zh  # plan + copy variants
     mkt evaluate --campaign 18                                   # a campaign of the loaded data
     mkt evaluate --exposures F --outcomes G --mapping M --control "No E-Mail"   # your own test export
+    mkt predict --horizon 90 --top 10                            # CLV, churn risk, next order (+ --check)
+    mkt audience "women 25-34 who bought baby products in the last 30 days"   # show the filter; --run / --save NAME
     mkt ui                                                       # the Gradio app on http://127.0.0.1:7860
     mkt llm status                                               # the local LLM servers mkt started
     mkt llm stop                                                 # stop this workspace's one (--pid N, --all)
@@ -146,6 +148,42 @@ def cmd_evaluate(args) -> None:
     print(evaluation.to_markdown(language=args.language or "en"))
 
 
+def cmd_predict(args) -> None:
+    assistant = _assistant(args)
+    if args.check:
+        print(assistant.predict_check(holdout_days=args.horizon).to_markdown())
+        return
+    predictions = assistant.predict(args.horizon, model=args.model, audience=args.audience)
+    print(predictions.to_markdown(max_rows=args.top))
+    if args.out:
+        predictions.customers.to_csv(args.out)
+        print(f"\nAll {len(predictions.customers):,} customers written to {args.out}")
+
+
+def cmd_audience(args) -> None:
+    assistant = _assistant(args)
+    if args.list or not args.sentence:
+        table = assistant.audiences()
+        from assistant.api.results import frame_markdown
+        print(frame_markdown(table) if len(table) else "No saved audiences yet.")
+        return
+    draft = assistant.parse_audience(args.sentence, use_llm=not args.no_llm)
+    print(draft.to_markdown())
+    if not (args.run or args.save):
+        print("\nRun it with --run, or save it with --save NAME.")
+        return
+    if not draft.ready:
+        from assistant.core.errors import DataError
+        raise DataError("not run: the warnings above need resolving first",
+                        fix="rephrase the sentence or leave out the condition the data cannot answer")
+    audience = (assistant.save_audience(args.save, draft, overwrite=args.overwrite) if args.save
+                else assistant.build_audience(draft))
+    print()
+    print(audience.to_markdown())
+    if args.save:
+        print(f"\nSaved as '{args.save}': use it wherever a segment goes, e.g. mkt recommend --segment '{args.save}'")
+
+
 def cmd_ui(args) -> None:
     from assistant.ui import launch
     launch(host=args.host, port=args.port)
@@ -260,6 +298,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="evaluate even when under half the outcomes match")
     p.add_argument("--participation", default=None, choices=("visited", "opened", "clicked", "redeemed"))
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("predict", help="predicted orders, spend (CLV), churn risk and next order per customer")
+    _add_data_args(p)
+    p.add_argument("--horizon", type=int, default=90, help="days to predict (default 90)")
+    p.add_argument("--model", choices=("bgnbd", "boosting", "blend"), default=None, help="default: bgnbd")
+    p.add_argument("--top", type=int, default=10, help="customers to print")
+    p.add_argument("--audience", help="only the members of this saved audience")
+    p.add_argument("--out", type=Path, help="write every customer's prediction to this CSV")
+    p.add_argument("--check", action="store_true", help="holdout check: hide the last --horizon days and score")
+    p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("audience", help="customers from a sentence: show the filter, then --run or --save NAME")
+    _add_data_args(p)
+    p.add_argument("sentence", nargs="?", help="e.g. 'high-value customers who have not bought in 60 days'")
+    p.add_argument("--run", action="store_true", help="build it after showing the filter")
+    p.add_argument("--save", metavar="NAME", help="build and save it under this name")
+    p.add_argument("--overwrite", action="store_true", help="replace a saved audience of the same name")
+    p.add_argument("--no-llm", action="store_true", help="rules only (no LLM for what they miss)")
+    p.add_argument("--list", action="store_true", help="list the saved audiences")
+    p.set_defaults(func=cmd_audience)
 
     p = sub.add_parser("ui", help="start the Gradio app")
     p.add_argument("--host", default=None)

@@ -17,7 +17,7 @@ offline_environment()
 import gradio as gr  # noqa: E402  (after the offline environment is set)
 
 from assistant.ui import (  # noqa: E402
-    campaigns_tab, chat_tab, data_tab, evaluate_tab, recs_tab, reports_tab, segments_tab,
+    audience_tab, campaigns_tab, chat_tab, data_tab, evaluate_tab, recs_tab, reports_tab, segments_tab,
 )
 from assistant.ui.session import new_session  # noqa: E402
 
@@ -47,7 +47,8 @@ def build_app() -> gr.Blocks:
         state = gr.State(None)
         gr.Markdown("# Marketing assistant\nSegments with personas, recommendations, campaign copy and "
                     "evaluation. Runs offline on the bundled Complete Journey demo data (CC0) unless you load your own.")
-        for tab in (chat_tab, segments_tab, recs_tab, campaigns_tab, evaluate_tab, data_tab, reports_tab):
+        for tab in (chat_tab, segments_tab, audience_tab, recs_tab, campaigns_tab, evaluate_tab, data_tab,
+                    reports_tab):
             tab.build(state)
     return demo
 
