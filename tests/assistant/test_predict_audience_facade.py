@@ -2,24 +2,13 @@
 sentences → confirmed filters → saved audiences used like segments (recommend, plan, copy, evaluate, predict)."""
 from __future__ import annotations
 
-import dataclasses
-
 import pandas as pd
 import pytest
 
 from assistant.api.facade import MarketingAssistant
-from assistant.core.data import DataError, load_demo
-from campaigns.copywriting import CopyDraft
+from assistant.core.data import DataError
 from tests.assistant.fakes import RecordingLLM
-from tests.assistant.test_facade import ID_MARK, _reply
-
-
-@pytest.fixture(scope="module")
-def demo():
-    data = load_demo()
-    tables = {name: getattr(data, name).assign(user_id=ID_MARK + getattr(data, name)["user_id"])
-              for name in ("events", "users", "exposures", "outcomes")}
-    return dataclasses.replace(data, **tables)
+from tests.assistant.test_facade import ID_MARK, _reply, demo  # noqa: F401  (demo: the shared fixture)
 
 
 @pytest.fixture(scope="module")
