@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from assistant.core.settings import Settings, offline_environment
@@ -200,15 +201,14 @@ def _age(seconds: float) -> str:
 
 
 def cmd_llm_status(args) -> int:
-    import time
-
     from assistant.core.local_llm import managed_servers
     servers = managed_servers()
     if not servers:
         print("No local LLM server started by mkt is running.")
         return 0
-    rows = [[str(r.pid), str(r.port), Path(r.model).name, f"pid {r.owner_pid}" + (" (gone: orphan)" if cond ==
-             "orphaned" else ""), r.workspace, _age(time.time() - r.started_at)] for r, cond in servers]
+    rows = [[str(r.pid), str(r.port), Path(r.model).name,
+             f"pid {r.owner_pid}" + (" (gone: orphan)" if condition == "orphaned" else ""), r.workspace,
+             _age(time.time() - r.started_at)] for r, condition in servers]
     print(_markdown_table(["pid", "port", "model", "owner", "workspace", "up"], rows))
     return 0
 
@@ -235,7 +235,8 @@ def cmd_llm_stop(args) -> int:
     failed = 0
     for record in chosen:
         if record.stop():
-            print(f"Stopped the local LLM server pid {record.pid} (port {record.port}, workspace {record.workspace}).")
+            print(f"Stopped the local LLM server pid {record.pid} (port {record.port}, "
+                  f"workspace {record.workspace}).")
         else:
             failed += 1
             print(f"mkt llm: could not stop pid {record.pid} (not allowed, or it ignores SIGKILL)", file=sys.stderr)

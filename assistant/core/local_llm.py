@@ -409,12 +409,13 @@ class ServerRecord:
         return "running"
 
     def stop(self, grace: float = 5.0) -> bool:
-        """Stop this server (from any process) if it is still the process the record names, and forget it."""
-        stopped = False
+        """Stop this server (from any process) and forget it; False only if it is still running afterwards."""
+        stopped = True
         if self.condition() in ("running", "orphaned"):
             start = _process_start(self.pid)
             stopped = _stop_group(self.pid, lambda: _process_start(self.pid) == start, grace)
-        self.forget()
+        if stopped:
+            self.forget()
         return stopped
 
     def forget(self, registry: Path | None = None) -> None:
