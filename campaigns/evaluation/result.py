@@ -170,7 +170,7 @@ class CampaignEvaluation:
         parts = [f"### {self.title()}"]
         if self.all_warnings():
             parts += ["", f"**⚠️ {h['warnings']}**"] + [f"> ⚠️ **{w}**" for w in self.all_warnings()]
-        parts += ["", f"**{h['verdict']}**", "", self.verdict(language)]
+        parts += ["", f"**{h['verdict']}**", "", self.verdict(language).replace("\n", "\n\n")]
         if not self.checks.empty:
             parts += ["", f"**{h['checks']}**: " + "; ".join(
                 f"{r.check}: {'✅' if r.status == 'ok' else '⚠️'} {r.detail}" for r in self.checks.itertuples())]

@@ -23,7 +23,8 @@ ARM_WORDS = {"arm", "group", "variant", "treatment", "bucket", "cohort", "cell",
              "experiment", "condition", "version"}
 UNIT_COLUMN_NAMES = ("user_id", "userid", "user", "customer_id", "customerid", "customer", "client_id", "member_id",
                      "household_id", "household_key", "visitor_id", "uid", "id", "account_id", "store_id",
-                     "location_id", "locationid", "store", "shop_id", "用户", "用户id", "客户", "客户id")
+                     "location_id", "locationid", "store", "shop_id", "shopper", "shopper_id", "buyer", "buyer_id",
+                     "client", "member", "cust", "cust_id", "customer_no", "用户", "用户id", "客户", "客户id")
 CAMPAIGN_COLUMN_NAMES = ("campaign_id", "campaignid", "campaign", "test_id", "experiment_id", "experiment")
 CONTROL_NAMES = ("control", "controlgroup", "holdout", "hold_out", "holdoutgroup", "noemail", "nomail", "nocontact",
                  "nocampaign", "nopromotion", "nopromo", "nocoupon", "nooffer", "nomessage", "nosms", "nopush",

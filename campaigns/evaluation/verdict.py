@@ -24,6 +24,7 @@ TEXT = {
         "observational": "Observational comparison (not randomised): differences may come from who was "
                          "selected, not from the campaign.",
         "points": "{v:+.1f} points", "points_abs": "{v:.1f} points", "per_customer": "{v:+.2f} per customer",
+        "per_customer_abs": "{v:.2f} per customer",
         "rate": "{name} rate", "value": "{v:+.3g}",
     },
     "zh": {
@@ -39,7 +40,7 @@ TEXT = {
         "act_pairs_none": "各组在{label}上没有明显差异。",
         "caution": "注意：数据检查发现了问题（见上方警告），请谨慎解读这些数字。",
         "observational": "观察性比较（非随机分组）：差异可能来自选择了谁，而不是活动本身。",
-        "points": "{v:+.1f} 个百分点", "points_abs": "{v:.1f} 个百分点", "per_customer": "每位客户 {v:+.2f}",
+        "points": "{v:+.1f} 个百分点", "points_abs": "{v:.1f} 个百分点", "per_customer": "每位客户 {v:+.2f}", "per_customer_abs": "每位客户 {v:.2f}",
         "rate": "「{name}」比率", "value": "{v:+.3g}",
     },
 }
@@ -57,7 +58,7 @@ def _delta(value: float, kind: str, language: str, signed: bool = True) -> str:
     if kind == "binary":
         return t["points" if signed else "points_abs"].format(v=value * 100)
     if kind in ("count", "continuous"):
-        return t["per_customer"].format(v=value) if signed else f"{value:.2f}"
+        return t["per_customer" if signed else "per_customer_abs"].format(v=value)
     return t["value"].format(v=value) if signed else f"{value:.3g}"
 
 

@@ -147,16 +147,17 @@ def test_evaluate_tab_upload_with_own_arm_names(page, tmp_path):
     export.write_text("\n".join(rows) + "\n", encoding="utf-8")
     _tab(page, "Evaluate")
     page.set_input_files("#eval-file input[type=file]", str(export))
-    page.wait_for_function(
-        "() => document.querySelector('#eval-upload-status').innerText.includes('Recognised')", timeout=60_000)
-    assert "offer_cell" in page.inner_text("#eval-upload-status")
+    page.wait_for_function(  # the first action of a session also loads its assistant: allow for it
+        "() => document.querySelector('#eval-upload-status').innerText.includes('Recognised')", timeout=LONG)
+    status = page.inner_text("#eval-upload-status")
+    assert "offer_cell" in status and "please choose" in status  # no usual control name: the user picks it
     page.locator("#eval-control input").click()
     page.get_by_role("option", name="Coupon A").click()
     page.click("#eval-button")
     page.wait_for_function("() => document.querySelector('#evaluation').innerText.includes('Verdict')",
                            timeout=60_000)
     text = page.inner_text("#evaluation")
-    assert "vs Coupon A" in text and "Coupon B" in text
+    assert "vs Coupon A" in text and "Coupon B raised orders by 0.20 per customer" in text
     assert text.index("Verdict") < text.index("Data checks") and "sample ratio" in text
     assert "Traceback" not in text
     assert "Coupon B" in page.inner_text("#eval-arms")
