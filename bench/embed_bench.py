@@ -1,17 +1,20 @@
-"""Embedding throughput on the Complete Journey sample: naive per-row encoding vs this pipeline, cold and warm.
+"""Embedding throughput on the Complete Journey sample: torch vs the int8 ONNX backend, cold and warm.
 
-Workload: a vector for every user's behaviour text and for every product that occurs in the transactions.
-- naive: for every transaction row, build that row's product text and encode it alone (no dedupe, no cache,
-  batch of 1), then every user's text alone. Too slow to run in full, so it is timed on a random subset of rows
-  and users and extrapolated per row (the table says so).
-- pipeline cold: texts built vectorised, distinct texts only, batched and length-sorted, fresh disk cache.
-- pipeline warm: the same call again with a new process-level encoder object on the same cache.
+Workload: a vector for every product that occurs in the transactions and for every user's behaviour text.
+- torch cold:  sentence-transformers as before (batch 64, texts deduped, fresh disk cache) — "today".
+- onnx cold:   the same pipeline on the locally exported, int8-quantised ONNX model (export time shown apart:
+               it happens once per machine and is cached in MKT_CACHE_DIR).
+- warm:        the same call again on the same cache (nothing encoded).
+Agreement: cosine between the two backends' vectors for every text (goal: mean >= 0.99), and a vector search
+check — each product's title alone as the query over all product vectors, recall@10 of the product itself —
+under both backends (goal: unchanged within 0.01). Also batch-size and thread-count sweeps on the ONNX path.
 
-Run: python bench/embed_bench.py [--data ../shared/data/completejourney] [--naive-rows 300]
+Run: python bench/embed_bench.py [--data ../shared/data/completejourney]
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -32,73 +35,95 @@ from embeddings.encoder import SentenceTransformerEncoder  # noqa: E402
 from embeddings.text import product_texts, user_texts  # noqa: E402
 
 
-def pipeline(events, products, encoder) -> tuple[np.ndarray, np.ndarray, float, int]:
-    """Vectors for the products that occur and for all users; returns them, seconds, texts actually encoded."""
+def pipeline(p_texts, u_texts, encoder) -> tuple[np.ndarray, np.ndarray, float, int]:
+    """Vectors for the product and user texts through the disk cache; returns them, seconds, texts encoded."""
     start = time.perf_counter()
-    used = products[products["item_id"].isin(events["item_id"].unique())]
-    p_texts = product_texts(used)
-    u_texts = user_texts(events, products, max_tokens=encoder.max_seq_length, tokenizer=encoder.tokenizer)
-    p_vec = encoder.encode(p_texts.tolist())
-    stats_p = encoder.last_stats
-    u_vec = encoder.encode(u_texts.tolist())
-    stats_u = encoder.last_stats
-    elapsed = time.perf_counter() - start
-    print(f"  products: {stats_p}\n  users:    {stats_u}", file=sys.stderr)
-    return p_vec, u_vec, elapsed, stats_p.misses + stats_u.misses
+    p_vec = encoder.encode(p_texts)
+    misses = encoder.last_stats.misses
+    u_vec = encoder.encode(u_texts)
+    misses += encoder.last_stats.misses
+    return p_vec, u_vec, time.perf_counter() - start, misses
+
+
+def title_recall(titles: list[str], vectors: np.ndarray, encode, k: int = 10) -> float:
+    """Share of products found in the top k when searching all product vectors with the title alone."""
+    queries = encode(titles)
+    scores = queries @ vectors.T
+    top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    return float(np.mean([i in row for i, row in enumerate(top)]))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "completejourney"))
-    parser.add_argument("--naive-rows", type=int, default=300, help="transaction rows timed for the naive way")
-    parser.add_argument("--naive-users", type=int, default=40, help="user texts timed for the naive way")
-    parser.add_argument("--cache-dir", default=None, help="cache folder (default: a fresh temporary one)")
+    parser.add_argument("--recall-queries", type=int, default=2000)
     args = parser.parse_args()
 
     ds = load_complete_journey(args.data)
     events, products = ds.events, ds.products
-    base = SentenceTransformerEncoder()
-    base.encode(["warm up the model"])  # model load is not part of any measurement
+    used = products[products["item_id"].isin(events["item_id"].unique())]
+    torch_enc = SentenceTransformerEncoder(backend="torch")
+    torch_enc.encode(["warm up the model"])  # model load is not part of any measurement
+    p_texts = product_texts(used).tolist()
+    u_texts = user_texts(events, products, max_tokens=torch_enc.max_seq_length, tokenizer=torch_enc.tokenizer).tolist()
+    n_texts = len(set(p_texts)) + len(set(u_texts))
+    print(f"Complete Journey: {len(p_texts):,} product texts + {len(u_texts):,} behaviour texts "
+          f"({n_texts:,} distinct); model {torch_enc.base_model_id}; {os.cpu_count()} cores, shared machine "
+          f"(measured under load unless stated)\n")
 
-    # --- naive, measured on a random subset and extrapolated per row ---
-    rng = np.random.default_rng(0)
-    texts_by_item = product_texts(products)
-    rows = events.iloc[rng.choice(len(events), size=min(args.naive_rows, len(events)), replace=False)]
-    start = time.perf_counter()
-    for item in rows["item_id"]:  # rows order, one text per row, batch of one
-        base.model.encode([texts_by_item.get(item, "")], batch_size=1, normalize_embeddings=True)
-    per_row = (time.perf_counter() - start) / len(rows)
-    u_all = user_texts(events, products, max_tokens=base.max_seq_length, tokenizer=base.tokenizer)
-    u_sample = u_all.sample(min(args.naive_users, len(u_all)), random_state=0)
-    start = time.perf_counter()
-    for text in u_sample:
-        base.model.encode([text], batch_size=1, normalize_embeddings=True)
-    per_user = (time.perf_counter() - start) / len(u_sample)
-    naive_total = per_row * len(events) + per_user * len(u_all)
-
-    # --- pipeline, cold then warm ---
     with tempfile.TemporaryDirectory() as tmp:
-        cache_dir = Path(args.cache_dir) if args.cache_dir else Path(tmp)
-        cold_enc = CachedEncoder(base, cache_dir)
-        p_cold, u_cold, cold, cold_encoded = pipeline(events, products, cold_enc)
-        warm_enc = CachedEncoder(base, cache_dir)
-        p_warm, u_warm, warm, warm_encoded = pipeline(events, products, warm_enc)
-        assert np.allclose(p_cold, p_warm) and np.allclose(u_cold, u_warm)
+        start = time.perf_counter()
+        onnx_enc = SentenceTransformerEncoder(backend="onnx", cache_dir=Path(tmp) / "models")
+        onnx_enc.encode(["warm up the model"])
+        export_s = time.perf_counter() - start
+        meta = onnx_enc._onnx.meta
+        rows = []
+        results = {}
+        for name, enc in (("torch (sentence-transformers, batch 64)", torch_enc),
+                          ("onnx int8 (onnxruntime, batch 64)", onnx_enc)):
+            cache = Path(tmp) / name.split()[0]
+            p_vec, u_vec, cold, encoded = pipeline(p_texts, u_texts, CachedEncoder(enc, cache))
+            _, _, warm, _ = pipeline(p_texts, u_texts, CachedEncoder(enc, cache))
+            results[name] = (p_vec, u_vec)
+            rows.append((name, encoded, cold, encoded / cold, warm))
+        (p_t, u_t), (p_o, u_o) = results.values()
+        cos = np.concatenate([np.sum(p_t * p_o, axis=1), np.sum(u_t * u_o, axis=1)])
 
-    n_products = len(p_cold)
-    print(f"\nComplete Journey sample: {len(events):,} transaction rows, {len(u_all):,} users, "
-          f"{n_products:,} products occurring; model {base.model_id}, batch {base.batch_size}\n")
-    print("| way | texts encoded | time (s) | rows/s | speed-up vs naive |")
-    print("|---|---|---|---|---|")
-    print(f"| naive: one text per transaction row + per user, batch 1, no dedupe/cache (timed on "
-          f"{len(rows)} rows + {len(u_sample)} users, extrapolated: {per_row * 1000:.1f} ms/row, "
-          f"{per_user * 1000:.1f} ms/user) | {len(events) + len(u_all):,} | {naive_total:,.1f} | "
-          f"{len(events) / naive_total:,.0f} | 1.0x |")
-    print(f"| pipeline cold (texts + dedupe + batched encode + fresh sqlite cache) | "
-          f"{cold_encoded:,} distinct | {cold:,.1f} | {len(events) / cold:,.0f} | "
-          f"{naive_total / cold:,.1f}x |")
-    print(f"| pipeline warm (same cache, nothing encoded) | {warm_encoded} | {warm:,.2f} | "
-          f"{len(events) / warm:,.0f} | {naive_total / warm:,.0f}x |")
+        print("| backend | texts encoded | cold s | texts/s (cold) | speed-up | warm s |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for name, encoded, cold, rate, warm in rows:
+            print(f"| {name} | {encoded:,} | {cold:,.1f} | {rate:,.0f} | {rate / rows[0][3]:.2f}x | {warm:.2f} |")
+        print(f"\nONNX export + int8 quantisation + agreement check, once per machine: {export_s:.1f} s "
+              f"(probe: mean cosine {meta['mean_cosine']:.4f}, torch {meta['torch_texts_per_s']:.0f} vs onnx "
+              f"{meta['onnx_texts_per_s']:.0f} texts/s); backend 'auto' picks: "
+              f"{'onnx' if onnx_enc._onnx.preferred else 'torch'}")
+        print(f"agreement over all {len(cos):,} texts: mean cosine {cos.mean():.4f}, min {cos.min():.4f} "
+              f"(goal mean >= 0.99)")
+
+        rng = np.random.default_rng(0)
+        titles = used.drop_duplicates("item_id")
+        pick = rng.choice(len(titles), size=min(args.recall_queries, len(titles)), replace=False)
+        sub = titles.iloc[pick]
+        sub_texts = product_texts(sub).tolist()
+        query_titles = sub["title"].fillna("").astype(str).tolist()
+        r_t = title_recall(query_titles, torch_enc.encode(sub_texts), torch_enc.encode)
+        r_o = title_recall(query_titles, onnx_enc.encode(sub_texts), onnx_enc.encode)
+        print(f"vector search, title -> product among {len(sub):,} products, recall@10: torch {r_t:.4f}, onnx "
+              f"{r_o:.4f} (difference {r_o - r_t:+.4f}; goal within 0.01)")
+
+        sample = sorted(set(p_texts))[:3000]
+        print("\nONNX batch-size sweep (3,000 product texts, threads = cores):")
+        for batch in (16, 32, 64, 128):
+            start = time.perf_counter()
+            onnx_enc._onnx.encode(sample, batch)
+            print(f"  batch {batch:>3}: {len(sample) / (time.perf_counter() - start):,.0f} texts/s")
+        import torch
+        print("torch thread sweep (same texts, batch 64):")
+        for threads in sorted({1, torch.get_num_threads()}):
+            torch.set_num_threads(threads)
+            start = time.perf_counter()
+            torch_enc.encode_torch(sample)
+            print(f"  {threads} thread(s): {len(sample) / (time.perf_counter() - start):,.0f} texts/s")
 
 
 if __name__ == "__main__":

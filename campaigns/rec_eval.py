@@ -1,13 +1,21 @@
-"""Offline evaluation of recommenders on any interactions table, plus the baselines we must beat.
+"""Offline evaluation of recommenders: the common leave-last-session-out protocol, metrics with standard errors.
 
-Interactions: DataFrame[user_id, item_id, timestamp, basket_id?, event_type?, weight?].
+Protocol (`run_protocol`): for every user with at least two sessions the last session is the test target and
+the rest is the history; the second-to-last session is the validation target (history before it). Models rank
+the whole training catalogue (full ranking). Every setting of every model (`BASELINE_GRIDS`, and whatever the
+project's recommender tunes inside its own `fit`) is chosen on the validation split only; then each model is
+refitted on the full history with its chosen setting and the test split is scored exactly once.
+Repeat-free data (e.g. Amazon 5-core sequences) is evaluated with each user's past items excluded from the
+ranking (`exclude_seen=True`), the same rule as `Recommender.recommend(..., exclude_purchased=True)`.
+
 A model is anything with `fit(interactions) -> self` and
-`recommend_batch(user_ids, k) -> DataFrame[user_id, item_id, rank, score]` (rank 1 = best).
+`recommend_batch(user_ids, k, exclude_seen) -> DataFrame[user_id, item_id, rank, score]` (rank 1 = best).
 
-Metrics (binary relevance: an item is relevant if the user touched it in the test period):
-- Recall@k   = hits in top k / number of relevant items
+Metrics (binary relevance: an item is relevant if the user touched it in the target session), per user, then
+averaged with the standard error of the mean (std / sqrt(users)):
 - NDCG@k     = DCG / ideal DCG with gains 1/log2(rank+1); equals sklearn.metrics.ndcg_score on binary labels
                (vectorised here because sklearn needs a dense score for every catalogue item per user)
+- Recall@k   = hits in top k / number of relevant items
 - HitRate@k  = share of users with at least one hit
 - MAP@k      = mean of AP@k = sum_r P@r * rel_r / min(#relevant, k)
 - coverage   = distinct recommended items / items in the training catalogue
@@ -16,52 +24,40 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from assistant.core.errors import DataError
-from campaigns.rec_signals import (
-    IdIndex, decay_factor, ease_weights, item_knn, l2_rows, normalise_rows, popularity, prepare_interactions,
-    user_item_matrix,
+from campaigns.rec_baselines import (  # noqa: F401 - re-exported: the baselines are part of the evaluation API
+    BASELINE_GRIDS, ALSRecommender, EASERecommender, ItemKNNRecommender, PopularityRecommender, RepeatRecommender,
 )
-
-SPLIT_MODES = ("last_basket", "last_fraction")
+from campaigns.rec_signals import ItemVectors, session_numbers  # noqa: F401 - ItemVectors re-exported
 
 
 # ----------------------------------------------------------------------------------------------- splitting
-def temporal_split(interactions: pd.DataFrame, mode: str = "last_basket",
-                   fraction: float = 0.2) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Split by time so the model never sees the future.
-
-    last_basket: each user's latest basket (by its last timestamp) is the test set; users with one basket stay
-                 wholly in train. Needs a basket_id column.
-    last_fraction: a global time cut; the latest `fraction` of rows (by timestamp) is the test set.
-    """
-    if mode not in SPLIT_MODES:
-        raise ValueError(f"unknown split mode {mode!r}; use one of {SPLIT_MODES}")
+def split_last_session(interactions: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(history, target): each user's last session is the target, for users with at least two sessions (users
+    with one session stay wholly in the history). Sessions: baskets, else 30-minute activity runs
+    (`rec_signals.session_numbers`). Per user, never a global time cut."""
     for col in ("user_id", "item_id", "timestamp"):
         if col not in interactions.columns:
             raise DataError(f"missing column '{col}'", column=col, fix="pass user_id, item_id, timestamp columns")
     frame = interactions.reset_index(drop=True)
-    if mode == "last_basket":
-        if "basket_id" not in frame.columns or frame["basket_id"].isna().all():
-            raise DataError("split mode 'last_basket' needs baskets", column="basket_id",
-                            fix="use mode='last_fraction' for data without basket ids")
-        baskets = (frame.dropna(subset=["basket_id"]).groupby(["user_id", "basket_id"], sort=True)["timestamp"]
-                   .max().reset_index())
-        baskets = baskets.sort_values(["user_id", "timestamp", "basket_id"])
-        n_baskets = baskets.groupby("user_id")["basket_id"].transform("size")
-        last = baskets[n_baskets > 1].groupby("user_id").tail(1)
-        key = pd.MultiIndex.from_frame(frame[["user_id", "basket_id"]])
-        is_test = key.isin(pd.MultiIndex.from_frame(last[["user_id", "basket_id"]]))
-    else:
-        if not 0 < fraction < 1:
-            raise ValueError(f"fraction must be in (0, 1), got {fraction}")
-        order = frame["timestamp"].rank(method="first").to_numpy()
-        is_test = order > (1 - fraction) * len(frame)
-    return frame[~is_test].reset_index(drop=True), frame[is_test].reset_index(drop=True)
+    if frame.empty:
+        return frame, frame
+    sessions = session_numbers(frame)
+    last = pd.Series(sessions).groupby(frame["user_id"].astype(str).to_numpy()).transform("max").to_numpy()
+    is_target = (sessions == last) & (last >= 1)
+    return frame[~is_target].reset_index(drop=True), frame[is_target].reset_index(drop=True)
+
+
+def targets(history: pd.DataFrame, target: pd.DataFrame) -> pd.Series:
+    """user_id -> set of target item ids, for users who have a history (str ids, sorted by user)."""
+    known = set(history["user_id"].astype(str))
+    t = target.assign(user_id=target["user_id"].astype(str), item_id=target["item_id"].astype(str))
+    return t[t["user_id"].isin(known)].groupby("user_id")["item_id"].agg(set).sort_index()
 
 
 # ----------------------------------------------------------------------------------------------- metrics
@@ -73,6 +69,8 @@ class RankingMetrics:
     map: float
     coverage: float
     n_users: int
+    ndcg_se: float = float("nan")
+    per_user_ndcg: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False, compare=False)
 
 
 def hit_matrix(recommended: Sequence[Sequence[str]], relevant: Sequence[set]) -> np.ndarray:
@@ -82,6 +80,12 @@ def hit_matrix(recommended: Sequence[Sequence[str]], relevant: Sequence[set]) ->
     for row, (recs, truth) in enumerate(zip(recommended, relevant)):
         hits[row, :len(recs)] = [item in truth for item in recs]
     return hits
+
+
+def standard_error(values: np.ndarray) -> float:
+    """Standard error of the mean (sample std / sqrt(n)); nan for fewer than two values."""
+    values = np.asarray(values, dtype=float)
+    return float(values.std(ddof=1) / np.sqrt(len(values))) if len(values) > 1 else float("nan")
 
 
 def ranking_metrics(recommended: Sequence[Sequence[str]], relevant: Sequence[set], k: int = 10,
@@ -103,229 +107,115 @@ def ranking_metrics(recommended: Sequence[Sequence[str]], relevant: Sequence[set
     precision_at = cum_hits / np.arange(1, k + 1)
     ap = (precision_at * hits).sum(axis=1) / np.minimum(n_rel, k)
     distinct = len({item for r in recs for item in r})
+    ndcg = dcg / idcg
     return RankingMetrics(
         recall=float((hits.sum(axis=1) / n_rel).mean()),
-        ndcg=float((dcg / idcg).mean()),
+        ndcg=float(ndcg.mean()),
         hit_rate=float(hits.any(axis=1).mean()),
         map=float(ap.mean()),
         coverage=float(distinct / catalogue_size) if catalogue_size else float("nan"),
         n_users=len(pairs),
+        ndcg_se=standard_error(ndcg),
+        per_user_ndcg=ndcg,
     )
 
 
-def evaluate(model_factory: Callable[[], object] | Mapping[str, Callable[[], object]], train: pd.DataFrame,
-             test: pd.DataFrame, k: int = 10, max_users: int | None = None, random_state: int = 0) -> pd.DataFrame:
-    """Fit each model on `train`, recommend k items to every test user seen in train, score against `test`.
-
-    Returns one row per model: model, users, recall@k, ndcg@k, hit_rate@k, map@k, coverage, fit_s, recommend_s.
-    """
-    factories = model_factory if isinstance(model_factory, Mapping) else {"model": model_factory}
-    train_users = set(train["user_id"].astype(str))
-    truth = test.assign(user_id=test["user_id"].astype(str), item_id=test["item_id"].astype(str))
-    truth = truth[truth["user_id"].isin(train_users)].groupby("user_id")["item_id"].agg(set)
-    if max_users and len(truth) > max_users:
-        truth = truth.sample(max_users, random_state=random_state).sort_index()
+def score_model(model, truth: pd.Series, k: int, exclude_seen: bool, catalogue_size: int) -> RankingMetrics:
+    """Recommend k items to every user of `truth` and score the lists against it."""
     users = list(truth.index)
-    catalogue = train["item_id"].astype(str).nunique()
-    rows = []
-    for name, factory in factories.items():
+    recs = model.recommend_batch(users, k, exclude_seen=exclude_seen)
+    lists = recs.sort_values(["user_id", "rank"]).groupby("user_id")["item_id"].agg(list)
+    return ranking_metrics([lists.get(u, []) for u in users], list(truth.to_numpy()), k=k,
+                           catalogue_size=catalogue_size)
+
+
+# ----------------------------------------------------------------------------------------------- protocol
+@dataclass
+class ModelSpec:
+    """How to build one model: `make(**params)` and the settings to try on validation (one fit each)."""
+
+    make: Callable[..., object]
+    grid: list[dict] = field(default_factory=lambda: [{}])
+    is_project: bool = False
+
+
+@dataclass
+class ProtocolResult:
+    table: pd.DataFrame                 # one row per model: test metrics, chosen params, fit time
+    per_user: dict[str, np.ndarray]     # model -> per-user test NDCG@k (same user order for every model)
+    diagnostics: dict[str, float]       # reachability of the targets and split sizes
+    models: dict[str, object]           # the fitted test-time models
+    truth: pd.Series                    # user_id -> set of test target items (the scored users)
+
+
+def _sample(truth: pd.Series, max_users: int | None, seed: int) -> pd.Series:
+    if max_users and len(truth) > max_users:
+        return truth.sample(max_users, random_state=seed).sort_index()
+    return truth
+
+
+def run_protocol(specs: Mapping[str, ModelSpec], events: pd.DataFrame, *, exclude_seen: bool = False, k: int = 10,
+                 seed: int = 0, max_users: int | None = None, max_validation_users: int = 3000,
+                 log: Callable[[str], None] | None = None) -> ProtocolResult:
+    """Tune every model on validation, then score each once on the test split (see module docstring)."""
+    log = log or (lambda _msg: None)
+    history, test = split_last_session(events)
+    val_history, val = split_last_session(history)
+    test_truth = _sample(targets(history, test), max_users, seed)
+    val_truth = _sample(targets(val_history, val), max_validation_users, seed)
+    catalogue = history["item_id"].astype(str).nunique()
+    rows, per_user, fitted = [], {}, {}
+    for name, spec in specs.items():
         start = time.perf_counter()
-        model = factory().fit(train)
+        chosen, val_ndcg = spec.grid[0], float("nan")
+        if len(spec.grid) > 1:
+            scores = []
+            for params in spec.grid:
+                model = spec.make(**params).fit(val_history)
+                scores.append(score_model(model, val_truth, k, exclude_seen, catalogue).ndcg)
+                log(f"    {name} {params}: validation NDCG@{k} {scores[-1]:.4f}")
+            best = int(np.argmax(scores))
+            chosen, val_ndcg = spec.grid[best], scores[best]
+        tune_s = time.perf_counter() - start
+        start = time.perf_counter()
+        model = spec.make(**chosen).fit(history)
         fit_s = time.perf_counter() - start
-        start = time.perf_counter()
-        recs = model.recommend_batch(users, k)
-        rec_s = time.perf_counter() - start
-        lists = recs.sort_values(["user_id", "rank"]).groupby("user_id")["item_id"].agg(list)
-        lists = [lists.get(u, []) for u in users]
-        m = ranking_metrics(lists, list(truth.values), k=k, catalogue_size=catalogue)
-        rows.append({"model": name, "users": m.n_users, f"recall@{k}": m.recall, f"ndcg@{k}": m.ndcg,
-                     f"hit_rate@{k}": m.hit_rate, f"map@{k}": m.map, "coverage": m.coverage,
-                     "fit_s": fit_s, "recommend_s": rec_s})
-    return pd.DataFrame(rows)
+        m = score_model(model, test_truth, k, exclude_seen, catalogue)  # the one look at the test split
+        fitted[name] = model
+        per_user[name] = m.per_user_ndcg
+        rows.append({"model": name, "users": m.n_users, f"ndcg@{k}": m.ndcg, "ndcg_se": m.ndcg_se,
+                     f"recall@{k}": m.recall, f"hit_rate@{k}": m.hit_rate, "coverage": m.coverage,
+                     "fit_s": fit_s, "tune_s": tune_s, "val_ndcg": val_ndcg,
+                     "params": ", ".join(f"{a}={b}" for a, b in chosen.items()), "project": spec.is_project})
+        log(f"  {name}: test NDCG@{k} {m.ndcg:.4f} (SE {m.ndcg_se:.4f}), fit {fit_s:.1f}s")
+    table = pd.DataFrame(rows)
+    diagnostics = reachability(history, test_truth, exclude_seen)
+    diagnostics.update({"history_rows": len(history), "test_users": len(test_truth),
+                        "validation_users": len(val_truth)})
+    return ProtocolResult(table, per_user, diagnostics, fitted, test_truth)
 
 
-# ----------------------------------------------------------------------------------------------- baselines
-def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row-wise top-k positions and scores, best first (deterministic for equal inputs)."""
-    k = min(k, scores.shape[1])
-    part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-    vals = np.take_along_axis(scores, part, axis=1)
-    order = np.argsort(-vals, axis=1, kind="stable")
-    return np.take_along_axis(part, order, axis=1), np.take_along_axis(vals, order, axis=1)
+def reachability(history: pd.DataFrame, truth: pd.Series, exclude_seen: bool) -> dict[str, float]:
+    """Why a target can be out of every method's reach: the item never occurs in the training history (no
+    collaborative signal can rank it), or it is one of the user's past items under `exclude_seen`."""
+    catalogue = set(history["item_id"].astype(str))
+    seen = history.assign(user_id=history["user_id"].astype(str), item_id=history["item_id"].astype(str))
+    seen = seen.groupby("user_id")["item_id"].agg(set)
+    n_items = cold = excluded = 0
+    users_all_unreachable = 0
+    for user, items in truth.items():
+        past = seen.get(user, set())
+        unreachable = {i for i in items if i not in catalogue or (exclude_seen and i in past)}
+        n_items += len(items)
+        cold += sum(i not in catalogue for i in items)
+        excluded += sum(exclude_seen and i in past and i in catalogue for i in items)
+        users_all_unreachable += len(unreachable) == len(items)
+    return {"target_items": n_items, "cold_target_share": cold / max(n_items, 1),
+            "excluded_target_share": excluded / max(n_items, 1),
+            "users_unreachable_share": users_all_unreachable / max(len(truth), 1)}
 
 
-class MatrixBaseline:
-    """Common fit/recommend plumbing: index ids, build a users x items matrix, score users in chunks."""
-
-    half_life_days: float | None = None
-
-    def fit(self, interactions: pd.DataFrame):
-        inter = prepare_interactions(interactions)
-        self.users_ = IdIndex.from_values(inter["user_id"])
-        self.items_ = IdIndex.from_values(inter["item_id"])
-        now = inter["timestamp"].max()
-        values = inter["weight"].to_numpy() * decay_factor(inter["timestamp"].to_numpy(), now, self.half_life_days)
-        self.matrix_ = user_item_matrix(inter, self.users_, self.items_, values)
-        self.popularity_ = popularity(self.matrix_)
-        self._fit_more(inter)
-        return self
-
-    def _fit_more(self, inter: pd.DataFrame) -> None:
-        pass
-
-    def _scores(self, rows: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
-
-    def recommend_batch(self, user_ids: Sequence[str], k: int = 10, chunk: int = 256) -> pd.DataFrame:
-        rows = self.users_.positions(list(user_ids))
-        out = []
-        pop = self.popularity_ / max(self.popularity_.max(), 1.0)
-        for start in range(0, len(rows), chunk):
-            part = rows[start:start + chunk]
-            known = part >= 0
-            scores = np.tile(pop * 1e-9, (len(part), 1))  # popularity breaks ties / fills short lists
-            if known.any():
-                scores[known] += self._scores(part[known])
-            idx, vals = top_k(scores, k)
-            uid = np.repeat(np.asarray(user_ids[start:start + chunk], dtype=object), idx.shape[1])
-            out.append(pd.DataFrame({"user_id": uid, "item_id": self.items_.ids[idx.ravel()],
-                                     "rank": np.tile(np.arange(1, idx.shape[1] + 1), len(part)),
-                                     "score": vals.ravel()}))
-        return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=["user_id", "item_id", "rank", "score"])
-
-
-class PopularityRecommender(MatrixBaseline):
-    """Most-bought items overall (distinct buyers)."""
-
-    def _scores(self, rows):
-        return np.tile(self.popularity_, (len(rows), 1))
-
-
-class RepeatRecommender(MatrixBaseline):
-    """The user's own items by frequency, recency breaking ties, popular items filling up (P-TopFreq)."""
-
-    def _fit_more(self, inter):
-        self.last_ = user_item_matrix(inter, self.users_, self.items_,
-                                      decay_factor(inter["timestamp"].to_numpy(), inter["timestamp"].max(), 365.0))
-        self.freq_ = user_item_matrix(inter, self.users_, self.items_, np.ones(len(inter)))
-
-    def _scores(self, rows):
-        freq = self.freq_[rows].toarray()
-        recency = self.last_[rows].toarray()
-        return freq + 1e-3 * normalise_rows(recency)
-
-
-class ItemKNNRecommender(MatrixBaseline):
-    """Item-based CF: history (with self-similarity, so repeats count) times item-item cosine."""
-
-    def __init__(self, n_neighbors: int = 100):
-        self.n_neighbors = n_neighbors
-
-    def _fit_more(self, inter):
-        self.sim_ = item_knn(self.matrix_, self.n_neighbors, keep_self=True)
-
-    def _scores(self, rows):
-        return (self.matrix_[rows] @ self.sim_).toarray()
-
-
-class EASERecommender(MatrixBaseline):
-    """EASE (closed-form linear autoencoder) on the `max_items` most popular items; lambda tuned on a
-    validation split carved from the training data."""
-
-    def __init__(self, lambdas: Sequence[float] = (20.0, 100.0, 500.0, 2000.0), max_items: int = 2000,
-                 split_mode: str | None = None):
-        self.lambdas, self.max_items, self.split_mode = tuple(lambdas), max_items, split_mode
-
-    def fit(self, interactions):
-        if len(self.lambdas) == 1:
-            self.lambda_ = self.lambdas[0]
-            return self._fit_lambda(interactions, self.lambdas[0])
-        mode = self.split_mode or ("last_basket" if "basket_id" in interactions.columns
-                                   and interactions["basket_id"].notna().any() else "last_fraction")
-        sub_train, val = temporal_split(interactions, mode=mode)
-        best, best_lam = -1.0, self.lambdas[0]
-        if len(val):
-            for lam in self.lambdas:
-                probe = EASERecommender(lambdas=(lam,), max_items=self.max_items, split_mode=mode)
-                score = evaluate(lambda: probe, sub_train, val, max_users=500)["ndcg@10"].iloc[0]
-                if score > best:
-                    best, best_lam = score, lam
-        self.lambda_ = best_lam
-        self.lambdas_tried_ = self.lambdas
-        return self._fit_lambda(interactions, best_lam)
-
-    def _fit_lambda(self, interactions, lam):
-        MatrixBaseline.fit(self, interactions)
-        top = np.sort(np.argsort(-self.popularity_, kind="stable")[: self.max_items])
-        self.cols_ = top
-        self.b_ = ease_weights(self.matrix_[:, top], lam)
-        return self
-
-    def _scores(self, rows):
-        scores = np.zeros((len(rows), len(self.items_)))
-        scores[:, self.cols_] = self.matrix_[rows][:, self.cols_].toarray() @ self.b_
-        return scores
-
-
-class ALSRecommender(MatrixBaseline):
-    """Implicit-feedback matrix factorisation (the `implicit` package, CPU ALS), already-bought items allowed."""
-
-    def __init__(self, factors: int = 64, regularization: float = 0.05, alpha: float = 2.0, iterations: int = 15,
-                 random_state: int = 0):
-        self.factors, self.regularization, self.alpha = factors, regularization, alpha
-        self.iterations, self.random_state = iterations, random_state
-
-    def _fit_more(self, inter):
-        from implicit.cpu.als import AlternatingLeastSquares
-        from threadpoolctl import threadpool_limits
-        with threadpool_limits(1, "blas"):  # implicit warns (and slows) when BLAS is multi-threaded
-            self.model_ = AlternatingLeastSquares(factors=self.factors, regularization=self.regularization,
-                                                  alpha=self.alpha, iterations=self.iterations,
-                                                  random_state=self.random_state, num_threads=1)
-            self.model_.fit(self.matrix_.astype(np.float32).tocsr(), show_progress=False)
-
-    def _scores(self, rows):
-        return self.model_.user_factors[rows] @ self.model_.item_factors.T
-
-
-@dataclass(frozen=True)
-class ItemVectors:
-    """Precomputed (L2-normalised) item vectors: text embeddings, or category one-hots when there is no text."""
-
-    item_ids: np.ndarray
-    vectors: np.ndarray
-
-    def lookup(self, item_ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(vectors, found mask) for the given ids; missing ids get zero vectors."""
-        order = np.argsort(self.item_ids.astype(str))
-        pos = IdIndex(self.item_ids.astype(str)[order]).positions(item_ids)
-        found = pos >= 0
-        out = np.zeros((len(pos), self.vectors.shape[1]), dtype=np.float32)
-        out[found] = self.vectors[order[pos[found]]]
-        return out, found
-
-
-class ContentRecommender(MatrixBaseline):
-    """Content-only vector search: user vector = recency-weighted mean of the user's item vectors; items ranked
-    by cosine over every item that has a vector (so items without events can be recommended)."""
-
-    half_life_days = 30.0
-
-    def __init__(self, item_vectors: ItemVectors):
-        self.item_vectors = item_vectors
-
-    def fit(self, interactions):
-        inter = prepare_interactions(interactions)
-        self.users_ = IdIndex.from_values(inter["user_id"])
-        self.items_ = IdIndex.from_values(inter["item_id"], self.item_vectors.item_ids)
-        now = inter["timestamp"].max()
-        values = inter["weight"].to_numpy() * decay_factor(inter["timestamp"].to_numpy(), now, self.half_life_days)
-        self.matrix_ = user_item_matrix(inter, self.users_, self.items_, values)
-        self.popularity_ = popularity(self.matrix_)
-        vecs, _ = self.item_vectors.lookup(self.items_.ids)
-        self.vectors_ = l2_rows(vecs.astype(np.float32))
-        return self
-
-    def _scores(self, rows):
-        user_vecs = l2_rows(np.asarray(self.matrix_[rows] @ self.vectors_))
-        return user_vecs @ self.vectors_.T
+def paired_difference(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """Mean per-user difference a - b and its standard error (same users in the same order)."""
+    d = np.asarray(a, float) - np.asarray(b, float)
+    return float(d.mean()), standard_error(d)

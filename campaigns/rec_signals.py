@@ -1,5 +1,6 @@
-"""Building blocks shared by the recommender and the evaluation baselines: id indexes, user-item matrices,
-item-item neighbours, popularity, EASE. All work in integer index space on scipy sparse matrices.
+"""Building blocks shared by the recommender and the evaluation baselines: id indexes, sessions, user-item
+matrices, item-item neighbours, session-to-session transitions, popularity, EASE. All work in integer index space
+on scipy sparse matrices.
 
 `interactions` here means a DataFrame with columns user_id, item_id, timestamp and optionally event_type,
 quantity, basket_id, weight (canonical `events` tables qualify).
@@ -17,6 +18,8 @@ from assistant.core.errors import DataError
 # How much one event says about interest (a purchase is the strongest signal; a page view the weakest).
 EVENT_WEIGHTS: dict[str, float] = {"purchase": 1.0, "cart": 0.6, "fav": 0.4, "view": 0.15}
 REQUIRED = ("user_id", "item_id", "timestamp")
+# Without basket ids a session is a run of events with less than this gap between them (web-analytics habit).
+SESSION_GAP = pd.Timedelta(minutes=30)
 
 
 def prepare_interactions(interactions: pd.DataFrame, name: str = "interactions") -> pd.DataFrame:
@@ -137,16 +140,72 @@ def popularity(user_items: sparse.csr_matrix) -> np.ndarray:
     return np.asarray(binary.sum(axis=0)).ravel().astype(float)
 
 
-def ease_weights(user_items: sparse.csr_matrix, lam: float) -> np.ndarray:
-    """EASE (Steck 2019) closed form: B = I - P / diag(P), P = (X'X + lam I)^-1, on the given item columns."""
+def ease_weights(user_items: sparse.csr_matrix, lam: float, dtype=np.float64) -> np.ndarray:
+    """EASE (Steck 2019) closed form: B = I - P / diag(P), P = (X'X + lam I)^-1, on the given item columns.
+    O(items^3): float32 halves memory and time for the thousands of items the recommender uses."""
     binary = user_items.copy()
     binary.data = np.ones_like(binary.data)
-    gram = (binary.T @ binary).toarray().astype(np.float64)
+    gram = (binary.T @ binary).toarray().astype(dtype)
     gram[np.diag_indices_from(gram)] += lam
     p = np.linalg.inv(gram)
     b = -p / np.diag(p)
     b[np.diag_indices_from(b)] = 0.0
     return b
+
+
+def session_numbers(inter: pd.DataFrame, gap: pd.Timedelta = SESSION_GAP) -> np.ndarray:
+    """Per row, the user's session number in time order (0 = first session).
+
+    A session is a basket when `basket_id` is present (ordered by the basket's last timestamp), otherwise a run
+    of the user's events with gaps shorter than `gap`. Rows without a basket id form one session per timestamp.
+    """
+    users = inter["user_id"].to_numpy()
+    ts = pd.to_datetime(inter["timestamp"]).to_numpy()
+    if "basket_id" in inter.columns and inter["basket_id"].notna().any():
+        basket = inter["basket_id"].astype("string")
+        basket = basket.fillna("~t" + pd.Series(ts.astype("int64"), index=inter.index).astype(str)).to_numpy()
+        frame = pd.DataFrame({"u": users, "b": basket, "t": ts})
+        end = frame.groupby(["u", "b"], sort=False)["t"].transform("max")
+        keys = frame.assign(t=end).drop_duplicates(["u", "b"]).sort_values(["u", "t", "b"], kind="stable")
+        keys["n"] = keys.groupby("u", sort=False).cumcount()
+        return frame.merge(keys[["u", "b", "n"]], on=["u", "b"], how="left")["n"].to_numpy(dtype=np.int64)
+    order = pd.DataFrame({"u": users, "t": ts}).sort_values(["u", "t"], kind="stable").index.to_numpy()
+    u_sorted, t_sorted = users[order], ts[order]
+    new_user = np.r_[True, u_sorted[1:] != u_sorted[:-1]]
+    new_session = new_user | np.r_[True, (t_sorted[1:] - t_sorted[:-1]) > gap.to_timedelta64()]
+    session_id = np.cumsum(new_session)
+    first_of_user = np.maximum.accumulate(np.where(new_user, session_id, 0))
+    out = np.empty(len(users), dtype=np.int64)
+    out[order] = session_id - first_of_user
+    return out
+
+
+def session_transitions(inter: pd.DataFrame, sessions: np.ndarray, users: IdIndex, items: IdIndex,
+                        window: int = 2, max_items_per_session: int = 30, top_n: int = 200) -> sparse.csr_matrix:
+    """Items x items: how often item j appears in one of the next `window` sessions after item i (lag d counts
+    1/d), divided by how often i was followed at all, so row i estimates P(next | i). Self-transitions are
+    dropped (the repeat signal covers them); each row keeps its `top_n` largest entries."""
+    u = users.positions(inter["user_id"].to_numpy())
+    i = items.positions(inter["item_id"].to_numpy())
+    frame = pd.DataFrame({"u": u, "n": sessions, "i": i, "t": pd.to_datetime(inter["timestamp"]).to_numpy()})
+    frame = frame[(frame["u"] >= 0) & (frame["i"] >= 0)].drop_duplicates(["u", "n", "i"], keep="last")
+    frame = frame.sort_values(["u", "n", "t"], kind="stable").groupby(["u", "n"], sort=False).tail(
+        max_items_per_session)[["u", "n", "i"]]
+    parts = []
+    for lag in range(1, window + 1):
+        nxt = frame.assign(n=frame["n"] - lag).rename(columns={"i": "j"})
+        pairs = frame.merge(nxt, on=["u", "n"])
+        pairs = pairs[pairs["i"] != pairs["j"]]
+        parts.append((pairs["i"].to_numpy(), pairs["j"].to_numpy(), np.full(len(pairs), 1.0 / lag)))
+    n = len(items)
+    if not parts or not sum(len(p[0]) for p in parts):
+        return sparse.csr_matrix((n, n))
+    rows, cols, vals = (np.concatenate(x) for x in zip(*parts))
+    counts = sparse.coo_matrix((vals, (rows, cols)), shape=(n, n)).tocsr()
+    counts.sum_duplicates()
+    out_total = np.asarray(counts.sum(axis=1)).ravel()
+    probs = sparse.diags(1.0 / np.maximum(out_total, 1.0)) @ counts
+    return top_n_per_row(probs.tocsr(), top_n)
 
 
 def normalise_rows(matrix: np.ndarray) -> np.ndarray:
@@ -158,3 +217,21 @@ def normalise_rows(matrix: np.ndarray) -> np.ndarray:
 def l2_rows(matrix: np.ndarray) -> np.ndarray:
     norm = np.linalg.norm(matrix, axis=1, keepdims=True)
     return np.divide(matrix, norm, out=np.zeros_like(matrix), where=norm > 0)
+
+
+@dataclass(frozen=True)
+class ItemVectors:
+    """Precomputed (L2-normalised) item vectors: text embeddings, or category one-hots when there is no text."""
+
+    item_ids: np.ndarray
+    vectors: np.ndarray
+
+    def lookup(self, item_ids) -> tuple[np.ndarray, np.ndarray]:
+        """(vectors, found mask) for the given ids; missing ids get zero vectors."""
+        ids = np.asarray(self.item_ids, dtype=object).astype(str)
+        order = np.argsort(ids)
+        pos = IdIndex(ids[order]).positions(item_ids)
+        found = pos >= 0
+        out = np.zeros((len(pos), self.vectors.shape[1]), dtype=np.float32)
+        out[found] = self.vectors[order[pos[found]]]
+        return out, found

@@ -1,4 +1,4 @@
-"""The evaluation harness: splits, metrics on hand-made cases (and against sklearn), baselines run."""
+"""Ranking metrics on hand-made cases (and against sklearn) and their standard errors."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,11 +6,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import ndcg_score
 
-from assistant.core.errors import DataError
-from campaigns.rec_eval import (
-    ALSRecommender, ContentRecommender, EASERecommender, ItemKNNRecommender, ItemVectors, PopularityRecommender,
-    RepeatRecommender, evaluate, ranking_metrics, temporal_split,
-)
+from campaigns.rec_eval import paired_difference, ranking_metrics, standard_error
 
 
 def test_metrics_hand_made():
@@ -49,49 +45,10 @@ def test_ndcg_matches_sklearn():
     assert ours == pytest.approx(ndcg_score(np.array(y_true), np.array(y_score), k=k))
 
 
-def _toy_interactions() -> pd.DataFrame:
-    rows = []
-    t0 = pd.Timestamp("2024-01-01")
-    for u in range(6):
-        for b in range(3):
-            basket = f"u{u}b{b}"
-            for item in (["milk", "bread"] if u % 2 else ["beer", "chips"]) + [f"x{u}{b}"]:
-                rows.append((f"u{u}", item, t0 + pd.Timedelta(days=7 * b + u), basket))
-    return pd.DataFrame(rows, columns=["user_id", "item_id", "timestamp", "basket_id"])
-
-
-def test_last_basket_split_holds_out_each_users_latest_basket():
-    inter = _toy_interactions()
-    train, test = temporal_split(inter, mode="last_basket")
-    assert set(test["basket_id"]) == {f"u{u}b2" for u in range(6)}
-    assert len(train) + len(test) == len(inter)
-    assert (train.groupby("user_id")["timestamp"].max() < test.groupby("user_id")["timestamp"].min()).all()
-
-
-def test_last_fraction_split_is_a_time_cut_and_bad_modes_fail():
-    inter = _toy_interactions()
-    train, test = temporal_split(inter, mode="last_fraction", fraction=0.25)
-    assert train["timestamp"].max() <= test["timestamp"].min()
-    assert len(test) == pytest.approx(0.25 * len(inter), abs=1)
-    with pytest.raises(ValueError):
-        temporal_split(inter, mode="random")
-    with pytest.raises(DataError, match="basket"):
-        temporal_split(inter.drop(columns="basket_id"), mode="last_basket")
-
-
-def test_baselines_run_and_repeat_wins_on_repeat_data():
-    inter = _toy_interactions()
-    train, test = temporal_split(inter, mode="last_basket")
-    ids = np.array(sorted(inter["item_id"].unique()), dtype=object)
-    vectors = ItemVectors(ids, np.random.default_rng(0).standard_normal((len(ids), 8)).astype(np.float32))
-    table = evaluate({
-        "pop": PopularityRecommender, "repeat": RepeatRecommender, "knn": ItemKNNRecommender,
-        "ease": lambda: EASERecommender(lambdas=(1.0, 10.0), max_items=50), "als": lambda: ALSRecommender(factors=4),
-        "content": lambda: ContentRecommender(vectors),
-    }, train, test, k=2)
-    assert list(table["model"]) == ["pop", "repeat", "knn", "ease", "als", "content"]
-    assert (table["users"] == 6).all()
-    by = table.set_index("model")
-    # next basket = milk+bread or beer+chips again: the user's own top items get both
-    assert by.loc["repeat", "recall@2"] == pytest.approx(2 / 3)
-    assert by.loc["repeat", "ndcg@2"] > by.loc["pop", "ndcg@2"]
+def test_standard_errors_per_user():
+    m = ranking_metrics([["a"], ["b"], ["c"], ["d"]], [{"a"}, {"x"}, {"c"}, {"y"}], k=1)
+    assert m.ndcg == pytest.approx(0.5)
+    assert m.ndcg_se == pytest.approx(np.std([1, 0, 1, 0], ddof=1) / 2)
+    assert list(m.per_user_ndcg) == [1, 0, 1, 0]
+    diff, se = paired_difference(np.array([1.0, 1.0, 0.0]), np.array([0.0, 1.0, 0.0]))
+    assert diff == pytest.approx(1 / 3) and se == pytest.approx(standard_error(np.array([1.0, 0.0, 0.0])))

@@ -136,7 +136,8 @@ def test_segment_recommendations(model):
 def test_same_seed_same_output_and_save_load(tmp_path):
     a = Recommender(weights="tune", random_state=0).fit(_events(), _products(), item_vectors=_vectors())
     b = Recommender(weights="tune", random_state=0).fit(_events(), _products(), item_vectors=_vectors())
-    assert a.weights_ == b.weights_ and set(a.weights_) == {"repeat", "knn", "content", "pop", "reorder"}
+    assert a.weights_ == b.weights_ and set(a.weights_) == {"repeat", "reorder", "knn", "ease", "seq", "content",
+                                                            "pop"}
     for user in ("dairy1", "party2", "tea1"):
         pd.testing.assert_frame_equal(a.recommend(user), b.recommend(user))
     path = a.save(tmp_path / "rec.joblib")
@@ -145,7 +146,8 @@ def test_same_seed_same_output_and_save_load(tmp_path):
 
 
 def test_not_fitted_and_bad_input():
-    with pytest.raises(RuntimeError, match="fit"):
+    from sklearn.exceptions import NotFittedError
+    with pytest.raises(NotFittedError, match="fit"):
         Recommender().recommend("x")
     from assistant.core.errors import DataError
     with pytest.raises(DataError, match="timestamp"):
