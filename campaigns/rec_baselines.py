@@ -157,5 +157,5 @@ BASELINE_GRIDS: dict[str, tuple[type, list[dict]]] = {
     "ItemKNN (K tuned)": (ItemKNNRecommender, [{"n_neighbors": k} for k in (20, 50, 100, 200, 400)]),
     "EASE (lambda tuned)": (EASERecommender, [{"lam": lam} for lam in (10.0, 50.0, 250.0, 1000.0)]),
     "ALS (grid)": (ALSRecommender, [{"factors": f, "alpha": a, "regularization": 0.05}
-                                    for f in (32, 96) for a in (1.0, 8.0)]),
+                                    for f in (64, 128) for a in (4.0, 16.0)]),
 }

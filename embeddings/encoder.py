@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import tempfile
 import threading
@@ -135,6 +136,7 @@ class SentenceTransformerEncoder:
             if self.requested_backend == "onnx":
                 raise EncoderError(f"the ONNX embedding backend is not available here: {exc} — unset "
                                    "MKT_EMBEDDING_BACKEND to fall back to torch") from exc
+            logging.getLogger(__name__).warning("ONNX embedding backend unavailable, using torch: %s", exc)
             return "torch"
         if self.requested_backend == "auto" and not runner.preferred:
             return "torch"
@@ -245,8 +247,9 @@ class _OnnxRunner:
         modules = list(model)
         names = [type(m).__name__ for m in modules]
         pooling = modules[1] if len(modules) > 1 else None
-        mode = getattr(pooling, "pooling_mode_mean_tokens", None) if pooling is not None else None
-        if names[:2] != ["Transformer", "Pooling"] or not mode or any(n not in ("Normalize",) for n in names[2:]):
+        mode = getattr(pooling, "pooling_mode", None)  # sentence-transformers >= 6; older: one flag per mode
+        mean = mode in ("mean", ("mean",)) if mode is not None else getattr(pooling, "pooling_mode_mean_tokens", 0)
+        if names[:2] != ["Transformer", "Pooling"] or not mean or any(n != "Normalize" for n in names[2:]):
             raise EncoderError(f"ONNX backend supports [Transformer, Pooling(mean), Normalize] models, not {names}")
 
     @classmethod
@@ -276,7 +279,9 @@ class _OnnxRunner:
                 torch.onnx.export(_Hidden(transformer), tuple(sample[n] for n in names), str(work / "model.onnx"),
                                   input_names=names, output_names=["hidden"], dynamic_axes=axes, opset_version=17,
                                   dynamo=False)
-            quantize_dynamic(str(work / "model.onnx"), str(work / "model_int8.onnx"), weight_type=QuantType.QInt8)
+            # per-channel weights: per-tensor int8 measured mean cosine 0.963 to torch here, per-channel 0.992
+            quantize_dynamic(str(work / "model.onnx"), str(work / "model_int8.onnx"), weight_type=QuantType.QInt8,
+                             per_channel=True)
             (work / "model.onnx").unlink()
             meta = {"dim": int(transformer.config.hidden_size), "max_seq_length": int(model.max_seq_length),
                     "agrees": False, "onnx_texts_per_s": 0.0, "torch_texts_per_s": 1.0}
