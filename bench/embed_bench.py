@@ -57,6 +57,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "completejourney"))
     parser.add_argument("--recall-queries", type=int, default=2000)
+    parser.add_argument("--max-texts", type=int, default=0,
+                        help="time on a random sample of this many product + behaviour texts (0 = all)")
     args = parser.parse_args()
 
     ds = load_complete_journey(args.data)
@@ -66,6 +68,11 @@ def main() -> None:
     torch_enc.encode(["warm up the model"])  # model load is not part of any measurement
     p_texts = product_texts(used).tolist()
     u_texts = user_texts(events, products, max_tokens=torch_enc.max_seq_length, tokenizer=torch_enc.tokenizer).tolist()
+    if args.max_texts:
+        rng = np.random.default_rng(0)
+        share = min(1.0, args.max_texts / (len(p_texts) + len(u_texts)))
+        p_texts = [p_texts[i] for i in sorted(rng.choice(len(p_texts), int(len(p_texts) * share), replace=False))]
+        u_texts = [u_texts[i] for i in sorted(rng.choice(len(u_texts), int(len(u_texts) * share), replace=False))]
     n_texts = len(set(p_texts)) + len(set(u_texts))
     print(f"Complete Journey: {len(p_texts):,} product texts + {len(u_texts):,} behaviour texts "
           f"({n_texts:,} distinct); model {torch_enc.base_model_id}; {os.cpu_count()} cores, shared machine "
@@ -111,8 +118,8 @@ def main() -> None:
         print(f"vector search, title -> product among {len(sub):,} products, recall@10: torch {r_t:.4f}, onnx "
               f"{r_o:.4f} (difference {r_o - r_t:+.4f}; goal within 0.01)")
 
-        sample = sorted(set(p_texts))[:3000]
-        print("\nONNX batch-size sweep (3,000 product texts, threads = cores):")
+        sample = sorted(set(p_texts))[:1000]
+        print("\nONNX batch-size sweep (1,000 product texts, threads = cores):")
         for batch in (16, 32, 64, 128):
             start = time.perf_counter()
             onnx_enc._onnx.encode(sample, batch)

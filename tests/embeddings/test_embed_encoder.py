@@ -47,3 +47,28 @@ def test_model_from_env_directory(real_encoder, monkeypatch):
     monkeypatch.setenv("MKT_EMBEDDING_MODEL", str(real_encoder.model_path))
     enc = get_encoder()
     assert enc.model_id == real_encoder.model_id
+
+
+def test_unknown_backend_is_a_clear_error(monkeypatch):
+    with pytest.raises(EncoderError, match="MKT_EMBEDDING_BACKEND"):
+        SentenceTransformerEncoder(backend="tpu")
+    monkeypatch.setenv("MKT_EMBEDDING_BACKEND", "quantum")
+    with pytest.raises(EncoderError, match="quantum"):
+        SentenceTransformerEncoder()
+
+
+@pytest.mark.slow
+def test_onnx_backend_agrees_with_torch_and_the_choice_is_cached(tmp_path, products):
+    import json
+    texts = product_texts(products).tolist() + ["household buys dairy and bakery weekly", "电子产品", ""]
+    reference = SentenceTransformerEncoder(backend="torch", cache_dir=tmp_path)
+    onnx = SentenceTransformerEncoder(backend="onnx", cache_dir=tmp_path)
+    a, b = reference.encode(texts), onnx.encode(texts)
+    assert b.dtype == np.float32 and b.shape == a.shape
+    np.testing.assert_allclose(np.linalg.norm(b, axis=1), 1.0, atol=1e-5)
+    assert float(np.sum(a * b, axis=1).mean()) >= 0.99
+    assert onnx.model_id == reference.model_id + "+onnx-int8"  # cached vectors of the two never mix
+    meta = json.loads(next((tmp_path / "onnx").glob("*/meta.json")).read_text())
+    assert meta["agrees"] and meta["mean_cosine"] >= 0.99
+    auto = SentenceTransformerEncoder(backend="auto", cache_dir=tmp_path)  # reads the stored measurement
+    assert auto.backend == ("onnx" if meta["onnx_texts_per_s"] > meta["torch_texts_per_s"] else "torch")
