@@ -21,7 +21,10 @@ from sklearn.feature_extraction.text import CountVectorizer
 LAYOUT_WORDS = ("bought", "viewed", "categories", "category", "brands", "brand", "items", "item", "times", "days",
                 "day", "last", "purchase", "purchases", "spend", "price", "budget", "mid", "premium", "national",
                 "private", "ago", "orders", "order", "basket", "baskets", "title", "misc", "miscellaneous",
-                "oz", "lb", "ct", "pk", "data", "end", "activity", "recency", "seen", "first", "browsed")
+                "oz", "lb", "ct", "pk", "data", "end", "activity", "recency", "seen", "first", "browsed",
+                # the activity phrase of embeddings.text ("12 views or cart/favourite adds") names event kinds,
+                # not behaviour: a log without favourites must not yield "favourite" as a keyword
+                "views", "view", "cart", "carts", "favourite", "favourites", "favorite", "adds", "add", "before")
 
 
 def make_vectorizer(min_df: int = 2) -> CountVectorizer:

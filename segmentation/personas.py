@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 
 from assistant.core.settings import PROMPTS_DIR
 from assistant.core.errors import LLMOutputError, LLMUnavailable
-from segmentation.profiles import SegmentProfiles
+from segmentation.profiles import SegmentProfiles, funnel_name
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +119,15 @@ def rule_based_persona(summary: dict, language: str = "en", reason: str = "unava
                        tagline=desc, description=desc, motivations=[], price_sensitivity="medium",
                        preferred_channels=["email"] if not zh else ["电子邮件"], preferred_times="-",
                        suggested_offers=[])
+    if _browse_only(summary):
+        words = funnel_name(summary, language)
+        return Persona(segment_id=s, language=language, generated_by="rules", name=f"{words['name']} {mark}",
+                       tagline=words["tagline"], description=words["description"],
+                       motivations=["发现新品", "比较选择"] if zh else ["discovery", "comparing options"],
+                       price_sensitivity="medium", preferred_channels=["App 推送", "电子邮件"] if zh else
+                       ["app push", "email"], preferred_times="晚间" if zh else "evenings",
+                       suggested_offers=["购物车提醒", "收藏商品降价提醒"] if zh else
+                       ["Reminder of items left in the cart", "Price-drop alert on saved items"])
     spend, freq, rec = _ratio(summary, "monetary"), _ratio(summary, "frequency"), _ratio(summary, "recency_days")
     cats = summary.get("top_categories", [])
     top_lift = max(cats, key=lambda c: c.get("lift") or 0, default=None)
@@ -156,10 +165,20 @@ def _num(value) -> str:
     return f"{value:,.0f}" if value is not None and abs(value) >= 10 else f"{value:,.1f}" if value is not None else "?"
 
 
+def _browse_only(summary: dict) -> bool:
+    return str(summary.get("data", "")).startswith("browse-only")
+
+
 def persona_brief(summary: dict, language: str = "en") -> str:
     """The segment's aggregates as a few plain sentences. Why not JSON: a 0.5B model copies JSON keys and
-    category codes into the persona ("Fruit > COUPON/MISC ITEMS"); short factual lines it paraphrases well."""
+    category codes into the persona ("Fruit > COUPON/MISC ITEMS"); short factual lines it paraphrases well.
+    A browse-only segment is described by its funnel: there is no spend to describe."""
     zh = language == "zh"
+    if _browse_only(summary):
+        looked = [_last_level(r["category"]).lower() for r in summary.get("top_categories", [])[:4]]
+        facts = funnel_name(summary, language)["description"]
+        return facts + ("\n他们浏览最多的品类：" + "、".join(looked) + "。" if zh else
+                        "\nWhat they look at most: " + ", ".join(looked) + ".")
     b = summary.get("behaviour", {})
 
     def pair(metric):
@@ -197,6 +216,7 @@ def persona_variables(summary: dict, language: str = "en") -> dict:
 
 
 _BAD_NAME = re.compile(r">|/|_|\d|customer|segment|group|顾客\s*\d|某顾客|细分|画像", re.I)
+_SPEND_WORDS = re.compile(r"spend|spender|high.value|big|vip|premium|budget|bargain|loyal|buyer|消费|高价值|买家", re.I)
 _BAD_TEXT = re.compile(r"recency_days|monetary|aov|tenure|json|untrusted|<<<|aggregat", re.I)
 
 
@@ -207,7 +227,8 @@ def checked(content: PersonaContent, summary: dict, language: str) -> PersonaCon
     rules = rule_based_persona(summary, language, reason="checked")
     update = {}
     name = content.name.strip().strip('"“”')
-    if not name or len(name) > 40 or _BAD_NAME.search(name):
+    spend_tier = _browse_only(summary) and _SPEND_WORDS.search(name)  # a spend the data cannot show
+    if not name or len(name) > 40 or _BAD_NAME.search(name) or spend_tier:
         update["name"] = rules.name.split(" (")[0].split("（")[0].strip()
     if _BAD_TEXT.search(content.description) or len(content.description) < 20:
         update["description"] = rules.description

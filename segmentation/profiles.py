@@ -9,6 +9,10 @@ because the "mean" of two customers is still describing individuals.
 
 Conventions: segment -1 is "unassigned" (HDBSCAN noise). Spend is the `revenue` of purchase events; a source
 without prices (revenue all 0) falls back to quantity so shares still mean "share of what the segment bought".
+A browse-only log (views, carts, favourites, no purchase at all) has no spend: its profiles are built from the
+funnel (views, cart and favourite adds per customer, view-to-cart rate), shares count interactions
+(`spend_unit="interactions"`), and `funnel_name` names its segments by where they are in the funnel — never
+by a spend tier the data cannot show.
 """
 from __future__ import annotations
 
@@ -22,6 +26,8 @@ from assistant.core.data.schema import CATEGORY_SEPARATOR
 from segmentation.keywords import segment_keywords_from_purchases, segment_keywords_from_texts
 
 RFM_COLUMNS = ("recency_days", "frequency", "monetary", "aov", "tenure_days")
+FUNNEL_COLUMNS = ("n_views", "n_carts", "n_favs", "view_to_cart")
+BROWSE_ONLY = "interactions"  # the spend unit of a log without purchases
 QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 MAX_CATEGORICAL_LEVELS = 20
 SEGMENT_NAME_UNASSIGNED = "unassigned"
@@ -58,6 +64,11 @@ class SegmentProfiles:
     spend_unit: str = field(default="revenue")
 
     @property
+    def browse_only(self) -> bool:
+        """True when the data holds no purchase: shares count interactions and there is no spend to speak of."""
+        return self.spend_unit == BROWSE_ONLY
+
+    @property
     def segments(self) -> list[int]:
         return [int(s) for s in self.overview.index]
 
@@ -79,12 +90,16 @@ class SegmentProfiles:
                            "individuals")
             return out
         behaviour = {}
-        for col in RFM_COLUMNS:
+        if self.browse_only:
+            out["data"] = "browse-only (views, cart and favourite adds; no purchases)"
+        for col in (FUNNEL_COLUMNS + ("tenure_days",) if self.browse_only else RFM_COLUMNS):
             if f"{col}_median" in ov.index:
                 behaviour[col] = {"segment_median": _r(ov[f"{col}_median"]), "segment_mean": _r(ov[f"{col}_mean"]),
                                   "all_customers_median": _r(pop[f"{col}_median"])}
+                if self.browse_only:  # funnel counts are mostly 0 at the median: compare means
+                    behaviour[col]["all_customers_mean"] = _r(pop[f"{col}_mean"])
         out["behaviour"] = behaviour
-        out["share_of_total_spend"] = _r(ov["spend_share"])
+        out["share_of_all_activity" if self.browse_only else "share_of_total_spend"] = _r(ov["spend_share"])
         dist = self.distinguishing[self.distinguishing["segment"] == s]
         dist = dist.reindex(dist["z_score"].abs().sort_values(ascending=False).index).head(8)
         out["distinguishing_features"] = [
@@ -115,6 +130,54 @@ class SegmentProfiles:
         return table[table["segment"] == s].sort_values("rank").head(self.top_n)
 
 
+def funnel_name(summary: dict, language: str = "en") -> dict[str, str]:
+    """Rule-based name, tagline and description of a browse-only segment, from its place in the funnel (views,
+    cart adds, favourites and the view-to-cart rate against all visitors) — the only behaviour such a file
+    shows; no spend tier, no purchase frequency. Returns {"name", "tagline", "description"}."""
+    zh = language == "zh"
+    b = summary.get("behaviour", {})
+
+    def mean(metric: str) -> tuple[float, float]:
+        row = b.get(metric) or {}
+        return float(row.get("segment_mean") or 0.0), float(row.get("all_customers_mean") or 0.0)
+
+    def ratio(metric: str) -> float:
+        seg, pop = mean(metric)
+        return seg / pop if pop > 0 else (1.0 if seg == 0 else 2.0)
+
+    views, carts, favs, rate = ratio("n_views"), ratio("n_carts"), ratio("n_favs"), ratio("view_to_cart")
+    if carts > 1.3 and rate > 1.1:
+        kind = "cart"
+    elif favs > 1.5 and mean("n_favs")[0] > 0:
+        kind = "fav"
+    elif views > 1.5:
+        kind = "heavy"
+    elif views < 0.7:
+        kind = "light"
+    else:
+        kind = "regular"
+    cats = summary.get("buys_more_than_others") or summary.get("top_categories") or []
+    cat = str(cats[0]["category"]).split(CATEGORY_SEPARATOR)[-1].strip() if cats else ""
+    share = float(summary.get("share_of_customers", 0.0)) * 100
+    (v, pv), (c, pc), (f, pf), (r, pr) = mean("n_views"), mean("n_carts"), mean("n_favs"), mean("view_to_cart")
+    if zh:
+        name = {"cart": "加购意向强的访客", "fav": "爱收藏的访客", "heavy": "高频浏览者", "light": "轻度浏览者",
+                "regular": "普通浏览者"}[kind]
+        tagline = f"主要浏览{cat}的访客" if cat else "只浏览、尚未购买的访客"
+        description = (f"该细分占全部访客的 {share:.1f}%。人均浏览 {v:.1f} 次（全体 {pv:.1f}），加购 {c:.1f} 次"
+                       f"（全体 {pc:.1f}），收藏 {f:.1f} 次（全体 {pf:.1f}）；浏览到加购的转化率为 {r:.1%}（全体 {pr:.1%}）。"
+                       "数据中没有购买记录，因此无法判断他们的消费水平。")
+    else:
+        name = {"cart": "Cart-fillers close to buying", "fav": "Wishlist savers", "heavy": "Heavy browsers",
+                "light": "Light browsers", "regular": "Regular browsers"}[kind]
+        tagline = f"Visitors who mostly look at {cat}" if cat else "Visitors who browse but have not bought"
+        description = (f"This segment holds {share:.1f}% of visitors. They view {v:.1f} products each (all "
+                       f"visitors: {pv:.1f}), add {c:.1f} to the cart ({pc:.1f}) and {f:.1f} to favourites "
+                       f"({pf:.1f}); {r:.1%} of their views lead to a cart add ({pr:.1%}). The file holds no "
+                       "purchases, so nothing is known about their spending.")
+    return {"name": name, "tagline": tagline, "description": description}
+
+
 def _r(value, digits: int = 4):
     """Round for prompts and reports; NaN -> None (JSON null)."""
     try:
@@ -141,7 +204,7 @@ def _check_labels(labels: pd.Series, features: pd.DataFrame) -> pd.Series:
 
 
 def _rfm_tables(labels: pd.Series, features: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    cols = [c for c in RFM_COLUMNS if c in features.columns]
+    cols = [c for c in RFM_COLUMNS + FUNNEL_COLUMNS if c in features.columns]
     frame = features.loc[labels.index, cols].apply(pd.to_numeric, errors="coerce")
     frame["segment"] = labels.to_numpy()
     g = frame.groupby("segment")
@@ -154,7 +217,7 @@ def _rfm_tables(labels: pd.Series, features: pd.DataFrame) -> tuple[pd.DataFrame
         population[f"{c}_mean"] = frame[c].mean()
         population[f"{c}_median"] = frame[c].median()
     q = []
-    for c in cols:
+    for c in [c for c in cols if c in RFM_COLUMNS]:
         qs = g[c].quantile(list(QUANTILES)).unstack()
         qs.columns = [f"p{int(round(x * 100))}" for x in qs.columns]
         q.append(qs.assign(metric=c).reset_index())
@@ -191,7 +254,8 @@ def _purchases(events: pd.DataFrame, labels: pd.Series, category: pd.Series, bra
     if need:
         raise DataError(f"events table lacks {need}", column=need[0], fix="load data with assistant.core.data")
     ev = events
-    if "event_type" in ev.columns:
+    browse_only = "event_type" in ev.columns and not (ev["event_type"] == "purchase").any()
+    if "event_type" in ev.columns and not browse_only:
         ev = ev[ev["event_type"] == "purchase"]
     ucodes, users = pd.factorize(ev["user_id"])
     seg_of_user = labels.reindex(users).to_numpy(dtype=float)
@@ -204,7 +268,9 @@ def _purchases(events: pd.DataFrame, labels: pd.Series, category: pd.Series, bra
         bcodes = np.full(len(ev), -1)
     unit = "revenue"
     revenue = pd.to_numeric(ev["revenue"], errors="coerce").fillna(0).to_numpy() if "revenue" in ev else None
-    if revenue is None or float(revenue[keep].sum()) <= 0:
+    if browse_only:  # every view / cart / favourite counts once: "share of what the segment looked at"
+        unit, weight = BROWSE_ONLY, np.ones(len(ev))
+    elif revenue is None or float(revenue[keep].sum()) <= 0:
         unit = "quantity"
         weight = pd.to_numeric(ev["quantity"], errors="coerce").fillna(1).to_numpy() if "quantity" in ev \
             else np.ones(len(ev))

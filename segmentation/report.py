@@ -18,6 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from segmentation.personas import Persona
+from assistant.core.text import markdown_literal
 from segmentation.profiles import RFM_COLUMNS, SegmentProfiles
 
 _TEMPLATE = """<!DOCTYPE html>
@@ -180,8 +181,8 @@ def write_report(profiles: SegmentProfiles, personas: dict[int, Persona] | None,
 
 
 def _md(text) -> str:
-    """Markdown-safe inline text: HTML-escaped (Markdown renderers pass raw HTML through) and pipes escaped."""
-    return html.escape(str(text)).replace("|", "\\|").replace("\n", " ")
+    """Markdown-safe inline text (no HTML, links, emphasis or table breaks from data): the shared encoder."""
+    return markdown_literal(text)
 
 
 def write_markdown_report(profiles: SegmentProfiles, personas: dict[int, Persona] | None, segmenter,

@@ -224,13 +224,18 @@ class MarketingAssistant:
         overview = self.profiles.overview.reset_index()
         top = (self.profiles.top_categories.sort_values(["segment", "rank"]).groupby("segment")["category"]
                .apply(lambda c: ", ".join(c.astype(str).head(3))))
+        def mean(column: str, digits: int) -> pd.Series:
+            return overview.get(f"{column}_mean", pd.Series(np.nan, index=overview.index)).round(digits)
+
+        # a browse-only log has no spend, baskets or purchase recency: show its funnel instead
+        figures = ({"views_mean": mean("n_views", 1), "cart_adds_mean": mean("n_carts", 1),
+                    "favourites_mean": mean("n_favs", 1), "view_to_cart": mean("view_to_cart", 3)}
+                   if self.profiles.browse_only else
+                   {"spend_mean": mean("monetary", 2), "baskets_mean": mean("frequency", 1),
+                    "recency_days_mean": mean("recency_days", 1)})
         table = pd.DataFrame({
-            "segment": overview["segment"],
-            "size": overview["size"],
-            "share": overview["share"].round(3),
-            "spend_mean": overview.get("monetary_mean", pd.Series(np.nan, index=overview.index)).round(2),
-            "baskets_mean": overview.get("frequency_mean", pd.Series(np.nan, index=overview.index)).round(1),
-            "recency_days_mean": overview.get("recency_days_mean", pd.Series(np.nan, index=overview.index)).round(1),
+            "segment": overview["segment"], "size": overview["size"], "share": overview["share"].round(3),
+            **figures,
             "top_categories": overview["segment"].map(top).fillna(""),
             "stands_out_for": overview["segment"].map(self._signature()).fillna(""),
         })

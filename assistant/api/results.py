@@ -11,22 +11,31 @@ from typing import Any
 
 import pandas as pd
 
+from assistant.core.text import markdown_literal
+
 
 def frame_markdown(frame: pd.DataFrame, max_rows: int = 20) -> str:
-    """A Markdown table without the optional `tabulate` dependency; cells are pipe-escaped."""
+    """A Markdown table without the optional `tabulate` dependency. Every text cell is untrusted (product
+    titles, category and persona names) and goes through `markdown_literal`, so it shows as text."""
     frame = frame.head(max_rows)
     if frame.empty:
         return "_(no rows)_"
 
     def cell(value: Any) -> str:
-        if isinstance(value, float):
-            value = f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
-        return str(value).replace("|", "\\|").replace("\n", " ")
+        if isinstance(value, float):  # numbers are the code's own text
+            return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+        return markdown_literal(value)
 
     header = "| " + " | ".join(cell(c) for c in frame.columns) + " |"
     rule = "|" + "---|" * len(frame.columns)
     rows = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
     return "\n".join([header, rule, *rows])
+
+
+def model_markdown(model: Any) -> str:
+    """A pydantic model (e.g. a campaign plan) as a two-column Markdown table of its fields."""
+    data = model.model_dump() if hasattr(model, "model_dump") else dict(model)
+    return frame_markdown(pd.DataFrame([(k, v) for k, v in data.items()], columns=["field", "value"]), max_rows=100)
 
 
 def frame_html(frame: pd.DataFrame, max_rows: int = 50) -> str:
@@ -46,7 +55,7 @@ class SegmentOverview:
         lines = [frame_markdown(self.table)]
         if self.metrics:
             lines.append("Quality: " + ", ".join(f"{k} {v:.3g}" for k, v in self.metrics.items()))
-        lines.extend(f"_{note}_" for note in self.notes)
+        lines.extend(f"_{markdown_literal(note)}_" for note in self.notes)
         return "\n\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -65,8 +74,8 @@ class Recommendations:
     def to_markdown(self) -> str:
         shown = self.items[[c for c in ("title", "category", "price", "reason") if c in self.items]]
         body = frame_markdown(shown.assign(price=shown["price"].round(2)) if "price" in shown else shown)
-        notes = "".join(f"\n\n_{n}_" for n in self.notes)
-        return f"**Top {len(self.items)} for {self.target}**\n\n{body}{notes}"
+        notes = "".join(f"\n\n_{markdown_literal(n)}_" for n in self.notes)
+        return f"**Top {len(self.items)} for {markdown_literal(self.target)}**\n\n{body}{notes}"
 
     def _repr_html_(self) -> str:
         return f"<h4>Top {len(self.items)} for {html.escape(self.target)}</h4>" + frame_html(self.items)
@@ -98,10 +107,12 @@ class CopyVariants:
         blocks = []
         for i, v in enumerate(self.variants, 1):
             data = v.model_dump()
-            fields = "\n".join(f"- **{k}**: {val}" for k, val in data.items() if val not in (None, "", [], {}))
+            fields = "\n".join(f"- **{k}**: {markdown_literal(val)}" for k, val in data.items()
+                               if val not in (None, "", [], {}))
             blocks.append(f"**Variant {i}**\n{fields}")
-        notes = "".join(f"\n\n_{n}_" for n in self.notes)
-        return f"**{self.channel} copy for {self.segment} ({self.language})**\n\n" + "\n\n".join(blocks) + notes
+        notes = "".join(f"\n\n_{markdown_literal(n)}_" for n in self.notes)
+        return (f"**{markdown_literal(self.channel)} copy for {markdown_literal(self.segment)} ({self.language})**"
+                "\n\n" + "\n\n".join(blocks) + notes)
 
     def _repr_html_(self) -> str:
         return frame_html(self.to_frame())

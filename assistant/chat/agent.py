@@ -7,15 +7,16 @@ parts are labelled as such. Replies stream: `respond()` yields growing `ChatRepl
 """
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pandas as pd
 
 from assistant.core.data import DataError
 from assistant.api.facade import MarketingAssistant, NotReadyError
-from assistant.api.results import frame_markdown
+from assistant.api.results import model_markdown
+from assistant.core.text import markdown_literal as md
 
 CLARIFY = {
     "en": {
@@ -85,11 +86,11 @@ class ChatAgent:
             for reply in handler(route.slots, lang):
                 yield replace(reply, intent=route.intent)
         except (DataError, NotReadyError) as exc:
-            yield ChatReply(f"⚠️ {html.escape(str(exc), quote=False)}", intent=route.intent)
+            yield ChatReply(f"⚠️ {md(exc)}", intent=route.intent)
         except Exception as exc:  # LLM down and similar: say what failed, never a traceback
             from assistant.core.llm import LLMOutputError, LLMUnavailable
             if isinstance(exc, (LLMUnavailable, LLMOutputError)):
-                yield ChatReply(f"⚠️ The language model could not answer: {html.escape(str(exc), quote=False)}",
+                yield ChatReply(f"⚠️ The language model could not answer: {md(exc)}",
                                 intent=route.intent)
             else:
                 raise
@@ -104,9 +105,12 @@ class ChatAgent:
         table = self.assistant.segments_overview(lang, with_personas=True).table
         lines = []
         for row in table.itertuples(index=False):
-            lines.append(f"- **Segment {row.segment} — {row.persona}**: {row.tagline} "
-                         f"({row.size:,} customers, {row.share:.0%}; mean spend {row.spend_mean:,.2f}; "
-                         f"buys more than others: {row.stands_out_for})")
+            figures = (f"mean spend {row.spend_mean:,.2f}; buys more than others: {md(row.stands_out_for)}"
+                       if hasattr(row, "spend_mean") else  # browse-only data: the funnel, no spend
+                       f"{row.views_mean:,.1f} views and {row.cart_adds_mean:,.1f} cart adds per visitor; "
+                       f"looks more than others at: {md(row.stands_out_for)}")
+            lines.append(f"- **Segment {row.segment} — {md(row.persona)}**: {md(row.tagline)} "
+                         f"({row.size:,} customers, {row.share:.0%}; {figures})")
         return "\n".join(lines)
 
     # ------------------------------------------------------------------ intents
@@ -132,22 +136,25 @@ class ChatAgent:
         row = profiles.overview.loc[segment]
         dist = profiles.distinguishing[profiles.distinguishing["segment"] == segment].head(5)
         cats = profiles.top_categories[profiles.top_categories["segment"] == segment].head(5)
-        facts = [f"**Segment {segment} — {persona.name}**: _{persona.tagline}_", "", persona.description, "",
+        facts = [f"**Segment {segment} — {md(persona.name)}**: _{md(persona.tagline)}_", "", md(persona.description), "",
                  f"- Size: {int(row['size']):,} customers ({row['share']:.1%})"]
-        for col, label in (("monetary_mean", "Mean spend"), ("frequency_mean", "Mean baskets"),
-                           ("recency_days_mean", "Days since last purchase (mean)")):
+        browse_only = getattr(profiles, "browse_only", False)  # no purchases in the data: funnel figures
+        for col, label in ((("n_views_mean", "Views per visitor"), ("n_carts_mean", "Cart adds per visitor"),
+                            ("n_favs_mean", "Favourites per visitor")) if browse_only else
+                           (("monetary_mean", "Mean spend"), ("frequency_mean", "Mean baskets"),
+                            ("recency_days_mean", "Days since last purchase (mean)"))):
             if col in row:
                 facts.append(f"- {label}: {row[col]:,.2f}")
         if len(cats):
-            facts.append("- Top categories by spend: " + ", ".join(
-                f"{c} ({s:.0%}, lift {l:.1f}×)" for c, s, l in cats[["category", "spend_share", "lift"]].itertuples(index=False)))
+            facts.append(f"- Top categories by {'views' if browse_only else 'spend'}: " + ", ".join(
+                f"{md(c)} ({s:.0%}, lift {l:.1f}×)" for c, s, l in cats[["category", "spend_share", "lift"]].itertuples(index=False)))
         if len(dist):
             facts.append("- What sets them apart: " + ", ".join(
-                f"{f} ({'z' if k == 'numeric' else 'lift'} {z if k == 'numeric' else l:+.2f})"
+                f"{md(f)} ({'z' if k == 'numeric' else 'lift'} {z if k == 'numeric' else l:+.2f})"
                 for f, k, z, l in dist[["feature", "kind", "z_score", "lift"]].itertuples(index=False)))
-        facts.append(f"- Price sensitivity: {persona.price_sensitivity}; channels: "
-                     f"{', '.join(persona.preferred_channels)}; best times: {persona.preferred_times}")
-        facts.append(f"- Suggested offers: {'; '.join(persona.suggested_offers)}")
+        facts.append(f"- Price sensitivity: {md(persona.price_sensitivity)}; channels: "
+                     f"{md(', '.join(persona.preferred_channels))}; best times: {md(persona.preferred_times)}")
+        facts.append(f"- Suggested offers: {md('; '.join(persona.suggested_offers))}")
         yield ChatReply("\n".join(facts), table=dist.reset_index(drop=True))
 
     def _on_recommend_user(self, slots: dict, lang: str) -> Iterator[ChatReply]:
@@ -183,7 +190,7 @@ class ChatAgent:
         for segment in segments:
             plan = self.assistant.plan_campaign(segment, offer=slots.get("offer_pct"), channel=slots.get("channel"),
                                                 language=lang)
-            blocks.append(plan.to_markdown() if hasattr(plan, "to_markdown") else _model_markdown(plan))
+            blocks.append(plan.to_markdown() if hasattr(plan, "to_markdown") else model_markdown(plan))
             yield ChatReply("\n\n---\n\n".join(blocks))
 
     def _on_write_copy(self, slots: dict, lang: str) -> Iterator[ChatReply]:
@@ -209,12 +216,12 @@ class ChatAgent:
         yield ChatReply("_Writing the persona report…_")
         files = self.assistant.report(language=lang)
         chosen = files.markdown if slots.get("format") == "md" else files.html
-        yield ChatReply(f"The persona report is ready: `{html.escape(str(chosen))}` (download it from the "
+        yield ChatReply(f"The persona report is ready: {md(Path(chosen).name)} (download it below or from the "
                         "Reports tab).", file=str(chosen))
 
     def _on_data_quality(self, slots: dict, lang: str) -> Iterator[ChatReply]:
         summary = self.assistant.summary()
-        yield ChatReply(f"**Data: {self.assistant.dataset.name}**\n\n{summary.to_markdown()}\n\n"
+        yield ChatReply(f"**Data: {md(self.assistant.dataset.name)}**\n\n{summary.to_markdown()}\n\n"
                         f"**Cleaning report**\n\n{self.assistant.quality.to_markdown()}",
                         table=self.assistant.quality.to_frame())
 
@@ -222,7 +229,3 @@ class ChatAgent:
         yield ChatReply("Things you can ask me:\n" + "\n".join(f"- {e}" for e in HELP_EXAMPLES))
 
 
-def _model_markdown(model) -> str:
-    data = model.model_dump() if hasattr(model, "model_dump") else dict(model)
-    rows = pd.DataFrame([(k, v) for k, v in data.items()], columns=["field", "value"])
-    return frame_markdown(rows)

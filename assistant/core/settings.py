@@ -22,7 +22,7 @@ def _env(name: str, default: str | None = None) -> str | None:
 class Settings:
     workspace: Path = field(default_factory=lambda: Path(_env("MKT_WORKSPACE", str(Path.home() / ".mkt_assistant"))))
     # LLM: remote OpenAI-compatible endpoint when OPENAI_BASE_URL or OPENAI_API_KEY is set, else embedded llama.cpp.
-    openai_api_key: str | None = field(default_factory=lambda: _env("OPENAI_API_KEY"))
+    openai_api_key: str | None = field(default_factory=lambda: _env("OPENAI_API_KEY"), repr=False)
     openai_base_url: str | None = field(default_factory=lambda: _env("OPENAI_BASE_URL"))
     llm_model: str | None = field(default_factory=lambda: _env("MKT_LLM_MODEL"))
     local_model_path: str | None = field(default_factory=lambda: _env("MKT_LOCAL_MODEL"))
@@ -36,10 +36,21 @@ class Settings:
     language: str = field(default_factory=lambda: _env("MKT_LANGUAGE", "en"))
     # Vectors keyed by (model, text hash) are safe to share between workspaces: one cache per machine by default.
     cache_dir: Path = field(default_factory=lambda: Path(_env("MKT_CACHE_DIR", str(Path.home() / ".cache" / "mkt-assistant"))))
+    # The UI: where it listens, the optional login (both user and password must be set), the upload cap.
+    ui_host: str = field(default_factory=lambda: _env("MKT_UI_HOST", "127.0.0.1"))
+    ui_port: int = field(default_factory=lambda: int(_env("MKT_UI_PORT", "7860")))
+    ui_user: str | None = field(default_factory=lambda: _env("MKT_UI_USER"))
+    ui_password: str | None = field(default_factory=lambda: _env("MKT_UI_PASSWORD"), repr=False)
+    ui_max_upload: str = field(default_factory=lambda: _env("MKT_UI_MAX_UPLOAD", "50mb"))
 
     @classmethod
     def from_env(cls) -> "Settings":
         return cls()
+
+    @property
+    def ui_login(self) -> tuple[str, str] | None:
+        """(user, password) when the UI asks for a login, else None."""
+        return (self.ui_user, self.ui_password) if self.ui_user and self.ui_password else None
 
     @property
     def uses_remote_llm(self) -> bool:

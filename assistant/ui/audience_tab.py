@@ -8,7 +8,7 @@ import json
 import gradio as gr
 import pandas as pd
 
-from assistant.ui.session import Session, escape_frame, session_of, user_message
+from assistant.ui.session import Session, session_of, user_message
 
 
 def understand(sentence: str, state: Session | None):
@@ -52,14 +52,14 @@ def run_audience(editor: str, name: str, save: bool, state: Session | None):
         status += "".join(f"\n\n_{html.escape(n, quote=False)}_" for n in audience.notes)
         if save:
             status += f"\n\n✅ Saved as '{html.escape(name.strip())}' — use the name wherever a segment goes."
-        return escape_frame(audience.funnel), status, _saved(state), state
+        return audience.funnel, status, _saved(state), state
     except Exception as exc:  # noqa: BLE001
         return pd.DataFrame(), user_message(exc), _saved(state), state
 
 
 def _saved(state: Session) -> pd.DataFrame:
     try:
-        return escape_frame(state.assistant.audiences())
+        return state.assistant.audiences()
     except Exception:  # noqa: BLE001
         return pd.DataFrame()
 
@@ -72,7 +72,7 @@ def predict(horizon: float, state: Session | None):
         head = (f"Next {result.horizon_days} days from {result.as_of:%Y-%m-%d} ({result.model}). "
                 + ("" if result.segments is not None else "Segment the customers to see the per-segment view. ")
                 + " ".join(result.notes))
-        return escape_frame(segments), escape_frame(result.customers.head(50).reset_index()), html.escape(head), state
+        return segments, result.customers.head(50).reset_index(), html.escape(head), state
     except Exception as exc:  # noqa: BLE001
         return pd.DataFrame(), pd.DataFrame(), user_message(exc), state
 

@@ -1,12 +1,11 @@
 """Campaigns tab: plan and copy for a segment (evaluation has its own tab: `evaluate_tab`)."""
 from __future__ import annotations
 
-import html
-
 import gradio as gr
 import pandas as pd
 
-from assistant.ui.session import Session, escape_frame, session_of, user_message
+from assistant.api.results import model_markdown
+from assistant.ui.session import SAFE_MARKDOWN, Session, session_of, user_message
 
 CHANNELS = ["email", "sms", "push", "wechat"]
 
@@ -17,8 +16,8 @@ def make_plan_and_copy(segment: str, channel: str, offer_pct: float, language: s
         offer = float(offer_pct) if offer_pct else None
         plan = state.assistant.plan_campaign(segment.strip(), offer=offer, channel=channel, language=language)
         copy = state.assistant.write_copy(segment.strip(), channel=channel, offer=offer, language=language)
-        plan_md = plan.to_markdown() if hasattr(plan, "to_markdown") else str(plan.model_dump())
-        return html.escape(plan_md, quote=False), escape_frame(copy.to_frame()), "✅ plan and copy ready", state
+        plan_md = plan.to_markdown() if hasattr(plan, "to_markdown") else model_markdown(plan)
+        return plan_md, copy.to_frame(), "✅ plan and copy ready", state
     except Exception as exc:  # noqa: BLE001
         return "", pd.DataFrame(), user_message(exc), state
 
@@ -32,8 +31,8 @@ def build(state: gr.State) -> None:
             offer = gr.Number(label="Offer (% off, optional)", value=None)
             camp_lang = gr.Radio(["en", "zh"], value="en", label="Language")
             plan_btn = gr.Button("Plan + write copy", variant="primary")
-        camp_status = gr.Markdown()
-        plan_md = gr.Markdown(elem_id="plan")
+        camp_status = gr.Markdown(**SAFE_MARKDOWN)
+        plan_md = gr.Markdown(elem_id="plan", **SAFE_MARKDOWN)
         copy_table = gr.Dataframe(elem_id="copy-table", interactive=False, wrap=True)
         plan_btn.click(make_plan_and_copy, [camp_seg, channel, offer, camp_lang, state],
                        [plan_md, copy_table, camp_status, state])

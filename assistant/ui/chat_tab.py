@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from assistant.ui.session import Session, session_of, user_message
+from assistant.ui.session import SAFE_MARKDOWN, Session, session_of, user_message
 
 
 def respond(message: str, history: list, state: Session | None):
@@ -26,7 +26,7 @@ def respond(message: str, history: list, state: Session | None):
 def build(state: gr.State) -> None:
     """The tab's components and events (called inside the app's Blocks)."""
     with gr.Tab("Chat"):
-        chatbot = gr.Chatbot(elem_id="chat", height=520, label="Assistant")
+        chatbot = gr.Chatbot(elem_id="chat", height=520, label="Assistant", allow_tags=False, **SAFE_MARKDOWN)
         with gr.Row():
             box = gr.Textbox(elem_id="chat-input", placeholder="e.g. split my customers into 5 groups · 给高价值客户写一条促销短信",
                              show_label=False, scale=8)

@@ -1,13 +1,11 @@
 """Data tab: load the user's own export (with a column mapping) and see the data-quality report."""
 from __future__ import annotations
 
-import html
-
 import gradio as gr
 
 from assistant.api.facade import MarketingAssistant
 from assistant.core.errors import DataError
-from assistant.ui.session import Session, escape_frame, session_of, upload_path, user_message
+from assistant.ui.session import SAFE_MARKDOWN, Session, session_of, upload_path, user_message
 
 
 def load_user_data(events_file, products_file, users_file, mapping_text: str, state: Session | None):
@@ -27,19 +25,18 @@ def load_user_data(events_file, products_file, users_file, mapping_text: str, st
                                 fix='write e.g. {"events": {"user_id": "visitor", "item_id": "sku"}}') from None
         new = MarketingAssistant.from_files(events=upload_path(events_file), products=upload_path(products_file),
                                             users=upload_path(users_file), mapping=mapping, name="upload",
-                                            workspace=state.assistant.workspace / "upload",
+                                            workspace=state.folder / "upload",
                                             encoder=state.assistant.encoder, language=state.assistant.language)
-        state = Session(new)
+        state = state.with_assistant(new)
         return (f"✅ Loaded: {new.dataset.n_users:,} customers, {new.dataset.n_items:,} products.\n\n"
-                f"{html.escape(new.quality.to_markdown(), quote=False)}"), escape_frame(new.summary().to_frame()), state
+                f"{new.quality.to_markdown()}"), new.summary().to_frame(), state
     except Exception as exc:  # noqa: BLE001
         return user_message(exc), None, state
 
 
 def show_data(state: Session | None):
     state = session_of(state)
-    return (html.escape(state.assistant.quality.to_markdown(), quote=False),
-            escape_frame(state.assistant.summary().to_frame()), state)
+    return state.assistant.quality.to_markdown(), state.assistant.summary().to_frame(), state
 
 
 def build(state: gr.State) -> None:
@@ -57,7 +54,7 @@ def build(state: gr.State) -> None:
         with gr.Row():
             load_btn = gr.Button("Load my data", elem_id="load-button", variant="primary")
             show_btn = gr.Button("Show current data")
-        data_status = gr.Markdown(elem_id="data-status")
+        data_status = gr.Markdown(elem_id="data-status", **SAFE_MARKDOWN)
         data_table = gr.Dataframe(elem_id="data-summary", interactive=False)
         load_btn.click(load_user_data, [ev_file, pr_file, us_file, mapping, state], [data_status, data_table, state])
         show_btn.click(show_data, [state], [data_status, data_table, state])

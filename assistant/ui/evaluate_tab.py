@@ -10,7 +10,7 @@ import html
 import gradio as gr
 import pandas as pd
 
-from assistant.ui.session import Session, escape_frame, session_of, upload_path, user_message
+from assistant.ui.session import Session, session_of, upload_path, user_message
 
 NO_COVARIATE = "(none)"
 ROBUST = {"standard (Welch t)": None, "bootstrap (heavy-tailed amounts)": "bootstrap",
@@ -89,7 +89,7 @@ def evaluate_dataset_campaign(campaign_id: str, language, state: Session | None)
 
 def _outputs(evaluation, language, rates_chart, uplift_chart, state):
     text = html.escape(evaluation.to_markdown(language=language or "en"), quote=False)
-    return (text, escape_frame(evaluation.arms_display(language or "en")), uplift_chart(evaluation),
+    return (text, evaluation.arms_display(language or "en"), uplift_chart(evaluation),
             rates_chart(evaluation), state)
 
 

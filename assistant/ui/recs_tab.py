@@ -1,19 +1,18 @@
 """Recommendations tab: a customer's picks with reasons, and a segment's picks."""
 from __future__ import annotations
 
-import html
-
 import gradio as gr
 import pandas as pd
 
-from assistant.ui.session import Session, escape_frame, session_of, user_message
+from assistant.core.text import markdown_literal as md
+from assistant.ui.session import SAFE_MARKDOWN, Session, session_of, user_message
 
 
 def lookup_recommendations(user_id: str, k: float, exclude_purchased: bool, state: Session | None):
     state = session_of(state)
     try:
         recs = state.assistant.recommend((user_id or "").strip(), k=int(k), exclude_purchased=bool(exclude_purchased))
-        return escape_frame(recs.items), f"Top {len(recs.items)} for customer {html.escape(user_id)}", state
+        return recs.items, f"Top {len(recs.items)} for customer {md(user_id)}", state
     except Exception as exc:  # noqa: BLE001
         return pd.DataFrame(), user_message(exc), state
 
@@ -22,7 +21,7 @@ def segment_recommendations(segment: str, k: float, state: Session | None):
     state = session_of(state)
     try:
         recs = state.assistant.recommend_for_segment((segment or "").strip(), k=int(k))
-        return escape_frame(recs.items), f"Top {len(recs.items)} for {html.escape(recs.target)}", state
+        return recs.items, f"Top {len(recs.items)} for {md(recs.target)}", state
     except Exception as exc:  # noqa: BLE001
         return pd.DataFrame(), user_message(exc), state
 
@@ -35,7 +34,7 @@ def build(state: gr.State) -> None:
             k_box = gr.Slider(1, 30, value=10, step=1, label="How many")
             excl = gr.Checkbox(label="Exclude products already bought")
             rec_btn = gr.Button("Recommend", elem_id="rec-button", variant="primary")
-        rec_status = gr.Markdown(elem_id="rec-status")
+        rec_status = gr.Markdown(elem_id="rec-status", **SAFE_MARKDOWN)
         rec_table = gr.Dataframe(elem_id="rec-table", interactive=False, wrap=True)
         rec_btn.click(lookup_recommendations, [user_box, k_box, excl, state], [rec_table, rec_status, state])
         with gr.Row():

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from assistant.ui.session import Session, session_of, user_message
+from assistant.ui.session import SAFE_MARKDOWN, Session, session_of, user_message
 from pathlib import Path
 
 
@@ -23,6 +23,6 @@ def build(state: gr.State) -> None:
     with gr.Tab("Reports"):
         rep_lang = gr.Radio(["en", "zh"], value="en", label="Language")
         rep_btn = gr.Button("Write the persona report", variant="primary", elem_id="report-button")
-        rep_status = gr.Markdown(elem_id="report-status")
+        rep_status = gr.Markdown(elem_id="report-status", **SAFE_MARKDOWN)
         rep_files = gr.File(label="Download", file_count="multiple", elem_id="report-files")
         rep_btn.click(make_report, [rep_lang, state], [rep_files, rep_status, state])

@@ -1,13 +1,12 @@
 """Segments tab: segment the customers, see the table, the 2-D map and the persona cards."""
 from __future__ import annotations
 
-import html
-
 import gradio as gr
 import plotly.express as px
 import pandas as pd
 
-from assistant.ui.session import Session, escape_frame, session_of, user_message
+from assistant.core.text import markdown_literal as md, plot_label
+from assistant.ui.session import SAFE_MARKDOWN, Session, session_of, user_message
 
 
 def run_segmentation(n_segments: str, weight: float, language: str, state: Session | None):
@@ -19,13 +18,13 @@ def run_segmentation(n_segments: str, weight: float, language: str, state: Sessi
         personas = state.assistant.personas(language)
         cards = []
         for seg, p in personas.items():
-            cards.append(f"### Segment {seg}: {html.escape(p.name)}\n_{html.escape(p.tagline)}_\n\n"
-                         f"{html.escape(p.description)}\n\n- Motivations: {html.escape(', '.join(p.motivations))}\n"
-                         f"- Price sensitivity: {html.escape(p.price_sensitivity)}\n"
-                         f"- Channels: {html.escape(', '.join(p.preferred_channels))}; times: "
-                         f"{html.escape(p.preferred_times)}\n- Offers: {html.escape('; '.join(p.suggested_offers))}")
+            cards.append(f"### Segment {seg}: {md(p.name)}\n_{md(p.tagline)}_\n\n"
+                         f"{md(p.description)}\n\n- Motivations: {md(', '.join(p.motivations))}\n"
+                         f"- Price sensitivity: {md(p.price_sensitivity)}\n"
+                         f"- Channels: {md(', '.join(p.preferred_channels))}; times: "
+                         f"{md(p.preferred_times)}\n- Offers: {md('; '.join(p.suggested_offers))}")
         metrics = ", ".join(f"{k}: {v:.3g}" for k, v in overview.metrics.items())
-        return (escape_frame(overview.table), _segment_map(state), "\n\n".join(cards),
+        return (overview.table, _segment_map(state), "\n\n".join(cards),
                 f"✅ {len(overview.table)} segments. {metrics}", state)
     except Exception as exc:  # noqa: BLE001
         return pd.DataFrame(), None, "", user_message(exc), state
@@ -36,7 +35,7 @@ def _segment_map(state: Session):
     if points is None or len(points) == 0:
         return None
     names = state.assistant.segment_names(with_llm=False)
-    points = points.assign(segment=points["segment"].map(lambda s: f"{s}: {names.get(int(s), s)}"))
+    points = points.assign(segment=points["segment"].map(lambda s: plot_label(f"{s}: {names.get(int(s), s)}")))
     return px.scatter(points, x="x", y="y", color="segment", title="Customers on a 2-D map (PCA sample)",
                       opacity=0.7, height=480)
 
@@ -49,9 +48,9 @@ def build(state: gr.State) -> None:
             weight = gr.Slider(0, 1, value=0.5, step=0.05, label="Weight of 'what they buy' vs 'how they buy'")
             seg_lang = gr.Radio(["en", "zh"], value="en", label="Persona language")
             seg_btn = gr.Button("Segment customers", elem_id="segment-button", variant="primary")
-        seg_status = gr.Markdown(elem_id="segment-status")
+        seg_status = gr.Markdown(elem_id="segment-status", **SAFE_MARKDOWN)
         seg_table = gr.Dataframe(elem_id="segment-table", interactive=False, wrap=True)
         seg_map = gr.Plot(label="2-D map")
-        personas_md = gr.Markdown(elem_id="personas")
+        personas_md = gr.Markdown(elem_id="personas", **SAFE_MARKDOWN)
         seg_btn.click(run_segmentation, [n_seg, weight, seg_lang, state],
                       [seg_table, seg_map, personas_md, seg_status, state])

@@ -1,25 +1,53 @@
-"""Per-browser-session state and the one place where errors and untrusted text are made safe for the browser.
+"""Per-browser-session state, the session's private folder, and the one place errors are made safe for the browser.
 
-Every session gets its own `MarketingAssistant` (its own segments, uploads and reports, in its own workspace
-sub-folder); only read-only things are shared (the bundled demo tables, the embedding model, the LLM client).
+Every session gets its own `MarketingAssistant` (its own segments, uploads and reports) whose workspace is the
+session's own folder under the UI's private files root (a fresh 0700 temp folder per server process). Downloads
+are generated there. The folder is not served by the web server: Gradio hands a returned file to the browser
+through its own cache (a private folder of the same root, URLs keyed by a sha256 of the content and a random
+seed), and the session folder and those copies are deleted when the session ends (`Session.close`, called by
+Gradio when the session's state is deleted) and when the server stops. Only read-only things are shared (the
+bundled demo tables, the embedding model, the LLM client).
 """
 from __future__ import annotations
 
+import atexit
 import functools
-import html
+import shutil
+import tempfile
 import threading
 import uuid
 from pathlib import Path
-
-import pandas as pd
 
 from assistant.api.facade import MarketingAssistant
 from assistant.chat.agent import ChatAgent
 from assistant.core.data import load_demo
 from assistant.core.errors import DataError, LLMOutputError, LLMUnavailable, NotReadyError
 from assistant.core.settings import Settings
+from assistant.core.text import markdown_literal
 
 _shared_lock = threading.Lock()
+# Options of every Markdown output that can show data (gr.Markdown, gr.Chatbot): HTML sanitised as a second line
+# of defence behind `markdown_literal`, and no LaTeX ($$...$$ in a product title stays text).
+SAFE_MARKDOWN = {"sanitize_html": True, "latex_delimiters": []}
+
+
+@functools.lru_cache(maxsize=1)
+def files_root() -> Path:
+    """The UI's private files folder (0700, removed at exit): `sessions/<id>/` per browser session and `gradio/`
+    for Gradio's upload and download cache. Nothing else on the machine is ever served."""
+    root = Path(tempfile.mkdtemp(prefix="mkt-ui-")).resolve()
+    (root / "sessions").mkdir(mode=0o700)
+    (root / "gradio").mkdir(mode=0o700)
+    atexit.register(shutil.rmtree, root, True)
+    return root
+
+
+def sessions_root() -> Path:
+    return files_root() / "sessions"
+
+
+def gradio_cache_dir() -> Path:
+    return files_root() / "gradio"
 
 
 @functools.lru_cache(maxsize=1)
@@ -35,21 +63,48 @@ def shared_encoder():
 
 
 class Session:
-    """What one browser session owns."""
+    """What one browser session owns: its assistant, its chat and its folder (workspace + downloads)."""
 
-    def __init__(self, assistant: MarketingAssistant):
+    def __init__(self, assistant: MarketingAssistant, folder: Path | None = None):
         self.assistant = assistant
         self.agent = ChatAgent(assistant)
+        self.folder = Path(folder) if folder is not None else Path(assistant.workspace)
+
+    def with_assistant(self, assistant: MarketingAssistant) -> "Session":
+        """The same session (same folder) working on another assistant, e.g. after the user loaded own data."""
+        return Session(assistant, self.folder)
+
+    def close(self) -> None:
+        """Delete what the session wrote: its folder and the copies Gradio made of its files for download."""
+        if not self.folder.exists():
+            return
+        cache = gradio_cache_dir()
+        try:
+            from gradio.processing_utils import hash_file  # how Gradio names its cached copy of a file
+            for path in self.folder.rglob("*"):
+                if path.is_file():
+                    shutil.rmtree(cache / hash_file(path), ignore_errors=True)
+        except Exception:  # noqa: BLE001 — the copies also expire with the cache's age limit
+            pass
+        if self.folder.resolve().is_relative_to(sessions_root()):
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def new_session(dataset=None) -> Session:
     settings = Settings.from_env()
-    workspace = Path(settings.workspace) / "sessions" / uuid.uuid4().hex[:12]
+    folder = sessions_root() / uuid.uuid4().hex
+    folder.mkdir(mode=0o700)
     with _shared_lock:
         encoder = shared_encoder()
-    assistant = MarketingAssistant(dataset if dataset is not None else demo_dataset(), workspace=workspace,
+    assistant = MarketingAssistant(dataset if dataset is not None else demo_dataset(), workspace=folder,
                                    encoder=encoder, language=settings.language)
-    return Session(assistant)
+    return Session(assistant, folder)
+
+
+def close_session(state: Session | None) -> None:
+    """Gradio's delete callback of the session state (the tab was closed, or the server stops)."""
+    if isinstance(state, Session):
+        state.close()
 
 
 def session_of(state: Session | None) -> Session:
@@ -57,23 +112,13 @@ def session_of(state: Session | None) -> Session:
 
 
 def user_message(exc: Exception) -> str:
-    """A readable message for anything a user can cause; unexpected errors are named, never a traceback."""
+    """A readable Markdown message for anything a user can cause; unexpected errors are named, never a
+    traceback. The message quotes untrusted text (file and column names, values), so it is encoded here."""
     if isinstance(exc, (DataError, NotReadyError, LLMUnavailable, LLMOutputError, ValueError, KeyError)):
         text = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
-        return f"⚠️ {html.escape(str(text), quote=False)}"
-    return (f"⚠️ Something went wrong ({type(exc).__name__}: {html.escape(str(exc), quote=False)}). "
+        return f"⚠️ {markdown_literal(text)}"
+    return (f"⚠️ Something went wrong ({type(exc).__name__}: {markdown_literal(exc)}). "
             "Your data is unchanged; please try again.")
-
-
-def escape_frame(frame: pd.DataFrame | None) -> pd.DataFrame:
-    """Data strings are untrusted: escape them before the browser renders them."""
-    if frame is None:
-        return pd.DataFrame()
-    frame = frame.copy()
-    for col in frame.columns:
-        if frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col]):
-            frame[col] = frame[col].map(lambda v: html.escape(str(v)) if isinstance(v, str) else v)
-    return frame
 
 
 def upload_path(upload) -> str | None:

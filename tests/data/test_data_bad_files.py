@@ -150,7 +150,7 @@ def test_bad_timestamps_and_unknown_event_types(tmp_path):
         "u3,i3,refund,2024-03-03,1,1",
     ]))
     assert data.quality.dropped("events", "unparseable timestamp") == 2
-    assert data.quality.dropped("events", "implausible timestamp") == 1
+    assert data.quality.dropped("events", "timestamp before 1990-01-01") == 1
     assert data.quality.dropped("events", "unknown event type") == 2
     assert any("teleport" in w for w in data.quality.all_warnings)
 

@@ -8,12 +8,14 @@ well under a second).
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from assistant.core.errors import DataError
+from assistant.core.text import markdown_literal as md
 from assistant.core.data.schema import (
     CAMPAIGN_COLUMNS, COUPON_COLUMNS, EVENT_COLUMNS, EVENT_TYPES, EXPOSURE_COLUMNS, OUTCOME_COLUMNS,
     OUTCOME_FLAGS, PRODUCT_COLUMNS,
@@ -22,8 +24,10 @@ from assistant.core.data.schema import (
 # Limits beyond which a value is taken as a data-entry or export error rather than a real purchase.
 MAX_QUANTITY = 100_000
 MAX_UNIT_PRICE = 100_000.0
-EARLIEST = pd.Timestamp("1971-01-01")
-LATEST = pd.Timestamp("2100-01-01")
+# Event times outside [PLAUSIBLE_START, load time + FUTURE_TOLERANCE] are export errors (a 2099 purchase would
+# become the data's "last event" and shift every recency); the tolerance absorbs time zones and clock skew.
+PLAUSIBLE_START = pd.Timestamp("1990-01-01")
+FUTURE_TOLERANCE = pd.Timedelta(days=2)
 
 # Usual names of event types in public logs and shop exports -> canonical type.
 EVENT_TYPE_SYNONYMS: dict[str, str] = {
@@ -92,15 +96,16 @@ class QualityReport:
                                            "reason", "dropped"])
 
     def to_markdown(self) -> str:
+        """The report as Markdown; file names, reasons and warnings quote the user's data, so they are encoded."""
         lines = ["| table | source | rows in | rows out | duplicates removed | dropped (reason: rows) |",
                  "|---|---|---:|---:|---:|---|"]
         for q in self.tables:
-            reasons = ", ".join(f"{reason}: {n:,}" for reason, n in q.dropped.items() if n) or "none"
-            lines.append(f"| {q.table} | {q.source} | {q.rows_in:,} | {q.rows_out:,} | {q.duplicates_removed:,} "
+            reasons = ", ".join(f"{md(reason)}: {n:,}" for reason, n in q.dropped.items() if n) or "none"
+            lines.append(f"| {q.table} | {md(q.source)} | {q.rows_in:,} | {q.rows_out:,} | {q.duplicates_removed:,} "
                          f"| {reasons} |")
         warnings = self.all_warnings
         if warnings:
-            lines += ["", "Warnings:"] + [f"- {w}" for w in warnings]
+            lines += ["", "Warnings:"] + [f"- {md(w)}" for w in warnings]
         return "\n".join(lines)
 
 
@@ -148,12 +153,64 @@ def to_id(series: pd.Series) -> pd.Series:
     return text.astype("str")
 
 
-def to_number(series: pd.Series) -> pd.Series:
-    """Numbers from numbers or strings ('1,234.5', '$3.20', '12 ' all parse); unparseable -> NaN."""
+_NUMBER_NOISE = re.compile(r"[\s\u00a0\u202f$€£¥'’]")  # currency signs, (thin) spaces, Swiss apostrophes
+_COMMA_THOUSANDS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$")
+_DOT_THOUSANDS = re.compile(r"^[-+]?\d{1,3}(\.\d{3})+(,\d*)?$")
+
+
+def number_format(text: pd.Series) -> tuple[str, str | None]:
+    """(decimal mark, thousands separator or None) of a column of number strings, read as a person would:
+    '12,50' and '1.234,5' have a decimal comma, '1,234.5' and '1,234,567' a thousands comma; '1.234.567' dots
+    as thousands. Decided per column from all its values, so '1,234' alone (ambiguous) follows the others."""
+    sample = text.dropna().head(20_000)
+    comma_decimal = dot_decimal = comma_thousands = dot_thousands = 0
+    for value in sample.unique():
+        has_comma, has_dot = "," in value, "." in value
+        if has_comma and has_dot:
+            if value.rfind(",") > value.rfind("."):
+                comma_decimal, dot_thousands = comma_decimal + 1, dot_thousands + 1
+            else:
+                dot_decimal, comma_thousands = dot_decimal + 1, comma_thousands + 1
+        elif has_comma:
+            if _COMMA_THOUSANDS.match(value):
+                comma_thousands += value.count(",") > 1  # '1,234' alone could be either
+            else:
+                comma_decimal += 1
+        elif has_dot:
+            if _DOT_THOUSANDS.match(value):
+                dot_thousands += value.count(".") > 1  # '1.234' alone could be either
+            else:
+                dot_decimal += 1
+    if comma_decimal > dot_decimal or (dot_thousands and not comma_thousands and not dot_decimal):
+        return ",", "." if dot_thousands or sample.str.contains(".", regex=False).any() else None
+    return ".", "," if comma_thousands or sample.str.contains(",", regex=False).any() else None
+
+
+def read_numbers(series: pd.Series) -> tuple[pd.Series, str | None]:
+    """Numbers from numbers or number strings ('1,234.5', '12,50', '1.234,5', '$3.20', '12 '); unparseable ->
+    NaN. Returns the values and, when the text used a decimal comma or thousands separators, a note saying how
+    the column was read (for the quality report)."""
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
-        return series.astype("float64")
-    text = series.astype("str").str.strip().str.replace(r"[,$€£¥\s]", "", regex=True)
-    return pd.to_numeric(text, errors="coerce").astype("float64")
+        return series.astype("float64"), None
+    text = series.astype("str").where(series.notna()).str.replace(_NUMBER_NOISE, "", regex=True)
+    decimal, thousands = number_format(text)
+    if thousands:
+        text = text.str.replace(thousands, "", regex=False)
+    if decimal != ".":
+        text = text.str.replace(decimal, ".", regex=False)
+    values = pd.to_numeric(text, errors="coerce").astype("float64")
+    note = None
+    if decimal == ",":
+        note = "decimal comma (e.g. '12,50' read as 12.5)" + (f", '{thousands}' as thousands separator"
+                                                               if thousands else "")
+    elif thousands:
+        note = f"'{thousands}' read as thousands separator (e.g. '1,234.5' read as 1234.5)"
+    return values, note
+
+
+def to_number(series: pd.Series) -> pd.Series:
+    """Numbers from numbers or strings, separators detected per column (see `read_numbers`); unparseable -> NaN."""
+    return read_numbers(series)[0]
 
 
 def to_flag(series: pd.Series) -> pd.Series:
@@ -264,11 +321,13 @@ def _keep_first_per_key(frame: pd.DataFrame, key: tuple[str, ...], *, table: str
 
 
 def clean_events(frame: pd.DataFrame, *, source: str = "events", event_values: dict[str, str] | None = None,
-                 original_names: dict[str, str] | None = None) -> tuple[pd.DataFrame, TableQuality]:
+                 original_names: dict[str, str] | None = None,
+                 now: pd.Timestamp | None = None) -> tuple[pd.DataFrame, TableQuality]:
     """Clean an event log with canonical column names (extra columns are kept after the canonical ones).
 
     Missing event_type means every row is a purchase; missing quantity means 1; missing revenue is price x
-    quantity when a `price` column exists, else NaN (unknown) for purchases and 0 for other events.
+    quantity when a `price` column exists, else NaN (unknown) for purchases and 0 for other events. Events dated
+    before 1990 or after `now` (default: the load time, UTC) plus two days are dropped and counted.
     """
     rows_in = len(frame)
     require_columns(frame, ("user_id", "item_id", "timestamp"), table="events", source=source,
@@ -289,12 +348,16 @@ def clean_events(frame: pd.DataFrame, *, source: str = "events", event_values: d
         frame["event_type"] = "purchase"
         warnings.append("no event type column: every row is taken as a purchase")
     frame["timestamp"] = parse_timestamps(frame["timestamp"])
-    frame["quantity"] = to_number(frame["quantity"]).fillna(1.0) if "quantity" in frame.columns else 1.0
-    if "revenue" in frame.columns:
-        frame["revenue"] = to_number(frame["revenue"])
-    elif "price" in frame.columns:
-        frame["revenue"] = to_number(frame["price"]) * frame["quantity"]
-    else:
+    original_names = original_names or {}
+    for column in ("quantity", "revenue", "price"):
+        if column in frame.columns:
+            frame[column], note = read_numbers(frame[column])
+            if note:
+                warnings.append(f"column '{original_names.get(column, column)}': {note}")
+    frame["quantity"] = frame["quantity"].fillna(1.0) if "quantity" in frame.columns else 1.0
+    if "revenue" not in frame.columns and "price" in frame.columns:
+        frame["revenue"] = frame["price"] * frame["quantity"]
+    elif "revenue" not in frame.columns:
         frame["revenue"] = np.nan
         warnings.append("no revenue or price column: revenue is unknown (NaN)")
     frame["revenue"] = frame["revenue"].where(frame["event_type"] == "purchase", 0.0)
@@ -309,7 +372,10 @@ def clean_events(frame: pd.DataFrame, *, source: str = "events", event_values: d
     f = d.frame
     d.drop(f["timestamp"].isna(), "unparseable timestamp")
     f = d.frame
-    d.drop((f["timestamp"] < EARLIEST) | (f["timestamp"] >= LATEST), "implausible timestamp")
+    d.drop(f["timestamp"] < PLAUSIBLE_START, f"timestamp before {PLAUSIBLE_START:%Y-%m-%d}")
+    f = d.frame
+    latest = (now if now is not None else pd.Timestamp.now(tz="UTC").tz_localize(None)) + FUTURE_TOLERANCE
+    d.drop(f["timestamp"] > latest, "timestamp in the future")
     f = d.frame
     d.drop(f["quantity"] < 0, "negative quantity")
     f = d.frame
@@ -347,7 +413,9 @@ def clean_products(frame: pd.DataFrame, *, source: str = "products",
             frame[column] = pd.Series(pd.NA, index=frame.index, dtype="str")
     warnings: list[str] = []
     if "price" in frame.columns:
-        price = to_number(frame["price"])
+        price, note = read_numbers(frame["price"])
+        if note:
+            warnings.append(f"column '{(original_names or {}).get('price', 'price')}': {note}")
         bad = (price < 0) | (price > MAX_UNIT_PRICE)
         if bad.any():
             warnings.append(f"{int(bad.sum()):,} absurd prices (negative or > {MAX_UNIT_PRICE:,.0f}) set to unknown")

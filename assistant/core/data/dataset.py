@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from assistant.core.data.cleaning import QualityReport
+from assistant.core.text import markdown_literal as md
 from assistant.core.data.schema import (
     CAMPAIGN_COLUMNS, COUPON_COLUMNS, EVENT_COLUMNS, EVENT_TYPES, EXPOSURE_COLUMNS, OUTCOME_COLUMNS,
     PRODUCT_COLUMNS, USER_ID_COLUMNS,
@@ -71,7 +72,7 @@ class DatasetSummary:
 
     def to_markdown(self) -> str:
         lines = ["| figure | value |", "|---|---|"]
-        lines += [f"| {figure} | {value} |" for figure, value in self.to_frame().itertuples(index=False)]
+        lines += [f"| {md(figure)} | {md(value)} |" for figure, value in self.to_frame().itertuples(index=False)]
         return "\n".join(lines)
 
 

@@ -246,9 +246,22 @@ def read_mapping(mapping: Mapping | PathLike | None) -> dict[str, dict[str, str]
     return out
 
 
-def apply_mapping(frame: pd.DataFrame, table: str, mapping: dict[str, str], *, source: str
-                  ) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Rename source columns to canonical names: explicit mapping first, then the usual synonyms.
+# Canonical columns a marketer reads as text: when several source columns could fill one (an export with both
+# `category_id` 2053013555631882655 and `category_code` electronics.smartphone), the readable one wins.
+READABLE_COLUMNS = ("title", "category", "brand", "description")
+
+
+def _mostly_numeric(values: pd.Series) -> bool:
+    sample = values.dropna().head(1000)
+    if pd.api.types.is_numeric_dtype(sample):
+        return True
+    return len(sample) > 0 and bool(pd.to_numeric(sample.astype("str"), errors="coerce").notna().mean() > 0.9)
+
+
+def apply_mapping(frame: pd.DataFrame, table: str, mapping: dict[str, str], *, source: str,
+                  notes: list[str] | None = None) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Rename source columns to canonical names: explicit mapping first, then the usual synonyms (for text
+    attributes, a column of text before a column of numeric codes; the choice is added to `notes`).
 
     Returns the renamed frame and {canonical: original} (for error messages that name the user's column)."""
     columns = list(frame.columns)
@@ -269,12 +282,20 @@ def apply_mapping(frame: pd.DataFrame, table: str, mapping: dict[str, str], *, s
     for canonical, names in SYNONYMS.get(table, {}).items():
         if canonical in taken:
             continue
-        for name in names:
-            original = normalised.get(_norm(name))
-            if original is not None and original not in renames:
-                renames[original] = canonical
-                taken.add(canonical)
-                break
+        found = [normalised[_norm(n)] for n in names if _norm(n) in normalised and normalised[_norm(n)] not in renames]
+        found = list(dict.fromkeys(found))
+        if not found:
+            continue
+        chosen = found[0]
+        if canonical in READABLE_COLUMNS and len(found) > 1:
+            readable = [c for c in found if not _mostly_numeric(frame[c])]
+            if readable and readable[0] != chosen:
+                if notes is not None:
+                    notes.append(f"{table}: '{readable[0]}' (text) used as the {canonical}, not '{chosen}' "
+                                 f"(numeric codes); map it explicitly to choose otherwise")
+                chosen = readable[0]
+        renames[chosen] = canonical
+        taken.add(canonical)
     # keep unmapped columns, but never let one collide with a canonical name it does not hold
     frame = frame.drop(columns=[c for c in columns if c in taken and c not in renames])
     frame = frame.rename(columns=renames)
@@ -317,6 +338,7 @@ def load_files(events: PathLike | pd.DataFrame | None = None, products: PathLike
         raise DataError("no file given", fix="pass at least events=<file> (or users/exposures/outcomes)")
     tables: dict[str, pd.DataFrame] = {}
     qualities: list[TableQuality] = []
+    warnings: list[str] = []
     for table, given in inputs.items():
         if given is None:
             continue
@@ -324,7 +346,7 @@ def load_files(events: PathLike | pd.DataFrame | None = None, products: PathLike
             raw, source = given, f"{table} (DataFrame)"
         else:
             raw, source = read_table(given, encoding=encoding), Path(given).name
-        renamed, originals = apply_mapping(raw, table, maps.get(table, {}), source=source)
+        renamed, originals = apply_mapping(raw, table, maps.get(table, {}), source=source, notes=warnings)
         if table == "events":
             clean, quality = CLEANERS[table](renamed, source=source, event_values=maps.get("event_values"),
                                              original_names=originals)
@@ -332,7 +354,6 @@ def load_files(events: PathLike | pd.DataFrame | None = None, products: PathLike
             clean, quality = CLEANERS[table](renamed, source=source, original_names=originals)
         tables[table] = clean
         qualities.append(quality)
-    warnings: list[str] = []
     if "events" in tables and "products" not in tables:
         derived = products_from_events(tables["events"])
         if derived is not None:
