@@ -2,15 +2,9 @@
 their rule-based versions at once: these tests are about what reaches the browser, not about wording)."""
 from __future__ import annotations
 
-import socket
-
 import pytest
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.assistant.test_ui_browser import _free_port as free_port
 
 
 @pytest.fixture(scope="module")

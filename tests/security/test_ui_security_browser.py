@@ -8,7 +8,6 @@ configured, nothing — page, API or file — is reachable without it.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import httpx
@@ -16,11 +15,11 @@ import pandas as pd
 import pytest
 
 from tests.assistant.llm_stub_server import Reply, StubLLMServer
+from tests.assistant.test_ui_browser import CHROMIUM, browser  # noqa: F401  (the shared Chromium fixture)
 from tests.security.conftest import start_app
 
 pytestmark = [pytest.mark.browser]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 WAIT = 240_000  # ms: the first segmentation embeds the uploaded customers on a busy 2-core machine
 
@@ -59,6 +58,8 @@ def hostile_events(path: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def hostile_app(offline_llm_env):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
     stub = StubLLMServer(default=Reply.ok(json.dumps(HOSTILE_LLM))).start()
     offline_llm_env.setenv("OPENAI_BASE_URL", stub.url)
     offline_llm_env.setenv("MKT_LLM_STRUCTURED_METHOD", "llama_json_schema")
@@ -66,19 +67,6 @@ def hostile_app(offline_llm_env):
     yield url
     demo.close()
     stub.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"])
-        yield browser
-        browser.close()
 
 
 def _wait_text(page, selector: str, text: str, timeout: int = WAIT) -> str:
@@ -160,6 +148,8 @@ def test_hostile_text_shows_as_text_everywhere(browser, hostile_app, tmp_path):
 
 
 def test_login_guards_pages_api_and_files(browser, offline_llm_env):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
     from assistant.ui.session import gradio_cache_dir
     offline_llm_env.setenv("MKT_UI_USER", "marketer")
     offline_llm_env.setenv("MKT_UI_PASSWORD", "s3cret-pass")
