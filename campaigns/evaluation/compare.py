@@ -88,8 +88,9 @@ def uplift_rows(units: pd.DataFrame, metrics: tuple[Metric, ...], comparisons: l
                 theta = st.cuped_theta(both[m.name].to_numpy(float), both["_covariate"].to_numpy(float))
                 row.update(st.cuped_difference(a[m.name], b[m.name], a["_covariate"], b["_covariate"], theta,
                                                float(both["_covariate"].mean()), alpha))
-                plain = row["ci_high"] - row["ci_low"]
-                adjusted = row["cuped_ci_high"] - row["cuped_ci_low"]
+                # width reduction at equal method: standard errors of the same normal interval (for rates the
+                # shown plain interval is the score one, whose width is not comparable)
+                plain, adjusted = row["std_error"], row.pop("cuped_std_error")
                 row["cuped_ci_reduction"] = 1 - adjusted / plain if plain > 0 else np.nan
             if sequential and np.isfinite(row["std_error"]):
                 half = st.sequential_halfwidth(row["std_error"], row["n_arm"] + row["n_control"], alpha)

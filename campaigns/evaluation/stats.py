@@ -194,7 +194,7 @@ def cuped_difference(arm, control, cov_arm, cov_control, theta: float, mean_cov:
     adj_ctl = np.asarray(control, float) - theta * (np.asarray(cov_control, float) - mean_cov)
     row = mean_difference(adj_arm, adj_ctl, alpha)
     return {"cuped_uplift": row["uplift"], "cuped_ci_low": row["ci_low"], "cuped_ci_high": row["ci_high"],
-            "cuped_p_value": row["p_value"]}
+            "cuped_p_value": row["p_value"], "cuped_std_error": row["std_error"]}
 
 
 # ------------------------------------------------------------------------------------- always-valid

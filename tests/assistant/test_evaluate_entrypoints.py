@@ -80,7 +80,7 @@ def test_facade_dataset_campaign_uses_history_for_cuped(workspace, shared_data):
     evaluation = assistant.evaluate("hillstrom")
     row = evaluation.uplift_for("mens_email", "revenue_per_user")
     plain, cuped = row["ci_high"] - row["ci_low"], row["cuped_ci_high"] - row["cuped_ci_low"]
-    assert cuped < plain and row["cuped_ci_reduction"] == pytest.approx(1 - cuped / plain)
+    assert cuped < plain and row["cuped_ci_reduction"] == pytest.approx(1 - cuped / plain, rel=1e-2)
     assert row["cuped_uplift"] == pytest.approx(row["uplift"], abs=0.05)  # same estimand, adjusted
     assert "CUPED" in evaluation.to_markdown()
     assert evaluation.arms.set_index("arm").loc["control", "participation_rate"] == pytest.approx(0.106, abs=5e-4)
