@@ -11,6 +11,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import model_validator
+
 from assistant.core.errors import LLMOutputError, LLMUnavailable
 from segmentation.audience import AudienceFilter, PurchaseCondition
 from segmentation.audience_parser import category_key, is_chinese, parse_rules
@@ -29,9 +31,30 @@ class ParsedSentence:
     not_understood: tuple[str, ...] = field(default_factory=tuple)
 
 
+class ModelAnswer(AudienceFilter):
+    """The schema the model fills (same JSON schema, so the same grammar). A small model writes 0 or "" for
+    "not asked" where the schema wants null — a grammar cannot express `ge=1` — so those read as unset."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _zero_means_unset(cls, data):
+        if not isinstance(data, dict):
+            return data
+
+        def unset(value):
+            return value == "" or (type(value) in (int, float) and value == 0)
+
+        data = {k: (None if unset(v) and k not in ("purchases", "segments") else v) for k, v in data.items()}
+        if isinstance(data.get("purchases"), list):
+            data["purchases"] = [{**p, "within_days": None if unset(p.get("within_days")) else p.get("within_days")}
+                                 for p in data["purchases"] if isinstance(p, dict) and str(p.get("category", "")).strip()]
+        return data
+
+
 def llm_filter(sentence: str, llm: Any, language: str) -> AudienceFilter:
     """The LLM's filter for the whole sentence (raises LLMUnavailable / LLMOutputError)."""
-    return llm.structured(PROMPT, {"sentence": sentence}, AudienceFilter, language=language)
+    answer = llm.structured(PROMPT, {"sentence": sentence}, ModelAnswer, language=language)
+    return AudienceFilter(**answer.model_dump())
 
 
 def merge(rules: AudienceFilter, model: AudienceFilter) -> AudienceFilter:

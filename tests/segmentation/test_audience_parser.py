@@ -114,3 +114,13 @@ def test_schema_rejects_nonsense():
         AudienceFilter(unknown_field=1)
     with pytest.raises(ValueError):
         AudienceFilter(purchases=[{"category": "  "}])
+
+
+def test_model_zeros_and_empty_strings_read_as_unset():
+    from segmentation.audience_llm import ModelAnswer
+    answer = ModelAnswer.model_validate({"gender": "", "age_min": 0, "inactive_days": 60, "has_kids": False,
+                                         "purchases": [{"category": "beer", "bought": True, "within_days": 0},
+                                                       {"category": "", "bought": True}]})
+    assert answer.gender is None and answer.age_min is None and answer.inactive_days == 60
+    assert answer.has_kids is False  # False is an answer, not "unset"
+    assert [(p.category, p.within_days) for p in answer.purchases] == [("beer", None)]
