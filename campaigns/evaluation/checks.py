@@ -85,6 +85,8 @@ def match_check(outcome_ids: pd.Index, exposure_ids: pd.Index, *, force: bool = 
 
 def multi_arm_units(units: pd.DataFrame) -> pd.Index:
     """Units that appear in more than one arm (contaminated: they saw several treatments)."""
+    if units["unit"].is_unique:  # the usual case: skip the group-by
+        return pd.Index([])
     arms_per_unit = units.groupby("unit")["arm"].nunique()
     return arms_per_unit.index[arms_per_unit > 1]
 

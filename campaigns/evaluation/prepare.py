@@ -103,6 +103,8 @@ def _values(frame: pd.DataFrame, metrics: list[Metric]) -> pd.DataFrame:
 def _aggregate(values: pd.DataFrame, units: pd.Series, metrics: list[Metric]) -> pd.DataFrame:
     """One row per unit: binary outcomes = any, counts and amounts summed."""
     how = {m.name: ("max" if m.kind == "binary" else "sum") for m in metrics if m.kind != "ratio"}
+    if units.is_unique:  # one row per unit already: no group-by needed
+        return values[list(how)].set_axis(pd.Index(units.to_numpy(), name="unit", dtype=object))
     return values.assign(unit=units.to_numpy()).groupby("unit", sort=False).agg(how)
 
 

@@ -170,6 +170,11 @@ def test_complete_journey_observational(shared_data):
     assert "OBSERVATIONAL" in ev.to_markdown()
     treated = ev.arms.set_index("arm").loc["treatment"]
     assert 0 < treated["participation_rate"] < 1 and 0 < treated["conversion_rate"] <= 1
+    # redemption is impossible in the comparison group: shown per arm, never tested as an "uplift"
+    assert "participation" not in set(ev.uplift["metric"])
+    rel = ev.uplift.dropna(subset=["rel_ci_low"])
+    assert ((rel["rel_ci_low"] <= rel["rel_uplift"]) & (rel["rel_uplift"] <= rel["rel_ci_high"])).all()
+    assert ev.verdict().startswith("Observational comparison")
 
 
 def test_outcome_columns_the_file_did_not_have_are_left_out(tmp_path):
