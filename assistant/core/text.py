@@ -26,7 +26,8 @@ def normalise(text: str) -> str:
 # Characters that start Markdown/HTML constructs anywhere in a line: emphasis, code spans and fences, links and
 # images, raw HTML, table cells, strikethrough, LaTeX. A backslash before ASCII punctuation is CommonMark's own
 # escape, so the rendered text shows the original character and nothing else.
-_MD_INLINE = re.compile(r"([\\`*_\[\]<>|~$])")
+_MD_INLINE = re.compile(r"([\\`*\[\]<>|~$]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z]))")
+# (an underscore inside a word, as in file_name.csv, never starts emphasis in CommonMark: left as it is)
 # An `&` that would start an entity (&lt; &#60; &#x3c;) must not be decoded into the character it names.
 _MD_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 # Constructs that only count at the start of a line (headings, lists, block quotes, setext rules).

@@ -16,6 +16,7 @@ HOSTILE = [
     "&lt;b&gt;entity&lt;/b&gt;",
     "# heading",
     "1. list",
+    "_emphasis_ and __init__ but file_name.csv",
 ]
 
 
@@ -34,7 +35,8 @@ def test_commonmark_renders_the_escaped_text_as_the_same_characters(text):
 
 
 def test_plain_text_is_left_alone_so_nothing_is_escaped_twice():
-    for text in ("Wine & Soft Drinks", "Shopper's Choice", "Mid-spend regular shoppers", "牛奶 & 鸡蛋"):
+    for text in ("Wine & Soft Drinks", "Shopper's Choice", "Mid-spend regular shoppers", "牛奶 & 鸡蛋",
+                 "order_lines_sample.csv", "3.5 kg"):
         assert markdown_literal(text) == text
 
 
