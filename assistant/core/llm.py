@@ -15,7 +15,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import logging
-import os
 import re
 import threading
 import time
@@ -308,7 +307,7 @@ def _backend_key(settings: Settings) -> tuple:
 
 def build_llm(settings: Settings) -> LLMClient:
     """A new client for `settings` (get_llm shares one per backend; use this only when you need a private one)."""
-    method_override = os.environ.get("MKT_LLM_STRUCTURED_METHOD", "").strip() or None
+    method_override = settings.llm_structured_method
     if settings.uses_remote_llm:
         model = settings.llm_model or DEFAULT_REMOTE_MODEL
         host = urlparse(settings.openai_base_url).netloc if settings.openai_base_url else "api.openai.com"

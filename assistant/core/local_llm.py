@@ -81,8 +81,7 @@ def packaged_model_parts(packages: Sequence[str] = MODEL_PACKAGES) -> list[Path]
 
 def default_model_dir() -> Path:
     """Shared by every workspace of this user, so tests with fresh workspaces do not copy 491 MB each."""
-    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache) / "mkt-assistant" / "models"
+    return Settings.from_env().user_cache_dir / "mkt-assistant" / "models"
 
 
 def assemble_model(parts: Sequence[Path], dest: Path, sha256: str) -> Path:
@@ -162,8 +161,9 @@ def resolve_model_path(local_model_path: str | None = None, model_dir: Path | No
 # ---------------------------------------------------------------------------------------------- server
 def free_cores() -> int:
     """Cores not busy right now (n_threads above the free cores collapses llama.cpp's speed)."""
-    if os.environ.get("MKT_LLM_THREADS", "").strip():
-        return max(1, int(os.environ["MKT_LLM_THREADS"]))
+    configured = Settings.from_env().llm_threads
+    if configured:
+        return max(1, configured)
     total = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     busy = int(os.getloadavg()[0] + 0.5) if hasattr(os, "getloadavg") else 0
     return max(1, min(total, total - busy))

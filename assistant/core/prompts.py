@@ -12,9 +12,9 @@ from pathlib import Path
 import yaml
 from langchain_core.prompts import ChatPromptTemplate
 
+from assistant.core.errors import DataError
 from assistant.core.settings import PROMPTS_DIR
-
-LANGUAGES: tuple[str, ...] = ("en", "zh")
+from assistant.core.vocabulary import LANGUAGES, language_of  # noqa: F401 (LANGUAGES: re-exported)
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
 
 
@@ -60,11 +60,12 @@ class PromptSpec:
 
 
 def normalise_language(language: str) -> str:
-    """'en', 'EN', 'en-US' → 'en'; 'zh', 'zh-CN', 'zh_Hans' → 'zh'; anything else raises PromptNotFound."""
-    code = re.split(r"[-_]", str(language).strip().lower(), maxsplit=1)[0]
-    if code not in LANGUAGES:
-        raise PromptNotFound(f"language '{language}' is not supported; use one of {list(LANGUAGES)}")
-    return code
+    """'en', 'EN', 'en-US' → 'en'; 'zh', 'zh-CN', 'zh_Hans' → 'zh' (assistant.core.vocabulary.language_of);
+    anything else raises PromptNotFound."""
+    try:
+        return language_of(language)
+    except DataError as exc:
+        raise PromptNotFound(str(exc)) from None
 
 
 def available_prompts(prompts_dir: Path = PROMPTS_DIR) -> list[str]:

@@ -28,6 +28,12 @@ class Settings:
     local_model_path: str | None = field(default_factory=lambda: _env("MKT_LOCAL_MODEL"))
     llm_timeout_s: float = field(default_factory=lambda: float(_env("MKT_LLM_TIMEOUT", "120")))
     llm_max_retries: int = field(default_factory=lambda: int(_env("MKT_LLM_MAX_RETRIES", "2")))
+    # Threads of the embedded llama.cpp server (default: the cores not busy at start) and an override of the
+    # structured-output method LangChain uses ("function_calling", "json_mode", "json_schema").
+    llm_threads: int | None = field(default_factory=lambda: int(_env("MKT_LLM_THREADS")) if _env("MKT_LLM_THREADS") else None)
+    llm_structured_method: str | None = field(default_factory=lambda: _env("MKT_LLM_STRUCTURED_METHOD"))
+    # Where the assembled local model goes: the user's cache folder (XDG_CACHE_HOME or ~/.cache).
+    user_cache_dir: Path = field(default_factory=lambda: Path(_env("XDG_CACHE_HOME", str(Path.home() / ".cache"))))
     # Embeddings: any sentence-transformers model directory; default is the packaged all-MiniLM-L6-v2.
     embedding_model: str | None = field(default_factory=lambda: _env("MKT_EMBEDDING_MODEL"))
     # Vector store: embedded Chroma in the workspace unless a Chroma server is configured.
@@ -36,6 +42,9 @@ class Settings:
     language: str = field(default_factory=lambda: _env("MKT_LANGUAGE", "en"))
     # Vectors keyed by (model, text hash) are safe to share between workspaces: one cache per machine by default.
     cache_dir: Path = field(default_factory=lambda: Path(_env("MKT_CACHE_DIR", str(Path.home() / ".cache" / "mkt-assistant"))))
+    # Where the heavy batch steps run: "local" (this process) or "ray" (a local Ray, or the cluster at RAY_ADDRESS).
+    backend: str = field(default_factory=lambda: (_env("MKT_BACKEND", "local") or "local").lower())
+    ray_address: str | None = field(default_factory=lambda: _env("RAY_ADDRESS"))
     # The UI: where it listens, the optional login (both user and password must be set), the upload cap.
     ui_host: str = field(default_factory=lambda: _env("MKT_UI_HOST", "127.0.0.1"))
     ui_port: int = field(default_factory=lambda: int(_env("MKT_UI_PORT", "7860")))

@@ -18,7 +18,7 @@ from assistant.core.errors import DataError
 from assistant.core.text import markdown_literal as md
 from assistant.core.data.schema import (
     CAMPAIGN_COLUMNS, COUPON_COLUMNS, EVENT_COLUMNS, EVENT_TYPES, EXPOSURE_COLUMNS, OUTCOME_COLUMNS,
-    OUTCOME_FLAGS, PRODUCT_COLUMNS,
+    OUTCOME_FLAGS, PRODUCT_COLUMNS, REQUIRED_COLUMNS,
 )
 
 # Limits beyond which a value is taken as a data-entry or export error rather than a real purchase.
@@ -330,7 +330,7 @@ def clean_events(frame: pd.DataFrame, *, source: str = "events", event_values: d
     before 1990 or after `now` (default: the load time, UTC) plus two days are dropped and counted.
     """
     rows_in = len(frame)
-    require_columns(frame, ("user_id", "item_id", "timestamp"), table="events", source=source,
+    require_columns(frame, REQUIRED_COLUMNS["events"], table="events", source=source,
                     original_names=original_names)
     warnings: list[str] = []
     frame = frame.copy()
@@ -402,7 +402,7 @@ def clean_products(frame: pd.DataFrame, *, source: str = "products",
                    original_names: dict[str, str] | None = None) -> tuple[pd.DataFrame, TableQuality]:
     """Clean a product table: one row per item_id (first wins); bad prices become NA (counted as warnings)."""
     rows_in = len(frame)
-    require_columns(frame, ("item_id",), table="products", source=source, original_names=original_names)
+    require_columns(frame, REQUIRED_COLUMNS["products"], table="products", source=source, original_names=original_names)
     frame = frame.copy()
     frame["item_id"] = to_id(frame["item_id"])
     for column in ("title", "description", "category", "brand"):
@@ -432,7 +432,7 @@ def clean_users(frame: pd.DataFrame, *, source: str = "users",
                 original_names: dict[str, str] | None = None) -> tuple[pd.DataFrame, TableQuality]:
     """Clean a customer attribute table: one row per user_id; attribute columns are kept as they are."""
     rows_in = len(frame)
-    require_columns(frame, ("user_id",), table="users", source=source, original_names=original_names)
+    require_columns(frame, REQUIRED_COLUMNS["users"], table="users", source=source, original_names=original_names)
     frame = frame.copy()
     frame["user_id"] = to_id(frame["user_id"])
     return _keep_first_per_key(frame, ("user_id",), table="users", source=source, rows_in=rows_in,
@@ -442,7 +442,7 @@ def clean_users(frame: pd.DataFrame, *, source: str = "users",
 def clean_campaigns(frame: pd.DataFrame, *, source: str = "campaigns",
                     original_names: dict[str, str] | None = None) -> tuple[pd.DataFrame, TableQuality]:
     rows_in = len(frame)
-    require_columns(frame, ("campaign_id",), table="campaigns", source=source, original_names=original_names)
+    require_columns(frame, REQUIRED_COLUMNS["campaigns"], table="campaigns", source=source, original_names=original_names)
     frame = frame.copy()
     frame["campaign_id"] = to_id(frame["campaign_id"])
     for column in ("start_date", "end_date"):
@@ -458,7 +458,7 @@ def clean_exposures(frame: pd.DataFrame, *, source: str = "exposures",
                     original_names: dict[str, str] | None = None) -> tuple[pd.DataFrame, TableQuality]:
     """Who got which campaign: one row per (campaign_id, user_id); missing arm means 'treatment'."""
     rows_in = len(frame)
-    require_columns(frame, ("campaign_id", "user_id"), table="exposures", source=source,
+    require_columns(frame, REQUIRED_COLUMNS["exposures"], table="exposures", source=source,
                     original_names=original_names)
     frame = frame.copy()
     frame["campaign_id"] = to_id(frame["campaign_id"])
@@ -479,7 +479,7 @@ def clean_outcomes(frame: pd.DataFrame, *, source: str = "outcomes",
     """Outcome flags as bools (missing -> False) and revenue >= 0; repeated (campaign, user) rows are merged
     (any flag set, revenue summed) and counted as duplicates."""
     rows_in = len(frame)
-    require_columns(frame, ("campaign_id", "user_id"), table="outcomes", source=source,
+    require_columns(frame, REQUIRED_COLUMNS["outcomes"], table="outcomes", source=source,
                     original_names=original_names)
     frame = frame.copy()
     # which outcomes the source really had: a flag filled with False below must never read as "nobody did it"
@@ -509,7 +509,7 @@ def clean_outcomes(frame: pd.DataFrame, *, source: str = "outcomes",
 def clean_coupons(frame: pd.DataFrame, *, source: str = "coupons",
                   original_names: dict[str, str] | None = None) -> tuple[pd.DataFrame, TableQuality]:
     rows_in = len(frame)
-    require_columns(frame, COUPON_COLUMNS, table="coupons", source=source, original_names=original_names)
+    require_columns(frame, REQUIRED_COLUMNS["coupons"], table="coupons", source=source, original_names=original_names)
     frame = frame.copy()
     for column in COUPON_COLUMNS:
         frame[column] = to_id(frame[column])

@@ -100,7 +100,8 @@ class Dataset:
     @property
     def purchases(self) -> pd.DataFrame:
         """The purchase events only."""
-        return self.events[self.events["event_type"] == "purchase"]
+        from assistant.core.vocabulary import purchases
+        return purchases(self.events)
 
     @property
     def user_ids(self) -> pd.Index:

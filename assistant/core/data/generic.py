@@ -21,6 +21,7 @@ from assistant.core.data.cleaning import CLEANERS, QualityReport, TableQuality, 
 from assistant.core.data.dataset import TABLES, Dataset, empty_table
 from assistant.core.errors import DataError
 from assistant.core.data.schema import PRODUCT_COLUMNS
+from assistant.core.vocabulary import purchases
 
 PathLike = str | Path
 FALLBACK_ENCODINGS = ("cp1252",)
@@ -312,7 +313,7 @@ def products_from_events(events: pd.DataFrame) -> pd.DataFrame | None:
     if "price" in events.columns:
         table["price"] = grouped["price"].median()
     elif "revenue" in events.columns:
-        unit = events.loc[events["event_type"] == "purchase"].assign(
+        unit = purchases(events).assign(
             unit=lambda f: f["revenue"] / f["quantity"])
         table["price"] = unit.groupby("item_id")["unit"].median()
     return table.reset_index()

@@ -17,6 +17,7 @@ from assistant.core.data.cleaning import (
 from assistant.core.data.dataset import Dataset
 from assistant.core.errors import DataError
 from assistant.core.data.schema import CATEGORY_SEPARATOR, CONTROL_ARM
+from assistant.core.vocabulary import purchases
 
 PathLike = str | Path
 
@@ -146,7 +147,7 @@ def _complete_journey_outcomes(exposures: pd.DataFrame, campaigns: pd.DataFrame,
     outcomes["redeemed"] = outcomes["redeemed"].fillna(False).astype(bool)
     # purchases of a campaign's coupon products by its recipients inside the campaign window
     coupon_items = coupons[["campaign_id", "item_id"]].drop_duplicates()
-    bought = events.loc[events["event_type"] == "purchase", ["user_id", "item_id", "timestamp", "revenue"]]
+    bought = purchases(events)[["user_id", "item_id", "timestamp", "revenue"]]
     bought = bought.merge(coupon_items, on="item_id").merge(exposures[keys], on=keys)
     bought = bought.merge(campaigns[["campaign_id", "start_date", "end_date"]], on="campaign_id")
     window = (bought["timestamp"] >= bought["start_date"]) & \

@@ -57,5 +57,16 @@ OUTCOME_FLAGS: tuple[str, ...] = ("opened", "clicked", "visited", "redeemed", "c
 OUTCOME_COLUMNS: tuple[str, ...] = ("campaign_id", "user_id", *OUTCOME_FLAGS, "revenue")
 COUPON_COLUMNS: tuple[str, ...] = ("campaign_id", "coupon_id", "item_id")
 
+# Columns without which a table cannot be used at all (every loader and stage checks these, nothing else).
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "events": REQUIRED_EVENT_COLUMNS,
+    "products": REQUIRED_PRODUCT_COLUMNS,
+    "users": USER_ID_COLUMNS,
+    "campaigns": ("campaign_id",),
+    "exposures": ("campaign_id", "user_id"),
+    "outcomes": ("campaign_id", "user_id"),
+    "coupons": COUPON_COLUMNS,
+}
+
 CONTROL_ARM = "control"
 CATEGORY_SEPARATOR = " > "

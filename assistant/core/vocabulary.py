@@ -1,0 +1,150 @@
+"""The shared vocabulary of the product, one home each: channels, languages, offers (percent / 折), purchases,
+Markdown tables. Every layer above imports these instead of keeping its own list or parser."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pandas as pd
+
+from assistant.core.errors import DataError
+from assistant.core.text import normalise
+
+# ------------------------------------------------------------------------------------------------ channels
+CHANNELS: tuple[str, ...] = ("email", "sms", "push", "wechat")
+# Which copy format a channel uses: a WeChat service message is short text + link, i.e. push-length copy.
+COPY_FORMAT: dict[str, str] = {"email": "email", "sms": "sms", "push": "push", "wechat": "push"}
+_CHANNEL_WORDS: tuple[tuple[str, str], ...] = (
+    ("wechat", r"wechat|we chat|weixin|微信|朋友圈|公众号|小程序"),
+    ("sms", r"\bsms\b|text messages?|\btexts?\b(?! copy)|短信|短讯|手机消息"),
+    ("email", r"e-?mails?|\bmail\b|newsletter|\bedm\b|邮件|邮箱|电邮"),
+    ("push", r"\bpush\b|notifications?|app alert|推送|通知|弹窗"),
+)
+
+
+def channel_of(text: Any) -> str | None:
+    """The channel a word or sentence names first ("E-mail", "短信", "App push", "微信"), None when it names none."""
+    t = normalise(str(text or ""))
+    if t in CHANNELS:
+        return t
+    best: tuple[str, int] | None = None
+    for channel, pattern in _CHANNEL_WORDS:
+        m = re.search(pattern, t)
+        if m and (best is None or m.start() < best[1]):
+            best = (channel, m.start())
+    return best[0] if best else None
+
+
+def check_channel(channel: str | None) -> str | None:
+    """A channel name for the API (None stays None); unknown names are a user error that lists the choices."""
+    if channel is None:
+        return None
+    found = channel_of(channel)
+    if found is None:
+        raise DataError(f"unknown channel '{channel}'", fix=f"use one of {', '.join(CHANNELS)}")
+    return found
+
+
+# ----------------------------------------------------------------------------------------------- languages
+LANGUAGES: tuple[str, ...] = ("en", "zh")
+_LANGUAGE_WORDS = {"en": ("english", "英文", "英语"), "zh": ("chinese", "mandarin", "中文", "汉语", "简体中文")}
+
+
+def language_of(value: Any, default: str = "en") -> str:
+    """'en' | 'zh' from a code or a name ("EN", "en-US", "zh_Hans", "English", "中文"); None/empty gives
+    `default`; anything else is a user error listing the choices."""
+    text = normalise(str(value or ""))
+    if not text:
+        return default
+    code = re.split(r"[-_ ]", text, maxsplit=1)[0]
+    if code in LANGUAGES:
+        return code
+    for lang, words in _LANGUAGE_WORDS.items():
+        if text in words:
+            return lang
+    raise DataError(f"language '{value}' is not supported", fix=f"use one of {', '.join(LANGUAGES)}")
+
+
+# -------------------------------------------------------------------------------------------------- offers
+_ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "幺": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+              "七": 7, "八": 8, "九": 9}
+_ZHE = re.compile(r"^(?:打\s*)?([\d.]+|[零〇一幺二两俩三四五六七八九点]+)\s*折$")
+_PCT = re.compile(r"^(\d+(?:\.\d+)?)\s*(?:%|percent|pct)?\s*(?:off)?$")
+FREE_SHIPPING_WORDS: tuple[str, ...] = ("free shipping", "free delivery", "包邮", "免运费", "免邮")
+
+
+def zhe_to_percent_off(token: str) -> float | None:
+    """X折 means paying X tenths: '八' / '8' → 20, '八五' / '85' / '8.5' → 15, '七点五' → 25; None if not a price."""
+    token = str(token).replace("点", ".")
+    if not re.fullmatch(r"\d+(?:\.\d+)?", token):
+        if not token.replace(".", "") or any(ch not in _ZH_DIGITS and ch != "." for ch in token):
+            return None
+        token = "".join(str(_ZH_DIGITS[ch]) if ch in _ZH_DIGITS else "." for ch in token)
+    paid = float(token)
+    if paid <= 0:
+        return None
+    if paid < 10:
+        paid *= 10
+    return None if paid >= 100 else round(100.0 - paid, 2)
+
+
+def offer_terms(value: Any) -> tuple[str, float | None]:
+    """("percent_off", 15.0) from 15, "15", "15%", "15% off", "八五折"; ("free_shipping", None) from "free
+    shipping" / "包邮". Anything else is a user error saying what is understood."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        pct = float(value)
+    else:
+        text = normalise(str(value))
+        if any(word in text for word in FREE_SHIPPING_WORDS):
+            return "free_shipping", None
+        zhe = _ZHE.match(text)
+        pct_match = _PCT.match(text)
+        if zhe:
+            pct = zhe_to_percent_off(zhe.group(1))
+        elif pct_match:
+            pct = float(pct_match.group(1))
+        else:
+            pct = None
+    if pct is None or not 0 < pct < 100:
+        raise DataError(f"offer '{value}' is not understood",
+                        fix="give a percent off between 0 and 100 such as 15 (or '15%', '八五折'), or 'free shipping'")
+    return "percent_off", pct
+
+
+# ----------------------------------------------------------------------------------------------- purchases
+PURCHASE = "purchase"
+
+
+def purchases(events: pd.DataFrame) -> pd.DataFrame:
+    """The purchase rows of a canonical events table (a table without event_type is all purchases)."""
+    if "event_type" not in events.columns:
+        return events
+    return events[events["event_type"] == PURCHASE]
+
+
+def is_purchase(events: pd.DataFrame) -> pd.Series:
+    """Boolean mask of purchase rows, aligned with `events`."""
+    if "event_type" not in events.columns:
+        return pd.Series(True, index=events.index)
+    return events["event_type"].eq(PURCHASE)
+
+
+# ---------------------------------------------------------------------------------------- Markdown tables
+def markdown_table(frame: pd.DataFrame, max_rows: int | None = 20, *, floats: str = "{:,.4g}") -> str:
+    """A Markdown table without the optional `tabulate` dependency; cells are pipe-escaped, NaN is blank."""
+    if max_rows is not None:
+        frame = frame.head(max_rows)
+    if frame.empty:
+        return "_(no rows)_"
+
+    def cell(value: Any) -> str:
+        if value is None or (isinstance(value, float) and pd.isna(value)):
+            return ""
+        if isinstance(value, float):
+            value = floats.format(value) if abs(value) < 1e6 else f"{value:,.0f}"
+        return str(value).replace("|", "\\|").replace("\n", " ")
+
+    header = "| " + " | ".join(cell(c) for c in frame.columns) + " |"
+    rule = "|" + "---|" * len(frame.columns)
+    rows = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([header, rule, *rows])
