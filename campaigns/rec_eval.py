@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from assistant.core.data.schema import REQUIRED_EVENT_COLUMNS
 from assistant.core.errors import DataError
 from campaigns.rec_baselines import (  # noqa: F401 - re-exported: the baselines are part of the evaluation API
     BASELINE_GRIDS, ALSRecommender, EASERecommender, ItemKNNRecommender, PopularityRecommender, RepeatRecommender,
@@ -41,7 +42,7 @@ def split_last_session(interactions: pd.DataFrame) -> tuple[pd.DataFrame, pd.Dat
     """(history, target): each user's last session is the target, for users with at least two sessions (users
     with one session stay wholly in the history). Sessions: baskets, else 30-minute activity runs
     (`rec_signals.session_numbers`). Per user, never a global time cut."""
-    for col in ("user_id", "item_id", "timestamp"):
+    for col in REQUIRED_EVENT_COLUMNS:
         if col not in interactions.columns:
             raise DataError(f"missing column '{col}'", column=col, fix="pass user_id, item_id, timestamp columns")
     frame = interactions.reset_index(drop=True)

@@ -13,11 +13,13 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from assistant.core.data.schema import REQUIRED_EVENT_COLUMNS
 from assistant.core.errors import DataError
+from assistant.core.vocabulary import is_purchase
 
 # How much one event says about interest (a purchase is the strongest signal; a page view the weakest).
 EVENT_WEIGHTS: dict[str, float] = {"purchase": 1.0, "cart": 0.6, "fav": 0.4, "view": 0.15}
-REQUIRED = ("user_id", "item_id", "timestamp")
+REQUIRED = REQUIRED_EVENT_COLUMNS
 # Without basket ids a session is a run of events with less than this gap between them (web-analytics habit).
 SESSION_GAP = pd.Timedelta(minutes=30)
 
@@ -40,8 +42,7 @@ def prepare_interactions(interactions: pd.DataFrame, name: str = "interactions")
         out["weight"] = frame["event_type"].map(EVENT_WEIGHTS).fillna(0.15).astype(float).to_numpy()
     else:
         out["weight"] = 1.0
-    out["is_purchase"] = (frame["event_type"].eq("purchase").to_numpy() if "event_type" in frame.columns
-                          else np.ones(len(out), dtype=bool))
+    out["is_purchase"] = is_purchase(frame).to_numpy()
     if "basket_id" in frame.columns:
         out["basket_id"] = frame["basket_id"].astype("string").to_numpy()
     return out

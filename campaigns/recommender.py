@@ -302,8 +302,10 @@ class Recommender(BaseEstimator):
                 "sessions_per_user": float((frame.groupby("u")["n"].max() + 1).mean())}
 
     # ---------------------------------------------------------------------------------------------- signals
-    def _signal_block(self, rows: np.ndarray, names: Iterable[str] = SIGNALS) -> np.ndarray:
-        """len(names) x len(rows) x n_items float32 signals for known user rows, each row scaled to max 1."""
+    def _signal_block(self, rows: np.ndarray, names: Iterable[str] = SIGNALS, serving: bool = False) -> np.ndarray:
+        """len(names) x len(rows) x n_items float32 signals for known user rows, each row scaled to max 1.
+        serving: content candidates come from the vector store's index when one is attached (tuning scores
+        thousands of users: there one exact matrix product beats a store round trip per user)."""
         names = list(names)
         n = len(self.items_)
         out = np.zeros((len(names), len(rows), n), dtype=np.float32)
@@ -321,6 +323,13 @@ class Recommender(BaseEstimator):
                 out[j][:, self.ease_cols_] = np.maximum(np.asarray(x @ self.ease_b_), 0.0)
             elif name == "seq":
                 out[j] = (self.last_items_[rows] @ self.transitions_).toarray()
+            elif name == "content" and self.user_vectors_ is not None and serving and self.store is not None:
+                for r, row in enumerate(rows):
+                    hits = self.store.query(self.user_vectors_[row], k=min(self.content_candidates, n))
+                    idx = self.items_.positions(hits["item_id"].astype(str).to_numpy())
+                    vals = hits["score"].to_numpy(dtype=float)[idx >= 0]
+                    if len(vals):
+                        out[j, r, idx[idx >= 0]] = np.maximum(vals - vals.min(), 0.0)
             elif name == "content" and self.user_vectors_ is not None:
                 sims = self.user_vectors_[rows] @ self.vectors_.T
                 c = min(self.content_candidates, n)
@@ -347,11 +356,12 @@ class Recommender(BaseEstimator):
             return np.array([1.0 if s == "pop" else 0.0 for s in SIGNALS])
         return np.array([self.weights_by_mode_[mode].get(s, 0.0) for s in SIGNALS])
 
-    def _blend_rows(self, rows: np.ndarray, mode: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _blend_rows(self, rows: np.ndarray, mode: str, serving: bool = False
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(scores users x items, signals, weights users x signals); only signals some user weighs are built."""
         w = np.stack([self._weight_vector(r, mode) for r in rows])
         used = np.flatnonzero(w.max(axis=0) > 0)
-        block = self._signal_block(rows, [SIGNALS[j] for j in used])
+        block = self._signal_block(rows, [SIGNALS[j] for j in used], serving=serving)
         full = np.zeros((len(SIGNALS), len(rows), len(self.items_)), dtype=np.float32)
         full[used] = block
         score = np.einsum("sun,us->un", full, w.astype(np.float32)) + 1e-6 * self.popularity_[None, :]
@@ -557,7 +567,7 @@ class Recommender(BaseEstimator):
             score = np.where(mask, self.popularity_ + 1e-9, -np.inf)
             idx = self._top(score, k)
             return self._frame(idx, score[idx], self._reasons(None, idx, None, None))
-        scores, s, w = self._blend_rows(np.array([pos]), self._mode(exclude_purchased))
+        scores, s, w = self._blend_rows(np.array([pos]), self._mode(exclude_purchased), serving=True)
         score = np.where(mask, scores[0], -np.inf)
         idx = self._top(score, k)
         return self._frame(idx, score[idx], self._reasons(pos, idx, s[:, 0, :], w[0]))

@@ -15,8 +15,10 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from assistant.core.errors import DataError
+from assistant.core.vocabulary import COPY_FORMAT, channel_of, is_purchase, purchases
 
-CHANNELS: tuple[str, ...] = ("email", "sms", "push")
+# The copy formats a plan can name (a WeChat message uses the push format: see assistant.core.vocabulary).
+CHANNELS: tuple[str, ...] = tuple(dict.fromkeys(COPY_FORMAT.values()))
 OFFER_TYPES: tuple[str, ...] = ("percent_off", "amount_off", "free_shipping", "bundle", "none")
 DAYS: tuple[str, ...] = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 # Base discount depth by price sensitivity (percent off); adjusted by the segment's past redemption rate.
@@ -95,16 +97,9 @@ def _get(obj: Any, name: str, default=None):
 
 
 def _normalise_channel(text: str) -> str | None:
-    t = str(text).lower()
-    if "mail" in t or "newsletter" in t:
-        return "email"
-    if "sms" in t or "text" in t or "短信" in t:
-        return "sms"
-    if "push" in t or "app" in t or "notification" in t or "推送" in t:
-        return "push"
-    if "邮件" in t:
-        return "email"
-    return None
+    """The copy format of a channel named in any words ("E-mail", "App 推送", "微信"), None if none."""
+    channel = channel_of(text)
+    return COPY_FORMAT[channel] if channel else None
 
 
 def _redemption_rate(summary: dict, past_redemption_rate: float | None) -> float | None:
@@ -145,8 +140,8 @@ def _send_time(activity: pd.DataFrame | None, why: list[str]) -> tuple[str, int]
         raise DataError("activity lacks a 'timestamp' column", column="timestamp",
                         fix="pass the segment's purchase events (assistant.core.data events table)")
     events = activity
-    if "event_type" in events.columns and (events["event_type"] == "purchase").any():
-        events = events[events["event_type"] == "purchase"]
+    if is_purchase(events).any():
+        events = purchases(events)
     ts = pd.to_datetime(events["timestamp"]).dropna()
     if ts.empty:
         return DEFAULT_SEND

@@ -1,9 +1,9 @@
 """Encode texts on a Ray cluster (or a local Ray) with the same `Encoder` protocol as the local encoder.
 
-Why Ray Data: `map_batches` with a callable class runs a fixed pool of actors, each loading the model ONCE, and
-streams batches through them with back-pressure — the same code runs on a laptop (2 actors) and on a cluster
-(N actors on N nodes). Texts are de-duplicated before they leave the driver and every row carries its position,
-so the result is in input order whatever order the actors finish in.
+Why a fixed actor pool: each actor loads the model ONCE (seconds) and then encodes chunks of texts; the pool is
+created on the first `encode` and kept until `close()`, so a workspace that encodes many times (users, then
+products, then queries) pays the start-up once, not per call. Texts are de-duplicated before they leave the
+driver and chunks come back in submission order (`ray.util.ActorPool.map`), so the result is in input order.
 
 Ray is an optional extra (`pip install "mkt-assistant[ray]"`); it is imported lazily.
 """
@@ -16,11 +16,13 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from assistant.core.settings import Settings
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RAY_HINT = 'the Ray backend needs Ray — pip install "ray[data]==2.60.0" (the `ray` extra of mkt-assistant)'
 
 
-def _import_ray() -> Any:
+def import_ray() -> Any:
     try:
         import ray
         import ray.data  # noqa: F401 - Ray Data is a separate extra of ray
@@ -33,7 +35,7 @@ def init_ray(num_cpus: int | None = None, object_store_memory: int = 512 * 1024*
              temp_dir: str | os.PathLike | None = None, address: str | None = None) -> Any:
     """Start (or join) Ray with the offline hygiene this project needs; a no-op when Ray is already running.
 
-    * `address` (or env RAY_ADDRESS) joins an existing cluster; otherwise a local Ray with `num_cpus` starts.
+    * `address` (or Settings.ray_address = RAY_ADDRESS) joins an existing cluster; otherwise a local Ray with `num_cpus` starts.
     * RAY_AUTH_MODE=disabled and usage stats off: no token setup, no phoning home.
     * Ray probes a cloud metadata address at start unless HOME holds `ray_bootstrap_config.yaml` = `{}`:
       HOME points at a private folder during the init only.
@@ -41,7 +43,7 @@ def init_ray(num_cpus: int | None = None, object_store_memory: int = 512 * 1024*
       workers inherit (the project may be used from a checkout, not installed).
     Returns the `ray` module.
     """
-    ray = _import_ray()
+    ray = import_ray()
     if ray.is_initialized():
         return ray
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
@@ -60,7 +62,7 @@ def init_ray(num_cpus: int | None = None, object_store_memory: int = 512 * 1024*
     old_home = os.environ.get("HOME")
     os.environ["HOME"] = str(home)
     try:
-        address = address or os.environ.get("RAY_ADDRESS") or None
+        address = address or Settings.from_env().ray_address
         if address:
             ray.init(address=address, log_to_driver=False)
         else:
@@ -76,7 +78,7 @@ def init_ray(num_cpus: int | None = None, object_store_memory: int = 512 * 1024*
 
 
 class EncoderActor:
-    """One Ray actor = one loaded model. Called by Ray Data with batches {"pos": int64[], "text": str[]}."""
+    """One Ray actor = one loaded model; `encode(texts)` returns their vectors."""
 
     def __init__(self, model_path: str | None = None, batch_size: int = 64, torch_threads: int = 1):
         from embeddings.encoder import SentenceTransformerEncoder
@@ -89,13 +91,12 @@ class EncoderActor:
         # The local encoder grabs every core; N actors on one machine must share them instead.
         torch.set_num_threads(max(1, int(torch_threads)))
 
-    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        vectors = self.encoder.encode([str(t) for t in batch["text"]])
-        return {"pos": np.asarray(batch["pos"], dtype=np.int64), "vector": vectors}
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return self.encoder.encode([str(t) for t in texts])
 
 
 class RayEncoder:
-    """`Encoder` protocol (model_id, dim, encode) backed by a pool of Ray actors.
+    """`Encoder` protocol (model_id, dim, encode) backed by a pool of Ray actors kept for the encoder's life.
 
     `num_actors` actors each use `cpus_per_actor` CPUs (and as many torch threads); `ray_batch_size` texts
     travel to an actor at a time, which encodes them in model batches of `batch_size`.
@@ -114,8 +115,10 @@ class RayEncoder:
         self.num_actors = int(num_actors)
         self.cpus_per_actor = int(cpus_per_actor)
         self.ray_batch_size = int(ray_batch_size)
-        self.init_kwargs = dict(init_kwargs or {})
+        self.init_kwargs = {k: v for k, v in (init_kwargs or {}).items() if v is not None}
         self._dim: int | None = None
+        self._actors: list[Any] | None = None
+        self.pools_started = 0  # how many actor pools this encoder started (1 for its whole life)
 
     @property
     def dim(self) -> int:
@@ -123,28 +126,44 @@ class RayEncoder:
             self._dim = int(self._local.dim)
         return self._dim
 
+    def _pool(self) -> list[Any]:
+        if self._actors is None:
+            ray = init_ray(**self.init_kwargs)
+            actor = ray.remote(num_cpus=self.cpus_per_actor)(EncoderActor)
+            self._actors = [actor.remote(str(self.model_path), self.batch_size, self.cpus_per_actor)
+                            for _ in range(self.num_actors)]
+            self.pools_started += 1
+        return self._actors
+
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         texts = [str(t) for t in texts]
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        from ray.util import ActorPool
+
         unique, inverse = np.unique(np.asarray(texts, dtype=object), return_inverse=True)
-        ray = init_ray(**self.init_kwargs)
-        ds = ray.data.from_items([{"pos": i, "text": t} for i, t in enumerate(unique.tolist())])
-        ds = ds.map_batches(
-            EncoderActor,
-            fn_constructor_kwargs={"model_path": str(self.model_path), "batch_size": self.batch_size,
-                                   "torch_threads": self.cpus_per_actor},
-            compute=ray.data.ActorPoolStrategy(size=self.num_actors),
-            batch_size=self.ray_batch_size, batch_format="numpy", num_cpus=self.cpus_per_actor)
-        out: np.ndarray | None = None
-        for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):
-            vectors = np.asarray(batch["vector"], dtype=np.float32)
-            if out is None:
-                out = np.empty((len(unique), vectors.shape[1]), dtype=np.float32)
-                self._dim = int(vectors.shape[1])
-            out[np.asarray(batch["pos"], dtype=np.int64)] = vectors
-        assert out is not None
+        chunks = [unique[i:i + self.ray_batch_size].tolist() for i in range(0, len(unique), self.ray_batch_size)]
+        pool = ActorPool(self._pool())
+        parts = list(pool.map(lambda actor, chunk: actor.encode.remote(chunk), chunks))  # submission order
+        out = np.vstack(parts).astype(np.float32, copy=False)
+        self._dim = int(out.shape[1])
         return out[inverse.reshape(-1)]
+
+    def close(self) -> None:
+        """Stop the actors (the workspace calls this when it is closed); a later encode starts a new pool."""
+        if self._actors is not None:
+            import ray
+            for actor in self._actors:
+                try:
+                    ray.kill(actor)
+                except Exception:  # noqa: BLE001 - Ray already shut down
+                    pass
+            self._actors = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_actors"] = None  # actor handles belong to one Ray session
+        return state
 
     def __repr__(self) -> str:
         return f"RayEncoder(model_id={self.model_id!r}, num_actors={self.num_actors})"

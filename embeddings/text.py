@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 
 from assistant.core.errors import DataError
-from assistant.core.data.schema import CATEGORY_SEPARATOR
+from assistant.core.data.schema import CATEGORY_SEPARATOR, REQUIRED_EVENT_COLUMNS
+from assistant.core.vocabulary import PURCHASE
 
 PRICE_BANDS: tuple[str, str, str] = ("budget", "mid", "premium")
-PURCHASE = "purchase"
 BROWSE_TYPES: tuple[str, ...] = ("view", "cart", "fav")
 FIELD_SEP = "; "
 # Items and categories listed per user before the token budget would cut them anyway.
@@ -162,7 +162,7 @@ def user_texts(events: pd.DataFrame, products: pd.DataFrame, max_tokens: int = 2
     `tokenizer` (a Hugging Face fast tokenizer, e.g. ``encoder.tokenizer``) makes the cut exact at
     `max_tokens` word pieces; without it a word budget is used. Cuts happen at a word boundary.
     """
-    for column in ("user_id", "item_id", "timestamp"):
+    for column in REQUIRED_EVENT_COLUMNS:
         if column not in events.columns:
             raise DataError(f"events table has no {column} column", column=column,
                             fix="load events through assistant.core.data so they follow the canonical schema")

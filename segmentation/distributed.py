@@ -34,7 +34,9 @@ from typing import Any, Iterator
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 from sklearn.cluster import MiniBatchKMeans
+from sklearn.utils.validation import check_is_fitted
 
 from assistant.core.persistence import load_model, save_model
 from segmentation.segmenter import Segmenter
@@ -62,7 +64,7 @@ def _preserve_order() -> Iterator[None]:
         ctx.execution_options.preserve_order = old
 
 
-class RaySegmenter:
+class RaySegmenter(BaseEstimator):
     """Streaming k-means segmentation; `fit(features, embeddings)` like `Segmenter`, learned attrs end in `_`.
 
     labels_ (Series user_id -> segment, largest = 0), cluster_centers_ (k x d, joined space, in segment order),
@@ -70,11 +72,12 @@ class RaySegmenter:
     `engine="ray"` streams blocks with Ray Data; `engine="local"` runs the identical loop in-process.
     """
 
-    def __init__(self, n_segments: int = 6, *, behaviour_weight: float = 0.5, random_state: int = 0,
+    def __init__(self, n_segments: int | str = 6, *, behaviour_weight: float = 0.5, random_state: int = 0,
                  batch_size: int = 4096, n_epochs: int = 3, block_rows: int = 50_000,
-                 fit_sample_size: int = 50_000, engine: str = "ray", num_cpus: int | None = None,
-                 init_kwargs: dict[str, Any] | None = None):
+                 fit_sample_size: int = 50_000, sample_size: int = 5000, engine: str = "ray",
+                 num_cpus: int | None = None, init_kwargs: dict[str, Any] | None = None):
         self.n_segments = n_segments
+        self.sample_size = sample_size
         self.behaviour_weight = behaviour_weight
         self.random_state = random_state
         self.batch_size = batch_size
@@ -89,9 +92,9 @@ class RaySegmenter:
     def _check_params(self) -> None:
         if self.engine not in ENGINES:
             raise ValueError(f"engine={self.engine!r} is unknown — use one of {', '.join(ENGINES)}")
-        if not isinstance(self.n_segments, (int, np.integer)) or self.n_segments < 2:
-            raise ValueError(f"n_segments={self.n_segments!r} must be an integer >= 2 (no 'auto' when streaming: "
-                             "choose k with the local Segmenter on a sample)")
+        if self.n_segments != "auto" and (not isinstance(self.n_segments, (int, np.integer)) or self.n_segments < 2):
+            raise ValueError(f"n_segments={self.n_segments!r} must be an integer >= 2 or 'auto' (k is then chosen "
+                             "on the sample, as the local Segmenter does)")
         for name in ("batch_size", "n_epochs", "block_rows", "fit_sample_size"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name}={getattr(self, name)} must be >= 1")
@@ -128,13 +131,19 @@ class RaySegmenter:
         # The sample Segmenter gives (1) the preprocessing/weighting = the joined space, and (2) exact KMeans
         # centres on the sample, used as the streaming model's start: a k-means++ start on the first small
         # batch alone lands in a visibly worse optimum (measured: ARI vs KMeans 0.3-0.6 on CJ).
-        self.preprocessor_ = Segmenter(n_segments=int(self.n_segments), algorithm="kmeans",
+        # With "auto" the sample Segmenter also chooses k (silhouette and minimum share on the sample).
+        self.preprocessor_ = Segmenter(n_segments=self.n_segments, algorithm="kmeans",
                                        behaviour_weight=self.behaviour_weight, n_stability_runs=0,
-                                       sample_size=min(2000, len(idx)), random_state=self.random_state).fit(
+                                       sample_size=self.sample_size, random_state=self.random_state).fit(
             features.iloc[idx], None if embeddings is None else np.asarray(embeddings)[idx])
         init = np.asarray(self.preprocessor_.cluster_centers_, dtype=np.float32)
-        model = MiniBatchKMeans(n_clusters=init.shape[0], init=init, n_init=1, random_state=self.random_state,
-                                batch_size=int(self.batch_size))
+        # When the sample is every user, its exact KMeans already is the answer: streaming refinement (epochs=0)
+        # would only move it towards a mini-batch optimum, so labels equal the local backend's on small data.
+        epochs = int(self.n_epochs) if len(idx) < n else 0
+        model = (self.preprocessor_.model_ if epochs == 0 else
+                 MiniBatchKMeans(n_clusters=init.shape[0], init=init, n_init=1, random_state=self.random_state,
+                                 batch_size=int(self.batch_size)))
+        self.epochs_ = epochs
         if self.engine == "ray":
             raw = self._fit_ray(model, features, embeddings)
         else:
@@ -146,10 +155,14 @@ class RaySegmenter:
         self.n_segments_ = len(mapping)
         self.cluster_centers_ = np.asarray(model.cluster_centers_[order], dtype=np.float32)
         self.labels_ = pd.Series(labels, index=features.index.copy(), name="segment")
+        # Quality figures, the k curve and the 2-D map come from the fit sample (all users on small data).
+        self.metrics_ = dict(self.preprocessor_.metrics_)
+        self.k_curve_ = self.preprocessor_.k_curve_
+        self.map_2d_ = self.preprocessor_.map_2d_
         return self
 
     def _fit_local(self, model: MiniBatchKMeans, features: pd.DataFrame, embeddings: np.ndarray | None) -> np.ndarray:
-        for _ in range(int(self.n_epochs)):
+        for _ in range(self.epochs_):
             for batch in self._batches(self._blocks(features, embeddings)):
                 model.partial_fit(batch)
         return np.concatenate([model.predict(block) for block in self._blocks(features, embeddings)])
@@ -162,7 +175,7 @@ class RaySegmenter:
         refs = [ray.put(block) for block in self._blocks(features, embeddings)]
         with _preserve_order():
             ds = ray.data.from_numpy_refs(refs)
-            for _ in range(int(self.n_epochs)):
+            for _ in range(self.epochs_):
                 # One ordered pass per epoch; batches span block borders exactly like the local loop's.
                 for batch in ds.iter_batches(batch_size=int(self.batch_size), batch_format="numpy"):
                     model.partial_fit(np.asarray(batch["data"], dtype=np.float32))
@@ -192,8 +205,7 @@ class RaySegmenter:
         return self.fit(features, embeddings).labels_
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "labels_"):
-            raise RuntimeError("this RaySegmenter is not fitted yet — call fit(features, embeddings) first")
+        check_is_fitted(self, "labels_", msg="this RaySegmenter is not fitted yet — call fit(features, embeddings) first")
 
     def save(self, path: str | Path) -> Path:
         """Write the fitted model with joblib (live clients such as Chroma or the encoder are not saved)."""
@@ -203,11 +215,3 @@ class RaySegmenter:
     @classmethod
     def load(cls, path: str | Path) -> "RaySegmenter":
         return load_model(cls, path)
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in ("n_segments", "behaviour_weight", "random_state", "batch_size",
-                                              "n_epochs", "block_rows", "fit_sample_size", "engine", "num_cpus",
-                                              "init_kwargs")}
-
-    def __repr__(self) -> str:
-        return f"RaySegmenter({', '.join(f'{k}={v!r}' for k, v in self.get_params().items())})"

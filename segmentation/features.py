@@ -44,6 +44,7 @@ import pandas as pd
 from assistant.core.data.dataset import Dataset
 from assistant.core.errors import DataError
 from assistant.core.data.schema import CATEGORY_SEPARATOR
+from assistant.core.vocabulary import purchases as purchase_rows
 
 MAX_ONE_HOT_VALUES = 20
 _DAY = pd.Timedelta(days=1)
@@ -127,7 +128,7 @@ def customer_features(dataset_or_events: Dataset | pd.DataFrame, users: pd.DataF
         window_days = 0.0
     out = pd.DataFrame(index=index)
 
-    purchases = events[events["event_type"] == "purchase"]
+    purchases = purchase_rows(events)
     revenue_known = purchases["revenue"].notna().any() if len(purchases) else True
     value = purchases["revenue"].fillna(0.0) if revenue_known else purchases["quantity"]
     by_user = purchases.groupby("user_id", sort=False)

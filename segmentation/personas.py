@@ -22,6 +22,7 @@ import yaml
 from pydantic import BaseModel, Field
 
 from assistant.core.settings import PROMPTS_DIR
+from assistant.core.vocabulary import language_of
 from assistant.core.errors import LLMOutputError, LLMUnavailable
 from segmentation.profiles import SegmentProfiles, funnel_name
 
@@ -245,7 +246,7 @@ def generate_personas(profiles: SegmentProfiles, llm=None, language: str = "en",
     for personas.json (no cache when None); segments: only these (default all). LLMUnavailable -> marked
     rule-based personas for every remaining segment.
     """
-    language = "zh" if str(language).lower().startswith("zh") else "en"
+    language = language_of(language)
     cache_path = Path(cache_dir) / CACHE_FILE if cache_dir is not None else None
     cache = _read_cache(cache_path)
     if llm is None:

@@ -24,6 +24,7 @@ import pandas as pd
 from assistant.core.errors import DataError
 from assistant.core.data.schema import CATEGORY_SEPARATOR
 from segmentation.keywords import segment_keywords_from_purchases, segment_keywords_from_texts
+from assistant.core.vocabulary import is_purchase, purchases
 
 RFM_COLUMNS = ("recency_days", "frequency", "monetary", "aov", "tenure_days")
 FUNNEL_COLUMNS = ("n_views", "n_carts", "n_favs", "view_to_cart")
@@ -253,10 +254,8 @@ def _purchases(events: pd.DataFrame, labels: pd.Series, category: pd.Series, bra
     need = [c for c in ("user_id", "item_id") if c not in events.columns]
     if need:
         raise DataError(f"events table lacks {need}", column=need[0], fix="load data with assistant.core.data")
-    ev = events
-    browse_only = "event_type" in ev.columns and not (ev["event_type"] == "purchase").any()
-    if "event_type" in ev.columns and not browse_only:
-        ev = ev[ev["event_type"] == "purchase"]
+    browse_only = not is_purchase(events).any()
+    ev = events if browse_only else purchases(events)
     ucodes, users = pd.factorize(ev["user_id"])
     seg_of_user = labels.reindex(users).to_numpy(dtype=float)
     seg = seg_of_user[ucodes] if len(ucodes) else np.array([], dtype=float)

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from assistant.core.vocabulary import markdown_table
 from segmentation.personas import Persona
 from assistant.core.text import markdown_literal
 from segmentation.profiles import RFM_COLUMNS, SegmentProfiles
@@ -189,12 +190,11 @@ def write_markdown_report(profiles: SegmentProfiles, personas: dict[int, Persona
                           out: str | Path = "report.md", title: str = "Customer segments") -> Path:
     """The same content as text: persona sections, a size table and the quality metrics."""
     lines = [f"# {_md(title)}", ""]
-    lines += ["| segment | name | customers | share | spend share |", "|---|---|---|---|---|"]
     names = _segment_names(profiles, personas)
-    for s in profiles.segments:
-        ov = profiles.overview.loc[s]
-        lines.append(f"| {s} | {_md(names[s])} | {int(ov['size'])} | {ov['share']:.1%} | {ov['spend_share']:.1%} |")
-    lines.append("")
+    sizes = pd.DataFrame([(str(s), html.escape(str(names[s])), str(int(profiles.overview.loc[s, "size"])),
+                           f"{profiles.overview.loc[s, 'share']:.1%}", f"{profiles.overview.loc[s, 'spend_share']:.1%}")
+                          for s in profiles.segments], columns=["segment", "name", "customers", "share", "spend share"])
+    lines += [markdown_table(sizes, max_rows=None), ""]
     for c in _cards(profiles, personas):
         lines += [f"## {c['segment']} · {_md(c['name'])}", ""]
         if c["tagline"]:
@@ -206,8 +206,9 @@ def write_markdown_report(profiles: SegmentProfiles, personas: dict[int, Persona
             if c[key]:
                 lines.append(f"- **{label}**: {_md(', '.join(map(str, c[key])))}")
         lines += [f"- **Price sensitivity**: {_md(c['price'])}", ""]
-    lines += ["## Quality", "", "| metric | value | how to read it |", "|---|---|---|"]
-    lines += [f"| {m} | {v} | {h} |" for m, v, h in _metrics(segmenter)]
+    quality = pd.DataFrame([tuple(html.escape(str(v)) for v in row) for row in _metrics(segmenter)],
+                           columns=["metric", "value", "how to read it"])
+    lines += ["## Quality", "", markdown_table(quality, max_rows=None)]
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")

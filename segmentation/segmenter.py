@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.compose import ColumnTransformer
 from sklearn.decomposition import PCA
@@ -28,6 +29,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, RobustScaler
+from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from assistant.core.persistence import load_model, save_model
@@ -54,7 +56,7 @@ def _log1p_nonneg(X):
     return np.log1p(np.clip(X, 0, None))
 
 
-class Segmenter:
+class Segmenter(BaseEstimator):
     """Segment customers; see the module docstring for how features and embeddings are weighted.
 
     Learned attributes: labels_ (Series user_id -> segment id, largest segment = 0, -1 = unassigned),
@@ -315,8 +317,7 @@ class Segmenter:
 
     # ------------------------------------------------------------------ use
     def _check_fitted(self) -> None:
-        if not hasattr(self, "labels_"):
-            raise RuntimeError("this Segmenter is not fitted yet — call fit(features, embeddings) first")
+        check_is_fitted(self, "labels_", msg="this Segmenter is not fitted yet — call fit(features, embeddings) first")
 
     def predict(self, features: pd.DataFrame, embeddings: np.ndarray | None = None) -> pd.Series:
         """Segment ids for new users (same feature columns and encoder as fit); Series indexed by user_id."""
@@ -369,22 +370,6 @@ class Segmenter:
     @classmethod
     def load(cls, path: str | Path) -> "Segmenter":
         return load_model(cls, path)
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in ("n_segments", "algorithm", "behaviour_weight", "k_range",
-                                              "min_segment_share", "sample_size", "n_stability_runs",
-                                              "embedding_components", "random_state")}
-
-    def set_params(self, **params) -> "Segmenter":
-        for key, value in params.items():
-            if key not in self.get_params():
-                raise ValueError(f"unknown parameter {key!r}")
-            setattr(self, key, value)
-        return self
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
-        return f"Segmenter({args})"
 
 
 def user_clustering(data: Any, n_clusters: int | str = "auto", *, embeddings: np.ndarray | None = None,
