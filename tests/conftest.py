@@ -15,9 +15,11 @@ from assistant.core.settings import offline_environment
 
 offline_environment()
 
-_CANDIDATES = [os.environ.get("MKT_SHARED_DATA"), Path(__file__).resolve().parents[2] / "shared" / "data",
-               "/work/shared/data"]  # beside the checkout, or the team's usual location for a clone elsewhere
-SHARED_DATA = next((Path(c) for c in _CANDIDATES if c and Path(c).exists()), Path(_CANDIDATES[1]))
+# MKT_SHARED_DATA, else the nearest `shared/data` beside the checkout or beside any folder above it (so a clone
+# or worktree anywhere under the team's folder finds the same data, with no machine path written here).
+_BESIDE = [parent / "shared" / "data" for parent in Path(__file__).resolve().parents[1:]]
+_CANDIDATES = [os.environ.get("MKT_SHARED_DATA"), *_BESIDE]
+SHARED_DATA = next((Path(c) for c in _CANDIDATES if c and Path(c).exists()), _BESIDE[1])
 
 
 @pytest.fixture(scope="session")

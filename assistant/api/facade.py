@@ -1,14 +1,26 @@
 """`MarketingAssistant`: the one programmatic API that the chat, the Gradio app and the CLI all use.
 
-It only orchestrates: every step is delegated to the package that owns it (data → embeddings → segmentation →
-campaigns). Derived state (features, behaviour vectors, the fitted segmenter and recommender, personas) is
-computed on first use and kept on the object; files (reports, saved models, persona and vector caches) go to
-the workspace folder so a later session can `MarketingAssistant.load(workspace)` and carry on.
+It only orchestrates: every capability is one method delegating to the package that owns it (data → embeddings
+→ segmentation → campaigns) and returning a typed result (assistant.api.results). Derived state (features,
+behaviour vectors, the fitted segmenter and recommender, personas) is computed on first use and kept on the
+object; files (reports, saved models, the product collection, persona caches) live in the workspace folder
+(assistant.api.workspace) so a later session can `MarketingAssistant.load(workspace)` and carry on.
+
+Capabilities (the same table the README documents per surface and tests/api/test_capabilities.py walks):
+    load / quality       from_demo, from_files, load · data_quality()
+    segment              segment(), ensure_segments(), segments_overview(), segment_map()
+    describe a segment   describe_segment()          personas        personas()
+    report               report()
+    recommend            recommend() (customer) · recommend_for_segment()
+    products             search_products() (text, through the Chroma collection) · similar_products()
+    plan / copy          plan_campaign() · write_copy()
+    evaluate             evaluate()
+    next campaign        next_campaign_advice() · uplift_targeting() · sample_size()
+    save / load          save() · load()
 """
 from __future__ import annotations
 
 import json
-import threading
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -19,15 +31,24 @@ import pandas as pd
 from assistant.core.settings import Settings
 from assistant.core.errors import NotReadyError
 from assistant.core.data import DataError, Dataset, QualityReport, load_demo, load_files
+from assistant.core.text import plot_label
+from assistant.core.vocabulary import COPY_FORMAT, check_channel, language_of, offer_terms
+from assistant.api.backends import get_backend
 from assistant.api.results import (
-    Audience, AudienceDraft, CopyVariants, HoldoutCheck, Predictions, Recommendations, ReportFiles, SegmentOverview,
+    Audience, AudienceDraft, CopyVariants, DataQuality, HoldoutCheck, NextCampaignAdvice, Predictions,
+    Recommendations, ReportFiles, SampleSizePlan, SegmentDescription, SegmentMap, SegmentOverview, UpliftTargeting,
 )
+from assistant.api.workspace import DATASET_DIR, Workspace, fingerprint  # noqa: F401 (DATASET_DIR: CLI)
 
-SEGMENTER_FILE = "segmenter.joblib"
-RECOMMENDER_FILE = "recommender.joblib"
-DATASET_DIR = "dataset"
 AUDIENCE_DIR = "audiences"
-COPY_CHANNELS = {"wechat": "push"}  # a WeChat service message is short text + link: push-length copy
+# How many customers the uplift model keeps aside to score itself (Qini on customers it did not see).
+UPLIFT_HOLDOUT = 0.3
+
+
+def _copy_format(channel: str | None) -> str | None:
+    """The copy format (email / sms / push) a channel uses; WeChat messages are push-length."""
+    channel = check_channel(channel)
+    return COPY_FORMAT[channel] if channel else None
 
 
 def _audience_name(text: str) -> str:
@@ -37,27 +58,13 @@ def _audience_name(text: str) -> str:
 
 
 def parse_offer(offer):
-    """15, "15%", "15% off" -> a percent-off Offer; "free shipping" -> free shipping; None -> let the plan choose."""
+    """15, "15%", "15% off", "八五折" -> a percent-off Offer; "free shipping" / "包邮" -> free shipping; None -> let
+    the plan choose."""
     from campaigns.strategy import Offer
     if offer is None or isinstance(offer, (Offer, dict)):
         return offer
-    text = str(offer).strip().lower()
-    if "ship" in text or "包邮" in text:
-        return Offer(type="free_shipping")
-    try:
-        return Offer(type="percent_off", value=float(text.replace("% off", "").rstrip("%").strip()))
-    except ValueError:
-        raise DataError(f"offer '{offer}' is not understood", fix="give a percent off such as 15, or 'free shipping'") from None
-
-
-_FITTED_RECOMMENDERS: dict[tuple, Any] = {}
-_FITTED_LOCK = threading.Lock()
-
-
-def _fingerprint(events: pd.DataFrame) -> int:
-    """Content hash of the interactions: identical data in two sessions shares one fitted recommender."""
-    columns = [c for c in ("user_id", "item_id", "timestamp") if c in events.columns]
-    return int(pd.util.hash_pandas_object(events[columns], index=False).sum())
+    kind, value = offer_terms(offer)
+    return Offer(type=kind, value=value or 0.0)
 
 
 class MarketingAssistant:
@@ -68,20 +75,27 @@ class MarketingAssistant:
     dataset: the cleaned tables (see `assistant.core.data`).
     workspace: folder for reports, fitted models and caches (default: `MKT_WORKSPACE` or ~/.mkt_assistant).
     language: default language of LLM-written text, "en" or "zh".
-    llm / encoder: injected for tests or to share one model between sessions; created lazily otherwise.
+    llm / encoder / store: injected (tests, or one model shared by sessions); otherwise the LLM from the
+        settings, the encoder of the backend (MKT_BACKEND) and the workspace's Chroma product collection.
+    content_signal: use product-text vectors in recommendations (embeds the products customers touched, once;
+        later runs embed only new or changed products). Product search and "similar products" always use them.
     random_state: seed of every learned step, so the same data and seed give the same segments.
     """
 
     def __init__(self, dataset: Dataset, *, workspace: str | Path | None = None, language: str = "en",
-                 llm: Any = None, encoder: Any = None, settings: Settings | None = None, random_state: int = 0):
+                 llm: Any = None, encoder: Any = None, store: Any = None, settings: Settings | None = None,
+                 content_signal: bool = True, random_state: int = 0):
         self.settings = settings or Settings.from_env()
-        self.workspace = Path(workspace or self.settings.workspace).expanduser()
-        self.workspace.mkdir(parents=True, exist_ok=True)
+        self._workspace = Workspace(workspace or self.settings.workspace, self.settings)
+        self.workspace = self._workspace.path
+        self.backend = get_backend(settings=self.settings)
         self.dataset = dataset
-        self.language = language
+        self.language = language_of(language)
+        self.content_signal = content_signal
         self.random_state = random_state
         self._llm = llm
         self._encoder = encoder
+        self._store = store
         self.segmenter = None
         self.profiles = None
         self._personas: dict[str, dict[int, Any]] = {}
@@ -106,35 +120,23 @@ class MarketingAssistant:
 
     @classmethod
     def load(cls, workspace: str | Path, **kwargs) -> "MarketingAssistant":
-        """Reopen a workspace written by `save()`: the dataset and the fitted segmenter/recommender."""
-        workspace = Path(workspace)
-        folder = workspace / DATASET_DIR
-        if not folder.exists():
-            raise DataError(f"no saved assistant in '{workspace}'", fix="call MarketingAssistant.save() first")
-        tables = {p.stem: pd.read_parquet(p) for p in folder.glob("*.parquet")}
-        meta = json.loads((folder / "meta.json").read_text())
-        dataset = Dataset(name=meta["name"], quality=QualityReport(), **tables)
-        assistant = cls(dataset, workspace=workspace, **kwargs)
-        if (workspace / SEGMENTER_FILE).exists():
-            from segmentation import Segmenter
-            assistant._adopt_segmenter(Segmenter.load(workspace / SEGMENTER_FILE))
-        if (workspace / RECOMMENDER_FILE).exists():
-            from campaigns.recommender import Recommender
-            assistant._recommender = Recommender.load(workspace / RECOMMENDER_FILE)
+        """Reopen a workspace written by `save()`: the dataset, the fitted segmenter and recommender, and the
+        product collection (nothing already embedded is embedded again)."""
+        folder = Workspace(workspace, kwargs.get("settings"))
+        assistant = cls(folder.load_dataset(), workspace=folder.path, **kwargs)
+        segmenter = folder.load_segmenter()
+        if segmenter is not None:
+            assistant._adopt_segmenter(segmenter)
+        recommender = folder.load_recommender()
+        if recommender is not None:
+            if assistant.content_signal and recommender.has_vectors_.any():
+                recommender.store = assistant.store  # live clients are not saved: attach the collection again
+            assistant._recommender = recommender
         return assistant
 
     def save(self) -> Path:
         """Write the dataset and the fitted models to the workspace (reload with `MarketingAssistant.load`)."""
-        folder = self.workspace / DATASET_DIR
-        folder.mkdir(parents=True, exist_ok=True)
-        for table in ("events", "products", "users", "campaigns", "exposures", "outcomes", "coupons"):
-            getattr(self.dataset, table).to_parquet(folder / f"{table}.parquet", index=False)
-        (folder / "meta.json").write_text(json.dumps({"name": self.dataset.name}))
-        if self.segmenter is not None:
-            self.segmenter.save(self.workspace / SEGMENTER_FILE)
-        if self._recommender is not None:
-            self._recommender.save(self.workspace / RECOMMENDER_FILE)
-        return self.workspace
+        return self._workspace.save(self.dataset, self.segmenter, self._recommender)
 
     # ------------------------------------------------------------------ shared parts, created on first use
     @property
@@ -146,10 +148,27 @@ class MarketingAssistant:
 
     @property
     def encoder(self):
+        """The backend's encoder (MKT_BACKEND), kept for the life of this assistant (a Ray pool starts once)."""
         if self._encoder is None:
-            from embeddings.cache import get_cached_encoder
-            self._encoder = get_cached_encoder(self.settings)
+            self._encoder = self.backend.encoder()
         return self._encoder
+
+    @property
+    def store(self):
+        """The Chroma collection of product vectors, synced with the products customers interacted with: only
+        new or changed product texts are embedded (a reopened workspace embeds nothing)."""
+        if self._store is None:
+            self._store = self._workspace.product_store(self.encoder, self.dataset.name)
+        key = (id(self._store), fingerprint(self._catalogue, ("item_id", "title", "category", "brand", "price")))
+        self._workspace.fitted(("synced", *key), lambda: self._store.sync_products(self._catalogue))
+        return self._store
+
+    @cached_property
+    def _catalogue(self) -> pd.DataFrame:
+        """Products customers interacted with. Catalogue-only items (e.g. coupon lists) would multiply the
+        first-run embedding time for items that no signal but text can reach."""
+        products = self.dataset.products
+        return products[products["item_id"].isin(self.dataset.events["item_id"].unique())]
 
     @property
     def quality(self) -> QualityReport:
@@ -157,6 +176,10 @@ class MarketingAssistant:
 
     def summary(self):
         return self.dataset.summary()
+
+    def data_quality(self) -> DataQuality:
+        """What was loaded and what the cleaning did (rows read/kept, duplicates, drops per reason)."""
+        return DataQuality(name=self.dataset.name, summary=self.summary(), report=self.quality)
 
     @cached_property
     def features(self) -> pd.DataFrame:
@@ -177,13 +200,21 @@ class MarketingAssistant:
     # ------------------------------------------------------------------ segmentation
     def segment(self, n_segments: int | str = "auto", *, algorithm: str = "auto",
                 behaviour_weight: float = 0.5) -> SegmentOverview:
-        """Split the customers into segments and profile them (personas come from `personas()`)."""
-        from segmentation import Segmenter
-        segmenter = Segmenter(n_segments=n_segments, algorithm=algorithm, behaviour_weight=behaviour_weight,
-                              random_state=self.random_state)
+        """Split the customers into segments and profile them (personas come from `personas()`). Runs on the
+        backend of MKT_BACKEND (local, or Ray: streamed k-means with labels assigned by Ray tasks)."""
+        segmenter = self.backend.segmenter(n_segments=n_segments, algorithm=algorithm,
+                                           behaviour_weight=behaviour_weight, random_state=self.random_state)
         segmenter.fit(self.features, self.user_vectors)
         self._adopt_segmenter(segmenter)
         return self.segments_overview()
+
+    def ensure_segments(self, n_segments: int | str = "auto") -> bool:
+        """Segment with `n_segments` when there are no segments yet (never replaces existing ones); True when
+        it segmented now. The one place the shells call for "segment first if needed"."""
+        if self.segmenter is not None:
+            return False
+        self.segment(n_segments)
+        return True
 
     def _adopt_segmenter(self, segmenter) -> None:
         from segmentation.profiles import build_profiles
@@ -259,6 +290,37 @@ class MarketingAssistant:
         table["high_churn_share"] = table["segment"].map(by_segment["high_churn_share"])
         return table
 
+    def segment_map(self, language: str | None = None, *, with_personas: bool = False) -> SegmentMap:
+        """Customers on a 2-D map (a PCA sample of the clustering space, no user ids), labelled by segment name
+        (persona names with `with_personas`, else rule-based names: no LLM call)."""
+        self._require_segments()
+        points = getattr(self.segmenter, "map_2d_", None)
+        if points is None or len(points) == 0:
+            return SegmentMap(pd.DataFrame(columns=["x", "y", "segment", "label"]))
+        names = self.segment_names(language, with_llm=with_personas)
+        labels = points["segment"].map(lambda s: plot_label(f"{int(s)}: {names.get(int(s), s)}"))
+        return SegmentMap(points.assign(label=labels))
+
+    def describe_segment(self, segment: int | str, language: str | None = None) -> SegmentDescription:
+        """Who one segment is: its persona (LLM wording from aggregates) with computed size, spend, baskets,
+        recency, top categories and what sets it apart."""
+        segment_id = self.resolve_segment(segment)
+        persona = self.personas(language)[segment_id]
+        profiles = self.profiles
+        row = profiles.overview.loc[segment_id]
+        browse_only = getattr(profiles, "browse_only", False)  # no purchases in the data: funnel figures
+        shown = ((("n_views_mean", "Views per visitor"), ("n_carts_mean", "Cart adds per visitor"),
+                  ("n_favs_mean", "Favourites per visitor")) if browse_only else
+                 (("monetary_mean", "Mean spend"), ("frequency_mean", "Mean baskets"),
+                  ("recency_days_mean", "Days since last purchase (mean)")))
+        figures = {label: float(row[col]) for col, label in shown if col in row and pd.notna(row[col])}
+        dist = profiles.distinguishing[profiles.distinguishing["segment"] == segment_id].head(5)
+        cats = profiles.top_categories[profiles.top_categories["segment"] == segment_id].head(5)
+        return SegmentDescription(segment=segment_id, persona=persona, size=int(row["size"]),
+                                  share=float(row["share"]), figures=figures,
+                                  top_categories=cats.reset_index(drop=True), distinguishing=dist.reset_index(drop=True),
+                                  measure="views" if browse_only else "spend")
+
     def _signature(self) -> pd.Series:
         """Per segment, the categories it buys more of than everyone (lift), last category level, top 3."""
         sig = self.profiles.signature_categories
@@ -298,38 +360,32 @@ class MarketingAssistant:
     # ------------------------------------------------------------------ recommendations
     @property
     def recommender(self):
-        """The fitted recommender, shared between assistants over the same tables and segments (read-only).
+        """The fitted recommender, shared between assistants over the same tables, segments and store.
 
         Blend weights are tuned once per dataset (the slow part); re-segmenting refits with those weights and
-        the same item vectors, which only recomputes the co-occurrence and segment-popularity tables."""
+        the same item vectors, which only recomputes the co-occurrence and segment-popularity tables. Content
+        vectors come from the Chroma collection, which also serves the content candidates at recommend time."""
         if self._recommender is None:
+            store = self.store if self.content_signal else None
+            base_key = (fingerprint(self.dataset.events), self.random_state, id(store))
+            base = self._workspace.fitted(base_key, lambda: self._fit_recommender(None, "tune", store))
             segments = self.segmenter.labels_ if self.segmenter is not None else None
-            base_key = (_fingerprint(self.dataset.events), self.random_state)
-            with _FITTED_LOCK:
-                if base_key not in _FITTED_RECOMMENDERS:
-                    _FITTED_RECOMMENDERS[base_key] = self._fit_recommender(None, weights="tune")
-                base = _FITTED_RECOMMENDERS[base_key]
-                if segments is None:
-                    self._recommender = base
-                else:
-                    key = (*base_key, int(pd.util.hash_pandas_object(segments).sum()))
-                    if key not in _FITTED_RECOMMENDERS:
-                        _FITTED_RECOMMENDERS[key] = self._fit_recommender(segments, weights=dict(base.weights_),
-                                                                          vectors_from=base)
-                    self._recommender = _FITTED_RECOMMENDERS[key]
+            if segments is None:
+                self._recommender = base
+            else:
+                key = (*base_key, int(pd.util.hash_pandas_object(segments).sum()))
+                self._recommender = self._workspace.fitted(key, lambda: self._fit_recommender(
+                    segments, dict(base.weights_), store, vectors_from=base))
         return self._recommender
 
-    def _fit_recommender(self, segments, weights, vectors_from=None):
+    def _fit_recommender(self, segments, weights, store, vectors_from=None):
         from campaigns.rec_eval import ItemVectors
         from campaigns.recommender import Recommender
-        events = self.dataset.events
-        # Content vectors for products customers interacted with; catalogue-only items (e.g. coupon lists) would
-        # multiply the first-run embedding time for items that no signal but text can reach.
-        products = self.dataset.products[self.dataset.products["item_id"].isin(events["item_id"].unique())]
         vectors = (ItemVectors(vectors_from.items_.ids, vectors_from.vectors_) if vectors_from is not None
                    else None)
-        model = Recommender(weights=weights, random_state=self.random_state, encoder=self.encoder)
-        return model.fit(events, products, segments=segments, item_vectors=vectors)
+        model = Recommender(weights=weights, random_state=self.random_state, store=store)
+        return model.fit(self.dataset.events, self._catalogue if store is not None else self.dataset.products,
+                         segments=segments, item_vectors=vectors)
 
     def recommend(self, user_id: str | int, k: int = 10, **filters) -> Recommendations:
         """Top-k products for one customer with a reason each (filters: category, min_price, max_price,
@@ -354,14 +410,47 @@ class MarketingAssistant:
         items = self.recommender.recommend_for_segment(segment_id, k=k, **filters)
         return Recommendations(target=f"segment {segment_id}", items=items)
 
-    def similar_products(self, item_id: str, k: int = 10) -> Recommendations:
+    def search_products(self, query: str, k: int = 10, **filters) -> Recommendations:
+        """Products whose text is closest to `query` (semantic search in the Chroma collection); filters:
+        category, min_price, max_price, in_stock."""
+        query = str(query or "").strip()
+        if not query:
+            raise DataError("no search words given", fix="describe the product, e.g. 'organic milk'")
+        hits = self.store.query(query, k=k, **filters)
+        items = hits.assign(reason=[f"text close to '{query}' (similarity {s:.2f})" for s in hits["score"]])
+        return Recommendations(target=f"'{query}'", items=items[["item_id", "score", "reason", "title", "category",
+                                                                 "price"]])
+
+    def find_product(self, words: str) -> str:
+        """The product a user named: an item id, else the best-selling product whose title contains the words,
+        else the closest product text in the collection."""
+        words = str(words or "").strip()
+        products = self.dataset.products
+        if (products["item_id"].astype(str) == words).any():
+            return words
+        titles = products["title"].fillna("") + " " + products["category"].fillna("")
+        hits = products[titles.str.contains(words, case=False, regex=False)]
+        if not hits.empty:
+            sold = hits["item_id"].map(self.dataset.events["item_id"].value_counts()).fillna(0)
+            return str(hits.loc[sold.idxmax(), "item_id"])
+        found = self.store.query(words, k=1) if words else pd.DataFrame()
+        if found.empty:
+            raise DataError(f"no product matches '{words}'", column="title", fix="try other words or the product id")
+        return str(found["item_id"].iloc[0])
+
+    def similar_products(self, product: str, k: int = 10) -> Recommendations:
+        """Products often bought with, or textually close to, one product (an id or a few words of its name);
+        the text neighbours come from the Chroma collection."""
         from campaigns.recommender import UnknownItemError
+        item_id = self.find_product(product)
         try:
-            items = self.recommender.similar_products(str(item_id), k=k)
+            items = self.recommender.similar_products(item_id, k=k)
         except UnknownItemError:
-            raise DataError(f"product '{item_id}' is not in the catalogue", column="item_id",
+            raise DataError(f"product '{product}' is not in the catalogue", column="item_id",
                             fix="check the product id") from None
-        return Recommendations(target=f"product {item_id}", items=items)
+        title = self.dataset.products.loc[self.dataset.products["item_id"] == item_id, "title"]
+        return Recommendations(target=f"product {item_id}" + (f" ({title.iloc[0]})" if len(title) else ""),
+                               items=items)
 
     # ------------------------------------------------------------------ campaigns
     def plan_campaign(self, segment: int | str, *, offer: float | str | None = None, channel: str | None = None,
@@ -378,14 +467,14 @@ class MarketingAssistant:
                                              random_state=self.random_state)
             activity = self.dataset.events[self.dataset.events["user_id"].isin(audience.members)]
             return plan_campaign(f"audience {audience.name}", self._audience_summary(audience.members), None,
-                                 featured, offer=parse_offer(offer), channel=COPY_CHANNELS.get(channel, channel),
+                                 featured, offer=parse_offer(offer), channel=_copy_format(channel),
                                  activity=activity)
         segment_id = self.resolve_segment(segment)
         persona = self.personas(language).get(segment_id)
         featured = self.recommender.recommend_for_segment(segment_id, k=5)
         activity = self.dataset.events[self.dataset.events["user_id"].isin(self._members(segment_id))]
         return plan_campaign(segment_id, self.profiles.segment_summary(segment_id), persona, featured,
-                             offer=parse_offer(offer), channel=COPY_CHANNELS.get(channel, channel), activity=activity)
+                             offer=parse_offer(offer), channel=_copy_format(channel), activity=activity)
 
     def _members(self, segment_id: int) -> pd.Index:
         return self.labels[self.labels == segment_id].index
@@ -407,7 +496,7 @@ class MarketingAssistant:
             name = persona.name if persona is not None else f"segment {segment_id}"
         variants = write_copy(plan, persona, n_variants=n_variants, language=language, channel=plan.channel,
                               llm=self.llm, known_user_ids=members.tolist())
-        notes = (f"{channel} uses the {plan.channel} length limits",) if channel in COPY_CHANNELS else ()
+        notes = (f"{channel} uses the {plan.channel} length limits",) if channel != plan.channel else ()
         return CopyVariants(segment=name, channel=channel, language=language, variants=list(variants), notes=notes)
 
     def load_test(self, table=None, *, exposures=None, outcomes=None, mapping=None, **choices):
@@ -689,6 +778,119 @@ class MarketingAssistant:
         profiles = build_profiles(labels, self.features, self.dataset.events, self.dataset.products,
                                   self.dataset.users, self.user_texts)
         return profiles.segment_summary(1)
+
+    # ------------------------------------------------------------------ the next campaign
+    def next_campaign_advice(self, campaign_id: str | int | None = None, *, evaluation=None,
+                             metric: str = "conversion", mde_relative: float = 0.1, **evaluate_kwargs
+                             ) -> NextCampaignAdvice:
+        """What to change next time, from a campaign's evaluation: keep the variant that won, drop what lost,
+        target the segments that responded, and size a follow-up test where the result is inconclusive.
+        Pass `evaluation` (from `evaluate`) or the arguments of `evaluate`."""
+        from campaigns.advice import next_campaign_advice
+        evaluation = evaluation if evaluation is not None else self.evaluate(campaign_id, **evaluate_kwargs)
+        metrics = set(evaluation.uplift["metric"])
+        if metric not in metrics:
+            raise DataError(f"this evaluation has no '{metric}' metric", fix=f"choose one of {sorted(metrics)}")
+        advice = next_campaign_advice(evaluation, metric=metric, mde_relative=mde_relative)
+        return NextCampaignAdvice(campaign=f"campaign {evaluation.campaign_id or campaign_id or ''}".strip(),
+                                  advice=advice, observational=evaluation.observational)
+
+    def uplift_targeting(self, campaign_id: str | int | None = None, *, exposures: pd.DataFrame | None = None,
+                         outcomes: pd.DataFrame | None = None, outcome: str = "visited", arm: str | None = None
+                         ) -> UpliftTargeting:
+        """Who to send the next campaign to: a T-learner (campaigns.uplift) learns from a randomised campaign
+        (treated vs control) how each customer's `outcome` responds to being sent, from their features; it is
+        scored with the Qini coefficient on held-out customers. Needs a control arm."""
+        from campaigns.uplift import UpliftTLearner, prepare_features, qini_auc
+        from sklearn.model_selection import train_test_split
+        frame = self._campaign_frame(campaign_id, exposures, outcomes, outcome, arm)
+        X = prepare_features(frame[self.features.columns.tolist()])
+        t, y = frame["treated"].to_numpy(), frame["y"].to_numpy()
+        fit_rows, test_rows = train_test_split(np.arange(len(frame)), test_size=UPLIFT_HOLDOUT,
+                                               random_state=self.random_state, stratify=t)
+        checked = UpliftTLearner(random_state=self.random_state).fit(X.iloc[fit_rows], t[fit_rows], y[fit_rows])
+        qini = qini_auc(y[test_rows], checked.predict_uplift(X.iloc[test_rows]), t[test_rows])
+        model = UpliftTLearner(random_state=self.random_state).fit(X, t, y)  # the audience uses all the data
+        everyone = prepare_features(self.features)
+        uplift = model.predict_uplift(everyone[X.columns])
+        segments = (self.labels.reindex(self.features.index) if self.segmenter is not None
+                    else pd.Series(-1, index=self.features.index))
+        ranking = (pd.DataFrame({"user_id": self.features.index.astype(str), "segment": segments.to_numpy(),
+                                 "uplift": uplift, "target": uplift > 0})
+                   .sort_values("uplift", ascending=False, kind="stable").reset_index(drop=True))
+        by_segment = (ranking.groupby("segment").agg(customers=("uplift", "size"), mean_uplift=("uplift", "mean"),
+                                                     share_positive=("target", "mean"))
+                      .reset_index().sort_values("mean_uplift", ascending=False, kind="stable"))
+        notes = () if self.segmenter is not None else ("segment the customers to see the uplift per segment",)
+        return UpliftTargeting(campaign=frame.attrs["campaign"], outcome=outcome, ranking=ranking,
+                               by_segment=by_segment.round({"share_positive": 3}), qini=float(qini),
+                               holdout_users=len(test_rows), notes=notes)
+
+    def _campaign_frame(self, campaign_id, exposures, outcomes, outcome: str, arm: str | None) -> pd.DataFrame:
+        """One row per exposed customer with features: treated (0/1), y (the outcome, 0/1)."""
+        from assistant.core.data.schema import CONTROL_ARM
+        exposures = self.dataset.exposures if exposures is None else exposures
+        outcomes = self.dataset.outcomes if outcomes is None else outcomes
+        if campaign_id is not None:
+            exposures = exposures[exposures["campaign_id"].astype(str) == str(campaign_id)]
+            outcomes = outcomes[outcomes["campaign_id"].astype(str) == str(campaign_id)] \
+                if "campaign_id" in outcomes.columns else outcomes
+        name = f"campaign {campaign_id}" if campaign_id is not None else "the uploaded campaign"
+        if exposures.empty:
+            raise DataError(f"no exposures for {name}", column="campaign_id",
+                            fix="name a campaign of the data, or upload exposures (campaign_id, user_id, arm)")
+        if not (exposures["arm"] == CONTROL_ARM).any():
+            raise DataError(f"{name} has no '{CONTROL_ARM}' arm: who to target needs a randomised hold-out",
+                            column="arm", fix="run the next campaign with a random control group, then ask again")
+        if outcome not in outcomes.columns:
+            raise DataError(f"the outcomes have no '{outcome}' column", column=outcome,
+                            fix=f"choose one of {[c for c in outcomes.columns if c not in ('campaign_id', 'user_id')]}")
+        treated_arms = [a for a in exposures["arm"].unique() if a != CONTROL_ARM]
+        chosen = arm or (treated_arms[0] if len(treated_arms) == 1 else None)
+        if chosen is None or chosen not in treated_arms:
+            raise DataError(f"which treatment arm of {name}?", column="arm", fix=f"choose one of {treated_arms}")
+        rows = exposures[exposures["arm"].isin([chosen, CONTROL_ARM])].drop_duplicates("user_id")
+        y = outcomes.drop_duplicates("user_id").set_index("user_id")[outcome].reindex(rows["user_id"])
+        frame = pd.DataFrame({"treated": (rows["arm"] == chosen).astype(int).to_numpy(),
+                              "y": y.fillna(0).astype(bool).astype(int).to_numpy()}, index=rows["user_id"].astype(str))
+        frame = frame.join(self.features, how="inner")
+        if len(frame) < 0.5 * len(rows):
+            raise DataError(f"only {len(frame):,} of {len(rows):,} exposed customers are in the loaded data",
+                            column="user_id", fix="load the events of the same customers as the campaign")
+        frame.attrs["campaign"] = f"{name}, {chosen} vs {CONTROL_ARM}"
+        return frame
+
+    def sample_size(self, mde: float = 0.1, *, relative: bool = True, baseline_rate: float | None = None,
+                    campaign_id: str | int | None = None, metric: str = "conversion", alpha: float = 0.05,
+                    power: float = 0.8) -> SampleSizePlan:
+        """Customers per arm the next A/B test needs to detect a lift of `mde` (relative to the baseline by
+        default: 0.1 = +10 %; absolute rate points with relative=False). The baseline is `baseline_rate`, else
+        the control rate of `campaign_id`'s evaluation, else the share of customers who bought in the data."""
+        from campaigns.power import sample_size_per_arm
+        if baseline_rate is None and campaign_id is not None:
+            evaluation = self.evaluate(campaign_id, by_segment=False)
+            rows = evaluation.uplift[evaluation.uplift["metric"] == metric]
+            if rows.empty or not 0 < float(rows["control_value"].iloc[0]) < 1:
+                raise DataError(f"campaign {campaign_id} has no usable {metric} rate",
+                                fix="give baseline_rate (e.g. 0.05) instead")
+            baseline_rate, source = float(rows["control_value"].iloc[0]), f"{metric} in the comparison group of campaign {campaign_id}"
+        elif baseline_rate is None:
+            from assistant.core.vocabulary import purchases
+            buyers = purchases(self.dataset.events)["user_id"].nunique()
+            baseline_rate = buyers / max(self.dataset.n_users, 1)
+            source = "share of customers with a purchase in the loaded data"
+            if not 0 < baseline_rate < 1:
+                raise DataError("the data gives no baseline rate strictly between 0 and 1",
+                                fix="give baseline_rate (e.g. 0.05) or a campaign_id")
+        else:
+            source = "given"
+        try:
+            n = sample_size_per_arm(float(baseline_rate), float(mde), relative=relative, alpha=alpha, power=power)
+        except ValueError as exc:
+            raise DataError(str(exc), fix="choose a smaller lift or another baseline") from None
+        effect = float(baseline_rate) * float(mde) if relative else float(mde)
+        return SampleSizePlan(baseline_rate=float(baseline_rate), mde=effect, n_per_arm=n, alpha=alpha,
+                              power=power, source=source)
 
     # ------------------------------------------------------------------ notebook rendering
     def __repr__(self) -> str:

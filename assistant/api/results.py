@@ -12,24 +12,11 @@ from typing import Any
 import pandas as pd
 
 from assistant.core.text import markdown_literal
+from assistant.core.vocabulary import markdown_table
 
-
-def frame_markdown(frame: pd.DataFrame, max_rows: int = 20) -> str:
-    """A Markdown table without the optional `tabulate` dependency. Every text cell is untrusted (product
-    titles, category and persona names) and goes through `markdown_literal`, so it shows as text."""
-    frame = frame.head(max_rows)
-    if frame.empty:
-        return "_(no rows)_"
-
-    def cell(value: Any) -> str:
-        if isinstance(value, float):  # numbers are the code's own text
-            return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
-        return markdown_literal(value)
-
-    header = "| " + " | ".join(cell(c) for c in frame.columns) + " |"
-    rule = "|" + "---|" * len(frame.columns)
-    rows = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join([header, rule, *rows])
+# The one Markdown table renderer (assistant.core.vocabulary): text cells are untrusted and go through
+# `markdown_literal`, so they show as text.
+frame_markdown = markdown_table
 
 
 def model_markdown(model: Any) -> str:
@@ -235,3 +222,146 @@ class Audience:
 
     def _repr_html_(self) -> str:
         return f"<p>{html.escape(self.words)}: {self.size:,} customers</p>" + frame_html(self.funnel)
+
+
+class DataQuality:
+    """What was loaded and what the cleaning did: the dataset summary and the cleaning report."""
+
+    name: str
+    summary: Any  # assistant.core.data.dataset.DatasetSummary
+    report: Any  # assistant.core.data.QualityReport
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.report.to_frame()
+
+    def to_markdown(self) -> str:
+        return (f"**Data: {self.name}**\n\n{self.summary.to_markdown()}\n\n"
+                f"**Cleaning report**\n\n{self.report.to_markdown()}")
+
+
+@dataclass(frozen=True)
+class SegmentMap:
+    """Customers on a 2-D map (PCA of a sample of the clustering space; no user ids), labelled by segment."""
+
+    points: pd.DataFrame  # x, y, segment (int), label ("2: Busy Parents")
+
+    def figure(self):
+        """A plotly scatter (None when there is nothing to show)."""
+        if self.points.empty:
+            return None
+        import plotly.express as px
+        return px.scatter(self.points, x="x", y="y", color="label", title="Customers on a 2-D map (PCA sample)",
+                          opacity=0.7, height=480)
+
+
+@dataclass(frozen=True)
+class SegmentDescription:
+    """Who one segment is: the persona (LLM wording) beside computed facts."""
+
+    segment: int
+    persona: Any  # segmentation.personas.Persona
+    size: int
+    share: float
+    figures: dict[str, float]  # label -> value (mean spend, baskets, recency)
+    top_categories: pd.DataFrame  # category, spend_share, lift
+    distinguishing: pd.DataFrame  # feature, kind, z_score, lift
+    measure: str = "spend"  # what the category shares measure ("views" for a log without purchases)
+
+    def to_markdown(self) -> str:
+        p, md = self.persona, markdown_literal  # persona wording and data names are untrusted text
+        lines = [f"**Segment {self.segment} — {md(p.name)}**: _{md(p.tagline)}_", "", md(p.description), "",
+                 f"- Size: {self.size:,} customers ({self.share:.1%})"]
+        lines += [f"- {label}: {value:,.2f}" for label, value in self.figures.items()]
+        if len(self.top_categories):
+            lines.append(f"- Top categories by {self.measure}: " + ", ".join(
+                f"{md(c)} ({s:.0%}, lift {lift:.1f}×)" for c, s, lift in
+                self.top_categories[["category", "spend_share", "lift"]].itertuples(index=False)))
+        if len(self.distinguishing):
+            lines.append("- What sets them apart: " + ", ".join(
+                f"{md(f)} ({'z' if k == 'numeric' else 'lift'} {z if k == 'numeric' else lift:+.2f})"
+                for f, k, z, lift in self.distinguishing[["feature", "kind", "z_score", "lift"]].itertuples(index=False)))
+        lines.append(f"- Price sensitivity: {md(p.price_sensitivity)}; channels: {md(', '.join(p.preferred_channels))}; "
+                     f"best times: {md(p.preferred_times)}")
+        lines.append(f"- Suggested offers: {md('; '.join(p.suggested_offers))}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        return f"<pre>{html.escape(self.to_markdown())}</pre>"
+
+
+@dataclass(frozen=True)
+class NextCampaignAdvice:
+    """What to do next after a campaign: keep / drop / target / test more, each with the numbers behind it."""
+
+    campaign: str
+    advice: list = field(default_factory=list)  # campaigns.advice.Advice
+    observational: bool = False
+
+    def to_frame(self) -> pd.DataFrame:
+        from campaigns.advice import advice_frame
+        return advice_frame(self.advice)
+
+    def to_markdown(self) -> str:
+        if not self.advice:
+            return (f"**Next campaign after {markdown_literal(self.campaign)}**: no clear signal — nothing to keep, "
+                    "drop or target.")
+        md = markdown_literal  # arm and segment names come from the user's data
+        lines = [f"**Next campaign after {md(self.campaign)}**", ""]
+        for a in self.advice:
+            who = f"{a.target_kind} {md(a.target)}" + (f" with {md(a.arm)}" if a.target_kind == "segment" and a.arm else "")
+            size = f" — next test: {a.required_n_per_arm:,} users per arm" if a.required_n_per_arm else ""
+            lines.append(f"- **{a.action.replace('_', ' ')}** {who} ({a.confidence} confidence): {md(a.evidence)}{size}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        return frame_html(self.to_frame())
+
+
+@dataclass(frozen=True)
+class UpliftTargeting:
+    """Who to send the next campaign to: customers ranked by predicted uplift (T-learner), scored on a hold-out."""
+
+    campaign: str
+    outcome: str
+    ranking: pd.DataFrame  # user_id, segment, uplift (predicted), target (bool) — best first
+    by_segment: pd.DataFrame  # segment, customers, mean_uplift, share_positive
+    qini: float  # Qini coefficient on the hold-out (0 = random, 1 = perfect)
+    holdout_users: int
+    notes: tuple[str, ...] = ()
+
+    @property
+    def audience(self) -> pd.Series:
+        """The user ids recommended for the next send (predicted uplift > 0)."""
+        return self.ranking.loc[self.ranking["target"], "user_id"]
+
+    def to_markdown(self) -> str:
+        n, total = int(self.ranking["target"].sum()), len(self.ranking)
+        lines = [f"**Who to target next ({markdown_literal(self.campaign)}, outcome {markdown_literal(self.outcome)})**", "",
+                 f"Send to the **{n:,} of {total:,}** customers whose predicted uplift is positive. "
+                 f"Model check on {self.holdout_users:,} held-out customers: Qini coefficient {self.qini:.3f} "
+                 "(0 = no better than random, 1 = perfect).", "",
+                 markdown_table(self.by_segment.assign(mean_uplift=(self.by_segment["mean_uplift"] * 100).round(2))
+                                .rename(columns={"mean_uplift": "mean uplift (pp)"}))]
+        lines.extend(f"_{note}_" for note in self.notes)
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        return frame_html(self.by_segment)
+
+
+@dataclass(frozen=True)
+class SampleSizePlan:
+    """Users per arm a two-arm test needs to detect a lift with the chosen power."""
+
+    baseline_rate: float
+    mde: float  # absolute lift in rate units
+    n_per_arm: int
+    alpha: float = 0.05
+    power: float = 0.8
+    source: str = ""  # where the baseline came from
+
+    def to_markdown(self) -> str:
+        text = (f"**Sample size for the next test**: {self.n_per_arm:,} customers per arm (control and treatment) "
+                f"to detect a lift from {self.baseline_rate:.2%} to {self.baseline_rate + self.mde:.2%} "
+                f"({self.mde * 100:+.2f} pp) with {self.power:.0%} power at a {self.alpha:.0%} two-sided level.")
+        return text + (f"\n\n_Baseline: {self.source}_" if self.source else "")

@@ -99,7 +99,7 @@ class ChatAgent:
     def _ensure_segments(self) -> Iterator[ChatReply]:
         if self.assistant.segmenter is None:
             yield ChatReply("_No segments yet — segmenting the customers first (automatic number of segments)…_")
-            self.assistant.segment("auto")
+            self.assistant.ensure_segments()
 
     def _segment_listing(self, lang: str) -> str:
         table = self.assistant.segments_overview(lang, with_personas=True).table
@@ -130,32 +130,8 @@ class ChatAgent:
 
     def _on_describe_segment(self, slots: dict, lang: str) -> Iterator[ChatReply]:
         yield from self._ensure_segments()
-        segment = self.assistant.resolve_segment(slots["segment"])
-        persona = self.assistant.personas(lang)[segment]
-        profiles = self.assistant.profiles
-        row = profiles.overview.loc[segment]
-        dist = profiles.distinguishing[profiles.distinguishing["segment"] == segment].head(5)
-        cats = profiles.top_categories[profiles.top_categories["segment"] == segment].head(5)
-        facts = [f"**Segment {segment} — {md(persona.name)}**: _{md(persona.tagline)}_", "", md(persona.description), "",
-                 f"- Size: {int(row['size']):,} customers ({row['share']:.1%})"]
-        browse_only = getattr(profiles, "browse_only", False)  # no purchases in the data: funnel figures
-        for col, label in ((("n_views_mean", "Views per visitor"), ("n_carts_mean", "Cart adds per visitor"),
-                            ("n_favs_mean", "Favourites per visitor")) if browse_only else
-                           (("monetary_mean", "Mean spend"), ("frequency_mean", "Mean baskets"),
-                            ("recency_days_mean", "Days since last purchase (mean)"))):
-            if col in row:
-                facts.append(f"- {label}: {row[col]:,.2f}")
-        if len(cats):
-            facts.append(f"- Top categories by {'views' if browse_only else 'spend'}: " + ", ".join(
-                f"{md(c)} ({s:.0%}, lift {l:.1f}×)" for c, s, l in cats[["category", "spend_share", "lift"]].itertuples(index=False)))
-        if len(dist):
-            facts.append("- What sets them apart: " + ", ".join(
-                f"{md(f)} ({'z' if k == 'numeric' else 'lift'} {z if k == 'numeric' else l:+.2f})"
-                for f, k, z, l in dist[["feature", "kind", "z_score", "lift"]].itertuples(index=False)))
-        facts.append(f"- Price sensitivity: {md(persona.price_sensitivity)}; channels: "
-                     f"{md(', '.join(persona.preferred_channels))}; best times: {md(persona.preferred_times)}")
-        facts.append(f"- Suggested offers: {md('; '.join(persona.suggested_offers))}")
-        yield ChatReply("\n".join(facts), table=dist.reset_index(drop=True))
+        description = self.assistant.describe_segment(slots["segment"], lang)
+        yield ChatReply(description.to_markdown(), table=description.distinguishing)
 
     def _on_recommend_user(self, slots: dict, lang: str) -> Iterator[ChatReply]:
         recs = self.assistant.recommend(slots["user_id"], k=slots.get("top_k") or 10)
@@ -167,21 +143,8 @@ class ChatAgent:
         yield ChatReply(recs.to_markdown(), table=recs.items)
 
     def _on_similar_products(self, slots: dict, lang: str) -> Iterator[ChatReply]:
-        product = str(slots["product"])
-        if not slots.get("product_is_id"):
-            product = self._find_product(product)
-        recs = self.assistant.similar_products(product, k=slots.get("top_k") or 10)
+        recs = self.assistant.similar_products(str(slots["product"]), k=slots.get("top_k") or 10)
         yield ChatReply(recs.to_markdown(), table=recs.items)
-
-    def _find_product(self, words: str) -> str:
-        """The best-selling product whose title contains the words (ids are resolved by the router)."""
-        products = self.assistant.dataset.products
-        titles = products["title"].fillna("") + " " + products["category"].fillna("")
-        hits = products[titles.str.contains(words, case=False, regex=False)]
-        if hits.empty:
-            raise DataError(f"no product matches '{words}'", column="title", fix="try other words or the product id")
-        sold = hits["item_id"].map(self.assistant.dataset.events["item_id"].value_counts()).fillna(0)
-        return str(hits.loc[sold.idxmax(), "item_id"])
 
     def _on_plan_campaign(self, slots: dict, lang: str) -> Iterator[ChatReply]:
         yield from self._ensure_segments()
@@ -190,7 +153,7 @@ class ChatAgent:
         for segment in segments:
             plan = self.assistant.plan_campaign(segment, offer=slots.get("offer_pct"), channel=slots.get("channel"),
                                                 language=lang)
-            blocks.append(plan.to_markdown() if hasattr(plan, "to_markdown") else model_markdown(plan))
+            blocks.append(model_markdown(plan))
             yield ChatReply("\n\n---\n\n".join(blocks))
 
     def _on_write_copy(self, slots: dict, lang: str) -> Iterator[ChatReply]:
@@ -220,10 +183,8 @@ class ChatAgent:
                         "Reports tab).", file=str(chosen))
 
     def _on_data_quality(self, slots: dict, lang: str) -> Iterator[ChatReply]:
-        summary = self.assistant.summary()
-        yield ChatReply(f"**Data: {md(self.assistant.dataset.name)}**\n\n{summary.to_markdown()}\n\n"
-                        f"**Cleaning report**\n\n{self.assistant.quality.to_markdown()}",
-                        table=self.assistant.quality.to_frame())
+        quality = self.assistant.data_quality()
+        yield ChatReply(quality.to_markdown(), table=quality.to_frame())
 
     def _on_help(self, slots: dict, lang: str) -> Iterator[ChatReply]:
         yield ChatReply("Things you can ask me:\n" + "\n".join(f"- {e}" for e in HELP_EXAMPLES))

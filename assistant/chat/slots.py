@@ -31,6 +31,7 @@ from typing import Any, Mapping
 
 
 from assistant.core.text import normalise
+from assistant.core.vocabulary import channel_of, zhe_to_percent_off
 
 # ----------------------------------------------------------------------------------------------------------------
 # Which slots each intent has, and which of them the caller must ask for when missing.
@@ -206,7 +207,7 @@ def _clean_en_phrase(phrase: str, from_right: bool = False) -> str | None:
     phrase = _SEG_TRAIL_EN.sub("", " ".join(words)).strip(" -'")
     if not phrase or phrase in _NOT_A_SEGMENT or phrase in _TIME_LEAD or phrase.split()[0] in _TIME_FIRST:
         return None
-    if _channel_of(phrase) or re.search(r"\d|campaign|product|item|household|user|customer \d", phrase):
+    if channel_of(phrase) or re.search(r"\d|campaign|product|item|household|user|customer \d", phrase):
         return None
     return phrase
 
@@ -229,7 +230,7 @@ _ZH_NOT_A_SEGMENT = {"他们", "她们", "我们", "所有人", "大家", "所�
 def _clean_zh_phrase(phrase: str) -> str | None:
     phrase = re.sub(r"^(?:一下|下|一个|这个|那个|这些|那些|我们的|我们|我的|的)", "", phrase)
     phrase = re.sub(r"(?:这个|这类|这群|那个)?(?:群体|客群|人群|细分|分群|用户群|客户群|群)$", "", phrase).strip()
-    if len(phrase) < 2 or phrase in _ZH_NOT_A_SEGMENT or _channel_of(phrase):
+    if len(phrase) < 2 or phrase in _ZH_NOT_A_SEGMENT or channel_of(phrase):
         return None
     if re.search(r"\d|活动|商品|产品|文案|短信|邮件|推送", phrase):
         return None
@@ -255,26 +256,9 @@ def extract_segment(text: str, language: str) -> int | str | None:
     return None
 
 
-_CHANNELS = [
-    ("wechat", r"wechat|we chat|weixin|微信|朋友圈|公众号|小程序"),
-    ("sms", r"\bsms\b|text messages?|\btexts?\b(?! copy)|短信|短讯|手机消息"),
-    ("email", r"e-?mails?|\bmail\b|newsletter|\bedm\b|邮件|邮箱|电邮"),
-    ("push", r"\bpush\b|notifications?|app alert|推送|通知|弹窗"),
-]
-
-
-def _channel_of(text: str) -> str | None:
-    best = None
-    for name, pattern in _CHANNELS:
-        m = re.search(pattern, text)
-        if m and (best is None or m.start() < best[1]):
-            best = (name, m.start())
-    return best[0] if best else None
-
-
 def extract_channel(text: str) -> str | None:
     """email / sms / push / wechat (the first one mentioned), else None."""
-    return _channel_of(text)
+    return channel_of(text)
 
 
 _PCT = r"(\d+(?:\.\d+)?)\s*(?:%|percent\b|per cent\b|pct\b)"
@@ -292,25 +276,6 @@ _OTHER_OFFERS = re.compile(
     r"满\s*\d+\s*减\s*\d+|\d+\s*元(?:优惠券|券|红包|立减)|(?:立减|减)\s*\d+\s*元|半价|赠品|送礼品|双倍积分|优惠券|coupon")
 
 
-def _zhe_to_pct_off(token: str) -> float | None:
-    """'八' → 20, '8' → 20, '八五' / '85' → 15, '7.5' / '七五' / '七点五' → 25 (X折 means paying X tenths)."""
-    token = token.replace("点", ".")
-    if re.fullmatch(r"\d+(?:\.\d+)?", token):
-        paid = float(token)
-    elif all(ch in _ZH_DIGITS for ch in token.replace(".", "")) and token.replace(".", ""):
-        digits = "".join(str(_ZH_DIGITS[ch]) if ch in _ZH_DIGITS else "." for ch in token)
-        paid = float(digits)
-    else:
-        return None
-    if paid <= 0:
-        return None
-    if paid < 10:            # 八折 = pays 80 %; 8.5折 = pays 85 %
-        paid *= 10
-    if paid >= 100:
-        return None
-    return round(100.0 - paid, 2)
-
-
 def extract_offer(text: str) -> tuple[float | None, str | None]:
     """(percent off, offer as typed). '15% off' → (15.0, '15% off'); '八折' → (20.0, '八折'); '包邮' → (None, '包邮')."""
     for pattern in _OFFER_PCT_PATTERNS:
@@ -321,7 +286,7 @@ def extract_offer(text: str) -> tuple[float | None, str | None]:
                 return pct, _offer_span(text, m)
     m = _ZHE.search(text)
     if m:
-        pct = _zhe_to_pct_off(m.group(1))
+        pct = zhe_to_percent_off(m.group(1))
         if pct is not None:
             return pct, m.group(0).replace(" ", "")
     if "半价" in text or re.search(r"\bhalf (?:price|off)\b", text):

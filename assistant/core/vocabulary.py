@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from assistant.core.errors import DataError
-from assistant.core.text import normalise
+from assistant.core.text import markdown_literal, normalise
 
 # ------------------------------------------------------------------------------------------------ channels
 CHANNELS: tuple[str, ...] = ("email", "sms", "push", "wechat")
@@ -131,7 +131,8 @@ def is_purchase(events: pd.DataFrame) -> pd.Series:
 
 # ---------------------------------------------------------------------------------------- Markdown tables
 def markdown_table(frame: pd.DataFrame, max_rows: int | None = 20, *, floats: str = "{:,.4g}") -> str:
-    """A Markdown table without the optional `tabulate` dependency; cells are pipe-escaped, NaN is blank."""
+    """A Markdown table without the optional `tabulate` dependency. Every text cell is untrusted (product
+    titles, category and persona names, file names) and goes through `markdown_literal`; NaN is blank."""
     if max_rows is not None:
         frame = frame.head(max_rows)
     if frame.empty:
@@ -140,9 +141,9 @@ def markdown_table(frame: pd.DataFrame, max_rows: int | None = 20, *, floats: st
     def cell(value: Any) -> str:
         if value is None or (isinstance(value, float) and pd.isna(value)):
             return ""
-        if isinstance(value, float):
-            value = floats.format(value) if abs(value) < 1e6 else f"{value:,.0f}"
-        return str(value).replace("|", "\\|").replace("\n", " ")
+        if isinstance(value, float):  # numbers are the code's own text
+            return floats.format(value) if abs(value) < 1e6 else f"{value:,.0f}"
+        return markdown_literal(value)  # text is untrusted: it shows as text (escapes pipes and line breaks too)
 
     header = "| " + " | ".join(cell(c) for c in frame.columns) + " |"
     rule = "|" + "---|" * len(frame.columns)

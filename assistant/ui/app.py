@@ -25,8 +25,11 @@ os.environ["GRADIO_TEMP_DIR"] = str(gradio_cache_dir())
 import gradio as gr  # noqa: E402  (after the offline environment is set)
 
 from assistant.ui import (  # noqa: E402
-    audience_tab, campaigns_tab, chat_tab, data_tab, evaluate_tab, recs_tab, reports_tab, segments_tab,
+    audience_tab, campaigns_tab, chat_tab, data_tab, evaluate_tab, next_tab, recs_tab, reports_tab, segments_tab,
 )
+
+# The tabs in display order; each module has build(state). A new capability's tab is registered here.
+TABS = (chat_tab, segments_tab, audience_tab, recs_tab, campaigns_tab, evaluate_tab, next_tab, data_tab, reports_tab)
 
 # Cached copies of uploads and downloads are deleted every 30 min once older than 4 h (and all at restart).
 CACHE_CLEANUP = (1800, 4 * 3600)
@@ -67,8 +70,7 @@ def build_app(warm_up: bool = True) -> gr.Blocks:
         state = gr.State(None, delete_callback=close_session)
         gr.Markdown("# Marketing assistant\nSegments with personas, recommendations, campaign copy and "
                     "evaluation. Runs offline on the bundled Complete Journey demo data (CC0) unless you load your own.")
-        for tab in (chat_tab, segments_tab, audience_tab, recs_tab, campaigns_tab, evaluate_tab, data_tab,
-                    reports_tab):
+        for tab in TABS:
             tab.build(state)
     return demo
 

@@ -5,7 +5,8 @@ import gradio as gr
 
 from assistant.api.facade import MarketingAssistant
 from assistant.core.errors import DataError
-from assistant.ui.session import SAFE_MARKDOWN, Session, session_of, upload_path, user_message
+from assistant.core.text import markdown_literal as md
+from assistant.ui.session import SAFE_MARKDOWN, Session, session_of, tab_handler, upload_path, user_message
 
 
 def load_user_data(events_file, products_file, users_file, mapping_text: str, state: Session | None):
@@ -34,9 +35,25 @@ def load_user_data(events_file, products_file, users_file, mapping_text: str, st
         return user_message(exc), None, state
 
 
-def show_data(state: Session | None):
-    state = session_of(state)
-    return state.assistant.quality.to_markdown(), state.assistant.summary().to_frame(), state
+@tab_handler(n_outputs=3, status=0)
+def show_data(state: Session):
+    quality = state.assistant.data_quality()
+    return quality.to_markdown(), quality.summary.to_frame(), state
+
+
+@tab_handler(n_outputs=2, status=0)
+def save_workspace(state: Session):
+    """Save this session's data and fitted models to its workspace (an explicit request: the button)."""
+    return f"✅ Saved to {md(state.assistant.save())}", state
+
+
+@tab_handler(n_outputs=2, status=0)
+def reopen_workspace(state: Session):
+    """Reopen what this session saved (its own workspace only: a browser never names a server path)."""
+    old = state.assistant
+    new = MarketingAssistant.load(old.workspace, encoder=old.encoder, store=old.store, language=old.language,
+                                  settings=old.settings)
+    return f"✅ Reopened {md(repr(new))}", state.with_assistant(new)
 
 
 def build(state: gr.State) -> None:
@@ -58,3 +75,8 @@ def build(state: gr.State) -> None:
         data_table = gr.Dataframe(elem_id="data-summary", interactive=False)
         load_btn.click(load_user_data, [ev_file, pr_file, us_file, mapping, state], [data_status, data_table, state])
         show_btn.click(show_data, [state], [data_status, data_table, state])
+        with gr.Row():
+            save_btn = gr.Button("Save workspace", elem_id="save-button")
+            reopen_btn = gr.Button("Reopen saved workspace", elem_id="reopen-button")
+        save_btn.click(save_workspace, [state], [data_status, state])
+        reopen_btn.click(reopen_workspace, [state], [data_status, state])

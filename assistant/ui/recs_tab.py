@@ -5,7 +5,7 @@ import gradio as gr
 import pandas as pd
 
 from assistant.core.text import markdown_literal as md
-from assistant.ui.session import SAFE_MARKDOWN, Session, session_of, user_message
+from assistant.ui.session import SAFE_MARKDOWN, Session, session_of, tab_handler, user_message
 
 
 def lookup_recommendations(user_id: str, k: float, exclude_purchased: bool, state: Session | None):
@@ -20,10 +20,23 @@ def lookup_recommendations(user_id: str, k: float, exclude_purchased: bool, stat
 def segment_recommendations(segment: str, k: float, state: Session | None):
     state = session_of(state)
     try:
+        state.assistant.ensure_segments()
         recs = state.assistant.recommend_for_segment((segment or "").strip(), k=int(k))
         return recs.items, f"Top {len(recs.items)} for {md(recs.target)}", state
     except Exception as exc:  # noqa: BLE001
         return pd.DataFrame(), user_message(exc), state
+
+
+@tab_handler(n_outputs=3, status=1)
+def search_products(query: str, k: float, state: Session):
+    found = state.assistant.search_products(query, k=int(k))
+    return found.items, f"{len(found.items)} products for {md(found.target)}", state
+
+
+@tab_handler(n_outputs=3, status=1)
+def similar_products(product: str, k: float, state: Session):
+    similar = state.assistant.similar_products((product or "").strip(), k=int(k))
+    return similar.items, f"{len(similar.items)} similar to {md(similar.target)}", state
 
 
 def build(state: gr.State) -> None:
@@ -41,3 +54,10 @@ def build(state: gr.State) -> None:
             seg_box = gr.Textbox(label="Segment (number or persona name)", elem_id="rec-segment")
             seg_rec_btn = gr.Button("Recommend for segment")
         seg_rec_btn.click(segment_recommendations, [seg_box, k_box, state], [rec_table, rec_status, state])
+        with gr.Row():
+            product_box = gr.Textbox(label="Product (words or id)", elem_id="rec-product",
+                                     placeholder="e.g. organic milk")
+            search_btn = gr.Button("Search products", elem_id="search-button")
+            similar_btn = gr.Button("Similar products", elem_id="similar-button")
+        search_btn.click(search_products, [product_box, k_box, state], [rec_table, rec_status, state])
+        similar_btn.click(similar_products, [product_box, k_box, state], [rec_table, rec_status, state])

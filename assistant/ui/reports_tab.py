@@ -10,8 +10,7 @@ from pathlib import Path
 def make_report(language: str, state: Session | None):
     state = session_of(state)
     try:
-        if state.assistant.segmenter is None:
-            state.assistant.segment("auto")
+        state.assistant.ensure_segments()
         files = state.assistant.report(language=language)
         return [str(files.html), str(files.markdown)], f"✅ Report written ({Path(files.html).name})", state
     except Exception as exc:  # noqa: BLE001

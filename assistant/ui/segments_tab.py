@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import gradio as gr
-import plotly.express as px
 import pandas as pd
 
-from assistant.core.text import markdown_literal as md, plot_label
-from assistant.ui.session import SAFE_MARKDOWN, Session, session_of, user_message
+from assistant.core.text import markdown_literal as md
+from assistant.ui.session import SAFE_MARKDOWN, Session, session_of, tab_handler, user_message
 
 
 def run_segmentation(n_segments: str, weight: float, language: str, state: Session | None):
@@ -24,20 +23,17 @@ def run_segmentation(n_segments: str, weight: float, language: str, state: Sessi
                          f"- Channels: {md(', '.join(p.preferred_channels))}; times: "
                          f"{md(p.preferred_times)}\n- Offers: {md('; '.join(p.suggested_offers))}")
         metrics = ", ".join(f"{k}: {v:.3g}" for k, v in overview.metrics.items())
-        return (overview.table, _segment_map(state), "\n\n".join(cards),
+        return (overview.table, state.assistant.segment_map(language, with_personas=True).figure(), "\n\n".join(cards),
                 f"✅ {len(overview.table)} segments. {metrics}", state)
     except Exception as exc:  # noqa: BLE001
         return pd.DataFrame(), None, "", user_message(exc), state
 
 
-def _segment_map(state: Session):
-    points = getattr(state.assistant.segmenter, "map_2d_", None)
-    if points is None or len(points) == 0:
-        return None
-    names = state.assistant.segment_names(with_llm=False)
-    points = points.assign(segment=points["segment"].map(lambda s: plot_label(f"{s}: {names.get(int(s), s)}")))
-    return px.scatter(points, x="x", y="y", color="segment", title="Customers on a 2-D map (PCA sample)",
-                      opacity=0.7, height=480)
+@tab_handler(n_outputs=3, status=0)
+def describe_segment(segment: str, language: str, state: Session):
+    state.assistant.ensure_segments()
+    description = state.assistant.describe_segment((segment or "").strip(), language)
+    return md(description.to_markdown()), description.distinguishing, state
 
 
 def build(state: gr.State) -> None:
@@ -54,3 +50,9 @@ def build(state: gr.State) -> None:
         personas_md = gr.Markdown(elem_id="personas", **SAFE_MARKDOWN)
         seg_btn.click(run_segmentation, [n_seg, weight, seg_lang, state],
                       [seg_table, seg_map, personas_md, seg_status, state])
+        with gr.Row():
+            which = gr.Textbox(label="Describe a segment (number or persona name)", elem_id="describe-segment")
+            describe_btn = gr.Button("Describe", elem_id="describe-button")
+        description_md = gr.Markdown(elem_id="segment-description", **SAFE_MARKDOWN)
+        description_table = gr.Dataframe(interactive=False, wrap=True)
+        describe_btn.click(describe_segment, [which, seg_lang, state], [description_md, description_table, state])

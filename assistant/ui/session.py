@@ -14,18 +14,20 @@ import atexit
 import functools
 import shutil
 import tempfile
-import threading
 import uuid
+from typing import Callable
 from pathlib import Path
 
+from assistant.api.backends import get_backend
 from assistant.api.facade import MarketingAssistant
+from assistant.api.workspace import Workspace
 from assistant.chat.agent import ChatAgent
+from assistant.core import registry
 from assistant.core.data import load_demo
 from assistant.core.errors import DataError, LLMOutputError, LLMUnavailable, NotReadyError
 from assistant.core.settings import Settings
 from assistant.core.text import markdown_literal
 
-_shared_lock = threading.Lock()
 # Options of every Markdown output that can show data (gr.Markdown, gr.Chatbot): HTML sanitised as a second line
 # of defence behind `markdown_literal`, and no LaTeX ($$...$$ in a product title stays text).
 SAFE_MARKDOWN = {"sanitize_html": True, "latex_delimiters": []}
@@ -50,16 +52,9 @@ def gradio_cache_dir() -> Path:
     return files_root() / "gradio"
 
 
-@functools.lru_cache(maxsize=1)
 def demo_dataset():
     """The bundled demo tables, loaded once and shared read-only by every session."""
-    return load_demo()
-
-
-@functools.lru_cache(maxsize=1)
-def shared_encoder():
-    from embeddings.cache import get_cached_encoder
-    return get_cached_encoder()
+    return registry.shared("dataset", "demo", load_demo)
 
 
 class Session:
@@ -94,10 +89,13 @@ def new_session(dataset=None) -> Session:
     settings = Settings.from_env()
     folder = sessions_root() / uuid.uuid4().hex
     folder.mkdir(mode=0o700)
-    with _shared_lock:
-        encoder = shared_encoder()
-    assistant = MarketingAssistant(dataset if dataset is not None else demo_dataset(), workspace=folder,
-                                   encoder=encoder, language=settings.language)
+    dataset = dataset if dataset is not None else demo_dataset()
+    # The encoder (MKT_BACKEND's) and the dataset's product collection are shared by every session: the
+    # collection lives in the configured workspace, so no session embeds the catalogue again.
+    encoder = get_backend(settings=settings).encoder()
+    store = Workspace(settings.workspace, settings).product_store(encoder, dataset.name)
+    assistant = MarketingAssistant(dataset, workspace=folder, encoder=encoder, store=store,
+                                   language=settings.language, settings=settings)
     return Session(assistant, folder)
 
 
@@ -119,6 +117,27 @@ def user_message(exc: Exception) -> str:
         return f"⚠️ {markdown_literal(text)}"
     return (f"⚠️ Something went wrong ({type(exc).__name__}: {markdown_literal(exc)}). "
             "Your data is unchanged; please try again.")
+
+
+def tab_handler(n_outputs: int, status: int) -> Callable:
+    """Wrap a tab's event handler `fn(*inputs, state)`: the session is created on first use, and any error
+    becomes `user_message` in output `status` while every other output keeps what it showed (the session and
+    its data are unchanged). Handlers return their outputs with the session last."""
+    import gradio as gr
+
+    def wrap(fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def handler(*args):
+            state = session_of(args[-1])
+            try:
+                return fn(*args[:-1], state)
+            except Exception as exc:  # noqa: BLE001 - shown to the user; the session stays usable
+                out = [gr.update() for _ in range(n_outputs)]
+                out[status] = user_message(exc)
+                out[-1] = state
+                return tuple(out)
+        return handler
+    return wrap
 
 
 def upload_path(upload) -> str | None:

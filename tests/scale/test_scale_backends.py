@@ -31,7 +31,9 @@ def test_streamed_segmentation_is_identical_on_local_and_ray(ray_session, cj_sam
     from segmentation.distributed import RaySegmenter
 
     features, _ = cj_sample
-    params = dict(n_segments=5, random_state=0, batch_size=64, block_rows=150, n_epochs=3)
+    # a sample one user short of all: the streamed refinement runs (on a sample of everyone it is skipped)
+    params = dict(n_segments=5, random_state=0, batch_size=64, block_rows=150, n_epochs=3,
+                  fit_sample_size=len(features) - 1)
     local = RaySegmenter(engine="local", **params).fit(features, cj_embeddings_real)
     on_ray = RaySegmenter(engine="ray", **params).fit(features, cj_embeddings_real)
     assert on_ray.labels_.index.equals(features.index)
@@ -77,3 +79,16 @@ def test_get_backend_reads_the_environment_and_rejects_unknown_names(monkeypatch
     assert type(get_backend("local").segmenter(n_segments=4)).__name__ == "Segmenter"
     with pytest.raises(ValueError, match="MKT_BACKEND"):
         get_backend("spark")
+
+
+def test_ray_encoder_keeps_one_actor_pool_for_its_life(ray_session):
+    from embeddings.distributed import RayEncoder
+
+    encoder = RayEncoder(num_actors=1, ray_batch_size=8)
+    try:
+        first = encoder.encode(["milk", "bread", "eggs"])
+        second = encoder.encode(["coffee", "milk"])
+        assert encoder.pools_started == 1, "the actors (one loaded model each) must be reused between calls"
+        np.testing.assert_allclose(second[1], first[0], atol=1e-5)
+    finally:
+        encoder.close()
