@@ -24,6 +24,7 @@ from typing import Any, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
+from assistant.core import registry
 from assistant.core.settings import Settings
 
 # Show a progress bar by default only when encoding this many texts or more.
@@ -332,17 +333,10 @@ def compare_backends(torch_encode, onnx_encode, texts: Sequence[str] = _PROBE) -
             "torch_texts_per_s": len(texts) / torch_s, "onnx_texts_per_s": len(texts) / onnx_s}
 
 
-_ENCODERS: dict[str, SentenceTransformerEncoder] = {}
-_ENCODERS_LOCK = threading.Lock()
-
-
 def get_encoder(settings: Settings | None = None) -> SentenceTransformerEncoder:
     """The process-wide encoder for `settings.embedding_model` (or the packaged default): the model loads once."""
     settings = settings or Settings.from_env()
     key = str(Path(settings.embedding_model).expanduser().resolve()) if settings.embedding_model else ""
-    with _ENCODERS_LOCK:
-        if key not in _ENCODERS:
-            _ENCODERS[key] = SentenceTransformerEncoder(settings.embedding_model or None,
-                                                        cache_dir=settings.cache_dir)
-        return _ENCODERS[key]
+    return registry.shared("encoder", key, lambda: SentenceTransformerEncoder(settings.embedding_model or None,
+                                                                            cache_dir=settings.cache_dir))
 

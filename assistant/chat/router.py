@@ -344,17 +344,10 @@ def evaluate(router: "IntentRouter", items: Sequence[Mapping[str, Any]]) -> Rout
                             columns=["text", "lang", "slot", "expected", "got", "correct"]))
 
 
-_DEFAULT_ROUTER: IntentRouter | None = None
-_DEFAULT_LOCK = threading.Lock()
-
-
 def get_router() -> IntentRouter:
     """The process-wide router fitted on the packaged examples (fitted once, on first use)."""
-    global _DEFAULT_ROUTER
-    with _DEFAULT_LOCK:
-        if _DEFAULT_ROUTER is None:
-            _DEFAULT_ROUTER = IntentRouter().fit()
-        return _DEFAULT_ROUTER
+    from assistant.core import registry
+    return registry.shared("router", "default", lambda: IntentRouter().fit())
 
 
 __all__ = ["Route", "IntentRouter", "RouterEvaluation", "evaluate", "load_labelled", "INTENTS", "REQUIRED_SLOTS", "load_examples", "get_router", "detect_language",

@@ -13,6 +13,13 @@ from assistant.core import registry
 from tests.api.conftest import demo_subset
 
 
+def new_process():
+    """Forget what a new process would not have: shared product stores and fitted models (the loaded embedding
+    model may stay: it holds no data)."""
+    registry.forget("product_store")
+    registry.forget("fitted_model")
+
+
 class CountingEncoder:
     """The real cached encoder, counting every text the product asks it to embed."""
 
@@ -77,7 +84,7 @@ def test_recommendations_and_similar_products_in_the_ui_go_through_the_collectio
 
 
 def test_reopened_workspace_embeds_nothing_and_changes_embed_only_what_changed(small, tmp_path):
-    registry.forget()
+    new_process()
     first = CountingEncoder()
     ma = MarketingAssistant(small, workspace=tmp_path, encoder=first)
     ma.segment(3)
@@ -89,7 +96,7 @@ def test_reopened_workspace_embeds_nothing_and_changes_embed_only_what_changed(s
     assert len(first.texts) >= len(catalogue), "the first run embeds the users and the products"
     ma.save()
 
-    registry.forget()  # as in a new process: no shared store, no fitted models in memory
+    new_process()  # no shared store, no fitted models in memory
     again = CountingEncoder()
     reopened = MarketingAssistant.load(tmp_path, encoder=again)
     after = reopened.recommend(user).items
@@ -99,7 +106,7 @@ def test_reopened_workspace_embeds_nothing_and_changes_embed_only_what_changed(s
     assert reopened.store.count() == catalogue["item_id"].nunique()
 
     # one product renamed: exactly that product's text is embedded on the next sync
-    registry.forget()
+    new_process()
     renamed = small.products.copy()
     renamed.loc[renamed["item_id"] == product, "title"] = "RENAMED ORGANIC MILK 1L"
     changed = CountingEncoder()
@@ -109,7 +116,7 @@ def test_reopened_workspace_embeds_nothing_and_changes_embed_only_what_changed(s
 
 
 def test_no_product_embedding_for_recommendations_when_the_content_signal_is_off(small, tmp_path):
-    registry.forget()
+    new_process()
     counting = CountingEncoder()
     ma = MarketingAssistant(small, workspace=tmp_path, encoder=counting, content_signal=False)
     recs = ma.recommend(str(small.events["user_id"].iloc[0]))
