@@ -31,6 +31,7 @@ import pandas as pd
 from assistant.core.settings import Settings
 from assistant.core.errors import NotReadyError
 from assistant.core.data import DataError, Dataset, QualityReport, load_demo, load_files
+from assistant.core.data.schema import PRODUCT_COLUMNS
 from assistant.core.text import plot_label
 from assistant.core.vocabulary import COPY_FORMAT, check_channel, language_of, offer_terms
 from assistant.api.backends import get_backend
@@ -159,7 +160,7 @@ class MarketingAssistant:
         new or changed product texts are embedded (a reopened workspace embeds nothing)."""
         if self._store is None:
             self._store = self._workspace.product_store(self.encoder, self.dataset.name)
-        key = (id(self._store), fingerprint(self._catalogue, ("item_id", "title", "category", "brand", "price")))
+        key = (id(self._store), fingerprint(self._catalogue, PRODUCT_COLUMNS))
         self._workspace.fitted(("synced", *key), lambda: self._store.sync_products(self._catalogue))
         return self._store
 
