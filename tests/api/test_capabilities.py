@@ -23,7 +23,8 @@ from tests.api.conftest import RANDOMISED_CAMPAIGN as C
 from tests.assistant.fakes import RecordingLLM
 
 SURFACES = ("python", "chat", "ui", "cli")
-NOT_WIRED = "engineer 'chat' has not routed this capability to the facade yet"
+NOT_WIRED = ("engineer 'chat' has not routed this capability to the facade yet (when wiring it, keep or rename "
+             "the intent in this table and drop chat_wired=False)")
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Capability:
     marker: str  # regex every surface's answer must contain
     python: Callable[[MarketingAssistant], str]
     chat: str  # an utterance asking for it
+    chat_intent: str  # the intent the chat must route it to (the reply's `intent`)
     ui: Callable[[Any], Any]  # calls the tab handler(s) with a Session; returns what the handler shows
     cli: tuple[tuple[str, ...], ...]  # one or more `mkt` command lines (without --workspace)
     chat_wired: bool = True
@@ -58,53 +60,53 @@ def _ui_steps(*steps):
 
 CAPABILITIES = [
     Capability("load / quality", r"Cleaning report", lambda ma: ma.data_quality().to_markdown(),
-               "show me the data quality report", _ui("data_tab", "show_data"), (("quality",),)),
+               "show me the data quality report", "data_quality", _ui("data_tab", "show_data"), (("quality",),)),
     Capability("segment", r"segment", lambda ma: ma.segment(4).to_markdown(),
-               "split my customers into 4 groups", _ui("segments_tab", "run_segmentation", "4", 0.5, "en"),
+               "split my customers into 4 groups", "segment", _ui("segments_tab", "run_segmentation", "4", 0.5, "en"),
                (("segment", "--n", "4"),), markers={"python": r"\| segment \|", "chat": r"4 segments",
                                                    "ui": r"4 segments", "cli": r"\| segment \|"}),
     Capability("describe a segment", r"Segment 1 —", lambda ma: ma.describe_segment(1).to_markdown(),
-               "who is segment 1?", _ui("segments_tab", "describe_segment", "1", "en"), (("describe", "1"),)),
+               "who is segment 1?", "describe_segment", _ui("segments_tab", "describe_segment", "1", "en"), (("describe", "1"),)),
     Capability("personas", r"Persona [A-Z]", lambda ma: ma.segments_overview(with_personas=True).to_markdown(),
-               "write a persona for every segment", _ui("segments_tab", "run_segmentation", "4", 0.5, "en"),
+               "write a persona for every segment", "personas", _ui("segments_tab", "run_segmentation", "4", 0.5, "en"),
                (("personas",),), chat_wired=False),
     Capability("report", r"persona_report\.(html|md)", lambda ma: str(ma.report().html),
-               "write the persona report", _ui("reports_tab", "make_report", "en"), (("report",),)),
+               "write the persona report", "report", _ui("reports_tab", "make_report", "en"), (("report",),)),
     Capability("recommend (customer)", r"Top 10 for customer 1029", lambda ma: ma.recommend("1029").to_markdown(),
-               "what should I recommend to household 1029?", _ui("recs_tab", "lookup_recommendations", "1029", 10, False),
+               "what should I recommend to household 1029?", "recommend_user", _ui("recs_tab", "lookup_recommendations", "1029", 10, False),
                (("recommend", "1029"),)),
     Capability("recommend (segment)", r"Top 10 for segment 1", lambda ma: ma.recommend_for_segment(1).to_markdown(),
-               "what should I recommend to segment 1?", _ui("recs_tab", "segment_recommendations", "1", 10),
+               "what should I recommend to segment 1?", "recommend_segment", _ui("recs_tab", "segment_recommendations", "1", 10),
                (("recommend", "--segment", "1"),)),
     Capability("product search", r"text close to", lambda ma: ma.search_products("milk").to_markdown(),
-               "search products: organic milk", _ui("recs_tab", "search_products", "milk", 10),
+               "search products: organic milk", "search_products", _ui("recs_tab", "search_products", "milk", 10),
                (("products", "milk"),), chat_wired=False),
     Capability("similar products", r"similar to|often bought with", lambda ma: ma.similar_products("milk").to_markdown(),
-               "show me products similar to milk", _ui("recs_tab", "similar_products", "milk", 10),
+               "show me products similar to milk", "similar_products", _ui("recs_tab", "similar_products", "milk", 10),
                (("similar", "milk"),)),
     Capability("plan", r"segment\\?_id|Segment 1", lambda ma: model_markdown(ma.plan_campaign(1, offer=15, channel="email")),
-               "plan a campaign for segment 1", _ui("campaigns_tab", "make_plan_and_copy", "1", "email", 15, "en"),
+               "plan a campaign for segment 1", "plan_campaign", _ui("campaigns_tab", "make_plan_and_copy", "1", "email", 15, "en"),
                (("plan", "--segment", "1", "--offer", "15"),)),
     Capability("copy", r"Variant 1|subject", lambda ma: ma.write_copy(1, channel="sms", offer=15).to_markdown(),
-               "write an sms for segment 1 with 15% off", _ui("campaigns_tab", "make_plan_and_copy", "1", "sms", 15, "en"),
+               "write an sms for segment 1 with 15% off", "write_copy", _ui("campaigns_tab", "make_plan_and_copy", "1", "sms", 15, "en"),
                (("copy", "--segment", "1", "--channel", "sms", "--offer", "15"),)),
     Capability("evaluate", r"control", lambda ma: ma.evaluate(C).to_markdown(),
-               f"how did campaign {C} do?", _ui("campaigns_tab", "evaluate_campaign", C, None, None, "visited"),
+               f"how did campaign {C} do?", "evaluate_campaign", _ui("evaluate_tab", "evaluate_dataset_campaign", C, "en"),
                (("evaluate", "--campaign", C),)),
     Capability("next-campaign advice", r"Next campaign after", lambda ma: ma.next_campaign_advice(C).to_markdown(),
-               f"what should we change in the next campaign after campaign {C}?",
+               f"what should we change in the next campaign after campaign {C}?", "next_campaign_advice",
                _ui("next_tab", "advise_next_campaign", C, "conversion"), (("advise", "--campaign", C),),
                chat_wired=False),
     Capability("uplift targeting", r"Who to target next", lambda ma: ma.uplift_targeting(C).to_markdown(),
-               f"who should we send the next campaign to, based on campaign {C}?",
+               f"who should we send the next campaign to, based on campaign {C}?", "uplift_targeting",
                _ui("next_tab", "target_next_campaign", C, "visited"), (("uplift", "--campaign", C),),
                chat_wired=False),
     Capability("sample size", r"per arm", lambda ma: ma.sample_size(0.1, campaign_id=C).to_markdown(),
-               "how many customers per arm does the next test need to detect a 10% lift?",
+               "how many customers per arm does the next test need to detect a 10% lift?", "sample_size",
                _ui("next_tab", "size_next_test", 10, None, C), (("sample-size", "--campaign", C),),
                chat_wired=False),
     Capability("save / load", r"MarketingAssistant\(", lambda ma: repr(MarketingAssistant.load(ma.save(), encoder=ma.encoder)),
-               "save my workspace", _ui_steps(_ui("data_tab", "save_workspace"), _ui("data_tab", "reopen_workspace")),
+               "save my workspace", "save_workspace", _ui_steps(_ui("data_tab", "save_workspace"), _ui("data_tab", "reopen_workspace")),
                (("save",), ("load",)), chat_wired=False),
 ]
 
@@ -193,6 +195,7 @@ def test_capability_reachable(cap: Capability, surface: str, request, capsys):
     elif surface == "chat":
         replies = list(request.getfixturevalue("chat_agent").respond(cap.chat))
         assert replies, cap.chat
+        assert replies[-1].intent == cap.chat_intent, f"{cap.chat!r} went to {replies[-1].intent!r}"
         text = replies[-1].text
     elif surface == "ui":
         text = shown_text(cap.ui(request.getfixturevalue("ui_session")))
