@@ -224,6 +224,7 @@ class Audience:
         return f"<p>{html.escape(self.words)}: {self.size:,} customers</p>" + frame_html(self.funnel)
 
 
+@dataclass(frozen=True)
 class DataQuality:
     """What was loaded and what the cleaning did: the dataset summary and the cleaning report."""
 
