@@ -70,7 +70,7 @@ CAPABILITIES = [
     Capability("personas", r"Persona [A-Z]", lambda ma: ma.segments_overview(with_personas=True).to_markdown(),
                "write a persona for every segment", "personas", _ui("segments_tab", "run_segmentation", "4", 0.5, "en"),
                (("personas",),), chat_wired=False),
-    Capability("report", r"persona_report\.(html|md)", lambda ma: str(ma.report().html),
+    Capability("report", r"persona\\?_report\.(html|md)", lambda ma: str(ma.report().html),
                "write the persona report", "report", _ui("reports_tab", "make_report", "en"), (("report",),)),
     Capability("recommend (customer)", r"Top 10 for customer 1029", lambda ma: ma.recommend("1029").to_markdown(),
                "what should I recommend to household 1029?", "recommend_user", _ui("recs_tab", "lookup_recommendations", "1029", 10, False),
