@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import model_validator
 
 from assistant.core.errors import LLMOutputError, LLMUnavailable
-from segmentation.audience import AudienceFilter, PurchaseCondition
+from segmentation.audience import AudienceFilter, PurchaseCondition, condition_phrases
 from segmentation.audience_parser import category_key, is_chinese, parse_rules
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,7 @@ class ParsedSentence:
     source: str
     language: str
     not_understood: tuple[str, ...] = field(default_factory=tuple)
+    model_added: tuple[str, ...] = field(default_factory=tuple)  # conditions only the LLM read: to be checked
 
 
 class ModelAnswer(AudienceFilter):
@@ -92,6 +93,7 @@ def parse_sentence(sentence: str, llm: Any = None, *, mode: str = "auto") -> Par
                               not_understood=tuple(parsed.unparsed))
     merged = merge(parsed.filter, model)
     # What the rules missed is now covered only if the model added something; otherwise keep reporting it.
-    added = merged.canonical() != parsed.filter.canonical()
+    known = set(condition_phrases(parsed.filter, language))
+    added = tuple(p for p in condition_phrases(merged, language) if p not in known)
     return ParsedSentence(filter=merged, source="rules+llm", language=language,
-                          not_understood=() if added else tuple(parsed.unparsed))
+                          not_understood=() if added else tuple(parsed.unparsed), model_added=added)

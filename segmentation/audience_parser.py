@@ -209,7 +209,7 @@ def _parse_en(text: str) -> ParseResult:
            lambda m: f.__setitem__("inactive_days", dur_days(m)))
     t.take(rf"(?:inactive|lapsed|dormant|idle|gone\s+quiet|silent)\s+(?:customers?\s+)?(?:for\s+)?(?:over\s+|more\s+than\s+)?{_dur('d')}",
            lambda m: f.__setitem__("inactive_days", dur_days(m)))
-    t.take(rf"last\s+(?:purchase|order|bought|ordered|purchased|visit)\w*\s+(?:was\s+)?(?:more\s+than\s+|over\s+)?"
+    t.take(r"last\s+(?:purchase|order|bought|ordered|purchased|visit)\w*\s+(?:was\s+)?(?:more\s+than\s+|over\s+)?"
            rf"(?P<dn>\d+|a|an|one|two|three|four|five|six)\s*(?P<du>days?|weeks?|months?|years?)\s+ago",
            lambda m: f.__setitem__("inactive_days", dur_days(m)))
     # activity without a category: "bought (anything) in the last 30 days", "active in the last week"

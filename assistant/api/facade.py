@@ -670,6 +670,8 @@ class MarketingAssistant:
         problems += [(f"「{m.phrase}」没有匹配到目录中的品类" if zh else f"'{m.phrase}' matches no catalogue category")
                      for m in matches.values() if not m.categories]
         problems += [(f"没有理解：{part}" if zh else f"not understood: {part}") for part in parsed.not_understood]
+        problems += [(f"由语言模型补充，请核对：{part}" if zh else f"read by the language model, please check: {part}")
+                     for part in parsed.model_added]
         if parsed.filter.is_empty() and not problems:
             problems.append("没有识别出任何条件" if zh else "no condition recognised in the sentence")
         return AudienceDraft(sentence=str(sentence), filter=parsed.filter, words=describe(parsed.filter, parsed.language),

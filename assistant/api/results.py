@@ -176,14 +176,14 @@ class AudienceDraft:
 
     def to_markdown(self) -> str:
         zh = self.language == "zh"
-        lines = [f"**{'将要筛选' if zh else 'Audience to build'}:** {self.words}"]
+        lines = [f"**{'将要筛选' if zh else 'Audience to build'}:** {markdown_literal(self.words)}"]
         for phrase, match in self.categories.items():
             if match.categories:
-                shown = ", ".join(match.categories[:6])
+                shown, phrase = markdown_literal(", ".join(match.categories[:6])), markdown_literal(phrase)
                 lines.append(f"- 「{phrase}」→ {shown}（{match.n_products:,} 个商品）" if zh else
                              f"- '{phrase}' → {shown} ({match.n_products:,} products; matched by {match.how})")
         for problem in self.problems:
-            lines.append(f"- ⚠️ {problem}")
+            lines.append(f"- ⚠️ {markdown_literal(problem)}")
         lines.append("_确认后再运行；可以修改条件。_" if zh else "_Check it, edit it if needed, then run it._")
         return "\n".join(lines)
 
@@ -210,14 +210,15 @@ class Audience:
         return len(self.members)
 
     def to_markdown(self) -> str:
-        title = f"**{self.name}**: " if self.name else ""
+        title = f"**{markdown_literal(self.name)}**: " if self.name else ""
         share = self.size / self.total_customers if self.total_customers else 0.0
-        parts = [f"{title}{self.words}", f"**{self.size:,}** of {self.total_customers:,} customers ({share:.1%})",
+        parts = [f"{title}{markdown_literal(self.words)}",
+                 f"**{self.size:,}** of {self.total_customers:,} customers ({share:.1%})",
                  frame_markdown(self.funnel)]
         if self.summary:
             parts.append(", ".join(f"{k.replace('_', ' ')} {v:,.4g}" if isinstance(v, float) else f"{k} {v}"
                                    for k, v in self.summary.items()))
-        parts.extend(f"_{n}_" for n in self.notes)
+        parts.extend(f"_{markdown_literal(n)}_" for n in self.notes)
         return "\n\n".join(parts)
 
     def _repr_html_(self) -> str:

@@ -2,12 +2,12 @@
 predicted lifetime value / churn risk per segment and per customer."""
 from __future__ import annotations
 
-import html
 import json
 
 import gradio as gr
 import pandas as pd
 
+from assistant.core.text import markdown_literal
 from assistant.ui.session import Session, session_of, user_message
 
 
@@ -17,7 +17,7 @@ def understand(sentence: str, state: Session | None):
     try:
         draft = state.assistant.parse_audience(sentence or "")
         editable = {"filter": draft.filter.model_dump(exclude_defaults=True), "categories": draft.category_choices()}
-        return html.escape(draft.to_markdown(), quote=False), json.dumps(editable, ensure_ascii=False, indent=1), state
+        return draft.to_markdown(), json.dumps(editable, ensure_ascii=False, indent=1), state
     except Exception as exc:  # noqa: BLE001
         return user_message(exc), "", state
 
@@ -45,13 +45,13 @@ def run_audience(editor: str, name: str, save: bool, state: Session | None):
             audience = state.assistant.save_audience(name.strip(), audience_filter, categories=categories)
         else:
             audience = state.assistant.build_audience(audience_filter, categories=categories)
-        status = html.escape(audience.to_markdown().split("\n\n")[0], quote=False)
+        status = markdown_literal(audience.words)
         status += f"\n\n**{audience.size:,}** of {audience.total_customers:,} customers"
         if audience.summary:
             status += " · " + ", ".join(f"{k.replace('_', ' ')}: {v:,}" for k, v in audience.summary.items())
-        status += "".join(f"\n\n_{html.escape(n, quote=False)}_" for n in audience.notes)
+        status += "".join(f"\n\n_{markdown_literal(n)}_" for n in audience.notes)
         if save:
-            status += f"\n\n✅ Saved as '{html.escape(name.strip())}' — use the name wherever a segment goes."
+            status += f"\n\n✅ Saved as '{markdown_literal(name.strip())}' — use the name wherever a segment goes."
         return audience.funnel, status, _saved(state), state
     except Exception as exc:  # noqa: BLE001
         return pd.DataFrame(), user_message(exc), _saved(state), state
@@ -72,7 +72,7 @@ def predict(horizon: float, state: Session | None):
         head = (f"Next {result.horizon_days} days from {result.as_of:%Y-%m-%d} ({result.model}). "
                 + ("" if result.segments is not None else "Segment the customers to see the per-segment view. ")
                 + " ".join(result.notes))
-        return segments, result.customers.head(50).reset_index(), html.escape(head), state
+        return segments, result.customers.head(50).reset_index(), head, state
     except Exception as exc:  # noqa: BLE001
         return pd.DataFrame(), pd.DataFrame(), user_message(exc), state
 

@@ -7,9 +7,12 @@ from assistant.cli import main
 def test_mkt_predict_prints_clv_and_churn(workspace, capsys):
     assert main(["predict", "--workspace", str(workspace), "--horizon", "60", "--top", "3",
                  "--out", str(workspace / "p.csv")]) == 0
-    out = capsys.readouterr().out
+    out = capsys.readouterr().out.replace("\\", "")  # table cells are Markdown-escaped
     assert "Next 60 days from 2018-01-02" in out and "expected_spend" in out and "churn_band" in out
     assert (workspace / "p.csv").read_text().startswith("user_id,")
+    assert main(["predict", "--workspace", str(workspace), "--horizon", "60", "--check"]) == 0
+    out = capsys.readouterr().out.replace("\\", "")
+    assert "Holdout check" in out and "baseline: cohort mean" in out and "BG/NBD + Gamma-Gamma" in out
 
 
 def test_mkt_audience_shows_first_then_saves(workspace, capsys):

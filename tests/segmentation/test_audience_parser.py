@@ -90,7 +90,7 @@ def test_llm_fills_only_what_the_rules_missed():
     assert parsed.source == "rules+llm" and parsed.filter.gender == "female"
     assert [p.category for p in parsed.filter.purchases] == ["jazz tickets"]
     assert llm.calls[0].prompt == "audience_filter" and "jazz festivals" in llm.calls[0].text
-    assert parsed.not_understood == ()
+    assert parsed.not_understood == () and parsed.model_added == ("bought jazz tickets",)
 
 
 def test_rules_alone_when_complete_and_when_the_llm_fails():
