@@ -99,7 +99,7 @@ class SentenceTransformerEncoder:
             raise EncoderError(f"embedding model folder '{path}' does not exist or is not a sentence-transformers "
                                "model (no modules.json / config.json) — set MKT_EMBEDDING_MODEL to a local model "
                                "folder, or unset it to use the packaged all-MiniLM-L6-v2")
-        backend = (backend or os.environ.get("MKT_EMBEDDING_BACKEND") or "auto").strip().lower()
+        backend = (backend or Settings.from_env().embedding_backend or "auto").strip().lower()
         if backend not in BACKENDS:
             raise EncoderError(f"unknown embedding backend {backend!r} — set MKT_EMBEDDING_BACKEND to one of "
                                f"{', '.join(BACKENDS)}")

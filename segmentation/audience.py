@@ -20,6 +20,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.core.errors import DataError
+from assistant.core.vocabulary import purchases as purchase_rows
 from assistant.core.text import normalise
 
 VALUE_TIER_SHARE = 0.2       # "high-value" = top 20 % by spend to date; "low-value" = bottom 20 %
@@ -310,7 +311,7 @@ def apply_audience(f: AudienceFilter, *, events: pd.DataFrame, users: pd.DataFra
         raise DataError("this audience asks for something the data cannot answer: " + "; ".join(problems),
                         fix="remove or change that condition, then run the audience again")
     phrases = iter(condition_phrases(f, language, horizon_days))
-    purchases = events[events["event_type"] == "purchase"]
+    purchases = purchase_rows(events)
     end = events["timestamp"].max().normalize() + _DAY if len(events) else pd.Timestamp.now().normalize()
     mask = pd.Series(True, index=customers)
     funnel = [("all customers" if language != "zh" else "全部客户", len(customers))]

@@ -36,6 +36,8 @@ class Settings:
     user_cache_dir: Path = field(default_factory=lambda: Path(_env("XDG_CACHE_HOME", str(Path.home() / ".cache"))))
     # Embeddings: any sentence-transformers model directory; default is the packaged all-MiniLM-L6-v2.
     embedding_model: str | None = field(default_factory=lambda: _env("MKT_EMBEDDING_MODEL"))
+    # How the embedding model runs: "auto" (ONNX when it is faster and agrees), "torch" or "onnx".
+    embedding_backend: str = field(default_factory=lambda: _env("MKT_EMBEDDING_BACKEND", "auto"))
     # Vector store: embedded Chroma in the workspace unless a Chroma server is configured.
     chroma_host: str | None = field(default_factory=lambda: _env("MKT_CHROMA_HOST"))
     chroma_port: int = field(default_factory=lambda: int(_env("MKT_CHROMA_PORT", "8000")))

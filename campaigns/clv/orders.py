@@ -16,13 +16,14 @@ from __future__ import annotations
 import pandas as pd
 
 from assistant.core.errors import DataError
+from assistant.core.vocabulary import purchases as purchase_rows
 
 _DAY = pd.Timedelta(days=1)
 
 
 def orders_table(events: pd.DataFrame) -> pd.DataFrame:
     """One row per order: user_id, order_id, timestamp (first line of the order), value (sum of revenue)."""
-    purchases = events[events["event_type"] == "purchase"] if "event_type" in events.columns else events
+    purchases = purchase_rows(events)
     if purchases.empty:
         raise DataError("there are no purchases in the data, so orders and lifetime value cannot be predicted",
                         column="event_type", fix="load a file with purchase events (order lines)")

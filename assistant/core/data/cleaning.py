@@ -97,12 +97,12 @@ class QualityReport:
 
     def to_markdown(self) -> str:
         """The report as Markdown; file names, reasons and warnings quote the user's data, so they are encoded."""
-        lines = ["| table | source | rows in | rows out | duplicates removed | dropped (reason: rows) |",
-                 "|---|---|---:|---:|---:|---|"]
-        for q in self.tables:
-            reasons = ", ".join(f"{md(reason)}: {n:,}" for reason, n in q.dropped.items() if n) or "none"
-            lines.append(f"| {q.table} | {md(q.source)} | {q.rows_in:,} | {q.rows_out:,} | {q.duplicates_removed:,} "
-                         f"| {reasons} |")
+        from assistant.core.vocabulary import markdown_table  # cells go through markdown_literal there
+        rows = [(q.table, q.source, f"{q.rows_in:,}", f"{q.rows_out:,}", f"{q.duplicates_removed:,}",
+                 ", ".join(f"{reason}: {n:,}" for reason, n in q.dropped.items() if n) or "none") for q in self.tables]
+        lines = [markdown_table(pd.DataFrame(rows, columns=["table", "source", "rows in", "rows out",
+                                                           "duplicates removed", "dropped (reason: rows)"]),
+                                max_rows=None)] if rows else []
         warnings = self.all_warnings
         if warnings:
             lines += ["", "Warnings:"] + [f"- {md(w)}" for w in warnings]

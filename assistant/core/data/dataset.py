@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from assistant.core.data.cleaning import QualityReport
-from assistant.core.text import markdown_literal as md
 from assistant.core.data.schema import (
     CAMPAIGN_COLUMNS, COUPON_COLUMNS, EVENT_COLUMNS, EVENT_TYPES, EXPOSURE_COLUMNS, OUTCOME_COLUMNS,
     PRODUCT_COLUMNS, USER_ID_COLUMNS,
@@ -71,9 +70,8 @@ class DatasetSummary:
         return pd.DataFrame(rows, columns=["figure", "value"])
 
     def to_markdown(self) -> str:
-        lines = ["| figure | value |", "|---|---|"]
-        lines += [f"| {md(figure)} | {md(value)} |" for figure, value in self.to_frame().itertuples(index=False)]
-        return "\n".join(lines)
+        from assistant.core.vocabulary import markdown_table  # cells go through markdown_literal there
+        return markdown_table(self.to_frame().astype({"value": str}), max_rows=None)
 
 
 @dataclass(frozen=True, eq=False)
