@@ -62,8 +62,16 @@ class Session:
 
     def __init__(self, assistant: MarketingAssistant, folder: Path | None = None):
         self.assistant = assistant
-        self.agent = ChatAgent(assistant)
         self.folder = Path(folder) if folder is not None else Path(assistant.workspace)
+        self._agent: ChatAgent | None = None
+
+    @property
+    def agent(self) -> ChatAgent:
+        """The chat, built at the first message (its router loads the embedding model: a data upload or a
+        table lookup does not wait for it)."""
+        if self._agent is None:
+            self._agent = ChatAgent(self.assistant)
+        return self._agent
 
     def with_assistant(self, assistant: MarketingAssistant) -> "Session":
         """The same session (same folder) working on another assistant, e.g. after the user loaded own data."""
@@ -86,6 +94,8 @@ class Session:
 
 
 def new_session(dataset=None) -> Session:
+    """A session on the demo data (or `dataset`) in a fresh private folder (its chat is built at the first
+    message)."""
     settings = Settings.from_env()
     folder = sessions_root() / uuid.uuid4().hex
     folder.mkdir(mode=0o700)
