@@ -143,8 +143,8 @@ def cmd_copy(args) -> None:
     plan = assistant.plan_campaign(args.segment, offer=args.offer, channel=args.channel)
     print(model_markdown(plan))
     print()
-    print(assistant.write_copy(args.segment, channel=args.channel, offer=args.offer,
-                               n_variants=args.variants).to_markdown())
+    print(assistant.write_copy(plan=plan, n_variants=args.variants,
+                               language=getattr(args, "language", None)).to_markdown())
 
 
 def _uploaded(args) -> dict:

@@ -1,173 +1,96 @@
-"""Campaign copy from a plan and a persona, with the checks a marketer cannot skip done in code.
+"""Campaign copy from a (possibly edited) plan: grounded, gated, with a template that always stands.
 
-The prompt (prompts/campaign_copy.yaml) asks for the right thing; this module makes sure of it:
-- no discount above the configured offer (regenerate once, then replace/strip the claim with a note),
-- no personal data (e-mail addresses, phone numbers, known user ids): regenerate once, then the variant is
-  rejected,
-- channel length limits (trimmed at a word boundary, with a flag) — enforced by `CampaignCopy`'s validator.
-Only the persona (segment-level text) and featured product titles (fenced as untrusted) go into the prompt.
+How a variant is made:
+1. The brief is built by code: the offer phrase (`copy_templates.offer_words`: "15% off" / "八五折"), the product
+   names (cleaned and policy-checked for the channel: `assistant.core.policy`), the audience in words (persona
+   tagline and motivations, fenced). No statistics go in, so none can leak out.
+2. The template variant for the same angle is built first (deterministic, passes every gate).
+3. With an LLM, it writes the channel's fields (prompts/copy_<channel>.yaml); every field runs the named gates
+   of `assistant.core.gates` (no leaked statistics, prompt text, markers, self-commentary, placeholders, persona
+   name; the offer stated exactly; no claim outside the brief; only given numbers; nothing the policy excludes;
+   channel format; the language asked for) plus a personal-data check. A failing answer is asked again once with
+   the failures named; if it fails again, or the LLM is slow (per-call and total budgets) or down, the template
+   variant stands. `source` tells the marketer which one they got: llm / llm-retry / template; `notes` (shown
+   behind a details toggle) say why.
 """
 from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Iterable
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.core.errors import LLMOutputError
-from campaigns.strategy import CampaignPlan, Offer
+from assistant.core.budget import BudgetExceeded, call_within
+from assistant.core.errors import LLMOutputError, LLMUnavailable
+from assistant.core.gates import COPY_GATES, GateContext, check_fields, retry_feedback
+from assistant.core.policy import MarketingPolicy, consumer_name, zh_product_name
+from campaigns.copy_templates import ANGLES, CHANNEL_FIELDS, offer_words, template_fields
+from campaigns.strategy import CampaignPlan
 
 log = logging.getLogger(__name__)
 
-PROMPT = "campaign_copy"
-LIMITS: dict[str, int] = {"subject": 60, "preheader": 100, "cta": 40, "sms": 160, "push_title": 40,
-                          "push_body": 120, "body": 1500}
-SMS_LIMIT_ZH = 70  # one UCS-2 SMS segment
-ANGLES = {
-    "en": ["the value of the offer", "the featured products and why this group will like them",
-           "a timely, seasonal reason to shop now", "convenience and saving time"],
-    "zh": ["优惠带来的实惠", "推荐商品以及这群顾客喜欢它们的理由", "应季、及时的购买理由", "方便省时"],
-}
 TEXT_FIELDS: tuple[str, ...] = ("subject", "preheader", "body", "cta", "sms", "push_title", "push_body")
+Source = Literal["llm", "llm-retry", "template"]
 
 
 class CopyRejected(LLMOutputError):
-    """No variant passed the checks (e.g. every one contained personal data)."""
+    """Kept for callers that catch it; the template fallback means write_copy no longer raises it."""
 
 
 # ------------------------------------------------------------------------------------------------ the models
-class CopyDraft(BaseModel):
-    """What the LLM fills in (no length limits here: over-long text is trimmed with a flag, not refused)."""
-
+class EmailDraft(BaseModel):
     subject: str = Field(description="e-mail subject line")
-    preheader: str = Field(description="preview text shown after the subject")
-    body: str = Field(description="e-mail body, 2 to 4 sentences")
-    cta: str = Field(description="call-to-action button text, 2 to 4 words")
-    sms: str = Field(description="text message")
-    push_title: str = Field(description="app notification title")
-    push_body: str = Field(description="app notification text")
+    preheader: str = Field(description="preview text after the subject")
+    body: str = Field(description="2 or 3 short sentences")
+    cta: str = Field(description="button text, 2 to 4 words")
 
 
-def _limit(field: str, language: str) -> int:
-    return SMS_LIMIT_ZH if field == "sms" and language == "zh" else LIMITS[field]
+class SmsDraft(BaseModel):
+    sms: str = Field(description="one short text message")
 
 
-def trim_text(text: str, limit: int) -> str:
-    """Cut `text` to at most `limit` characters at a word (or Chinese punctuation) boundary, adding '…'."""
-    text = " ".join(str(text).split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    boundary = max(cut.rfind(" "), *(cut.rfind(p) + 1 for p in "，。！？；、,.!?;"))
-    if boundary >= limit // 2:
-        cut = cut[:boundary]
-    return cut.rstrip(" ,;:，、；：") + "…"
+class PushDraft(BaseModel):
+    push_title: str = Field(description="notification title")
+    push_body: str = Field(description="notification text, one sentence")
+
+
+DRAFTS: dict[str, type[BaseModel]] = {"email": EmailDraft, "sms": SmsDraft, "push": PushDraft, "wechat": PushDraft}
+PROMPTS = {"email": "copy_email", "sms": "copy_sms", "push": "copy_push", "wechat": "copy_push"}
 
 
 class CampaignCopy(BaseModel):
-    """One copy variant. Limits: subject 60, preheader 100, sms 160 (70 in Chinese), push title 40 / body 120.
-
-    Over-long fields are trimmed at a word boundary on construction and listed in `trimmed`.
-    """
+    """One copy variant. Only the fields of `channel` are filled; `source` says who wrote it."""
 
     model_config = ConfigDict(validate_assignment=True)
 
     language: Literal["en", "zh"] = "en"
-    channel: Literal["email", "sms", "push"] = "email"
+    channel: Literal["email", "sms", "push", "wechat"] = "email"
     variant: int = 1
-    subject: str
+    subject: str = ""
     preheader: str = ""
-    body: str
+    body: str = ""
     cta: str = ""
     sms: str = ""
     push_title: str = ""
     push_body: str = ""
-    trimmed: list[str] = Field(default_factory=list)
+    source: Source = "template"
+    angle: str = ""
     notes: list[str] = Field(default_factory=list)
 
-    @model_validator(mode="before")
-    @classmethod
-    def _trim(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        data = dict(data)
-        language = data.get("language", "en")
-        trimmed = list(data.get("trimmed") or [])
-        for name in TEXT_FIELDS:
-            value = data.get(name)
-            if value is None:
-                continue
-            limit = _limit(name, language)
-            if len(str(value)) > limit:
-                data[name] = trim_text(value, limit)
-                if name not in trimmed:
-                    trimmed.append(name)
-        data["trimmed"] = trimmed
-        return data
-
-    @model_validator(mode="after")
-    def _check_limits(self) -> "CampaignCopy":
-        for name in TEXT_FIELDS:
-            if len(getattr(self, name)) > _limit(name, self.language):  # only reachable via assignment
-                raise ValueError(f"{name} is longer than {_limit(name, self.language)} characters")
-        return self
+    def fields(self) -> dict[str, str]:
+        """The customer-facing fields of this channel, in display order."""
+        return {name: getattr(self, name) for name in CHANNEL_FIELDS[self.channel]}
 
     def text(self) -> str:
-        return "\n".join(getattr(self, name) for name in TEXT_FIELDS)
+        return "\n".join(self.fields().values())
 
 
 # ------------------------------------------------------------------------------------------------ checks
-_NUM = r"(\d+(?:[.,]\d+)?)"
-_CUR = r"[$€£¥￥]"
-PERCENT_CLAIMS = [
-    re.compile(_NUM + r"\s*%\s*(?:off|discount|savings?|cheaper|less|折扣|优惠|的优惠|off)", re.I),
-    re.compile(r"(?:save|saving|savings of|discount of|up to|extra|get|enjoy|take)\s*" + _NUM + r"\s*%", re.I),
-    re.compile(r"(?:优惠|立减|减|省|折扣|低至|高达)\s*" + _NUM + r"\s*%"),
-    re.compile(_NUM + r"\s*%\s*(?:折|减)"),
-]
-AMOUNT_CLAIMS = [
-    re.compile(_CUR + r"\s*" + _NUM + r"\s*(?:off|discount|back)", re.I),
-    re.compile(r"(?:save|saving|discount of|get|take)\s*" + _CUR + r"\s*" + _NUM, re.I),
-    re.compile(_NUM + r"\s*(?:dollars?|euros?|bucks|yuan|元|块)\s*(?:off|discount)", re.I),
-    re.compile(r"(?:立减|减|省|优惠|满\d+减)\s*[¥￥]?\s*" + _NUM + r"\s*(?:元|块)?"),
-]
-ZHE = re.compile(r"(\d(?:\.\d)?)\s*折")  # Chinese "8折" = pay 80% = 20% off
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 PHONE = re.compile(r"(?<![\w.])\+?\d[\d\s().-]{5,}\d(?![\w.])")
-
-
-def _number(text: str) -> float:
-    return float(text.replace(",", "."))
-
-
-def discount_claims(text: str) -> list[tuple[str, str, float]]:
-    """Every discount claim in `text` as (kind, matched text, value): kind "percent" or "amount"."""
-    claims: list[tuple[str, str, float]] = []
-    seen: set[tuple[int, int]] = set()
-    for kind, patterns in (("percent", PERCENT_CLAIMS), ("amount", AMOUNT_CLAIMS)):
-        for pattern in patterns:
-            for match in pattern.finditer(text):
-                if match.span() in seen:
-                    continue
-                seen.add(match.span())
-                claims.append((kind, match.group(0), _number(match.group(1))))
-    for match in ZHE.finditer(text):
-        value = _number(match.group(1))
-        if 0 < value < 10:
-            claims.append(("percent", match.group(0), round((10 - value) * 10, 1)))
-    return claims
-
-
-def excess_discounts(text: str, offer: Offer) -> list[str]:
-    """Claims that promise more than the configured offer."""
-    out = []
-    for kind, matched, value in discount_claims(text):
-        allowed = offer.max_percent if kind == "percent" else offer.max_amount
-        if value > allowed + 1e-9:
-            out.append(matched)
-    return out
 
 
 def personal_data(text: str, known_ids: Iterable[str] = ()) -> list[str]:
@@ -179,111 +102,131 @@ def personal_data(text: str, known_ids: Iterable[str] = ()) -> list[str]:
     return found
 
 
-def _fix_discounts(value: str, offer: Offer) -> str:
-    """Replace over-generous numbers with the offer's, or drop the sentence when the offer has none."""
-    for kind, matched, amount in discount_claims(value):
-        allowed = offer.max_percent if kind == "percent" else offer.max_amount
-        if amount <= allowed + 1e-9:
-            continue
-        if allowed > 0:
-            if matched.endswith("折"):
-                fixed = ZHE.sub(f"{(100 - allowed) / 10:g}折", matched)
-            else:
-                fixed = matched.replace(re.search(_NUM, matched).group(0), f"{allowed:g}", 1)
-            value = value.replace(matched, fixed)
-        else:
-            sentences = re.split(r"(?<=[.!?。！？])\s*", value)
-            value = " ".join(s for s in sentences if matched not in s).strip()
-    return value
+def copy_failures(fields: dict[str, str], ctx: GateContext, known_ids: Iterable[str] = ()) -> list[str]:
+    """Every gate failure of a draft as 'field: reason' (empty list = sendable)."""
+    failures = [str(f) for f in check_fields(fields, COPY_GATES, ctx)]
+    pii = personal_data("\n".join(fields.values()), known_ids)
+    if pii:
+        failures.append(f"it contains personal data ({', '.join(pii[:3])})")
+    return failures
+
+
+def brief_context(plan: CampaignPlan, persona, language: str, channel: str,
+                  policy: MarketingPolicy) -> tuple[list[str], GateContext]:
+    """The product names the copy may use (policy-checked for the channel, cleaned, ZH names in Chinese) and
+    the gate context of the brief."""
+    seen: dict[str, tuple[str, str | None]] = {}
+    for p in plan.products:
+        name = consumer_name(p.title)
+        if name and name.lower() not in seen and policy.allows(p.category, p.title, channel=channel):
+            seen[name.lower()] = (name, p.category)
+    names = [n for n, _ in seen.values()]
+    if language == "zh":
+        names = list(dict.fromkeys(zh_product_name(n, c) for n, c in seen.values()))
+    persona_name = _get(persona, "name")
+    ctx = GateContext(language=language, channel=channel, offer_kind=plan.offer.type, offer_value=plan.offer.value,
+                      product_names=tuple(names), persona_name=persona_name, policy=policy)
+    return names[:3], ctx
+
+
+def _get(obj, name: str, default=None):
+    if obj is None:
+        return default
+    return obj.get(name, default) if isinstance(obj, dict) else getattr(obj, name, default)
+
+
+def _audience(persona, language: str) -> str:
+    """The persona in customer terms only (tagline + motivations): no statistics, no internal name."""
+    if persona is None:
+        return "顾客喜欢实惠和方便。" if language == "zh" else "Customers who like good value and convenience."
+    parts = [str(_get(persona, "tagline", "") or "")]
+    motivations = _get(persona, "motivations", []) or []
+    if motivations:
+        parts.append(("他们看重：" if language == "zh" else "They care about: ") + "; ".join(map(str, motivations)))
+    return "\n".join(p for p in parts if p)
 
 
 # ------------------------------------------------------------------------------------------------ generation
-def _persona_text(persona) -> str:
-    if persona is None:
-        return "(no persona given)"
-    get = (persona.get if isinstance(persona, dict) else lambda k, d=None: getattr(persona, k, d))
-    parts = [f"{k}: {get(k)}" for k in ("name", "tagline", "description", "motivations", "price_sensitivity",
-                                         "preferred_channels", "preferred_times", "suggested_offers") if get(k)]
-    return "\n".join(parts) or str(persona)
-
-
-def _products_text(plan: CampaignPlan) -> str:
-    if not plan.products:
-        return "(no specific products)"
-    lines = []
-    for p in plan.products:
-        extra = f" ({p.category})" if p.category else ""
-        lines.append(f"- {p.title}{extra}")
-    return "\n".join(lines)
-
-
-def _offer_text(offer: Offer, language: str) -> str:
-    if offer.type == "none":
-        return "无折扣（不要提任何折扣）" if language == "zh" else "no discount (do not mention any discount)"
-    if language == "zh" and offer.type == "percent_off":
-        return f"{offer.value:g}% 的折扣（即{(100 - offer.value) / 10:g}折），不能更多"
-    return f"{offer.description} — no more than that"
-
-
-def _problems(draft: CopyDraft, offer: Offer, known_ids: Iterable[str]) -> tuple[list[str], list[str]]:
-    text = "\n".join(getattr(draft, name) for name in TEXT_FIELDS)
-    return excess_discounts(text, offer), personal_data(text, known_ids)
+def _ask(llm, channel: str, variables: dict, language: str, budget: float) -> dict[str, str]:
+    schema = DRAFTS[channel]
+    draft = call_within(lambda: llm.structured(PROMPTS[channel], variables, schema, language=language), budget)
+    draft = draft if isinstance(draft, schema) else schema.model_validate(draft)
+    return {k: " ".join(str(v).split()) if k != "body" else str(v).strip() for k, v in draft.model_dump().items()}
 
 
 def write_copy(plan: CampaignPlan, persona=None, n_variants: int = 3, language: str = "en",
-               channel: str | None = None, llm=None, *, known_user_ids: Iterable[str] = ()) -> list[CampaignCopy]:
-    """`n_variants` copy variants for `plan`, each checked (discount cap, personal data, lengths).
-
-    `llm` is anything with `structured(prompt, variables, schema, language=...)` (default: `get_llm()`).
-    `known_user_ids` are ids that must never appear in copy (e.g. the segment's members).
-    Raises CopyRejected when every variant failed the personal-data check twice.
-    """
+               channel: str | None = None, llm=None, *, known_user_ids: Iterable[str] = (), use_llm: bool = True,
+               policy: MarketingPolicy | None = None, time_budget_s: float = 60.0,
+               call_budget_s: float = 20.0) -> list[CampaignCopy]:
+    """`n_variants` sendable variants for the given (possibly edited) `plan`; every shipped variant passes the
+    gates. use_llm=False (or llm=None with no LLM available) returns the template variants at once."""
     from assistant.core.prompts import normalise_language
 
     language = normalise_language(language)
     channel = channel or plan.channel
+    if channel not in CHANNEL_FIELDS:
+        raise ValueError(f"unknown channel '{channel}'; use one of {sorted(CHANNEL_FIELDS)}")
     if n_variants < 1:
         raise ValueError("n_variants must be at least 1")
-    if llm is None:
-        from assistant.core.llm import get_llm
-
-        llm = get_llm()
+    policy = policy or MarketingPolicy()
+    if use_llm and llm is None:
+        try:
+            from assistant.core.llm import get_llm
+            llm = get_llm()
+        except LLMUnavailable as exc:
+            log.warning("no LLM for copy (%s): template variants", exc)
+    if not use_llm:
+        llm = None
     known = [str(u) for u in known_user_ids]
-    base = {"persona_untrusted": _persona_text(persona), "products_untrusted": _products_text(plan),
-            "offer": _offer_text(plan.offer, language), "channel": channel}
-    angles = ANGLES[language]
+    names, ctx = brief_context(plan, persona, language, channel, policy)
+    offer = offer_words(plan.offer.type, plan.offer.value, language)
+    base = {"audience_untrusted": _audience(persona, language),
+            "products_untrusted": "\n".join(f"- {n}" for n in names) or ("（常买好物）" if language == "zh"
+                                                                         else "(their usual favourites)"),
+            "offer": offer.prompt}
+    deadline = time.monotonic() + time_budget_s
     copies: list[CampaignCopy] = []
-    rejected: list[str] = []
     for i in range(n_variants):
-        variables = {**base, "angle": angles[i % len(angles)], "feedback": ""}
-        draft = llm.structured(PROMPT, variables, CopyDraft, language=language)
-        notes: list[str] = []
-        excess, pii = _problems(draft, plan.offer, known)
-        if excess or pii:
-            issues = ([f"it promised more than the offer ({', '.join(excess)})"] if excess else []) + \
-                     (["it contained contact data or ids"] if pii else [])
-            log.warning("campaign copy variant %d failed checks (%s); regenerating once", i + 1, "; ".join(issues))
-            feedback = ("上一版不合格：" if language == "zh" else "The previous attempt was rejected because ") + \
-                "; ".join(issues) + ("。请改正。" if language == "zh" else ". Fix that.")
-            draft = llm.structured(PROMPT, {**variables, "feedback": feedback}, CopyDraft, language=language)
-            notes.append(f"Regenerated once: {'; '.join(issues)}.")
-            excess, pii = _problems(draft, plan.offer, known)
-        if pii:
-            rejected.append(f"variant {i + 1}: personal data {pii}")
+        angle = ANGLES[language][i % len(ANGLES[language])]
+        template = CampaignCopy(language=language, channel=channel, variant=i + 1, angle=angle, source="template",
+                                **template_fields(i, channel, names, offer, language))
+        if llm is None:
+            if use_llm and copies and copies[-1].notes:
+                template = template.model_copy(update={"notes": ["Template kept: the language model was too slow "
+                                                                 "or unavailable for an earlier variant."]})
+            copies.append(template)
             continue
-        fields = draft.model_dump()
-        if excess:
-            for name in TEXT_FIELDS:
-                fields[name] = _fix_discounts(fields[name], plan.offer)
-            if not fields["subject"].strip():
-                fields["subject"] = plan.products[0].title if plan.products else (
-                    "为你精选" if language == "zh" else "Picked for you")
-            notes.append(f"Discount claims {excess} exceeded the configured offer ({plan.offer.description}) "
-                         "and were corrected or removed.")
-        copies.append(CampaignCopy(language=language, channel=channel, variant=i + 1, notes=notes, **fields))
-    if not copies:
-        raise CopyRejected("every copy variant was rejected by the personal-data check: " + "; ".join(rejected))
-    if rejected:
-        extra = [f"Rejected (personal data): {r}" for r in rejected]
-        copies[0] = copies[0].model_copy(update={"notes": copies[0].notes + extra})
+        copy, llm = _llm_variant(llm, template, channel, {**base, "angle": angle}, language, ctx, known,
+                                 deadline, call_budget_s)
+        copies.append(copy)
     return copies
+
+
+def _llm_variant(llm, template: CampaignCopy, channel: str, variables: dict, language: str, ctx: GateContext,
+                 known: list[str], deadline: float, call_budget_s: float) -> tuple[CampaignCopy, object]:
+    """(variant, llm or None when it went down): the LLM's variant if it passes (first try or one retry)."""
+    notes: list[str] = []
+    feedback = ""
+    for attempt, source in ((1, "llm"), (2, "llm-retry")):
+        remaining = deadline - time.monotonic()
+        if remaining <= 1.0:
+            notes.append("Template kept: the time budget for the language model was used up.")
+            return template.model_copy(update={"notes": notes}), llm
+        try:
+            fields = _ask(llm, channel, {**variables, "feedback": feedback}, language, min(call_budget_s, remaining))
+        except BudgetExceeded as exc:  # the abandoned request still occupies the model: do not queue more
+            notes.append(f"Template kept: {exc}.")
+            return template.model_copy(update={"notes": notes}), None
+        except LLMUnavailable as exc:
+            notes.append(f"Template kept: the language model is unavailable ({str(exc)[:160]}).")
+            return template.model_copy(update={"notes": notes}), None
+        except LLMOutputError as exc:
+            notes.append(f"Attempt {attempt}: unusable answer ({str(exc)[:160]}).")
+            continue
+        failures = copy_failures(fields, ctx, known)
+        if not failures:
+            return template.model_copy(update={**fields, "source": source, "notes": notes}), llm
+        notes.append(f"Attempt {attempt} failed: " + "; ".join(failures))
+        feedback = retry_feedback(failures, language)
+    notes.append("Template kept after the retry failed.")
+    return template.model_copy(update={"notes": notes}), llm

@@ -15,10 +15,9 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from assistant.core.errors import DataError
-from assistant.core.vocabulary import COPY_FORMAT, channel_of, is_purchase, purchases
+from assistant.core.vocabulary import CHANNELS, channel_of, is_purchase, purchases
 
-# The copy formats a plan can name (a WeChat message uses the push format: see assistant.core.vocabulary).
-CHANNELS: tuple[str, ...] = tuple(dict.fromkeys(COPY_FORMAT.values()))
+# The channels a plan can name; copy formats per channel live in campaigns.copy_templates (WeChat: push-like).
 OFFER_TYPES: tuple[str, ...] = ("percent_off", "amount_off", "free_shipping", "bundle", "none")
 DAYS: tuple[str, ...] = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 # Base discount depth by price sensitivity (percent off); adjusted by the segment's past redemption rate.
@@ -77,7 +76,7 @@ class CampaignPlan(BaseModel):
     persona_name: str | None = None
     products: list[FeaturedProduct] = Field(default_factory=list)
     offer: Offer = Field(default_factory=Offer)
-    channel: Literal["email", "sms", "push"] = "email"
+    channel: Literal["email", "sms", "push", "wechat"] = "email"
     send_day: Literal["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"] = "Thursday"
     send_hour: int = Field(10, ge=0, le=23)
     expected_reach: int = Field(0, ge=0)
@@ -86,6 +85,26 @@ class CampaignPlan(BaseModel):
 
     def product_titles(self) -> list[str]:
         return [p.title for p in self.products]
+
+    def to_markdown(self, language: str = "en") -> str:
+        """The plan as a short readable card (prices rounded, no raw fields)."""
+        zh = language == "zh"
+        names = {"email": "电子邮件", "sms": "短信", "push": "App 推送", "wechat": "微信"} if zh else \
+            {"email": "e-mail", "sms": "SMS", "push": "app push", "wechat": "WeChat"}
+        lines = [f"**{'活动方案' if zh else 'Campaign plan'} · {'细分' if zh else 'segment'} {self.segment_id}"
+                 + (f" — {self.persona_name}" if self.persona_name else "") + "**", ""]
+        lines.append(f"- {'优惠' if zh else 'Offer'}: {self.offer.description}")
+        lines.append(f"- {'渠道' if zh else 'Channel'}: {names.get(self.channel, self.channel)}")
+        lines.append(f"- {'发送时间' if zh else 'Send'}: {self.send_day} {self.send_hour:02d}:00")
+        lines.append(f"- {'预计触达' if zh else 'Expected reach'}: {self.expected_reach:,}"
+                     + (f" ({'预计参与' if zh else 'expected participants'} {self.expected_participants:,})"
+                        if self.expected_participants is not None else ""))
+        if self.products:
+            lines.append(f"- {'主推商品' if zh else 'Featured products'}: " + "; ".join(
+                p.title + (f" ({p.price:,.2f})" if p.price is not None else "") for p in self.products))
+        if self.rationale:
+            lines += ["", f"_{'依据' if zh else 'Why'}: " + " ".join(self.rationale) + "_"]
+        return "\n".join(lines)
 
 
 def _get(obj: Any, name: str, default=None):
@@ -97,9 +116,8 @@ def _get(obj: Any, name: str, default=None):
 
 
 def _normalise_channel(text: str) -> str | None:
-    """The copy format of a channel named in any words ("E-mail", "App 推送", "微信"), None if none."""
-    channel = channel_of(text)
-    return COPY_FORMAT[channel] if channel else None
+    """The channel named in any words ("E-mail", "App 推送", "微信"), None if none."""
+    return channel_of(text)
 
 
 def _redemption_rate(summary: dict, past_redemption_rate: float | None) -> float | None:

@@ -18,6 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from assistant.core.vocabulary import markdown_table
+from assistant.core.policy import MarketingPolicy, unique_names
 from segmentation.personas import Persona
 from assistant.core.text import markdown_literal
 from segmentation.profiles import RFM_COLUMNS, SegmentProfiles
@@ -39,18 +40,20 @@ table{border-collapse:collapse;margin:.5rem 0} td,th{border:1px solid #ddd;paddi
 </style></head><body>
 <h1>{{ title }}</h1>
 <p class="muted">{{ generated }} · {{ n_users }} customers · {{ n_segments }} segments · algorithm {{ algorithm }}</p>
-{% if any_auto %}<p class="auto">Some personas were named by rules because no LLM was available; they are marked
-"auto-named".</p>{% endif %}
+{% if any_auto %}<p class="auto">Personas marked "template" were written from the profile by rules: the language
+model's text failed a quality check, was too slow or was unavailable.</p>{% endif %}
 
 <h2>Personas</h2>
 <div class="cards">
 {% for c in cards %}<div class="card">
 <h3>{{ c.segment }} · {{ c.name }}</h3>
+<div class="muted">{{ c.source }}</div>
 <div class="tag">{{ c.tagline }}</div>
 <p>{{ c.description }}</p>
 <p><b>Size</b> {{ c.size }} ({{ c.share }}) · <b>price sensitivity</b> {{ c.price }}</p>
 {% if c.motivations %}<p><b>Motivations</b>: {{ c.motivations|join(", ") }}</p>{% endif %}
-{% if c.channels %}<p><b>Channels</b>: {{ c.channels|join(", ") }} · <b>when</b>: {{ c.times }}</p>{% endif %}
+{% if c.channels %}<p><b>Channels</b>: {{ c.channels|join(", ") }}{% if c.times %} · <b>when</b>: {{ c.times }}{% endif %}</p>{% endif %}
+{% if c.facts %}<p><b>In numbers</b>: {{ c.facts|join("; ") }}</p>{% endif %}
 {% if c.offers %}<p><b>Offers</b>: {{ c.offers|join("; ") }}</p>{% endif %}
 {% if c.categories %}<p><b>Top categories</b>: {{ c.categories|join(", ") }}</p>{% endif %}
 {% if c.products %}<p><b>Top products</b>: {{ c.products|join("; ") }}</p>{% endif %}
@@ -133,8 +136,15 @@ def _figures(profiles: SegmentProfiles, segmenter, names: dict[int, str], user_m
     return figs
 
 
-def _cards(profiles: SegmentProfiles, personas: dict[int, Persona] | None) -> list[dict]:
+def _shown_categories(categories: list[str], policy: MarketingPolicy) -> list[str]:
+    """Category paths as people read them: policy-allowed, last level in consumer words, no repeats."""
+    return unique_names(c.split(" > ")[-1] for c in categories if policy.allows(c))
+
+
+def _cards(profiles: SegmentProfiles, personas: dict[int, Persona] | None,
+           policy: MarketingPolicy | None = None) -> list[dict]:
     personas = personas or {}
+    policy = policy or MarketingPolicy()
     cards = []
     for s in profiles.segments:
         ov, p = profiles.overview.loc[s], personas.get(s)
@@ -146,8 +156,12 @@ def _cards(profiles: SegmentProfiles, personas: dict[int, Persona] | None) -> li
             "motivations": p.motivations if p else [], "channels": p.preferred_channels if p else [],
             "times": p.preferred_times if p else "", "offers": p.suggested_offers if p else [],
             "size": int(ov["size"]), "share": f"{ov['share']:.1%}",
-            "categories": profiles.top_categories.loc[profiles.top_categories["segment"] == s, "category"].tolist(),
-            "products": profiles.top_products.loc[profiles.top_products["segment"] == s, "title"].astype(str).tolist(),
+            "categories": _shown_categories(
+                profiles.top_categories.loc[profiles.top_categories["segment"] == s, "category"].astype(str).tolist(),
+                policy),
+            "products": unique_names(r.title for r in profiles.top_products[profiles.top_products["segment"] == s]
+                                     .itertuples() if policy.allows(r.category, r.title)),
+            "source": f"source: {p.source}" if p else "", "facts": p.facts if p else [],
             "keywords": profiles.keywords.loc[profiles.keywords["segment"] == s, "term"].head(8).tolist(),
             "distinct": [f"{r.feature} (z={r.z_score:+.2f})" for r in dist.itertuples()],
         })
@@ -174,7 +188,7 @@ def write_report(profiles: SegmentProfiles, personas: dict[int, Persona] | None,
         title=title, language=language, generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         n_users=int(profiles.overview["size"].sum()), n_segments=len(profiles.segments),
         algorithm=getattr(segmenter, "algorithm_", "-"), cards=_cards(profiles, personas), figures=fig_html,
-        metrics=_metrics(segmenter), any_auto=any(p.generated_by == "rules" for p in (personas or {}).values()))
+        metrics=_metrics(segmenter), any_auto=any(p.source == "template" for p in (personas or {}).values()))
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page, encoding="utf-8")

@@ -33,7 +33,7 @@ from assistant.core.errors import NotReadyError
 from assistant.core.data import DataError, Dataset, QualityReport, load_demo, load_files
 from assistant.core.data.schema import PRODUCT_COLUMNS
 from assistant.core.text import plot_label
-from assistant.core.vocabulary import COPY_FORMAT, check_channel, language_of, offer_terms
+from assistant.core.vocabulary import check_channel, language_of, offer_terms
 from assistant.api.backends import get_backend
 from assistant.api.results import (
     Audience, AudienceDraft, CopyVariants, DataQuality, HoldoutCheck, NextCampaignAdvice, Predictions,
@@ -44,12 +44,6 @@ from assistant.api.workspace import DATASET_DIR, Workspace, fingerprint  # noqa:
 AUDIENCE_DIR = "audiences"
 # How many customers the uplift model keeps aside to score itself (Qini on customers it did not see).
 UPLIFT_HOLDOUT = 0.3
-
-
-def _copy_format(channel: str | None) -> str | None:
-    """The copy format (email / sms / push) a channel uses; WeChat messages are push-length."""
-    channel = check_channel(channel)
-    return COPY_FORMAT[channel] if channel else None
 
 
 def _audience_name(text: str) -> str:
@@ -99,7 +93,7 @@ class MarketingAssistant:
         self._store = store
         self.segmenter = None
         self.profiles = None
-        self._personas: dict[str, dict[int, Any]] = {}
+        self._personas: dict[tuple[str, bool], dict[int, Any]] = {}
         self._recommender = None
         self.test_files = None       # the uploaded campaign test (load_test), evaluated by evaluate()
         self.last_evaluation = None  # the last CampaignEvaluation, for the chat's follow-up questions
@@ -235,19 +229,42 @@ class MarketingAssistant:
         self._require_segments()
         return self.segmenter.labels_
 
-    def personas(self, language: str | None = None) -> dict[int, Any]:
-        """LLM-written personas per segment, from segment aggregates only; cached by profile hash on disk."""
+    @cached_property
+    def policy(self):
+        """The marketing policy (assistant.core.policy) from the settings: what is never promoted."""
+        from assistant.core.policy import MarketingPolicy
+        return MarketingPolicy.from_settings(self.settings)
+
+    @cached_property
+    def _excluded_items(self) -> frozenset[str]:
+        """Items never offered; only products with interactions can be recommended, so only those are read."""
+        products = self.dataset.products
+        return self.policy.excluded_items(products[products["item_id"].isin(self.dataset.events["item_id"])])
+
+    def _call_budget(self) -> float:
+        """Per LLM call: the configured timeout, capped so one slow answer cannot use a whole minute."""
+        return float(min(self.settings.llm_timeout_s, CALL_BUDGET_S))
+
+    def personas(self, language: str | None = None, *, use_llm: bool = True) -> dict[int, Any]:
+        """Personas per segment: needs, habits and motivations in words, numbers from the profile (`facts`).
+
+        use_llm=False returns the template personas at once (the UI shows them first); with the LLM each
+        persona that passes the quality gates replaces its template (cached by content on disk), within a
+        time budget; `source` says which one each persona is (llm / llm-retry / template)."""
         from segmentation.personas import generate_personas
         self._require_segments()
         language = language or self.language
-        if language not in self._personas:
-            self._personas[language] = generate_personas(self.profiles, llm=self.llm, language=language,
-                                                         cache_dir=self.workspace / "personas")
-        return self._personas[language]
+        key = (language, bool(use_llm))
+        if key not in self._personas:
+            self._personas[key] = generate_personas(
+                self.profiles, llm=self.llm if use_llm else None, language=language, use_llm=use_llm,
+                cache_dir=self.workspace / "personas", policy=self.policy, time_budget_s=PERSONA_BUDGET_S,
+                call_budget_s=self._call_budget())
+        return self._personas[key]
 
     def segment_names(self, language: str | None = None, *, with_llm: bool = True) -> dict[int, str]:
-        if with_llm:
-            return {s: p.name for s, p in self.personas(language).items()}
+        if with_llm:  # the LLM personas when already written, else the (instant) template personas
+            return {s: p.name for s, p in self.personas(language, use_llm=self._has_personas(language)).items()}
         self._require_segments()
         return {int(s): str(n) for s, n in self.profiles.overview["name"].items()}
 
@@ -388,28 +405,35 @@ class MarketingAssistant:
         return model.fit(self.dataset.events, self._catalogue if store is not None else self.dataset.products,
                          segments=segments, item_vectors=vectors)
 
+    def _offers(self, items: pd.DataFrame, k: int, channel: str | None = None) -> pd.DataFrame:
+        """Recommendations as offers: policy-checked, consumer names, duplicates merged, real prices only."""
+        from assistant.core.policy import offer_frame
+        return offer_frame(items, self.policy, channel=channel).head(k)
+
     def recommend(self, user_id: str | int, k: int = 10, **filters) -> Recommendations:
         """Top-k products for one customer with a reason each (filters: category, min_price, max_price,
-        exclude_purchased, in_stock_only)."""
+        exclude_purchased, in_stock_only). Items the marketing policy excludes are never returned."""
         from campaigns.recommender import UnknownUserError
         try:
-            items = self.recommender.recommend(str(user_id), k=k, **filters)
+            items = self.recommender.recommend(str(user_id), k=3 * k, exclude_items=self._excluded_items, **filters)
         except UnknownUserError:
             raise DataError(f"customer '{user_id}' is not in the data ({self.dataset.n_users:,} customers loaded)",
                             column="user_id", fix="check the id, e.g. pick one from the Data tab") from None
-        return Recommendations(target=f"customer {user_id}", items=items)
+        return Recommendations(target=f"customer {user_id}", items=self._offers(items, k))
 
     def recommend_for_segment(self, segment: int | str, k: int = 10, **filters) -> Recommendations:
         """Top-k products for a segment (id or persona phrase) or a saved audience (its name)."""
         audience = self._as_audience(segment)
         if audience is not None:
             from campaigns.audience_recs import recommend_for_members
-            items = recommend_for_members(self.recommender, audience.members, self.dataset.products, k=k,
+            items = recommend_for_members(self.recommender, audience.members, self.dataset.products, k=3 * k,
                                           random_state=self.random_state)
-            return Recommendations(target=f"audience {audience.name}", items=items)
+            items = items[~items["item_id"].astype(str).isin(self._excluded_items)]
+            return Recommendations(target=f"audience {audience.name}", items=self._offers(items, k))
         segment_id = self.resolve_segment(segment)
-        items = self.recommender.recommend_for_segment(segment_id, k=k, **filters)
-        return Recommendations(target=f"segment {segment_id}", items=items)
+        items = self.recommender.recommend_for_segment(segment_id, k=3 * k, exclude_items=self._excluded_items,
+                                                       **filters)
+        return Recommendations(target=f"segment {segment_id}", items=self._offers(items, k))
 
     def search_products(self, query: str, k: int = 10, **filters) -> Recommendations:
         """Products whose text is closest to `query` (semantic search in the Chroma collection); filters:
@@ -445,18 +469,19 @@ class MarketingAssistant:
         from campaigns.recommender import UnknownItemError
         item_id = self.find_product(product)
         try:
-            items = self.recommender.similar_products(item_id, k=k)
+            items = self.recommender.similar_products(item_id, k=3 * k, exclude_items=self._excluded_items)
         except UnknownItemError:
             raise DataError(f"product '{product}' is not in the catalogue", column="item_id",
                             fix="check the product id") from None
         title = self.dataset.products.loc[self.dataset.products["item_id"] == item_id, "title"]
         return Recommendations(target=f"product {item_id}" + (f" ({title.iloc[0]})" if len(title) else ""),
-                               items=items)
+                               items=self._offers(items, k))
 
     # ------------------------------------------------------------------ campaigns
     def plan_campaign(self, segment: int | str, *, offer: float | str | None = None, channel: str | None = None,
                       language: str | None = None):
-        """An editable plan for one segment: featured products, offer, channel, send time, expected reach.
+        """An editable plan for one segment: featured products (policy-checked for the channel, consumer
+        names, real prices), offer, channel, send time, expected reach. Edit it and pass it to `write_copy`.
 
         offer: percent off (15 or "15%"), "free shipping", or a `campaigns.strategy.Offer`; None lets the plan
         choose from the segment's price sensitivity and past coupon redemption."""
@@ -464,41 +489,61 @@ class MarketingAssistant:
         audience = self._as_audience(segment)
         if audience is not None:  # a saved audience plans like a segment without a persona
             from campaigns.audience_recs import recommend_for_members
-            featured = recommend_for_members(self.recommender, audience.members, self.dataset.products, k=5,
-                                             random_state=self.random_state)
+            picks = recommend_for_members(self.recommender, audience.members, self.dataset.products, k=30,
+                                          random_state=self.random_state)
+            featured = self._offers(picks[~picks["item_id"].astype(str).isin(self._excluded_items)], 5, channel)
             activity = self.dataset.events[self.dataset.events["user_id"].isin(audience.members)]
             return plan_campaign(f"audience {audience.name}", self._audience_summary(audience.members), None,
-                                 featured, offer=parse_offer(offer), channel=_copy_format(channel),
+                                 featured, offer=parse_offer(offer), channel=check_channel(channel),
                                  activity=activity)
         segment_id = self.resolve_segment(segment)
-        persona = self.personas(language).get(segment_id)
-        featured = self.recommender.recommend_for_segment(segment_id, k=5)
+        persona = self.personas(language, use_llm=False).get(segment_id)
+        picks = self.recommender.recommend_for_segment(segment_id, k=30, exclude_items=self._excluded_items)
+        featured = self._offers(picks, 5, channel=channel)
         activity = self.dataset.events[self.dataset.events["user_id"].isin(self._members(segment_id))]
-        return plan_campaign(segment_id, self.profiles.segment_summary(segment_id), persona, featured,
-                             offer=parse_offer(offer), channel=_copy_format(channel), activity=activity)
+        plan = plan_campaign(segment_id, self.profiles.segment_summary(segment_id), persona, featured,
+                             offer=parse_offer(offer), channel=check_channel(channel), activity=activity)
+        named = self.personas(language).get(segment_id) if self._has_personas(language) else persona
+        return plan.model_copy(update={"persona_name": getattr(named, "name", plan.persona_name)})
+
+    def _has_personas(self, language: str | None) -> bool:
+        return ((language or self.language), True) in self._personas
 
     def _members(self, segment_id: int) -> pd.Index:
         return self.labels[self.labels == segment_id].index
 
-    def write_copy(self, segment: int | str, *, channel: str = "email", offer: float | str | None = None,
-                   language: str | None = None, n_variants: int = 3) -> CopyVariants:
-        """Campaign copy variants grounded in the persona and the featured products; checked, not trusted
-        (discounts above the offer and personal data are caught in code)."""
+    def write_copy(self, segment: int | str | None = None, *, plan=None, channel: str | None = None,
+                   offer: float | str | None = None, language: str | None = None, n_variants: int = 3,
+                   use_llm: bool = True) -> CopyVariants:
+        """Copy variants for a campaign plan: the one given (possibly edited by the marketer), else a fresh
+        `plan_campaign(segment, offer=..., channel=...)`. Every variant passes the quality gates; `source`
+        says whether the LLM wrote it (llm / llm-retry) or the template stands (template)."""
         from campaigns.copywriting import write_copy
+        from campaigns.strategy import CampaignPlan
         language = language or self.language
-        plan = self.plan_campaign(segment, offer=offer, channel=channel, language=language)
-        audience = self._as_audience(segment)
+        if plan is None:
+            if segment is None:
+                raise DataError("which segment is the copy for?", fix="give a segment number or name, or a plan")
+            plan = self.plan_campaign(segment, offer=offer, channel=channel, language=language)
+        elif not isinstance(plan, CampaignPlan):
+            plan = CampaignPlan.model_validate(plan)
+        if channel is not None and channel != plan.channel:
+            plan = CampaignPlan.model_validate({**plan.model_dump(), "channel": channel})
+        audience = (self._as_audience(str(plan.segment_id)[len("audience "):])
+                    if str(plan.segment_id).startswith("audience ") else None)
         if audience is not None:
             persona, members, name = None, audience.members, f"audience {audience.name}"
         else:
             segment_id = int(plan.segment_id)
-            persona = self.personas(language).get(segment_id)
+            persona = self.personas(language, use_llm=self._has_personas(language)).get(segment_id)
             members = self._members(segment_id)
             name = persona.name if persona is not None else f"segment {segment_id}"
         variants = write_copy(plan, persona, n_variants=n_variants, language=language, channel=plan.channel,
-                              llm=self.llm, known_user_ids=members.tolist())
-        notes = (f"{channel} uses the {plan.channel} length limits",) if channel != plan.channel else ()
-        return CopyVariants(segment=name, channel=channel, language=language, variants=list(variants), notes=notes)
+                              llm=self.llm if use_llm else None, use_llm=use_llm, policy=self.policy,
+                              known_user_ids=members.tolist(), time_budget_s=COPY_BUDGET_S,
+                              call_budget_s=self._call_budget())
+        return CopyVariants(segment=name, channel=plan.channel, language=language, variants=list(variants),
+                            plan=plan)
 
     def load_test(self, table=None, *, exposures=None, outcomes=None, mapping=None, **choices):
         """Keep an uploaded campaign test (one table, or exposures + outcomes; paths or DataFrames; the mapping

@@ -77,32 +77,138 @@ class ReportFiles:
         return f"<p>Report written: {html.escape(str(self.html))} and {html.escape(str(self.markdown))}</p>"
 
 
+SOURCE_LABELS = {"en": {"llm": "written by the LLM", "llm-retry": "written by the LLM (second try)",
+                         "template": "template (LLM text failed a check, was slow or unavailable)"},
+                  "zh": {"llm": "由语言模型撰写", "llm-retry": "由语言模型撰写（第二次）",
+                         "template": "模板文案（语言模型的文字未通过检查、太慢或不可用）"}}
+_CARD_CSS = ("<style>.mkt-cards{display:flex;flex-wrap:wrap;gap:12px}.mkt-card{border:1px solid #ddd;"
+             "border-radius:10px;padding:12px;max-width:420px;flex:1 1 320px;background:#fff;color:#222}"
+             ".mkt-badge{font-size:12px;padding:1px 6px;border-radius:8px;background:#eef;color:#335}"
+             ".mkt-badge.template{background:#fff4d6;color:#7a5a00}.mkt-sms{background:#e5f6e5;border-radius:14px;"
+             "padding:8px 12px;display:inline-block;max-width:300px}.mkt-push{border-radius:10px;background:#f4f4f6;"
+             "padding:8px 12px}.mkt-cta{display:inline-block;background:#2b6cb0;color:#fff;border-radius:6px;"
+             "padding:4px 12px;margin-top:6px}.mkt-muted{color:#666;font-size:12px}</style>")
+
+
+def _e(text) -> str:
+    """Escape untrusted text exactly once for HTML."""
+    return html.escape(str(text), quote=True)
+
+
+def copy_preview_html(variant, language: str = "en") -> str:
+    """One variant as the customer would see it: an e-mail card, an SMS bubble with its character count, or a
+    push / WeChat notification; internal notes behind a details toggle."""
+    zh = language == "zh"
+    labels = SOURCE_LABELS["zh" if zh else "en"]
+    source = getattr(variant, "source", "template")
+    head = (f"<div class='mkt-muted'>{'版本' if zh else 'Variant'} {variant.variant} · "
+            f"<span class='mkt-badge {source}' data-source='{source}'>{_e(labels.get(source, source))}</span></div>")
+    if variant.channel == "email":
+        body = (f"<div class='mkt-email'><div><b>{_e(variant.subject)}</b></div>"
+                f"<div class='mkt-muted'>{_e(variant.preheader)}</div><p>{_e(variant.body)}</p>"
+                f"<span class='mkt-cta'>{_e(variant.cta)}</span></div>")
+    elif variant.channel == "sms":
+        body = (f"<div class='mkt-sms'>{_e(variant.sms)}</div><div class='mkt-muted'>{len(variant.sms)} "
+                f"{'字' if zh else 'characters'}</div>")
+    else:
+        app = "微信服务通知" if variant.channel == "wechat" and zh else "WeChat" if variant.channel == "wechat" else "App"
+        body = (f"<div class='mkt-push'><div class='mkt-muted'>{_e(app)}</div><b>{_e(variant.push_title)}</b>"
+                f"<div>{_e(variant.push_body)}</div></div>")
+    notes = ""
+    if getattr(variant, "notes", None):
+        notes = (f"<details><summary>{'内部说明' if zh else 'Internal notes'}</summary><ul>"
+                 + "".join(f"<li>{_e(n)}</li>" for n in variant.notes) + "</ul></details>")
+    return f"<div class='mkt-card mkt-copy' data-channel='{_e(variant.channel)}'>{head}{body}{notes}</div>"
+
+
+def plan_html(plan, language: str = "en") -> str:
+    """The campaign plan as a readable card (prices rounded, reasons behind a toggle)."""
+    zh = language == "zh"
+    channels = ({"email": "电子邮件", "sms": "短信", "push": "App 推送", "wechat": "微信"} if zh else
+                {"email": "E-mail", "sms": "SMS", "push": "App push", "wechat": "WeChat"})
+    rows = [("优惠" if zh else "Offer", plan.offer.description),
+            ("渠道" if zh else "Channel", channels.get(plan.channel, plan.channel)),
+            ("发送时间" if zh else "Send", f"{plan.send_day} {plan.send_hour:02d}:00"),
+            ("预计触达" if zh else "Expected reach", f"{plan.expected_reach:,}")]
+    products = "".join(f"<li>{_e(p.title)}" + (f" · {p.price:,.2f}" if p.price is not None else "") + "</li>"
+                       for p in plan.products)
+    why = "".join(f"<li>{_e(r)}</li>" for r in plan.rationale)
+    title = (f"{'活动方案' if zh else 'Campaign plan'} · {'细分' if zh else 'segment'} {_e(plan.segment_id)}"
+             + (f" — {_e(plan.persona_name)}" if plan.persona_name else ""))
+    return (f"{_CARD_CSS}<div class='mkt-card mkt-plan'><b>{title}</b><table>"
+            + "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in rows) + "</table>"
+            + (f"<div>{'主推商品' if zh else 'Featured products'}</div><ul>{products}</ul>" if products else "")
+            + (f"<details><summary>{'依据' if zh else 'Why this plan'}</summary><ul>{why}</ul></details>" if why else "")
+            + "</div>")
+
+
+def persona_cards_html(personas: dict, language: str = "en") -> str:
+    """Persona cards: name, tagline, description, motivations, offers, numbers from the profile, and source."""
+    zh = language == "zh"
+    labels = SOURCE_LABELS["zh" if zh else "en"]
+    cards = []
+    for seg, p in personas.items():
+        source = getattr(p, "source", "template")
+        facts = "".join(f"<li>{_e(f)}</li>" for f in getattr(p, "facts", []))
+        parts = [f"<div class='mkt-muted'>{'细分' if zh else 'Segment'} {_e(seg)} · <span class='mkt-badge {source}' "
+                 f"data-source='{source}'>{_e(labels.get(source, source))}</span></div>",
+                 f"<h3>{_e(p.name)}</h3><i>{_e(p.tagline)}</i><p>{_e(p.description)}</p>"]
+        if p.motivations:
+            parts.append(f"<div><b>{'购买动机' if zh else 'Motivations'}</b>: {_e('; '.join(p.motivations))}</div>")
+        if p.suggested_offers:
+            parts.append(f"<div><b>{'建议优惠' if zh else 'Suggested offers'}</b>: {_e('; '.join(p.suggested_offers))}</div>")
+        if p.preferred_channels:
+            parts.append(f"<div><b>{'渠道' if zh else 'Channels'}</b>: {_e(', '.join(p.preferred_channels))} · "
+                         f"<b>{'价格敏感度' if zh else 'price sensitivity'}</b>: {_e(p.price_sensitivity)}</div>")
+        if facts:
+            parts.append(f"<ul class='mkt-muted'>{facts}</ul>")
+        if getattr(p, "notes", None):
+            parts.append(f"<details><summary>{'内部说明' if zh else 'Internal notes'}</summary><ul>"
+                         + "".join(f"<li>{_e(n)}</li>" for n in p.notes) + "</ul></details>")
+        cards.append(f"<div class='mkt-card mkt-persona'>{''.join(parts)}</div>")
+    return f"{_CARD_CSS}<div class='mkt-cards'>{''.join(cards)}</div>"
+
+
 @dataclass(frozen=True)
 class CopyVariants:
-    """Campaign copy variants for one plan, with the checks that were applied."""
+    """Campaign copy variants for one plan; each variant passed the quality gates and says who wrote it."""
 
     segment: str
     channel: str
     language: str
     variants: list = field(default_factory=list)  # campaigns.copywriting.CampaignCopy
     notes: tuple[str, ...] = ()
+    plan: Any = None  # campaigns.strategy.CampaignPlan the copy was written from
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([v.model_dump() for v in self.variants])
+        """One row per variant: the channel's fields and the source (for editing and export)."""
+        rows = [{"variant": v.variant, **v.fields(), "source": v.source} for v in self.variants]
+        return pd.DataFrame(rows)
 
     def to_markdown(self) -> str:
+        zh = self.language == "zh"
+        labels = SOURCE_LABELS["zh" if zh else "en"]
+        names = {"subject": "标题" if zh else "Subject", "preheader": "预览" if zh else "Preheader",
+                 "body": "正文" if zh else "Body", "cta": "按钮" if zh else "Button", "sms": "短信" if zh else "SMS",
+                 "push_title": "标题" if zh else "Title", "push_body": "内容" if zh else "Text"}
         blocks = []
-        for i, v in enumerate(self.variants, 1):
-            data = v.model_dump()
-            fields = "\n".join(f"- **{k}**: {markdown_literal(val)}" for k, val in data.items()
-                               if val not in (None, "", [], {}))
-            blocks.append(f"**Variant {i}**\n{fields}")
+        for v in self.variants:
+            lines = [f"**{'版本' if zh else 'Variant'} {v.variant}** · _{labels.get(v.source, v.source)}_"]
+            lines += [f"- {names[k]}: {markdown_literal(val)}" for k, val in v.fields().items()]
+            if v.channel == "sms":
+                lines.append(f"- ({len(v.sms)} {'字' if zh else 'characters'})")
+            blocks.append("\n".join(lines))
+        segment = markdown_literal(self.segment)
+        title = f"**{self.channel} 文案 · {segment}**" if zh else f"**{self.channel} copy for {segment}**"
         notes = "".join(f"\n\n_{markdown_literal(n)}_" for n in self.notes)
-        return (f"**{markdown_literal(self.channel)} copy for {markdown_literal(self.segment)} ({self.language})**"
-                "\n\n" + "\n\n".join(blocks) + notes)
+        return title + "\n\n" + "\n\n".join(blocks) + notes
+
+    def to_html(self) -> str:
+        return (_CARD_CSS + "<div class='mkt-cards'>"
+                + "".join(copy_preview_html(v, self.language) for v in self.variants) + "</div>")
 
     def _repr_html_(self) -> str:
-        return frame_html(self.to_frame())
+        return self.to_html()
 
 
 @dataclass(frozen=True)

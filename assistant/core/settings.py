@@ -42,6 +42,11 @@ class Settings:
     chroma_host: str | None = field(default_factory=lambda: _env("MKT_CHROMA_HOST"))
     chroma_port: int = field(default_factory=lambda: int(_env("MKT_CHROMA_PORT", "8000")))
     language: str = field(default_factory=lambda: _env("MKT_LANGUAGE", "en"))
+    # Marketing policy (assistant.core.policy): on by default; alcohol off unless allowed (on / channel list).
+    policy_enabled: bool = field(default_factory=lambda: _env("MKT_POLICY", "on").lower() not in ("off", "0", "false"))
+    policy_alcohol: str = field(default_factory=lambda: _env("MKT_POLICY_ALCOHOL", "off"))
+    policy_alcohol_regions: str = field(default_factory=lambda: _env("MKT_POLICY_ALCOHOL_REGIONS", ""))
+    policy_exclude: str = field(default_factory=lambda: _env("MKT_POLICY_EXCLUDE", ""))
     # Vectors keyed by (model, text hash) are safe to share between workspaces: one cache per machine by default.
     cache_dir: Path = field(default_factory=lambda: Path(_env("MKT_CACHE_DIR", str(Path.home() / ".cache" / "mkt-assistant"))))
     # Where the heavy batch steps run: "local" (this process) or "ray" (a local Ray, or the cluster at RAY_ADDRESS).

@@ -4,29 +4,34 @@ from __future__ import annotations
 import gradio as gr
 import pandas as pd
 
+from assistant.api.results import persona_cards_html
 from assistant.core.text import markdown_literal as md
 from assistant.ui.session import SAFE_MARKDOWN, Session, session_of, tab_handler, user_message
 
 
 def run_segmentation(n_segments: str, weight: float, language: str, state: Session | None):
+    """Segment, show the table and the template persona cards at once, then the LLM's personas where they
+    pass the quality checks (each card says which one it is)."""
     state = session_of(state)
     try:
         n = "auto" if n_segments == "auto" else int(n_segments)
         state.assistant.segment(n, behaviour_weight=float(weight))
-        overview = state.assistant.segments_overview(language, with_personas=True)
-        personas = state.assistant.personas(language)
-        cards = []
-        for seg, p in personas.items():
-            cards.append(f"### Segment {seg}: {md(p.name)}\n_{md(p.tagline)}_\n\n"
-                         f"{md(p.description)}\n\n- Motivations: {md(', '.join(p.motivations))}\n"
-                         f"- Price sensitivity: {md(p.price_sensitivity)}\n"
-                         f"- Channels: {md(', '.join(p.preferred_channels))}; times: "
-                         f"{md(p.preferred_times)}\n- Offers: {md('; '.join(p.suggested_offers))}")
+        overview = state.assistant.segments_overview(language)
         metrics = ", ".join(f"{k}: {v:.3g}" for k, v in overview.metrics.items())
-        return (overview.table, state.assistant.segment_map(language, with_personas=True).figure(), "\n\n".join(cards),
-                f"✅ {len(overview.table)} segments. {metrics}", state)
+        table, seg_map = overview.table, state.assistant.segment_map(language).figure()
+        quick = persona_cards_html(state.assistant.personas(language, use_llm=False), language)
+        wait = ("⏳ 模板画像已就绪，语言模型正在改写…" if language == "zh"
+                else "⏳ template personas shown; the LLM is improving them…")
+        yield table, seg_map, quick, f"{wait} {metrics}", state
+        personas = state.assistant.personas(language)
+        overview = state.assistant.segments_overview(language, with_personas=True)
+        n_llm = sum(p.source != "template" for p in personas.values())
+        done = (f"✅ {len(overview.table)} 个细分（{n_llm} 个画像由语言模型撰写）。{metrics}" if language == "zh"
+                else f"✅ {len(overview.table)} segments ({n_llm} personas written by the LLM). {metrics}")
+        seg_map = state.assistant.segment_map(language, with_personas=True).figure()
+        yield overview.table, seg_map, persona_cards_html(personas, language), done, state
     except Exception as exc:  # noqa: BLE001
-        return pd.DataFrame(), None, "", user_message(exc), state
+        yield pd.DataFrame(), None, "", user_message(exc), state
 
 
 @tab_handler(n_outputs=3, status=0)
@@ -47,7 +52,7 @@ def build(state: gr.State) -> None:
         seg_status = gr.Markdown(elem_id="segment-status", **SAFE_MARKDOWN)
         seg_table = gr.Dataframe(elem_id="segment-table", interactive=False, wrap=True)
         seg_map = gr.Plot(label="2-D map")
-        personas_md = gr.Markdown(elem_id="personas", **SAFE_MARKDOWN)
+        personas_md = gr.HTML(elem_id="personas")
         seg_btn.click(run_segmentation, [n_seg, weight, seg_lang, state],
                       [seg_table, seg_map, personas_md, seg_status, state])
         with gr.Row():

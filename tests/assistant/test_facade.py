@@ -10,27 +10,28 @@ import pytest
 
 from assistant.core.data import DataError, load_demo
 from assistant.api.facade import MarketingAssistant, NotReadyError, parse_offer
-from campaigns.copywriting import CopyDraft
-from segmentation.personas import PersonaContent
+from campaigns.copywriting import EmailDraft, PushDraft, SmsDraft
+from segmentation.personas import PersonaWords
 from tests.assistant.fakes import RecordingLLM
 
 
 def _persona(call):
-    tag = "".join(chr(ord("A") + int(d)) for d in str(call.variables["share_pct"]) if d.isdigit())
-    return PersonaContent(name=f"Persona {tag}", tagline="Buys what they need.",
-                          description="They shop weekly. They like staples. They compare prices. They are loyal.",
-                          motivations=["value"], price_sensitivity="medium", preferred_channels=["email"],
-                          preferred_times="weekend mornings", suggested_offers=["10% off staples"])
+    tag = "".join(chr(ord("A") + int(d)) for d in str(sum(map(ord, call.variables["facts_untrusted"]))) if d.isdigit())
+    return PersonaWords(name=f"Persona {tag.capitalize()}", tagline="Shoppers who buy what they need.",
+                        description="They shop every week. They like staples. They compare prices before buying.",
+                        motivations=["value", "fresh food"])
 
 
 def _reply(call):
     if call.prompt == "persona":
         return _persona(call)
-    if call.prompt == "campaign_copy":
-        return CopyDraft(subject="Fresh picks for your week", preheader="Save on staples you love",
-                         body="Stock up on the staples you buy every week. Save 15% this weekend.",
-                         cta="Shop now", sms="Save 15% on your weekly staples this weekend.",
-                         push_title="15% off staples", push_body="Your weekly favourites, 15% off.")
+    if call.prompt == "copy_sms":
+        return SmsDraft(sms="Enjoy 15% off your weekly favourites. Reply STOP to opt out.")
+    if call.prompt == "copy_email":
+        return EmailDraft(subject="Fresh picks for your week", preheader="Your weekly favourites, for less.",
+                          body="Stock up on the things you buy every week. Enjoy 15% off.", cta="Shop now")
+    if call.prompt == "copy_push":
+        return PushDraft(push_title="15% off your favourites", push_body="Your weekly favourites, 15% off.")
     raise AssertionError(call.prompt)
 
 
@@ -66,7 +67,7 @@ def test_segments_personas_and_no_user_data_in_prompts(assistant, demo):
     assert len(overview.table) == 4
     assert overview.table["size"].sum() == assistant.features.shape[0]
     assert overview.table["persona"].str.startswith("Persona").all()
-    prompts = assistant.core.llm.prompt_text
+    prompts = assistant.llm.prompt_text
     assert prompts, "personas must have been asked of the LLM"
     assert ID_MARK not in prompts
     assert not re.search(r"(household|user|customer)[ _-]?id", prompts, re.I)
@@ -106,7 +107,7 @@ def test_evaluate_dataset_campaign_is_observational(assistant, demo):
 
 def test_save_and_load_round_trip(assistant):
     assistant.save()
-    again = MarketingAssistant.load(assistant.workspace, llm=assistant.core.llm, encoder=assistant.encoder)
+    again = MarketingAssistant.load(assistant.workspace, llm=assistant.llm, encoder=assistant.encoder)
     pd.testing.assert_series_equal(again.labels.sort_index(), assistant.labels.sort_index())
     assert again.recommend(ID_MARK + "1029").items["item_id"].tolist() == assistant.recommend(ID_MARK + "1029").items["item_id"].tolist()
 

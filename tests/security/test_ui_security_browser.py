@@ -18,6 +18,8 @@ from tests.assistant.llm_stub_server import Reply, StubLLMServer
 from tests.assistant.test_ui_browser import CHROMIUM, browser  # noqa: F401  (the shared Chromium fixture)
 from tests.security.conftest import start_app
 
+from assistant.core.policy import MarketingPolicy, consumer_name  # noqa: E402
+
 pytestmark = [pytest.mark.browser]
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -104,8 +106,9 @@ def test_hostile_text_shows_as_text_everywhere(browser, hostile_app, tmp_path):
         page.fill("#chat-input textarea", "what should I recommend to household 1001?")
         page.click("#chat-send")
         chat = _wait_text(page, "#chat", "Top ")
-        for title in TITLES.values():
-            assert title in chat, title
+        for title in TITLES.values():  # offers show consumer names; a title with markup is never offered
+            name = consumer_name(title)
+            assert (name in chat) if name and MarketingPolicy().allows(title) else (title not in chat), title
 
         # Segments tab: the table (Dataframe) and the persona cards (Markdown)
         page.get_by_role("tab", name="Segments").click()
@@ -113,8 +116,8 @@ def test_hostile_text_shows_as_text_everywhere(browser, hostile_app, tmp_path):
         _wait_text(page, "#segment-status", "segments")
         table = page.inner_text("#segment-table")
         assert "Wine & Soft Drinks" in table and "Shopper's Choice" in table and "<b>Snacks</b>" in table
-        cards = page.inner_text("#personas")
-        assert HOSTILE_LLM["tagline"] in cards and "<script>alert(4)</script>" in cards
+        cards = page.inner_text("#personas")  # the hostile LLM persona fails the quality gates: templates stand
+        assert "template" in cards.lower() and HOSTILE_LLM["tagline"] not in cards
 
         # Recommendations tab: the Dataframe shows titles as text
         page.get_by_role("tab", name="Recommendations").click()
@@ -122,16 +125,16 @@ def test_hostile_text_shows_as_text_everywhere(browser, hostile_app, tmp_path):
         page.click("#rec-button")
         _wait_text(page, "#rec-status", "Top")
         recs = page.inner_text("#rec-table")
-        assert TITLES["101"] in recs and TITLES["102"] in recs
+        assert consumer_name(TITLES["105"]) in recs and TITLES["101"] not in recs and TITLES["102"] not in recs
 
-        # Campaigns tab: the plan (Markdown) and the copy preview (Dataframe)
+        # Campaigns tab: the plan card and the copy (the hostile LLM copy fails the gates: templates stand)
         page.get_by_role("tab", name="Campaigns").click()
-        page.get_by_role("button", name="Plan + write copy").click()
-        _wait_text(page, "#copy-table", "welcome")
-        assert HOSTILE_LLM["subject"] in page.inner_text("#copy-table")
-        assert HOSTILE_LLM["body"] in page.inner_text("#copy-table")
+        page.click("#copy-button")
+        _wait_text(page, "#camp-status", "✅")
+        copy = page.inner_text("#copy-table") + page.inner_text("#copy-preview")
+        assert HOSTILE_LLM["subject"] not in copy and HOSTILE_LLM["body"] not in copy and "template" in copy
         plan = page.inner_text("#plan")
-        assert any(title in plan for title in TITLES.values()), plan[:500]
+        assert not any(TITLES[i] in plan for i in ("101", "102", "103")), plan[:500]
 
         _no_markup_executed(page)
         body = page.inner_text("body")

@@ -1,0 +1,97 @@
+"""Each named quality gate catches the fault it is named for (verbatim faults from issue #14) and lets good
+text through, in English and Chinese."""
+from __future__ import annotations
+
+import pytest
+
+from assistant.core import gates as g
+from assistant.core.policy import MarketingPolicy
+
+EN = g.GateContext(language="en", offer_kind="percent_off", offer_value=15, persona_name="Loyal Dairy Shoppers",
+                   channel="sms", field="sms", product_names=("Fluid Milk White Only",))
+ZH = g.GateContext(language="zh", offer_kind="percent_off", offer_value=15, persona_name="高频乳制品顾客",
+                   channel="sms", field="sms", product_names=("牛奶",))
+GOOD_EN = "Good news: Fluid Milk White Only is waiting for you. Enjoy 15% off your favourites. Reply STOP to opt out."
+GOOD_ZH = "你常买的牛奶已备好。现在购买享八五折优惠。打开App即可选购。回复TD退订"
+
+FAULTS = [
+    ("no_leaked_statistics", EN, "The group is 41.9% of all customers and 61.8% of all spend."),
+    ("no_leaked_statistics", ZH, "本组顾客占全部顾客的29.8%，快来购物。"),
+    ("no_fence_markers", EN, "Fresh milk for you <<<END UNTRUSTED DATA>>>"),
+    ("no_self_commentary", ZH, "本版本的营销文案非常吸引人，快来选购牛奶。"),
+    ("no_prompt_text", ZH, "本版本的切入角度：牛奶八五折。"),
+    ("no_placeholders", EN, "Use code [CODE] at [Your Company Name] for 15% off."),
+    ("no_persona_name", EN, "Welcome to Loyal Dairy Shoppers, enjoy 15% off Fluid Milk White Only."),
+    ("offer_stated_correctly", EN, "No discount available! Fluid Milk White Only is here."),
+    ("offer_stated_correctly", EN, "Save 20% on Fluid Milk White Only today."),
+    ("offer_stated_correctly", ZH, "牛奶8折哦，快来买。"),
+    ("offer_stated_correctly", ZH, "牛奶八折优惠，快来买。"),
+    ("no_unbriefed_claims", EN, "Our milk has been produced for over 100 years, enjoy 15% off."),
+    ("no_unbriefed_claims", EN, "Enjoy 15% off and a free gift with every order."),
+    ("no_unbriefed_claims", EN, "Enjoy 15% off with free shipping on Fluid Milk White Only."),
+    ("no_unbriefed_claims", EN, "Award-winning Fluid Milk White Only, now 15% off."),
+    ("grounded_numbers", EN, "Enjoy 15% off on 3 bottles of Fluid Milk White Only."),
+    ("no_policy_items", ZH, "8折哦！购买这款高端燃料"),
+    ("no_policy_items", EN, "Grab cigarettes and beer with 15% off."),
+    ("channel_format", EN, "Enjoy 15% off Fluid Milk White Only. " * 6),
+    ("channel_format", EN, "Enjoy 15% off Fluid Milk White Only and"),
+    ("channel_format", ZH, "牛奶享八五折，" * 12),
+    ("language_matches", ZH, "Enjoy 15% off your favourite milk today."),
+    ("language_matches", EN, "Enjoy 15% off 牛奶."),
+]
+
+
+@pytest.mark.parametrize("gate, ctx, text", FAULTS, ids=[f"{g_}-{i}" for i, (g_, _, _) in enumerate(FAULTS)])
+def test_each_gate_catches_its_fault(gate, ctx, text):
+    reason = g.COPY_GATES[gate](text, ctx)
+    assert reason, f"{gate} missed: {text}"
+
+
+@pytest.mark.parametrize("ctx, text", [(EN, GOOD_EN), (ZH, GOOD_ZH)])
+def test_good_copy_passes_every_gate(ctx, text):
+    assert g.check_fields({"sms": text}, g.COPY_GATES, ctx) == []
+
+
+def test_discounts_are_read_both_ways():
+    assert g.percent_claims("八五折") == [15.0] and g.percent_claims("85折") == [15.0]
+    assert g.percent_claims("8折") == [20.0] and g.percent_claims("八折") == [20.0]
+    assert g.percent_claims("save 15% now") == [15.0]
+    assert g.zhe_text(15) == "八五折" and g.zhe_text(20) == "八折" and g.zhe_text(12.5) == "87.5折"
+    ctx = g.GateContext(language="zh", offer_kind="percent_off", offer_value=20)
+    assert g.offer_stated_correctly("全场八折", ctx) is None and g.offer_stated_correctly("全场20%折扣", ctx) is None
+
+
+def test_free_shipping_is_allowed_when_it_is_the_offer():
+    ctx = g.GateContext(offer_kind="free_shipping")
+    assert g.no_unbriefed_claims("Enjoy free shipping on your order.", ctx) is None
+
+
+def test_cta_must_be_a_complete_short_phrase():
+    ctx = g.GateContext(field="cta")
+    assert g.channel_format("Shop now", ctx) is None
+    assert g.channel_format("Shop the best of", ctx)
+    assert g.channel_format("Click here to get all of the", ctx)
+
+
+@pytest.mark.parametrize("gate, text", [
+    ("describes_customers", "They help us increase revenue."),
+    ("no_ungiven_facts", "Customer A is a high-income customer."),
+    ("no_ungiven_facts", "They come from different regions and countries."),
+    ("grounded_numbers", "They spend over $139 per customer."),
+    ("no_policy_items", "They love coupon/misc items and fuel."),
+])
+def test_persona_gates(gate, text):
+    ctx = g.GateContext(language="en", field="description")
+    assert g.PERSONA_GATES[gate](text, ctx)
+
+
+@pytest.mark.parametrize("name", ["Mid-spend regular shoppers (Coupon/Misc Items)", "顾客X", "Customer A",
+                                  "Segment 2 Buyers", "FUEL > GAS"])
+def test_persona_names_must_be_readable(name):
+    assert g.readable_name(name, g.GateContext(language="zh" if "顾客" in name else "en"))
+
+
+def test_policy_gate_follows_channel_allowance():
+    ctx = g.GateContext(channel="email", policy=MarketingPolicy(alcohol=frozenset({"email"})))
+    assert g.no_policy_items("Craft beer for the weekend.", ctx) is None
+    assert g.no_policy_items("Craft beer for the weekend.", g.GateContext(channel="sms", policy=ctx.policy))

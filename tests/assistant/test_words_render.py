@@ -1,0 +1,47 @@
+"""Copy previews, plan card and persona cards: escaped exactly once, rounded, no raw dicts."""
+from __future__ import annotations
+
+import html
+import re
+
+from assistant.api.results import CopyVariants, copy_preview_html, persona_cards_html, plan_html
+from campaigns.copywriting import CampaignCopy
+from campaigns.strategy import CampaignPlan, FeaturedProduct, Offer
+from segmentation.personas import Persona
+
+
+def _text(fragment: str) -> str:
+    """What a browser shows: tags dropped, entities decoded once."""
+    fragment = re.sub(r"<style>.*?</style>", " ", fragment, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", fragment))
+
+
+def test_email_sms_and_push_previews_escape_once_and_show_the_source():
+    email = CampaignCopy(channel="email", subject="Milk & Eggs <b>", preheader="p", body="Body & more.", cta="Shop now",
+                         source="llm-retry", notes=["Attempt 1 failed: sms: it says there is no discount"])
+    shown = _text(copy_preview_html(email))
+    assert "Milk & Eggs <b>" in shown and "&amp;" not in shown and "Shop now" in shown
+    assert "second try" in shown and "<details>" in copy_preview_html(email)  # notes behind a toggle
+    sms = CampaignCopy(channel="sms", sms="Enjoy 15% off. Reply STOP to opt out.", source="template")
+    assert f"{len(sms.sms)} characters" in _text(copy_preview_html(sms))
+    push = CampaignCopy(channel="wechat", push_title="T", push_body="B", language="zh")
+    assert "微信" in _text(copy_preview_html(push, "zh"))
+    frame = CopyVariants(segment="s", channel="sms", language="en", variants=[sms]).to_frame()
+    assert list(frame.columns) == ["variant", "sms", "source"]
+
+
+def test_plan_card_rounds_prices_and_shows_no_raw_fields():
+    plan = CampaignPlan(segment_id="2", persona_name="Loyal Dairy Shoppers", offer=Offer(type="percent_off", value=15),
+                        products=[FeaturedProduct(item_id="1", title="Fluid Milk & Cream", price=2.6899999999999995)],
+                        rationale=["Configured offer used as given: 15% off."])
+    shown = _text(plan_html(plan))
+    assert "2.69" in shown and "2.6899" not in shown and "Fluid Milk & Cream" in shown
+    assert "{" not in shown and "item_id" not in shown
+    assert "2.69" in plan.to_markdown() and "{" not in plan.to_markdown()
+
+
+def test_persona_cards_show_facts_and_source():
+    p = Persona(segment_id=0, name="Fresh & Fast", tagline="t", description="d", motivations=["m"],
+                facts=["245 customers (30.6% of all)"], source="template")
+    shown = _text(persona_cards_html({0: p}))
+    assert "Fresh & Fast" in shown and "245 customers" in shown and "template" in shown
