@@ -244,7 +244,7 @@ def _browse_persona(summary: dict, language: str, policy: MarketingPolicy, facts
                                                      "他们在比较和挑选，适合用提醒和推荐把兴趣变成购买。")
     else:
         tagline = f"Visitors who mostly look at {f1}."
-        description = (f"They come to browse {f1} but the data holds no purchase from them yet. They compare and "
+        description = (f"They come to browse {f1} but the data shows no purchases from them yet. They compare and "
                        "shortlist, so reminders and recommendations can turn interest into a first order.")
     return Persona(segment_id=int(summary["segment"]), language=language, name=words["name"], tagline=tagline,
                    description=description, motivations=["发现新品", "比较选择"] if zh else ["discovery",

@@ -133,7 +133,7 @@ def plan_html(plan, language: str = "en") -> str:
     products = "".join(f"<li>{_e(p.title)}" + (f" · {p.price:,.2f}" if p.price is not None else "") + "</li>"
                        for p in plan.products)
     why = "".join(f"<li>{_e(r)}</li>" for r in plan.rationale)
-    title = (f"{'活动方案' if zh else 'Campaign plan'} · {'细分' if zh else 'segment'} {_e(plan.segment_id)}"
+    title = (f"{'活动方案' if zh else 'Campaign plan'} · {'细分' if zh else 'Segment'} {_e(plan.segment_id)}"
              + (f" — {_e(plan.persona_name)}" if plan.persona_name else ""))
     return (f"{_CARD_CSS}<div class='mkt-card mkt-plan'><b>{title}</b><table>"
             + "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in rows) + "</table>"

@@ -43,7 +43,9 @@ class Capability:
 def _ui(module: str, handler: str, *args):
     def call(session):
         import importlib
-        return getattr(importlib.import_module(f"assistant.ui.{module}"), handler)(*args, session)
+        import inspect
+        result = getattr(importlib.import_module(f"assistant.ui.{module}"), handler)(*args, session)
+        return list(result)[-1] if inspect.isgenerator(result) else result  # streaming handlers: the last answer
     return call
 
 
@@ -85,10 +87,10 @@ CAPABILITIES = [
                "show me products similar to milk", "similar_products", _ui("recs_tab", "similar_products", "milk", 10),
                (("similar", "milk"),)),
     Capability("plan", r"segment\\?_id|Segment 1", lambda ma: model_markdown(ma.plan_campaign(1, offer=15, channel="email")),
-               "plan a campaign for segment 1", "plan_campaign", _ui("campaigns_tab", "make_plan_and_copy", "1", "email", 15, "en"),
+               "plan a campaign for segment 1", "plan_campaign", _ui("campaigns_tab", "make_plan", "1", "email", 15, "en"),
                (("plan", "--segment", "1", "--offer", "15"),)),
     Capability("copy", r"Variant 1|subject", lambda ma: ma.write_copy(1, channel="sms", offer=15).to_markdown(),
-               "write an sms for segment 1 with 15% off", "write_copy", _ui("campaigns_tab", "make_plan_and_copy", "1", "sms", 15, "en"),
+               "write an sms for segment 1 with 15% off", "write_copy", _ui("campaigns_tab", "write_plan_copy", "1", "sms", 15, "en", ""),
                (("copy", "--segment", "1", "--channel", "sms", "--offer", "15"),)),
     Capability("evaluate", r"control", lambda ma: ma.evaluate(C).to_markdown(),
                f"how did campaign {C} do?", "evaluate_campaign", _ui("evaluate_tab", "evaluate_dataset_campaign", C, "en"),

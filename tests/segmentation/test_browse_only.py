@@ -89,11 +89,9 @@ def test_keywords_name_no_behaviour_that_is_not_in_the_file(browsed):
 
 
 def test_an_llm_spend_tier_name_for_browse_only_data_is_replaced(tmp_path):
-    from segmentation.personas import PersonaContent
-    reply = PersonaContent(name="Big Spenders", tagline="They love shopping", description="A group of visitors "
-                           "who browse a lot and compare products before deciding.", motivations=["discovery"],
-                           price_sensitivity="low", preferred_channels=["email"], preferred_times="evenings",
-                           suggested_offers=["Free shipping"])
+    from segmentation.personas import PersonaWords
+    reply = PersonaWords(name="Big Spenders", tagline="They love shopping", description="A group of visitors "
+                         "who browse a lot and compare products before deciding.", motivations=["discovery"])
     ma = assistant_on(browse_log(tmp_path), tmp_path, RecordingLLM({"persona": reply}))
     ma.segment(3)
     names = [p.name for p in ma.personas("en").values()]
