@@ -44,6 +44,8 @@ from assistant.api.workspace import DATASET_DIR, Workspace, fingerprint  # noqa:
 AUDIENCE_DIR = "audiences"
 # How many customers the uplift model keeps aside to score itself (Qini on customers it did not see).
 UPLIFT_HOLDOUT = 0.3
+# What a marketer waits on 2 cores before the templates stand: the whole answer, and one LLM call.
+PERSONA_BUDGET_S, COPY_BUDGET_S, CALL_BUDGET_S = 60.0, 60.0, 25.0
 
 
 def _audience_name(text: str) -> str:
