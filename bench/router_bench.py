@@ -1,8 +1,13 @@
 """Chat router benchmark: routing and slot accuracy on the labelled EN/ZH set, an ablation of the two feature
 blocks, and route() latency.
 
-Usage:  python bench/router_bench.py [--labelled tests/assistant/chat_utterances.yaml] [--repeat 3]
+Usage:  python bench/router_bench.py [--labelled tests/assistant/chat_utterances.yaml]
+                                    [--dialogues tests/assistant/chat_dialogues.yaml] [--repeat 3]
 The router trains on assistant/chat/router_examples.yaml only; the labelled set is disjoint from it (checked here too).
+Both labelled files are split into a tuning part and a held-out part (written before tuning, never tuned on);
+accuracy is printed per part, and every miss is listed. Dialogues are played through the conversation state
+(`assistant.chat.state`): a turn is right when its resolved intent (and asked slot / confirmation) matches, its
+slots are right when every slot of that intent matches.
 Latency is wall time of single-message `route()` calls (one embedding each) on this machine, after warm-up.
 """
 from __future__ import annotations
@@ -23,6 +28,7 @@ from assistant.core.settings import offline_environment  # noqa: E402
 offline_environment()
 
 from assistant.chat.router import IntentRouter, evaluate, load_examples, load_labelled  # noqa: E402
+from assistant.chat.state import evaluate_dialogues, load_dialogues  # noqa: E402
 from assistant.chat.slots import extract_slots, normalise  # noqa: E402
 
 
@@ -37,9 +43,22 @@ def accuracy_table(evaluation) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("language")
 
 
+def part_table(evaluation) -> pd.DataFrame:
+    u, s = evaluation.utterances, evaluation.slots
+    rows = []
+    for part in ("tuning", "heldout"):
+        for lang in ("en", "zh", "all"):
+            uu = u[(u["part"] == part) & ((u["lang"] == lang) if lang != "all" else True)]
+            ss = s[(s["part"] == part) & ((s["lang"] == lang) if lang != "all" else True)]
+            rows.append({"part": part, "language": lang, "messages": len(uu), "intent_acc": uu["correct"].mean(),
+                         "slot_values": len(ss), "slot_acc": ss["correct"].mean()})
+    return pd.DataFrame(rows).set_index(["part", "language"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--labelled", default=str(ROOT / "tests" / "assistant" / "chat_utterances.yaml"))
+    parser.add_argument("--dialogues", default=str(ROOT / "tests" / "assistant" / "chat_dialogues.yaml"))
     parser.add_argument("--repeat", type=int, default=3, help="route() calls per message for latency")
     args = parser.parse_args()
     pd.set_option("display.width", 200)
@@ -63,15 +82,28 @@ def main() -> None:
     print("\n## Accuracy (router = MiniLM embedding + char 1-3-gram TF-IDF -> LogisticRegression)")
     print(accuracy_table(evaluation).to_string())
 
-    rounds = {item["text"]: item.get("round", 1) for item in items}
-    by_round = []
-    for r in sorted(set(rounds.values())):
-        uu = evaluation.utterances[evaluation.utterances["text"].map(rounds) == r]
-        ss = evaluation.slots[evaluation.slots["text"].map(rounds) == r]
-        by_round.append({"round": r, "messages": len(uu), "intent_acc": uu["correct"].mean(),
-                         "slot_values": len(ss), "slot_acc": ss["correct"].mean()})
-    print("\n(round 2 was written after tuning on round 1 and never tuned on)")
-    print(pd.DataFrame(by_round).set_index("round").to_string())
+    print("\n## Single turns per part (held-out = written before tuning, never tuned on)")
+    print(part_table(evaluation).to_string())
+
+    dialogues = load_dialogues(args.dialogues)
+    turns = evaluate_dialogues(router, dialogues)
+    print(f"\n## Dialogues: {len(dialogues)} dialogues, {len(turns)} turns (resolved intent and slots)")
+    print(turns.groupby(["part", "lang"]).agg(dialogues=("dialogue", "nunique"), turns=("turn", "size"),
+                                              intent_acc=("intent_ok", "mean"), slot_acc=("slots_ok", "mean"))
+          .to_string())
+    print(turns.groupby("part").agg(turns=("turn", "size"), intent_acc=("intent_ok", "mean"),
+                                    slot_acc=("slots_ok", "mean")).to_string())
+    missed = turns[~turns["slots_ok"]]
+    if len(missed):
+        print("\ndialogue misses:\n" + missed[["dialogue", "text", "expected", "intent", "ask", "confirm", "wrong"]]
+              .to_string())
+    combined = pd.concat([
+        evaluation.utterances.assign(slot_ok=evaluation.utterances["text"].map(
+            evaluation.slots.groupby("text")["correct"].all()).fillna(True))[["part", "correct", "slot_ok"]],
+        turns.rename(columns={"intent_ok": "correct", "slots_ok": "slot_ok"})[["part", "correct", "slot_ok"]]])
+    print("\n## All labelled utterances (single turns + dialogue turns) per part")
+    print(combined.groupby("part").agg(utterances=("correct", "size"), intent_acc=("correct", "mean"),
+                                       all_slots_right=("slot_ok", "mean")).to_string())
 
     s = evaluation.slots
     per_slot = s.pivot_table(index="slot", columns="lang", values="correct", aggfunc=["mean", "count"])

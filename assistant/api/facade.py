@@ -100,6 +100,8 @@ class MarketingAssistant:
         self.test_files = None       # the uploaded campaign test (load_test), evaluated by evaluate()
         self.last_evaluation = None  # the last CampaignEvaluation, for the chat's follow-up questions
         self._predictors: dict[tuple[int, str], Any] = {}
+        self._previous_segmenters: list[Any] = []   # kept versions, newest last: `restore_segments()` goes back
+        self._segment_stats = None
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -202,6 +204,8 @@ class MarketingAssistant:
         segmenter = self.backend.segmenter(n_segments=n_segments, algorithm=algorithm,
                                            behaviour_weight=behaviour_weight, random_state=self.random_state)
         segmenter.fit(self.features, self.user_vectors)
+        if self.segmenter is not None:
+            self._previous_segmenters = [*self._previous_segmenters[-4:], self.segmenter]
         self._adopt_segmenter(segmenter)
         return self.segments_overview()
 
@@ -213,12 +217,24 @@ class MarketingAssistant:
         self.segment(n_segments)
         return True
 
+    def restore_segments(self) -> SegmentOverview:
+        """Undo the last `segment()`: the previous segments (and their personas) come back."""
+        if not self._previous_segmenters:
+            raise NotReadyError("there are no earlier segments to restore")
+        self._adopt_segmenter(self._previous_segmenters.pop())
+        return self.segments_overview()
+
+    @property
+    def can_restore_segments(self) -> bool:
+        return bool(self._previous_segmenters)
+
     def _adopt_segmenter(self, segmenter) -> None:
         from segmentation.profiles import build_profiles
         self.segmenter = segmenter
         self.profiles = build_profiles(segmenter.labels_, self.features, self.dataset.events,
                                        self.dataset.products, self.dataset.users, self.user_texts)
         self._personas = {}
+        self._segment_stats = None
         self._recommender = None  # segment popularity depends on the labels
 
     def _require_segments(self) -> None:
@@ -350,8 +366,47 @@ class MarketingAssistant:
                 .apply(lambda g: ", ".join(f"{str(c).split(' > ')[-1].title()} ({l:.1f}×)"
                                            for c, l in g[["category", "lift"]].head(3).itertuples(index=False))))
 
+    def display_names(self, language: str | None = None) -> dict[int, str]:
+        """Segment names in `language` without calling the LLM: the personas when they were already written in
+        that language, else the rule-based names from the profiles (spend / frequency / recency words)."""
+        from segmentation.personas import AUTO_MARK, rule_based_persona
+        self._require_segments()
+        language = language or self.language
+        if language in self._personas:
+            return {s: p.name for s, p in self._personas[language].items()}
+        mark = AUTO_MARK.get(language, AUTO_MARK["en"])
+        return {int(s): rule_based_persona(self.profiles.segment_summary(int(s)), language).name.replace(mark, "").strip()
+                for s in self.profiles.segments}
+
+    @property
+    def segment_statistics(self) -> pd.DataFrame:
+        """Per-segment numbers the description lookup reads (see `assistant.api.segment_lookup`)."""
+        from assistant.api.segment_lookup import segment_statistics
+        self._require_segments()
+        if self._segment_stats is None:
+            self._segment_stats = segment_statistics(self.profiles.overview, self.labels, self.dataset.users,
+                                                     self.dataset.events)
+        return self._segment_stats
+
+    def segment_match(self, segment: int | str, language: str | None = None):
+        """Which segment a phrase means ("segment 2", "high-value", "流失风险", "young families", "every segment"),
+        with the reason (`assistant.api.segment_lookup.SegmentMatch`). Never calls the LLM."""
+        from assistant.api.segment_lookup import match_segment
+        self._require_segments()
+        names = self.display_names(language)
+        texts = {}
+        for lang, personas in self._personas.items():
+            for s, p in personas.items():
+                texts[s] = f"{texts.get(s, '')} {p.name} {p.tagline} {p.description}"
+        top = (self.profiles.top_categories.sort_values(["segment", "rank"]).groupby("segment")["category"]
+               .apply(lambda c: " ".join(c.astype(str).head(3))))
+        for s, cats in top.items():
+            texts[int(s)] = f"{texts.get(int(s), '')} {cats}"
+        return match_segment(segment, self.segment_statistics, names, texts, self.encoder)
+
     def resolve_segment(self, segment: int | str) -> int:
-        """A segment id from an id, "segment 2", or a persona-name phrase such as "young families"."""
+        """A segment id from an id, "segment 2", a description ("high-value", "lapsing", "年轻家庭") or a persona
+        name; DataError when nothing matches or several segments match equally well."""
         self._require_segments()
         known = set(self.profiles.segments)
         if isinstance(segment, (int, np.integer)) or str(segment).strip().lstrip("-").isdigit():
@@ -359,13 +414,36 @@ class MarketingAssistant:
             if value not in known:
                 raise DataError(f"there is no segment {value}", fix=f"choose one of {sorted(known)}")
             return value
-        from assistant.api.segment_lookup import resolve_segment
-        names = self.segment_names()
-        found = resolve_segment(str(segment), names, self.encoder)
-        if found is None:
-            listing = "; ".join(f"{s}: {n}" for s, n in names.items())
-            raise DataError(f"no segment matches '{segment}'", fix=f"name one of the segments ({listing})")
-        return int(found)
+        found = self.segment_match(segment)
+        if isinstance(found.segment, (int, np.integer)):
+            return int(found.segment)
+        names = self.display_names()
+        if found.ambiguous:
+            listing = "; ".join(f"{s}: {names.get(s, '')}" for s in found.candidates)
+            raise DataError(f"'{segment}' fits several segments equally well ({listing})",
+                            fix="say which one by its number")
+        listing = "; ".join(f"{s}: {n}" for s, n in names.items())
+        raise DataError(f"no segment matches '{segment}'", fix=f"name one of the segments ({listing})")
+
+    def answer_question(self, metric: str, *, segment: int | str | None = None, period: str | None = None,
+                        top_k: int | None = None, language: str | None = None):
+        """A data question from the computed tables (`assistant.api.questions`): counts, averages (AOV, spend,
+        frequency), top categories/products, trends per week/month, a segment's share of revenue, value to date.
+        segment: None = everyone, an id or description = one segment, "all" = one row per segment."""
+        from assistant.api.questions import answer_question
+        labels = self.segmenter.labels_ if self.segmenter is not None else None
+        if segment is not None and segment != "all":
+            segment = self.resolve_segment(segment)
+        names = self.display_names(language) if self.segmenter is not None else None
+        return answer_question(self.dataset.events, self.dataset.products, metric, labels=labels, segment=segment,
+                               segment_names=names, period=period, top_k=top_k)
+
+    def audience_size(self, bought: str, *, within_days: int | None = None, not_within_days: int | None = None):
+        """How many customers bought matching products (in / not in the last N days), per segment; counts only."""
+        from assistant.api.questions import audience_counts
+        labels = self.segmenter.labels_ if self.segmenter is not None else None
+        return audience_counts(self.dataset.events, self.dataset.products, bought, within_days=within_days,
+                               not_within_days=not_within_days, labels=labels)
 
     def report(self, out: str | Path | None = None, language: str | None = None) -> ReportFiles:
         """The persona report: one self-contained HTML file (opens offline) plus a Markdown version."""

@@ -1,46 +1,30 @@
 """The chat: route a marketer's message (EN or ZH) to the facade and answer with computed numbers.
 
 Routing never asks the LLM (the small local model cannot call tools reliably): `assistant.chat.router` classifies the
-message and extracts slots; a missing slot gets a clarifying question. Every number in a reply comes from the
-facade's computations; the LLM only contributes what it is for (persona wording, campaign copy), and those
-parts are labelled as such. Replies stream: `respond()` yields growing `ChatReply` objects.
+message, `assistant.chat.state.ConversationState` resolves it against the conversation (follow-ups, "that
+segment", confirmations) and a missing slot gets a clarifying question. Every number in a reply comes from the
+facade's computations; the LLM only contributes what it is for (persona wording, campaign copy), and those parts
+are labelled as such. The message text itself never reaches an LLM prompt: handlers pass only parsed slots.
+State-changing requests (re-segmenting, restoring) run on a confident, explicit request or after a "yes".
+Replies are entirely in the user's language (`assistant.chat.messages`). `respond()` yields growing replies.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from pathlib import Path
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterator
 
 import pandas as pd
 
-from assistant.core.data import DataError
-from assistant.api.facade import MarketingAssistant, NotReadyError
-from assistant.api.results import model_markdown
-from assistant.core.text import markdown_literal as md
+from assistant.api.facade import MarketingAssistant
+from assistant.api.results import frame_markdown, model_markdown
+from assistant.chat.messages import (CHANNEL_NAMES, COLUMN_NAMES, HELP_EXAMPLES, LANGUAGE_NAMES, LENGTH_WORDS, PERIOD_NAMES,
+                                     listing, say)
+from assistant.chat.state import BULK_IDS, ConversationState, Turn
+from assistant.core.errors import DataError, LLMOutputError, LLMUnavailable, NotReadyError
+from assistant.core.text import markdown_literal
 
-CLARIFY = {
-    "en": {
-        "segment": "Which segment do you mean? Give its number (e.g. 'segment 2') or its persona name.",
-        "user_id": "Which customer? Give their id, e.g. 'household 1029'.",
-        "product": "Which product? Give its id or a few words of its name.",
-        "campaign_id": "Which campaign? Give its number, e.g. 'campaign 18'.",
-        "unknown": ("Sorry, I did not get that. I can segment customers, describe a segment, recommend products "
-                    "to a customer or a segment, plan a campaign, write campaign copy, evaluate a campaign, show "
-                    "data quality and write the persona report."),
-    },
-    "zh": {
-        "segment": "请问是哪个客群？请给出编号（如“第2组”）或客群名称。",
-        "user_id": "请问是哪位客户？请给出客户编号，例如“客户 1029”。",
-        "product": "请问是哪个商品？请给出商品编号或名称中的几个词。",
-        "campaign_id": "请问是哪次活动？请给出活动编号，例如“活动18”。",
-        "unknown": "抱歉，我没有理解。我可以：客户分群、介绍客群、为客户或客群推荐商品、制定活动方案、撰写营销文案、评估活动效果、查看数据质量、生成画像报告。",
-    },
-}
-HELP_EXAMPLES = (
-    "split my customers into 5 groups", "who is segment 2?", "what should I recommend to household 1029?",
-    "write an email campaign for segment 1 with 15% off", "plan a campaign for segment 0",
-    "how did campaign 18 do?", "show the data quality report", "给高价值客户写一条促销短信",
-)
+HELP_EXAMPLES_EN = HELP_EXAMPLES["en"]
 
 
 @dataclass(frozen=True)
@@ -54,8 +38,21 @@ class ChatReply:
     file: str | None = None
 
 
+class _Ask(Exception):
+    """A handler needs the user to choose (ambiguous segment): the message is the question."""
+
+    def __init__(self, message: str, slot: str = "segment"):
+        super().__init__(message)
+        self.slot = slot
+
+
+def _esc(text: Any) -> str:
+    """Untrusted text placed into the Markdown reply: the project's one encoder (shows as the same characters)."""
+    return markdown_literal(text)
+
+
 class ChatAgent:
-    """Answers chat messages against one `MarketingAssistant` (one per UI session)."""
+    """Answers chat messages against one `MarketingAssistant` (one per UI session), remembering the conversation."""
 
     def __init__(self, assistant: MarketingAssistant, router=None):
         self.assistant = assistant
@@ -63,130 +60,521 @@ class ChatAgent:
             from assistant.chat.router import get_router
             router = get_router()
         self.router = router
+        self.state = ConversationState(language=getattr(assistant, "language", "en") or "en")
+        self._resolved: int | None = None
+        self._message = ""
+        self._copy_segment: int | None = None
 
+    # ------------------------------------------------------------------ entry point
     def respond(self, message: str) -> Iterator[ChatReply]:
         """Yield growing replies for one message; every user-caused problem becomes a readable message."""
         message = (message or "").strip()
         if not message:
-            yield ChatReply(CLARIFY["en"]["unknown"], intent="unknown")
+            yield ChatReply(say("unknown", self.state.language), intent="unknown")
             return
         route = self.router.route(message)
-        lang = route.language if route.language in CLARIFY else "en"
-        if route.intent in ("unknown", "smalltalk"):
-            yield ChatReply(CLARIFY[lang]["unknown"], intent=route.intent)
+        turn = self.state.resolve(route, message)
+        self._message = message
+        lang = turn.language if turn.language in ("en", "zh") else "en"
+        if BULK_IDS.search(message):
+            yield ChatReply(say("no_ids", lang), intent="refused")
             return
-        if route.missing:
-            yield ChatReply(CLARIFY[lang].get(route.missing[0], CLARIFY[lang]["unknown"]), intent=route.intent)
+        if turn.injection and turn.intent == "unknown":
+            yield ChatReply(say("injection", lang), intent="unknown")
             return
-        handler: Callable[..., Iterator[ChatReply]] = getattr(self, f"_on_{route.intent}", None)
+        if turn.intent in ("unknown", "smalltalk", "follow_up"):
+            key = "smalltalk" if turn.intent == "smalltalk" else "no_previous" if route.intent == "follow_up" \
+                else "unknown"
+            yield ChatReply(say(key, lang), intent=turn.intent)
+            return
+        if turn.intent == "cancel":
+            yield ChatReply(say("cancelled", lang), intent="cancel")
+            return
+        if turn.intent == "confirm":
+            yield ChatReply(say("nothing_pending", lang), intent="confirm")
+            return
+        if turn.ask:
+            self.state.remember(turn)
+            yield ChatReply(say(f"ask_{turn.ask}", lang), intent=turn.intent)
+            return
+        if turn.needs_confirmation:
+            question = self._confirmation_question(turn, lang)
+            if question is not None:
+                self.state.remember(turn)
+                yield ChatReply(question, intent=turn.intent)
+                return
+        handler: Callable[..., Iterator[ChatReply]] | None = getattr(self, f"_on_{turn.intent}", None)
         if handler is None:
-            yield ChatReply(CLARIFY[lang]["unknown"], intent=route.intent)
+            yield ChatReply(say("unknown", lang), intent=turn.intent)
             return
+        prefix = self._context_note(turn, lang)
+        self._resolved = None
         try:
-            for reply in handler(route.slots, lang):
-                yield replace(reply, intent=route.intent)
+            for reply in handler(turn.slots, lang):
+                text = f"{prefix}\n\n{reply.text}" if prefix else reply.text
+                yield replace(reply, text=text, intent=turn.intent)
+        except _Ask as ask:
+            self.state.remember(replace(turn, ask=ask.slot))
+            yield ChatReply(ask.args[0], intent=turn.intent)
+            return
         except (DataError, NotReadyError) as exc:
-            yield ChatReply(f"⚠️ {md(exc)}", intent=route.intent)
-        except Exception as exc:  # LLM down and similar: say what failed, never a traceback
-            from assistant.core.llm import LLMOutputError, LLMUnavailable
-            if isinstance(exc, (LLMUnavailable, LLMOutputError)):
-                yield ChatReply(f"⚠️ The language model could not answer: {md(exc)}",
-                                intent=route.intent)
-            else:
-                raise
+            yield ChatReply(say("error", lang, message=_esc(exc)), intent=turn.intent)
+            return
+        except (LLMUnavailable, LLMOutputError) as exc:
+            yield ChatReply(say("llm_error", lang, message=_esc(exc)), intent=turn.intent)
+            return
+        self.state.remember(turn, segment=self._resolved)
 
-    # ------------------------------------------------------------------ helpers
-    def _ensure_segments(self) -> Iterator[ChatReply]:
+    # ------------------------------------------------------------------ conversation helpers
+    def _context_note(self, turn: Turn, lang: str) -> str:
+        parts = []
+        for slot in turn.from_context:
+            value = turn.slots.get(slot)
+            if value is None:
+                continue
+            if slot == "channel" and lang == "zh":
+                value = CHANNEL_NAMES["zh"].get(value, value)
+            elif slot == "language":
+                value = LANGUAGE_NAMES[lang].get(value, value)
+            elif slot == "length":
+                value = LENGTH_WORDS[lang].get(value, value)
+            elif slot == "period":
+                value = PERIOD_NAMES[lang].get(value, value)
+            elif isinstance(value, list):
+                value = ", ".join(str(v) for v in value)
+            text = say(f"ctx_{slot}", lang, value=_esc(value))
+            if text:
+                parts.append(text)
+        return say("context", lang, what="; ".join(parts) if lang == "en" else "；".join(parts)) if parts else ""
+
+    def _confirmation_question(self, turn: Turn, lang: str) -> str | None:
+        if turn.intent == "undo":
+            return say("confirm_undo", lang)
+        n = turn.slots.get("n_segments")
+        groups = say("n_groups", lang, n=n) if n else say("n_auto", lang)
         if self.assistant.segmenter is None:
-            yield ChatReply("_No segments yet — segmenting the customers first (automatic number of segments)…_")
+            return say("confirm_segment_first", lang, n=groups)
+        return say("confirm_segment", lang, n=groups, current=len(self.assistant.profiles.segments))
+
+    def _ensure_segments(self, lang: str) -> Iterator[ChatReply]:
+        if self.assistant.segmenter is None:
+            yield ChatReply(say("segmenting_first", lang))
             self.assistant.ensure_segments()
 
-    def _segment_listing(self, lang: str) -> str:
-        table = self.assistant.segments_overview(lang, with_personas=True).table
-        lines = []
-        for row in table.itertuples(index=False):
-            figures = (f"mean spend {row.spend_mean:,.2f}; buys more than others: {md(row.stands_out_for)}"
-                       if hasattr(row, "spend_mean") else  # browse-only data: the funnel, no spend
-                       f"{row.views_mean:,.1f} views and {row.cart_adds_mean:,.1f} cart adds per visitor; "
-                       f"looks more than others at: {md(row.stands_out_for)}")
-            lines.append(f"- **Segment {row.segment} — {md(row.persona)}**: {md(row.tagline)} "
-                         f"({row.size:,} customers, {row.share:.0%}; {figures})")
-        return "\n".join(lines)
+    def _names(self, lang: str) -> dict[int, str]:
+        return self.assistant.display_names(lang)
 
-    # ------------------------------------------------------------------ intents
+    def _segment(self, phrase: int | str, lang: str) -> tuple[int, str]:
+        """(segment id, a note saying how a description was matched); asks when ambiguous."""
+        names = self._names(lang)
+        options = listing([f"{s} ({_esc(n)})" for s, n in names.items()], lang)
+        if isinstance(phrase, int) or str(phrase).strip().isdigit():
+            value = int(phrase)
+            if value not in names:
+                raise DataError(say("no_segment_n", lang, n=value, options=options))
+            self._resolved = value
+            return value, ""
+        found = self.assistant.segment_match(phrase, lang)
+        if found.ambiguous:
+            tied = listing([f"{s} ({_esc(names.get(s, ''))})" for s in found.candidates], lang)
+            raise _Ask(say("ambiguous", lang, phrase=_esc(phrase), options=tied))
+        if not isinstance(found.segment, int):
+            raise DataError(say("no_match", lang, phrase=_esc(phrase), options=options))
+        self._resolved = found.segment
+        note = say("matched", lang, phrase=_esc(phrase), segment=found.segment, name=_esc(names[found.segment]),
+                   reason=_esc(found.reason.get(lang, ""))) if found.reason else ""
+        return found.segment, note
+
+    def _segments_of(self, phrase: int | str | None, lang: str) -> list[tuple[int, str]]:
+        """One (id, note) for a segment, or every segment for "all"/None."""
+        if phrase is None or phrase == "all":
+            return [(s, "") for s in self.assistant.profiles.segments if s >= 0]
+        return [self._segment(phrase, lang)]
+
+    # ------------------------------------------------------------------ state-changing intents
     def _on_segment(self, slots: dict, lang: str) -> Iterator[ChatReply]:
         n = slots.get("n_segments") or "auto"
-        yield ChatReply(f"_Segmenting {self.assistant.dataset.n_users:,} customers into "
-                        f"{n if n != 'auto' else 'an automatically chosen number of'} segments…_")
-        overview = self.assistant.segment(n)
-        yield ChatReply("_Segments found; writing personas with the language model…_", table=overview.table)
+        groups = say("n_groups", lang, n=n) if n != "auto" else say("n_auto", lang)
+        yield ChatReply(say("segmenting", lang, users=f"{self.assistant.dataset.n_users:,}", n=groups))
+        kwargs = {"algorithm": slots["algorithm"]} if slots.get("algorithm") else {}
+        overview = self.assistant.segment(n, **kwargs)
+        yield ChatReply(say("segments_found", lang), table=overview.table)
         overview = self.assistant.segments_overview(lang, with_personas=True)
         metrics = ", ".join(f"{k.replace('_', ' ')} {v:.2f}" for k, v in overview.metrics.items()
                             if k in ("silhouette", "davies_bouldin", "stability_ari"))
-        text = (f"I split the customers into **{len(overview.table)} segments** ({metrics}).\n\n"
-                f"{self._segment_listing(lang)}\n\n_Persona names and taglines are written by the language model "
-                "from segment aggregates (names it gets wrong are replaced by rule-based ones); all numbers are computed._")
+        lines = [say("segment_line", lang, s=row.segment, name=_esc(row.persona), tagline=_esc(row.tagline),
+                     size=f"{row.size:,}", share=f"{row.share:.0%}", spend=_spend(row),
+                     stands_out=_esc(row.stands_out_for))
+                 for row in overview.table.itertuples(index=False)]
+        text = "\n\n".join([say("segmented", lang, n=len(overview.table), metrics=metrics), "\n".join(lines),
+                            say("persona_note", lang)])
         yield ChatReply(text, table=overview.table)
 
-    def _on_describe_segment(self, slots: dict, lang: str) -> Iterator[ChatReply]:
-        yield from self._ensure_segments()
-        description = self.assistant.describe_segment(slots["segment"], lang)
-        yield ChatReply(description.to_markdown(), table=description.distinguishing)
+    def _on_undo(self, slots: dict, lang: str) -> Iterator[ChatReply]:
+        if not getattr(self.assistant, "can_restore_segments", False):
+            yield ChatReply(say("nothing_to_restore", lang))
+            return
+        overview = self.assistant.restore_segments()
+        yield ChatReply(say("restored", lang, n=len(overview.table)), table=overview.table)
 
+    # ------------------------------------------------------------------ segments
+    def _on_describe_segment(self, slots: dict, lang: str) -> Iterator[ChatReply]:
+        yield from self._ensure_segments(lang)
+        if slots.get("segment") == "all":
+            overview = self.assistant.segments_overview(lang, with_personas=True)
+            lines = [say("segment_line", lang, s=row.segment, name=_esc(row.persona), tagline=_esc(row.tagline),
+                         size=f"{row.size:,}", share=f"{row.share:.0%}", spend=_spend(row),
+                         stands_out=_esc(row.stands_out_for))
+                     for row in overview.table.itertuples(index=False)]
+            yield ChatReply(say("all_segments", lang, n=len(lines)) + "\n\n" + "\n".join(lines), table=overview.table)
+            return
+        segment, note = self._segment(slots["segment"], lang)
+        facts = self._facts(segment, lang)
+        name = self._names(lang)[segment]
+        head = f"**{'第' + str(segment) + '组' if lang == 'zh' else 'Segment ' + str(segment)} — {_esc(name)}**"
+        yield ChatReply("\n".join(x for x in (note, head, "", *facts) if x is not None))
+        persona = self.assistant.personas(lang)[segment]
+        profiles = self.assistant.profiles
+        dist = profiles.distinguishing[profiles.distinguishing["segment"] == segment].head(5)
+        head = (f"**{'第' + str(segment) + '组' if lang == 'zh' else 'Segment ' + str(segment)} — "
+                f"{_esc(persona.name)}**: _{_esc(persona.tagline)}_")
+        facts.append("- " + say("persona_facts", lang, price=_esc(persona.price_sensitivity),
+                                channels=_esc(", ".join(persona.preferred_channels)),
+                                times=_esc(persona.preferred_times)))
+        if persona.suggested_offers:
+            facts.append("- " + say("offers", lang, offers=_esc("; ".join(persona.suggested_offers))))
+        text = "\n".join(x for x in (note, head, "", _esc(persona.description), "", *facts) if x is not None)
+        yield ChatReply(text, table=dist.reset_index(drop=True))
+
+    def _facts(self, segment: int, lang: str) -> list[str]:
+        profiles = self.assistant.profiles
+        row = profiles.overview.loc[segment]
+        facts = ["- " + say("size", lang, size=f"{int(row['size']):,}", share=f"{row['share']:.1%}")]
+        for col, key in (("monetary_mean", "mean_spend"), ("frequency_mean", "mean_baskets"),
+                         ("aov_mean", "aov"), ("recency_days_mean", "recency")):
+            if col in row:
+                facts.append(f"- {say(key, lang)}: {row[col]:,.2f}")
+        cats = profiles.top_categories[profiles.top_categories["segment"] == segment].head(5)
+        if len(cats):
+            facts.append(f"- {say('top_cats', lang)}: " + ", ".join(
+                f"{_esc(c)} ({s:.0%}, lift {l:.1f}×)" for c, s, l in cats[["category", "spend_share", "lift"]]
+                .itertuples(index=False)))
+        dist = profiles.distinguishing[profiles.distinguishing["segment"] == segment].head(5)
+        if len(dist):
+            facts.append(f"- {say('apart', lang)}: " + ", ".join(
+                f"{_esc(f)} ({'z' if k == 'numeric' else 'lift'} {z if k == 'numeric' else l:+.2f})"
+                for f, k, z, l in dist[["feature", "kind", "z_score", "lift"]].itertuples(index=False)))
+        return facts
+
+    def _on_compare_segments(self, slots: dict, lang: str) -> Iterator[ChatReply]:
+        yield from self._ensure_segments(lang)
+        wanted = slots.get("segments")
+        notes = []
+        if wanted:
+            ids = []
+            for phrase in wanted:
+                seg, note = self._segment(phrase, lang)
+                ids.append(seg)
+                notes.append(note)
+        else:
+            ids = [s for s in self.assistant.profiles.segments if s >= 0]
+        if len(set(ids)) < 2:
+            yield ChatReply(say("compare_need_two", lang))
+            return
+        names = self._names(lang)
+        overview = self.assistant.profiles.overview.loc[ids]
+        columns = [c for c in ("size", "share", "monetary_mean", "frequency_mean", "aov_mean", "recency_days_mean",
+                               "spend_share") if c in overview]
+        table = overview[columns].round(3).reset_index()
+        table.insert(1, "name", [names.get(int(s), "") for s in table["segment"]])
+        diffs = []
+        if len(ids) == 2:
+            a, b = overview.iloc[0], overview.iloc[1]
+            rel = {c: abs(a[c] - b[c]) / max(abs(a[c]), abs(b[c]), 1e-9) for c in columns
+                   if c not in ("size", "share")}
+            for c in sorted(rel, key=rel.get, reverse=True)[:3]:
+                diffs.append(f"{c.replace('_mean', '').replace('_', ' ')} {a[c]:,.2f} vs {b[c]:,.2f}")
+        text = "\n".join(n for n in notes if n)
+        text = (text + "\n\n" if text else "") + say("compare_header", lang) + "\n\n" + _table(table, lang)
+        if diffs:
+            text += "\n\n" + say("compare_diff", lang, diffs="; ".join(diffs))
+        self.state.segments = ids
+        yield ChatReply(text, table=table)
+
+    # ------------------------------------------------------------------ data questions
+    def _on_data_question(self, slots: dict, lang: str) -> Iterator[ChatReply]:
+        metrics = slots.get("metrics")
+        if not metrics:
+            yield ChatReply(say("no_metric", lang))
+            return
+        segment = slots.get("segment")
+        note = ""
+        if segment is not None or "revenue_share" in metrics:
+            yield from self._ensure_segments(lang)
+        if segment is not None and segment != "all":
+            segment, note = self._segment(segment, lang)
+        blocks, table, figure = [note] if note else [], None, None
+        for metric in metrics:
+            answer = self.assistant.answer_question(metric, segment=segment, period=slots.get("period"),
+                                                    top_k=slots.get("top_k"), language=lang)
+            scope = _esc(answer.scope[lang])
+            if answer.value is not None and len(answer.table) <= 1:
+                blocks.append(say("answer", lang, label=answer.label(lang), scope=scope,
+                                  value=answer.formatted(lang)))
+            else:
+                blocks.append(say("answer_table", lang, label=answer.label(lang), scope=scope) + "\n\n" +
+                              _table(answer.table, lang))
+            blocks.append(say("definition", lang, definition=_esc(answer.definition[lang])))
+            table = answer.table if table is None or len(answer.table) > 1 else table
+            if answer.chart is not None and figure is None:
+                figure = answer.chart
+                figure.update_layout(title=answer.label(lang))
+        yield ChatReply("\n\n".join(blocks), table=table, figure=figure)
+
+    def _on_audience(self, slots: dict, lang: str) -> Iterator[ChatReply]:
+        built = self._predictive_audience(lang)
+        if built is not None:
+            yield built
+            return
+        if not slots.get("bought"):
+            yield ChatReply(say("no_metric", lang))
+            return
+        count, total, table, definition = self.assistant.audience_size(
+            slots["bought"], within_days=slots.get("within_days"), not_within_days=slots.get("not_within_days"))
+        text = say("audience", lang, count=f"{count:,}", share=f"{count / max(total, 1):.1%}", total=f"{total:,}",
+                   definition=("— " if lang == "en" else "——") + _esc(definition[lang]))
+        if len(table):
+            text += "\n\n" + _table(table, lang)
+        yield ChatReply(text + "\n\n" + say("audience_ids", lang), table=table)
+
+    def _predictive_audience(self, lang: str) -> ChatReply | None:
+        """The facade's audience builder (rules only: the chat text never goes to the LLM) when it is available
+        and understands the whole sentence; counts per segment only, never the members' ids."""
+        parse = getattr(self.assistant, "parse_audience", None)
+        if parse is None:
+            return None
+        try:
+            draft = parse(self._message, use_llm=False)
+            if not draft.ready:
+                return None
+            audience = self.assistant.build_audience(draft, language=lang)
+        except (DataError, NotReadyError):
+            return None
+        total = max(int(audience.total_customers), 1)
+        text = say("audience", lang, count=f"{audience.size:,}", share=f"{audience.size / total:.1%}",
+                   total=f"{audience.total_customers:,}", definition=("— " if lang == "en" else "——") +
+                   _esc(audience.words))
+        table = pd.DataFrame()
+        if self.assistant.segmenter is not None and audience.size:
+            counts = self.assistant.labels.reindex(audience.members).value_counts().sort_index()
+            table = pd.DataFrame({"segment": counts.index.astype(int), "customers": counts.to_numpy()})
+            text += "\n\n" + _table(table, lang)
+        return ChatReply(text + "\n\n" + say("audience_ids", lang), table=table)
+
+    # ------------------------------------------------------------------ recommendations
     def _on_recommend_user(self, slots: dict, lang: str) -> Iterator[ChatReply]:
-        recs = self.assistant.recommend(slots["user_id"], k=slots.get("top_k") or 10)
-        yield ChatReply(recs.to_markdown(), table=recs.items)
+        user = str(slots["user_id"])
+        if user not in self.assistant.features.index:
+            raise DataError(say("unknown_customer", lang, id=_esc(user), n=f"{self.assistant.dataset.n_users:,}"))
+        recs = self.assistant.recommend(user, k=slots.get("top_k") or 10)
+        yield ChatReply(self._recs_text(recs, say("target_customer", lang, id=_esc(user)), lang), table=recs.items)
 
     def _on_recommend_segment(self, slots: dict, lang: str) -> Iterator[ChatReply]:
-        yield from self._ensure_segments()
-        recs = self.assistant.recommend_for_segment(slots["segment"], k=slots.get("top_k") or 10)
-        yield ChatReply(recs.to_markdown(), table=recs.items)
+        yield from self._ensure_segments(lang)
+        names, blocks, table = self._names(lang), [], None
+        for segment, note in self._segments_of(slots.get("segment"), lang):
+            recs = self.assistant.recommend_for_segment(segment, k=slots.get("top_k") or (10 if table is None and
+                                                        slots.get("segment") != "all" else 5))
+            target = say("target_segment", lang, s=segment, name=_esc(names.get(segment, "")))
+            blocks.append("\n\n".join(x for x in (note, self._recs_text(recs, target, lang)) if x))
+            table = recs.items if table is None else table
+            yield ChatReply("\n\n---\n\n".join(blocks), table=table)
+
+    @staticmethod
+    def _recs_text(recs, target: str, lang: str) -> str:
+        shown = recs.items[[c for c in ("title", "category", "price", "reason") if c in recs.items]]
+        if "price" in shown:
+            shown = shown.assign(price=shown["price"].round(2))
+        return say("top_for", lang, k=len(recs.items), target=target) + "\n\n" + _table(shown, lang)
 
     def _on_similar_products(self, slots: dict, lang: str) -> Iterator[ChatReply]:
         recs = self.assistant.similar_products(str(slots["product"]), k=slots.get("top_k") or 10)
-        yield ChatReply(recs.to_markdown(), table=recs.items)
+        yield ChatReply(self._recs_text(recs, ("商品 " if lang == "zh" else "product ") + _esc(slots["product"]), lang),
+                        table=recs.items)
 
+    # ------------------------------------------------------------------ campaigns
     def _on_plan_campaign(self, slots: dict, lang: str) -> Iterator[ChatReply]:
-        yield from self._ensure_segments()
-        segments = [slots["segment"]] if slots.get("segment") is not None else self.assistant.profiles.segments
-        blocks = []
-        for segment in segments:
-            plan = self.assistant.plan_campaign(segment, offer=slots.get("offer_pct"), channel=slots.get("channel"),
-                                                language=lang)
-            blocks.append(model_markdown(plan))
+        yield from self._ensure_segments(lang)
+        names, blocks = self._names(lang), []
+        for segment, note in self._segments_of(slots.get("segment"), lang):
+            plan = self.assistant.plan_campaign(segment, offer=slots.get("offer_pct") or slots.get("offer"),
+                                                channel=slots.get("channel"), language=lang)
+            body = plan.to_markdown() if hasattr(plan, "to_markdown") else model_markdown(plan)
+            head = say("plan_header", lang, s=segment, name=_esc(names.get(segment, "")))
+            blocks.append("\n\n".join(x for x in (note, head, body) if x))
             yield ChatReply("\n\n---\n\n".join(blocks))
 
     def _on_write_copy(self, slots: dict, lang: str) -> Iterator[ChatReply]:
-        yield from self._ensure_segments()
+        if slots.get("length") == "shorter" and self.state.copy is not None and \
+                self.state.last_intent == "write_copy" and _same_copy_request(self.state.last_slots, slots):
+            yield from self._shorter_copy(lang)
+            return
+        yield from self._ensure_segments(lang)
         language = slots.get("language") or lang
-        yield ChatReply("_Writing copy with the language model…_")
-        copy = self.assistant.write_copy(slots["segment"], channel=slots.get("channel") or "email",
-                                         offer=slots.get("offer_pct"), language=language)
-        yield ChatReply(copy.to_markdown(), table=copy.to_frame())
+        blocks, frames = [], []
+        targets = self._segments_of(slots.get("segment"), lang)
+        for segment, note in targets:
+            yield ChatReply("\n\n---\n\n".join([*blocks, say("writing_copy", lang)]))
+            copy = self.assistant.write_copy(segment, channel=slots.get("channel") or "email",
+                                             offer=slots.get("offer_pct") or slots.get("offer"), language=language)
+            if slots.get("length") == "shorter":
+                copy = _shorten(copy)
+            self.state.copy = copy
+            self._copy_segment = segment
+            blocks.append("\n\n".join(x for x in (note, self._copy_text(copy, lang, segment)) if x))
+            frames.append(copy.to_frame().assign(segment=segment))
+        if len(targets) > 1:
+            blocks.append(say("copy_all_note", lang))
+        yield ChatReply("\n\n---\n\n".join(blocks), table=pd.concat(frames, ignore_index=True) if frames else None)
+
+    def _shorter_copy(self, lang: str) -> Iterator[ChatReply]:
+        copy = _shorten(self.state.copy)
+        self.state.copy = copy
+        yield ChatReply(say("shortened", lang) + "\n\n" + self._copy_text(copy, lang, self._copy_segment),
+                        table=copy.to_frame())
+
+    @staticmethod
+    def _copy_text(copy, lang: str, segment: int | None) -> str:
+        channel = CHANNEL_NAMES.get(lang, {}).get(copy.channel, copy.channel)
+        blocks = []
+        for i, v in enumerate(copy.variants, 1):
+            data = v.model_dump()
+            fields = "\n".join(f"- **{k}**: {_esc(val)}" for k, val in data.items() if val not in (None, "", [], {}))
+            blocks.append(f"{say('variant', lang, i=i)}\n{fields}")
+        notes = "".join(f"\n\n_{_esc(n)}_" for n in copy.notes)
+        head = say("copy_header", lang, channel=channel, segment=_esc(copy.segment), s=segment,
+                   lang_name=LANGUAGE_NAMES[lang].get(copy.language, copy.language))
+        return head + "\n\n" + "\n\n".join(blocks) + notes
 
     def _on_evaluate_campaign(self, slots: dict, lang: str) -> Iterator[ChatReply]:
+        self._check_campaign(slots["campaign_id"], lang)
         evaluation = self.assistant.evaluate(slots["campaign_id"])
         figure = None
         try:
             from campaigns.charts import rates_chart
             figure = rates_chart(evaluation)
-        except Exception:  # a chart is a bonus; the numbers are the answer
+        except Exception:  # noqa: BLE001 — a chart is a bonus; the numbers are the answer
             figure = None
         yield ChatReply(evaluation.to_markdown(), table=getattr(evaluation, "arms", None), figure=figure)
 
+    def _check_campaign(self, campaign_id: str, lang: str) -> None:
+        exposures = self.assistant.dataset.exposures
+        if exposures.empty:
+            return  # the facade explains what to upload
+        known = sorted(exposures["campaign_id"].astype(str).unique().tolist(), key=lambda c: (len(c), c))
+        if str(campaign_id) not in known:
+            raise DataError(say("unknown_campaign", lang, id=_esc(campaign_id), known=", ".join(known[:30])))
+
+    def _on_next_campaign(self, slots: dict, lang: str) -> Iterator[ChatReply]:
+        """Advice from the facade when it offers it (`next_campaign_advice`), else from the campaign's evaluation
+        (`campaigns.advice`); without campaigns, the segments with the most at stake by the numbers."""
+        campaign = slots.get("campaign_id")
+        exposures = self.assistant.dataset.exposures
+        if campaign is None and not exposures.empty:
+            counts = exposures["campaign_id"].astype(str).value_counts()
+            campaign = str(counts.index[0])
+        blocks, table = [], None
+        if campaign is not None:
+            self._check_campaign(campaign, lang)
+            advice = self._advice(str(campaign))
+            if advice is not None:
+                table = advice if isinstance(advice, pd.DataFrame) else pd.DataFrame(advice)
+                text = say("next_header", lang, campaign=_esc(campaign)) + "\n\n"
+                text += _table(table.head(8), lang) if len(table) else say("next_none", lang,
+                                                                            campaign=_esc(campaign))
+                self.state.campaign = str(campaign)
+                blocks.append(text)
+                yield ChatReply("\n\n".join(blocks), table=table)
+        if self.assistant.segmenter is not None:
+            names, rows = self._names(lang), []
+            for phrase in ("high-value", "lapsing"):
+                found = self.assistant.segment_match(phrase, lang)
+                if isinstance(found.segment, int):
+                    rows.append(say("next_segment_row", lang, s=found.segment, name=_esc(names[found.segment]),
+                                    reason=_esc(found.reason.get(lang, ""))))
+            if rows:
+                blocks.append(say("next_segments", lang, rows="; ".join(dict.fromkeys(rows))))
+                yield ChatReply("\n\n".join(blocks), table=table)
+        elif campaign is None:
+            yield ChatReply(say("next_no_campaign", lang))
+
+    def _advice(self, campaign: str):
+        method = getattr(self.assistant, "next_campaign_advice", None)
+        if method is not None:
+            result = method(campaign)
+            return result.to_frame() if hasattr(result, "to_frame") else result
+        from campaigns.advice import advice_frame, next_campaign_advice
+        evaluation = self.assistant.evaluate(campaign)
+        metrics = set(evaluation.uplift["metric"]) if len(evaluation.uplift) else set()
+        metric = "conversion" if "conversion" in metrics else next(iter(sorted(metrics)), None)
+        if metric is None:
+            return None
+        frame = advice_frame(next_campaign_advice(evaluation, metric=metric))
+        return frame[["action", "target_kind", "target", "metric", "confidence", "evidence"]]
+
+    # ------------------------------------------------------------------ other intents
     def _on_report(self, slots: dict, lang: str) -> Iterator[ChatReply]:
-        yield from self._ensure_segments()
-        yield ChatReply("_Writing the persona report…_")
+        yield from self._ensure_segments(lang)
+        yield ChatReply(say("writing_report", lang))
         files = self.assistant.report(language=lang)
         chosen = files.markdown if slots.get("format") == "md" else files.html
-        yield ChatReply(f"The persona report is ready: {md(Path(chosen).name)} (download it below or from the "
-                        "Reports tab).", file=str(chosen))
+        yield ChatReply(say("report_ready", lang, path=_esc(Path(chosen).name)), file=str(chosen))
 
     def _on_data_quality(self, slots: dict, lang: str) -> Iterator[ChatReply]:
         quality = self.assistant.data_quality()
-        yield ChatReply(quality.to_markdown(), table=quality.to_frame())
+        yield ChatReply(f"{say('data_header', lang, name=_esc(self.assistant.dataset.name))}\n\n"
+                        f"{quality.to_markdown()}", table=quality.to_frame())
 
     def _on_help(self, slots: dict, lang: str) -> Iterator[ChatReply]:
-        yield ChatReply("Things you can ask me:\n" + "\n".join(f"- {e}" for e in HELP_EXAMPLES))
+        examples = HELP_EXAMPLES.get(lang, HELP_EXAMPLES["en"])
+        yield ChatReply(say("help", lang) + "\n" + "\n".join(f"- {e}" for e in examples))
+
+
+def _spend(row) -> str:
+    value = getattr(row, "spend_mean", None)   # browse-only data has no spend
+    return "—" if value is None or pd.isna(value) else f"{value:,.2f}"
+
+
+def _same_copy_request(last: dict, now: dict) -> bool:
+    keys = ("segment", "channel", "offer_pct", "offer", "language")
+    return all(last.get(k) == now.get(k) for k in keys)
+
+
+def _shorten(copy):
+    """The same variants with every text field cut to ~60 % at a sentence/word boundary: "make it shorter"
+    without asking the model again, so no new claim can appear."""
+    from campaigns.copywriting import trim_text
+    variants = []
+    for v in copy.variants:
+        data = v.model_dump()
+        short = {k: trim_text(val, max(12, int(len(val) * 0.6))) if isinstance(val, str) and len(val) > 20 else val
+                 for k, val in data.items()}
+        try:
+            variants.append(type(v).model_validate(short))
+        except Exception:  # noqa: BLE001 — a field the model requires intact: keep the variant as it was
+            variants.append(v)
+    return replace(copy, variants=variants)
+
+
+def _table(frame: pd.DataFrame, lang: str, max_rows: int = 20) -> str:
+    """A table as Markdown in the user's language: readable numbers, translated column names (`frame_markdown`
+    encodes every text cell once)."""
+    shown = frame.head(max_rows).copy()
+    for col in shown.columns:
+        if pd.api.types.is_float_dtype(shown[col]):
+            digits = 4 if col in ("share", "spend_share", "p_value") else 2
+            shown[col] = shown[col].map(lambda v: "" if pd.isna(v) else f"{v:,.{digits}f}")
+    shown = shown.rename(columns=COLUMN_NAMES.get(lang, {}))
+    return frame_markdown(shown, max_rows=max_rows)
 
 

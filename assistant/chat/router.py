@@ -25,7 +25,6 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import yaml
 
-from assistant.api.segment_lookup import resolve_segment
 from assistant.chat.slots import (REQUIRED_SLOTS, SLOT_NAMES, detect_language, extract_slots, missing_slots,
                              normalise)
 
@@ -271,6 +270,7 @@ class IntentRouter:
     def resolve_segment(self, phrase: int | str | None, segment_names: Mapping[int, str],
                         threshold: float = 0.45) -> int | None:
         """`assistant.api.segment_lookup.resolve_segment` with this router's encoder (English names match by meaning)."""
+        from assistant.api.segment_lookup import resolve_segment
         return resolve_segment(phrase, segment_names, encoder=self._encoder() if self.use_embeddings else None,
                                threshold=threshold)
 
@@ -303,6 +303,10 @@ class RouterEvaluation:
 
 
 def _slot_equal(expected: Any, got: Any) -> bool:
+    if isinstance(expected, (list, tuple)) or isinstance(got, (list, tuple)):
+        if not isinstance(expected, (list, tuple)) or not isinstance(got, (list, tuple)) or len(expected) != len(got):
+            return False
+        return all(_slot_equal(e, g) for e, g in zip(expected, got))
     if isinstance(expected, float) or isinstance(got, float):
         try:
             return abs(float(expected) - float(got)) < 1e-6
@@ -311,6 +315,20 @@ def _slot_equal(expected: Any, got: Any) -> bool:
     if isinstance(expected, str) and isinstance(got, str):
         return normalise(expected) == normalise(got)
     return expected == got
+
+
+def slot_default(intent: str, slot: str, language: str) -> Any:
+    """The value a labelled item expects for a slot it does not list."""
+    if slot == "product_is_id":
+        return False
+    if slot == "language" and intent == "write_copy":
+        return language
+    return None
+
+
+def part_of(item: Mapping[str, Any]) -> str:
+    """'tuning' or 'heldout' (written after tuning stopped; older items mark it as round 2)."""
+    return str(item.get("part") or ("heldout" if item.get("round", 1) >= 2 else "tuning"))
 
 
 def load_labelled(path: str | Path) -> list[dict[str, Any]]:
@@ -329,19 +347,19 @@ def evaluate(router: "IntentRouter", items: Sequence[Mapping[str, Any]]) -> Rout
     rows, slot_rows = [], []
     for item, route in zip(items, routes):
         lang = item.get("lang") or detect_language(item["text"])
-        rows.append({"text": item["text"], "lang": lang, "language": route.language, "expected": item["intent"],
+        rows.append({"text": item["text"], "lang": lang, "part": part_of(item), "language": route.language,
+                     "expected": item["intent"],
                      "intent": route.intent, "confidence": route.confidence,
                      "correct": route.intent == item["intent"]})
         expected_slots = dict(item.get("slots") or {})
         for slot in SLOT_NAMES[item["intent"]]:
-            default = {"product_is_id": False, "language": lang}.get(slot)
-            want = expected_slots.get(slot, default)
+            want = expected_slots.get(slot, slot_default(item["intent"], slot, lang))
             got = route.slots.get(slot) if route.intent == item["intent"] else None
             ok = route.intent == item["intent"] and _slot_equal(want, got)
-            slot_rows.append({"text": item["text"], "lang": lang, "slot": slot, "expected": want, "got": got,
-                              "correct": ok})
+            slot_rows.append({"text": item["text"], "lang": lang, "part": part_of(item), "slot": slot,
+                              "expected": want, "got": got, "correct": ok})
     return RouterEvaluation(pd.DataFrame(rows), pd.DataFrame(slot_rows,
-                            columns=["text", "lang", "slot", "expected", "got", "correct"]))
+                            columns=["text", "lang", "part", "slot", "expected", "got", "correct"]))
 
 
 def get_router() -> IntentRouter:
@@ -350,5 +368,5 @@ def get_router() -> IntentRouter:
     return registry.shared("router", "default", lambda: IntentRouter().fit())
 
 
-__all__ = ["Route", "IntentRouter", "RouterEvaluation", "evaluate", "load_labelled", "INTENTS", "REQUIRED_SLOTS", "load_examples", "get_router", "detect_language",
-           "extract_slots", "resolve_segment"]
+__all__ = ["Route", "IntentRouter", "RouterEvaluation", "evaluate", "load_labelled", "part_of", "slot_default", "INTENTS", "REQUIRED_SLOTS", "load_examples", "get_router", "detect_language",
+           "extract_slots"]

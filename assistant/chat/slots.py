@@ -17,8 +17,19 @@ recommend_segment  segment: int|str|None, top_k: int|None
 similar_products   product: str|None (id or product text), product_is_id: bool, top_k: int|None
 write_copy         segment, channel: "email"|"sms"|"push"|"wechat"|None, offer_pct: float|None (percent OFF,
                    "八折" → 20.0), offer: str|None (the offer as typed: "15% off", "包邮"), language: "en"|"zh"
-                   (language of the copy: said explicitly, else the language of the utterance)
+                   (language of the copy: said explicitly, else the language of the utterance),
+                   length: "shorter"|"longer"|None
 plan_campaign      segment (None = every segment), channel, offer_pct, offer
+data_question      metrics: list of METRICS in the order said ("how many customers and the AOV" →
+                   ["customers", "aov"]), segment (int|str|"all"|None = everyone), period: "week"|"month"|None,
+                   top_k
+compare_segments   segments: list of ints / name phrases (None = all segments)
+next_campaign      campaign_id (the campaign whose results the advice builds on; None = the latest known)
+audience           bought: product/category words, within_days: int|None (bought within the last N days),
+                   not_within_days: int|None (but not within the last N days)
+follow_up          segment, user_id, campaign_id, channel, offer_pct, offer, language (only when said),
+                   length — what changes against the previous turn ("and for segment 3?", "now in Chinese")
+confirm, cancel, undo: no slots (answers to a confirmation question; undo restores the previous segments)
 evaluate_campaign  campaign_id: str|None
 report             format: "html"|"md"|None (None = the caller's default)
 data_quality, help, smalltalk, unknown: no slots
@@ -41,10 +52,18 @@ SLOT_NAMES: dict[str, tuple[str, ...]] = {
     "recommend_user": ("user_id", "top_k"),
     "recommend_segment": ("segment", "top_k"),
     "similar_products": ("product", "product_is_id", "top_k"),
-    "write_copy": ("segment", "channel", "offer_pct", "offer", "language"),
+    "write_copy": ("segment", "channel", "offer_pct", "offer", "language", "length"),
     "plan_campaign": ("segment", "channel", "offer_pct", "offer"),
     "evaluate_campaign": ("campaign_id",),
     "report": ("format",),
+    "data_question": ("metrics", "segment", "period", "top_k"),
+    "compare_segments": ("segments",),
+    "next_campaign": ("campaign_id",),
+    "audience": ("bought", "within_days", "not_within_days"),
+    "follow_up": ("segment", "user_id", "campaign_id", "channel", "offer_pct", "offer", "language", "length"),
+    "confirm": (),
+    "cancel": (),
+    "undo": (),
     "data_quality": (),
     "help": (),
     "smalltalk": (),
@@ -167,10 +186,14 @@ _EN_STOP_LEAD = {"the", "our", "my", "a", "an", "this", "that", "those", "these"
 _NOT_A_SEGMENT = {"them", "us", "me", "it", "him", "her", "you", "everyone", "everybody", "all", "each",
                   "every", "all segments", "all customers", "every segment", "each segment", "all groups",
                   "customers", "segment", "segments", "everyone else", "the segment", "that segment",
-                  "this segment", "it", "next month", "next week", "today", "tomorrow", "this week"}
+                  "this segment", "it", "first one", "second one", "the first one", "the second one", "former",
+                  "latter", "first", "second", "last", "next month", "next week", "today", "tomorrow", "this week"}
 _TIME_LEAD = {"next", "last", "this", "tomorrow", "today", "tonight", "christmas", "black", "the weekend",
               "weekend", "summer", "winter", "holiday", "holidays", "spring", "autumn", "fall", "monday",
               "friday", "saturday", "sunday", "new", "cyber", "double", "singles", "618", "11.11", "double11"}
+_SEASONS = {"spring", "summer", "winter", "autumn", "fall", "christmas", "easter", "halloween", "holiday", "holidays"}
+_EN_VERBS = {"promote", "push", "feature", "sell", "show", "send", "offer", "recommend", "market", "advertise", "pitch",
+             "reach", "buy", "write", "plan", "draft"}
 _TIME_FIRST = {"next", "last", "this", "tomorrow", "today", "tonight", "every", "each", "all"}
 _SEG_TRAIL_EN = re.compile(rf"\s+{_SEG_WORDS_EN}$")
 _PHRASE = r"(?P<name>[a-z][\w'&-]*(?:\s+[a-z][\w'&-]*){0,4})"
@@ -180,14 +203,16 @@ _EN_NAME_PATTERNS = [
     re.compile(rf"(?P<name>(?:[a-z][\w'&-]*\s+){{1,4}}){_SEG_WORDS_EN}\b"),
     re.compile(rf"\bwho\s+(?:exactly\s+|really\s+)?(?:are|is)\s+(?:(?:the|our|my|these|those)\s+)?{_PHRASE}"),
     re.compile(rf"\b(?:would|will|do|does|did|might|could|should)\s+(?:(?:the|our|my)\s+)?{_PHRASE}\s+(?:respond|like|"
-               rf"love|buy|want|prefer|enjoy|click|react|need|care)"),
+               rf"love|buy|want|prefer|enjoy|click|react|need|care|contribute|bring|account|generate|spend)"),
     re.compile(rf"\bwhat\s+(?:do|does|are|is)\s+(?:(?:the|our|my)\s+)?{_PHRASE}\s+(?:buy|buying|like|want|"
                rf"prefer|look|purchase|into|about|shop)"),
     re.compile(rf"\b(?:describe|profile|explain|summari[sz]e|characteri[sz]e|tell me about|tell me more about|"
                rf"more about|info on|details on|details about|persona of|profile of|portrait of|"
                rf"information about|analy[sz]e)\s+(?:(?:the|our|my)\s+)?{_PHRASE}"),
     re.compile(rf"\b(?:for|targeting|target|towards|aimed at)\s+(?:(?:the|our|my|all)\s+)?{_PHRASE}"),
-    re.compile(rf"\b(?:to|at)\s+(?:(?:the|our|my|all)\s+)?{_PHRASE}"),
+    re.compile(rf"\b(?:to|at)\s+(?!(?:promote|push|feature|sell|show|send|offer|recommend|market|reach|buy)\b)"
+               rf"(?:(?:the|our|my|all)\s+)?{_PHRASE}"),
+    re.compile(rf"\b(?:of|among|in|from)\s+(?:the|our|my)\s+{_PHRASE}"),
 ]
 
 
@@ -202,12 +227,20 @@ def _clean_en_phrase(phrase: str, from_right: bool = False) -> str | None:
         if i > 0 and re.fullmatch(_EN_BOUNDARY, w):
             words = words[:i]
             break
-    while words and words[0] in _EN_STOP_LEAD:
+    if words and words[0] in _EN_VERBS:
+        return None           # "to promote to the health nuts": the verb's object comes in a later match
+    while words and words[0] in _EN_STOP_LEAD and not (words[0] == "best" and len(words) > 1 and
+                                                      words[1] in ("customers", "shoppers", "buyers", "clients")):
         words = words[1:]
     phrase = _SEG_TRAIL_EN.sub("", " ".join(words)).strip(" -'")
+    phrase = re.sub(r"\s+ones?$", "", phrase)
     if not phrase or phrase in _NOT_A_SEGMENT or phrase in _TIME_LEAD or phrase.split()[0] in _TIME_FIRST:
         return None
-    if channel_of(phrase) or re.search(r"\d|campaign|product|item|household|user|customer \d", phrase):
+    if phrase.split()[0] in _SEASONS or re.search(r"\b(?:sale|sales|promotion|promo|event|season|holiday|launch|"
+                                                     r"weekend|day)$", phrase):
+        return None   # "the spring sale", "black friday weekend" name an occasion, not a segment
+    if channel_of(phrase) or re.search(r"\d|campaign|product|item|household|user|customer \d|\b(?:sales|revenue|"
+                                         r"turnover|income|total)\b", phrase):
         return None
     return phrase
 
@@ -223,7 +256,7 @@ _ZH_NAME_PATTERNS = [
                rf"喜欢什么|喜欢买什么|爱买什么|买什么|的画像|的特征|的特点|都是谁|是怎样)"),
     re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:适合|应该|喜欢|会买|需要|想要|可能|爱买|偏好)"),
 ]
-_ZH_NOT_A_SEGMENT = {"他们", "她们", "我们", "所有人", "大家", "所有客户", "每个群", "每个细分", "所有细分", "全部客户",
+_ZH_NOT_A_SEGMENT = {"前者", "后者", "第一个", "第二个", "他们", "她们", "我们", "所有人", "大家", "所有客户", "每个群", "每个细分", "所有细分", "全部客户",
                      "全部", "所有", "客户", "用户", "下个月", "下周", "这个月", "谁"}
 
 
@@ -232,16 +265,63 @@ def _clean_zh_phrase(phrase: str) -> str | None:
     phrase = re.sub(r"(?:这个|这类|这群|那个)?(?:群体|客群|人群|细分|分群|用户群|客户群|群)$", "", phrase).strip()
     if len(phrase) < 2 or phrase in _ZH_NOT_A_SEGMENT or channel_of(phrase):
         return None
-    if re.search(r"\d|活动|商品|产品|文案|短信|邮件|推送", phrase):
+    if re.search(r"\d|活动|商品|产品|文案|短信|邮件|推送|销售|收入|订单|客单|品类|趋势|金额|营收", phrase):
         return None
     return phrase
 
 
+ALL_SEGMENTS = "all"
+_ALL_SEGMENTS = re.compile(
+    rf"\b(?:every|each|all(?:\s+(?:of\s+)?(?:the|our|my))?)\s+(?:\w+\s+)?{_SEG_WORDS_EN}\b|\b(?:per|by)\s+segment\b|"
+    rf"\bsegment by segment\b|\bfor each\b|(?:每个|每一个|所有|全部|各个|各)\s*(?:分群|客群|细分|人群|群体|群组|用户群|客户群|群|组|类)")
+_EN_DESCRIPTION = [
+    # "which segment is (the) most likely to churn" → "likely to churn"
+    re.compile(rf"\b(?:which|what)\s+{_SEG_WORDS_EN}\s+(?:is|are|has|have)\s+(?:the\s+)?(?:most\s+|highest\s+)?"
+               rf"(?P<name>[a-z][\w'&-]*(?:\s+[a-z][\w'&-]*){{0,3}})"),
+]
+_ZH_DESCRIPTION = [
+    # "流失客户的人均消费" → "流失客户" (a data question about a described segment)
+    re.compile(r"^(?P<name>[^\s，。,.!?！？、]{2,8}?)(?:这个|这群)?(?:客群|群体|人群)?的(?:人均|平均|客单|销售|收入|购买|消费|热销|"
+               r"畅销|占比|订单|品类|商品)"),
+    re.compile(r"^(?P<name>[^\s，。,.!?！？、]{2,8}?)(?:这个|这群)?(?:客群|群体|人群)?(?:贡献|占了|占|带来)"),
+    # "流失风险高的是哪一群人" → "流失风险"
+    re.compile(r"^(?P<name>[^\s，。,.!?！？、]{2,8}?)(?:最高|较高|高|最大|大|最多|多)?的(?:是|有)?哪"),
+    re.compile(r"哪(?:个|些|一)?(?:个)?(?:分群|客群|细分|人群|群体|群|组|类)(?:的)?(?:最|更)?(?P<name>[^\s，。,.!?！？、]{2,8}?)(?:高|大|多)?[？?]?$"),
+]
+
+
+def clean_segment_phrase(text: str, language: str) -> str | None:
+    """A bare answer naming a segment ("the young families", "高价值客户") as a name phrase, or None."""
+    text = normalise(text).strip(" ?.!？。")
+    if language == "zh" or _CJK.search(text):
+        return _clean_zh_phrase(text)
+    return _clean_en_phrase(text)
+
+
+def mentions_all_segments(text: str) -> bool:
+    """'every segment', 'all groups', 'per segment', '每个分群', '所有客群' → True."""
+    return bool(_ALL_SEGMENTS.search(normalise(text)))
+
+
 def extract_segment(text: str, language: str) -> int | str | None:
-    """A segment number if one is said, else a name phrase kept as text (resolved later by `resolve_segment`)."""
+    """A segment number if one is said, "all" for every segment, else a name or description phrase kept as text
+    (resolved later by `assistant.api.segment_lookup`)."""
     number = extract_segment_number(text)
     if number is not None:
         return number
+    if _ALL_SEGMENTS.search(text):
+        return ALL_SEGMENTS
+    if language == "zh" or _CJK.search(text):
+        for pattern in _ZH_DESCRIPTION:
+            m = pattern.search(text)
+            if m and _clean_zh_phrase(m.group("name")):
+                return _clean_zh_phrase(m.group("name"))
+    for pattern in _EN_DESCRIPTION:
+        m = pattern.search(text)
+        if m:  # a description ("likely to churn") keeps its small words; only the tail is cut
+            name = re.split(r"\s+(?:and|so|because|please|right now|now|today)\b|[?.!,]", m.group("name"))[0].strip()
+            if name and name not in _NOT_A_SEGMENT and not channel_of(name):
+                return name
     if language == "zh" or _CJK.search(text):
         for pattern in _ZH_NAME_PATTERNS:
             for m in pattern.finditer(text):
@@ -383,6 +463,26 @@ _CAMPAIGN_PATTERNS = [
 ]
 
 
+def _keyword_user_id(text: str) -> str | None:
+    """A customer id only when a keyword names it ('household 2500'), never a bare number."""
+    for pattern in _USER_PATTERNS[:3]:
+        m = pattern.search(text)
+        if m:
+            return m.group(1).strip("-_")
+    return None
+
+
+def _keyword_campaign_id(text: str) -> str | None:
+    """A campaign id only when a keyword names it ('campaign 13', '活动18')."""
+    for pattern in _CAMPAIGN_PATTERNS[:4]:
+        m = pattern.search(text)
+        if m:
+            token = m.group(1).strip("-_")
+            value = zh_to_int(token)
+            return str(value) if value is not None else token
+    return None
+
+
 def extract_campaign_id(text: str) -> str | None:
     """'campaign 18' / 'campaign #18' / '活动18' / '18号活动' / '第十八期活动' → '18'; else the one number said."""
     for pattern in _CAMPAIGN_PATTERNS:
@@ -446,7 +546,7 @@ def extract_product(text: str) -> tuple[str | None, bool]:
 
 _TOP_K_PATTERNS = [
     re.compile(rf"\btop\s*-?\s*({NUM})\b"),
-    re.compile(rf"\b({NUM})\s+(?:\w+\s+)?(?:products|items|recommendations|recs|suggestions|ideas|skus|picks|"
+    re.compile(rf"\b({NUM})\s+(?:[\w-]+\s+)?(?:products|items|recommendations|recs|suggestions|ideas|skus|picks|"
                rf"things|alternatives|substitutes|options)\b"),
     re.compile(rf"前\s*({NUM})\s*(?:个|款|件|名|样)?"),
     re.compile(rf"({NUM})\s*(?:个|款|件|样)\s*(?:\w{{0,4}})?(?:商品|产品|推荐|替代品|东西)"),
@@ -478,6 +578,157 @@ def extract_copy_language(text: str, language: str) -> str:
 
 
 # ----------------------------------------------------------------------------------------------------------------
+# Data questions, comparisons, audiences, follow-ups
+
+METRICS = ("customers", "orders", "revenue", "aov", "spend", "frequency", "top_categories", "top_products", "trend",
+           "revenue_share", "clv")
+_PEOPLE = r"(?:customers|households|shoppers|users|buyers|clients|members|people|accounts)"
+# Order matters where phrases overlap: a matched span is blanked before the next metric is looked for, so
+# "share of revenue" is not also "revenue" and "revenue by month" is a trend.
+_METRIC_PATTERNS: list[tuple[str, str]] = [
+    ("revenue_share", r"share of (?:the |our |total )?(?:revenue|sales|spend|turnover)|(?:revenue|sales) share|"
+                      r"(?:percent(?:age)?|proportion|fraction) of (?:the |our |total )?(?:revenue|sales)|"
+                      r"how much of (?:the |our |total )?(?:revenue|sales)|contribut\w* (?:to )?(?:the |our )?(?:total )?(?:revenue|sales)|"
+                      r"收入占比|销售额?占比|营收占比|"
+                      r"占(?:总)?(?:收入|销售额|营收|销售)|(?:收入|销售额?|营收)的?(?:比例|占比|份额)|比例的(?:收入|销售额?)|贡献了?多少"),
+    ("trend", r"trend|(?:revenue|sales|orders|spend)\s+(?:by|per|each|every)\s+(?:week|month)|(?:by|per) (?:week|month)|"
+              r"weekly|monthly|over time|month by month|week by week|week over week|month over month|趋势|走势|"
+              r"按月|按周|每月|每周|月度|周度|逐月|逐周|每个月|每一周"),
+    ("clv", r"lifetime|\bclv\b|\bltv\b|customer value|生命周期价值|终身价值|客户价值"),
+    ("aov", r"\baov\b|average (?:order|basket|ticket|transaction)(?: size| value| amount)?|(?:order|basket) value|"
+            r"basket size|客单价|平均订单(?:金额|价值|价格)?|平均每单|每单平均|笔单价"),
+    ("top_categories", r"(?:top|best[- ]?selling|most popular|biggest|leading|best|largest|strongest)\s+(?:\d+\s+)?"
+                       r"(?:categories|category|departments?)|(?:which|what) (?:categories|category|departments?)|"
+                       r"categor(?:y|ies) (?:sells?|sold|perform|does)|品类|类目|哪个类别|哪类商品|哪些类别|哪个部门"),
+    ("top_products", r"best[- ]?sell(?:ing|ers?)|top\s+(?:\d+\s+)?(?:products|items|skus|sellers)|most popular "
+                     r"(?:products|items)|(?:which|what) (?:products|items) (?:sell|sold)|畅销|卖得最好的(?:商品|产品)?|"
+                     r"热销|爆款|销量最高的(?:商品|产品)|最受欢迎的(?:商品|产品)"),
+    ("customers", rf"how many {_PEOPLE}|number of {_PEOPLE}|(?:customer|household|user|shopper) count|"
+                  rf"count (?:of )?(?:the )?{_PEOPLE}|how big is (?:our|the|my) (?:customer|user) base|"
+                  r"(?:客户|顾客|用户|家庭|会员)(?:总)?数|多少(?:个|位|名)?(?:客户|顾客|用户|家庭|会员|人)"),
+    ("orders", r"how many (?:orders|baskets|transactions|purchases|trips)|number of (?:orders|baskets|transactions|"
+               r"purchases|trips)|(?:order|basket|transaction) count|订单(?:总)?数|多少(?:个|笔|张)?订单|多少笔|交易笔数|"
+               r"交易次数"),
+    ("frequency", r"how often|(?:purchase|buying|shopping|order) frequency|\bfrequency\b|visits? per|trips? per|"
+                  r"购买频次|购买频率|购物频率|多久买一次|多久来一次|购买次数|下单频率|复购"),
+    ("spend", r"\bspend(?:s|ing)?\b|how much (?:do|does|did) .{0,30}?(?:spend|pay)|(?:average|mean) (?:customer )?"
+              r"(?:value|spend)|人均消费|平均消费|消费(?:金额|额|水平)|花多少钱|花了多少|每人消费|人均花费"),
+    ("revenue", r"\b(?:revenue|sales|turnover|gmv|income|takings)\b|销售额|营收|营业额|总收入|收入|销售总额|\bgmv\b"),
+]
+_METRIC_RES = [(name, re.compile(pattern)) for name, pattern in _METRIC_PATTERNS]
+
+
+def extract_metrics(text: str) -> list[str] | None:
+    """The metrics a data question asks for, in the order said ('how many customers and the AOV' →
+    ['customers', 'aov']); None when no known metric is named."""
+    found: list[tuple[int, str]] = []
+    for name, pattern in _METRIC_RES:
+        m = pattern.search(text)
+        if m:
+            found.append((m.start(), name))
+            text = text[:m.start()] + " " * (m.end() - m.start()) + text[m.end():]
+    names = [name for _, name in sorted(found)]
+    if {"top_categories", "top_products", "trend", "revenue_share"} & set(names):
+        names = [n for n in names if n != "revenue"]        # "revenue" only says what is ranked / shared
+    if "revenue_share" in names:
+        names = [n for n in names if n != "spend"]
+    return names or None
+
+
+def extract_period(text: str) -> str | None:
+    if re.search(r"week|weekly|每周|按周|周度|逐周|一周", text):
+        return "week"
+    if re.search(r"month|monthly|每月|按月|月度|逐月|每个月", text):
+        return "month"
+    return None
+
+
+def extract_segment_list(text: str, language: str) -> list[int | str] | None:
+    """Segments to compare: numbers ('segment 0 and 1', '第0组和第3组') or name phrases ('the young families with
+    the high-value customers'); None = all segments."""
+    if _ALL_SEGMENTS.search(text) or re.search(r"\ball\b|side by side|所有|全部|各个", text) and \
+            not re.search(r"\d", text):
+        return None
+    if re.search(rf"{_SEG_WORDS_EN}|{_SEG_WORDS_ZH}|第", text):
+        tokens = re.findall(rf"(?<![\d.])(\d+)(?![\d%折])|第\s*([{_ZH_NUM_CHARS}]+)|([{_ZH_NUM_CHARS}]+)\s*(?:号|组|群|类)|"
+                            rf"\b(?:{_SEG_WORDS_EN}|and|vs|or)\s+({_EN_NUM_WORDS})\b", text)
+        numbers = [parse_number(next(t for t in groups if t)) for groups in tokens]
+        numbers = [n for n in numbers if n is not None and n < 100]
+        if len(numbers) >= 2:
+            return list(dict.fromkeys(numbers))
+    body = re.sub(r"^.*?\b(?:compare|comparison of|contrast|difference between|differences between)\s+", "", text)
+    body = re.sub(r"^(?:比较|对比|比一比|比一下)(?:一下)?", "", body)
+    parts = re.split(r"\s+(?:with|and|vs\.?|versus|to|against|from)\s+|\s*(?:和|与|跟|同|对比|vs)\s*", body, maxsplit=1)
+    if len(parts) == 2:
+        names = []
+        for part in parts:
+            if _CJK.search(part):
+                name = _clean_zh_phrase(re.sub(r"(?:有什么|有何|的)?(?:区别|不同|差别|差异).*$", "", part.strip()))
+            else:
+                name = _clean_en_phrase(re.sub(r"\s*(?:[?.!]|which|who|how|in terms).*$", "", part.strip()))
+            if not name:
+                break
+            names.append(name)
+        if len(names) == 2:
+            return names
+    return None
+
+
+_WORD_DAYS = {"day": 1, "week": 7, "fortnight": 14, "month": 30, "quarter": 90, "year": 365,
+              "天": 1, "日": 1, "周": 7, "星期": 7, "个月": 30, "月": 30, "季度": 90, "年": 365}
+_PERIOD_EN = re.compile(rf"(?:last|past|previous|recent)\s+(?:({NUM})\s+)?(days?|weeks?|fortnight|months?|quarters?|years?)")
+_PERIOD_ZH = re.compile(rf"(?:最近|近|过去|这|上)\s*({NUM})?\s*(?:个)?\s*(天|日|周|星期|个月|月|季度|年)")
+
+
+def _period_days(text: str) -> tuple[int | None, re.Match | None]:
+    for pattern in (_PERIOD_EN, _PERIOD_ZH):
+        m = pattern.search(text)
+        if m:
+            n = parse_number(m.group(1)) if m.group(1) else 1
+            unit = m.group(2).rstrip("s") if pattern is _PERIOD_EN else m.group(2)
+            return (n or 1) * _WORD_DAYS.get(unit, 30), m
+    return None, None
+
+
+def extract_audience(text: str) -> dict[str, Any]:
+    """'customers who bought baby products but not in the last month' → {'bought': 'baby products',
+    'within_days': None, 'not_within_days': 30}."""
+    bought = None
+    m = re.search(r"\b(?:bought|purchased|buy|buys|purchase|ordered|order)\s+(?:any\s+|some\s+)?(?P<p>[a-z][\w'&-]*"
+                  r"(?:\s+[a-z][\w'&-]*){0,3}?)(?=\s+(?:but|in|during|within|over|last|and|who|before|since|recently|"
+                  r"not|at)\b|[,?.!]|$)", text)
+    if m:
+        bought = re.sub(r"^(?:the|a|an)\s+", "", m.group("p"))
+    else:
+        m = re.search(r"(?:买过|购买过|买了|购买了|购买|买)(?P<p>[^，。,.!?！？但的没]{1,12}?)(?:但|的|，|,|。|$|却|而)", text)
+        if m:
+            bought = m.group("p")
+    days, pm = _period_days(text)
+    negated = bool(re.search(r"\bbut not\b|\bnot (?:in|within|during|over|since)\b|haven'?t|hasn'?t|have not|"
+                             r"has not|didn'?t|no (?:purchase|order)s?|没买|没有买|没购买|未购买|没再买|没有再买", text))
+    return {"bought": bought, "within_days": None if negated else days,
+            "not_within_days": days if negated else None}
+
+
+def extract_length(text: str) -> str | None:
+    if re.search(r"shorter|more concise|less text|tighter|trim it|cut it down|briefer|condense|fewer words|"
+                 r"短一点|短一些|更短|精简|简短|缩短|简洁", text):
+        return "shorter"
+    if re.search(r"longer|more detail|expand it|elaborate|长一点|长一些|更长|详细一点|多写一点|丰富一点", text):
+        return "longer"
+    return None
+
+
+def extract_explicit_language(text: str) -> str | None:
+    """The language asked for explicitly ('now in Chinese', '用英文写'), else None."""
+    if re.search(r"\b(?:in|into|to)\s+(?:simplified\s+)?(?:chinese|mandarin)\b|\bchinese\b|中文|汉语|华文", text):
+        return "zh"
+    if re.search(r"\b(?:in|into|to)\s+english\b|\benglish\b|英文|英语", text):
+        return "en"
+    return None
+
+
+# ----------------------------------------------------------------------------------------------------------------
 
 def extract_slots(intent: str, text: str, language: str | None = None) -> dict[str, Any]:
     """All slots of `intent` found in `text` (keys per SLOT_NAMES; None when not said)."""
@@ -503,8 +754,31 @@ def extract_slots(intent: str, text: str, language: str | None = None) -> dict[s
                  "offer_pct": pct, "offer": offer}
         if intent == "write_copy":
             slots["language"] = extract_copy_language(t, language)
+            slots["length"] = extract_length(t)
     elif intent == "evaluate_campaign":
         slots = {"campaign_id": extract_campaign_id(t)}
+    elif intent == "data_question":
+        metrics = extract_metrics(t)
+        slots = {"metrics": metrics, "segment": extract_segment(t, language), "period": extract_period(t),
+                 "top_k": extract_top_k(t)}
+        if metrics and "trend" not in metrics:
+            slots["period"] = None
+    elif intent == "compare_segments":
+        slots = {"segments": extract_segment_list(t, language)}
+    elif intent == "next_campaign":
+        slots = {"campaign_id": _keyword_campaign_id(t)}
+    elif intent == "audience":
+        slots = extract_audience(t)
+    elif intent == "follow_up":
+        pct, offer = extract_offer(t)
+        segment = extract_segment(t, language)
+        slots = {"segment": segment, "user_id": _keyword_user_id(t), "campaign_id": _keyword_campaign_id(t),
+                 "channel": extract_channel(t), "offer_pct": pct, "offer": offer,
+                 "language": extract_explicit_language(t), "length": extract_length(t)}
+        if slots["user_id"] is None and slots["campaign_id"] is None and segment is None:
+            bare = re.fullmatch(rf"\s*(?:and|what about|how about|same for|和|那)?\s*({NUM})\s*[?？呢]*\s*", t)
+            if bare:  # "and 3?" after a segment turn: the caller decides what the number is
+                slots["segment"] = parse_number(bare.group(1))
     elif intent == "report":
         slots = {"format": extract_report_format(t)}
     return slots
@@ -515,7 +789,8 @@ def missing_slots(intent: str, slots: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(name for name in REQUIRED_SLOTS.get(intent, ()) if slots.get(name) is None)
 
 
-__all__ = ["SLOT_NAMES", "REQUIRED_SLOTS", "detect_language", "normalise", "zh_to_int", "parse_number",
+__all__ = ["METRICS", "ALL_SEGMENTS", "mentions_all_segments", "clean_segment_phrase", "extract_metrics", "extract_period",
+           "extract_segment_list", "extract_audience", "extract_length", "extract_explicit_language", "SLOT_NAMES", "REQUIRED_SLOTS", "detect_language", "normalise", "zh_to_int", "parse_number",
            "extract_slots", "missing_slots", "extract_offer", "extract_segment",
            "extract_user_id", "extract_campaign_id", "extract_product", "extract_n_segments", "extract_channel",
            "extract_top_k", "extract_report_format", "extract_copy_language", "extract_algorithm"]

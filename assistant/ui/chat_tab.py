@@ -7,7 +7,8 @@ from assistant.ui.session import SAFE_MARKDOWN, Session, session_of, user_messag
 
 
 def respond(message: str, history: list, state: Session | None):
-    """Stream the assistant's reply into the chat (tables inline as Markdown, charts as plots)."""
+    """Stream the assistant's reply into the chat (tables inline as Markdown, charts as plots). The session's
+    agent keeps the conversation, so follow-ups ("and for segment 3?", "yes") work across turns."""
     state = session_of(state)
     history = list(history or []) + [{"role": "user", "content": message}]
     base = len(history)
@@ -31,8 +32,10 @@ def build(state: gr.State) -> None:
             box = gr.Textbox(elem_id="chat-input", placeholder="e.g. split my customers into 5 groups · 给高价值客户写一条促销短信",
                              show_label=False, scale=8)
             send = gr.Button("Send", elem_id="chat-send", variant="primary", scale=1)
-        gr.Examples(["split my customers into 5 groups", "who is segment 1?",
-                     "what should I recommend to household 1029?", "how did campaign 18 do?",
-                     "write an email for segment 0 with 15% off", "给第1组客户写一条促销短信"], inputs=box)
+        gr.Examples(["split my customers into 5 groups", "which segment is most likely to churn?",
+                     "how many customers do we have and what's the average order value?",
+                     "compare segment 0 and 1", "what should I recommend to household 1029?",
+                     "how did campaign 18 do?", "who should the next campaign target?",
+                     "哪个品类卖得最好？", "给高价值客户写一条促销短信", "下次活动应该针对哪些人？"], inputs=box)
         send.click(respond, [box, chatbot, state], [chatbot, state, box])
         box.submit(respond, [box, chatbot, state], [chatbot, state, box])

@@ -1,0 +1,217 @@
+"""Every sentence the chat says, in English and Chinese: replies are entirely in the user's language.
+
+`say(key, language, **values)` formats one template. Keeping the wording here (not inside the handlers) makes it
+easy to check that no Chinese reply falls back to English framing: tests compare the two tables' keys.
+"""
+from __future__ import annotations
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "en": {
+        "ask_segment": "Which segment do you mean? Give its number (e.g. 'segment 2'), a description such as "
+                       "'high-value' or 'lapsing', or its persona name.",
+        "ask_user_id": "Which customer? Give their id, e.g. 'household 1029'.",
+        "ask_product": "Which product? Give its id or a few words of its name.",
+        "ask_campaign_id": "Which campaign? Give its number, e.g. 'campaign 18'.",
+        "unknown": "Sorry, I did not get that. I can segment customers, describe or compare segments, answer data "
+                   "questions (customers, orders, AOV, top categories, trends), recommend products, plan campaigns, "
+                   "write copy, evaluate a campaign and advise on the next one. Type 'help' for examples.",
+        "injection": "I only act on requests about your marketing data; I did not follow instructions in that "
+                     "message and nothing was changed.",
+        "no_previous": "There is no earlier request to continue — what would you like to do?",
+        "confirm_segment": "Do you want me to re-segment your customers into {n}? Your current {current} segments "
+                           "will be replaced (you can say 'undo' afterwards to get them back). Reply 'yes' to go "
+                           "ahead or 'no' to keep them.",
+        "confirm_segment_first": "Do you want me to segment your customers into {n}? Reply 'yes' to go ahead or "
+                                 "'no' to cancel.",
+        "confirm_undo": "Do you want me to restore your previous segments? The current ones will be replaced. "
+                        "Reply 'yes' or 'no'.",
+        "n_auto": "an automatically chosen number of groups",
+        "n_groups": "{n} groups",
+        "cancelled": "OK — nothing was changed.",
+        "nothing_pending": "There is nothing waiting for confirmation.",
+        "restored": "Restored your previous segments ({n} segments).",
+        "nothing_to_restore": "There are no earlier segments to restore.",
+        "context": "_Understood from our conversation: {what}._",
+        "ctx_segment": "segment {value}", "ctx_user_id": "customer {value}", "ctx_campaign_id": "campaign {value}",
+        "ctx_channel": "channel {value}", "ctx_offer": "offer {value}", "ctx_offer_pct": "{value}% off",
+        "ctx_metrics": "the same question", "ctx_language": "language {value}", "ctx_length": "{value} copy",
+        "ctx_period": "per {value}", "ctx_segments": "segments {value}", "ctx_top_k": "top {value}",
+        "ctx_bought": "bought {value}", "ctx_within_days": "last {value} days", "ctx_not_within_days": "not in the last {value} days",
+        "ctx_n_segments": "{value} segments", "ctx_algorithm": "{value}", "ctx_format": "{value}",
+        "ctx_product": "product {value}", "ctx_product_is_id": "",
+        "matched": "_'{phrase}' → segment {segment} ({name}): {reason}._",
+        "ambiguous": "'{phrase}' fits several segments equally well: {options}. Which one do you mean?",
+        "no_match": "No segment matches '{phrase}'. The segments are: {options}.",
+        "no_segment_n": "There is no segment {n}; the segments are {options}.",
+        "segmenting_first": "_No segments yet — segmenting the customers first (automatic number of segments)…_",
+        "segmenting": "_Segmenting {users} customers into {n}…_",
+        "segments_found": "_Segments found; writing personas with the language model…_",
+        "segmented": "I split the customers into **{n} segments** ({metrics}).",
+        "persona_note": "_Persona names and taglines are written by the language model from segment aggregates "
+                        "(names it gets wrong are replaced by rule-based ones); all numbers are computed._",
+        "segment_line": "- **Segment {s} — {name}**: {tagline} ({size} customers, {share}; mean spend {spend}; "
+                        "buys more than others: {stands_out})",
+        "size": "Size: {size} customers ({share})",
+        "mean_spend": "Mean spend", "mean_baskets": "Mean baskets", "recency": "Days since last purchase (mean)",
+        "aov": "Average order value",
+        "top_cats": "Top categories by spend", "apart": "What sets them apart",
+        "persona_facts": "Price sensitivity: {price}; channels: {channels}; best times: {times}",
+        "offers": "Suggested offers: {offers}",
+        "all_segments": "**All {n} segments**",
+        "top_for": "**Top {k} products for {target}**",
+        "target_customer": "customer {id}", "target_segment": "segment {s} ({name})",
+        "unknown_customer": "Customer '{id}' is not in the data ({n} customers loaded). Check the id.",
+        "unknown_campaign": "Campaign '{id}' is not in the data. Known campaigns: {known}.",
+        "writing_copy": "_Writing copy with the language model…_",
+        "copy_header": "**{channel} copy for segment {s} — {segment} ({lang_name})**",
+        "variant": "**Variant {i}**",
+        "shortened": "_Shortened the last copy (same wording, trimmed at sentence boundaries; no new claims)._",
+        "no_copy": "There is no copy yet to shorten — ask me to write one first.",
+        "copy_all_note": "_One set of variants per segment._",
+        "plan_header": "**Campaign plan for segment {s} ({name})**",
+        "answer": "**{label} — {scope}: {value}**",
+        "answer_table": "**{label} — {scope}**",
+        "definition": "_Definition: {definition}._",
+        "no_metric": "Which number would you like? I can count customers and orders, and compute revenue, average "
+                     "order value, spend per customer, purchase frequency, top categories or products, trends per "
+                     "week or month, a segment's share of revenue and customer value to date.",
+        "compare_header": "**Segments compared** (means per customer; share of revenue)",
+        "compare_need_two": "Name at least two segments to compare, e.g. 'compare segment 0 and 1'.",
+        "compare_diff": "Largest differences: {diffs}.",
+        "next_header": "**Next campaign: advice from campaign {campaign}**",
+        "next_none": "Campaign {campaign} gives no decisive advice; test again with more customers.",
+        "next_no_campaign": "There is no campaign in the data to learn from; run one (with a control group) and "
+                            "upload its exposures and outcomes.",
+        "next_segments": "By the numbers, the segments with the most to gain are: {rows}.",
+        "next_segment_row": "segment {s} ({name}: {reason})",
+        "audience": "**{count} customers** ({share} of {total}) {definition}.",
+        "audience_ids": "_For privacy I show counts per segment, never a list of customer ids._",
+        "no_ids": "For privacy I never list customer ids in bulk. I can count customers, describe a segment, or "
+                  "recommend products for one customer you name.",
+        "error": "⚠️ {message}",
+        "llm_error": "⚠️ The language model could not answer: {message}",
+        "report_ready": "The persona report is ready: {path} (download it below or from the Reports tab).",
+        "writing_report": "_Writing the persona report…_",
+        "data_header": "**Data: {name}**",
+        "cleaning": "**Cleaning report**",
+        "help": "Things you can ask me:",
+        "smalltalk": "You're welcome! Ask me about your customers, segments, products or campaigns.",
+    },
+    "zh": {
+        "ask_segment": "请问是哪个客群？请给出编号（如“第2组”）、描述（如“高价值”“流失风险”）或客群名称。",
+        "ask_user_id": "请问是哪位客户？请给出客户编号，例如“客户 1029”。",
+        "ask_product": "请问是哪个商品？请给出商品编号或名称中的几个词。",
+        "ask_campaign_id": "请问是哪次活动？请给出活动编号，例如“活动18”。",
+        "unknown": "抱歉，我没有理解。我可以：客户分群、介绍或比较客群、回答数据问题（客户数、订单数、客单价、热销品类、趋势）、"
+                   "推荐商品、制定活动方案、撰写文案、评估活动效果并给出下次活动建议。输入“帮助”查看示例。",
+        "injection": "我只处理与营销数据有关的请求；这条消息中的指令没有被执行，也没有做任何更改。",
+        "no_previous": "没有可以接着做的上一个请求——请问您想做什么？",
+        "confirm_segment": "要把客户重新分成{n}吗？当前的 {current} 个客群将被替换（之后可以说“撤销”恢复）。回复“确认”继续，或“取消”保留当前客群。",
+        "confirm_segment_first": "要把客户分成{n}吗？回复“确认”继续，或“取消”。",
+        "confirm_undo": "要恢复之前的客群吗？当前的客群将被替换。请回复“确认”或“取消”。",
+        "n_auto": "自动选择的组数",
+        "n_groups": " {n} 组",
+        "cancelled": "好的，没有做任何更改。",
+        "nothing_pending": "目前没有等待确认的操作。",
+        "restored": "已恢复之前的客群（{n} 个客群）。",
+        "nothing_to_restore": "没有可以恢复的旧客群。",
+        "context": "_根据上下文理解为：{what}。_",
+        "ctx_segment": "客群 {value}", "ctx_user_id": "客户 {value}", "ctx_campaign_id": "活动 {value}",
+        "ctx_channel": "渠道 {value}", "ctx_offer": "优惠 {value}", "ctx_offer_pct": "{value}% 折扣",
+        "ctx_metrics": "同一个问题", "ctx_language": "语言 {value}", "ctx_length": "文案{value}",
+        "ctx_period": "按{value}", "ctx_segments": "客群 {value}", "ctx_top_k": "前 {value}",
+        "ctx_bought": "购买了 {value}", "ctx_within_days": "最近 {value} 天", "ctx_not_within_days": "最近 {value} 天未购买",
+        "ctx_n_segments": "{value} 个客群", "ctx_algorithm": "{value}", "ctx_format": "{value}",
+        "ctx_product": "商品 {value}", "ctx_product_is_id": "",
+        "matched": "_“{phrase}” → 第{segment}组（{name}）：{reason}。_",
+        "ambiguous": "“{phrase}”同样符合多个客群：{options}。请问是哪一个？",
+        "no_match": "没有与“{phrase}”匹配的客群。现有客群：{options}。",
+        "no_segment_n": "没有第{n}组；现有客群：{options}。",
+        "segmenting_first": "_还没有客群——先自动为客户分群…_",
+        "segmenting": "_正在把 {users} 位客户分成{n}…_",
+        "segments_found": "_已完成分群，正在用语言模型撰写客群画像…_",
+        "segmented": "已将客户分成 **{n} 个客群**（{metrics}）。",
+        "persona_note": "_客群名称和标语由语言模型根据客群汇总数据撰写（不合格的名称会被规则生成的名称替换）；所有数字均为计算结果。_",
+        "segment_line": "- **第{s}组 — {name}**：{tagline}（{size} 位客户，占 {share}；平均消费 {spend}；比其他客群买得更多：{stands_out}）",
+        "size": "规模：{size} 位客户（占 {share}）",
+        "mean_spend": "平均消费", "mean_baskets": "平均购物次数", "recency": "距上次购买天数（平均）",
+        "aov": "客单价",
+        "top_cats": "消费最多的品类", "apart": "与众不同之处",
+        "persona_facts": "价格敏感度：{price}；渠道：{channels}；最佳时间：{times}",
+        "offers": "建议优惠：{offers}",
+        "all_segments": "**全部 {n} 个客群**",
+        "top_for": "**为{target}推荐的前 {k} 个商品**",
+        "target_customer": "客户 {id}", "target_segment": "第{s}组（{name}）",
+        "unknown_customer": "数据中没有客户“{id}”（已加载 {n} 位客户）。请检查编号。",
+        "unknown_campaign": "数据中没有活动“{id}”。已有活动：{known}。",
+        "writing_copy": "_正在用语言模型撰写文案…_",
+        "copy_header": "**第{s}组（{segment}）的{channel}文案（{lang_name}）**",
+        "variant": "**方案 {i}**",
+        "shortened": "_已缩短上一版文案（措辞不变，按句子截短，没有新增任何内容）。_",
+        "no_copy": "还没有可以缩短的文案——请先让我写一版。",
+        "copy_all_note": "_每个客群一组文案。_",
+        "plan_header": "**第{s}组（{name}）的活动方案**",
+        "answer": "**{label}（{scope}）：{value}**",
+        "answer_table": "**{label}（{scope}）**",
+        "definition": "_口径：{definition}。_",
+        "no_metric": "请问您想看哪个数字？我可以统计客户数和订单数，计算销售额、客单价、人均消费、购买频次、热销品类或商品、按周或按月的趋势、客群的收入占比以及客户累计价值。",
+        "compare_header": "**客群对比**（每位客户的平均值；收入占比）",
+        "compare_need_two": "请至少指定两个客群进行比较，例如“比较第0组和第1组”。",
+        "compare_diff": "差异最大的指标：{diffs}。",
+        "next_header": "**下次活动：基于活动 {campaign} 的建议**",
+        "next_none": "活动 {campaign} 没有给出明确结论；建议用更多客户再测试一次。",
+        "next_no_campaign": "数据中没有可以借鉴的活动；请先做一次带对照组的活动，并上传曝光和结果数据。",
+        "next_segments": "从数据看，最值得争取的客群是：{rows}。",
+        "next_segment_row": "第{s}组（{name}：{reason}）",
+        "audience": "**{count} 位客户**（占全部 {total} 位的 {share}）{definition}。",
+        "audience_ids": "_出于隐私保护，我只显示各客群的人数，不列出客户编号。_",
+        "no_ids": "出于隐私保护，我不会批量列出客户编号。我可以统计客户数量、介绍客群，或为您指定的某一位客户推荐商品。",
+        "error": "⚠️ {message}",
+        "llm_error": "⚠️ 语言模型无法回答：{message}",
+        "report_ready": "客群画像报告已生成：{path}（可在下方或“Reports”标签页下载）。",
+        "writing_report": "_正在生成客群画像报告…_",
+        "data_header": "**数据：{name}**",
+        "cleaning": "**数据清洗报告**",
+        "help": "您可以这样问我：",
+        "smalltalk": "不客气！有关客户、客群、商品或活动的问题都可以问我。",
+    },
+}
+HELP_EXAMPLES = {
+    "en": ("split my customers into 5 groups", "who is segment 2?", "which segment is most likely to churn?",
+           "how many customers do we have and what's the average order value?", "compare segment 0 and 1",
+           "what should I recommend to household 1029?", "write a WeChat campaign for the young families segment "
+           "with 15% off", "how did campaign 18 do?", "who should the next campaign target?"),
+    "zh": ("把客户分成5组", "介绍一下第2组", "哪个品类卖得最好？", "高价值客户贡献了多少比例的收入", "比较一下第1组和第2组",
+           "给客户1029推荐几个商品", "给高价值客户写一条促销短信", "活动18效果如何", "下次活动应该针对哪些人？"),
+}
+CHANNEL_NAMES = {"zh": {"email": "邮件", "sms": "短信", "push": "推送", "wechat": "微信"}}
+LANGUAGE_NAMES = {"en": {"en": "English", "zh": "Chinese"}, "zh": {"en": "英文", "zh": "中文"}}
+LENGTH_WORDS = {"en": {"shorter": "shorter", "longer": "longer"}, "zh": {"shorter": "更短", "longer": "更长"}}
+PERIOD_NAMES = {"en": {"week": "week", "month": "month"}, "zh": {"week": "周", "month": "月"}}
+
+
+COLUMN_NAMES = {"zh": {
+    "rank": "排名", "category": "品类", "revenue": "销售额", "orders": "订单数", "customers": "客户数", "share": "占比",
+    "title": "商品", "price": "价格", "reason": "推荐理由", "segment": "客群", "name": "名称", "size": "人数",
+    "monetary_mean": "平均消费", "frequency_mean": "平均购物次数", "aov_mean": "客单价", "recency_days_mean": "距上次购买天数",
+    "spend_share": "收入占比", "month": "月份", "week": "周", "spend": "人均消费", "aov": "客单价", "frequency": "人均订单数",
+    "clv": "累计价值", "top": "前几名", "metric": "指标", "value": "数值", "scope": "范围", "action": "建议",
+    "target_kind": "对象类型", "target": "对象", "confidence": "可信度", "evidence": "依据", "feature": "特征",
+    "kind": "类型", "segment_value": "客群值", "population_value": "全体值", "z_score": "z 值", "lift": "提升倍数",
+}}
+
+
+def say(key: str, language: str, **values) -> str:
+    """The message `key` in `language` ("en" / "zh"; anything else → English), formatted with `values`."""
+    table = MESSAGES.get(language, MESSAGES["en"])
+    return table.get(key, MESSAGES["en"][key]).format(**values)
+
+
+def listing(items, language: str) -> str:
+    """'a, b and c' / 'a、b 和 c'."""
+    items = [str(i) for i in items]
+    if len(items) <= 1:
+        return "".join(items)
+    if language == "zh":
+        return "、".join(items[:-1]) + " 和 " + items[-1]
+    return ", ".join(items[:-1]) + " and " + items[-1]

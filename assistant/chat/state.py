@@ -1,0 +1,302 @@
+"""Conversation state of one chat session: what "that segment", "make it shorter" or "now in Chinese" refer to.
+
+The router classifies one message at a time; `ConversationState.resolve(route, text)` turns that route into the
+`Turn` the chat will run, using what the session said before:
+  - follow-ups ("and for segment 3?", "same for the lapsing ones", "now in Chinese", "换成短信") repeat the
+    previous intent with the changed slots;
+  - a missing segment / customer / campaign is taken from the last one talked about, when the message points
+    back at it ("write an email for them", "给这个客群推荐", or simply leaves it out);
+  - an answer to a clarifying question ("segment 0" after "Which segment?") completes the asked turn;
+  - "yes" / "确认" runs the action waiting for confirmation, "no" / "取消" drops it.
+Every slot taken from context is listed in `Turn.from_context`, so the reply can say what it understood.
+
+State-changing intents (re-segmenting) run only on a confident, explicit request; otherwise the turn is marked
+`needs_confirmation` and the chat asks first (see `is_explicit_request`). Hand-written because the rules are few
+and must be exact and testable; no dialogue-state library fits a rule-based router without an LLM.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from assistant.chat.router import UNKNOWN, Route
+from assistant.chat.slots import (ALL_SEGMENTS, REQUIRED_SLOTS, SLOT_NAMES, clean_segment_phrase,
+                                  extract_campaign_id, extract_segment, extract_slots, extract_user_id, missing_slots,
+                                  normalise)
+
+STATE_CHANGING = frozenset({"segment", "undo"})
+CONFIDENT = 0.6
+_SLOT_MEMORY = {"segment": "segment", "user_id": "customer", "campaign_id": "campaign"}
+
+# "them", "that segment", "这个客群" … a pointer back to the segment talked about
+_BACK_REFERENCE = re.compile(
+    r"\b(?:them|they|their|those (?:customers|people|shoppers|ones)|these (?:customers|people|shoppers|ones)|"
+    r"(?:that|this|same) (?:segment|group|cluster|persona|audience|one)|it)\b|"
+    r"他们|她们|这个(?:客群|分群|群体|人群|组|细分|群)|那个(?:客群|分群|群体|人群|组|细分|群)|这群人|这些(?:客户|人|顾客|用户)|该(?:客群|分群|组)")
+_ORDINAL_BACK = {"first": 0, "1st": 0, "former": 0, "second": 1, "2nd": 1, "latter": -1, "last": -1,
+                 "前者": 0, "第一个": 0, "后者": -1, "第二个": 1}
+_ORDINAL_ONE = re.compile(r"\b(?:the\s+)?(first|1st|second|2nd|former|latter|last)(?:\s+one)?\b|前者|后者|第一个|第二个")
+_YES = re.compile(r"^(?:y|yes|yeah|yep|yup|sure|ok|okay|confirm|confirmed|go ahead|do it|please do|proceed|"
+                  r"确认|确定|好|好的|是|是的|可以|行|执行|同意|没问题|对)\b", re.I)
+_NO = re.compile(r"^(?:n|no|nope|nah|cancel|stop|don'?t|do not|never ?mind|forget it|取消|不|不要|不用|算了|别|否)", re.I)
+# Hedged or questioning wording: not an explicit request to change state.
+_HEDGED = re.compile(r"\b(?:maybe|perhaps|might|what if|how about|wonder|should (?:we|i)|would .* better|"
+                     r"do you think|could we try|is it worth)\b|要不|也许|可能|是不是|要不要|试试|会不会|吗[？?]?$")
+_POLITE = re.compile(r"^(?:please\s+)?(?:can|could|would|will) you\b|^please\b|^(?:请|麻烦|能不能|能否|可以帮|帮我)")
+_EXPLICIT_SEGMENT = re.compile(r"\b(?:re-?)?(?:segment|cluster|split|group|divide|partition|bucket)\w*\b|"
+                               r"分群|聚类|分成|分为|聚成|聚为|划分|细分|分组|重新分")
+# Text that tries to steer the assistant instead of asking it something.
+INJECTION = re.compile(
+    r"ignore (?:all |any |the )?(?:previous|prior|above|earlier|your)|disregard (?:all |the )?(?:previous|prior|above|"
+    r"instructions)|system prompt|you are now|act as|pretend (?:to be|you)|developer mode|jailbreak|"
+    r"\bdan\b|override (?:your|the) (?:rules|instructions)|new instructions|forget (?:all |your )?(?:previous |prior )?"
+    r"instructions|```|<\s*/?\s*(?:system|untrusted|script)|忽略(?:之前|以上|上面|前面|所有)|无视(?:之前|以上|所有)|"
+    r"系统提示|你现在是|扮演|越狱|新的指令|忘记(?:之前|所有)", re.I)
+
+
+BULK_IDS = re.compile(r"\b(?:list|print|show|give|dump|export|all|every)\b.{0,40}\b(?:customer|user|household|member|"
+                      r"client)s?[ _-]?ids?\b|(?:所有|全部|列出|导出).{0,12}(?:用户|客户|会员|家庭).{0,4}(?:id|编号|号码)", re.I)
+
+
+def is_injection(text: str) -> bool:
+    """True for messages that try to give the assistant instructions ("ignore previous instructions …")."""
+    return bool(INJECTION.search(normalise(text)))
+
+
+def is_explicit_request(intent: str, text: str, confidence: float) -> bool:
+    """A state-changing intent runs without asking only when the router is confident, the wording says so
+    plainly (a segmenting verb, no hedging such as "maybe" / "要不…试试") and nothing tries to steer the bot."""
+    t = normalise(text)
+    if confidence < CONFIDENT or _HEDGED.search(t) or is_injection(t):
+        return False
+    if re.search(r"[?？]\s*$", t) and not _POLITE.match(t):   # a question, not a request: ask first
+        return False
+    if intent == "segment":
+        return bool(_EXPLICIT_SEGMENT.search(t))
+    return True
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What the chat will do for one message.
+
+    intent, slots        the resolved intent and slots (follow-ups carry the previous intent)
+    language             the language to answer in ("en" / "zh")
+    from_context         slots filled from the conversation, for "I took segment 3 from our conversation"
+    needs_confirmation   a state-changing action that must be confirmed before it runs
+    ask                  the slot to ask for (None = ready to run)
+    confirmed            this turn runs an action the user just confirmed
+    """
+
+    intent: str
+    slots: dict[str, Any]
+    language: str
+    confidence: float = 1.0
+    from_context: tuple[str, ...] = ()
+    needs_confirmation: bool = False
+    ask: str | None = None
+    confirmed: bool = False
+    injection: bool = False
+
+
+@dataclass
+class ConversationState:
+    """Per-session memory: the last intent and slots, and the last segment, customer, campaign, copy, audience."""
+
+    last_intent: str | None = None
+    last_slots: dict[str, Any] = field(default_factory=dict)
+    segment: int | str | None = None           # last single segment talked about (id once resolved)
+    segments: list[int | str] = field(default_factory=list)   # last compared segments, in order
+    customer: str | None = None
+    campaign: str | None = None
+    copy: Any = None                            # the last copy variants (for "make it shorter")
+    audience: dict[str, Any] | None = None
+    language: str = "en"
+    pending: Turn | None = None                 # waiting for yes / no
+    asking: Turn | None = None                  # waiting for a missing slot
+
+    # ------------------------------------------------------------------ resolution
+    def resolve(self, route: Route, text: str) -> Turn:
+        """The turn to run for `route` (the router's reading of `text`) in this conversation."""
+        t = normalise(text)
+        lang = route.language
+        injection = is_injection(t) or bool(BULK_IDS.search(t))
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            if _YES.search(t) and not injection:
+                return replace(pending, language=lang, needs_confirmation=False, confirmed=True)
+            if _NO.search(t) or route.intent == "cancel":
+                return Turn("cancel", {}, lang, route.confidence)
+        if route.intent in ("confirm", "cancel") or (len(t) <= 12 and (_YES.fullmatch(t.strip(" .!。！")) or
+                                                                   _NO.fullmatch(t.strip(" .!。！")))):
+            intent = route.intent if route.intent in ("confirm", "cancel") else \
+                "confirm" if _YES.fullmatch(t.strip(" .!。！")) else "cancel"
+            return Turn(intent, {}, lang, route.confidence)
+        if self.asking is not None:
+            asked, self.asking = self.asking, None
+            filled = self._answer_to(asked, route, t)
+            if filled is not None:
+                return filled
+        if injection and route.intent not in STATE_CHANGING:
+            return Turn(UNKNOWN, {}, lang, route.confidence, injection=True)
+        intent, slots, from_context = route.intent, dict(route.slots), []
+        if intent == "follow_up" and self.last_intent is None:
+            # nothing to follow up: a complete request that merely looks like one ("write a push for the
+            # high spenders") takes the router's next-best reading
+            other = next(((name, p) for name, p in route.alternatives if name != "follow_up"), None)
+            if other is None or other[1] < 0.2 or other[0] == UNKNOWN:
+                return Turn(UNKNOWN, {}, lang, route.confidence)
+            intent, slots = other[0], extract_slots(other[0], text, lang)
+        if intent == "follow_up":
+            intent, slots, from_context = self._follow_up(route.slots)
+        if intent == "recommend_user" and slots.get("user_id") is None and self.customer is None and \
+                self.segment is not None and _BACK_REFERENCE.search(t):
+            intent, slots = "recommend_segment", extract_slots("recommend_segment", text, lang)  # "给他们推荐商品"
+        if intent in SLOT_NAMES and intent != UNKNOWN:
+            self._fill_from_context(intent, slots, t, from_context)
+        missing = missing_slots(intent, slots) if intent in REQUIRED_SLOTS else ()
+        turn = Turn(intent, slots, lang, route.confidence, tuple(from_context), injection=injection,
+                    ask=missing[0] if missing else None)
+        if intent in STATE_CHANGING and not is_explicit_request(intent, text, route.confidence):
+            turn = replace(turn, needs_confirmation=True)
+        return turn
+
+    def _follow_up(self, changes: dict[str, Any]) -> tuple[str, dict[str, Any], list[str]]:
+        intent, slots = self.last_intent, dict(self.last_slots)
+        names = SLOT_NAMES.get(intent, ())
+        from_context = [k for k, v in slots.items() if v is not None and k != "language"]
+        for key, value in changes.items():
+            if value is None or key not in names:
+                continue
+            if key == "offer_pct" or key == "offer":
+                slots["offer_pct"], slots["offer"] = changes.get("offer_pct"), changes.get("offer")
+            else:
+                slots[key] = value
+            if key in from_context:
+                from_context.remove(key)
+        if intent == "compare_segments" and changes.get("segment") is not None:
+            slots["segments"] = [*(slots.get("segments") or [])[:1], changes["segment"]]
+        return intent, slots, from_context
+
+    def _fill_from_context(self, intent: str, slots: dict[str, Any], text: str, from_context: list[str]) -> None:
+        names = SLOT_NAMES[intent]
+        back = bool(_BACK_REFERENCE.search(text))
+        if "segment" in names and slots.get("segment") is None:
+            ordinal = _ORDINAL_ONE.search(text)
+            if ordinal and self.segments:
+                key = ordinal.group(1) or ordinal.group(0)
+                slots["segment"] = self.segments[_ORDINAL_BACK.get(key, 0)]
+                from_context.append("segment")
+            elif self.segment is not None and (back or "segment" in REQUIRED_SLOTS.get(intent, ())):
+                slots["segment"] = self.segment
+                from_context.append("segment")
+        if "user_id" in names and slots.get("user_id") is None and self.customer and back:
+            slots["user_id"] = self.customer
+            from_context.append("user_id")
+        if "campaign_id" in names and slots.get("campaign_id") is None and self.campaign and \
+                (back or intent == "next_campaign"):
+            slots["campaign_id"] = self.campaign
+            from_context.append("campaign_id")
+        if intent == "write_copy" and self.last_intent in ("plan_campaign", "write_copy"):
+            keys = ("channel", "offer_pct", "offer") + (("length",) if self.last_intent == "write_copy" else ())
+            for key in keys:   # "now write the copy" after a plan; "用英文写" after "再短一点"
+                if slots.get(key) is None and self.last_slots.get(key) is not None:
+                    slots[key] = self.last_slots[key]
+                    from_context.append(key)
+
+    def _answer_to(self, asked: Turn, route: Route, text: str) -> Turn | None:
+        """`text` answers the question asked for `asked.ask` ("segment 0", "1029", "the lapsing ones")."""
+        if len(text.split()) > 6 and not re.search(r"[\u4e00-\u9fff]", text) or len(text) > 30:
+            return None
+        slot = asked.ask
+        value: Any = None
+        if slot == "segment":
+            value = extract_segment(text, route.language)
+            if value is None and text.strip().isdigit():
+                value = int(text.strip())
+            if value is None and route.intent in ("follow_up", UNKNOWN, "describe_segment"):
+                value = route.slots.get("segment") or clean_segment_phrase(text, route.language)
+        elif slot == "user_id":
+            value = extract_user_id(text) or (text.strip() if re.fullmatch(r"[\w-]+", text.strip()) else None)
+        elif slot == "campaign_id":
+            value = extract_campaign_id(text)
+        elif slot == "product":
+            value = text.strip() or None
+        if value is None:
+            return None
+        slots = {**asked.slots, slot: value}
+        if slot == "product":
+            slots["product_is_id"] = bool(re.fullmatch(r"\d+", str(value)))
+        return replace(asked, slots=slots, ask=None, from_context=asked.from_context)
+
+    # ------------------------------------------------------------------ memory
+    def remember(self, turn: Turn, *, segment: int | str | None = None) -> None:
+        """Record a turn that ran (or asked): later follow-ups refer to it. `segment` = the resolved segment id."""
+        self.language = turn.language
+        if turn.ask is not None:
+            self.asking = turn
+            return
+        if turn.needs_confirmation:
+            self.pending = turn
+            return
+        if turn.intent in (UNKNOWN, "confirm", "cancel", "help", "smalltalk", "undo"):
+            return
+        self.last_intent, self.last_slots = turn.intent, dict(turn.slots)
+        chosen = segment if segment is not None else turn.slots.get("segment")
+        if chosen is not None and chosen != ALL_SEGMENTS:
+            self.segment = chosen
+        if turn.slots.get("segments"):
+            self.segments = list(turn.slots["segments"])
+        if turn.slots.get("user_id"):
+            self.customer = str(turn.slots["user_id"])
+        if turn.slots.get("campaign_id"):
+            self.campaign = str(turn.slots["campaign_id"])
+        if turn.intent == "audience":
+            self.audience = dict(turn.slots)
+
+
+def load_dialogues(path) -> list[dict[str, Any]]:
+    """A labelled set of dialogues: a YAML list of {id, lang, part, turns: [{text, intent, slots, ask?, confirm?}]}."""
+    from pathlib import Path
+
+    import yaml
+    items = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    for item in items:
+        if not item.get("turns") or any("text" not in t or "intent" not in t for t in item["turns"]):
+            raise ValueError(f"dialogue {item.get('id')} in '{path}': every turn needs text and intent")
+    return items
+
+
+def evaluate_dialogues(router, dialogues) -> Any:
+    """Play each dialogue through a fresh `ConversationState` (segments assumed to exist) and compare every turn:
+    the resolved intent, every slot of it (unlisted → default), the asked slot and the confirmation flag.
+    Returns a DataFrame: dialogue, part, lang, turn, text, expected, intent, intent_ok, slots_ok, wrong (text)."""
+    import pandas as pd
+
+    from assistant.chat.router import _slot_equal, slot_default
+    rows = []
+    for dialogue in dialogues:
+        state = ConversationState(language=dialogue.get("lang", "en"))
+        for n, spec in enumerate(dialogue["turns"]):
+            turn = state.resolve(router.route(spec["text"]), spec["text"])
+            state.remember(turn)
+            want = dict(spec.get("slots") or {})
+            lang = dialogue.get("lang", "en")
+            intent_ok = turn.intent == spec["intent"] and (turn.ask or None) == spec.get("ask") and \
+                turn.needs_confirmation == bool(spec.get("confirm"))
+            wrong = []
+            for slot in SLOT_NAMES.get(spec["intent"], ()):
+                expected = want.get(slot, slot_default(spec["intent"], slot, lang))
+                got = turn.slots.get(slot) if turn.intent == spec["intent"] else None
+                if not _slot_equal(expected, got) and not (expected is None and got is None):
+                    wrong.append(f"{slot}: want {expected!r} got {got!r}")
+            rows.append({"dialogue": dialogue.get("id"), "part": dialogue.get("part", "tuning"), "lang": lang,
+                         "turn": n, "text": spec["text"], "expected": spec["intent"], "intent": turn.intent,
+                         "ask": turn.ask, "confirm": turn.needs_confirmation, "intent_ok": intent_ok,
+                         "slots_ok": intent_ok and not wrong, "wrong": "; ".join(wrong)})
+    return pd.DataFrame(rows)
+
+
+__all__ = ["BULK_IDS", "ConversationState", "Turn", "STATE_CHANGING", "is_explicit_request", "is_injection", "load_dialogues",
+           "evaluate_dialogues"]

@@ -1,0 +1,83 @@
+"""Data-question templates on a small table whose answers are known by hand."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from assistant.api.questions import METRICS, answer_question, audience_counts
+from assistant.core.errors import DataError
+
+
+@pytest.fixture(scope="module")
+def tables():
+    rows = [  # user, item, basket, day, revenue
+        ("a", "milk", "b1", "2024-01-03", 10.0), ("a", "bread", "b1", "2024-01-03", 5.0),
+        ("a", "milk", "b2", "2024-02-10", 10.0), ("b", "diapers", "b3", "2024-01-20", 30.0),
+        ("b", "milk", "b4", "2024-03-30", 10.0), ("c", "bread", "b5", "2024-03-31", 5.0),
+    ]
+    events = pd.DataFrame(rows, columns=["user_id", "item_id", "basket_id", "timestamp", "revenue"])
+    events["timestamp"] = pd.to_datetime(events["timestamp"])
+    events["event_type"] = "purchase"
+    events = pd.concat([events, pd.DataFrame({"user_id": ["d"], "item_id": ["milk"], "basket_id": [None],
+                                              "timestamp": [pd.Timestamp("2024-03-01")], "revenue": [None],
+                                              "event_type": ["view"]})], ignore_index=True)
+    products = pd.DataFrame({"item_id": ["milk", "bread", "diapers"], "title": ["Whole milk", "Rye bread", "Baby diapers"],
+                             "category": ["DAIRY > MILK", "BAKERY > BREAD", "BABY > DIAPERS"]})
+    labels = pd.Series({"a": 0, "b": 1, "c": 1, "d": 0})
+    return events, products, labels
+
+
+@pytest.mark.parametrize("metric, value", [("customers", 3), ("orders", 5), ("revenue", 70.0), ("aov", 14.0),
+                                           ("spend", 70 / 3), ("frequency", 5 / 3), ("clv", 70 / 3)])
+def test_scalar_metrics_for_everyone(tables, metric, value):
+    events, products, _ = tables
+    answer = answer_question(events, products, metric)
+    assert answer.value == pytest.approx(value)
+    assert answer.definition["en"] and answer.definition["zh"] and "2024-01-03" in answer.definition["en"]
+    assert answer.scope["en"] == "all customers"
+
+
+def test_one_segment_and_every_segment(tables):
+    events, products, labels = tables
+    one = answer_question(events, products, "aov", labels=labels, segment=1, segment_names={1: "Parents"})
+    assert one.value == pytest.approx(45 / 3) and one.scope["en"] == "segment 1 (Parents)"
+    share = answer_question(events, products, "revenue_share", labels=labels, segment=0)
+    assert share.value == pytest.approx(25 / 70) and share.unit == "share"
+    every = answer_question(events, products, "spend", labels=labels, segment="all")
+    assert every.table.set_index("segment")["spend"].to_dict() == {0: 25.0, 1: 22.5}
+    shares = answer_question(events, products, "revenue_share", labels=labels)
+    assert shares.table["share"].sum() == pytest.approx(1.0)
+
+
+def test_rankings_and_trend(tables):
+    events, products, labels = tables
+    top = answer_question(events, products, "top_categories", top_k=2)
+    assert top.table["category"].tolist() == ["DAIRY", "BABY"] and top.table["revenue"].tolist() == [30.0, 30.0]
+    products_top = answer_question(events, products, "top_products", labels=labels, segment=1, top_k=1)
+    assert products_top.table["title"].tolist() == ["Baby diapers"]
+    trend = answer_question(events, products, "trend", period="month")
+    assert trend.table.set_index("month")["revenue"].to_dict() == {"2024-01": 45.0, "2024-02": 10.0, "2024-03": 15.0}
+    assert trend.chart is not None
+
+
+def test_unknown_metric_and_missing_segments_are_readable(tables):
+    events, products, _ = tables
+    with pytest.raises(DataError, match="not a question"):
+        answer_question(events, products, "profit_margin")
+    with pytest.raises(DataError, match="no segments yet"):
+        answer_question(events, products, "aov", segment=1)
+    assert "clv" in METRICS
+
+
+def test_audience_counts_never_list_ids(tables):
+    events, products, labels = tables
+    count, total, table, definition = audience_counts(events, products, "milk", labels=labels)
+    assert (count, total) == (2, 3)
+    assert set(table.columns) == {"segment", "customers"} and table["customers"].sum() == 2
+    count, *_ = audience_counts(events, products, "milk products", not_within_days=30)
+    assert count == 1  # a: milk in Feb only; b bought milk on the last day
+    count, *_ = audience_counts(events, products, "milk", within_days=30)
+    assert count == 1
+    assert "'milk'" in definition["en"]
+    with pytest.raises(DataError, match="no product"):
+        audience_counts(events, products, "rocket fuel")

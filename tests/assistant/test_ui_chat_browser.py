@@ -1,0 +1,87 @@
+"""The README's chat examples, typed into the Gradio app in a real Chromium, in English and in Chinese.
+
+What is checked is the chat (routing, conversation, computed answers, the reply language), so the LLM is the
+scripted one from the unit tests (persona and copy wording are tested with the real model elsewhere); everything
+else is real: the app, the router with the packaged encoder, the demo data, the browser.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.assistant.test_ui_browser import CHROMIUM, _free_port, browser  # noqa: F401  (shared browser fixture)
+
+pytestmark = [pytest.mark.browser]
+
+WAIT = 300_000  # ms: the first turn of a session segments the demo data on a loaded 2-core machine
+
+EN_DIALOGUE = [  # (README example, text that must appear in the new reply)
+    ("split my customers into 5 groups", "5 segments"),
+    ("which segment is most likely to churn?", "days on average"),
+    ("how many customers do we have and what's the average order value?", "Average order value"),
+    ("compare segment 0 and 1", "Segments compared"),
+    ("what should I recommend to household 1029?", "Top 10 products for customer 1029"),
+    ("write a WeChat campaign for the young families segment with 15% off", "households with children"),
+    ("make it shorter", "Shortened the last copy"),
+    ("now in Chinese", "Understood from our conversation"),
+    ("and for segment 3?", "segment 3"),
+    ("how did campaign 18 do?", "bservational"),
+    ("who should the next campaign target?", "Next campaign"),
+]
+ZH_DIALOGUE = [
+    ("哪个品类卖得最好？", "热销品类"),
+    ("给高价值客户写一条促销短信", "平均消费最高"),
+    ("下次活动应该针对哪些人？", "下次活动"),
+]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    from tests.assistant.fakes import RecordingLLM
+    from tests.assistant.test_facade import _reply
+    mp = pytest.MonkeyPatch()
+    mp.setenv("MKT_WORKSPACE", str(tmp_path_factory.mktemp("ui_chat_workspace")))
+    fake = RecordingLLM(_reply)
+    mp.setattr("assistant.core.llm.get_llm", lambda *args, **kwargs: fake)
+    from assistant.ui import build_app
+    demo = build_app()
+    port = _free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+    mp.undo()
+
+
+def _ask(page, message: str, expected: str) -> str:
+    """Send one message; wait until the chat shows `expected` once more than before; return the new text."""
+    previous = page.inner_text("#chat")
+    page.fill("#chat-input textarea", message)
+    page.click("#chat-send")
+    page.wait_for_function(
+        "([expected, n]) => document.querySelector('#chat').innerText.split(expected).length - 1 > n",
+        arg=[expected, previous.count(expected)], timeout=WAIT)
+    page.wait_for_timeout(500)
+    text = page.inner_text("#chat")
+    return text[len(previous) - 200:] if text.startswith(previous[:200]) else text
+
+
+@pytest.mark.parametrize("dialogue", [EN_DIALOGUE, ZH_DIALOGUE], ids=["en", "zh"])
+def test_readme_chat_examples_work_in_the_browser(browser, app_url, dialogue):
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        dialogs = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(app_url)
+        page.wait_for_selector("#chat-input textarea")
+        for message, expected in dialogue:
+            text = _ask(page, message, expected)
+            assert "Traceback" not in text and "⚠️" not in text, (message, text)
+            if dialogue is ZH_DIALOGUE:
+                assert "Definition" not in text and "Sorry" not in text, text
+        assert not dialogs
+    finally:
+        context.close()
