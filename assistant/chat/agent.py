@@ -511,7 +511,10 @@ class ChatAgent:
     def _advice(self, campaign: str):
         method = getattr(self.assistant, "next_campaign_advice", None)
         if method is not None:
-            result = method(campaign)
+            try:
+                result = method(campaign)
+            except DataError:   # e.g. the campaign has no conversion metric: the segment view still answers
+                return None
             return result.to_frame() if hasattr(result, "to_frame") else result
         from campaigns.advice import advice_frame, next_campaign_advice
         evaluation = self.assistant.evaluate(campaign)
