@@ -58,7 +58,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "persona_facts": "Price sensitivity: {price}; channels: {channels}; best times: {times}",
         "offers": "Suggested offers: {offers}",
         "all_segments": "**All {n} segments**",
-        "top_for": "**Top {k} products for {target}**",
+        "top_for": "**Top {k} for {target}**",
         "target_customer": "customer {id}", "target_segment": "segment {s} ({name})",
         "unknown_customer": "Customer '{id}' is not in the data ({n} customers loaded). Check the id.",
         "unknown_campaign": "Campaign '{id}' is not in the data. Known campaigns: {known}.",

@@ -21,7 +21,7 @@ EN_DIALOGUE = [  # (README example, text that must appear in the new reply)
     ("which segment is most likely to churn?", "days on average"),
     ("how many customers do we have and what's the average order value?", "Average order value"),
     ("compare segment 0 and 1", "Segments compared"),
-    ("what should I recommend to household 1029?", "Top 10 products for customer 1029"),
+    ("what should I recommend to household 1029?", "Top 10 for customer 1029"),
     ("write a WeChat campaign for the young families segment with 15% off", "households with children"),
     ("make it shorter", "Shortened the last copy"),
     ("now in Chinese", "Understood from our conversation"),
