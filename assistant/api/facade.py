@@ -369,13 +369,12 @@ class MarketingAssistant:
     def display_names(self, language: str | None = None) -> dict[int, str]:
         """Segment names in `language` without calling the LLM: the personas when they were already written in
         that language, else the rule-based names from the profiles (spend / frequency / recency words)."""
-        from segmentation.personas import AUTO_MARK, rule_based_persona
+        from segmentation.personas import template_persona
         self._require_segments()
         language = language or self.language
         if language in self._personas:
             return {s: p.name for s, p in self._personas[language].items()}
-        mark = AUTO_MARK.get(language, AUTO_MARK["en"])
-        return {int(s): rule_based_persona(self.profiles.segment_summary(int(s)), language).name.replace(mark, "").strip()
+        return {int(s): template_persona(self.profiles.segment_summary(int(s)), language).name
                 for s in self.profiles.segments}
 
     @property

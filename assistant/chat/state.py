@@ -48,8 +48,9 @@ _EXPLICIT_SEGMENT = re.compile(r"\b(?:re-?)?(?:segment|cluster|split|group|divid
                                r"分群|聚类|分成|分为|聚成|聚为|划分|细分|分组|重新分")
 # Text that tries to steer the assistant instead of asking it something.
 INJECTION = re.compile(
-    r"ignore (?:all |any |the )?(?:previous|prior|above|earlier|your)|disregard (?:all |the )?(?:previous|prior|above|"
-    r"instructions)|system prompt|you are now|act as|pretend (?:to be|you)|developer mode|jailbreak|"
+    r"(?:ignore|disregard|forget|override|bypass)\s+(?:(?:all|any|the|your|my|previous|prior|above|earlier|these|"
+    r"those)\s+)*(?:instructions|rules|prompts?|guidelines|restrictions|previous|prior|above|earlier|your)|"
+    r"system prompt|you are now|act as|pretend (?:to be|you)|developer mode|jailbreak|"
     r"\bdan\b|override (?:your|the) (?:rules|instructions)|new instructions|forget (?:all |your )?(?:previous |prior )?"
     r"instructions|```|<\s*/?\s*(?:system|untrusted|script)|忽略(?:之前|以上|上面|前面|所有)|无视(?:之前|以上|所有)|"
     r"系统提示|你现在是|扮演|越狱|新的指令|忘记(?:之前|所有)", re.I)
