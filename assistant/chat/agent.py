@@ -556,7 +556,6 @@ def _same_copy_request(last: dict, now: dict) -> bool:
 def _shorten(copy):
     """The same variants with every text field cut to ~60 % at a sentence/word boundary: "make it shorter"
     without asking the model again, so no new claim can appear."""
-    from campaigns.copywriting import trim_text
     variants = []
     for v in copy.variants:
         data = v.model_dump()

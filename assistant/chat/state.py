@@ -219,7 +219,7 @@ class ConversationState:
             if value is None and route.intent in ("follow_up", UNKNOWN, "describe_segment"):
                 value = route.slots.get("segment") or clean_segment_phrase(text, route.language)
         elif slot == "user_id":
-            value = extract_user_id(text) or (text.strip() if re.fullmatch(r"[\w-]+", text.strip()) else None)
+            value = extract_user_id(text) or (text.strip() if re.fullmatch(r"[A-Za-z_-]*\d[\w-]*", text.strip()) else None)
         elif slot == "campaign_id":
             value = extract_campaign_id(text)
         elif slot == "product":
