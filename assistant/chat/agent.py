@@ -543,6 +543,18 @@ class ChatAgent:
         yield ChatReply(say("help", lang) + "\n" + "\n".join(f"- {e}" for e in examples))
 
 
+def trim_text(text: str, limit: int) -> str:
+    """Cut `text` to at most `limit` characters at a word (or Chinese punctuation) boundary, adding '…'."""
+    text = " ".join(str(text).split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    boundary = max(cut.rfind(" "), *(cut.rfind(p) + 1 for p in "，。！？；、,.!?;"))
+    if boundary >= limit // 2:
+        cut = cut[:boundary]
+    return cut.rstrip(" ,;:，、；：") + "…"
+
+
 def _spend(row) -> str:
     value = getattr(row, "spend_mean", None)   # browse-only data has no spend
     return "—" if value is None or pd.isna(value) else f"{value:,.2f}"
