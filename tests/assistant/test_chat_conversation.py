@@ -65,7 +65,7 @@ def test_segments_by_description_with_the_reason(agent, assistant):
     reply = final(agent, "给高价值客户写一条促销短信")
     rich = _argmax(assistant, "monetary_mean")
     assert reply.intent == "write_copy" and f"→ 第{rich}组" in reply.text and "平均消费最高" in reply.text
-    call = [c for c in assistant.llm.calls if c.prompt == "campaign_copy"][-1]
+    call = [c for c in assistant.llm.calls if c.prompt.startswith("copy_")][-1]
     assert call.language == "zh"
     assert not EN_FRAMING.search(reply.text.split("**方案")[0]), reply.text
     reply = final(agent, "write a WeChat campaign for the young families segment with 15% off")
@@ -79,7 +79,7 @@ def test_follow_ups_use_the_conversation_and_say_so(agent, assistant):
     calls = len(assistant.llm.calls)
     chinese = final(agent, "now in Chinese")
     assert chinese.intent == "write_copy" and "Understood from our conversation" in chinese.text
-    assert [c.language for c in assistant.llm.calls[calls:] if c.prompt == "campaign_copy"][-1] == "zh"
+    assert [c.language for c in assistant.llm.calls[calls:] if c.prompt.startswith("copy_")][-1] == "zh"
     final(agent, "what's the average order value?")
     seg3 = final(agent, "and for segment 3?")
     assert seg3.intent == "data_question" and "segment 3" in seg3.text
