@@ -230,7 +230,9 @@ class Segmenter(BaseEstimator):
                 # Sentence embeddings keep most of their variance in a few dozen directions; clustering on 32 PCA
                 # components instead of 384 raw ones makes every distance ~10x cheaper (PCA fitted on a sample).
                 idx = sample_rows(E.shape[0], max(self.sample_size, 20_000), np.random.default_rng(self.random_state))
-                self.embedding_pca_ = PCA(n_components=int(self.embedding_components), svd_solver="randomized",
+                # a small export (fewer users than components) keeps as many components as it has users
+                n_components = min(int(self.embedding_components), len(idx))
+                self.embedding_pca_ = PCA(n_components=n_components, svd_solver="randomized",
                                           random_state=self.random_state)
                 self.embedding_pca_.fit(E[idx])
                 E = self.embedding_pca_.transform(E).astype(np.float32)

@@ -116,3 +116,11 @@ def test_text_columns_are_one_hot_encoded(demo_features):
     seg = Segmenter(n_segments=3, n_stability_runs=0).fit(f)
     assert seg.transform(f).shape[1] == 3 + 2
     assert seg.predict(f.iloc[:5]).between(0, 2).all()
+
+
+def test_small_export_with_fewer_customers_than_pca_components(demo_features, demo_embeddings):
+    """A real export of 30 customers segments (PCA keeps as many components as there are users)."""
+    seg = Segmenter(n_segments=3, n_stability_runs=1, random_state=0).fit(demo_features.iloc[:30],
+                                                                        demo_embeddings[:30])
+    assert seg.n_segments_ == 3 and len(seg.labels_) == 30
+    assert seg.embedding_components_ <= 30
