@@ -3,12 +3,15 @@
 The model is loaded lazily (importing this module is cheap) and only from a local directory: the packaged
 all-MiniLM-L6-v2 by default, any sentence-transformers folder via MKT_EMBEDDING_MODEL. Nothing is downloaded.
 
-Backends (MKT_EMBEDDING_BACKEND, default "auto"): "torch" runs sentence-transformers as is; "onnx" runs the same
+Backends (MKT_EMBEDDING_BACKEND, default "torch"): "torch" runs sentence-transformers as is; "onnx" runs the same
 transformer exported once to ONNX on this machine (torch.onnx) and int8-quantised (onnxruntime), with the same
 tokenizer, mean pooling and normalisation. sentence-transformers' own `backend="onnx"` needs optimum-onnx, which
 cannot install beside our transformers pin, hence the local export. "auto" uses ONNX when the export agrees with
 torch (mean cosine >= 0.99 on a fixed probe set) and was faster when measured; the export, the check and the
 measured speeds are stored under MKT_CACHE_DIR/onnx/, so every process makes the same choice.
+The default stays torch: int8 dynamic quantisation scales activations per batch, so an ONNX vector depends
+slightly on the other texts in its batch (a cached vector would differ from a fresh one, and Ray actors from
+this process); opt in with MKT_EMBEDDING_BACKEND=onnx|auto where that matters less than speed.
 """
 from __future__ import annotations
 

@@ -37,7 +37,7 @@ class Settings:
     # Embeddings: any sentence-transformers model directory; default is the packaged all-MiniLM-L6-v2.
     embedding_model: str | None = field(default_factory=lambda: _env("MKT_EMBEDDING_MODEL"))
     # How the embedding model runs: "auto" (ONNX when it is faster and agrees), "torch" or "onnx".
-    embedding_backend: str = field(default_factory=lambda: _env("MKT_EMBEDDING_BACKEND", "auto"))
+    embedding_backend: str = field(default_factory=lambda: _env("MKT_EMBEDDING_BACKEND", "torch"))
     # Vector store: embedded Chroma in the workspace unless a Chroma server is configured.
     chroma_host: str | None = field(default_factory=lambda: _env("MKT_CHROMA_HOST"))
     chroma_port: int = field(default_factory=lambda: int(_env("MKT_CHROMA_PORT", "8000")))

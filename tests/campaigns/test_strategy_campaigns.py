@@ -41,7 +41,9 @@ def test_advice_keep_winner_drop_loser_segment_and_test_more():
     assert f"{more.required_n_per_arm:,}" in more.evidence
     assert "p =" in more.evidence and "CI" in more.evidence
     assert set(advice_frame(advice)["action"]) >= {"target", "drop", "test_more"}
-    assert len(rates_chart(ev).data) == 2 and len(uplift_by_segment_chart(ev).data) == 2
+    shown = [m for m in ev.metrics if m in ev.arms]  # one bar group per evaluated metric (ratios included)
+    assert [trace.offsetgroup for trace in rates_chart(ev).data] == shown and len(shown) >= 2
+    assert len(uplift_by_segment_chart(ev).data) == 2
 
 
 def test_advice_keep_variant_and_observational_confidence():

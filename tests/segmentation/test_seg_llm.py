@@ -31,7 +31,10 @@ def test_real_llm_persona_for_one_demo_segment(demo_profiles, real_llm, language
         assert re.search(r"[\u4e00-\u9fff]", p.name + p.description), "the zh persona should be in Chinese"
     print(f"\n[{language}] {p.model_dump_json(indent=1)}")  # shown with -s: the team report quotes it
     again = generate_personas(demo_profiles, llm=real_llm, language=language, cache_dir=tmp_path, segments=[0])
-    assert again[0] == p  # served from the cache
+    if p.source != "template":  # an LLM-written persona is served from the cache; a template (slow model) is not
+        assert again[0] == p
+    else:
+        assert not persona_failures(again[0], language, MarketingPolicy())
 
 
 @pytest.mark.slow
