@@ -93,6 +93,8 @@ class ChatAgent:
         if turn.intent == "confirm":
             yield ChatReply(say("nothing_pending", lang), intent="confirm")
             return
+        if turn.intent == "evaluate_campaign" and turn.ask == "campaign_id" and self.assistant.has_test:
+            turn = replace(turn, ask=None)  # "how did my test do?" after an upload: the uploaded test
         if turn.ask:
             self.state.remember(turn)
             yield ChatReply(say(f"ask_{turn.ask}", lang), intent=turn.intent)
@@ -457,8 +459,11 @@ class ChatAgent:
         return head + "\n\n" + "\n\n".join(blocks) + notes
 
     def _on_evaluate_campaign(self, slots: dict, lang: str) -> Iterator[ChatReply]:
-        self._check_campaign(slots["campaign_id"], lang)
-        evaluation = self.assistant.evaluate(slots["campaign_id"])
+        if slots.get("campaign_id") is None:  # the uploaded test (the facade keeps it; see load_test)
+            evaluation = self.assistant.evaluate()
+        else:
+            self._check_campaign(slots["campaign_id"], lang)
+            evaluation = self.assistant.evaluate(slots["campaign_id"])
         figure = None
         try:
             from campaigns.charts import rates_chart

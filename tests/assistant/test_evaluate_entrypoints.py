@@ -96,3 +96,12 @@ def test_facade_asks_instead_of_guessing(workspace, shared_data):
     with pytest.raises(ChoiceNeeded) as info:
         assistant.evaluate()
     assert info.value.slot == "control"
+
+
+def test_chat_answers_how_did_my_test_do_after_an_upload(hillstrom_files, workspace, shared_data):
+    from assistant.chat.agent import ChatAgent
+    assistant = MarketingAssistant(load_hillstrom(shared_data / "hillstrom"), workspace=workspace)
+    assistant.load_test(exposures=hillstrom_files / "sent.csv", outcomes=hillstrom_files / "results.csv",
+                        mapping=hillstrom_files / "map.yaml", control="No E-Mail")
+    reply = list(ChatAgent(assistant).respond("how did my coupon test do?"))[-1]
+    assert "No E-Mail" in reply.text and "7.7" in reply.text  # the uploaded test's verdict, not a question
