@@ -86,7 +86,7 @@ CAPABILITIES = [
     Capability("similar products", r"similar to|often bought with", lambda ma: ma.similar_products("milk").to_markdown(),
                "show me products similar to milk", "similar_products", _ui("recs_tab", "similar_products", "milk", 10),
                (("similar", "milk"),)),
-    Capability("plan", r"segment\\?_id|Segment 1", lambda ma: model_markdown(ma.plan_campaign(1, offer=15, channel="email")),
+    Capability("plan", r"(?i)segment\\?_id|segment 1", lambda ma: model_markdown(ma.plan_campaign(1, offer=15, channel="email")),
                "plan a campaign for segment 1", "plan_campaign", _ui("campaigns_tab", "make_plan", "1", "email", 15, "en"),
                (("plan", "--segment", "1", "--offer", "15"),)),
     Capability("copy", r"Variant 1|subject", lambda ma: ma.write_copy(1, channel="sms", offer=15).to_markdown(),
