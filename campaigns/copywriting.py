@@ -169,14 +169,8 @@ def write_copy(plan: CampaignPlan, persona=None, n_variants: int = 3, language: 
     if n_variants < 1:
         raise ValueError("n_variants must be at least 1")
     policy = policy or MarketingPolicy()
-    if use_llm and llm is None:
-        try:
-            from assistant.core.llm import get_llm
-            llm = get_llm()
-        except LLMUnavailable as exc:
-            log.warning("no LLM for copy (%s): template variants", exc)
-    if not use_llm:
-        llm = None
+    from assistant.core.llm import optional_llm
+    llm = optional_llm(llm, use_llm, "copy")
     known = [str(u) for u in known_user_ids]
     names, ctx = brief_context(plan, persona, language, channel, policy)
     offer = offer_words(plan.offer.type, plan.offer.value, language)

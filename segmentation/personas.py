@@ -357,14 +357,8 @@ def generate_personas(profiles: SegmentProfiles, llm=None, language: str = "en",
     policy = policy or MarketingPolicy()
     cache_path = Path(cache_dir) / CACHE_FILE if cache_dir is not None else None
     cache = _read_cache(cache_path) if use_llm else {}
-    if use_llm and llm is None:
-        try:
-            from assistant.core.llm import get_llm
-            llm = get_llm()
-        except LLMUnavailable as exc:
-            log.warning("no LLM for personas (%s): template personas", exc)
-    if not use_llm:
-        llm = None
+    from assistant.core.llm import optional_llm
+    llm = optional_llm(llm, use_llm, "personas")
     version, model = prompt_version(), (model_name(llm) if llm is not None else "none")
     deadline = time.monotonic() + time_budget_s
     out: dict[int, Persona] = {}

@@ -323,6 +323,20 @@ def build_llm(settings: Settings) -> LLMClient:
                      backend_name=f"local llama.cpp ({label})", local=_LocalEndpoint(settings))
 
 
+
+def optional_llm(llm, use_llm: bool, purpose: str):
+    """The LLM a writer should use, or None for its template path: the given one, else the configured one when
+    `use_llm`; an unavailable model is logged and means templates (the writers never block on it)."""
+    if not use_llm:
+        return None
+    if llm is None:
+        try:
+            llm = get_llm()
+        except LLMUnavailable as exc:
+            logging.getLogger(__name__).warning("no LLM for %s (%s): template %s", purpose, exc, purpose)
+    return llm
+
+
 def get_llm(settings: Settings | None = None) -> LLMClient:
     """The process-wide client for the configured backend; the local server starts at the first call."""
     settings = settings or Settings.from_env()
