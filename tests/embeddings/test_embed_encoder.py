@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from assistant.core.settings import Settings
-from embeddings.encoder import Encoder, EncoderError, SentenceTransformerEncoder, get_encoder
+from embeddings.encoder import MIN_AGREEMENT, Encoder, EncoderError, SentenceTransformerEncoder, get_encoder
 from embeddings.text import product_texts
 
 
@@ -66,9 +66,10 @@ def test_onnx_backend_agrees_with_torch_and_the_choice_is_cached(tmp_path, produ
     a, b = reference.encode(texts), onnx.encode(texts)
     assert b.dtype == np.float32 and b.shape == a.shape
     np.testing.assert_allclose(np.linalg.norm(b, axis=1), 1.0, atol=1e-5)
-    assert float(np.sum(a * b, axis=1).mean()) >= 0.99
+    cosine = np.sum(a * b, axis=1)  # edge cases included (empty, Chinese for an English model): a looser bar
+    assert cosine.mean() >= 0.98 and cosine.min() >= 0.95
     assert onnx.model_id == reference.model_id + "+onnx-int8"  # cached vectors of the two never mix
     meta = json.loads(next((tmp_path / "onnx").glob("*/meta.json")).read_text())
-    assert meta["agrees"] and meta["mean_cosine"] >= 0.99
+    assert meta["agrees"] and meta["mean_cosine"] >= MIN_AGREEMENT
     auto = SentenceTransformerEncoder(backend="auto", cache_dir=tmp_path)  # reads the stored measurement
     assert auto.backend == ("onnx" if meta["onnx_texts_per_s"] > meta["torch_texts_per_s"] else "torch")
