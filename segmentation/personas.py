@@ -36,6 +36,7 @@ from assistant.core.gates import (PERSONA_GATES, PERSONA_NAME_GATES, GateContext
                                    retry_feedback)
 from assistant.core.policy import MarketingPolicy, product_family, unique_names, zh_product_name
 from assistant.core.settings import PROMPTS_DIR
+from assistant.core.text import title_case
 from segmentation.profiles import SegmentProfiles, funnel_name
 
 log = logging.getLogger(__name__)
@@ -165,10 +166,10 @@ def _template_name(lv: dict, family: str, zh: bool) -> str:
         freq = "沉睡" if lv["lapsed"] else _ZH["freq"][lv["freq"]]
         return f"{freq}{_ZH['spend'][lv['spend']]}{family}顾客"
     freq = "Drifting" if lv["lapsed"] else _EN["freq"][lv["freq"]]
-    words = [freq, _EN["spend"][lv["spend"]], family.title().replace("And", "and"), "Shoppers"]
+    words = [freq, _EN["spend"][lv["spend"]], title_case(family), "Shoppers"]
     name = " ".join(w for w in words if w)
     if len(name) > 40:
-        name = " ".join(w for w in (freq, family.title(), "Shoppers") if w)
+        name = " ".join(w for w in (freq, title_case(family), "Shoppers") if w)
     return name if len(name) <= 40 else f"{freq} Shoppers"
 
 

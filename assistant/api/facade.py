@@ -32,7 +32,7 @@ from assistant.core.settings import Settings
 from assistant.core.errors import NotReadyError
 from assistant.core.data import DataError, Dataset, QualityReport, load_demo, load_files
 from assistant.core.data.schema import PRODUCT_COLUMNS
-from assistant.core.text import plot_label
+from assistant.core.text import plot_label, title_case
 from assistant.core.vocabulary import check_channel, language_of, offer_terms
 from assistant.api.backends import get_backend
 from assistant.api.results import (
@@ -363,7 +363,7 @@ class MarketingAssistant:
         if sig is None or sig.empty:
             return pd.Series(dtype=str)
         return (sig.sort_values(["segment", "rank"]).groupby("segment")
-                .apply(lambda g: ", ".join(f"{str(c).split(' > ')[-1].title()} ({l:.1f}×)"
+                .apply(lambda g: ", ".join(f"{title_case(str(c).split(' > ')[-1])} ({l:.1f}×)"
                                            for c, l in g[["category", "lift"]].head(3).itertuples(index=False))))
 
     def display_names(self, language: str | None = None) -> dict[int, str]:

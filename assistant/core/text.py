@@ -34,6 +34,16 @@ _MD_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 _MD_LINE_START = re.compile(r"^(\s*\d*)([#+\-=.)])(?=\s|$)")
 
 
+def title_case(text: object) -> str:
+    """Headline capitals for names built from data ("shopper's choice" → "Shopper's Choice", "WINE & SOFT
+    DRINKS" → "Wine & Soft Drinks", "UHT milk and BBQ sauce" → "UHT Milk and BBQ Sauce").
+
+    `str.title()` capitalises after every apostrophe ("Shopper'S") and lower-cases acronyms ("Uht"); the
+    `titlecase` package (John Gruber's rules) keeps both right and leaves small words ("and", "of") lower."""
+    from titlecase import titlecase
+    return titlecase(str(text))
+
+
 def markdown_literal(value: object) -> str:
     """Untrusted text made safe to put inside Markdown that a browser renders: it shows as the very same
     characters, never as HTML, a link, an image, emphasis, a code fence or a new table cell or line.
