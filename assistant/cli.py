@@ -117,10 +117,12 @@ def cmd_recommend(args) -> None:
         from assistant.core.errors import DataError
         raise DataError("give a customer id or --segment", fix="e.g. `mkt recommend 1029` or `mkt recommend --segment 2`")
     if args.segment is not None:
-        recs = _segmented(args).recommend_for_segment(args.segment, k=args.k)
+        assistant = _segmented(args)
+        recs = assistant.recommend_for_segment(args.segment, k=args.k)
     else:
-        recs = _assistant(args).recommend(args.user_id, k=args.k, exclude_purchased=args.exclude_purchased)
-    print(recs.to_markdown())
+        assistant = _assistant(args)
+        recs = assistant.recommend(args.user_id, k=args.k, exclude_purchased=args.exclude_purchased)
+    print(recs.to_markdown(assistant.language))
 
 
 def cmd_products(args) -> None:

@@ -36,7 +36,7 @@ from assistant.core.text import plot_label, title_case
 from assistant.core.vocabulary import check_channel, language_of, offer_terms
 from assistant.api.backends import get_backend
 from assistant.api.results import (
-    Audience, AudienceDraft, CopyVariants, DataQuality, HoldoutCheck, NextCampaignAdvice, Predictions,
+    Audience, AudienceDraft, CopyVariants, DataQuality, HoldoutCheck, NextCampaignAdvice, PolicyHidden, Predictions,
     Recommendations, ReportFiles, SampleSizePlan, SegmentDescription, SegmentMap, SegmentOverview, UpliftTargeting,
 )
 from assistant.api.workspace import DATASET_DIR, Workspace, fingerprint  # noqa: F401 (DATASET_DIR: CLI)
@@ -254,10 +254,18 @@ class MarketingAssistant:
         return MarketingPolicy.from_settings(self.settings)
 
     @cached_property
-    def _excluded_items(self) -> frozenset[str]:
-        """Items never offered; only products with interactions can be recommended, so only those are read."""
+    def _exclusion_reasons(self) -> pd.Series:
+        """Per candidate product (item id), why the policy never offers it (None = it may be offered); only
+        products with interactions can be recommended, so only those are read."""
         products = self.dataset.products
-        return self.policy.excluded_items(products[products["item_id"].isin(self.dataset.events["item_id"])])
+        pool = products[products["item_id"].isin(self.dataset.events["item_id"])]
+        return self.policy.exclusion_reasons(pool).set_axis(pool["item_id"].astype(str))
+
+    @cached_property
+    def _excluded_items(self) -> frozenset[str]:
+        """Items never offered (see `_exclusion_reasons`)."""
+        reasons = self._exclusion_reasons
+        return frozenset(reasons.index[reasons.notna()])
 
     def _call_budget(self) -> float:
         """Per LLM call: the configured timeout, capped so one slow answer cannot use a whole minute."""
@@ -464,7 +472,10 @@ class MarketingAssistant:
         vectors come from the Chroma collection, which also serves the content candidates at recommend time."""
         if self._recommender is None:
             store = self.store if self.content_signal else None
-            base_key = (fingerprint(self.dataset.events), self.random_state, id(store))
+            # the catalogue is part of the key: the same events over renamed or re-categorised products (what the
+            # policy and the item texts read) must not reuse a model fitted on the old catalogue
+            base_key = (fingerprint(self.dataset.events), fingerprint(self.dataset.products, PRODUCT_COLUMNS),
+                        self.random_state, id(store))
             base = self._workspace.fitted(base_key, lambda: self._fit_recommender(None, "tune", store))
             segments = self.segmenter.labels_ if self.segmenter is not None else None
             if segments is None:
@@ -489,6 +500,16 @@ class MarketingAssistant:
         from assistant.core.policy import offer_frame
         return offer_frame(items, self.policy, channel=channel).head(k)
 
+    def _recommendations(self, target: str, candidates: pd.DataFrame, k: int) -> Recommendations:
+        """The offers among `candidates`; when the policy leaves none, the result says why (which classes hid
+        how many products) instead of an unexplained empty list."""
+        offers = self._offers(candidates, k)
+        if not offers.empty:
+            return Recommendations(target=target, items=offers)
+        pool = self._exclusion_reasons
+        hidden = PolicyHidden.count(pool) if len(pool) and pool.notna().all() else None  # all of it is hidden
+        return Recommendations(target=target, items=offers, hidden=hidden)
+
     def recommend(self, user_id: str | int, k: int = 10, **filters) -> Recommendations:
         """Top-k products for one customer with a reason each (filters: category, min_price, max_price,
         exclude_purchased, in_stock_only). Items the marketing policy excludes are never returned."""
@@ -498,7 +519,7 @@ class MarketingAssistant:
         except UnknownUserError:
             raise DataError(f"customer '{user_id}' is not in the data ({self.dataset.n_users:,} customers loaded)",
                             column="user_id", fix="check the id, e.g. pick one from the Data tab") from None
-        return Recommendations(target=f"customer {user_id}", items=self._offers(items, k))
+        return self._recommendations(f"customer {user_id}", items, k)
 
     def recommend_for_segment(self, segment: int | str, k: int = 10, **filters) -> Recommendations:
         """Top-k products for a segment (id or persona phrase) or a saved audience (its name)."""
@@ -508,11 +529,11 @@ class MarketingAssistant:
             items = recommend_for_members(self.recommender, audience.members, self.dataset.products, k=3 * k,
                                           random_state=self.random_state)
             items = items[~items["item_id"].astype(str).isin(self._excluded_items)]
-            return Recommendations(target=f"audience {audience.name}", items=self._offers(items, k))
+            return self._recommendations(f"audience {audience.name}", items, k)
         segment_id = self.resolve_segment(segment)
         items = self.recommender.recommend_for_segment(segment_id, k=3 * k, exclude_items=self._excluded_items,
                                                        **filters)
-        return Recommendations(target=f"segment {segment_id}", items=self._offers(items, k))
+        return self._recommendations(f"segment {segment_id}", items, k)
 
     def search_products(self, query: str, k: int = 10, **filters) -> Recommendations:
         """Products whose text is closest to `query` (semantic search in the Chroma collection); filters:
@@ -553,8 +574,7 @@ class MarketingAssistant:
             raise DataError(f"product '{product}' is not in the catalogue", column="item_id",
                             fix="check the product id") from None
         title = self.dataset.products.loc[self.dataset.products["item_id"] == item_id, "title"]
-        return Recommendations(target=f"product {item_id}" + (f" ({title.iloc[0]})" if len(title) else ""),
-                               items=self._offers(items, k))
+        return self._recommendations(f"product {item_id}" + (f" ({title.iloc[0]})" if len(title) else ""), items, k)
 
     # ------------------------------------------------------------------ campaigns
     def plan_campaign(self, segment: int | str, *, offer: float | str | None = None, channel: str | None = None,

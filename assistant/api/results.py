@@ -51,21 +51,75 @@ class SegmentOverview:
 
 
 @dataclass(frozen=True)
+class PolicyHidden:
+    """Why a recommendation is empty: every candidate product is one the marketing policy never offers.
+    `reasons` counts them per reason (a policy class such as "fuel", or "unnamed", "case_pack")."""
+
+    total: int
+    reasons: tuple[tuple[str, int], ...]
+
+    @classmethod
+    def count(cls, reasons: pd.Series) -> "PolicyHidden":
+        counts = reasons.dropna().value_counts()
+        return cls(total=int(len(reasons)), reasons=tuple((str(k), int(v)) for k, v in counts.items()))
+
+    def explain(self, language: str = "en") -> str:
+        """What hid the products and what the marketer can change (plain text, EN or ZH)."""
+        from assistant.core.policy import CATEGORY_LABELS, CATEGORY_LABELS_ZH, RESTRICTED
+        zh = language == "zh"
+        labels = CATEGORY_LABELS_ZH if zh else CATEGORY_LABELS
+        kinds = {k for k, _ in self.reasons}
+        listed = ("；" if zh else "; ").join(f"{labels.get(k, k)}{'：' if zh else ': '}{n:,}" for k, n in self.reasons)
+        fixes = []
+        if kinds & set(RESTRICTED):
+            fixes.append("设置 MKT_POLICY_ALCOHOL=on（或渠道列表，如 email,push）可推广酒类" if zh else
+                         "set MKT_POLICY_ALCOHOL=on (or channels, e.g. email,push) to promote alcohol")
+        if "custom" in kinds:
+            fixes.append("从 MKT_POLICY_EXCLUDE 中删掉不想排除的词" if zh else
+                         "remove words you do not want excluded from MKT_POLICY_EXCLUDE")
+        if kinds - set(RESTRICTED) - {"custom", "unnamed", "case_pack"}:
+            fixes.append("燃油、烟草、彩票、礼品卡、押金、购物袋和优惠券从不推广（MKT_POLICY=off 可关闭营销策略）" if zh else
+                         "fuel, tobacco, lottery, gift cards, deposits, bags and coupons are never promoted "
+                         "(MKT_POLICY=off turns the policy off)")
+        if "unnamed" in kinds:
+            fixes.append("在商品文件中给这些商品起顾客能读懂的名称" if zh else
+                         "give those products readable titles in the product file")
+        if "case_pack" in kinds:
+            fixes.append("整箱装商品不向顾客推荐" if zh else "case packs are not offered to shoppers")
+        if zh:
+            return (f"没有可推荐的商品：全部 {self.total:,} 个候选商品都被营销策略排除（{listed}）。"
+                    f"可以这样修改：{'；'.join(fixes)}（设置见 README 的配置一节）。")
+        return (f"Nothing to recommend: all {self.total:,} candidate products are excluded by the marketing policy "
+                f"({listed}). To change it: {'; '.join(fixes)} (settings in the README's configuration section).")
+
+
+@dataclass(frozen=True)
 class Recommendations:
-    """Top-k products for one user or segment, each with a short reason."""
+    """Top-k products for one user or segment, each with a short reason. `hidden` is set when the list is
+    empty because the marketing policy excludes every candidate product (it says which rules and how to change
+    them)."""
 
     target: str  # "user 1029" / "segment 2 (Busy Parents)"
     items: pd.DataFrame  # item_id, score, reason, title, category, price
     notes: tuple[str, ...] = ()
+    hidden: PolicyHidden | None = None
 
-    def to_markdown(self) -> str:
+    def why_empty(self, language: str = "en") -> str:
+        """Markdown explaining an empty list ("" when the list is not empty or nothing explains it)."""
+        if not self.items.empty or self.hidden is None:
+            return ""
+        return f"⚠️ {markdown_literal(self.hidden.explain(language))}"
+
+    def to_markdown(self, language: str = "en") -> str:
         shown = self.items[[c for c in ("title", "category", "price", "reason") if c in self.items]]
         body = frame_markdown(shown.assign(price=shown["price"].round(2)) if "price" in shown else shown)
         notes = "".join(f"\n\n_{markdown_literal(n)}_" for n in self.notes)
+        body = self.why_empty(language) or body  # an empty list says why instead of "(no rows)"
         return f"**Top {len(self.items)} for {markdown_literal(self.target)}**\n\n{body}{notes}"
 
     def _repr_html_(self) -> str:
-        return f"<h4>Top {len(self.items)} for {html.escape(self.target)}</h4>" + frame_html(self.items)
+        why = f"<p>{html.escape(self.hidden.explain())}</p>" if self.items.empty and self.hidden else ""
+        return f"<h4>Top {len(self.items)} for {html.escape(self.target)}</h4>" + why + frame_html(self.items)
 
 
 @dataclass(frozen=True)

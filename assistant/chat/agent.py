@@ -397,7 +397,8 @@ class ChatAgent:
         shown = recs.items[[c for c in ("title", "category", "price", "reason") if c in recs.items]]
         if "price" in shown:
             shown = shown.assign(price=shown["price"].round(2))
-        return say("top_for", lang, k=len(recs.items), target=target) + "\n\n" + _table(shown, lang)
+        why = recs.why_empty(lang)  # the policy hid every candidate: say why instead of an empty table
+        return say("top_for", lang, k=len(recs.items), target=target) + "\n\n" + (why or _table(shown, lang))
 
     def _on_similar_products(self, slots: dict, lang: str) -> Iterator[ChatReply]:
         recs = self.assistant.similar_products(str(slots["product"]), k=slots.get("top_k") or 10)

@@ -41,7 +41,11 @@ RESTRICTED: dict[str, str] = {
 }
 CATEGORY_LABELS = {"fuel": "fuel", "tobacco": "tobacco", "lottery": "lottery", "gift_card": "gift cards",
                    "deposit": "deposits", "bag": "carrier bags", "coupon": "coupons / misc lines",
-                   "alcohol": "alcohol", "case_pack": "case packs", "custom": "excluded by configuration"}
+                   "alcohol": "alcohol", "case_pack": "case packs", "custom": "excluded by configuration",
+                   "unnamed": "no name a shopper can read (markup, codes, 'Misc')"}
+CATEGORY_LABELS_ZH = {"fuel": "燃油", "tobacco": "烟草", "lottery": "彩票", "gift_card": "礼品卡", "deposit": "押金",
+                      "bag": "购物袋", "coupon": "优惠券/杂项", "alcohol": "酒类", "case_pack": "整箱装",
+                      "custom": "配置排除的商品", "unnamed": "没有顾客能读懂的名称（标记、代码或“杂项”）"}
 _COMPILED = {name: re.compile(pattern, re.I) for name, pattern in {**NEVER_PROMOTED, **RESTRICTED}.items()}
 # one pass over a text for all classes (49k catalogue lines: one search each instead of eight)
 _ANY = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in {**NEVER_PROMOTED, **RESTRICTED}.items()),
@@ -226,17 +230,31 @@ class MarketingPolicy:
         title = products["title"] if "title" in products else pd.Series("", index=products.index)
         category = products["category"] if "category" in products else pd.Series("", index=products.index)
         size = products["package_size"] if "package_size" in products else pd.Series("", index=products.index)
+        return self.exclusion_reasons(products, channel, region).isna()
+
+    def exclusion_reasons(self, products: pd.DataFrame, channel: str | None = None,
+                          region: str | None = None) -> pd.Series:
+        """Per product, why it may not be offered (None = it may): a policy class ("fuel", "alcohol", "custom"
+        ...), "case_pack", or "unnamed" (no name a shopper can read: markup, codes, "Misc")."""
+        if products.empty:
+            return pd.Series(dtype=object, index=products.index)
+        title = products["title"] if "title" in products else pd.Series("", index=products.index)
+        category = products["category"] if "category" in products else pd.Series("", index=products.index)
+        size = products["package_size"] if "package_size" in products else pd.Series("", index=products.index)
         keys = pd.DataFrame({"t": title.astype("string").fillna(""), "c": category.astype("string").fillna(""),
                              "s": size.astype("string").fillna("")})
-        unique = keys.drop_duplicates()
-        verdict = {}
-        for t, c, s in unique.itertuples(index=False):
-            ok = consumer_name(t) is not None and self.allows(c, t, channel=channel, region=region)
-            if ok and not self.offer_case_packs and is_case_pack(t, s):
-                ok = False
-            verdict[(t, c, s)] = ok
-        return pd.Series([verdict[k] for k in keys.itertuples(index=False, name=None)], index=products.index,
-                         dtype=bool)
+        reason = {}
+        for t, c, s in keys.drop_duplicates().itertuples(index=False):
+            if not self.allows(c, t, channel=channel, region=region):
+                reason[(t, c, s)] = self.classify(c, t)
+            elif consumer_name(t) is None:
+                reason[(t, c, s)] = "unnamed"
+            elif not self.offer_case_packs and is_case_pack(t, s):
+                reason[(t, c, s)] = "case_pack"
+            else:
+                reason[(t, c, s)] = None
+        return pd.Series([reason[k] for k in keys.itertuples(index=False, name=None)], index=products.index,
+                         dtype=object)
 
     def excluded_items(self, products: pd.DataFrame, channel: str | None = None,
                        region: str | None = None) -> frozenset[str]:

@@ -8,11 +8,17 @@ from assistant.core.text import markdown_literal as md
 from assistant.ui.session import SAFE_MARKDOWN, Session, session_of, tab_handler, user_message
 
 
+def _why(recs, state: Session) -> str:
+    """Why the list is empty (the marketing policy hides every candidate), in the session's language."""
+    why = recs.why_empty(state.assistant.language)
+    return f"\n\n{why}" if why else ""
+
+
 def lookup_recommendations(user_id: str, k: float, exclude_purchased: bool, state: Session | None):
     state = session_of(state)
     try:
         recs = state.assistant.recommend((user_id or "").strip(), k=int(k), exclude_purchased=bool(exclude_purchased))
-        return recs.items, f"Top {len(recs.items)} for customer {md(user_id)}", state
+        return recs.items, f"Top {len(recs.items)} for customer {md(user_id)}" + _why(recs, state), state
     except Exception as exc:  # noqa: BLE001
         return pd.DataFrame(), user_message(exc), state
 
@@ -22,7 +28,7 @@ def segment_recommendations(segment: str, k: float, state: Session | None):
     try:
         state.assistant.ensure_segments()
         recs = state.assistant.recommend_for_segment((segment or "").strip(), k=int(k))
-        return recs.items, f"Top {len(recs.items)} for {md(recs.target)}", state
+        return recs.items, f"Top {len(recs.items)} for {md(recs.target)}" + _why(recs, state), state
     except Exception as exc:  # noqa: BLE001
         return pd.DataFrame(), user_message(exc), state
 
