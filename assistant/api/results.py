@@ -286,7 +286,7 @@ class Predictions:
             parts.append(frame_markdown(self.segments))
         top = self.customers.head(max_rows).reset_index()
         parts.append(f"Top {len(top)} customers by expected spend:\n\n" + frame_markdown(top))
-        parts.extend(f"_{n}_" for n in self.notes)
+        parts.extend(f"_{markdown_literal(n)}_" for n in self.notes)
         return "\n\n".join(parts)
 
     def _repr_html_(self) -> str:

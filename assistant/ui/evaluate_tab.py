@@ -1,16 +1,15 @@
 """Evaluate tab: upload a campaign test export, pick the columns and the control from dropdowns filled from the
 file, then see the data checks (warnings first), the verdict, the per-arm table and the uplift chart.
 
-Each handler calls one facade method (`load_test`, `describe_test`, `evaluate`); errors become readable text.
+Each handler calls one facade method (`load_test`, `describe_test`, `evaluate`); errors become readable text
+through the shared `tab_handler`.
 """
 from __future__ import annotations
-
-import html
 
 import gradio as gr
 import pandas as pd
 
-from assistant.ui.session import Session, session_of, upload_path, user_message
+from assistant.ui.session import SAFE_MARKDOWN, Session, tab_handler, upload_path
 
 NO_COVARIATE = "(none)"
 ROBUST = {"standard (Welch t)": None, "bootstrap (heavy-tailed amounts)": "bootstrap",
@@ -31,66 +30,56 @@ def _dropdowns(layout):
             gr.Dropdown(choices=[NO_COVARIATE, *layout.columns], value=layout.covariate or NO_COVARIATE))
 
 
-def on_upload(test_file, outcomes_file, mapping_file, state: Session | None):
+NO_TEST = ("⚠️ Upload the test export first (one file with the arm column and the outcomes, or exposures + "
+           "outcomes).")
+
+
+@tab_handler(n_outputs=6, status=0)
+def on_upload(test_file, outcomes_file, mapping_file, state: Session):
     """Read the uploaded test and fill the dropdowns from what was recognised."""
-    state = session_of(state)
-    empty = (gr.Dropdown(choices=[], value=None), gr.Dropdown(choices=[], value=None),
-             gr.Dropdown(choices=[], value=[]), gr.Dropdown(choices=[NO_COVARIATE], value=NO_COVARIATE))
     if test_file is None:
+        empty = (gr.Dropdown(choices=[], value=None), gr.Dropdown(choices=[], value=None),
+                 gr.Dropdown(choices=[], value=[]), gr.Dropdown(choices=[NO_COVARIATE], value=NO_COVARIATE))
         return ("Upload the test export: one file with the arm column and the outcomes, or the exposures "
                 "(user + arm) plus an outcomes file.", *empty, state)
-    try:
-        layout = state.assistant.load_test(exposures=upload_path(test_file), outcomes=upload_path(outcomes_file),
-                                           mapping=upload_path(mapping_file))
-        status = ("✅ Read the file. Recognised: " + html.escape(layout.to_markdown(), quote=False)
-                  + "\n\nCheck the choices below, then press **Evaluate**.")
-        return (status, *_dropdowns(layout), state)
-    except Exception as exc:  # noqa: BLE001
-        return (user_message(exc), *empty, state)
+    layout = state.assistant.load_test(exposures=upload_path(test_file), outcomes=upload_path(outcomes_file),
+                                       mapping=upload_path(mapping_file))
+    status = "✅ Read the file. Recognised: " + layout.to_markdown() + "\n\nCheck the choices below, then press **Evaluate**."
+    return (status, *_dropdowns(layout), state)
 
 
-def on_arm_column(arm_column: str | None, state: Session | None):
+@tab_handler(n_outputs=3, status=1)
+def on_arm_column(arm_column: str | None, state: Session):
     """A new arm column: refill the control dropdown with its values."""
-    state = session_of(state)
     if not arm_column or not state.assistant.has_test:
-        return gr.Dropdown(), state
-    try:
-        layout = state.assistant.describe_test(arm_column=arm_column)
-        return _dropdowns(layout)[1], state
-    except Exception:  # noqa: BLE001 — the evaluation reports the problem readably
-        return gr.Dropdown(choices=[], value=None), state
+        return gr.Dropdown(), gr.update(), state
+    layout = state.assistant.describe_test(arm_column=arm_column)
+    return _dropdowns(layout)[1], gr.update(), state
 
 
-def evaluate_upload(arm_column, control, metrics, covariate, robust, sequential, language, state: Session | None):
-    state = session_of(state)
-    try:
-        from campaigns.charts import rates_chart, uplift_chart
-        if not state.assistant.has_test:
-            return ("⚠️ Upload the test export first (one file with the arm column and the outcomes, or exposures "
-                    "+ outcomes).", pd.DataFrame(), None, None, state)
-        evaluation = state.assistant.evaluate(
-            arm_column=arm_column or None, control=control or None, metrics=list(metrics) or None,
-            covariate=None if covariate in (None, NO_COVARIATE) else covariate, robust=ROBUST.get(robust),
-            sequential=bool(sequential))
-        return _outputs(evaluation, language, rates_chart, uplift_chart, state)
-    except Exception as exc:  # noqa: BLE001
-        return user_message(exc), pd.DataFrame(), None, None, state
+@tab_handler(n_outputs=5, status=0)
+def evaluate_upload(arm_column, control, metrics, covariate, robust, sequential, language, state: Session):
+    if not state.assistant.has_test:
+        return NO_TEST, pd.DataFrame(), None, None, state
+    evaluation = state.assistant.evaluate(
+        arm_column=arm_column or None, control=control or None, metrics=list(metrics) or None,
+        covariate=None if covariate in (None, NO_COVARIATE) else covariate, robust=ROBUST.get(robust),
+        sequential=bool(sequential))
+    return (*_outputs(evaluation, language), state)
 
 
-def evaluate_dataset_campaign(campaign_id: str, language, state: Session | None):
-    state = session_of(state)
-    try:
-        from campaigns.charts import rates_chart, uplift_chart
-        evaluation = state.assistant.evaluate((campaign_id or "").strip() or None)
-        return _outputs(evaluation, language, rates_chart, uplift_chart, state)
-    except Exception as exc:  # noqa: BLE001
-        return user_message(exc), pd.DataFrame(), None, None, state
+@tab_handler(n_outputs=5, status=0)
+def evaluate_dataset_campaign(campaign_id: str, language, state: Session):
+    evaluation = state.assistant.evaluate((campaign_id or "").strip() or None)
+    return (*_outputs(evaluation, language), state)
 
 
-def _outputs(evaluation, language, rates_chart, uplift_chart, state):
-    text = html.escape(evaluation.to_markdown(language=language or "en"), quote=False)
-    return (text, evaluation.arms_display(language or "en"), uplift_chart(evaluation),
-            rates_chart(evaluation), state)
+def _outputs(evaluation, language):
+    """The verdict (Markdown that encodes its data once), the per-arm table and the two charts."""
+    from campaigns.charts import rates_chart, uplift_chart
+    language = language or "en"
+    return (evaluation.to_markdown(language=language), evaluation.arms_display(language),
+            uplift_chart(evaluation), rates_chart(evaluation))
 
 
 def build(state: gr.State) -> None:
@@ -107,7 +96,7 @@ def build(state: gr.State) -> None:
                                     elem_id="eval-outcomes")
             mapping_file = gr.File(label="Column mapping (optional)", file_types=[".yaml", ".yml", ".json"],
                                    elem_id="eval-mapping")
-        upload_status = gr.Markdown(elem_id="eval-upload-status")
+        upload_status = gr.Markdown(elem_id="eval-upload-status", **SAFE_MARKDOWN)
         with gr.Row():
             arm_column = gr.Dropdown(label="Arm / group column", choices=[], elem_id="eval-arm-column",
                                      allow_custom_value=True)
@@ -125,7 +114,7 @@ def build(state: gr.State) -> None:
             with gr.Row():
                 campaign_id = gr.Textbox(label="Campaign id", placeholder="e.g. 18", elem_id="eval-campaign-id")
                 campaign_btn = gr.Button("Evaluate campaign", elem_id="eval-campaign-button")
-        result_md = gr.Markdown(elem_id="evaluation")
+        result_md = gr.Markdown(elem_id="evaluation", **SAFE_MARKDOWN)
         arms_table = gr.Dataframe(label="Per arm", interactive=False, wrap=True, elem_id="eval-arms")
         with gr.Row():
             uplift_plot = gr.Plot(label="Uplift (relative, 95% CI)", elem_id="eval-uplift-chart")
@@ -135,7 +124,7 @@ def build(state: gr.State) -> None:
         upload_outputs = [upload_status, arm_column, control, metrics, covariate, state]
         for component in (test_file, outcomes_file, mapping_file):
             component.change(on_upload, upload_inputs, upload_outputs)
-        arm_column.input(on_arm_column, [arm_column, state], [control, state])
+        arm_column.input(on_arm_column, [arm_column, state], [control, upload_status, state])
         outputs = [result_md, arms_table, uplift_plot, arms_plot, state]
         eval_btn.click(evaluate_upload, [arm_column, control, metrics, covariate, robust, sequential, language,
                                          state], outputs)

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import gradio as gr
-import pandas as pd
 
 from assistant.core.text import markdown_literal as md
-from assistant.ui.session import SAFE_MARKDOWN, Session, session_of, tab_handler, user_message
+from assistant.ui.session import SAFE_MARKDOWN, Session, tab_handler
 
 
 def _why(recs, state: Session) -> str:
@@ -14,23 +13,17 @@ def _why(recs, state: Session) -> str:
     return f"\n\n{why}" if why else ""
 
 
-def lookup_recommendations(user_id: str, k: float, exclude_purchased: bool, state: Session | None):
-    state = session_of(state)
-    try:
-        recs = state.assistant.recommend((user_id or "").strip(), k=int(k), exclude_purchased=bool(exclude_purchased))
-        return recs.items, f"Top {len(recs.items)} for customer {md(user_id)}" + _why(recs, state), state
-    except Exception as exc:  # noqa: BLE001
-        return pd.DataFrame(), user_message(exc), state
+@tab_handler(n_outputs=3, status=1)
+def lookup_recommendations(user_id: str, k: float, exclude_purchased: bool, state: Session):
+    recs = state.assistant.recommend((user_id or "").strip(), k=int(k), exclude_purchased=bool(exclude_purchased))
+    return recs.items, f"Top {len(recs.items)} for customer {md(user_id)}" + _why(recs, state), state
 
 
-def segment_recommendations(segment: str, k: float, state: Session | None):
-    state = session_of(state)
-    try:
-        state.assistant.ensure_segments()
-        recs = state.assistant.recommend_for_segment((segment or "").strip(), k=int(k))
-        return recs.items, f"Top {len(recs.items)} for {md(recs.target)}" + _why(recs, state), state
-    except Exception as exc:  # noqa: BLE001
-        return pd.DataFrame(), user_message(exc), state
+@tab_handler(n_outputs=3, status=1)
+def segment_recommendations(segment: str, k: float, state: Session):
+    state.assistant.ensure_segments()
+    recs = state.assistant.recommend_for_segment((segment or "").strip(), k=int(k))
+    return recs.items, f"Top {len(recs.items)} for {md(recs.target)}" + _why(recs, state), state
 
 
 @tab_handler(n_outputs=3, status=1)

@@ -119,12 +119,15 @@ def session_of(state: Session | None) -> Session:
     return state if state is not None else new_session()
 
 
-def user_message(exc: Exception) -> str:
+def user_message(exc: Exception, language: str = "en") -> str:
     """A readable Markdown message for anything a user can cause; unexpected errors are named, never a
-    traceback. The message quotes untrusted text (file and column names, values), so it is encoded here."""
+    traceback, with the surrounding words in the user's language. The message quotes untrusted text (file and
+    column names, values), so it is encoded here."""
     if isinstance(exc, (DataError, NotReadyError, LLMUnavailable, LLMOutputError, ValueError, KeyError)):
         text = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
         return f"⚠️ {markdown_literal(text)}"
+    if language == "zh":
+        return f"⚠️ 出错了（{type(exc).__name__}：{markdown_literal(exc)}）。你的数据没有改变，请再试一次。"
     return (f"⚠️ Something went wrong ({type(exc).__name__}: {markdown_literal(exc)}). "
             "Your data is unchanged; please try again.")
 
@@ -143,7 +146,7 @@ def tab_handler(n_outputs: int, status: int) -> Callable:
                 return fn(*args[:-1], state)
             except Exception as exc:  # noqa: BLE001 - shown to the user; the session stays usable
                 out = [gr.update() for _ in range(n_outputs)]
-                out[status] = user_message(exc)
+                out[status] = user_message(exc, getattr(state.assistant, "language", "en"))
                 out[-1] = state
                 return tuple(out)
         return handler

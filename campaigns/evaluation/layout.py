@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from assistant.core.errors import ChoiceNeeded, DataError
+from assistant.core.text import markdown_literal
 from campaigns.evaluation.prepare import order_arms
 from campaigns.evaluation.shapes import (
     CAMPAIGN_COLUMN_NAMES, NO_CONTROL, UNIT_COLUMN_NAMES, arm_labels, choose_metrics, find_arm_column, find_column,
@@ -33,12 +34,15 @@ class TestLayout:
     user_column: str | None
 
     def to_markdown(self) -> str:
-        arms = ", ".join(self.arms) or "?"
-        control = self.control if self.control_recognised and self.control else (
+        """What was recognised, in Markdown; column and arm names come from the file and are encoded once."""
+        md = markdown_literal
+        arms = ", ".join(md(a) for a in self.arms) or "?"
+        control = md(self.control) if self.control_recognised and self.control else (
             "none (all pairs)" if self.control_recognised else "? (please choose)")
-        metrics = ", ".join(f"{m} ({k})" for m, k in self.metrics) or "? (please choose)"
-        return (f"Arm column: **{self.arm_column or '? (please choose)'}** — arms: {arms}; control: **{control}**; "
-                f"outcomes: {metrics}" + (f"; pre-period covariate for CUPED: {self.covariate}"
+        metrics = ", ".join(f"{md(m)} ({k})" for m, k in self.metrics) or "? (please choose)"
+        arm_column = md(self.arm_column) if self.arm_column else "? (please choose)"
+        return (f"Arm column: **{arm_column}** — arms: {arms}; control: **{control}**; "
+                f"outcomes: {metrics}" + (f"; pre-period covariate for CUPED: {md(self.covariate)}"
                                           if self.covariate else ""))
 
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from assistant.core.text import markdown_literal
+from assistant.core.vocabulary import markdown_table
 from campaigns.evaluation.verdict import metric_label, verdict
 
 OBSERVATIONAL_NOTE = ("OBSERVATIONAL: receivers were not randomly assigned; differences vs the comparison group "
@@ -165,26 +167,29 @@ class CampaignEvaluation:
 
     # ------------------------------------------------------------------ renderings
     def to_markdown(self, language: str = "en") -> str:
-        """Warnings first, then the verdict, the checks, the tables and the notes."""
+        """Warnings first, then the verdict, the checks, the tables and the notes. Every piece of text that can
+        carry data (arm and column names in the title, warnings, verdict, checks and notes; table cells) is
+        encoded once with `markdown_literal`: it shows as text, never as a link or HTML."""
         h = HEADINGS.get(language, HEADINGS["en"])
-        parts = [f"### {self.title()}"]
+        md = markdown_literal
+        parts = [f"### {md(self.title())}"]
         if self.all_warnings():
-            parts += ["", f"**⚠️ {h['warnings']}**"] + [f"> ⚠️ **{w}**" for w in self.all_warnings()]
-        parts += ["", f"**{h['verdict']}**", "", self.verdict(language).replace("\n", "\n\n")]
+            parts += ["", f"**⚠️ {h['warnings']}**"] + [f"> ⚠️ **{md(w)}**" for w in self.all_warnings()]
+        parts += ["", f"**{h['verdict']}**", "", "\n\n".join(md(line) for line in self.verdict(language).splitlines())]
         if not self.checks.empty:
             parts += ["", f"**{h['checks']}**: " + "; ".join(
-                f"{r.check}: {'✅' if r.status == 'ok' else '⚠️'} {r.detail}" for r in self.checks.itertuples())]
+                f"{md(r.check)}: {'✅' if r.status == 'ok' else '⚠️'} {md(r.detail)}" for r in self.checks.itertuples())]
         parts += ["", f"**{h['arms']}**", "", _markdown(self.arms_display(language)), "",
-                  f"**{h['uplift']}** ({h['vs']} {self.control_arm or 'each other'})", "",
+                  f"**{h['uplift']}** ({h['vs']} {md(self.control_arm or 'each other')})", "",
                   _markdown(self.uplift_display())]
         if not self.omnibus.empty:
             parts += ["", f"**{h['omnibus']}**", "", _markdown(self.omnibus_display())]
         if not self.segments.empty:
-            parts += ["", f"**{h['segments']} {self.segment_name or 'segment'}**", "",
+            parts += ["", f"**{h['segments']} {md(self.segment_name or 'segment')}**", "",
                       _markdown(self.uplift_display(self.segments))]
         notes = self.all_notes()
         if notes:
-            parts += ["", f"**{h['notes']}**"] + [f"- {n}" for n in notes]
+            parts += ["", f"**{h['notes']}**"] + [f"- {md(n)}" for n in notes]
         return "\n".join(parts)
 
     def _repr_html_(self) -> str:
@@ -223,11 +228,5 @@ def _p(p) -> str:
 
 
 def _markdown(frame: pd.DataFrame) -> str:
-    # Hand-written because DataFrame.to_markdown needs the optional `tabulate` package; cells are pipe-escaped.
-    if frame.empty:
-        return "_(none)_"
-    cell = lambda v: "" if (not isinstance(v, str) and pd.isna(v)) else str(v).replace("|", "\\|")  # noqa: E731
-    head = "| " + " | ".join(map(cell, frame.columns)) + " |"
-    rule = "|" + "---|" * len(frame.columns)
-    rows = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join([head, rule, *rows])
+    """A results table in Markdown through the one table renderer (its text cells are encoded once)."""
+    return markdown_table(frame, max_rows=None) if not frame.empty else "_(none)_"
