@@ -27,7 +27,7 @@ from assistant.core.settings import offline_environment  # noqa: E402
 
 offline_environment()
 
-from assistant.chat.router import IntentRouter, evaluate, load_examples, load_labelled  # noqa: E402
+from assistant.chat.router import IntentRouter, evaluate, load_examples, load_labelled, part_of  # noqa: E402
 from assistant.chat.state import evaluate_dialogues, load_dialogues  # noqa: E402
 from assistant.chat.slots import extract_slots, normalise  # noqa: E402
 
@@ -43,14 +43,23 @@ def accuracy_table(evaluation) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("language")
 
 
+def batch_of(item) -> str:
+    """'tuning', 'heldout' (held-out v1/v2) or 'heldout-v3' (a later held-out batch, written before its tuning round)."""
+    part = part_of(item)
+    return f"{part}-{item['batch']}" if item.get("batch") else part
+
+
 def part_table(evaluation) -> pd.DataFrame:
+    """Accuracy per part (tuning / held-out), per held-out batch, and per language."""
     u, s = evaluation.utterances, evaluation.slots
     rows = []
-    for part in ("tuning", "heldout"):
+    groups = [("tuning", "part", "tuning"), ("heldout (all)", "part", "heldout")]
+    groups += [(b, "batch", b) for b in sorted(set(u["batch"])) if b.startswith("heldout")]
+    for name, column, value in groups:
         for lang in ("en", "zh", "all"):
-            uu = u[(u["part"] == part) & ((u["lang"] == lang) if lang != "all" else True)]
-            ss = s[(s["part"] == part) & ((s["lang"] == lang) if lang != "all" else True)]
-            rows.append({"part": part, "language": lang, "messages": len(uu), "intent_acc": uu["correct"].mean(),
+            uu = u[(u[column] == value) & ((u["lang"] == lang) if lang != "all" else True)]
+            ss = s[(s[column] == value) & ((s["lang"] == lang) if lang != "all" else True)]
+            rows.append({"part": name, "language": lang, "messages": len(uu), "intent_acc": uu["correct"].mean(),
                          "slot_values": len(ss), "slot_acc": ss["correct"].mean()})
     return pd.DataFrame(rows).set_index(["part", "language"])
 
@@ -60,6 +69,8 @@ def main() -> None:
     parser.add_argument("--labelled", default=str(ROOT / "tests" / "assistant" / "chat_utterances.yaml"))
     parser.add_argument("--dialogues", default=str(ROOT / "tests" / "assistant" / "chat_dialogues.yaml"))
     parser.add_argument("--repeat", type=int, default=3, help="route() calls per message for latency")
+    parser.add_argument("--misses", choices=("all", "tuning", "none"), default="all",
+                        help="which parts' misses to list; 'tuning' while tuning, so held-out misses stay unseen")
     args = parser.parse_args()
     pd.set_option("display.width", 200)
     pd.set_option("display.float_format", lambda v: f"{v:.3f}")
@@ -79,6 +90,10 @@ def main() -> None:
     print(f"model load {t1 - t0:.1f} s, fit (embed {len(train)} examples + train) {t2 - t1:.1f} s")
 
     evaluation = evaluate(router, items)
+    batches = {i["text"]: batch_of(i) for i in items}
+    evaluation.utterances["batch"] = evaluation.utterances["text"].map(batches)
+    evaluation.slots["batch"] = evaluation.slots["text"].map(batches)
+    shown = {"all": {"tuning", "heldout"}, "tuning": {"tuning"}, "none": set()}[args.misses]
     print("\n## Accuracy (router = MiniLM embedding + char 1-3-gram TF-IDF -> LogisticRegression)")
     print(accuracy_table(evaluation).to_string())
 
@@ -87,22 +102,23 @@ def main() -> None:
 
     dialogues = load_dialogues(args.dialogues)
     turns = evaluate_dialogues(router, dialogues)
+    turns["batch"] = turns["dialogue"].map({d["id"]: batch_of(d) for d in dialogues})
     print(f"\n## Dialogues: {len(dialogues)} dialogues, {len(turns)} turns (resolved intent and slots)")
     print(turns.groupby(["part", "lang"]).agg(dialogues=("dialogue", "nunique"), turns=("turn", "size"),
                                               intent_acc=("intent_ok", "mean"), slot_acc=("slots_ok", "mean"))
           .to_string())
-    print(turns.groupby("part").agg(turns=("turn", "size"), intent_acc=("intent_ok", "mean"),
-                                    slot_acc=("slots_ok", "mean")).to_string())
-    missed = turns[~turns["slots_ok"]]
+    print(turns.groupby(["part", "batch"]).agg(turns=("turn", "size"), intent_acc=("intent_ok", "mean"),
+                                               slot_acc=("slots_ok", "mean")).to_string())
+    missed = turns[~turns["slots_ok"] & turns["part"].isin(shown)]
     if len(missed):
         print("\ndialogue misses:\n" + missed[["dialogue", "text", "expected", "intent", "ask", "confirm", "wrong"]]
               .to_string())
     combined = pd.concat([
         evaluation.utterances.assign(slot_ok=evaluation.utterances["text"].map(
-            evaluation.slots.groupby("text")["correct"].all()).fillna(True))[["part", "correct", "slot_ok"]],
-        turns.rename(columns={"intent_ok": "correct", "slots_ok": "slot_ok"})[["part", "correct", "slot_ok"]]])
-    print("\n## All labelled utterances (single turns + dialogue turns) per part")
-    print(combined.groupby("part").agg(utterances=("correct", "size"), intent_acc=("correct", "mean"),
+            evaluation.slots.groupby("text")["correct"].all()).fillna(True))[["part", "batch", "correct", "slot_ok"]],
+        turns.rename(columns={"intent_ok": "correct", "slots_ok": "slot_ok"})[["part", "batch", "correct", "slot_ok"]]])
+    print("\n## All labelled utterances (single turns + dialogue turns) per part and batch")
+    print(combined.groupby(["part", "batch"]).agg(utterances=("correct", "size"), intent_acc=("correct", "mean"),
                                        all_slots_right=("slot_ok", "mean")).to_string())
 
     s = evaluation.slots
@@ -116,10 +132,10 @@ def main() -> None:
     print(u.groupby("expected")["correct"].agg(["mean", "count"]).rename(columns={"mean": "acc"}).to_string())
     print("\n## Confusion (rows expected, columns routed)")
     print(evaluation.confusion().to_string())
-    wrong = u[~u["correct"]]
+    wrong = u[~u["correct"] & u["part"].isin(shown)]
     if len(wrong):
         print("\nmisrouted:\n" + wrong[["text", "expected", "intent", "confidence"]].to_string())
-    bad_slots = s[~s["correct"] & s["text"].isin(u[u["correct"]]["text"])]
+    bad_slots = s[~s["correct"] & s["text"].isin(u[u["correct"]]["text"]) & s["part"].isin(shown)]
     if len(bad_slots):
         print("\nwrong slots (intent right):\n" + bad_slots[["text", "slot", "expected", "got"]].to_string())
 
