@@ -187,18 +187,25 @@ _NOT_A_SEGMENT = {"them", "us", "me", "it", "him", "her", "you", "everyone", "ev
                   "every", "all segments", "all customers", "every segment", "each segment", "all groups",
                   "customers", "segment", "segments", "everyone else", "the segment", "that segment",
                   "this segment", "it", "first one", "second one", "the first one", "the second one", "former",
-                  "latter", "first", "second", "last", "next month", "next week", "today", "tomorrow", "this week"}
+                  "latter", "first", "second", "last", "next month", "next week", "today", "tomorrow", "this week",
+                  "english", "chinese", "english version", "chinese version"}
 _TIME_LEAD = {"next", "last", "this", "tomorrow", "today", "tonight", "christmas", "black", "the weekend",
               "weekend", "summer", "winter", "holiday", "holidays", "spring", "autumn", "fall", "monday",
               "friday", "saturday", "sunday", "new", "cyber", "double", "singles", "618", "11.11", "double11"}
 _SEASONS = {"spring", "summer", "winter", "autumn", "fall", "christmas", "easter", "halloween", "holiday", "holidays"}
 _EN_VERBS = {"promote", "push", "feature", "sell", "show", "send", "offer", "recommend", "market", "advertise", "pitch",
              "reach", "buy", "write", "plan", "draft"}
+_WITH_PEOPLE = {"kids", "children", "child", "babies", "baby", "toddlers", "teens", "teenagers", "pets", "dogs", "cats",
+                "families", "infants"}          # "families with kids": part of the name, not an offer's "with"
+_EN_TRAILING_VERBS = {"spend", "spends", "buy", "buys", "shop", "shops", "purchase", "purchases", "prefer", "prefers",
+                      "respond", "order", "orders"}
 _TIME_FIRST = {"next", "last", "this", "tomorrow", "today", "tonight", "every", "each", "all"}
 _SEG_TRAIL_EN = re.compile(rf"\s+{_SEG_WORDS_EN}$")
 _PHRASE = r"(?P<name>[a-z][\w'&-]*(?:\s+[a-z][\w'&-]*){0,4})"
 
 _EN_NAME_PATTERNS = [
+    # "the segment called Premium Foodies" — a name given outright
+    re.compile(rf"\b{_SEG_WORDS_EN}\s+(?:called|named|labell?ed|known as)\s+['\"]?{_PHRASE}"),
     # "... the young families segment ..." — the words right before a segment word
     re.compile(rf"(?P<name>(?:[a-z][\w'&-]*\s+){{1,4}}){_SEG_WORDS_EN}\b"),
     re.compile(rf"\bwho\s+(?:exactly\s+|really\s+)?(?:are|is)\s+(?:(?:the|our|my|these|those)\s+)?{_PHRASE}"),
@@ -213,6 +220,7 @@ _EN_NAME_PATTERNS = [
     re.compile(rf"\b(?:to|at)\s+(?!(?:promote|push|feature|sell|show|send|offer|recommend|market|reach|buy)\b)"
                rf"(?:(?:the|our|my|all)\s+)?{_PHRASE}"),
     re.compile(rf"\b(?:of|among|in|from)\s+(?:the|our|my)\s+{_PHRASE}"),
+    re.compile(rf"^(?:and\s+)?(?:how|what)\s+about\s+(?:the|our|my)\s+{_PHRASE}"),   # a follow-up on a named segment
 ]
 
 
@@ -220,11 +228,17 @@ def _clean_en_phrase(phrase: str, from_right: bool = False) -> str | None:
     """Trim a candidate name phrase. Left-anchored ('for X with ...'): cut at the first boundary word.
     Right-anchored ('... X segment'): keep the words after the last boundary or stop word."""
     words = phrase.strip().split()
+    if re.search(r"\b(?:sale|promo|promotion|event|launch|season|campaign)s?$", phrase.strip()):
+        return None   # "for a back to school promo": an occasion, even when a boundary word sits inside it
     if from_right:
         cut = [i for i, w in enumerate(words) if re.fullmatch(_EN_BOUNDARY, w) or w in _EN_STOP_LEAD]
         words = words[cut[-1] + 1:] if cut else words
     for i, w in enumerate(words):
-        if i > 0 and re.fullmatch(_EN_BOUNDARY, w):
+        if i > 0 and re.fullmatch(_EN_BOUNDARY, w) and not (w == "with" and i + 1 < len(words) and
+                                                             words[i + 1] in _WITH_PEOPLE):
+            words = words[:i]
+            break
+        if i > 0 and w in _EN_TRAILING_VERBS:       # "how much do the deal hunters spend" → "deal hunters"
             words = words[:i]
             break
     if words and words[0] in _EN_VERBS:
@@ -255,12 +269,17 @@ _ZH_NAME_PATTERNS = [
     re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:是谁|是什么样|是哪些人|是什么人|有什么特点|有什么特征|有哪些特征|"
                rf"喜欢什么|喜欢买什么|爱买什么|买什么|的画像|的特征|的特点|都是谁|是怎样)"),
     re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:适合|应该|喜欢|会买|需要|想要|可能|爱买|偏好)"),
+    re.compile(rf"^(?:那|那么|还有)?{_ZH_NAME}{_ZH_GROUP_TAIL}\s*呢"),          # a follow-up: "宝妈群体呢？"
 ]
 _ZH_NOT_A_SEGMENT = {"前者", "后者", "第一个", "第二个", "他们", "她们", "我们", "所有人", "大家", "所有客户", "每个群", "每个细分", "所有细分", "全部客户",
-                     "全部", "所有", "客户", "用户", "下个月", "下周", "这个月", "谁"}
+                     "全部", "所有", "客户", "用户", "下个月", "下周", "这个月", "谁", "英文", "中文", "英语", "中文版",
+                     "英文版", "短一点", "长一点", "这群人", "这些人", "那群人", "那些人", "这类人", "这帮人", "这部分人",
+                     "这批人", "这些客户", "这群客户", "这部分客户", "这类客户"}
 
 
 def _clean_zh_phrase(phrase: str) -> str | None:
+    phrase = re.sub(r"^(?:说说|讲讲|聊聊|看看|介绍一下|介绍下|介绍|描述一下|描述|分析一下|分析|告诉我|请问|那么|那|还有)", "",
+                    phrase)
     phrase = re.sub(r"^(?:一下|下|一个|这个|那个|这些|那些|我们的|我们|我的|的)", "", phrase)
     phrase = re.sub(r"(?:这个|这类|这群|那个)?(?:群体|客群|人群|细分|分群|用户群|客户群|群)$", "", phrase).strip()
     if len(phrase) < 2 or phrase in _ZH_NOT_A_SEGMENT or channel_of(phrase):
@@ -330,7 +349,7 @@ def extract_segment(text: str, language: str) -> int | str | None:
                     return name
     for k, pattern in enumerate(_EN_NAME_PATTERNS):
         for m in pattern.finditer(text):
-            name = _clean_en_phrase(m.group("name"), from_right=(k == 0))
+            name = _clean_en_phrase(m.group("name"), from_right=(k == 1))
             if name:
                 return name
     return None
@@ -549,6 +568,7 @@ _TOP_K_PATTERNS = [
     re.compile(rf"\b({NUM})\s+(?:[\w-]+\s+)?(?:products|items|recommendations|recs|suggestions|ideas|skus|picks|"
                rf"things|alternatives|substitutes|options)\b"),
     re.compile(rf"前\s*({NUM})\s*(?:个|款|件|名|样)?"),
+    re.compile(rf"(?:推荐|挑|选|列出|给我)\s*({NUM})\s*(?:个|款|件|样)"),
     re.compile(rf"({NUM})\s*(?:个|款|件|样)\s*(?:\w{{0,4}})?(?:商品|产品|推荐|替代品|东西)"),
 ]
 
@@ -582,11 +602,13 @@ def extract_copy_language(text: str, language: str) -> str:
 
 METRICS = ("customers", "orders", "revenue", "aov", "spend", "frequency", "top_categories", "top_products", "trend",
            "revenue_share", "clv")
+_COUNT_ADJ = r"(?:distinct|unique|different|active|total|individual)"
 _PEOPLE = r"(?:customers|households|shoppers|users|buyers|clients|members|people|accounts)"
 # Order matters where phrases overlap: a matched span is blanked before the next metric is looked for, so
 # "share of revenue" is not also "revenue" and "revenue by month" is a trend.
 _METRIC_PATTERNS: list[tuple[str, str]] = [
-    ("revenue_share", r"share of (?:the |our |total )?(?:revenue|sales|spend|turnover)|(?:revenue|sales) share|"
+    ("revenue_share", r"(?:revenue|sales|gmv|turnover) (?:split|breakdown)|breakdown of (?:the |our )?(?:revenue|sales|gmv)|"
+                      r"share of (?:the |our |total )?(?:revenue|sales|spend|turnover)|(?:revenue|sales) share|"
                       r"(?:percent(?:age)?|proportion|fraction) of (?:the |our |total )?(?:revenue|sales)|"
                       r"how much of (?:the |our |total )?(?:revenue|sales)|contribut\w* (?:to )?(?:the |our )?(?:total )?(?:revenue|sales)|"
                       r"收入占比|销售额?占比|营收占比|"
@@ -603,11 +625,11 @@ _METRIC_PATTERNS: list[tuple[str, str]] = [
     ("top_products", r"best[- ]?sell(?:ing|ers?)|top\s+(?:\d+\s+)?(?:products|items|skus|sellers)|most popular "
                      r"(?:products|items)|(?:which|what) (?:products|items) (?:sell|sold)|畅销|卖得最好的(?:商品|产品)?|"
                      r"热销|爆款|销量最高的(?:商品|产品)|最受欢迎的(?:商品|产品)"),
-    ("customers", rf"how many {_PEOPLE}|number of {_PEOPLE}|(?:customer|household|user|shopper) count|"
+    ("customers", rf"how many (?:{_COUNT_ADJ} )?{_PEOPLE}|number of (?:{_COUNT_ADJ} )?{_PEOPLE}|(?:customer|household|user|shopper) count|"
                   rf"count (?:of )?(?:the )?{_PEOPLE}|how big is (?:our|the|my) (?:customer|user) base|"
                   r"(?:客户|顾客|用户|家庭|会员)(?:总)?数|多少(?:个|位|名)?(?:客户|顾客|用户|家庭|会员|人)"),
-    ("orders", r"how many (?:orders|baskets|transactions|purchases|trips)|number of (?:orders|baskets|transactions|"
-               r"purchases|trips)|(?:order|basket|transaction) count|订单(?:总)?数|多少(?:个|笔|张)?订单|多少笔|交易笔数|"
+    ("orders", rf"(?:how many |number of |\band (?:the )?(?:number of )?)(?:{_COUNT_ADJ} )?(?:orders|baskets|transactions|"
+               r"purchases|trips)\b|(?:order|basket|transaction) count|订单(?:总)?数|多少(?:个|笔|张)?订单|多少笔|交易笔数|"
                r"交易次数"),
     ("frequency", r"how often|(?:purchase|buying|shopping|order) frequency|\bfrequency\b|visits? per|trips? per|"
                   r"购买频次|购买频率|购物频率|多久买一次|多久来一次|购买次数|下单频率|复购"),
@@ -632,6 +654,8 @@ def extract_metrics(text: str) -> list[str] | None:
         names = [n for n in names if n != "revenue"]        # "revenue" only says what is ranked / shared
     if "revenue_share" in names:
         names = [n for n in names if n != "spend"]
+    if "trend" in names:                                    # the trend table is revenue and orders per period
+        names = [n for n in names if n != "orders"]
     return names or None
 
 
@@ -663,7 +687,8 @@ def extract_segment_list(text: str, language: str) -> list[int | str] | None:
         names = []
         for part in parts:
             if _CJK.search(part):
-                name = _clean_zh_phrase(re.sub(r"(?:有什么|有何|的)?(?:区别|不同|差别|差异).*$", "", part.strip()))
+                name = _clean_zh_phrase(re.sub(r"(?:有什么|有何|的)?(?:区别|不同|差别|差异).*$|(?:对比|比较|比)(?:一下)?$", "",
+                                               part.strip()))
             else:
                 name = _clean_en_phrase(re.sub(r"\s*(?:[?.!]|which|who|how|in terms).*$", "", part.strip()))
             if not name:
@@ -676,17 +701,29 @@ def extract_segment_list(text: str, language: str) -> list[int | str] | None:
 
 _WORD_DAYS = {"day": 1, "week": 7, "fortnight": 14, "month": 30, "quarter": 90, "year": 365,
               "天": 1, "日": 1, "周": 7, "星期": 7, "个月": 30, "月": 30, "季度": 90, "年": 365}
-_PERIOD_EN = re.compile(rf"(?:last|past|previous|recent)\s+(?:({NUM})\s+)?(days?|weeks?|fortnight|months?|quarters?|years?)")
-_PERIOD_ZH = re.compile(rf"(?:最近|近|过去|这|上)\s*({NUM})?\s*(?:个)?\s*(天|日|周|星期|个月|月|季度|年)")
+_EN_UNITS = r"(days?|weeks?|fortnight|months?|quarters?|years?)"
+_ZH_UNITS_TIME = r"(天|日|周|星期|个月|月|季度|年)"
+# A window said as "the last 3 weeks", or, when nothing says "last", as "in/for/within 45 days" ("haven't in 45
+# days", "haven't come back for six weeks"); Chinese "最近两周", "近三个月", or a span before 没/未/内 ("半年没再买").
+_PERIOD_PATTERNS = [
+    re.compile(rf"(?:last|past|previous|recent)\s+(?:({NUM})\s+)?{_EN_UNITS}"),
+    re.compile(rf"\b(?:in|for|within|over)\s+(?:the\s+)?({NUM}|a|an)\s+{_EN_UNITS}"),
+    re.compile(rf"(?:最近|近|过去|这|上)\s*({NUM})?\s*(?:个)?\s*{_ZH_UNITS_TIME}"),
+    re.compile(rf"({NUM}|半)\s*(?:个)?\s*{_ZH_UNITS_TIME}\s*(?:内|以来|里|没|未|都没|不曾)"),
+]
 
 
 def _period_days(text: str) -> tuple[int | None, re.Match | None]:
-    for pattern in (_PERIOD_EN, _PERIOD_ZH):
+    for pattern in _PERIOD_PATTERNS:
         m = pattern.search(text)
         if m:
-            n = parse_number(m.group(1)) if m.group(1) else 1
-            unit = m.group(2).rstrip("s") if pattern is _PERIOD_EN else m.group(2)
-            return (n or 1) * _WORD_DAYS.get(unit, 30), m
+            token = m.group(1)
+            n = 0.5 if token == "半" else 1 if token in (None, "a", "an") else parse_number(token)
+            unit = m.group(2)
+            unit = unit if _CJK.search(unit) else unit.rstrip("s")
+            if token == "半" and unit == "年":
+                return 180, m                                  # half a year = six 30-day months
+            return int(round((n or 1) * _WORD_DAYS.get(unit, 30))), m
     return None, None
 
 
@@ -697,6 +734,8 @@ def extract_audience(text: str) -> dict[str, Any]:
     m = re.search(r"\b(?:bought|purchased|buy|buys|purchase|ordered|order)\s+(?:any\s+|some\s+)?(?P<p>[a-z][\w'&-]*"
                   r"(?:\s+[a-z][\w'&-]*){0,3}?)(?=\s+(?:but|in|during|within|over|last|and|who|before|since|recently|"
                   r"not|at)\b|[,?.!]|$)", text)
+    m = m or re.search(r"\b(?:buyers|purchasers|customers|shoppers|fans)\s+of\s+(?:the\s+)?(?P<p>[a-z][\w'&-]*"
+                       r"(?:\s+[a-z][\w'&-]*){0,3}?)(?=\s+(?:who|that|but|in|and)\b|[,?.!]|$)", text)
     if m:
         bought = re.sub(r"^(?:the|a|an)\s+", "", m.group("p"))
     else:
@@ -714,7 +753,8 @@ def extract_length(text: str) -> str | None:
     if re.search(r"shorter|more concise|less text|tighter|trim it|cut it down|briefer|condense|fewer words|"
                  r"短一点|短一些|更短|精简|简短|缩短|简洁", text):
         return "shorter"
-    if re.search(r"longer|more detail|expand it|elaborate|长一点|长一些|更长|详细一点|多写一点|丰富一点", text):
+    if re.search(r"longer|more detail|expand it|elaborate|长一点|长一些|长些|更长|详细一点|详细一些|详细些|多写一点|多写一些|"
+                 r"丰富一点|丰富一些|丰富些", text):
         return "longer"
     return None
 
