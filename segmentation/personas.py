@@ -274,6 +274,10 @@ def persona_failures(words: PersonaWords, language: str, policy: MarketingPolicy
         failures.append(f"motivations: {repeated}")
     if len(words.description) < 40:
         failures.append("description: too short")
+    tagline = words.tagline.strip().rstrip(".。!！").lower()
+    if len(tagline) >= 8 and (tagline in words.description.lower()
+                              or any(tagline in m.lower() for m in words.motivations)):
+        failures.append("tagline: it is repeated in the description or the motivations; each field says something new")
     if summary is not None and _browse_only(summary) and _SPEND_WORDS.search(words.name):
         failures.append("name: it claims a spending level that browse-only data cannot show")
     return failures

@@ -22,7 +22,7 @@ LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 # channel limits in characters: (en, zh); an SMS is one GSM-7 segment (160) or one UCS-2 segment (70)
 FIELD_LIMITS: dict[str, tuple[int, int]] = {"subject": (60, 30), "preheader": (100, 50), "body": (700, 300),
                                             "cta": (30, 10), "sms": (160, 70), "push_title": (40, 20),
-                                            "push_body": (120, 60)}
+                                            "push_body": (120, 60), "tagline": (90, 30)}
 
 # Chinese discount wording: 八五折 / 85折 / 8.5折 = pay 85 % = 15 % off
 _ZH_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -123,6 +123,9 @@ def zhe_text(percent_off: float) -> str:
     return f"{pay:g}折"
 
 
+# Chinese copy may say "15%优惠" / "立减15%"; a bare "15%" next to other words is not a discount
+_ZH_PCT_AS_DISCOUNT = re.compile(r"\d\s*[%％]\s*(?:的)?(?:折扣|优惠|off)|(?:减|省|享|优惠|折扣)\s*\d+(?:\.\d+)?\s*[%％]",
+                                 re.I)
 _NO_DISCOUNT = re.compile(r"no discount|without (?:a )?discount|not on sale|full price|无折扣|不打折|没有折扣|无优惠|原价",
                           re.I)
 
@@ -136,6 +139,11 @@ def offer_stated_correctly(text: str, ctx: GateContext) -> str | None:
             return f"it states {wrong[0]:g}% off but the offer is {ctx.offer_value:g}% off"
         if _NO_DISCOUNT.search(text):
             return f"it says there is no discount but the offer is {ctx.offer_value:g}% off"
+        if _zh(ctx):
+            bare = next((m for m in _PCT.finditer(text) if not _ZH_PCT_AS_DISCOUNT.search(
+                text[max(0, m.start() - 3):m.end() + 3])), None)
+            if bare:  # "即购买15%的商品" reads as "buy 15 % of the goods"
+                return f"it states '{bare.group(0)}' without saying it is a discount (write {zhe_text(ctx.offer_value)})"
     elif claims:
         return f"it promises {claims[0]:g}% off but the brief has no percentage discount"
     if ctx.offer_kind != "amount_off" and re.search(r"[$€£¥￥]\s*\d|\d\s*(?:元|块|dollars?)\b.{0,6}(?:off|减)", text):
@@ -241,8 +249,20 @@ _CODE_NAME = re.compile(r"[>/_|]|\d|segment|cluster|group \w$|顾客\s*[A-Z0-9]|
                         r"customer [a-z0-9]\b", re.I)
 
 
-describes_customers = _pattern_gate(_RETAILER_GOALS, "it states the retailer's goals, not the customers'",
-                                    "Personas describe customers, not the shop's goals.")
+# a persona speaking as the shop ("we're here to help you", "our team of experts") or to the customer ("your
+# family's kitchen") is an advert, not a description of customers
+_SHOP_VOICE = re.compile(r"\b(?:we|we're|we've|we'll|our|ours|us|you|you're|your|yours)\b|我们|本店|我店|您|你", re.I)
+
+
+def describes_customers(text: str, ctx: GateContext) -> str | None:
+    """Personas describe customers in the third person, not the shop's goals or an advert's 'we'/'you'."""
+    m = _RETAILER_GOALS.search(text)
+    if m:
+        return f"it states the retailer's goals, not the customers' ('{m.group(0)}')"
+    m = _SHOP_VOICE.search(text)
+    if m:
+        return f"it speaks as the shop or to the customer ('{m.group(0)}'); describe the shoppers as 'they'"
+    return None
 no_ungiven_facts = _pattern_gate(_UNGIVEN_FACTS, "it states facts about customers that were not given",
                                  "No income, age, region... (not in the brief).")
 

@@ -59,6 +59,8 @@ def test_discounts_are_read_both_ways():
     assert g.zhe_text(15) == "八五折" and g.zhe_text(20) == "八折" and g.zhe_text(12.5) == "87.5折"
     ctx = g.GateContext(language="zh", offer_kind="percent_off", offer_value=20)
     assert g.offer_stated_correctly("全场八折", ctx) is None and g.offer_stated_correctly("全场20%折扣", ctx) is None
+    assert g.offer_stated_correctly("立减20%，快来选购", ctx) is None
+    assert "八折" in g.offer_stated_correctly("今天八折，即购买20%的商品", ctx)  # a bare percentage is not an offer
 
 
 def test_free_shipping_is_allowed_when_it_is_the_offer():
@@ -75,6 +77,9 @@ def test_cta_must_be_a_complete_short_phrase():
 
 @pytest.mark.parametrize("gate, text", [
     ("describes_customers", "They help us increase revenue."),
+    ("describes_customers", "We're here to help you find the perfect meal. Our team of experts is ready."),
+    ("describes_customers", "Shop for the freshest foods in your family's kitchen."),
+    ("describes_customers", "我们为您准备了新鲜果蔬。"),
     ("no_ungiven_facts", "Customer A is a high-income customer."),
     ("no_ungiven_facts", "They come from different regions and countries."),
     ("grounded_numbers", "They spend over $139 per customer."),
@@ -83,6 +88,17 @@ def test_cta_must_be_a_complete_short_phrase():
 def test_persona_gates(gate, text):
     ctx = g.GateContext(language="en", field="description")
     assert g.PERSONA_GATES[gate](text, ctx)
+
+
+def test_persona_gate_passes_third_person_descriptions():
+    ctx = g.GateContext(language="en", field="description")
+    assert g.describes_customers("They shop weekly for the family and trust familiar brands.", ctx) is None
+    assert g.describes_customers("他们每周为家人采购，信赖熟悉的品牌。", g.GateContext(language="zh")) is None
+
+
+def test_persona_tagline_is_short():
+    assert g.channel_format("购物频率比大多数顾客更常来购物，消费总消费比大多数顾客高，最近一次购物是不久前。",
+                            g.GateContext(language="zh", field="tagline"))
 
 
 @pytest.mark.parametrize("name", ["Mid-spend regular shoppers (Coupon/Misc Items)", "顾客X", "Customer A",
