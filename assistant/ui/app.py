@@ -3,8 +3,8 @@
 Binds 127.0.0.1 by default; analytics off; optional login (MKT_UI_USER + MKT_UI_PASSWORD): without it no page,
 no API call and no file is reachable; uploads capped by MKT_UI_MAX_UPLOAD (default 50mb). Files: the server
 serves only Gradio's private cache of this process (uploads and the downloads a session generated in its own
-folder), never the temp folder, another session's folder or the saved workspace (`launch` blocks it
-explicitly). Run: `mkt ui` or `python app.py`.
+folder), and each of those files only to the browser it was handed to (`file_access`); never the temp folder,
+another session's folder or the saved workspace (`launch` blocks it explicitly). Run: `mkt ui` or `python app.py`.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from assistant.core.settings import Settings, offline_environment
 
 offline_environment()
 
+from assistant.ui.file_access import FileAccessMiddleware  # noqa: E402
 from assistant.ui.session import close_session, files_root, gradio_cache_dir, new_session  # noqa: E402
 # Gradio's upload/download cache: a private folder of this process instead of the machine-wide /tmp/gradio
 # (read by Gradio when its components are created, so set before they are).
@@ -82,8 +83,11 @@ def launch_options(settings: Settings | None = None) -> dict:
     # the saved workspace holds customer data: never served, even if someone adds an allowed path later
     # (unless it encloses the UI's own files, e.g. MKT_WORKSPACE=/tmp, which would block every download)
     blocked = [] if files_root().is_relative_to(workspace) else [str(workspace)]
+    # a file is served only to the browser it was handed to (assistant.ui.file_access)
+    from starlette.middleware import Middleware
+    files_only_to_their_browser = Middleware(FileAccessMiddleware, roots=lambda: [gradio_cache_dir()])
     return {"auth": settings.ui_login, "max_file_size": settings.ui_max_upload, "allowed_paths": [],
-            "blocked_paths": blocked}
+            "blocked_paths": blocked, "app_kwargs": {"middleware": [files_only_to_their_browser]}}
 
 
 def launch(host: str | None = None, port: int | None = None, demo: gr.Blocks | None = None, **kwargs):

@@ -91,6 +91,8 @@ class Session:
             pass
         if self.folder.resolve().is_relative_to(sessions_root()):
             shutil.rmtree(self.folder, ignore_errors=True)
+        from assistant.ui.file_access import GRANTS
+        GRANTS.forget_missing()
 
 
 def new_session(dataset=None) -> Session:

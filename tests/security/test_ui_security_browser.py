@@ -187,7 +187,12 @@ def test_login_guards_pages_api_and_files(browser, offline_llm_env):
         page.fill("input[type=password]", "s3cret-pass")
         page.get_by_role("button", name="Login").click()
         page.wait_for_selector("#chat-input textarea", timeout=60_000)
-        assert page.request.get(url + f"gradio_api/file={served}").status == 200  # logged in: served
+        # logged in, a file is still served only to the browser it was handed to
+        assert page.request.get(url + f"gradio_api/file={served}").status == 403
+        from assistant.ui.file_access import COOKIE, GRANTS
+        token = next(c["value"] for c in context.cookies() if c["name"] == COOKIE)
+        GRANTS.grant(token, str(served))  # as if an event of this browser had returned it
+        assert page.request.get(url + f"gradio_api/file={served}").status == 200
         context.close()
     finally:
         demo.close()
