@@ -39,6 +39,14 @@ def workspace(tmp_path, monkeypatch) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian Chromium for the browser tests (tests/browser.py has the app and page helpers)."""
+    from tests.browser import chromium
+    with chromium() as instance:
+        yield instance
+
+
 # ---------------------------------------------------------------------------------------------- no leftover servers
 # Every process this test run starts inherits this mark, so the session-end check finds the LLM servers (and their
 # stand-ins) the run started, wherever they were re-parented, and nobody else's.

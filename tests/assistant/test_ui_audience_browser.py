@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.assistant.test_ui_browser import _tab, app_url, browser, page  # noqa: F401  (shared fixtures)
+from tests.assistant.test_ui_browser import _tab, app_url, page  # noqa: F401  (the demo app with the real LLM)
 
 pytestmark = [pytest.mark.browser]
 WAIT = 600_000  # ms, a loaded 2-core machine

@@ -5,59 +5,25 @@ upload a malformed CSV and read the error, and — with two browser contexts —
 """
 from __future__ import annotations
 
-import shutil
-import socket
-from pathlib import Path
-
 import pytest
+
+from tests.browser import ARTIFACTS, new_page, running_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.llm]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 LONG = 900_000  # ms: persona writing with the local 0.5B model on 2 cores
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("MKT_WORKSPACE", str(tmp_path_factory.mktemp("ui_workspace")))
-    from assistant.ui import build_app
-    demo = build_app()
-    port = _free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True)
-    yield f"http://127.0.0.1:{port}/"
-    demo.close()
-    mp.undo()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"])
-        yield browser
-        browser.close()
+    with running_app(tmp_path_factory, "ui_workspace") as url:
+        yield url
 
 
 @pytest.fixture()
 def page(browser, app_url):
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(app_url)
-    page.wait_for_selector("#chat-input textarea")
-    yield page
-    context.close()
+    with new_page(browser, app_url) as page:
+        yield page
 
 
 def _tab(page, name: str) -> None:

@@ -6,11 +6,10 @@ else is real: the app, the router with the packaged encoder, the demo data, the 
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
-from tests.assistant.test_ui_browser import CHROMIUM, _free_port, browser  # noqa: F401  (shared browser fixture)
+from tests.browser import running_app
 
 pytestmark = [pytest.mark.browser]
 
@@ -38,21 +37,12 @@ ZH_DIALOGUE = [
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
     from tests.assistant.fakes import RecordingLLM
     from tests.assistant.test_facade import _reply
-    mp = pytest.MonkeyPatch()
-    mp.setenv("MKT_WORKSPACE", str(tmp_path_factory.mktemp("ui_chat_workspace")))
     fake = RecordingLLM(_reply)
-    mp.setattr("assistant.core.llm.get_llm", lambda *args, **kwargs: fake)
-    from assistant.ui import build_app
-    demo = build_app()
-    port = _free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True)
-    yield f"http://127.0.0.1:{port}/"
-    demo.close()
-    mp.undo()
+    with running_app(tmp_path_factory, "ui_chat_workspace",
+                     patches={"assistant.core.llm.get_llm": lambda *args, **kwargs: fake}) as url:
+        yield url
 
 
 def _ask(page, message: str, expected: str) -> str:

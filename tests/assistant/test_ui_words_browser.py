@@ -4,41 +4,24 @@ numbers), without waiting for the model."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-from tests.assistant.test_ui_browser import ARTIFACTS, CHROMIUM, _free_port, browser  # noqa: F401 — fixture
+from tests.browser import ARTIFACTS, llm_down, new_page, running_app
 
 pytestmark = [pytest.mark.browser]
 
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("MKT_WORKSPACE", str(tmp_path_factory.mktemp("ui_words")))
-    mp.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{_free_port()}/v1")  # nothing listens: the LLM is down
-    mp.setenv("OPENAI_API_KEY", "none")
-    mp.setenv("MKT_LLM_MAX_RETRIES", "0")
-    mp.setenv("MKT_LLM_TIMEOUT", "3")
-    from assistant.ui import build_app
-    demo = build_app()
-    port = _free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True)
-    yield f"http://127.0.0.1:{port}/"
-    demo.close()
-    mp.undo()
+    with running_app(tmp_path_factory, "ui_words", env=llm_down()) as url:  # the LLM is down
+        yield url
 
 
 @pytest.fixture(scope="module")
-def page(browser, app_url):  # noqa: F811 — the shared browser fixture
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(app_url)
-    yield page
-    context.close()
+def page(browser, app_url):
+    with new_page(browser, app_url) as page:
+        yield page
 
 
 def _readable(text: str) -> None:

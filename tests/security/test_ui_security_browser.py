@@ -15,14 +15,12 @@ import pandas as pd
 import pytest
 
 from tests.assistant.llm_stub_server import Reply, StubLLMServer
-from tests.assistant.test_ui_browser import CHROMIUM, browser  # noqa: F401  (the shared Chromium fixture)
-from tests.security.conftest import start_app
+from tests.browser import ARTIFACTS, require_chromium, start_app
 
 from assistant.core.policy import MarketingPolicy, consumer_name  # noqa: E402
 
 pytestmark = [pytest.mark.browser]
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 WAIT = 240_000  # ms: the first segmentation embeds the uploaded customers on a busy 2-core machine
 
 TITLES = {
@@ -60,12 +58,11 @@ def hostile_events(path: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def hostile_app(offline_llm_env):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    require_chromium()
     stub = StubLLMServer(default=Reply.ok(json.dumps(HOSTILE_LLM))).start()
     offline_llm_env.setenv("OPENAI_BASE_URL", stub.url)
     offline_llm_env.setenv("MKT_LLM_STRUCTURED_METHOD", "llama_json_schema")
-    demo, url = start_app()
+    demo, url = start_app(warm_up=False)
     yield url
     demo.close()
     stub.stop()
@@ -156,15 +153,13 @@ def test_hostile_text_shows_as_text_everywhere(browser, hostile_app, tmp_path):
 
 
 def test_login_guards_pages_api_and_files(browser, offline_llm_env):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
     from assistant.ui.session import gradio_cache_dir
     offline_llm_env.setenv("MKT_UI_USER", "marketer")
     offline_llm_env.setenv("MKT_UI_PASSWORD", "s3cret-pass")
     served = gradio_cache_dir() / "probe" / "probe.txt"
     served.parent.mkdir(parents=True, exist_ok=True)
     served.write_text("cached file")
-    demo, url = start_app()
+    demo, url = start_app(warm_up=False)
     try:
         for path in ("config", "gradio_api/info", f"gradio_api/file={served}"):
             response = httpx.get(url + path, timeout=30)
