@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Callable
 
 COOKIE = "mkt_files"
-_FILE_ROUTE = re.compile(r"/file=(?P<path>.+)$")
+_FILE_ROUTE = re.compile(r"/file=(?P<path>.*)\Z", re.S)  # (any character, newlines too: no way around it)
 # a file path in Gradio's JSON: "path": "<json string>" (quotes inside data are escaped, so data cannot fake it)
 _PATH_FIELD = re.compile(rb'"path"\s*:\s*"((?:[^"\\]|\\.)*)"')
 _SCANNED_TYPES = (b"application/json", b"text/event-stream")
