@@ -44,7 +44,8 @@ def on_upload(test_file, outcomes_file, mapping_file, state: Session):
                 "(user + arm) plus an outcomes file.", *empty, state)
     layout = state.assistant.load_test(exposures=upload_path(test_file), outcomes=upload_path(outcomes_file),
                                        mapping=upload_path(mapping_file))
-    status = "✅ Read the file. Recognised: " + layout.to_markdown() + "\n\nCheck the choices below, then press **Evaluate**."
+    status = (f"✅ Read the file. Recognised: {layout.to_markdown()}\n\n"
+              "Check the choices below, then press **Evaluate**.")
     return (status, *_dropdowns(layout), state)
 
 
