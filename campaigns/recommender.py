@@ -400,7 +400,8 @@ class Recommender(BaseEstimator):
             if lam != probe.ease_lambda_:
                 probe.set_ease_lambda(lam)
             val_ndcg = probe._pools(rows, truth, modes[:1], ["ease"])[modes[0]].ndcg(np.ones(1))
-            records.append({"step": "ease_lambda", "mode": modes[0], "ease_lambda": lam, "val_ndcg@10": val_ndcg})
+            records.append({"step": "ease_lambda", "mode": modes[0], "ease_lambda": lam, "val_ndcg@10": val_ndcg,
+                            "validation_users": len(rows)})
             if val_ndcg > best_val + 1e-12:
                 best_lam, best_val, best_b = lam, val_ndcg, probe.ease_b_
         probe.ease_lambda_, probe.ease_b_ = best_lam, best_b  # kept, not solved again (cubic in the items)
@@ -416,6 +417,7 @@ class Recommender(BaseEstimator):
                 start_ndcg = pools[mode].ndcg(np.array([DEFAULT_WEIGHTS[s] for s in SIGNALS]))
                 weights, val_ndcg = pools[mode].coordinate_search(has_content=probe.has_vectors_.any())
                 records.append({"step": "blend", "mode": mode, "half_life": half_life, **weights,
+                                "validation_users": len(rows),
                                 "val_ndcg@10": val_ndcg, "default_blend_val_ndcg@10": start_ndcg})
                 if mode not in best or val_ndcg > best[mode][0] + 1e-12:
                     best[mode] = (val_ndcg, half_life, weights)
@@ -443,6 +445,7 @@ class Recommender(BaseEstimator):
         pop_order: dict[int, np.ndarray] = {}
         sig_list = {m: [] for m in modes}
         rel_list = {m: [] for m in modes}
+        tie_list = {m: [] for m in modes}
         sizes = np.array([len(t) for t in truth])
         relevant_all = np.split(self.items_.positions([i for t in truth for i in sorted(t)]), np.cumsum(sizes)[:-1])
         for start in range(0, len(rows), chunk):
@@ -469,9 +472,11 @@ class Recommender(BaseEstimator):
                     sig[:, :len(cand)] = user_block[:, cand]
                     sig_list[mode].append(sig)
                     rel_list[mode].append(np.pad(np.isin(cand, relevant), (0, width - len(cand))))
+                    tie_list[mode].append(np.pad(self.popularity_[cand], (0, width - len(cand))))
         cold = self.n_events_[rows] <= COLD_START_EVENTS
         n_rel = np.array([len(t) for t in truth], dtype=float)
-        return {m: _Pools(np.stack(sig_list[m]), np.stack(rel_list[m]), n_rel, cold, names) for m in modes}
+        return {m: _Pools(np.stack(sig_list[m]), np.stack(rel_list[m]), n_rel, cold, names,
+                          tie=np.stack(tie_list[m])) for m in modes}
 
     @staticmethod
     def _pool_top(values: np.ndarray, p: int) -> np.ndarray:
@@ -710,8 +715,10 @@ class _Pools:
     """Validation users' candidate pools: signals (users x signals x pool), relevance, and blend scoring."""
 
     def __init__(self, sig: np.ndarray, rel: np.ndarray, n_rel: np.ndarray, cold: np.ndarray,
-                 names: Sequence[str] = SIGNALS):
+                 names: Sequence[str] = SIGNALS, tie: np.ndarray | None = None):
         self.sig, self.rel, self.cold = sig, rel, cold
+        # recommend() breaks ties by popularity (+1e-6 x popularity): the same here, so pooled and served agree
+        self.tie = (1e-6 * tie).astype(np.float32) if tie is not None else 0.0
         self.discounts = 1.0 / np.log2(np.arange(2, 12))
         self.idcg = np.cumsum(self.discounts)[np.minimum(n_rel, 10).astype(int) - 1]
         # cold users are ranked by popularity alone, as recommend() does (if the pool has that signal)
@@ -719,7 +726,7 @@ class _Pools:
 
     def ndcg(self, w: np.ndarray) -> float:
         """Validation NDCG@10 of one blend (cold users ranked by popularity, as recommend() does)."""
-        score = np.einsum("usp,s->up", self.sig, np.asarray(w, dtype=np.float32))
+        score = np.einsum("usp,s->up", self.sig, np.asarray(w, dtype=np.float32)) + self.tie
         if self.cold_score is not None and self.cold.any():
             score[self.cold] = self.cold_score[self.cold]
         k = min(10, score.shape[1])

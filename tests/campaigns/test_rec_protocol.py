@@ -170,3 +170,31 @@ def test_every_baseline_grid_runs():
     table = run_protocol(specs, events).table.set_index("model")
     assert table.loc["repeat (own items)", "ndcg@10"] > table.loc["popularity", "ndcg@10"]
     assert (table["users"] == 30).all() and table["ndcg_se"].gt(0).all()
+
+
+@pytest.mark.parametrize("events, mode", [(_grocery(80), "all"), (_grocery(80), "exclude_purchased"),
+                                          (_chains(), "exclude_purchased")])
+def test_the_tuning_pools_score_a_blend_as_the_full_catalogue_ranking_does(events, mode):
+    """Tuning scores blends on candidate pools (items some signal scores above zero, popularity ranked once per
+    segment); for blends that rank by their signals that must equal ranking the whole catalogue as serving does."""
+    from campaigns.rec_eval import ranking_metrics, targets
+    from campaigns.recommender import SIGNALS
+    history, target = split_last_session(events)
+    truth = targets(history, target)
+    model = Recommender(weights=None).fit(history)
+    pools = model._pools(model.users_.positions(truth.index.to_numpy()), truth, [mode])[mode]
+    for blend in ({"repeat": 1.0, "reorder": 1.0, "knn": 0.1, "ease": 0.1, "seq": 0.1, "pop": 0.03},
+                  {"knn": 1.0, "seq": 0.3}, {"ease": 1.0, "pop": 0.1}):
+        model.weights_by_mode_ = {m: {s: blend.get(s, 0.0) for s in SIGNALS} for m in ("all", "exclude_purchased")}
+        served = model.recommend_batch(list(truth.index), 10, exclude_seen=mode == "exclude_purchased")
+        lists = served.sort_values(["user_id", "rank"]).groupby("user_id")["item_id"].agg(list)
+        full = ranking_metrics([lists[u] for u in truth.index], list(truth), 10).ndcg
+        assert pools.ndcg(np.array([blend.get(s, 0.0) for s in SIGNALS])) == pytest.approx(full, abs=1e-9)
+
+
+def test_the_tuning_budget_caps_the_validation_users():
+    events = _grocery(60)
+    bounded = Recommender(max_validation_users=25).fit(events)
+    assert set(bounded.tuning_["validation_users"]) == {25}
+    everyone = Recommender(max_validation_users=None).fit(events)
+    assert set(everyone.tuning_["validation_users"]) == {60}

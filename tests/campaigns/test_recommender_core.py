@@ -152,3 +152,13 @@ def test_not_fitted_and_bad_input():
     from assistant.core.errors import DataError
     with pytest.raises(DataError, match="timestamp"):
         Recommender().fit(pd.DataFrame({"user_id": ["a"], "item_id": ["b"]}))
+
+
+def test_id_index_positions_survive_pickling_and_unknown_ids_are_minus_one():
+    import pickle
+    from campaigns.rec_signals import IdIndex
+    index = IdIndex.from_values(["b", "a", "c"], ["d"])
+    assert index.positions(["a", "d", "zz", "b"]).tolist() == [0, 3, -1, 1]
+    again = pickle.loads(pickle.dumps(index))           # the cached lookup keys travel with it
+    assert again.ids.tolist() == index.ids.tolist() and again.positions(["c", "x"]).tolist() == [2, -1]
+    assert IdIndex.from_values([]).positions(["a"]).tolist() == [-1]
