@@ -69,9 +69,17 @@ ABBREVIATIONS: dict[str, str] = {
     "suppplies": "supplies", "sweetners": "sweeteners", "sherbts": "sherbets", "disposible": "disposable",
     "memorablilia": "memorabilia", "sft": "soft", "btl": "bottle", "btls": "bottles", "carb": "carbonated",
     "incl": "", "crbntd": "carbonated", "bev": "beverage", "bevs": "beverages", "prem": "premium",
+    "gds": "goods", "saus": "sausage", "drnking": "drinking", "mneral": "mineral", "wate": "water",
+    "sngl": "single", "srv": "serve", "dnrs": "dinners", "whl": "whole", "iws": "", "fs": "", "prep": "prepared",
     "sel": "select", "trad": "traditional", "ckd": "cooked", "brst": "breast", "bnls": "boneless", "coco": "cocoa", "seaso": "seasoning", "cored": "cored", "kitchn": "kitchen",
 }
 HIDDEN_WORDS = {"misc", "miscellaneous", "other", "others", "all", "nt/f", "bulk&bag", "etc"}
+# Catalogue lines name the noun first ("EGGS - LARGE", "GRAPES RED"); shoppers read "Large Eggs", "Red Grapes"
+_MODIFIERS = {"red", "white", "green", "yellow", "black", "large", "medium", "small", "sweet", "gala", "russet",
+              "grape", "whole", "mini", "fresh", "organic", "sliced", "shredded", "seedless"}
+# A grade or cut alone ("LEAN", "PRIMAL", "ENHANCED" under BEEF/PORK) does not say what the product is
+_NOT_A_PRODUCT = {"lean", "primal", "enhanced", "premium", "regular", "select", "choice", "value", "standard",
+                  "premium meat"}
 _SMALL = {"and", "or", "with", "of", "for", "in", "on", "at", "by", "the", "a", "to", "&"}
 _SIZE = re.compile(r",?\s*\d+(?:\.\d+)?\s*(?:oz|fz|floz|fl oz|lb|lbs|ct|cnt|pk|pack|ea|gal|ga|qt|pt|l|ml|g|kg|"
                    r"dz|doz|ft|in|sq ft|cs|case)\b.*$", re.I)
@@ -86,7 +94,7 @@ def consumer_name(title: object) -> str | None:
     """A name a shopper understands, or None when the line has no consumer meaning ("Misc", empty, codes).
 
     "REFGRATD JUICES/DRNKS, 64 OZ" -> "Refrigerated Juices & Drinks"; "Beeralemalt Liquors" -> "Beer, Ale & Malt
-    Liquors"; "Fluid Milk White Only, 1 GA" -> "Fluid Milk White Only".
+    Liquors"; "Fluid Milk White Only, 1 GA" -> "White Milk"; "EGGS - LARGE" -> "Large Eggs"; "LEAN" -> None.
     """
     if title is None or (isinstance(title, float) and pd.isna(title)):
         return None
@@ -122,7 +130,13 @@ def consumer_name(title: object) -> str | None:
         merged.pop()
     while merged and merged[0] in _SMALL - {"a"}:
         merged.pop(0)
-    if not merged:
+    if merged[:2] == ["fluid", "milk"]:
+        merged.pop(0)
+    if len(merged) > 1 and merged[-1] == "only":
+        merged.pop()
+    if len(merged) == 2 and merged[1] in _MODIFIERS and merged[0] not in _MODIFIERS:
+        merged.reverse()
+    if not merged or " ".join(merged) in _NOT_A_PRODUCT:
         return None
     name = " ".join(w if (i and w in _SMALL) else w[:1].upper() + w[1:] for i, w in enumerate(merged))
     # a consumer name is words: markup, link syntax or an essay in a title field is not shown to customers

@@ -66,7 +66,8 @@ def test_policy_comes_from_settings(monkeypatch):
     ("Refgratd Juices/Drnks", "Refrigerated Juices & Drinks"),
     ("REFRGRATD JUICES/DRNKS, 64 OZ", "Refrigerated Juices & Drinks"),
     ("BEERALEMALT LIQUORS", "Beer Ale & Malt Liquors"),
-    ("Fluid Milk White Only, 1 GA", "Fluid Milk White Only"),
+    ("Fluid Milk White Only, 1 GA", "White Milk"), ("EGGS - LARGE", "Large Eggs"), ("GRAPES RED", "Red Grapes"),
+    ("SW GDS:DONUTS", "Sweet Goods & Donuts"), ("LEAN", None), ("Chocolate Milk", "Chocolate Milk"),
     ("Frzn Jce Conc/Drnks", "Frozen Juice Concentrate & Drinks"),
     ("Soft Drinks 12/18&15pk Can Car, 12 OZ", "Soft Drinks"),
     ("Misc", None), ("", None), (None, None), (float("nan"), None), ("Milk <script>alert(1)</script>", None),
@@ -90,7 +91,7 @@ def test_offer_frame_filters_merges_duplicates_and_hides_bad_prices():
                      "DRUG GM > CIGARETTES"],
         "price": [0.0023, 2.49, 1.5, 30.0, 0.004, 9.0]})
     out = offer_frame(items, POLICY)
-    assert out["title"].tolist() == ["Fluid Milk White Only", "Bananas"]
+    assert out["title"].tolist() == ["White Milk", "Bananas"]
     assert out["price"].iloc[0] == 2.49 and pd.isna(out["price"].iloc[1])
     assert out["catalogue_title"].iloc[0] == "Fluid Milk White Only, 1 GA"
 
