@@ -15,6 +15,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from campaigns.evaluation import CampaignEvaluation
+from campaigns.evaluation.verdict import metric_label
 from campaigns.power import sample_size_per_arm
 
 
@@ -29,6 +30,7 @@ class Advice(BaseModel):
     arm: str | None = None
     metric: str
     evidence: str = Field(description="the numbers behind the advice")
+    evidence_zh: str = Field(default="", description="the same evidence in Chinese")
     confidence: Literal["high", "medium", "low"]
     required_n_per_arm: int | None = None
 
@@ -45,6 +47,27 @@ def _fmt(row: pd.Series) -> str:
     if pd.notna(row.get("prob_beat_control")):
         body += f", P(beat control) = {row['prob_beat_control']:.3f}"
     return body + f", n = {int(row['n_arm']):,} vs {int(row['n_control']):,}"
+
+
+def _fmt_zh(row: pd.Series) -> str:
+    if row["metric"] == "revenue_per_user":
+        body = (f"人均收入 {row['arm_value']:.3f} 对比 {row['control_value']:.3f}，差值 {row['uplift']:+.3f}"
+                f"（95% 置信区间 {row['ci_low']:+.3f} 至 {row['ci_high']:+.3f}）")
+    else:
+        body = (f"{metric_label(row['metric'], 'binary', 'zh')} {row['arm_value']:.2%}，对照组 {row['control_value']:.2%}，"
+                f"提升 {row['uplift'] * 100:+.2f} 个百分点（95% 置信区间 {row['ci_low'] * 100:+.2f} 至 "
+                f"{row['ci_high'] * 100:+.2f}）")
+    p = row["p_value"]
+    body += "，p < 0.0001" if p < 1e-4 else f"，p = {p:.4f}"
+    if pd.notna(row.get("prob_beat_control")):
+        body += f"，优于对照组的概率 = {row['prob_beat_control']:.3f}"
+    return body + f"，人数 {int(row['n_arm']):,} 对比 {int(row['n_control']):,}"
+
+
+# The advice table's words in Chinese (advice_frame(language="zh")).
+_ZH_VALUES = {"action": {"target": "重点投放", "drop": "停用", "keep_variant": "保留该方案", "test_more": "继续测试"},
+              "target_kind": {"arm": "实验组", "segment": "客群"},
+              "confidence": {"high": "高", "medium": "中", "low": "低"}}
 
 
 def _confidence(p_value: float, observational: bool, alpha: float) -> str:
@@ -75,6 +98,7 @@ def next_campaign_advice(evaluation: CampaignEvaluation, metric: str = "conversi
     """
     alpha = evaluation.alpha
     obs = " (observational comparison: treat as indicative, not causal)" if evaluation.observational else ""
+    obs_zh = "（观察性对比：仅供参考，不代表因果）" if evaluation.observational else ""
     advice: list[Advice] = []
     rows = evaluation.uplift[evaluation.uplift["metric"] == metric]
     if rows.empty:
@@ -85,20 +109,25 @@ def next_campaign_advice(evaluation: CampaignEvaluation, metric: str = "conversi
         prefix = "Best variant: " if i == 0 and len(winners) > 1 else ""
         advice.append(Advice(action="keep_variant", target_kind="arm", target=row["arm"], arm=row["arm"],
                              metric=metric, evidence=prefix + _fmt(row) + obs,
+                             evidence_zh=("最佳方案：" if prefix else "") + _fmt_zh(row) + obs_zh,
                              confidence=_confidence(row["p_value"], evaluation.observational, alpha)))
     for _, row in rows[rows["ci_high"] < 0].iterrows():
         advice.append(Advice(action="drop", target_kind="arm", target=row["arm"], arm=row["arm"], metric=metric,
                              evidence="Worse than control: " + _fmt(row) + obs,
+                             evidence_zh="不如对照组：" + _fmt_zh(row) + obs_zh,
                              confidence=_confidence(row["p_value"], evaluation.observational, alpha)))
     for _, row in rows[rows["p_value"] >= alpha].iterrows():
         needed = _needed_n(row, mde_relative)
         have = int(min(row["n_arm"], row["n_control"]))
-        text = "Inconclusive: " + _fmt(row)
+        text, text_zh = "Inconclusive: " + _fmt(row), "尚无定论：" + _fmt_zh(row)
         if needed:
-            text += (f"; detecting a lift of {max(abs(row['uplift']), row['control_value'] * mde_relative) * 100:.2f}"
+            lift = max(abs(row['uplift']), row['control_value'] * mde_relative) * 100
+            text += (f"; detecting a lift of {lift:.2f}"
                      f" pp with 80% power needs {needed:,} users per arm (have {have:,})")
+            text_zh += f"；以 80% 的把握检测 {lift:.2f} 个百分点的提升，每组需要 {needed:,} 位客户（现有 {have:,} 位）"
         advice.append(Advice(action="test_more", target_kind="arm", target=row["arm"], arm=row["arm"], metric=metric,
-                             evidence=text + obs, confidence="low", required_n_per_arm=needed))
+                             evidence=text + obs, evidence_zh=text_zh + obs_zh, confidence="low",
+                             required_n_per_arm=needed))
 
     segs = evaluation.segments
     if not segs.empty:
@@ -107,21 +136,32 @@ def next_campaign_advice(evaluation: CampaignEvaluation, metric: str = "conversi
             if pd.isna(row["ci_low"]):
                 continue
             label = f"{evaluation.segment_name or 'segment'} {row['segment']}"
+            label_zh = f"客群 {row['segment']} 使用 {row['arm']}：" if (evaluation.segment_name or "segment") == "segment" \
+                else f"{evaluation.segment_name} {row['segment']} 使用 {row['arm']}："
             if row["ci_high"] < 0:
                 advice.append(Advice(action="drop", target_kind="segment", target=str(row["segment"]), arm=row["arm"],
                                      metric=metric, evidence=f"{label} with {row['arm']}: " + _fmt(row) + obs,
+                                     evidence_zh=label_zh + _fmt_zh(row) + obs_zh,
                                      confidence=_confidence(row["p_value"], evaluation.observational, alpha)))
             elif row["ci_low"] > 0:
                 advice.append(Advice(action="target", target_kind="segment", target=str(row["segment"]),
                                      arm=row["arm"], metric=metric,
                                      evidence=f"{label} with {row['arm']}: " + _fmt(row) + obs,
+                                     evidence_zh=label_zh + _fmt_zh(row) + obs_zh,
                                      confidence=_confidence(row["p_value"], evaluation.observational, alpha)))
     order = {"keep_variant": 0, "drop": 1, "target": 2, "test_more": 3}
     rank = {"high": 0, "medium": 1, "low": 2}
     return sorted(advice, key=lambda a: (order[a.action], rank[a.confidence]))
 
 
-def advice_frame(advice: list[Advice]) -> pd.DataFrame:
-    """The advice as a table (for the UI and reports)."""
-    columns = list(Advice.model_fields)
-    return pd.DataFrame([a.model_dump() for a in advice], columns=columns)
+def advice_frame(advice: list[Advice], language: str = "en") -> pd.DataFrame:
+    """The advice as a table (for the UI and reports), its words in `language` (arm names are the data's)."""
+    columns = [c for c in Advice.model_fields if c != "evidence_zh"]
+    frame = pd.DataFrame([a.model_dump() for a in advice], columns=[*columns, "evidence_zh"])
+    if language == "zh":
+        frame["evidence"] = frame["evidence_zh"].where(frame["evidence_zh"].astype(bool), frame["evidence"])
+        for column, words in _ZH_VALUES.items():
+            frame[column] = frame[column].map(lambda v, w=words: w.get(v, v))
+        frame["metric"] = frame["metric"].map(lambda m: metric_label(m, "binary" if m != "revenue_per_user" else
+                                                                     "continuous", "zh"))
+    return frame[columns]

@@ -20,6 +20,7 @@ Every recommendation carries a human-readable reason.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,31 @@ REPEAT_FREE_SHARE = 0.05      # below this share of events re-buying a user's ea
 COLD_START_EVENTS = 2
 POOL_PER_SIGNAL = 50          # validation scores each user's top items of every signal (the union)
 RESULT_COLUMNS = ["item_id", "score", "reason", "title", "category", "price"]
+
+# The reasons `recommend` / `similar_items` write (English, kept in the frames for logs and the API) and their
+# Chinese wording; the anchor (a product title) and the counts come from the data. One table, so a new reason
+# without a translation shows up in tests/assistant/test_chat_zh_replies.py.
+_REASONS_ZH = [
+    (re.compile(r"^you bought it (\d+) times?$"), "您买过 {0} 次"),
+    (re.compile(r"^you looked at it (\d+) times?$"), "您看过 {0} 次"),
+    (re.compile(r"^often bought after (.+)$"), "常在「{0}」之后购买"),
+    (re.compile(r"^often bought with (.+)$"), "常与「{0}」一起购买"),
+    (re.compile(r"^similar to (.+)$"), "与「{0}」相似"),
+    (re.compile(r"^popular in your segment$"), "在您所在的客群中热销"),
+    (re.compile(r"^popular in segment (.+)$"), "在第{0}组中热销"),
+    (re.compile(r"^popular overall$"), "整体热销"),
+]
+
+
+def reason_in(language: str, reason: str) -> str:
+    """A recommendation reason in `language` ("en" returns it as written)."""
+    if language != "zh" or not isinstance(reason, str):
+        return reason
+    for pattern, template in _REASONS_ZH:
+        m = pattern.match(reason)
+        if m:
+            return template.format(*m.groups())
+    return reason
 
 
 class UnknownUserError(KeyError):

@@ -54,7 +54,27 @@ class Offer(BaseModel):
         return self.value if self.type == "amount_off" else 0.0
 
 
-def describe_offer(kind: str, value: float) -> str:
+DAYS_ZH = dict(zip(DAYS, ("周一", "周二", "周三", "周四", "周五", "周六", "周日")))
+CHANNELS_ZH = {"email": "电子邮件", "sms": "短信", "push": "App 推送", "wechat": "微信"}
+SENSITIVITY_ZH = {"low": "低", "medium": "中等", "high": "高"}
+
+
+class _Reasons:
+    """Why each choice was made, written in English and Chinese side by side (the plan shows one of them)."""
+
+    def __init__(self):
+        self.en: list[str] = []
+        self.zh: list[str] = []
+
+    def add(self, en: str, zh: str) -> None:
+        self.en.append(en)
+        self.zh.append(zh)
+
+
+def describe_offer(kind: str, value: float, language: str = "en") -> str:
+    if language == "zh":
+        return {"percent_off": f"{(100 - value) / 10:g} 折", "amount_off": f"立减 {value:g}", "free_shipping": "包邮",
+                "bundle": "组合优惠", "none": "无折扣"}.get(kind, kind)
     return {"percent_off": f"{value:g}% off", "amount_off": f"{value:g} off", "free_shipping": "free shipping",
             "bundle": "bundle deal", "none": "no discount"}.get(kind, kind)
 
@@ -82,6 +102,7 @@ class CampaignPlan(BaseModel):
     expected_reach: int = Field(0, ge=0)
     expected_participants: int | None = None
     rationale: list[str] = Field(default_factory=list)
+    rationale_zh: list[str] = Field(default_factory=list)  # the same reasons in Chinese (empty: edited by hand)
 
     def product_titles(self) -> list[str]:
         return [p.title for p in self.products]
@@ -93,9 +114,13 @@ class CampaignPlan(BaseModel):
             {"email": "e-mail", "sms": "SMS", "push": "app push", "wechat": "WeChat"}
         lines = [f"**{'活动方案' if zh else 'Campaign plan'} · {'细分' if zh else 'segment'} {self.segment_id}"
                  + (f" — {self.persona_name}" if self.persona_name else "") + "**", ""]
-        lines.append(f"- {'优惠' if zh else 'Offer'}: {self.offer.description}")
+        offer = self.offer.description
+        if zh and offer == describe_offer(self.offer.type, self.offer.value):   # the default wording, not the user's
+            offer = describe_offer(self.offer.type, self.offer.value, "zh")
+        lines.append(f"- {'优惠' if zh else 'Offer'}: {offer}")
         lines.append(f"- {'渠道' if zh else 'Channel'}: {names.get(self.channel, self.channel)}")
-        lines.append(f"- {'发送时间' if zh else 'Send'}: {self.send_day} {self.send_hour:02d}:00")
+        lines.append(f"- {'发送时间' if zh else 'Send'}: {DAYS_ZH[self.send_day] if zh else self.send_day} "
+                     f"{self.send_hour:02d}:00")
         lines.append(f"- {'预计触达' if zh else 'Expected reach'}: {self.expected_reach:,}"
                      + (f" ({'预计参与' if zh else 'expected participants'} {self.expected_participants:,})"
                         if self.expected_participants is not None else ""))
@@ -103,7 +128,8 @@ class CampaignPlan(BaseModel):
             lines.append(f"- {'主推商品' if zh else 'Featured products'}: " + "; ".join(
                 p.title + (f" ({p.price:,.2f})" if p.price is not None else "") for p in self.products))
         if self.rationale:
-            lines += ["", f"_{'依据' if zh else 'Why'}: " + " ".join(self.rationale) + "_"]
+            why = self.rationale_zh if zh and len(self.rationale_zh) == len(self.rationale) else self.rationale
+            lines += ["", f"_{'依据' if zh else 'Why'}: " + ("" if zh else " ").join(why) + "_"]
         return "\n".join(lines)
 
 
@@ -129,30 +155,34 @@ def _redemption_rate(summary: dict, past_redemption_rate: float | None) -> float
     return None
 
 
-def _choose_offer(persona, summary: dict, past_redemption_rate: float | None, why: list[str]) -> Offer:
+def _choose_offer(persona, summary: dict, past_redemption_rate: float | None, why: _Reasons) -> Offer:
     sensitivity = str(_get(persona, "price_sensitivity", "medium") or "medium").lower()
     if sensitivity not in BASE_DEPTH:
         sensitivity = "medium"
     depth = BASE_DEPTH[sensitivity]
-    why.append(f"Price sensitivity {sensitivity}: base discount {depth:g}%.")
+    why.add(f"Price sensitivity {sensitivity}: base discount {depth:g}%.",
+            f"价格敏感度{SENSITIVITY_ZH[sensitivity]}：基础折扣 {depth:g}%。")
     rate = _redemption_rate(summary, past_redemption_rate)
     if rate is not None:
         if rate < 0.02:
             depth += 5
-            why.append(f"Past coupon redemption {rate:.1%} is low: deepen by 5 points.")
+            why.add(f"Past coupon redemption {rate:.1%} is low: deepen by 5 points.",
+                    f"过去的优惠券核销率 {rate:.1%} 偏低：折扣加深 5 个百分点。")
         elif rate > 0.10:
             depth -= 5
-            why.append(f"Past coupon redemption {rate:.1%} is high: they redeem anyway, 5 points shallower.")
+            why.add(f"Past coupon redemption {rate:.1%} is high: they redeem anyway, 5 points shallower.",
+                    f"过去的优惠券核销率 {rate:.1%} 偏高：他们本来就会用券，折扣减少 5 个百分点。")
     depth = max(0.0, min(MAX_DEPTH, depth))
     if depth <= 0:
-        why.append("No discount needed: lead with the products.")
+        why.add("No discount needed: lead with the products.", "无需折扣：以商品为主打。")
         return Offer(type="none")
     return Offer(type="percent_off", value=depth)
 
 
-def _send_time(activity: pd.DataFrame | None, why: list[str]) -> tuple[str, int]:
+def _send_time(activity: pd.DataFrame | None, why: _Reasons) -> tuple[str, int]:
     if activity is None or activity.empty:
-        why.append(f"No purchase timestamps: default send time {DEFAULT_SEND[0]} {DEFAULT_SEND[1]}:00.")
+        why.add(f"No purchase timestamps: default send time {DEFAULT_SEND[0]} {DEFAULT_SEND[1]}:00.",
+                f"没有购买时间数据：使用默认发送时间 {DAYS_ZH[DEFAULT_SEND[0]]} {DEFAULT_SEND[1]}:00。")
         return DEFAULT_SEND
     if "timestamp" not in activity.columns:
         raise DataError("activity lacks a 'timestamp' column", column="timestamp",
@@ -166,7 +196,8 @@ def _send_time(activity: pd.DataFrame | None, why: list[str]) -> tuple[str, int]
     day = DAYS[int(ts.dt.dayofweek.value_counts().idxmax())]
     peak = int(ts[ts.dt.dayofweek == DAYS.index(day)].dt.hour.value_counts().idxmax())
     hour = (peak - 1) % 24  # arrive an hour before the usual shopping hour
-    why.append(f"Most purchases on {day}, peak hour {peak}:00 ({len(ts):,} purchases): send at {hour}:00.")
+    why.add(f"Most purchases on {day}, peak hour {peak}:00 ({len(ts):,} purchases): send at {hour}:00.",
+            f"购买最多的是{DAYS_ZH[day]}，高峰时段 {peak}:00（{len(ts):,} 次购买）：在 {hour}:00 发送。")
     return day, hour
 
 
@@ -178,7 +209,7 @@ def plan_campaign(segment_id, summary: dict, persona=None, featured: pd.DataFram
     """A first campaign plan for one segment; a configured `offer` / `channel` always wins over the rules."""
     if not isinstance(summary, dict):
         raise DataError(f"summary must be the dict from SegmentProfiles.segment_summary, got {type(summary).__name__}")
-    why: list[str] = []
+    why = _Reasons()
     products: list[FeaturedProduct] = []
     if featured is not None and not featured.empty:
         if "item_id" not in featured.columns:
@@ -192,13 +223,16 @@ def plan_campaign(segment_id, summary: dict, persona=None, featured: pd.DataFram
                 category=None if pd.isna(row.get("category")) else str(row.get("category")),
                 price=None if pd.isna(row.get("price", float("nan"))) else float(row["price"]),
                 reason=None if pd.isna(row.get("reason")) else str(row.get("reason"))))
-        why.append(f"Featuring the top {len(products)} recommended products for the segment.")
+        why.add(f"Featuring the top {len(products)} recommended products for the segment.",
+                f"主推该客群推荐度最高的 {len(products)} 个商品。")
     else:
-        why.append("No product recommendations given: the copy will talk about the segment's categories.")
+        why.add("No product recommendations given: the copy will talk about the segment's categories.",
+                "没有商品推荐：文案将围绕该客群常买的品类。")
 
     if offer is not None:
         chosen_offer = offer if isinstance(offer, Offer) else Offer(**offer)
-        why.append(f"Configured offer used as given: {chosen_offer.description}.")
+        why.add(f"Configured offer used as given: {chosen_offer.description}.",
+                f"按设定使用优惠：{chosen_offer.description}。")
     else:
         chosen_offer = _choose_offer(persona, summary, past_redemption_rate, why)
 
@@ -206,21 +240,22 @@ def plan_campaign(segment_id, summary: dict, persona=None, featured: pd.DataFram
         chosen = _normalise_channel(channel)
         if chosen is None:
             raise DataError(f"unknown channel '{channel}'", fix=f"use one of {list(CHANNELS)}")
-        why.append(f"Configured channel: {chosen}.")
+        why.add(f"Configured channel: {chosen}.", f"按设定使用渠道：{CHANNELS_ZH.get(chosen, chosen)}。")
     else:
         chosen = next((c for c in map(_normalise_channel, _get(persona, "preferred_channels", []) or []) if c), None)
         if chosen:
-            why.append(f"Persona prefers {chosen}.")
+            why.add(f"Persona prefers {chosen}.", f"画像偏好{CHANNELS_ZH.get(chosen, chosen)}。")
         else:
             chosen = "email"
-            why.append("No channel preference known: e-mail.")
+            why.add("No channel preference known: e-mail.", "不清楚渠道偏好：使用电子邮件。")
 
     day, hour = _send_time(activity, why)
     size = int(summary.get("size") or summary.get("n_users") or 0)
     participants = None
     if past_participation_rate is not None:
         participants = int(round(size * float(past_participation_rate)))
-        why.append(f"Expected participants from the past participation rate {past_participation_rate:.1%}.")
+        why.add(f"Expected participants from the past participation rate {past_participation_rate:.1%}.",
+                f"按过去的参与率 {past_participation_rate:.1%} 估算预计参与人数。")
     return CampaignPlan(segment_id=str(segment_id), persona_name=_get(persona, "name"), products=products,
                         offer=chosen_offer, channel=chosen, send_day=day, send_hour=hour, expected_reach=size,
-                        expected_participants=participants, rationale=why)
+                        expected_participants=participants, rationale=why.en, rationale_zh=why.zh)

@@ -235,14 +235,17 @@ def audience_counts(events: pd.DataFrame, products: pd.DataFrame, bought: str | 
     words = [w for w in (bought or "").lower().split() if w not in {"products", "product", "items", "item", "stuff",
                                                                      "things", "any", "some"}]
     if not words:
-        raise DataError("which products? say what they bought, e.g. 'customers who bought coffee'", column="bought")
+        raise DataError("which products? say what they bought, e.g. 'customers who bought coffee'", column="bought",
+                        zh="买过什么商品？请说出商品，例如“买过咖啡的客户”。")
     mask = pd.Series(True, index=text.index)
     for word in words:
         mask &= text.str.contains(word.rstrip("s"), regex=False)
     items = set(text.index[mask])
     if not items:
         raise DataError(f"no product title or category contains '{bought}'", column="title",
-                        fix="try a word from the catalogue, e.g. a category name")
+                        fix="try a word from the catalogue, e.g. a category name",
+                        zh=f"没有商品的名称或品类包含“{bought}”——请换用商品目录里的词，例如一个品类名称"
+                           "（商品目录是什么语言，就用什么语言的词）。")
     hits = p[p["item_id"].isin(items)]
     end = pd.Timestamp(p["timestamp"].max())
     if within_days:

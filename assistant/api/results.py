@@ -112,6 +112,9 @@ class Recommendations:
 
     def to_markdown(self, language: str = "en") -> str:
         shown = self.items[[c for c in ("title", "category", "price", "reason") if c in self.items]]
+        if "reason" in shown:
+            from campaigns.recommender import reason_in
+            shown = shown.assign(reason=[reason_in(language, r) for r in shown["reason"]])
         body = frame_markdown(shown.assign(price=shown["price"].round(2)) if "price" in shown else shown)
         notes = "".join(f"\n\n_{markdown_literal(n)}_" for n in self.notes)
         body = self.why_empty(language) or body  # an empty list says why instead of "(no rows)"
@@ -385,6 +388,18 @@ class Audience:
         return f"<p>{html.escape(self.words)}: {self.size:,} customers</p>" + frame_html(self.funnel)
 
 
+# The dataset summary's figures and the cleaning's drop reasons (assistant.core.data) in Chinese.
+_ZH_FIGURES = {"dataset": "数据集", "users": "客户数", "items": "商品数", "events": "事件数", "purchase": "购买",
+               "view": "浏览", "cart": "加购", "fav": "收藏", "baskets / orders": "订单数", "revenue": "销售额",
+               "first event": "最早事件", "last event": "最晚事件", "campaigns": "活动数", "campaign exposures": "活动触达数",
+               "users with attributes": "有人口属性的客户"}
+_ZH_TABLES = {"events": "行为事件", "products": "商品", "users": "客户", "campaigns": "活动", "exposures": "活动触达",
+              "coupons": "优惠券", "outcomes": "活动结果"}
+_ZH_REASONS = {"zero quantity": "数量为零", "negative quantity": "数量为负", "absurd quantity": "数量异常",
+               "negative revenue": "金额为负", "absurd price": "单价异常", "timestamp in the future": "时间在未来",
+               "unparseable timestamp": "时间无法解析", "missing id": "缺少编号", "unknown event type": "未知事件类型"}
+
+
 @dataclass(frozen=True)
 class DataQuality:
     """What was loaded and what the cleaning did: the dataset summary and the cleaning report."""
@@ -396,9 +411,22 @@ class DataQuality:
     def to_frame(self) -> pd.DataFrame:
         return self.report.to_frame()
 
-    def to_markdown(self) -> str:
-        return (f"**Data: {self.name}**\n\n{self.summary.to_markdown()}\n\n"
-                f"**Cleaning report**\n\n{self.report.to_markdown()}")
+    def to_markdown(self, language: str = "en") -> str:
+        if language != "zh":
+            return (f"**Data: {self.name}**\n\n{self.summary.to_markdown()}\n\n"
+                    f"**Cleaning report**\n\n{self.report.to_markdown()}")
+        summary = self.summary.to_frame().astype({"value": str})
+        summary["figure"] = [_ZH_FIGURES.get(f, _ZH_FIGURES.get(f.removesuffix(" events"), f) + "事件"
+                                             if f.endswith(" events") else f) for f in summary["figure"]]
+        rows = [(_ZH_TABLES.get(q.table, q.table), q.source, f"{q.rows_in:,}", f"{q.rows_out:,}", f"{q.duplicates_removed:,}",
+                 "，".join(f"{_ZH_REASONS.get(r, r)}：{n:,}" for r, n in q.dropped.items() if n) or "无")
+                for q in self.report.tables]
+        cleaning = markdown_table(pd.DataFrame(rows, columns=["表", "来源文件", "输入行数", "输出行数", "去除重复",
+                                                              "丢弃（原因：行数）"]), max_rows=None) if rows else ""
+        warnings = "".join(f"\n- {markdown_literal(w)}" for w in self.report.all_warnings)
+        return (f"**数据：{markdown_literal(self.name)}**\n\n"
+                f"{markdown_table(summary.rename(columns={'figure': '项目', 'value': '数值'}), max_rows=None)}\n\n"
+                f"**清洗报告**\n\n{cleaning}" + (f"\n\n警告：{warnings}" if warnings else ""))
 
 
 @dataclass(frozen=True)
@@ -459,9 +487,9 @@ class NextCampaignAdvice:
     advice: list = field(default_factory=list)  # campaigns.advice.Advice
     observational: bool = False
 
-    def to_frame(self) -> pd.DataFrame:
+    def to_frame(self, language: str = "en") -> pd.DataFrame:
         from campaigns.advice import advice_frame
-        return advice_frame(self.advice)
+        return advice_frame(self.advice, language)
 
     def to_markdown(self) -> str:
         if not self.advice:

@@ -18,11 +18,13 @@ import pandas as pd
 
 from assistant.api.facade import MarketingAssistant
 from assistant.api.results import frame_markdown, model_markdown
-from assistant.chat.messages import (CHANNEL_NAMES, COLUMN_NAMES, HELP_EXAMPLES, LANGUAGE_NAMES, LENGTH_WORDS, PERIOD_NAMES,
-                                     listing, say)
+from assistant.chat.messages import (CHANNEL_NAMES, COLUMN_NAMES, COPY_FIELDS, COPY_SOURCES, HELP_EXAMPLES,
+                                     LANGUAGE_NAMES, LENGTH_WORDS, PERIOD_NAMES, PRICE_WORDS, feature_label, listing,
+                                     say)
 from assistant.chat.state import BULK_IDS, ConversationState, Turn
 from assistant.core.errors import DataError, LLMOutputError, LLMUnavailable, NotReadyError
 from assistant.core.text import markdown_literal
+from campaigns.recommender import reason_in
 
 HELP_EXAMPLES_EN = HELP_EXAMPLES["en"]
 
@@ -120,7 +122,8 @@ class ChatAgent:
             yield ChatReply(ask.args[0], intent=turn.intent)
             return
         except (DataError, NotReadyError) as exc:
-            yield ChatReply(say("error", lang, message=_esc(exc)), intent=turn.intent)
+            message = exc.message_in(lang) if isinstance(exc, DataError) else str(exc)
+            yield ChatReply(say("error", lang, message=_esc(message)), intent=turn.intent)
             return
         except (LLMUnavailable, LLMOutputError) as exc:
             yield ChatReply(say("llm_error", lang, message=_esc(exc)), intent=turn.intent)
@@ -240,9 +243,11 @@ class ChatAgent:
         dist = profiles.distinguishing[profiles.distinguishing["segment"] == segment].head(5)
         head = (f"**{'第' + str(segment) + '组' if lang == 'zh' else 'Segment ' + str(segment)} — "
                 f"{_esc(persona.name)}**: _{_esc(persona.tagline)}_")
-        facts.append("- " + say("persona_facts", lang, price=_esc(persona.price_sensitivity),
+        facts.append("- " + say("persona_facts", lang,
+                                price=_esc(PRICE_WORDS.get(lang, {}).get(persona.price_sensitivity,
+                                                                         persona.price_sensitivity)),
                                 channels=_esc(", ".join(persona.preferred_channels)),
-                                times=_esc(persona.preferred_times)))
+                                times=_esc(persona.preferred_times or "—")))
         if persona.suggested_offers:
             facts.append("- " + say("offers", lang, offers=_esc("; ".join(persona.suggested_offers))))
         text = "\n".join(x for x in (note, head, "", _esc(persona.description), "", *facts) if x is not None)
@@ -259,13 +264,17 @@ class ChatAgent:
         cats = profiles.top_categories[profiles.top_categories["segment"] == segment].head(5)
         if len(cats):
             facts.append(f"- {say('top_cats', lang)}: " + ", ".join(
-                f"{_esc(c)} ({s:.0%}, lift {l:.1f}×)" for c, s, l in cats[["category", "spend_share", "lift"]]
+                f"{_esc(c)} ({s:.0%}, {say('lift_value', lang, value=f'{l:.1f}×')})"
+                for c, s, l in cats[["category", "spend_share", "lift"]]
                 .itertuples(index=False)))
         dist = profiles.distinguishing[profiles.distinguishing["segment"] == segment].head(5)
         if len(dist):
-            facts.append(f"- {say('apart', lang)}: " + ", ".join(
-                f"{_esc(f)} ({'z' if k == 'numeric' else 'lift'} {z if k == 'numeric' else l:+.2f})"
-                for f, k, z, l in dist[["feature", "kind", "z_score", "lift"]].itertuples(index=False)))
+            parts = []
+            for f, k, z, l in dist[["feature", "kind", "z_score", "lift"]].itertuples(index=False):
+                value = say("z_value", lang, value=f"{z:+.2f}") if k == "numeric" else \
+                    say("lift_value", lang, value=f"{l:+.2f}")
+                parts.append(f"{_esc(feature_label(f, lang))} ({value})")
+            facts.append(f"- {say('apart', lang)}: " + ", ".join(parts))
         return facts
 
     def _on_compare_segments(self, slots: dict, lang: str) -> Iterator[ChatReply]:
@@ -295,7 +304,8 @@ class ChatAgent:
             rel = {c: abs(a[c] - b[c]) / max(abs(a[c]), abs(b[c]), 1e-9) for c in columns
                    if c not in ("size", "share")}
             for c in sorted(rel, key=rel.get, reverse=True)[:3]:
-                diffs.append(f"{c.replace('_mean', '').replace('_', ' ')} {a[c]:,.2f} vs {b[c]:,.2f}")
+                label = COLUMN_NAMES.get(lang, {}).get(c, c.replace("_mean", "").replace("_", " "))
+                diffs.append(f"{label} " + say("versus", lang, a=f"{a[c]:,.2f}", b=f"{b[c]:,.2f}"))
         text = "\n".join(n for n in notes if n)
         text = (text + "\n\n" if text else "") + say("compare_header", lang) + "\n\n" + _table(table, lang)
         if diffs:
@@ -395,6 +405,8 @@ class ChatAgent:
     @staticmethod
     def _recs_text(recs, target: str, lang: str) -> str:
         shown = recs.items[[c for c in ("title", "category", "price", "reason") if c in recs.items]]
+        if "reason" in shown:
+            shown = shown.assign(reason=[reason_in(lang, r) for r in shown["reason"]])
         if "price" in shown:
             shown = shown.assign(price=shown["price"].round(2))
         why = recs.why_empty(lang)  # the policy hid every candidate: say why instead of an empty table
@@ -412,7 +424,7 @@ class ChatAgent:
         for segment, note in self._segments_of(slots.get("segment"), lang):
             plan = self.assistant.plan_campaign(segment, offer=slots.get("offer_pct") or slots.get("offer"),
                                                 channel=slots.get("channel"), language=lang)
-            body = plan.to_markdown() if hasattr(plan, "to_markdown") else model_markdown(plan)
+            body = plan.to_markdown(lang) if hasattr(plan, "to_markdown") else model_markdown(plan)
             head = say("plan_header", lang, s=segment, name=_esc(names.get(segment, "")))
             blocks.append("\n\n".join(x for x in (note, head, body) if x))
             yield ChatReply("\n\n---\n\n".join(blocks))
@@ -450,11 +462,17 @@ class ChatAgent:
     def _copy_text(copy, lang: str, segment: int | None) -> str:
         channel = CHANNEL_NAMES.get(lang, {}).get(copy.channel, copy.channel)
         blocks = []
+        labels, sources = COPY_FIELDS.get(lang, COPY_FIELDS["en"]), COPY_SOURCES.get(lang, COPY_SOURCES["en"])
+        notes = list(copy.notes)
         for i, v in enumerate(copy.variants, 1):
             data = v.model_dump()
-            fields = "\n".join(f"- **{k}**: {_esc(val)}" for k, val in data.items() if val not in (None, "", [], {}))
+            notes += list(data.get("notes") or [])
+            if data.get("source"):
+                data["source"] = sources.get(data["source"], data["source"])
+            fields = "\n".join(f"- **{labels[k]}**: {_esc(val)}" for k, val in data.items()
+                               if k in labels and val not in (None, "", [], {}))
             blocks.append(f"{say('variant', lang, i=i)}\n{fields}")
-        notes = "".join(f"\n\n_{_esc(n)}_" for n in copy.notes)
+        notes = "".join(f"\n\n_{_esc(n)}_" for n in dict.fromkeys(_copy_note(n, lang) for n in notes))
         head = say("copy_header", lang, channel=channel, segment=_esc(copy.segment), s=segment,
                    lang_name=LANGUAGE_NAMES[lang].get(copy.language, copy.language))
         return head + "\n\n" + "\n\n".join(blocks) + notes
@@ -471,7 +489,7 @@ class ChatAgent:
             figure = rates_chart(evaluation)
         except Exception:  # noqa: BLE001 — a chart is a bonus; the numbers are the answer
             figure = None
-        yield ChatReply(evaluation.to_markdown(), table=getattr(evaluation, "arms", None), figure=figure)
+        yield ChatReply(evaluation.to_markdown(lang), table=getattr(evaluation, "arms", None), figure=figure)
 
     def _check_campaign(self, campaign_id: str, lang: str) -> None:
         exposures = self.assistant.dataset.exposures
@@ -492,7 +510,7 @@ class ChatAgent:
         blocks, table = [], None
         if campaign is not None:
             self._check_campaign(campaign, lang)
-            advice = self._advice(str(campaign))
+            advice = self._advice(str(campaign), lang)
             if advice is not None:
                 table = advice if isinstance(advice, pd.DataFrame) else pd.DataFrame(advice)
                 text = say("next_header", lang, campaign=_esc(campaign)) + "\n\n"
@@ -514,21 +532,21 @@ class ChatAgent:
         elif campaign is None:
             yield ChatReply(say("next_no_campaign", lang))
 
-    def _advice(self, campaign: str):
+    def _advice(self, campaign: str, lang: str = "en"):
         method = getattr(self.assistant, "next_campaign_advice", None)
         if method is not None:
             try:
                 result = method(campaign)
             except DataError:   # e.g. the campaign has no conversion metric: the segment view still answers
                 return None
-            return result.to_frame() if hasattr(result, "to_frame") else result
+            return result.to_frame(lang) if hasattr(result, "to_frame") else result
         from campaigns.advice import advice_frame, next_campaign_advice
         evaluation = self.assistant.evaluate(campaign)
         metrics = set(evaluation.uplift["metric"]) if len(evaluation.uplift) else set()
         metric = "conversion" if "conversion" in metrics else next(iter(sorted(metrics)), None)
         if metric is None:
             return None
-        frame = advice_frame(next_campaign_advice(evaluation, metric=metric))
+        frame = advice_frame(next_campaign_advice(evaluation, metric=metric), lang)
         return frame[["action", "target_kind", "target", "metric", "confidence", "evidence"]]
 
     # ------------------------------------------------------------------ other intents
@@ -541,8 +559,7 @@ class ChatAgent:
 
     def _on_data_quality(self, slots: dict, lang: str) -> Iterator[ChatReply]:
         quality = self.assistant.data_quality()
-        yield ChatReply(f"{say('data_header', lang, name=_esc(self.assistant.dataset.name))}\n\n"
-                        f"{quality.to_markdown()}", table=quality.to_frame())
+        yield ChatReply(quality.to_markdown(lang), table=quality.to_frame())
 
     def _on_help(self, slots: dict, lang: str) -> Iterator[ChatReply]:
         examples = HELP_EXAMPLES.get(lang, HELP_EXAMPLES["en"])
@@ -559,6 +576,15 @@ def trim_text(text: str, limit: int) -> str:
     if boundary >= limit // 2:
         cut = cut[:boundary]
     return cut.rstrip(" ,;:，、；：") + "…"
+
+
+def _copy_note(note: str, lang: str) -> str:
+    """A copywriting note (campaigns.copywriting writes them in English, for logs) in the reply's language."""
+    if lang == "en":
+        return note
+    if note.startswith("Template kept"):
+        return say("template_kept", lang)
+    return say("attempt_failed", lang)
 
 
 def _spend(row) -> str:

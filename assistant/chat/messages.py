@@ -78,6 +78,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "compare_header": "**Segments compared** (means per customer; share of revenue)",
         "compare_need_two": "Name at least two segments to compare, e.g. 'compare segment 0 and 1'.",
         "compare_diff": "Largest differences: {diffs}.",
+        "versus": "{a} vs {b}", "lift_value": "lift {value}", "z_value": "z {value}",
+        "template_kept": "Template kept: the language model was unavailable, too slow or its answer failed a check.",
+        "attempt_failed": "A language-model draft failed a check and was retried.",
         "next_header": "**Next campaign: advice from campaign {campaign}**",
         "next_none": "Campaign {campaign} gives no decisive advice; test again with more customers.",
         "next_no_campaign": "There is no campaign in the data to learn from; run one (with a control group) and "
@@ -158,6 +161,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "compare_header": "**客群对比**（每位客户的平均值；收入占比）",
         "compare_need_two": "请至少指定两个客群进行比较，例如“比较第0组和第1组”。",
         "compare_diff": "差异最大的指标：{diffs}。",
+        "versus": "{a} 对比 {b}", "lift_value": "提升 {value}", "z_value": "z 值 {value}",
+        "template_kept": "已使用模板文案：语言模型不可用、太慢，或其回答未通过检查。",
+        "attempt_failed": "语言模型的一版草稿未通过检查，已重新生成。",
         "next_header": "**下次活动：基于活动 {campaign} 的建议**",
         "next_none": "活动 {campaign} 没有给出明确结论；建议用更多客户再测试一次。",
         "next_no_campaign": "数据中没有可以借鉴的活动；请先做一次带对照组的活动，并上传曝光和结果数据。",
@@ -185,6 +191,43 @@ HELP_EXAMPLES = {
            "给客户1029推荐几个商品", "给高价值客户写一条促销短信", "活动18效果如何", "下次活动应该针对哪些人？"),
 }
 CHANNEL_NAMES = {"zh": {"email": "邮件", "sms": "短信", "push": "推送", "wechat": "微信"}}
+PRICE_WORDS = {"zh": {"low": "低", "medium": "中等", "high": "高"}}
+# Copy fields as a marketer reads them; language / channel / variant are in the header already.
+COPY_FIELDS = {"en": {"subject": "subject", "preheader": "preheader", "body": "body", "cta": "call to action",
+                      "sms": "SMS", "push_title": "title", "push_body": "text", "angle": "angle", "source": "written by"},
+               "zh": {"subject": "主题", "preheader": "预览文字", "body": "正文", "cta": "按钮文字", "sms": "短信",
+                      "push_title": "标题", "push_body": "正文", "angle": "角度", "source": "撰写方式"}}
+COPY_SOURCES = {"en": {"template": "template", "llm": "language model"}, "zh": {"template": "模板", "llm": "语言模型"}}
+# Customer features (segmentation.features) as Chinese labels; `share_<department>` and `<column>=<value>` keep the
+# department / value from the data.
+FEATURE_NAMES = {"zh": {
+    "recency_days": "距上次购买天数", "frequency": "购物次数", "monetary": "消费金额", "r_score": "近度评分",
+    "f_score": "频度评分", "m_score": "金额评分", "rfm_score": "RFM 评分", "aov": "客单价", "tenure_days": "成为客户天数",
+    "mean_purchase_interval_days": "平均购买间隔天数", "n_views": "浏览次数", "n_carts": "加购次数", "n_favs": "收藏次数",
+    "n_purchases": "购买次数", "view_to_cart": "浏览到加购转化率", "cart_to_purchase": "加购到购买转化率",
+    "has_attributes": "有人口属性", "age_band": "年龄段", "income_band": "收入段", "home_ownership": "住房情况",
+    "marital_status": "婚姻状况", "household_size": "家庭人数", "household_comp": "家庭构成", "kids_count": "子女数",
+}}
+
+
+def feature_label(feature: str, language: str) -> str:
+    """A customer feature's name for people: 'recency_days' → '距上次购买天数'; 'share_meat' → 'meat 消费占比';
+    'household_comp=2 Adults Kids' → '家庭构成=2 Adults Kids' (the value is the data's own). English keeps the name."""
+    names = FEATURE_NAMES.get(language)
+    if not names:
+        return feature
+    column, eq, value = feature.partition("=")
+    column = column.strip()
+    base = column[:-4] if column.endswith("_ord") else column
+    if base.startswith("share_") and base not in names:
+        label = f"{base[len('share_'):]} 消费占比"
+    else:
+        label = names.get(base, base)
+    if column.endswith("_ord"):
+        label += "（等级）"
+    return f"{label}={value.strip()}" if eq else label
+
+
 LANGUAGE_NAMES = {"en": {"en": "English", "zh": "Chinese"}, "zh": {"en": "英文", "zh": "中文"}}
 LENGTH_WORDS = {"en": {"shorter": "shorter", "longer": "longer"}, "zh": {"shorter": "更短", "longer": "更长"}}
 PERIOD_NAMES = {"en": {"week": "week", "month": "month"}, "zh": {"week": "周", "month": "月"}}
@@ -198,6 +241,7 @@ COLUMN_NAMES = {"zh": {
     "clv": "累计价值", "top": "前几名", "metric": "指标", "value": "数值", "scope": "范围", "action": "建议",
     "target_kind": "对象类型", "target": "对象", "confidence": "可信度", "evidence": "依据", "feature": "特征",
     "kind": "类型", "segment_value": "客群值", "population_value": "全体值", "z_score": "z 值", "lift": "提升倍数",
+    "arm": "组别", "required_n_per_arm": "每组所需样本量", "n": "人数",
 }}
 
 

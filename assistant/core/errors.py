@@ -10,8 +10,9 @@ class DataError(ValueError):
     """A file cannot be used as it is. The message is written for the user, never a traceback."""
 
     def __init__(self, problem: str, *, file: str | None = None, column: str | None = None,
-                 row: int | None = None, fix: str | None = None):
+                 row: int | None = None, fix: str | None = None, zh: str | None = None):
         self.problem, self.file, self.column, self.row, self.fix = problem, file, column, row, fix
+        self.zh = zh  # the whole message in Chinese, for a Chinese conversation (None: only English is written)
         where = ", ".join(part for part in (
             f"file '{file}'" if file else "",
             f"column '{column}'" if column else "",
@@ -21,6 +22,10 @@ class DataError(ValueError):
         if fix:
             message += f" — {fix}"
         super().__init__(message)
+
+    def message_in(self, language: str) -> str:
+        """The message in `language` when it was written in it (Chinese: `zh`), else the English one."""
+        return self.zh if language == "zh" and self.zh else str(self)
 
 
 class NotReadyError(RuntimeError):

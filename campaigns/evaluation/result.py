@@ -86,16 +86,22 @@ class CampaignEvaluation:
         return verdict(self.uplift, control=self.control_arm, warnings=self.warnings,
                        observational=self.observational, language=language)
 
-    def title(self) -> str:
+    def title(self, language: str = "en") -> str:
+        if language == "zh":
+            label = f"活动 {self.campaign_id}" if self.campaign_id is not None else "活动测试"
+            kind = "观察性对比（非随机分组）" if self.observational else "随机对照试验"
+            base = f"对照组：{self.control_arm}" if self.control_arm is not None else "各组两两比较（无对照组）"
+            return (f"{label} — {kind}，分组列「{self.arm_column}」，{base}，"
+                    f"{int(round((1 - self.alpha) * 100))}% 置信区间")
         label = f"Campaign {self.campaign_id}" if self.campaign_id is not None else "Campaign test"
         kind = "OBSERVATIONAL comparison (not randomised)" if self.observational else "randomised test"
         base = f"vs {self.control_arm}" if self.control_arm is not None else "all pairs of arms (no control)"
         return f"{label} — {kind}, arms in '{self.arm_column}', {base}, {int(round((1 - self.alpha) * 100))}% CIs"
 
-    def all_warnings(self) -> list[str]:
+    def all_warnings(self, language: str = "en") -> list[str]:
         out = list(self.warnings)
         if self.observational:
-            out.insert(0, OBSERVATIONAL_NOTE)
+            out.insert(0, OBSERVATIONAL_NOTE_ZH if language == "zh" else OBSERVATIONAL_NOTE)
         return out
 
     def all_notes(self) -> list[str]:
@@ -109,6 +115,8 @@ class CampaignEvaluation:
     # ------------------------------------------------------------------ tables for people
     def arms_display(self, language: str = "en") -> pd.DataFrame:
         out = pd.DataFrame({"arm": self.arms["arm"], "n": self.arms["n"].map(lambda v: f"{int(v):,}")})
+        if language == "zh":
+            out = out.rename(columns={"arm": "组别", "n": "人数"})
         for metric in self.metrics:
             if metric not in self.arms:
                 continue
@@ -119,8 +127,20 @@ class CampaignEvaluation:
                                                                                 else f"{v:,.3f}"))
         return out
 
-    def uplift_display(self, frame: pd.DataFrame | None = None) -> pd.DataFrame:
+    def uplift_display(self, frame: pd.DataFrame | None = None, language: str = "en") -> pd.DataFrame:
         frame = self.uplift if frame is None else frame
+        if language == "zh":
+            out = self.uplift_display(frame)
+            if out.empty:
+                return out
+            out["comparison"] = [f"{a} 对比 {b}" for a, b in zip(frame["arm"], frame["baseline"])]
+            out["metric"] = [metric_label(m, k, "zh") for m, k in zip(frame["metric"], frame["kind"])]
+            out["significant"] = frame["significant"].map(lambda s: "是" if s else "否").to_numpy()
+            out["method"] = [_METHODS_ZH.get(m, m) for m in frame["method"]]
+            for col in ("uplift", "95% CI", "always-valid 95% CI", "CUPED uplift [95% CI]"):
+                if col in out:
+                    out[col] = out[col].str.replace(" pp", " 个百分点", regex=False)
+            return out.rename(columns=_UPLIFT_COLUMNS_ZH)
         if frame.empty:
             return pd.DataFrame()
         out = pd.DataFrame()
@@ -172,21 +192,26 @@ class CampaignEvaluation:
         encoded once with `markdown_literal`: it shows as text, never as a link or HTML."""
         h = HEADINGS.get(language, HEADINGS["en"])
         md = markdown_literal
-        parts = [f"### {md(self.title())}"]
-        if self.all_warnings():
-            parts += ["", f"**⚠️ {h['warnings']}**"] + [f"> ⚠️ **{md(w)}**" for w in self.all_warnings()]
+        parts = [f"### {md(self.title(language))}"]
+        if self.all_warnings(language):
+            parts += ["", f"**⚠️ {h['warnings']}**"] + [f"> ⚠️ **{md(w)}**" for w in self.all_warnings(language)]
         parts += ["", f"**{h['verdict']}**", "", "\n\n".join(md(line) for line in self.verdict(language).splitlines())]
         if not self.checks.empty:
             parts += ["", f"**{h['checks']}**: " + "; ".join(
+                f"{md(_CHECKS_ZH.get(r.check, r.check))}：{'✅ 通过' if r.status == 'ok' else '⚠️ 请注意'}"
+                if language == "zh" else
                 f"{md(r.check)}: {'✅' if r.status == 'ok' else '⚠️'} {md(r.detail)}" for r in self.checks.itertuples())]
         parts += ["", f"**{h['arms']}**", "", _markdown(self.arms_display(language)), "",
-                  f"**{h['uplift']}** ({h['vs']} {md(self.control_arm or 'each other')})", "",
-                  _markdown(self.uplift_display())]
+                  f"**{h['uplift']}** ({h['vs']} {md(self.control_arm or ('彼此' if language == 'zh' else 'each other'))})",
+                  "", _markdown(self.uplift_display(language=language))]
         if not self.omnibus.empty:
             parts += ["", f"**{h['omnibus']}**", "", _markdown(self.omnibus_display())]
         if not self.segments.empty:
-            parts += ["", f"**{h['segments']} {md(self.segment_name or 'segment')}**", "",
-                      _markdown(self.uplift_display(self.segments))]
+            segment_name = self.segment_name or ("客群" if language == "zh" else "segment")
+            if language == "zh" and segment_name == "segment":
+                segment_name = "客群"
+            parts += ["", f"**{h['segments']} {md(segment_name)}**", "",
+                      _markdown(self.uplift_display(self.segments, language))]
         notes = self.all_notes()
         if notes:
             parts += ["", f"**{h['notes']}**"] + [f"- {md(n)}" for n in notes]
@@ -198,8 +223,8 @@ class CampaignEvaluation:
     def to_html(self, language: str = "en") -> str:
         esc = html.escape
         h = HEADINGS.get(language, HEADINGS["en"])
-        body = [f"<h4>{esc(self.title())}</h4>"]
-        body += [f"<p style='color:#b00;font-weight:bold'>⚠️ {esc(w)}</p>" for w in self.all_warnings()]
+        body = [f"<h4>{esc(self.title(language))}</h4>"]
+        body += [f"<p style='color:#b00;font-weight:bold'>⚠️ {esc(w)}</p>" for w in self.all_warnings(language)]
         body += [f"<p><b>{esc(h['verdict'])}</b><br>" + "<br>".join(esc(line) for line in
                                                                      self.verdict(language).splitlines()) + "</p>"]
         if not self.checks.empty:
@@ -207,7 +232,7 @@ class CampaignEvaluation:
                 esc(f"{r.check}: {'ok' if r.status == 'ok' else 'WARNING'} — {r.detail}")
                 for r in self.checks.itertuples()) + "</p>")
         body += [f"<b>{esc(h['arms'])}</b>", self.arms_display(language).to_html(index=False, escape=True),
-                 f"<b>{esc(h['uplift'])}</b>", self.uplift_display().to_html(index=False, escape=True)]
+                 f"<b>{esc(h['uplift'])}</b>", self.uplift_display(language=language).to_html(index=False, escape=True)]
         if not self.omnibus.empty:
             body += [f"<b>{esc(h['omnibus'])}</b>", self.omnibus_display().to_html(index=False, escape=True)]
         if not self.segments.empty:
@@ -221,6 +246,18 @@ def _narrower(reduction: float) -> str:
     if pd.isna(reduction):
         return ""
     return f"CI {reduction:.1%} narrower" if reduction >= 0 else f"CI {-reduction:.1%} wider"
+
+
+OBSERVATIONAL_NOTE_ZH = "观察性对比：收到活动的客户不是随机挑选的；与对比组的差异可能来自挑选了谁，而不是活动本身的效果。"
+_METHODS_ZH = {"score test (two proportions)": "两比例得分检验", "Welch t-test": "Welch t 检验",
+               "delta method (ratio of sums)": "Delta 方法（总和之比）"}
+_CHECKS_ZH = {"sample ratio": "样本比例", "users in one arm only": "每位客户只在一组",
+              "outcome rows match exposures": "结果与触达记录一致"}
+_UPLIFT_COLUMNS_ZH = {"segment": "客群", "comparison": "比较", "metric": "指标", "baseline value": "对照值",
+                      "arm value": "实验组值", "uplift": "提升", "95% CI": "95% 置信区间",
+                      "relative [95% CI]": "相对提升 [95% 置信区间]", "p": "p 值", "p (Holm)": "p 值（Holm 校正）",
+                      "significant": "显著", "CUPED uplift [95% CI]": "CUPED 提升 [95% 置信区间]",
+                      "always-valid 95% CI": "随时有效 95% 置信区间", "method": "方法"}
 
 
 def _p(p) -> str:

@@ -46,8 +46,17 @@ TEXT = {
 }
 
 
+# The canonical outcome metrics (assistant.core.data.schema outcomes) in Chinese; other metric names are the
+# user's own and stay quoted as they were given.
+METRICS_ZH = {"participation": "参与", "conversion": "转化", "revenue_per_user": "人均收入", "revenue": "收入",
+              "aov": "客单价", "visited": "到店", "converted": "转化", "participated": "参与"}
+
+
 def metric_label(name: str, kind: str, language: str = "en") -> str:
     t = TEXT[language]
+    if language == "zh" and str(name) in METRICS_ZH:
+        label = METRICS_ZH[str(name)]
+        return label + "率" if kind == "binary" else label
     if kind == "binary" and not str(name).lower().endswith("rate"):
         return t["rate"].format(name=name)
     return str(name) if language == "en" else f"「{name}」"
