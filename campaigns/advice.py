@@ -35,33 +35,33 @@ class Advice(BaseModel):
     required_n_per_arm: int | None = None
 
 
-def _fmt(row: pd.Series) -> str:
-    if row["metric"] == "revenue_per_user":
-        body = (f"{row['arm_value']:.3f} vs {row['control_value']:.3f} per user, difference {row['uplift']:+.3f} "
-                f"(95% CI {row['ci_low']:+.3f} to {row['ci_high']:+.3f})")
-    else:
-        body = (f"{row['metric']} {row['arm_value']:.2%} vs {row['control_value']:.2%} in control, uplift "
-                f"{row['uplift'] * 100:+.2f} pp (95% CI {row['ci_low'] * 100:+.2f} to {row['ci_high'] * 100:+.2f} pp)")
-    p = row["p_value"]
-    body += ", p < 0.0001" if p < 1e-4 else f", p = {p:.4f}"
-    if pd.notna(row.get("prob_beat_control")):
-        body += f", P(beat control) = {row['prob_beat_control']:.3f}"
-    return body + f", n = {int(row['n_arm']):,} vs {int(row['n_control']):,}"
+# The evidence sentence, per language: {m} metric, {a}/{c} arm and control values, {u} uplift, {lo}/{hi} CI.
+_EVIDENCE = {
+    "en": {"money": "{a:.3f} vs {c:.3f} per user, difference {u:+.3f} (95% CI {lo:+.3f} to {hi:+.3f})",
+           "rate": "{m} {a:.2%} vs {c:.2%} in control, uplift {u:+.2f} pp (95% CI {lo:+.2f} to {hi:+.2f} pp)",
+           "p_tiny": ", p < 0.0001", "p": ", p = {p:.4f}", "beat": ", P(beat control) = {b:.3f}",
+           "n": ", n = {na:,} vs {nc:,}"},
+    "zh": {"money": "{m} {a:.3f} 对比 {c:.3f}，差值 {u:+.3f}（95% 置信区间 {lo:+.3f} 至 {hi:+.3f}）",
+           "rate": "{m} {a:.2%}，对照组 {c:.2%}，提升 {u:+.2f} 个百分点（95% 置信区间 {lo:+.2f} 至 {hi:+.2f}）",
+           "p_tiny": "，p < 0.0001", "p": "，p = {p:.4f}", "beat": "，优于对照组的概率 = {b:.3f}",
+           "n": "，人数 {na:,} 对比 {nc:,}"},
+}
 
 
-def _fmt_zh(row: pd.Series) -> str:
-    if row["metric"] == "revenue_per_user":
-        body = (f"人均收入 {row['arm_value']:.3f} 对比 {row['control_value']:.3f}，差值 {row['uplift']:+.3f}"
-                f"（95% 置信区间 {row['ci_low']:+.3f} 至 {row['ci_high']:+.3f}）")
-    else:
-        body = (f"{metric_label(row['metric'], 'binary', 'zh')} {row['arm_value']:.2%}，对照组 {row['control_value']:.2%}，"
-                f"提升 {row['uplift'] * 100:+.2f} 个百分点（95% 置信区间 {row['ci_low'] * 100:+.2f} 至 "
-                f"{row['ci_high'] * 100:+.2f}）")
+def _fmt(row: pd.Series, language: str = "en") -> str:
+    t = _EVIDENCE[language]
+    money = row["metric"] == "revenue_per_user"
+    scale = 1 if money else 100
+    metric = row["metric"] if language == "en" else metric_label(row["metric"], "continuous" if money else "binary",
+                                                                 language)
+    body = t["money" if money else "rate"].format(m=metric, a=row["arm_value"], c=row["control_value"],
+                                                  u=row["uplift"] * scale, lo=row["ci_low"] * scale,
+                                                  hi=row["ci_high"] * scale)
     p = row["p_value"]
-    body += "，p < 0.0001" if p < 1e-4 else f"，p = {p:.4f}"
+    body += t["p_tiny"] if p < 1e-4 else t["p"].format(p=p)
     if pd.notna(row.get("prob_beat_control")):
-        body += f"，优于对照组的概率 = {row['prob_beat_control']:.3f}"
-    return body + f"，人数 {int(row['n_arm']):,} 对比 {int(row['n_control']):,}"
+        body += t["beat"].format(b=row["prob_beat_control"])
+    return body + t["n"].format(na=int(row["n_arm"]), nc=int(row["n_control"]))
 
 
 # The advice table's words in Chinese (advice_frame(language="zh")).
@@ -109,17 +109,17 @@ def next_campaign_advice(evaluation: CampaignEvaluation, metric: str = "conversi
         prefix = "Best variant: " if i == 0 and len(winners) > 1 else ""
         advice.append(Advice(action="keep_variant", target_kind="arm", target=row["arm"], arm=row["arm"],
                              metric=metric, evidence=prefix + _fmt(row) + obs,
-                             evidence_zh=("最佳方案：" if prefix else "") + _fmt_zh(row) + obs_zh,
+                             evidence_zh=("最佳方案：" if prefix else "") + _fmt(row, "zh") + obs_zh,
                              confidence=_confidence(row["p_value"], evaluation.observational, alpha)))
     for _, row in rows[rows["ci_high"] < 0].iterrows():
         advice.append(Advice(action="drop", target_kind="arm", target=row["arm"], arm=row["arm"], metric=metric,
                              evidence="Worse than control: " + _fmt(row) + obs,
-                             evidence_zh="不如对照组：" + _fmt_zh(row) + obs_zh,
+                             evidence_zh="不如对照组：" + _fmt(row, "zh") + obs_zh,
                              confidence=_confidence(row["p_value"], evaluation.observational, alpha)))
     for _, row in rows[rows["p_value"] >= alpha].iterrows():
         needed = _needed_n(row, mde_relative)
         have = int(min(row["n_arm"], row["n_control"]))
-        text, text_zh = "Inconclusive: " + _fmt(row), "尚无定论：" + _fmt_zh(row)
+        text, text_zh = "Inconclusive: " + _fmt(row), "尚无定论：" + _fmt(row, "zh")
         if needed:
             lift = max(abs(row['uplift']), row['control_value'] * mde_relative) * 100
             text += (f"; detecting a lift of {lift:.2f}"
@@ -141,13 +141,13 @@ def next_campaign_advice(evaluation: CampaignEvaluation, metric: str = "conversi
             if row["ci_high"] < 0:
                 advice.append(Advice(action="drop", target_kind="segment", target=str(row["segment"]), arm=row["arm"],
                                      metric=metric, evidence=f"{label} with {row['arm']}: " + _fmt(row) + obs,
-                                     evidence_zh=label_zh + _fmt_zh(row) + obs_zh,
+                                     evidence_zh=label_zh + _fmt(row, "zh") + obs_zh,
                                      confidence=_confidence(row["p_value"], evaluation.observational, alpha)))
             elif row["ci_low"] > 0:
                 advice.append(Advice(action="target", target_kind="segment", target=str(row["segment"]),
                                      arm=row["arm"], metric=metric,
                                      evidence=f"{label} with {row['arm']}: " + _fmt(row) + obs,
-                                     evidence_zh=label_zh + _fmt_zh(row) + obs_zh,
+                                     evidence_zh=label_zh + _fmt(row, "zh") + obs_zh,
                                      confidence=_confidence(row["p_value"], evaluation.observational, alpha)))
     order = {"keep_variant": 0, "drop": 1, "target": 2, "test_more": 3}
     rank = {"high": 0, "medium": 1, "low": 2}
