@@ -11,7 +11,7 @@ import pytest
 
 from tests.browser import running_app
 
-# Slow: the whole run (segmenting the demo data, fitting the recommender, 14 turns in two browsers) took 498 s on
+# Slow: the whole run (segmenting the demo data, fitting the recommender, 14 turns in two browsers) took 498 s and 346 s on
 # the shared 2-core machine (load average ~8) on 2026-11-30, far above the default run's budget.
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
