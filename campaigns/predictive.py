@@ -36,6 +36,13 @@ from campaigns.clv.btyd import BetaGeoModel, GammaGammaModel
 from campaigns.clv.orders import orders_between, orders_table, rfm_summary, spend_between
 
 MODELS: tuple[str, ...] = ("bgnbd", "boosting", "blend")
+# How each model is named to a marketer (order counts model + the Gamma-Gamma order value), EN and ZH.
+MODEL_LABELS: dict[str, dict[str, str]] = {
+    "bgnbd": {"en": "BG/NBD + Gamma-Gamma", "zh": "BG/NBD + Gamma-Gamma 模型"},
+    "boosting": {"en": "gradient boosting on RFM windows + Gamma-Gamma", "zh": "基于 RFM 窗口的梯度提升 + Gamma-Gamma 模型"},
+    "blend": {"en": "blend of BG/NBD and gradient boosting + Gamma-Gamma",
+              "zh": "BG/NBD 与梯度提升的融合 + Gamma-Gamma 模型"},
+}
 DEFAULT_MODEL = "bgnbd"  # won the 90-day holdout on Complete Journey on MAE and AUC (README)
 CHURN_BANDS = (("high", 0.5), ("medium", 0.2), ("low", 0.0))
 ACTIVE_FOR_NEXT_DATE = 0.5

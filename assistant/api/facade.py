@@ -137,6 +137,17 @@ class MarketingAssistant:
         """Write the dataset and the fitted models to the workspace (reload with `MarketingAssistant.load`)."""
         return self._workspace.save(self.dataset, self.segmenter, self._recommender)
 
+    @property
+    def saved_at(self):
+        """When this workspace was last saved (pd.Timestamp, UTC), None if never: a new save overwrites it."""
+        return self._workspace.saved_at
+
+    def reopen(self) -> "MarketingAssistant":
+        """A new assistant on what this workspace saved, keeping this one's LLM, encoder, product collection,
+        settings and language (nothing already embedded is embedded again)."""
+        return type(self).load(self.workspace, llm=self._llm, encoder=self._encoder, store=self._store,
+                               language=self.language, settings=self.settings)
+
     # ------------------------------------------------------------------ shared parts, created on first use
     @property
     def llm(self):
@@ -322,13 +333,20 @@ class MarketingAssistant:
         metrics = {k: float(v) for k, v in (self.segmenter.metrics_ or {}).items()}  # includes stability_ari
         return SegmentOverview(table=table, metrics=metrics, k_curve=getattr(self.segmenter, "k_curve_", None))
 
+    def _segment_predictions(self) -> pd.DataFrame | None:
+        """Per segment (index): the predicted 90-day value and churn risk (campaigns.predictive.segment_summary);
+        None for data without dated orders."""
+        from campaigns.predictive import segment_summary
+        try:
+            return segment_summary(self.customer_predictions(), self.labels).set_index("segment")
+        except DataError:
+            return None
+
     def _with_predictions(self, table: pd.DataFrame) -> pd.DataFrame:
         """Adds the predicted 90-day value per customer (CLV) and the share at high churn risk per segment
         (campaigns.predictive); data without dated orders keeps the table as it is."""
-        from campaigns.predictive import segment_summary
-        try:
-            by_segment = segment_summary(self.customer_predictions(), self.labels).set_index("segment")
-        except DataError:
+        by_segment = self._segment_predictions()
+        if by_segment is None:
             return table
         table["clv_90d_mean"] = table["segment"].map(by_segment["expected_spend_mean"])
         table["high_churn_share"] = table["segment"].map(by_segment["high_churn_share"])
@@ -391,8 +409,12 @@ class MarketingAssistant:
         from assistant.api.segment_lookup import segment_statistics
         self._require_segments()
         if self._segment_stats is None:
+            # "likely to churn" / "high-value" are questions about the future: the predictive model decides them
+            # when the data has dated orders (else the rules fall back to recency and spend to date)
+            from campaigns.predictive import DEFAULT_MODEL, MODEL_LABELS
             self._segment_stats = segment_statistics(self.profiles.overview, self.labels, self.dataset.users,
-                                                     self.dataset.events)
+                                                     self.dataset.events, predicted=self._segment_predictions(),
+                                                     predicted_by=MODEL_LABELS[DEFAULT_MODEL], horizon_days=90)
         return self._segment_stats
 
     def segment_match(self, segment: int | str, language: str | None = None):
@@ -1021,23 +1043,26 @@ class MarketingAssistant:
                 raise DataError(f"campaign {campaign_id} has no usable {metric} rate",
                                 fix="give baseline_rate (e.g. 0.05) instead")
             baseline_rate, source = float(rows["control_value"].iloc[0]), f"{metric} in the comparison group of campaign {campaign_id}"
+            metric_zh = {"conversion": "转化率", "participation": "参与率"}.get(metric, metric)
+            source_zh = f"活动 {campaign_id} 对照组的{metric_zh}"
         elif baseline_rate is None:
             from assistant.core.vocabulary import purchases
             buyers = purchases(self.dataset.events)["user_id"].nunique()
             baseline_rate = buyers / max(self.dataset.n_users, 1)
             source = "share of customers with a purchase in the loaded data"
+            source_zh = "已加载数据中有购买的客户占比"
             if not 0 < baseline_rate < 1:
                 raise DataError("the data gives no baseline rate strictly between 0 and 1",
                                 fix="give baseline_rate (e.g. 0.05) or a campaign_id")
         else:
-            source = "given"
+            source, source_zh = "given", "由您给出"
         try:
             n = sample_size_per_arm(float(baseline_rate), float(mde), relative=relative, alpha=alpha, power=power)
         except ValueError as exc:
             raise DataError(str(exc), fix="choose a smaller lift or another baseline") from None
         effect = float(baseline_rate) * float(mde) if relative else float(mde)
         return SampleSizePlan(baseline_rate=float(baseline_rate), mde=effect, n_per_arm=n, alpha=alpha,
-                              power=power, source=source)
+                              power=power, source=source, source_zh=source_zh)
 
     # ------------------------------------------------------------------ notebook rendering
     def __repr__(self) -> str:

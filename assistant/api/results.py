@@ -279,8 +279,13 @@ class Predictions:
     segments: pd.DataFrame | None = None  # campaigns.predictive.segment_summary, when segments exist
     notes: tuple[str, ...] = ()
 
+    def model_name(self, language: str = "en") -> str:
+        """The model as a marketer reads it ("BG/NBD + Gamma-Gamma")."""
+        from campaigns.predictive import MODEL_LABELS
+        return MODEL_LABELS.get(self.model, {}).get(language, self.model)
+
     def _head(self) -> str:
-        return (f"**Next {self.horizon_days} days from {self.as_of:%Y-%m-%d}** ({self.model}; "
+        return (f"**Next {self.horizon_days} days from {self.as_of:%Y-%m-%d}** ({self.model_name()}; "
                 f"{len(self.customers):,} customers with orders)")
 
     def to_markdown(self, max_rows: int = 10) -> str:
@@ -479,6 +484,22 @@ class SegmentDescription:
         return f"<pre>{html.escape(self.to_markdown())}</pre>"
 
 
+_ADVICE_WORDS = {
+    "en": {"campaign": "campaign", "title": "**Next campaign after {campaign}**",
+           "none": ": no clear signal — nothing to keep, drop or target.",
+           "actions": {"keep_variant": "keep variant", "drop": "drop", "target": "target", "test_more": "test more"},
+           "kinds": {"arm": "arm", "segment": "segment"}, "levels": {"high": "high", "medium": "medium", "low": "low"},
+           "with_arm": " with {arm}", "size": " — next test: {n:,} users per arm",
+           "line": "- **{action}** {who} ({level} confidence): {evidence}{size}"},
+    "zh": {"campaign": "活动", "title": "**{campaign} 之后的下次活动**",
+           "none": "：没有明确信号——没有需要保留、停用或重点投放的对象。",
+           "actions": {"keep_variant": "保留", "drop": "停用", "target": "重点投放", "test_more": "继续测试"},
+           "kinds": {"arm": "方案", "segment": "客群"}, "levels": {"high": "高", "medium": "中", "low": "低"},
+           "with_arm": "（{arm}）", "size": "——下次测试：每组 {n:,} 人",
+           "line": "- **{action}** {who}（可信度{level}）：{evidence}{size}"},
+}
+
+
 @dataclass(frozen=True)
 class NextCampaignAdvice:
     """What to do next after a campaign: keep / drop / target / test more, each with the numbers behind it."""
@@ -491,20 +512,29 @@ class NextCampaignAdvice:
         from campaigns.advice import advice_frame
         return advice_frame(self.advice, language)
 
-    def to_markdown(self) -> str:
-        if not self.advice:
-            return (f"**Next campaign after {markdown_literal(self.campaign)}**: no clear signal — nothing to keep, "
-                    "drop or target.")
+    def to_markdown(self, language: str = "en") -> str:
         md = markdown_literal  # arm and segment names come from the user's data
-        lines = [f"**Next campaign after {md(self.campaign)}**", ""]
+        w = _ADVICE_WORDS["zh" if language == "zh" else "en"]
+        campaign = md(self.campaign.replace("campaign", w["campaign"]).strip())
+        if not self.advice:
+            return w["title"].format(campaign=campaign) + w["none"]
+        lines = [w["title"].format(campaign=campaign), ""]
         for a in self.advice:
-            who = f"{a.target_kind} {md(a.target)}" + (f" with {md(a.arm)}" if a.target_kind == "segment" and a.arm else "")
-            size = f" — next test: {a.required_n_per_arm:,} users per arm" if a.required_n_per_arm else ""
-            lines.append(f"- **{a.action.replace('_', ' ')}** {who} ({a.confidence} confidence): {md(a.evidence)}{size}")
+            who = f"{w['kinds'][a.target_kind]} {md(a.target)}"
+            if a.target_kind == "segment" and a.arm:
+                who += w["with_arm"].format(arm=md(a.arm))
+            size = w["size"].format(n=a.required_n_per_arm) if a.required_n_per_arm else ""
+            lines.append(w["line"].format(action=w["actions"][a.action], who=who, level=w["levels"][a.confidence],
+                                          evidence=md(a.evidence_zh if language == "zh" and a.evidence_zh
+                                                      else a.evidence), size=size))
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
         return frame_html(self.to_frame())
+
+
+_OUTCOMES_ZH = {"visited": "到访", "converted": "转化", "clicked": "点击", "opened": "打开", "redeemed": "核销"}
+_NOTES_ZH = {"segment the customers to see the uplift per segment": "先为客户分群，才能看到各客群的提升"}
 
 
 @dataclass(frozen=True)
@@ -524,14 +554,26 @@ class UpliftTargeting:
         """The user ids recommended for the next send (predicted uplift > 0)."""
         return self.ranking.loc[self.ranking["target"], "user_id"]
 
-    def to_markdown(self) -> str:
+    def to_markdown(self, language: str = "en") -> str:
         n, total = int(self.ranking["target"].sum()), len(self.ranking)
+        table = self.by_segment.assign(mean_uplift=(self.by_segment["mean_uplift"] * 100).round(2))
+        if language == "zh":
+            campaign = markdown_literal(self.campaign.replace("the uploaded campaign", "上传的活动")
+                                        .replace("campaign", "活动").replace(" vs ", " 对比 "))
+            outcome = markdown_literal(_OUTCOMES_ZH.get(self.outcome, self.outcome))
+            lines = [f"**下次活动的目标客户（{campaign}，结果指标：{outcome}）**", "",
+                     f"建议发送给预测提升为正的 **{n:,} / {total:,}** 位客户。在 {self.holdout_users:,} 位留出客户上检验模型："
+                     f"Qini 系数 {self.qini:.3f}（0 = 与随机无异，1 = 完美）。", "",
+                     markdown_table(table.rename(columns={"segment": "客群", "customers": "客户数",
+                                                          "mean_uplift": "平均提升（百分点）",
+                                                          "share_positive": "提升为正的占比"}))]
+            lines.extend(f"_{_NOTES_ZH.get(note, note)}_" for note in self.notes)
+            return "\n".join(lines)
         lines = [f"**Who to target next ({markdown_literal(self.campaign)}, outcome {markdown_literal(self.outcome)})**", "",
                  f"Send to the **{n:,} of {total:,}** customers whose predicted uplift is positive. "
                  f"Model check on {self.holdout_users:,} held-out customers: Qini coefficient {self.qini:.3f} "
                  "(0 = no better than random, 1 = perfect).", "",
-                 markdown_table(self.by_segment.assign(mean_uplift=(self.by_segment["mean_uplift"] * 100).round(2))
-                                .rename(columns={"mean_uplift": "mean uplift (pp)"}))]
+                 markdown_table(table.rename(columns={"mean_uplift": "mean uplift (pp)"}))]
         lines.extend(f"_{note}_" for note in self.notes)
         return "\n".join(lines)
 
@@ -549,8 +591,15 @@ class SampleSizePlan:
     alpha: float = 0.05
     power: float = 0.8
     source: str = ""  # where the baseline came from
+    source_zh: str = ""  # the same in Chinese
 
-    def to_markdown(self) -> str:
+    def to_markdown(self, language: str = "en") -> str:
+        if language == "zh":
+            text = (f"**下次测试的样本量**：每组（对照组和实验组）需要 {self.n_per_arm:,} 位客户，才能以 {self.power:.0%} 的把握、"
+                    f"{self.alpha:.0%} 的双侧显著性水平检测出从 {self.baseline_rate:.2%} 到 "
+                    f"{self.baseline_rate + self.mde:.2%} 的提升（{self.mde * 100:+.2f} 个百分点）。")
+            source = self.source_zh or self.source
+            return text + (f"\n\n_基线：{source}_" if source else "")
         text = (f"**Sample size for the next test**: {self.n_per_arm:,} customers per arm (control and treatment) "
                 f"to detect a lift from {self.baseline_rate:.2%} to {self.baseline_rate + self.mde:.2%} "
                 f"({self.mde * 100:+.2f} pp) with {self.power:.0%} power at a {self.alpha:.0%} two-sided level.")

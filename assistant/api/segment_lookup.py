@@ -2,8 +2,10 @@
 churn", "young families", "price-sensitive", "高价值", "流失风险", "年轻家庭") or a persona name.
 
 Descriptions are matched by rules over each segment's computed statistics (mean spend, recency, frequency, basket
-value, tenure, discount share) and demographics (share of households with children, age, size, income), each
-rule with a reason that quotes the numbers. Anything else is matched against the segment names and
+value, tenure, discount share), demographics (share of households with children, age, size, income) and, for the
+descriptions that are about the future ("likely to churn", "high-value", "流失风险", "高价值"), the predictive
+model's per-segment churn risk and predicted value (falling back to recency and spend to date, and saying so,
+when the data has no dated orders). Each rule has a reason that quotes the numbers and names the model. Anything else is matched against the segment names and
 descriptions (persona text when generated, else the rule-based names) by character trigrams (Chinese) and
 sentence embeddings (English meaning). Near ties are reported as ambiguous so the chat can ask. No LLM is ever
 called here: lookups must be instant and must not depend on the model.
@@ -11,7 +13,7 @@ called here: lookups must be instant and must not depend on the model.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping
 
 import numpy as np
@@ -49,10 +51,13 @@ class SegmentMatch:
 
 # ---------------------------------------------------------------------------------------------------- statistics
 def segment_statistics(overview: pd.DataFrame, labels: pd.Series, users: pd.DataFrame | None = None,
-                       events: pd.DataFrame | None = None) -> pd.DataFrame:
+                       events: pd.DataFrame | None = None, predicted: pd.DataFrame | None = None,
+                       predicted_by: Mapping[str, str] | None = None, horizon_days: int = 90) -> pd.DataFrame:
     """One row per segment (-1 excluded) with the numbers the description rules read (NaN = not available):
     monetary, frequency, recency, aov, tenure (means), discount_share, kids_share, young_share, senior_share,
-    single_share, income_rank (mean ordinal rank of the income band)."""
+    single_share, income_rank (mean ordinal rank of the income band), and from `predicted` (per segment, as
+    `campaigns.predictive.segment_summary` indexed by segment) clv (mean predicted value over `horizon_days`)
+    and churn_risk (mean P(no order in the horizon)). `predicted_by` names the model per language for reasons."""
     seg = overview[overview.index >= 0]
     stats = pd.DataFrame(index=seg.index)
     for col, name in (("monetary_mean", "monetary"), ("frequency_mean", "frequency"),
@@ -63,7 +68,12 @@ def segment_statistics(overview: pd.DataFrame, labels: pd.Series, users: pd.Data
     demo = _demographics(users, lab)
     for col in ("kids_share", "young_share", "senior_share", "single_share", "income_rank"):
         stats[col] = demo[col].reindex(stats.index) if col in demo else np.nan
+    for column, source in (("clv", "expected_spend_mean"), ("churn_risk", "churn_risk_mean")):
+        stats[column] = (predicted[source].reindex(stats.index).astype(float)
+                         if predicted is not None and source in predicted else np.nan)
     stats.loc["all"] = _population_row(stats, seg["size"] if "size" in seg else None)
+    stats.attrs["prediction"] = {"horizon": int(horizon_days),
+                                 "model": dict(predicted_by or {"en": "the predictive model", "zh": "预测模型"})}
     return stats
 
 
@@ -151,7 +161,7 @@ class _Rule:
     reason_en: str
     reason_zh: str
     fmt: Callable[[float], str] = lambda v: f"{v:,.2f}"
-    fallback: str | None = None   # column to use when `column` is not available
+    fallback: "str | _Rule | None" = None   # column (or rule) to use when `column` is not available
 
 
 def _pct(v: float) -> str:
@@ -162,17 +172,37 @@ def _days(v: float) -> str:
     return f"{v:,.0f}"
 
 
+_LAPSING = _Rule("lapsing", re.compile(r"laps|churned|inactive|dormant|sleeping|\blost\b|haven'?t (?:bought|shopped)|"
+                                        r"win[- ]?back|drifting|slipping|流失|沉睡|不活跃|召回|挽回|很久没|休眠"),
+                 "recency", True, "longest time since the last purchase: {v} days on average (all customers: {p})",
+                 "距上次购买时间最长：平均 {v} 天（全体：{p}）", _days)
+_SPEND_TO_DATE = _Rule("big_spenders", re.compile(r"big spenders|high[- ]?spend|biggest spenders|whales|premium|spent the most|"
+                                                  r"高消费|大客户|贵宾|土豪|消费最高|花钱最多"),
+                       "monetary", True, "highest mean spend: {v} (all customers: {p})", "平均消费最高：{v}（全体：{p}）")
+_NO_MODEL = (" — spend to date: the data has no dated orders for a predictive model",
+             "——按历史消费：数据中没有带日期的订单，无法用预测模型")
+_NO_MODEL_CHURN = (" — recency: the data has no dated orders for a churn model",
+                   "——按最近购买时间：数据中没有带日期的订单，无法用流失预测模型")
+
 RULES: tuple[_Rule, ...] = (
-    _Rule("lapsing", re.compile(r"laps|churn|at[- ]?risk|inactive|dormant|sleeping|\blost\b|haven'?t (?:bought|shopped)|"
-                                r"win[- ]?back|drifting|slipping|流失|沉睡|不活跃|召回|挽回|很久没|休眠"),
-          "recency", True, "longest time since the last purchase: {v} days on average (all customers: {p})",
-          "距上次购买时间最长：平均 {v} 天（全体：{p}）", _days),
+    # about the future: the predictive model's numbers (the fallback rule says when they are not available)
+    _Rule("churn_risk", re.compile(r"churn(?!ed)|likely to (?:leave|lapse|stop|drop)|at[- ]?risk|about to (?:leave|lapse)|"
+                                   r"流失风险|会流失|可能流失|容易流失|即将流失|流失的风险|流失概率|流失可能"),
+          "churn_risk", True, "highest predicted churn risk: {v} chance of no order in the next {h} days on average "
+          "(all customers: {p}; {model})", "预测流失风险最高：未来 {h} 天内不下单的平均概率为 {v}（全体：{p}；{model}）",
+          _pct, fallback=replace(_LAPSING, reason_en=_LAPSING.reason_en + _NO_MODEL_CHURN[0],
+                                 reason_zh=_LAPSING.reason_zh + _NO_MODEL_CHURN[1])),
+    _LAPSING,
     _Rule("low_value", re.compile(r"low[- ]?value|low[- ]?spend|small spenders|least valuable|lowest spend|低价值|低消费|消费最低"),
           "monetary", False, "lowest mean spend: {v} (all customers: {p})", "平均消费最低：{v}（全体：{p}）"),
-    _Rule("high_value", re.compile(r"high[- ]?value|best customers|top customers|\bvips?\b|big spenders|high[- ]?spend|"
-                                   r"most valuable|whales|premium|biggest spenders|高价值|高消费|大客户|优质客户|最有价值|"
-                                   r"最好的客户|核心客户|重要客户|贵宾|土豪"),
-          "monetary", True, "highest mean spend: {v} (all customers: {p})", "平均消费最高：{v}（全体：{p}）"),
+    _SPEND_TO_DATE,
+    _Rule("high_value", re.compile(r"high[- ]?value|best customers|top customers|\bvips?\b|most valuable|valuable|"
+                                   r"lifetime value|\bclv\b|\bltv\b|高价值|优质客户|最有价值|价值最高|最好的客户|核心客户|"
+                                   r"重要客户|生命周期价值"),
+          "clv", True, "highest predicted {h}-day value per customer: {v} (all customers: {p}; {model})",
+          "预测未来 {h} 天人均价值最高：{v}（全体：{p}；{model}）",
+          fallback=replace(_SPEND_TO_DATE, reason_en=_SPEND_TO_DATE.reason_en + _NO_MODEL[0],
+                           reason_zh=_SPEND_TO_DATE.reason_zh + _NO_MODEL[1])),
     _Rule("price_sensitive", re.compile(r"price[- ]?sensitive|bargain|deal|discount|coupon|budget|thrifty|frugal|"
                                         r"value seekers|cheap|价格敏感|薅羊毛|优惠|折扣|省钱|实惠|性价比|精打细算"),
           "discount_share", True, "largest share of the price paid with discounts: {v} (all customers: {p})",
@@ -212,6 +242,8 @@ def _apply_rule(rule: _Rule, stats: pd.DataFrame, phrase: str) -> SegmentMatch |
     column, highest, reason_en, reason_zh, fmt = rule.column, rule.highest, rule.reason_en, rule.reason_zh, rule.fmt
     segs = stats.drop(index="all", errors="ignore")
     values = segs[column].astype(float) if column in segs else pd.Series(np.nan, index=segs.index)
+    if values.isna().all() and isinstance(rule.fallback, _Rule):
+        return _apply_rule(rule.fallback, stats, phrase)
     if values.isna().all() and rule.fallback:
         column, highest, fmt = rule.fallback, False, (lambda v: f"{v:,.2f}")
         reason_en, reason_zh = _FALLBACK_REASON[rule.fallback]
@@ -222,7 +254,10 @@ def _apply_rule(rule: _Rule, stats: pd.DataFrame, phrase: str) -> SegmentMatch |
     ordered = values.sort_values(ascending=not highest)
     best, value = int(ordered.index[0]), float(ordered.iloc[0])
     pop = float(stats.loc["all", column]) if "all" in stats.index else float("nan")
-    reason = {"en": reason_en.format(v=fmt(value), p=fmt(pop)), "zh": reason_zh.format(v=fmt(value), p=fmt(pop))}
+    prediction = stats.attrs.get("prediction") or {"horizon": 90, "model": {}}
+    reason = {lang: text.format(v=fmt(value), p=fmt(pop), h=prediction["horizon"],
+                                model=prediction["model"].get(lang, ""))
+              for lang, text in (("en", reason_en), ("zh", reason_zh))}
     if len(ordered) > 1:
         runner = float(ordered.iloc[1])
         if abs(value - runner) <= TIE * max(abs(value), 1e-9):

@@ -59,6 +59,12 @@ class Workspace:
     def has_dataset(self) -> bool:
         return (self.path / DATASET_DIR / "meta.json").exists()
 
+    @property
+    def saved_at(self) -> pd.Timestamp | None:
+        """When the tables were last saved here (None = nothing saved yet): saving again overwrites that."""
+        meta = self.path / DATASET_DIR / "meta.json"
+        return pd.Timestamp(meta.stat().st_mtime, unit="s").floor("s") if meta.exists() else None
+
     def save(self, dataset: Dataset, segmenter: Any = None, recommender: Any = None) -> Path:
         """Write the tables and whatever models are fitted (a later `load_*` restores them)."""
         folder = self.path / DATASET_DIR

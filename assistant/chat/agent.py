@@ -17,10 +17,11 @@ from typing import Any, Callable, Iterator
 import pandas as pd
 
 from assistant.api.facade import MarketingAssistant
-from assistant.api.results import frame_markdown, model_markdown
+from assistant.api.results import SOURCE_LABELS, frame_markdown, model_markdown
 from assistant.chat.messages import (CHANNEL_NAMES, COLUMN_NAMES, COPY_FIELDS, COPY_SOURCES, HELP_EXAMPLES,
                                      LANGUAGE_NAMES, LENGTH_WORDS, PERIOD_NAMES, PRICE_WORDS, feature_label, listing,
                                      say)
+from assistant.chat.slots import asks_about_history, extract_horizon_days
 from assistant.chat.state import BULK_IDS, ConversationState, Turn
 from assistant.core.errors import DataError, LLMOutputError, LLMUnavailable, NotReadyError
 from assistant.core.text import markdown_literal
@@ -66,6 +67,8 @@ class ChatAgent:
         self._resolved: int | None = None
         self._message = ""
         self._copy_segment: int | None = None
+        self._turn: Turn | None = None
+        self._no_prediction = ""
 
     # ------------------------------------------------------------------ entry point
     def respond(self, message: str) -> Iterator[ChatReply]:
@@ -101,6 +104,8 @@ class ChatAgent:
             self.state.remember(turn)
             yield ChatReply(say(f"ask_{turn.ask}", lang), intent=turn.intent)
             return
+        if not turn.confirmed and self._would_overwrite(turn):
+            turn = replace(turn, needs_confirmation=True)
         if turn.needs_confirmation:
             question = self._confirmation_question(turn, lang)
             if question is not None:
@@ -113,6 +118,7 @@ class ChatAgent:
             return
         prefix = self._context_note(turn, lang)
         self._resolved = None
+        self._turn = turn
         try:
             for reply in handler(turn.slots, lang):
                 text = f"{prefix}\n\n{reply.text}" if prefix else reply.text
@@ -152,9 +158,18 @@ class ChatAgent:
                 parts.append(text)
         return say("context", lang, what="; ".join(parts) if lang == "en" else "；".join(parts)) if parts else ""
 
+    def _would_overwrite(self, turn: Turn) -> bool:
+        """Saving over an earlier save, or reopening a save (which replaces this chat's data and models), runs
+        only after a "yes", however plainly it was asked for."""
+        return turn.intent in ("save_workspace", "load_workspace") and self.assistant.saved_at is not None
+
     def _confirmation_question(self, turn: Turn, lang: str) -> str | None:
         if turn.intent == "undo":
             return say("confirm_undo", lang)
+        if turn.intent in ("save_workspace", "load_workspace"):
+            when = self.assistant.saved_at
+            return say("confirm_save" if turn.intent == "save_workspace" else "confirm_load", lang,
+                       when=f"{when:%Y-%m-%d %H:%M}") if when is not None else None
         n = turn.slots.get("n_segments")
         groups = say("n_groups", lang, n=n) if n else say("n_auto", lang)
         if self.assistant.segmenter is None:
@@ -267,6 +282,9 @@ class ChatAgent:
                 f"{_esc(c)} ({s:.0%}, {say('lift_value', lang, value=f'{l:.1f}×')})"
                 for c, s, l in cats[["category", "spend_share", "lift"]]
                 .itertuples(index=False)))
+        predicted = self._predicted_fact(segment, lang)
+        if predicted:
+            facts.append(f"- {predicted}")
         dist = profiles.distinguishing[profiles.distinguishing["segment"] == segment].head(5)
         if len(dist):
             parts = []
@@ -276,6 +294,40 @@ class ChatAgent:
                 parts.append(f"{_esc(feature_label(f, lang))} ({value})")
             facts.append(f"- {say('apart', lang)}: " + ", ".join(parts))
         return facts
+
+    def _predicted_fact(self, segment: int, lang: str) -> str | None:
+        """The predictive model's value and churn risk for one segment (None for data without dated orders)."""
+        stats = self.assistant.segment_statistics
+        if segment not in stats.index or pd.isna(stats.loc[segment, "clv"]):
+            return None
+        prediction = stats.attrs["prediction"]
+        return say("predicted_fact", lang, h=prediction["horizon"], model=prediction["model"][lang],
+                   value=f"{stats.loc[segment, 'clv']:,.2f}", risk=f"{stats.loc[segment, 'churn_risk']:.0%}")
+
+    # ------------------------------------------------------------------ personas
+    def _on_personas(self, slots: dict, lang: str) -> Iterator[ChatReply]:
+        yield from self._ensure_segments(lang)
+        yield ChatReply(say("writing_personas", lang))
+        personas = self.assistant.personas(lang)
+        blocks = [self._persona_text(segment, personas[segment], note, lang)
+                  for segment, note in self._segments_of(slots.get("segment"), lang) if segment in personas]
+        table = self.assistant.segments_overview(lang, with_personas=True).table
+        yield ChatReply("\n\n---\n\n".join(blocks) + "\n\n" + say("persona_note", lang), table=table)
+
+    @staticmethod
+    def _persona_text(segment: int, persona, note: str, lang: str) -> str:
+        lines = [x for x in (note, say("persona_head", lang, s=segment, name=_esc(persona.name),
+                                        tagline=_esc(persona.tagline)), "", _esc(persona.description), "") if x is not None]
+        if persona.motivations:
+            lines.append("- " + say("persona_motivations", lang, value=_esc("; ".join(persona.motivations))))
+        if persona.suggested_offers:
+            lines.append("- " + say("offers", lang, offers=_esc("; ".join(persona.suggested_offers))))
+        lines.append("- " + say("persona_facts", lang, price=_esc(persona.price_sensitivity),
+                                channels=_esc(", ".join(persona.preferred_channels)), times=_esc(persona.preferred_times)))
+        lines.extend(f"- {_esc(fact)}" for fact in persona.facts)
+        source = SOURCE_LABELS[lang].get(persona.source, persona.source)
+        lines.append(say("persona_source", lang, source=_esc(source)))
+        return "\n".join(lines)
 
     def _on_compare_segments(self, slots: dict, lang: str) -> Iterator[ChatReply]:
         yield from self._ensure_segments(lang)
@@ -327,6 +379,14 @@ class ChatAgent:
             segment, note = self._segment(segment, lang)
         blocks, table, figure = [note] if note else [], None, None
         for metric in metrics:
+            if metric == "clv" and not asks_about_history(self._message):
+                predicted = self._predicted_value(segment, lang)
+                if predicted is not None:
+                    text, frame = predicted
+                    blocks.append(text)
+                    table = frame if table is None or len(frame) > 1 else table
+                    continue
+                blocks.append(say("no_prediction", lang, reason=_esc(self._no_prediction)))
             answer = self.assistant.answer_question(metric, segment=segment, period=slots.get("period"),
                                                     top_k=slots.get("top_k"), language=lang)
             scope = _esc(answer.scope[lang])
@@ -342,6 +402,53 @@ class ChatAgent:
                 figure = answer.chart
                 figure.update_layout(title=answer.label(lang))
         yield ChatReply("\n\n".join(blocks), table=table, figure=figure)
+
+    def _predicted_value(self, segment, lang: str) -> tuple[str, pd.DataFrame] | None:
+        """'What is the lifetime value …' is a question about the future: the facade's predictive model answers
+        it (expected spend over the horizon), naming the model. None when the data cannot be modelled."""
+        try:
+            prediction = self.assistant.predict(extract_horizon_days(self._message) or 90, language=lang)
+        except DataError as exc:
+            self._no_prediction = str(exc)
+            return None
+        h, as_of = prediction.horizon_days, f"{prediction.as_of:%Y-%m-%d}"
+        model = prediction.model_name(lang)
+        note = say("predicted_by", lang, model=model, as_of=as_of, h=h)
+        by_segment = prediction.segments
+        if segment == "all" and by_segment is not None:
+            frame = by_segment[[c for c in ("segment", "name", "customers", "expected_spend_mean",
+                                            "churn_risk_mean", "high_churn_share") if c in by_segment]]
+            return "\n\n".join([say("predicted_value_table", lang, h=h, scope=say("scope_all", lang)),
+                                  _table(frame, lang), note]), frame
+        if isinstance(segment, int) and by_segment is not None:
+            row = by_segment[by_segment["segment"] == segment]
+            value = float(row["expected_spend_mean"].iloc[0]) if len(row) else float("nan")
+            scope = say("scope_segment", lang, s=segment, name=_esc(self._names(lang).get(segment, "")))
+            frame = row.reset_index(drop=True)
+        else:
+            value = float(prediction.customers["expected_spend"].mean())
+            scope, frame = say("scope_everyone", lang), pd.DataFrame()
+        return "\n\n".join([say("predicted_value", lang, h=h, scope=scope, value=f"{value:,.2f}"), note]), frame
+
+    def _predicted_segments(self, lang: str) -> str | None:
+        """One sentence: the segments with the highest predicted value and churn risk (the predictive model)."""
+        if self.assistant.segmenter is None:
+            return None
+        try:
+            prediction = self.assistant.predict(language=lang)
+        except DataError:
+            return None
+        table = prediction.segments
+        if table is None or table.empty:
+            return None
+        best = table.loc[table["expected_spend_mean"].idxmax()]
+        risk = table.loc[table["churn_risk_mean"].idxmax()]
+        names = self._names(lang)
+        return say("predicted_segments", lang, model=prediction.model_name(lang),
+                   h=prediction.horizon_days, as_of=f"{prediction.as_of:%Y-%m-%d}",
+                   best=int(best["segment"]), best_name=_esc(names.get(int(best["segment"]), "")),
+                   best_value=f"{best['expected_spend_mean']:,.2f}", risk=int(risk["segment"]),
+                   risk_name=_esc(names.get(int(risk["segment"]), "")), risk_value=f"{risk['churn_risk_mean']:.0%}")
 
     def _on_audience(self, slots: dict, lang: str) -> Iterator[ChatReply]:
         built = self._predictive_audience(lang)
@@ -416,6 +523,16 @@ class ChatAgent:
         recs = self.assistant.similar_products(str(slots["product"]), k=slots.get("top_k") or 10)
         yield ChatReply(self._recs_text(recs, ("商品 " if lang == "zh" else "product ") + _esc(slots["product"]), lang),
                         table=recs.items)
+
+    def _on_search_products(self, slots: dict, lang: str) -> Iterator[ChatReply]:
+        query = str(slots["query"])
+        hits = self.assistant.search_products(query, k=slots.get("top_k") or 10)
+        # the similarity in Chinese replies (the facade's reason is English text)
+        shown = hits.items[[c for c in ("title", "category", "price", "reason" if lang == "en" else "score")
+                            if c in hits.items]]
+        shown = shown.assign(**{c: shown[c].round(2) for c in ("price", "score") if c in shown})
+        yield ChatReply(say("search_header", lang, query=_esc(query)) + "\n\n" + _table(shown, lang),
+                        table=hits.items)
 
     # ------------------------------------------------------------------ campaigns
     def _on_plan_campaign(self, slots: dict, lang: str) -> Iterator[ChatReply]:
@@ -500,54 +617,77 @@ class ChatAgent:
             raise DataError(say("unknown_campaign", lang, id=_esc(campaign_id), known=", ".join(known[:30])))
 
     def _on_next_campaign(self, slots: dict, lang: str) -> Iterator[ChatReply]:
-        """Advice from the facade when it offers it (`next_campaign_advice`), else from the campaign's evaluation
-        (`campaigns.advice`); without campaigns, the segments with the most at stake by the numbers."""
+        """Who to send the next campaign to (facade.uplift_targeting, from a campaign with a control group) or
+        what to change (facade.next_campaign_advice); without either, the segments the predictive model ranks
+        highest on value and churn risk."""
         campaign = slots.get("campaign_id")
         exposures = self.assistant.dataset.exposures
         if campaign is None and not exposures.empty:
-            counts = exposures["campaign_id"].astype(str).value_counts()
-            campaign = str(counts.index[0])
-        blocks, table = [], None
+            campaign = str(exposures["campaign_id"].astype(str).value_counts().index[0])
+        blocks: list[str] = []
+        table = None
         if campaign is not None:
             self._check_campaign(campaign, lang)
-            advice = self._advice(str(campaign), lang)
-            if advice is not None:
-                table = advice if isinstance(advice, pd.DataFrame) else pd.DataFrame(advice)
-                text = say("next_header", lang, campaign=_esc(campaign)) + "\n\n"
-                text += _table(table.head(8), lang) if len(table) else say("next_none", lang,
-                                                                            campaign=_esc(campaign))
-                self.state.campaign = str(campaign)
-                blocks.append(text)
-                yield ChatReply("\n\n".join(blocks), table=table)
-        if self.assistant.segmenter is not None:
-            names, rows = self._names(lang), []
-            for phrase in ("high-value", "lapsing"):
-                found = self.assistant.segment_match(phrase, lang)
-                if isinstance(found.segment, int):
-                    rows.append(say("next_segment_row", lang, s=found.segment, name=_esc(names[found.segment]),
-                                    reason=_esc(found.reason.get(lang, ""))))
-            if rows:
-                blocks.append(say("next_segments", lang, rows="; ".join(dict.fromkeys(rows))))
-                yield ChatReply("\n\n".join(blocks), table=table)
+            self.state.campaign = str(campaign)
+            if slots.get("focus") == "target":
+                try:
+                    targeting = self.assistant.uplift_targeting(campaign, outcome=slots.get("outcome") or "visited")
+                except DataError as exc:
+                    blocks.append(say("uplift_unavailable", lang, campaign=_esc(campaign), reason=_esc(exc)))
+                else:
+                    yield ChatReply(targeting.to_markdown(lang), table=targeting.by_segment)
+                    return
+            try:
+                advice = self.assistant.next_campaign_advice(campaign)
+            except DataError as exc:   # e.g. no conversion metric: the predictive view still answers
+                blocks.append(say("error", lang, message=_esc(exc)))
+            else:
+                blocks.append(advice.to_markdown(lang))
+                table = advice.to_frame(lang)
+            yield ChatReply("\n\n".join(blocks), table=table)
+        predicted = self._predicted_segments(lang)
+        if predicted:
+            blocks.append(predicted)
+            yield ChatReply("\n\n".join(blocks), table=table)
         elif campaign is None:
             yield ChatReply(say("next_no_campaign", lang))
 
-    def _advice(self, campaign: str, lang: str = "en"):
-        method = getattr(self.assistant, "next_campaign_advice", None)
-        if method is not None:
-            try:
-                result = method(campaign)
-            except DataError:   # e.g. the campaign has no conversion metric: the segment view still answers
-                return None
-            return result.to_frame(lang) if hasattr(result, "to_frame") else result
-        from campaigns.advice import advice_frame, next_campaign_advice
-        evaluation = self.assistant.evaluate(campaign)
-        metrics = set(evaluation.uplift["metric"]) if len(evaluation.uplift) else set()
-        metric = "conversion" if "conversion" in metrics else next(iter(sorted(metrics)), None)
-        if metric is None:
-            return None
-        frame = advice_frame(next_campaign_advice(evaluation, metric=metric), lang)
-        return frame[["action", "target_kind", "target", "metric", "confidence", "evidence"]]
+    def _on_sample_size(self, slots: dict, lang: str) -> Iterator[ChatReply]:
+        """facade.sample_size: the lift said (relative %, or percentage points), the baseline said, else the
+        control rate of the campaign talked about, else the data's purchase rate."""
+        notes = []
+        if slots.get("mde_points"):
+            mde, relative = float(slots["mde_points"]) / 100, False
+        else:
+            mde, relative = float(slots.get("mde_pct") or 10) / 100, True
+            if not slots.get("mde_pct"):
+                notes.append(say("sample_default_lift", lang))
+        baseline = float(slots["baseline_pct"]) / 100 if slots.get("baseline_pct") else None
+        campaign = slots.get("campaign_id") if baseline is None else None
+        if campaign is not None:
+            self._check_campaign(campaign, lang)
+        try:
+            plan = self.assistant.sample_size(mde, relative=relative, baseline_rate=baseline, campaign_id=campaign)
+        except DataError as exc:
+            from_context = self._turn is not None and "campaign_id" in self._turn.from_context
+            if campaign is None or not from_context:
+                raise
+            notes.append(say("sample_fallback", lang, campaign=_esc(campaign), reason=_esc(exc)))
+            plan = self.assistant.sample_size(mde, relative=relative)
+        yield ChatReply("\n\n".join([plan.to_markdown(lang), *notes]))
+
+    def _on_save_workspace(self, slots: dict, lang: str) -> Iterator[ChatReply]:
+        folder = self.assistant.save()
+        yield ChatReply(say("saved", lang, what=_esc(repr(self.assistant)), path=_esc(folder),
+                            when=f"{self.assistant.saved_at:%Y-%m-%d %H:%M}"))
+
+    def _on_load_workspace(self, slots: dict, lang: str) -> Iterator[ChatReply]:
+        when = self.assistant.saved_at
+        if when is None:
+            yield ChatReply(say("nothing_saved", lang))
+            return
+        self.assistant = self.assistant.reopen()   # the UI session picks it up (assistant.ui.chat_tab)
+        yield ChatReply(say("reopened", lang, what=_esc(repr(self.assistant)), when=f"{when:%Y-%m-%d %H:%M}"))
 
     # ------------------------------------------------------------------ other intents
     def _on_report(self, slots: dict, lang: str) -> Iterator[ChatReply]:

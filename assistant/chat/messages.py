@@ -99,6 +99,38 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cleaning": "**Cleaning report**",
         "help": "Things you can ask me:",
         "smalltalk": "You're welcome! Ask me about your customers, segments, products or campaigns.",
+        "ask_query": "What should I search for? Give a few words, e.g. 'organic milk'.",
+        "writing_personas": "_Writing a persona per segment with the language model (numbers come from the segment "
+                            "profiles)…_",
+        "persona_head": "**Segment {s} — {name}**: _{tagline}_",
+        "persona_motivations": "Motivations: {value}",
+        "persona_source": "_Wording: {source}_",
+        "search_header": "**Products whose text is closest to '{query}'** (semantic search in the product "
+                         "collection)",
+        "sample_default_lift": "_No lift was named: sized for a 10% relative lift (say e.g. 'to detect a 5% lift' "
+                               "or '2 percentage points')._",
+        "sample_fallback": "_Campaign {campaign} gives no usable baseline rate ({reason}); the data's purchase "
+                           "rate is used instead._",
+        "uplift_unavailable": "_Who to target cannot be learnt from campaign {campaign}: {reason}._",
+        "predicted_segments": "By the predictive model ({model}, next {h} days from {as_of}): highest predicted "
+                              "value per customer — segment {best} ({best_name}: {best_value}); highest churn risk — "
+                              "segment {risk} ({risk_name}: {risk_value} chance of no order).",
+        "predicted_value": "**Predicted {h}-day value per customer — {scope}: {value}**",
+        "predicted_value_table": "**Predicted {h}-day value per customer — {scope}**",
+        "predicted_by": "_Predicted with {model} from the order history up to {as_of}: expected spend over the "
+                        "next {h} days (expected orders × expected order value), customers with at least one "
+                        "order. For value to date, ask for the historical value._",
+        "no_prediction": "_No predictive model for this data ({reason}); showing the value to date instead._",
+        "predicted_fact": "Predicted next {h} days ({model}): value per customer {value}; churn risk {risk}",
+        "scope_everyone": "everyone", "scope_segment": "segment {s} ({name})", "scope_all": "per segment",
+        "confirm_save": "A workspace was already saved here on {when} UTC. Saving now replaces it with the current "
+                        "data and models. Reply 'yes' to overwrite it or 'no' to keep the earlier save.",
+        "confirm_load": "Reopen the workspace saved on {when} UTC? The data, segments and models in this chat will "
+                        "be replaced by the saved ones (anything not saved is lost). Reply 'yes' or 'no'.",
+        "saved": "Saved {what} to the workspace `{path}` on {when} UTC. Say 'reopen the saved workspace' to come "
+                 "back to it.",
+        "reopened": "Reopened the workspace saved on {when} UTC: {what}.",
+        "nothing_saved": "Nothing has been saved in this workspace yet — say 'save my workspace' first.",
     },
     "zh": {
         "ask_segment": "请问是哪个客群？请给出编号（如“第2组”）、描述（如“高价值”“流失风险”）或客群名称。",
@@ -180,6 +212,29 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cleaning": "**数据清洗报告**",
         "help": "您可以这样问我：",
         "smalltalk": "不客气！有关客户、客群、商品或活动的问题都可以问我。",
+        "ask_query": "请问要搜索什么？请给出几个词，例如“有机牛奶”。",
+        "writing_personas": "_正在用语言模型为每个客群撰写画像（数字来自客群统计）…_",
+        "persona_head": "**第{s}组 — {name}**：_{tagline}_",
+        "persona_motivations": "购买动机：{value}",
+        "persona_source": "_文字来源：{source}_",
+        "search_header": "**文字与“{query}”最接近的商品**（在商品向量库中做语义搜索）",
+        "sample_default_lift": "_没有指定要检测的提升：按相对提升 10% 计算（可以说“检测 5% 的提升”或“2 个百分点”）。_",
+        "sample_fallback": "_活动 {campaign} 没有可用的基线转化率；改用数据中的购买率作为基线。_",
+        "uplift_unavailable": "_无法从活动 {campaign} 学习该针对哪些客户（需要一次带随机对照组、并有结果数据的活动）。_",
+        "predicted_segments": "根据预测模型（{model}，自 {as_of} 起未来 {h} 天）：预测人均价值最高的是第{best}组（{best_name}：{best_value}）；"
+                              "流失风险最高的是第{risk}组（{risk_name}：不下单的概率为 {risk_value}）。",
+        "predicted_value": "**预测未来 {h} 天的人均价值（{scope}）：{value}**",
+        "predicted_value_table": "**预测未来 {h} 天的人均价值（{scope}）**",
+        "predicted_by": "_由 {model} 根据截至 {as_of} 的订单历史预测：未来 {h} 天的预期消费（预期订单数 × 预期客单价），"
+                        "只含至少下过一单的客户。如需历史累计价值，请询问历史价值。_",
+        "no_prediction": "_这份数据无法使用预测模型（需要带日期的订单历史）；改为显示累计价值。_",
+        "predicted_fact": "预测未来 {h} 天（{model}）：人均价值 {value}；流失风险 {risk}",
+        "scope_everyone": "全体客户", "scope_segment": "第{s}组（{name}）", "scope_all": "各客群",
+        "confirm_save": "这个工作区已在 {when}（UTC）保存过。现在保存会用当前的数据和模型替换它。回复“确认”覆盖，或“取消”保留之前的存档。",
+        "confirm_load": "要重新打开 {when}（UTC）保存的工作区吗？本次对话中的数据、客群和模型将被存档替换（未保存的内容会丢失）。请回复“确认”或“取消”。",
+        "saved": "已将 {what} 保存到工作区 `{path}`（{when} UTC）。之后可以说“打开保存的工作区”恢复。",
+        "reopened": "已重新打开 {when}（UTC）保存的工作区：{what}。",
+        "nothing_saved": "这个工作区还没有保存过——请先说“保存工作区”。",
     },
 }
 HELP_EXAMPLES = {
@@ -242,6 +297,9 @@ COLUMN_NAMES = {"zh": {
     "target_kind": "对象类型", "target": "对象", "confidence": "可信度", "evidence": "依据", "feature": "特征",
     "kind": "类型", "segment_value": "客群值", "population_value": "全体值", "z_score": "z 值", "lift": "提升倍数",
     "arm": "组别", "required_n_per_arm": "每组所需样本量", "n": "人数",
+    "score": "相似度", "expected_spend_mean": "预测人均价值", "expected_orders_mean": "预测人均订单数",
+    "expected_spend_total": "预测总价值", "p_active_mean": "平均活跃概率", "churn_risk_mean": "平均流失风险",
+    "high_churn_share": "高流失风险占比", "persona": "画像", "tagline": "标语", "clv_90d_mean": "预测90天人均价值",
 }}
 
 

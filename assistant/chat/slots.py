@@ -24,7 +24,15 @@ data_question      metrics: list of METRICS in the order said ("how many custome
                    ["customers", "aov"]), segment (int|str|"all"|None = everyone), period: "week"|"month"|None,
                    top_k
 compare_segments   segments: list of ints / name phrases (None = all segments)
-next_campaign      campaign_id (the campaign whose results the advice builds on; None = the latest known)
+next_campaign      campaign_id (the campaign whose results the advice builds on; None = the latest known);
+                   derived, not scored by the router bench: focus "target" ("who should we send to next time":
+                   uplift targeting) | "advice" ("what should we change"), outcome (uplift outcome column|None)
+personas           segment (None = every segment): persona cards written for the segments
+search_products    query: str|None (words to look for in the catalogue), top_k
+sample_size        mde_pct: float|None (relative lift to detect, % of the baseline: "a 10% lift" → 10.0),
+                   mde_points: float|None (absolute lift in percentage points), baseline_pct: float|None,
+                   campaign_id (its control group gives the baseline)
+save_workspace, load_workspace: no slots (saving over an earlier save and reopening ask for confirmation)
 audience           bought: product/category words, within_days: int|None (bought within the last N days),
                    not_within_days: int|None (but not within the last N days)
 follow_up          segment, user_id, campaign_id, channel, offer_pct, offer, language (only when said),
@@ -59,6 +67,11 @@ SLOT_NAMES: dict[str, tuple[str, ...]] = {
     "data_question": ("metrics", "segment", "period", "top_k"),
     "compare_segments": ("segments",),
     "next_campaign": ("campaign_id",),
+    "personas": ("segment",),
+    "search_products": ("query", "top_k"),
+    "sample_size": ("mde_pct", "mde_points", "baseline_pct", "campaign_id"),
+    "save_workspace": (),
+    "load_workspace": (),
     "audience": ("bought", "within_days", "not_within_days"),
     "follow_up": ("segment", "user_id", "campaign_id", "channel", "offer_pct", "offer", "language", "length"),
     "confirm": (),
@@ -76,6 +89,7 @@ REQUIRED_SLOTS: dict[str, tuple[str, ...]] = {
     "similar_products": ("product",),
     "write_copy": ("segment",),
     "evaluate_campaign": ("campaign_id",),
+    "search_products": ("query",),
 }
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -294,6 +308,9 @@ _ALL_SEGMENTS = re.compile(
     rf"\b(?:every|each|all(?:\s+(?:of\s+)?(?:the|our|my))?)\s+(?:\w+\s+)?{_SEG_WORDS_EN}\b|\b(?:per|by)\s+segment\b|"
     rf"\bsegment by segment\b|\bfor each\b|(?:每个|每一个|所有|全部|各个|各)\s*(?:分群|客群|细分|人群|群体|群组|用户群|客户群|群|组|类)")
 _EN_DESCRIPTION = [
+    # "who is likely to churn?" → "likely to churn" (a prediction, matched by the churn-risk rule)
+    re.compile(r"\bwho\s+(?:is|are|will be)\s+(?:the\s+)?(?:most\s+)?(?P<name>(?:likely|about|going) to (?:churn|leave|lapse|"
+               r"stop buying)|at risk(?: of churning)?)"),
     # "which segment is (the) most likely to churn" → "likely to churn"
     re.compile(rf"\b(?:which|what)\s+{_SEG_WORDS_EN}\s+(?:is|are|has|have)\s+(?:the\s+)?(?:most\s+|highest\s+)?"
                rf"(?P<name>[a-z][\w'&-]*(?:\s+[a-z][\w'&-]*){{0,3}})"),
@@ -616,7 +633,8 @@ _METRIC_PATTERNS: list[tuple[str, str]] = [
     ("trend", r"trend|(?:revenue|sales|orders|spend)\s+(?:by|per|each|every)\s+(?:week|month)|(?:by|per) (?:week|month)|"
               r"weekly|monthly|over time|month by month|week by week|week over week|month over month|趋势|走势|"
               r"按月|按周|每月|每周|月度|周度|逐月|逐周|每个月|每一周"),
-    ("clv", r"lifetime|\bclv\b|\bltv\b|customer value|生命周期价值|终身价值|客户价值"),
+    ("clv", r"lifetime|\bclv\b|\bltv\b|customer value|生命周期价值|终身价值|客户价值|未来的?价值|预测的?(?:客户)?价值|"
+            r"(?:predicted|future|expected)\s+(?:\d+[- ]?(?:day|week|month|year)s?\s+)?(?:customer\s+)?(?:value|spend)"),
     ("aov", r"\baov\b|average (?:order|basket|ticket|transaction)(?: size| value| amount)?|(?:order|basket) value|"
             r"basket size|客单价|平均订单(?:金额|价值|价格)?|平均每单|每单平均|笔单价"),
     ("top_categories", r"(?:top|best[- ]?selling|most popular|biggest|leading|best|largest|strongest)\s+(?:\d+\s+)?"
@@ -769,6 +787,133 @@ def extract_explicit_language(text: str) -> str | None:
 
 
 # ----------------------------------------------------------------------------------------------------------------
+# The next campaign: who to send to, how big the next test must be; product search
+
+_TARGET_QUESTION = re.compile(
+    r"\bwho(?:m)?\b|\bwhich (?:customers|users|people|households|shoppers|buyers|audience|segments?|groups?)\b|"
+    r"\bsend (?:it |them |the (?:next )?\w+ )?to\b|\btarget\b|\bgo after\b|\bworth (?:sending|contacting)\b|"
+    r"\bpersuadable|\buplift model|针对|投放|发给|发送给|哪些人|哪些客户|哪个客群|哪些客群|找谁|给谁|谁")
+_OUTCOMES = (("converted", r"convert|conversion|purchase|buy|sale|转化|购买|下单"),
+             ("visited", r"visit|came back|come back|到店|到访|回访"),
+             ("clicked", r"click|点击"), ("opened", r"\bopen|打开|打开率"), ("redeemed", r"redeem|coupon use|核销|兑换"))
+
+
+def extract_next_campaign_focus(text: str) -> str:
+    """'target' when the question is who to send the next campaign to (uplift targeting), else 'advice'."""
+    return "target" if _TARGET_QUESTION.search(text) else "advice"
+
+
+def extract_outcome(text: str) -> str | None:
+    """The outcome an uplift model should lift ('who will convert' → 'converted'); None = the caller's default."""
+    for name, pattern in _OUTCOMES:
+        if re.search(pattern, text):
+            return name
+    return None
+
+
+_NUMBER = r"(\d+(?:\.\d+)?)"
+_MDE_POINTS = [re.compile(rf"{_NUMBER}\s*(?:percentage[- ]points?|pp\b|points?\b)"),
+               re.compile(rf"{_NUMBER}\s*个?\s*百分点")]
+_MDE_PCT = [re.compile(rf"{_NUMBER}\s*%\s*(?:relative\s+)?(?:lift|uplift|increase|improvement|effect|change|"
+                       rf"difference|rise|boost|gain|better|more)"),
+            re.compile(rf"(?:lift|uplift|increase|improvement|effect|change|difference|rise|boost|gain)\s+"
+                       rf"(?:of\s+|by\s+)?{_NUMBER}\s*%"),
+            re.compile(rf"(?:提升|提高|增长|增加|上升|差异|效果)(?:了)?\s*{_NUMBER}\s*%"),
+            re.compile(rf"{_NUMBER}\s*%\s*(?:的)?(?:提升|提高|增长|增加|上升|差异|效果)")]
+_BASELINE = [re.compile(rf"(?:baseline|base rate|current (?:conversion )?rate|conversion rate|control rate)\s*"
+                        rf"(?:rate\s+)?(?:of|is|=|at|:)?\s*{_NUMBER}\s*%"),
+             re.compile(rf"(?:基线|基准|当前转化率|现在的转化率|转化率|对照组转化率)\s*(?:是|为|在|=|：|:)?\s*{_NUMBER}\s*%")]
+
+
+def _first_float(patterns, text: str) -> tuple[float | None, str]:
+    for pattern in patterns:
+        m = pattern.search(text)
+        if m:
+            return float(m.group(1)), text[:m.start()] + " " * (m.end() - m.start()) + text[m.end():]
+    return None, text
+
+
+def extract_sample_size(text: str) -> dict[str, Any]:
+    """'how many customers per arm to detect a 10% lift?' → mde_pct 10.0; '2 percentage points' → mde_points 2.0;
+    'baseline 5%' / '转化率5%' → baseline_pct 5.0; 'campaign 18' → campaign_id '18'."""
+    baseline, rest = _first_float(_BASELINE, text)
+    points, rest = _first_float(_MDE_POINTS, rest)
+    pct, rest = _first_float(_MDE_PCT, rest) if points is None else (None, rest)
+    if pct is None and points is None:
+        m = re.search(rf"{_NUMBER}\s*%", rest)          # a bare percentage in a sample-size question is the lift
+        pct = float(m.group(1)) if m else None
+    return {"mde_pct": pct, "mde_points": points, "baseline_pct": baseline, "campaign_id": _keyword_campaign_id(text)}
+
+
+_SEARCH_EN = [
+    re.compile(r"\b(?:look up|lookup|find|search for|search)\s+(?P<q>[^?!]+?)\s+in (?:the|our) (?:catalog(?:ue)?|shop|store)"),
+    re.compile(r"\b(?:search|look up|lookup|find|show)\s+(?:(?:the|our|my)\s+)?(?:products?|items?|catalog(?:ue)?|"
+               r"skus?)\s*(?:for|about|matching|with|containing|named|called|on)?\s*[:\-]?\s*(?P<q>[^?!]+)"),
+    re.compile(r"\b(?:search|look)\s+(?:the\s+)?(?:catalog(?:ue)?|shop|store)?\s*(?:for)\s+(?P<q>[^?!]+)"),
+    re.compile(r"\b(?:do we (?:sell|have|carry)|are there any|any)\s+(?:products?|items?)?\s*(?:with|about|for|"
+               r"containing|named|called|like)?\s*(?P<q>[^?!]+?)\s*(?:in (?:the|our) catalog(?:ue)?|in stock)?[?!.\s]*$"),
+    re.compile(r"\bsearch(?:\s+for)?\s+(?P<q>[^?!]+)"),
+]
+_SEARCH_ZH = [
+    re.compile(r"(?:搜索|搜一下|搜|查找|查一下|找一下|找找|检索)(?:一下)?(?:商品|产品)?\s*[:：]?\s*(?P<q>[^，。,.!?！？]+?)\s*"
+               r"(?:相关的|有关的|的)?(?:商品|产品)?\s*$"),
+    re.compile(r"(?:有没有|有哪些|有什么)\s*(?P<q>[^，。,.!?！？]+?)\s*(?:相关的|有关的|的)?(?:商品|产品)"),
+    re.compile(r"(?:商品|产品)(?:搜索|检索)\s*[:：]?\s*(?P<q>[^，。,.!?！？]+)"),
+]
+_SEARCH_TRAIL = re.compile(r"\s+(?:please|pls|for me|in (?:the|our) catalog(?:ue)?|in stock|that we (?:sell|carry))$")
+
+
+def extract_search_query(text: str) -> str | None:
+    """'search products: organic milk' → 'organic milk'; 'do we sell gluten free bread?' → 'gluten free bread';
+    '搜索有机牛奶' → '有机牛奶'."""
+    patterns = (_SEARCH_ZH + _SEARCH_EN) if _CJK.search(text) else _SEARCH_EN
+    for pattern in patterns:
+        m = pattern.search(text)
+        if m:
+            query = m.group("q").strip(" .:'\"“”‘’「」《》")
+            for _ in range(2):
+                query = _SEARCH_TRAIL.sub("", query).strip()
+            query = re.sub(r"^(?:for|about|the|a|an|some|any)\s+", "", query)
+            query = re.sub(r"\s*(?:products?|items?)$", "", query).strip()
+            if query and not re.fullmatch(r"(?:products?|items?|catalog(?:ue)?|商品|产品|it|this|that)", query):
+                return query
+    return None
+
+
+_HISTORY = re.compile(r"\bhistor|\bto date\b|\bso far\b|\bup to now\b|\bpast\b|\balready\b|\bspent\b|累计|历史|至今|"
+                      r"到目前|过去|已经")
+
+
+_HORIZON = [(re.compile(rf"(?:next|coming|following)\s+({NUM})\s+(days?|weeks?|months?|years?)|({NUM})[- ](day|week|month|year)\b"), "en"),
+            (re.compile(rf"(?:未来|接下来|之后)\s*({NUM})\s*(?:个)?\s*(天|周|星期|个月|月|年)"), "zh")]
+
+
+def extract_horizon_days(text: str) -> int | None:
+    """'next 6 months' / '12-month value' / '未来三个月' → days; 'next year' / '未来一年' → 365; None = not said."""
+    t = normalise(text)
+    if re.search(r"\bnext year\b|\bcoming year\b|未来一年|明年", t):
+        return 365
+    for pattern, _ in _HORIZON:
+        m = pattern.search(t)
+        if m:
+            groups = [g for g in m.groups() if g]
+            n, unit = parse_number(groups[0]), groups[1].rstrip("s")
+            days = {"day": 1, "天": 1, "week": 7, "周": 7, "星期": 7, "month": 30, "个月": 30, "月": 30,
+                    "year": 365, "年": 365}.get(unit)
+            if n and days:
+                if days == 30 and n % 12 == 0:   # "12-month" is a year, not 360 days
+                    n, days = n // 12, 365
+                return min(n * days, 730)
+    return None
+
+
+def asks_about_history(text: str) -> bool:
+    """True when a value question is about the past ('historical lifetime value', '累计价值'); otherwise a
+    'lifetime value' / 'CLV' question is about the future and is answered by the predictive model."""
+    return bool(_HISTORY.search(normalise(text)))
+
+
+# ----------------------------------------------------------------------------------------------------------------
 
 def extract_slots(intent: str, text: str, language: str | None = None) -> dict[str, Any]:
     """All slots of `intent` found in `text` (keys per SLOT_NAMES; None when not said)."""
@@ -806,7 +951,17 @@ def extract_slots(intent: str, text: str, language: str | None = None) -> dict[s
     elif intent == "compare_segments":
         slots = {"segments": extract_segment_list(t, language)}
     elif intent == "next_campaign":
-        slots = {"campaign_id": _keyword_campaign_id(t)}
+        focus = extract_next_campaign_focus(t)
+        slots = {"campaign_id": _keyword_campaign_id(t), "focus": focus,
+                 "outcome": extract_outcome(t) if focus == "target" else None}
+    elif intent == "personas":
+        slots = {"segment": extract_segment(t, language)}
+        if slots["segment"] is None or slots["segment"] in ("persona", "personas"):
+            slots["segment"] = None
+    elif intent == "search_products":
+        slots = {"query": extract_search_query(t), "top_k": extract_top_k(t)}
+    elif intent == "sample_size":
+        slots = extract_sample_size(t)
     elif intent == "audience":
         slots = extract_audience(t)
     elif intent == "follow_up":
@@ -829,7 +984,8 @@ def missing_slots(intent: str, slots: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(name for name in REQUIRED_SLOTS.get(intent, ()) if slots.get(name) is None)
 
 
-__all__ = ["METRICS", "ALL_SEGMENTS", "mentions_all_segments", "clean_segment_phrase", "extract_metrics", "extract_period",
+__all__ = ["extract_next_campaign_focus", "extract_outcome", "extract_sample_size", "extract_search_query",
+           "asks_about_history", "extract_horizon_days", "METRICS", "ALL_SEGMENTS", "mentions_all_segments", "clean_segment_phrase", "extract_metrics", "extract_period",
            "extract_segment_list", "extract_audience", "extract_length", "extract_explicit_language", "SLOT_NAMES", "REQUIRED_SLOTS", "detect_language", "normalise", "zh_to_int", "parse_number",
            "extract_slots", "missing_slots", "extract_offer", "extract_segment",
            "extract_user_id", "extract_campaign_id", "extract_product", "extract_n_segments", "extract_channel",

@@ -196,7 +196,7 @@ class ConversationState:
             slots["user_id"] = self.customer
             from_context.append("user_id")
         if "campaign_id" in names and slots.get("campaign_id") is None and self.campaign and \
-                (back or intent == "next_campaign"):
+                (back or intent in ("next_campaign", "sample_size")):
             slots["campaign_id"] = self.campaign
             from_context.append("campaign_id")
         if intent == "write_copy" and self.last_intent in ("plan_campaign", "write_copy"):
@@ -241,7 +241,8 @@ class ConversationState:
         if turn.needs_confirmation:
             self.pending = turn
             return
-        if turn.intent in (UNKNOWN, "confirm", "cancel", "help", "smalltalk", "undo"):
+        if turn.intent in (UNKNOWN, "confirm", "cancel", "help", "smalltalk", "undo", "save_workspace",
+                           "load_workspace"):
             return
         self.last_intent, self.last_slots = turn.intent, dict(turn.slots)
         chosen = segment if segment is not None else turn.slots.get("segment")

@@ -19,6 +19,8 @@ def respond(message: str, history: list, state: Session | None):
                 messages.append({"role": "assistant", "content": gr.Plot(reply.figure)})
             if reply.file:
                 messages.append({"role": "assistant", "content": gr.File(reply.file)})
+            if state.agent.assistant is not state.assistant:   # "reopen the saved workspace" in the chat
+                state.assistant = state.agent.assistant
             yield history[:base] + messages, state, ""
     except Exception as exc:  # noqa: BLE001 — shown to the user, the session stays usable
         yield history[:base] + [{"role": "assistant", "content": user_message(exc)}], state, ""

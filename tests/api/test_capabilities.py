@@ -32,7 +32,7 @@ class Capability:
     name: str
     marker: str  # regex every surface's answer must contain
     python: Callable[[MarketingAssistant], str]
-    chat: str  # an utterance asking for it
+    chat: str | tuple[str, ...]  # an utterance asking for it (or a short exchange: the last reply is checked)
     chat_intent: str  # the intent the chat must route it to (the reply's `intent`)
     ui: Callable[[Any], Any]  # calls the tab handler(s) with a Session; returns what the handler shows
     cli: tuple[tuple[str, ...], ...]  # one or more `mkt` command lines (without --workspace)
@@ -71,7 +71,7 @@ CAPABILITIES = [
                "who is segment 1?", "describe_segment", _ui("segments_tab", "describe_segment", "1", "en"), (("describe", "1"),)),
     Capability("personas", r"Persona [A-Z]", lambda ma: ma.segments_overview(with_personas=True).to_markdown(),
                "write a persona for every segment", "personas", _ui("segments_tab", "run_segmentation", "4", 0.5, "en"),
-               (("personas",),), chat_wired=False),
+               (("personas",),)),
     Capability("report", r"persona\\?_report\.(html|md)", lambda ma: str(ma.report().html),
                "write the persona report", "report", _ui("reports_tab", "make_report", "en"), (("report",),)),
     Capability("recommend (customer)", r"Top 10 for customer 1029", lambda ma: ma.recommend("1029").to_markdown(),
@@ -82,7 +82,7 @@ CAPABILITIES = [
                (("recommend", "--segment", "1"),)),
     Capability("product search", r"text close to", lambda ma: ma.search_products("milk").to_markdown(),
                "search products: organic milk", "search_products", _ui("recs_tab", "search_products", "milk", 10),
-               (("products", "milk"),), chat_wired=False),
+               (("products", "milk"),)),
     Capability("similar products", r"similar to|often bought with", lambda ma: ma.similar_products("milk").to_markdown(),
                "show me products similar to milk", "similar_products", _ui("recs_tab", "similar_products", "milk", 10),
                (("similar", "milk"),)),
@@ -96,20 +96,19 @@ CAPABILITIES = [
                f"how did campaign {C} do?", "evaluate_campaign", _ui("evaluate_tab", "evaluate_dataset_campaign", C, "en"),
                (("evaluate", "--campaign", C),)),
     Capability("next-campaign advice", r"Next campaign after", lambda ma: ma.next_campaign_advice(C).to_markdown(),
-               f"what should we change in the next campaign after campaign {C}?", "next_campaign_advice",
-               _ui("next_tab", "advise_next_campaign", C, "conversion"), (("advise", "--campaign", C),),
-               chat_wired=False),
+               f"what should we change in the next campaign after campaign {C}?", "next_campaign",
+               _ui("next_tab", "advise_next_campaign", C, "conversion"), (("advise", "--campaign", C),)),
     Capability("uplift targeting", r"Who to target next", lambda ma: ma.uplift_targeting(C).to_markdown(),
-               f"who should we send the next campaign to, based on campaign {C}?", "uplift_targeting",
-               _ui("next_tab", "target_next_campaign", C, "visited"), (("uplift", "--campaign", C),),
-               chat_wired=False),
+               f"who should we send the next campaign to, based on campaign {C}?", "next_campaign",
+               _ui("next_tab", "target_next_campaign", C, "visited"), (("uplift", "--campaign", C),)),
     Capability("sample size", r"per arm", lambda ma: ma.sample_size(0.1, campaign_id=C).to_markdown(),
                "how many customers per arm does the next test need to detect a 10% lift?", "sample_size",
-               _ui("next_tab", "size_next_test", 10, None, C), (("sample-size", "--campaign", C),),
-               chat_wired=False),
+               _ui("next_tab", "size_next_test", 10, None, C), (("sample-size", "--campaign", C),)),
     Capability("save / load", r"MarketingAssistant\(", lambda ma: repr(MarketingAssistant.load(ma.save(), encoder=ma.encoder)),
-               "save my workspace", "save_workspace", _ui_steps(_ui("data_tab", "save_workspace"), _ui("data_tab", "reopen_workspace")),
-               (("save",), ("load",)), chat_wired=False),
+               # the workspace already holds a save: overwriting it and reopening it each wait for a "yes"
+               ("save my workspace", "yes", "reopen the saved workspace", "yes"), "load_workspace",
+               _ui_steps(_ui("data_tab", "save_workspace"), _ui("data_tab", "reopen_workspace")),
+               (("save",), ("load",))),
 ]
 
 
@@ -195,8 +194,10 @@ def test_capability_reachable(cap: Capability, surface: str, request, capsys):
     if surface == "python":
         text = cap.python(request.getfixturevalue("python_ma"))
     elif surface == "chat":
-        replies = list(request.getfixturevalue("chat_agent").respond(cap.chat))
-        assert replies, cap.chat
+        agent = request.getfixturevalue("chat_agent")
+        for utterance in ([cap.chat] if isinstance(cap.chat, str) else cap.chat):
+            replies = list(agent.respond(utterance))
+            assert replies, utterance
         assert replies[-1].intent == cap.chat_intent, f"{cap.chat!r} went to {replies[-1].intent!r}"
         text = replies[-1].text
     elif surface == "ui":

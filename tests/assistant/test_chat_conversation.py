@@ -57,14 +57,21 @@ def test_data_questions_answer_with_numbers_and_definitions(agent, assistant):
     assert trend.figure is not None and "month" in trend.table.columns
 
 
+def _predicted_argmax(assistant, column):
+    """The segment the predictive model (facade.predict) ranks highest on `column` (issue 18)."""
+    table = assistant.predict().segments
+    return int(table.loc[table[column].idxmax(), "segment"])
+
+
 def test_segments_by_description_with_the_reason(agent, assistant):
     reply = final(agent, "which segment is most likely to churn?")
-    churn = _argmax(assistant, "recency_days_mean")
+    churn = _predicted_argmax(assistant, "churn_risk_mean")
     assert reply.intent == "describe_segment"
-    assert f"→ segment {churn}" in reply.text and "days on average" in reply.text
+    assert f"→ segment {churn}" in reply.text and "predicted churn risk" in reply.text
+    assert "BG/NBD + Gamma-Gamma" in reply.text
     reply = final(agent, "给高价值客户写一条促销短信")
-    rich = _argmax(assistant, "monetary_mean")
-    assert reply.intent == "write_copy" and f"→ 第{rich}组" in reply.text and "平均消费最高" in reply.text
+    rich = _predicted_argmax(assistant, "expected_spend_mean")
+    assert reply.intent == "write_copy" and f"→ 第{rich}组" in reply.text and "预测未来 90 天人均价值最高" in reply.text
     call = [c for c in assistant.llm.calls if c.prompt.startswith("copy_")][-1]
     assert call.language == "zh"
     assert not EN_FRAMING.search(reply.text.split("**方案")[0]), reply.text
@@ -92,7 +99,7 @@ def test_follow_ups_use_the_conversation_and_say_so(agent, assistant):
 def test_plural_comparison_and_next_steps_do_not_resegment(agent, assistant):
     segmenter = assistant.segmenter
     every = final(agent, "为每个分群写一个用户画像")
-    assert every.intent == "describe_segment" and every.text.count("第") >= 4
+    assert every.intent == "personas" and every.text.count("第") >= 4
     compare = final(agent, "compare segment 0 and segment 1")
     assert compare.intent == "compare_segments" and list(compare.table["segment"]) == [0, 1]
     nxt = final(agent, "who should the next campaign target?")

@@ -17,7 +17,8 @@ from tests.assistant.fakes import RecordingLLM
 
 # Latin tokens a Chinese reply may carry that are not from the data: acronyms, units and the names of the tests.
 ALLOWED = {"app", "td", "rfm", "ci", "id", "sms", "html", "md", "pp", "gmv", "aov", "clv", "ltv", "vip", "cuped",
-           "welch", "holm", "delta", "z", "p", "t"}
+           "welch", "holm", "delta", "z", "p", "t",
+           "bg", "nbd", "gamma", "qini"}  # model names: BG/NBD + Gamma-Gamma (CLV), the Qini coefficient (uplift)
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
 FILE_NAME = re.compile(r"\S+\.(?:html|md|csv|png|json)\b")
 

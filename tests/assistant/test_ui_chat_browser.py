@@ -19,7 +19,7 @@ WAIT = 300_000  # ms: the first turn of a session segments the demo data on a lo
 
 EN_DIALOGUE = [  # (README example, text that must appear in the new reply)
     ("split my customers into 5 groups", "5 segments"),
-    ("which segment is most likely to churn?", "days on average"),
+    ("which segment is most likely to churn?", "predicted churn risk"),
     ("how many customers do we have and what's the average order value?", "Average order value"),
     ("compare segment 0 and 1", "Segments compared"),
     ("what should I recommend to household 1029?", "Top 10 for customer 1029"),
@@ -32,7 +32,7 @@ EN_DIALOGUE = [  # (README example, text that must appear in the new reply)
 ]
 ZH_DIALOGUE = [
     ("哪个品类卖得最好？", "热销品类"),
-    ("给高价值客户写一条促销短信", "平均消费最高"),
+    ("给高价值客户写一条促销短信", "预测未来 90 天人均价值最高"),
     ("下次活动应该针对哪些人？", "下次活动"),
 ]
 
