@@ -322,8 +322,11 @@ class ChatAgent:
             lines.append("- " + say("persona_motivations", lang, value=_esc("; ".join(persona.motivations))))
         if persona.suggested_offers:
             lines.append("- " + say("offers", lang, offers=_esc("; ".join(persona.suggested_offers))))
-        lines.append("- " + say("persona_facts", lang, price=_esc(persona.price_sensitivity),
-                                channels=_esc(", ".join(persona.preferred_channels)), times=_esc(persona.preferred_times)))
+        lines.append("- " + say("persona_facts", lang,
+                                price=_esc(PRICE_WORDS.get(lang, {}).get(persona.price_sensitivity,
+                                                                         persona.price_sensitivity)),
+                                channels=_esc(", ".join(persona.preferred_channels)),
+                                times=_esc(persona.preferred_times or "—")))
         lines.extend(f"- {_esc(fact)}" for fact in persona.facts)
         source = SOURCE_LABELS[lang].get(persona.source, persona.source)
         lines.append(say("persona_source", lang, source=_esc(source)))
