@@ -66,15 +66,27 @@ def init_ray(num_cpus: int | None = None, object_store_memory: int = 512 * 1024*
         if address:
             ray.init(address=address, log_to_driver=False)
         else:
-            ray.init(num_cpus=num_cpus or os.cpu_count() or 1, include_dashboard=False,
-                     object_store_memory=int(object_store_memory), _temp_dir=str(temp_dir),
-                     log_to_driver=False)
+            for attempt in range(1 + STARTUP_RETRIES):
+                try:
+                    ray.init(num_cpus=num_cpus or os.cpu_count() or 1, include_dashboard=False,
+                             object_store_memory=int(object_store_memory), _temp_dir=str(temp_dir),
+                             log_to_driver=False)
+                    break
+                except Exception as exc:  # noqa: BLE001 — Ray raises a bare Exception for this case
+                    # Ray waits a fixed 30 s for its raylet to register; on a loaded 2-core machine (load ~20,
+                    # measured 2026-11-30) that is not always enough. The next start finds warm caches.
+                    if "timed out during startup" not in str(exc) or attempt == STARTUP_RETRIES:
+                        raise
+                    ray.shutdown()
     finally:
         if old_home is None:
             os.environ.pop("HOME", None)
         else:
             os.environ["HOME"] = old_home
     return ray
+
+
+STARTUP_RETRIES = 2  # local Ray starts tried again after Ray's own startup timeout (see init_ray)
 
 
 class EncoderActor:

@@ -28,11 +28,14 @@ def _segment(backend: str, tmp_path: Path, files: dict[str, Path]) -> tuple[subp
     return done, workspace
 
 
-@pytest.mark.xfail(strict=False, reason="not yet seen passing: on the shared 2-core machine at load ~22 the Ray CLI "
-                   "run did not finish within 900 s (2026-11-29); rerun on an idle machine")
+@pytest.mark.xfail(strict=False, reason="not yet seen passing on the shared 2-core machine: at load ~12-20 "
+                   "(2026-11-30) Ray's raylet missed its fixed 30 s start window once (now retried) and the Ray CLI "
+                   "run did not finish within pytest's 600 s; rerun on an idle machine")
 def test_ray_backend_segments_through_ray_with_the_local_labels(tmp_path):
     pytest.importorskip("ray", reason='the Ray backend is optional: pip install "ray[data]==2.60.0"')
-    data = demo_subset(200)
+    # 60 households: what is tested is the path (CLI → facade → Ray backend → Ray encoder actors and Ray label
+    # tasks), not scale (tests/scale/test_scale_backends.py and bench/scale_bench.py cover that)
+    data = demo_subset(60)
     files = {"events": tmp_path / "events.csv", "products": tmp_path / "products.csv"}
     data.events.to_csv(files["events"], index=False)
     data.products.to_csv(files["products"], index=False)
