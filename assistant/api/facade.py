@@ -102,6 +102,7 @@ class MarketingAssistant:
         self._predictors: dict[tuple[int, str], Any] = {}
         self._previous_segmenters: list[Any] = []   # kept versions, newest last: `restore_segments()` goes back
         self._segment_stats = None
+        self._evaluations: dict[tuple, tuple] = {}  # key -> (dataset, segmenter, CampaignEvaluation) it was made from
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -736,8 +737,17 @@ class MarketingAssistant:
                 user_column=chosen.get("user_column"), metrics=metrics or chosen.get("metrics"),
                 covariate=covariate, segments=segments, **options)
         else:
-            result = self._evaluate_dataset_campaign(campaign_id, participation=participation, control=control,
-                                                     segments=segments, **options)
+            # A dataset campaign's evaluation depends only on the data, the segments and the options: kept, so a
+            # follow-up ("what should we do next time?") or a repeated question answers without recomputing.
+            key = (str(campaign_id), participation, control, by_segment, repr(sorted(options.items())))
+            kept = self._evaluations.get(key) if audience is None else None
+            if kept is not None and kept[0] is self.dataset and kept[1] is self.segmenter:
+                result = kept[2]
+            else:
+                result = self._evaluate_dataset_campaign(campaign_id, participation=participation, control=control,
+                                                         segments=segments, **options)
+                if audience is None:
+                    self._evaluations[key] = (self.dataset, self.segmenter, result)
         self.last_evaluation = result
         return result
 
