@@ -141,7 +141,11 @@ class RayEncoder:
     def _pool(self) -> list[Any]:
         if self._actors is None:
             ray = init_ray(**self.init_kwargs)
-            actor = ray.remote(num_cpus=self.cpus_per_actor)(EncoderActor)
+            # Ray's actor default: 1 CPU to be placed, 0 CPUs held while alive. The pool lives as long as the
+            # workspace, idle between calls; holding CPUs (num_cpus=...) starved every later Ray task — the Ray
+            # segmenter's `from_numpy_refs` waited forever on a 2-CPU local Ray with two actors (2026-11-30).
+            # The actor's own torch threads are still capped at `cpus_per_actor`.
+            actor = ray.remote(EncoderActor)
             self._actors = [actor.remote(str(self.model_path), self.batch_size, self.cpus_per_actor)
                             for _ in range(self.num_actors)]
             self.pools_started += 1
