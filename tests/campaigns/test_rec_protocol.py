@@ -194,6 +194,7 @@ def test_the_tuning_pools_score_a_blend_as_the_full_catalogue_ranking_does(event
 
 def test_the_tuning_budget_caps_the_validation_users():
     events = _grocery(60)
+    assert Recommender().max_validation_users == 1000   # the default budget the README states
     bounded = Recommender(max_validation_users=25).fit(events)
     assert set(bounded.tuning_["validation_users"]) == {25}
     everyone = Recommender(max_validation_users=None).fit(events)
