@@ -35,9 +35,10 @@ def workspace(tmp_path_factory):
 
 
 def data_phrases(workspace) -> list[str]:
-    """The data's own text, lower-cased, longest first: every text value of the products, users, campaigns and
+    """The data's own text, lower-cased, longest first (with the consumer names shown for titles): every text value of the products, users, campaigns and
     exposures (and each part of a 'A > B' category path), their column names, the dataset and source file names."""
     import pandas as pd
+    from assistant.core.policy import consumer_name
     dataset = workspace.dataset
     phrases = {dataset.name.lower()}
     for frame in (dataset.products, dataset.users, dataset.campaigns, dataset.exposures):
@@ -48,6 +49,7 @@ def data_phrases(workspace) -> list[str]:
                     value = value.lower().strip()
                     phrases.add(value)
                     phrases.update(part.strip() for part in value.split(">"))
+                    phrases.add((consumer_name(value) or "").lower())  # the shopper-facing form of a title
     for table in workspace.data_quality().report.tables:
         phrases.update(part.strip().lower() for part in str(table.source).split("+"))
     return sorted((p for p in phrases if len(p) >= 2), key=len, reverse=True)
