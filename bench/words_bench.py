@@ -97,6 +97,9 @@ class StandinEncoder:
     behaviour features; the words measured here do not depend on the embedding model, and a cold embedding
     cache costs minutes on a loaded 2-core machine."""
 
+    model_id = "standin-sha256-32d"  # keys its own vector caches and product store
+    dim = 32
+
     def encode(self, texts, **_):
         import hashlib
         import numpy as np
@@ -125,9 +128,6 @@ def run_model(model: str, n_segments: int, out: dict, copy_segments: int = 2, ca
     ma = MarketingAssistant.from_demo(workspace=workspace, llm=spy, encoder=StandinEncoder() if standin else None,
                                       settings=Settings(workspace=workspace, llm_timeout_s=call_budget))
     ma.segment(n_segments)
-    if standin:  # words only: skip the recommender's weight tuning (minutes on a loaded machine)
-        fit = ma._fit_recommender
-        ma._fit_recommender = lambda segments, weights, vectors_from=None: fit(segments, None, vectors_from)
     policy = ma.policy
     persona_ids = ma.profiles.segments[:persona_segments] if persona_segments else None
     shipped, timings, samples = defaultdict(int), defaultdict(list), {"personas": {}, "copy": {}}
