@@ -174,8 +174,11 @@ class LLMClient:
                                                                                            list[BaseMessage]]:
         return read_spec(prompt, self.prompts_dir), self.messages(prompt, variables, language=language)
 
-    @staticmethod
-    def _gen_kwargs(spec: PromptSpec) -> dict[str, Any]:
+    def _gen_kwargs(self, spec: PromptSpec) -> dict[str, Any]:
+        # langchain-openai sends max_tokens as `max_completion_tokens`, which llama.cpp's server ignores: a local
+        # answer then runs to the context limit (3,596 tokens, 516 s measured) and blocks every later call.
+        if self.structured_method == "llama_json_schema":
+            return {"temperature": spec.temperature, "extra_body": {"max_tokens": spec.max_tokens}}
         return {"temperature": spec.temperature, "max_tokens": spec.max_tokens}
 
     def _structured_once(self, msgs: list[BaseMessage], schema: type[BaseModel], spec: PromptSpec,
@@ -195,7 +198,8 @@ class LLMClient:
             except ValidationError as exc:
                 return None, raw, _validation_message(exc)
         try:
-            result = self._call(lambda chat: chat.bind(**kwargs).with_structured_output(
+            # a copy with the settings, not .bind(): bound kwargs are dropped by with_structured_output
+            result = self._call(lambda chat: chat.model_copy(update=kwargs).with_structured_output(
                 schema, method=self.structured_method, include_raw=True).invoke(msgs), prompt)
         except ValidationError as exc:  # the openai SDK's own parse (json_schema) validates inside the call
             raw = next((e["input"] for e in exc.errors() if isinstance(e.get("input"), str)), None)

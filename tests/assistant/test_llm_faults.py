@@ -100,6 +100,16 @@ def test_malformed_json_is_repaired_once(stub):
     assert "could not be used" in repair.body["messages"][-1]["content"]
 
 
+def test_the_token_limit_reaches_llama_cpp_and_openai_in_their_own_field(stub):
+    # llama.cpp's server reads only `max_tokens`; without it a local answer runs to the context limit
+    stub.script(Reply.ok('{"name": "N", "summary": "S."}'), Reply.ok('{"name": "N", "summary": "S."}'))
+    client(stub.url).structured("persona_check", VARS, Persona)
+    client(stub.url, method="json_schema").structured("persona_check", VARS, Persona)
+    local, remote = (r.body for r in stub.chat_requests)
+    assert local["max_tokens"] == 200 and "max_completion_tokens" not in local
+    assert remote["max_completion_tokens"] == 200
+
+
 def test_schema_violation_twice_raises_llm_output_error(stub):
     stub.script(Reply.ok('{"name": "Only a name"}'), Reply.ok("not json at all"))
     with pytest.raises(LLMOutputError, match="Persona") as info:
