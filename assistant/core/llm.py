@@ -187,8 +187,11 @@ class LLMClient:
         kwargs = self._gen_kwargs(spec)
         if self.structured_method == "llama_json_schema":
             response_format = {"type": "json_object", "schema": schema.model_json_schema()}
-            answer = self._call(lambda chat: chat.bind(response_format=response_format, **kwargs).invoke(msgs),
-                                prompt)
+            try:
+                answer = self._call(lambda chat: chat.bind(response_format=response_format, **kwargs).invoke(msgs),
+                                    prompt)
+            except openai.LengthFinishReasonError:  # cut at max_tokens: an unusable answer, like invalid JSON
+                return None, None, "the answer was cut off at the length limit; answer shorter"
             raw = _content(answer)
             try:
                 # strict=False: small models put raw newlines inside JSON strings; the text is still usable

@@ -25,10 +25,11 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     body: str | None = None  # raw body for error replies
     delay: float = 0.0  # seconds to wait before answering (a hang when longer than the client timeout)
+    finish_reason: str = "stop"  # "length": the answer was cut at max_tokens
 
     @classmethod
-    def ok(cls, content: str, delay: float = 0.0) -> "Reply":
-        return cls(200, content=content, delay=delay)
+    def ok(cls, content: str, delay: float = 0.0, finish_reason: str = "stop") -> "Reply":
+        return cls(200, content=content, delay=delay, finish_reason=finish_reason)
 
     @classmethod
     def error(cls, status: int, *, headers: dict[str, str] | None = None, message: str = "stub error") -> "Reply":
@@ -48,9 +49,9 @@ class Received:
     at: float  # time.monotonic() on arrival
 
 
-def _completion(content: str, model: str) -> dict:
+def _completion(content: str, model: str, finish_reason: str = "stop") -> dict:
     return {"id": "chatcmpl-stub", "object": "chat.completion", "created": int(time.time()), "model": model,
-            "choices": [{"index": 0, "finish_reason": "stop",
+            "choices": [{"index": 0, "finish_reason": finish_reason,
                          "message": {"role": "assistant", "content": content}}],
             "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
 
@@ -154,7 +155,7 @@ class StubLLMServer:
                     return
                 model = body.get("model", "local")
                 if not body.get("stream"):
-                    self._send(200, json.dumps(_completion(reply.content or "", model)), reply.headers)
+                    self._send(200, json.dumps(_completion(reply.content or "", model, reply.finish_reason)), reply.headers)
                     return
                 pieces = [reply.content[i:i + 4] for i in range(0, len(reply.content or ""), 4)]
                 events = [_chunk({"role": "assistant", "content": ""}, model)]

@@ -110,6 +110,13 @@ def test_the_token_limit_reaches_llama_cpp_and_openai_in_their_own_field(stub):
     assert remote["max_completion_tokens"] == 200
 
 
+def test_an_answer_cut_at_the_length_limit_is_repaired_once_then_a_clear_error(stub):
+    stub.script(Reply.ok('{"name": "N", "summ', finish_reason="length"),
+                Reply.ok('{"name": "N", "summ', finish_reason="length"))
+    with pytest.raises(LLMOutputError, match="length limit"):
+        client(stub.url).structured("persona_check", VARS, Persona)
+
+
 def test_schema_violation_twice_raises_llm_output_error(stub):
     stub.script(Reply.ok('{"name": "Only a name"}'), Reply.ok("not json at all"))
     with pytest.raises(LLMOutputError, match="Persona") as info:
