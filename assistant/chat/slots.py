@@ -46,7 +46,7 @@ data_quality, help, smalltalk, unknown: no slots
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 
 from assistant.core.text import normalise
@@ -434,11 +434,13 @@ _ALGORITHMS = [
 ]
 
 
+def _first_named(table: Iterable[tuple[str, str]], text: str) -> str | None:
+    """The name of the first (name, pattern) row whose pattern occurs in `text`."""
+    return next((name for name, pattern in table if re.search(pattern, text)), None)
+
+
 def extract_algorithm(text: str) -> str | None:
-    for name, pattern in _ALGORITHMS:
-        if re.search(pattern, text):
-            return name
-    return None
+    return _first_named(_ALGORITHMS, text)
 
 
 _GROUPS_EN = r"(?:segments|groups|clusters|personas|buckets|tiers|cohorts|audiences|segs|types|kinds|categories)"
@@ -805,10 +807,7 @@ def extract_next_campaign_focus(text: str) -> str:
 
 def extract_outcome(text: str) -> str | None:
     """The outcome an uplift model should lift ('who will convert' → 'converted'); None = the caller's default."""
-    for name, pattern in _OUTCOMES:
-        if re.search(pattern, text):
-            return name
-    return None
+    return _first_named(_OUTCOMES, text)
 
 
 _NUMBER = r"(\d+(?:\.\d+)?)"
