@@ -2,8 +2,7 @@
 the UI (the tab handler functions the Gradio events call) and the CLI (`mkt` verbs, in-process).
 
 Every capability of the product is one row; a row whose surface is missing fails here, so a new capability
-cannot be left half-wired. Chat cells whose intent engineer "chat" has not wired yet are xfail(strict=True):
-they flip to a failure the day they start passing, and the mark must then be removed.
+cannot be left half-wired.
 
 Real parts: demo data (+ one randomised campaign), real encoder, real Chroma collection, real segmentation and
 recommender; the LLM is the scripted RecordingLLM (persona and copy wording are not what is tested here).
@@ -23,8 +22,6 @@ from tests.api.conftest import RANDOMISED_CAMPAIGN as C
 from tests.assistant.fakes import RecordingLLM
 
 SURFACES = ("python", "chat", "ui", "cli")
-NOT_WIRED = ("engineer 'chat' has not routed this capability to the facade yet (when wiring it, keep or rename "
-             "the intent in this table and drop chat_wired=False)")
 
 
 @dataclass(frozen=True)
@@ -36,7 +33,6 @@ class Capability:
     chat_intent: str  # the intent the chat must route it to (the reply's `intent`)
     ui: Callable[[Any], Any]  # calls the tab handler(s) with a Session; returns what the handler shows
     cli: tuple[tuple[str, ...], ...]  # one or more `mkt` command lines (without --workspace)
-    chat_wired: bool = True
     markers: dict[str, str] = field(default_factory=dict)  # per-surface override of `marker`
 
 
@@ -183,10 +179,7 @@ def cli(workspace_dir, llm, python_ma):
 def _cells():
     for cap in CAPABILITIES:
         for surface in SURFACES:
-            marks = []
-            if surface == "chat" and not cap.chat_wired:
-                marks.append(pytest.mark.xfail(strict=True, reason=NOT_WIRED))
-            yield pytest.param(cap, surface, id=f"{cap.name}-{surface}", marks=marks)
+            yield pytest.param(cap, surface, id=f"{cap.name}-{surface}")
 
 
 @pytest.mark.parametrize("cap,surface", list(_cells()))
