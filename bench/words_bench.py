@@ -70,7 +70,7 @@ def _client(model: str, workspace: Path):
 
 def _first_pass_rates(spy: Spy, assistant, policy) -> dict[str, list[bool]]:
     """gate -> [passed?] over the first answers of the model (persona and copy gates on their fields)."""
-    from campaigns.copywriting import brief_context
+    from campaigns.copywriting import shipped_fields
     rates: dict[str, list[bool]] = defaultdict(list)
     for prompt, language, first, answer in spy.answers:
         if not first:
@@ -83,6 +83,8 @@ def _first_pass_rates(spy: Spy, assistant, policy) -> dict[str, list[bool]]:
             names = set(PERSONA_NAME_GATES)
         else:
             ctx = spy.contexts.get(id(answer)) or GateContext(language=language, policy=policy)
+            # as the product sends it: an SMS with the opt-out instruction code appends (and its length counted)
+            fields = shipped_fields(ctx.channel or prompt.removeprefix("copy_"), fields, language)
             failures = check_fields(fields, COPY_GATES, ctx)
             names = set(COPY_GATES)
         failed = {f.gate for f in failures}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from assistant.core.gates import FIELD_LIMITS, zhe_text
+from assistant.core.vocabulary import with_sms_opt_out
 
 CHANNEL_FIELDS: dict[str, tuple[str, ...]] = {"email": ("subject", "preheader", "body", "cta"), "sms": ("sms",),
                                               "push": ("push_title", "push_body"),
@@ -48,8 +49,11 @@ def offer_words(kind: str, value: float, language: str) -> OfferWords:
 
 
 def _fit(options: list[str], field: str, language: str) -> str:
-    """The first option that fits the field's limit (options go from richest to plainest)."""
+    """The first option that fits the field's limit (options go from richest to plainest); an SMS is measured
+    and returned with the opt-out instruction every SMS ends with."""
     limit = FIELD_LIMITS[field][1 if language == "zh" else 0]
+    if field == "sms":
+        options = [with_sms_opt_out(" ".join(text.split()), language) for text in options if text]
     for text in options:
         if text and len(text) <= limit:
             return text
@@ -72,9 +76,9 @@ def _en(i: int, p: list[str], o: OfferWords) -> dict[str, str]:
                           "favourites at home.", f"Stock up on {p1} for your next shop.{sent} It is the easy way to "
                           "keep your favourites at home."],
                  "cta": ["Shop the offer" if o.short else "Shop now"]}
-        sms = [f"Good news: {two} are waiting for you.{sent} Reply STOP to opt out.",
-               f"Good news: {p1} is waiting for you.{sent} Reply STOP to opt out.",
-               f"Your favourites are waiting.{sent} Reply STOP to opt out."]
+        sms = [f"Good news: {two} are waiting for you.{sent}",
+               f"Good news: {p1} is waiting for you.{sent}",
+               f"Your favourites are waiting.{sent}"]
         push = {"push_title": [fav or "Your favourites are in"],
                 "push_body": [f"{two} are ready for your next shop.{sent}", f"{p1} is ready for your next shop.{sent}",
                               f"Your favourites are ready.{sent}"]}
@@ -84,9 +88,9 @@ def _en(i: int, p: list[str], o: OfferWords) -> dict[str, str]:
                  "body": [f"We picked {three} with you in mind.{sent} Fill your basket in a few clicks.",
                           f"We picked {p1} with you in mind.{sent} Fill your basket in a few clicks."],
                  "cta": ["See your picks"]}
-        sms = [f"Picked for you: {two}.{sent} Tap to fill your basket. Reply STOP to opt out.",
-               f"Picked for you: {p1}.{sent} Tap to fill your basket. Reply STOP to opt out.",
-               f"Your picks are ready.{sent} Reply STOP to opt out."]
+        sms = [f"Picked for you: {two}.{sent} Tap to fill your basket.",
+               f"Picked for you: {p1}.{sent} Tap to fill your basket.",
+               f"Your picks are ready.{sent}"]
         push = {"push_title": [f"Picked for you: {p1}", "Picked for you"],
                 "push_body": [f"{two}, chosen for the way you shop.{sent}", f"{p1}, chosen for the way you shop.{sent}",
                               f"Chosen for the way you shop.{sent}"]}
@@ -98,9 +102,9 @@ def _en(i: int, p: list[str], o: OfferWords) -> dict[str, str]:
                           f"Save time on your weekly shop. {p1} is ready to order.{sent} Order in minutes and get "
                           "back to your day."],
                  "cta": ["Start shopping"]}
-        sms = [f"Your weekly shop, made easy: {two} are ready to order.{sent} Reply STOP to opt out.",
-               f"Your weekly shop, made easy: {p1} is ready to order.{sent} Reply STOP to opt out.",
-               f"Your weekly shop, made easy.{sent} Reply STOP to opt out."]
+        sms = [f"Your weekly shop, made easy: {two} are ready to order.{sent}",
+               f"Your weekly shop, made easy: {p1} is ready to order.{sent}",
+               f"Your weekly shop, made easy.{sent}"]
         push = {"push_title": ["Your weekly shop, made easy"],
                 "push_body": [f"{two} are ready to order in minutes.{sent}", f"{p1} is ready to order in minutes.{sent}",
                               f"Order your favourites in minutes.{sent}"]}
@@ -120,8 +124,8 @@ def _zh(i: int, p: list[str], o: OfferWords) -> dict[str, str]:
                  "preheader": [f"你常买的好物，现享{o.short}。" if o.short else "你常买的好物，已经为你备好。"],
                  "body": [f"{two}是你常买的好物。{sent}常用的东西一次买齐，省时又省心。"],
                  "cta": ["立即选购"]}
-        sms = [f"你常买的{two}已备好。{sent}打开App即可选购。回复TD退订",
-               f"你常买的{p1}已备好。{sent}打开App即可选购。回复TD退订", f"你常买的好物已备好。{sent}回复TD退订"]
+        sms = [f"你常买的{two}已备好。{sent}打开App即可选购。",
+               f"你常买的{p1}已备好。{sent}打开App即可选购。", f"你常买的好物已备好。{sent}"]
         push = {"push_title": [f"{p1}享{o.short}" if o.short else f"为你精选{p1}", "为你精选"],
                 "push_body": [f"你常买的{two}已备好。{sent}", f"你常买的好物已备好。{sent}"]}
     elif i % 3 == 1:
@@ -129,8 +133,8 @@ def _zh(i: int, p: list[str], o: OfferWords) -> dict[str, str]:
                  "preheader": [f"常买好物{o.short}，一次买齐。" if o.short else "常买好物，一次买齐。"],
                  "body": [f"我们为你挑选了{three}。{sent}动动手指，就能把购物车装满。"],
                  "cta": ["查看精选"]}
-        sms = [f"为你精选{two}。{sent}打开App即可选购。回复TD退订", f"为你精选{p1}。{sent}回复TD退订",
-               f"为你精选的好物已备好。{sent}回复TD退订"]
+        sms = [f"为你精选{two}。{sent}打开App即可选购。", f"为你精选{p1}。{sent}",
+               f"为你精选的好物已备好。{sent}"]
         push = {"push_title": [f"为你精选：{p1}", "为你精选"],
                 "push_body": [f"按你的购物习惯挑选的{two}。{sent}", f"按你的购物习惯挑选的好物。{sent}"]}
     else:
@@ -138,8 +142,8 @@ def _zh(i: int, p: list[str], o: OfferWords) -> dict[str, str]:
                  "preheader": [f"{p1}等好物，{o.short}。" if o.short else f"{p1}等好物，随时可下单。"],
                  "body": [f"每周采购，省时省心。从{p1}到{p2}，你常买的都已备好。{sent}几分钟下单，把时间留给生活。"],
                  "cta": ["开始购物"]}
-        sms = [f"每周采购更轻松：{two}已备好。{sent}回复TD退订", f"每周采购更轻松：{p1}已备好。{sent}回复TD退订",
-               f"每周采购更轻松。{sent}回复TD退订"]
+        sms = [f"每周采购更轻松：{two}已备好。{sent}", f"每周采购更轻松：{p1}已备好。{sent}",
+               f"每周采购更轻松。{sent}"]
         push = {"push_title": ["每周采购，轻松搞定"],
                 "push_body": [f"{two}已备好，几分钟就能下单。{sent}", f"常买好物已备好，几分钟就能下单。{sent}"]}
     out = {k: _fit(v, k, "zh") for k, v in email.items()}

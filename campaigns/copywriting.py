@@ -8,9 +8,11 @@ How a variant is made:
 3. With an LLM, it writes the channel's fields (prompts/copy_<channel>.yaml); every field runs the named gates
    of `assistant.core.gates` (no leaked statistics, prompt text, markers, self-commentary, placeholders, persona
    name; the offer stated exactly; no claim outside the brief; only given numbers; nothing the policy excludes;
-   channel format; the language asked for) plus a personal-data check. A failing answer is asked again once with
-   the failures named; if it fails again, or the LLM is slow (per-call and total budgets) or down, the template
-   variant stands. `source` tells the marketer which one they got: llm / llm-retry / template; `notes` (shown
+   channel format; the language asked for; an SMS's opt-out instruction) plus a personal-data check. Every SMS,
+   whoever wrote it, ships with the opt-out instruction of its language appended by code (`shipped_fields`),
+   once, and is checked with it: the LLM is told to leave it out and how many characters it has without it.
+   A failing answer is asked again once with the failures named; if it fails again, or the LLM is slow (per-call
+   and total budgets) or down, the template variant stands. `source` tells the marketer which one they got: llm / llm-retry / template; `notes` (shown
    behind a details toggle) say why.
 """
 from __future__ import annotations
@@ -25,8 +27,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.core.budget import BudgetExceeded, call_within
 from assistant.core.errors import LLMOutputError, LLMUnavailable
-from assistant.core.gates import COPY_GATES, GateContext, check_fields, retry_feedback
+from assistant.core.gates import COPY_GATES, FIELD_LIMITS, GateContext, check_fields, retry_feedback
 from assistant.core.policy import MarketingPolicy, consumer_name, zh_product_name
+from assistant.core.vocabulary import sms_opt_out, with_sms_opt_out
 from campaigns.copy_templates import ANGLES, CHANNEL_FIELDS, offer_words, template_fields
 from campaigns.strategy import CampaignPlan
 
@@ -147,6 +150,21 @@ def _audience(persona, language: str) -> str:
 
 
 # ------------------------------------------------------------------------------------------------ generation
+def shipped_fields(channel: str, fields: dict[str, str], language: str) -> dict[str, str]:
+    """The fields as they are sent: an SMS ends with the opt-out instruction of its language, exactly once
+    (one the writer added is replaced). Templates, LLM answers and edited texts all go through here."""
+    if channel == "sms" and "sms" in fields:
+        return {**fields, "sms": with_sms_opt_out(fields["sms"], language)}
+    return fields
+
+
+def sms_room(language: str) -> int:
+    """Characters the writer of an SMS may use: one message less the opt-out instruction and its separator, with
+    a margin because small models count characters loosely."""
+    limit = FIELD_LIMITS["sms"][1 if language == "zh" else 0]
+    return int((limit - len(sms_opt_out(language)) - 2) * 0.9)
+
+
 def _ask(llm, channel: str, variables: dict, language: str, budget: float) -> dict[str, str]:
     schema = DRAFTS[channel]
     draft = call_within(lambda: llm.structured(PROMPTS[channel], variables, schema, language=language), budget)
@@ -178,12 +196,15 @@ def write_copy(plan: CampaignPlan, persona=None, n_variants: int = 3, language: 
             "products_untrusted": "\n".join(f"- {n}" for n in names) or ("（常买好物）" if language == "zh"
                                                                          else "(their usual favourites)"),
             "offer": offer.prompt}
+    if channel == "sms":
+        base["max_chars"] = sms_room(language)
     deadline = time.monotonic() + time_budget_s
     copies: list[CampaignCopy] = []
     for i in range(n_variants):
         angle = ANGLES[language][i % len(ANGLES[language])]
         template = CampaignCopy(language=language, channel=channel, variant=i + 1, angle=angle, source="template",
-                                **template_fields(i, channel, names, offer, language))
+                                **shipped_fields(channel, template_fields(i, channel, names, offer, language),
+                                                 language))
         if llm is None:
             if use_llm and copies and copies[-1].notes:
                 template = template.model_copy(update={"notes": ["Template kept: the language model was too slow "
@@ -208,6 +229,7 @@ def _llm_variant(llm, template: CampaignCopy, channel: str, variables: dict, lan
             return template.model_copy(update={"notes": notes}), llm
         try:
             fields = _ask(llm, channel, {**variables, "feedback": feedback}, language, min(call_budget_s, remaining))
+            fields = shipped_fields(channel, fields, language)
         except BudgetExceeded as exc:  # the abandoned request still occupies the model: do not queue more
             notes.append(f"Template kept: {exc}.")
             return template.model_copy(update={"notes": notes}), None

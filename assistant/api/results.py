@@ -242,6 +242,17 @@ class CopyVariants:
         rows = [{"variant": v.variant, **v.fields(), "source": v.source} for v in self.variants]
         return pd.DataFrame(rows)
 
+    def with_edits(self, rows: list[dict]) -> "CopyVariants":
+        """The variants with the marketer's edits (rows as `to_frame` gives them, in order): only the channel's
+        fields change, and an SMS still ends with its opt-out instruction, once (deleted or not)."""
+        from campaigns.copywriting import shipped_fields
+        variants = []
+        for v, row in zip(self.variants, rows):
+            edits = {k: str(row[k]) for k in v.fields() if k in row and row[k] is not None and not pd.isna(row[k])}
+            variants.append(v.model_copy(update=shipped_fields(v.channel, edits, v.language)))
+        return CopyVariants(segment=self.segment, channel=self.channel, language=self.language,
+                            variants=variants + list(self.variants[len(variants):]), notes=self.notes, plan=self.plan)
+
     def to_markdown(self) -> str:
         zh = self.language == "zh"
         labels = SOURCE_LABELS["zh" if zh else "en"]

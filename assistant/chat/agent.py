@@ -25,6 +25,7 @@ from assistant.chat.slots import asks_about_history, extract_horizon_days
 from assistant.chat.state import BULK_IDS, ConversationState, Turn
 from assistant.core.errors import DataError, LLMOutputError, LLMUnavailable, NotReadyError
 from assistant.core.text import markdown_literal
+from assistant.core.vocabulary import with_sms_opt_out, without_sms_opt_out
 from campaigns.recommender import reason_in
 
 HELP_EXAMPLES_EN = HELP_EXAMPLES["en"]
@@ -742,12 +743,17 @@ def _same_copy_request(last: dict, now: dict) -> bool:
 
 def _shorten(copy):
     """The same variants with every text field cut to ~60 % at a sentence/word boundary: "make it shorter"
-    without asking the model again, so no new claim can appear."""
+    without asking the model again, so no new claim can appear. An SMS's own words are cut, and it still ends
+    with its opt-out instruction."""
     variants = []
     for v in copy.variants:
         data = v.model_dump()
+        if data.get("sms"):
+            data["sms"] = without_sms_opt_out(data["sms"])
         short = {k: trim_text(val, max(12, int(len(val) * 0.6))) if isinstance(val, str) and len(val) > 20 else val
                  for k, val in data.items()}
+        if short.get("sms"):
+            short["sms"] = with_sms_opt_out(short["sms"], v.language)
         try:
             variants.append(type(v).model_validate(short))
         except Exception:  # noqa: BLE001 — a field the model requires intact: keep the variant as it was

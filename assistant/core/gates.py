@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field as dataclass_field
 
 from assistant.core.policy import MarketingPolicy
+from assistant.core.vocabulary import opt_out_count, sms_opt_out, without_sms_opt_out
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
@@ -199,15 +200,17 @@ _DANGLING_EN = re.compile(r"\b(?:and|or|to|for|with|the|a|an|of|your|our|in|on|a
 
 
 def channel_format(text: str, ctx: GateContext) -> str | None:
-    """Length per field and language; an SMS is one message (one segment, one line); nothing cut mid-phrase."""
+    """Length per field and language; an SMS is one message (one segment, one line) counting the opt-out
+    instruction it ships with; nothing cut mid-phrase (an SMS's own words, before its opt-out)."""
     name = ctx.field or ""
     if name in FIELD_LIMITS:
         limit = FIELD_LIMITS[name][1 if _zh(ctx) else 0]
         if len(text) > limit:
-            return f"the {name} has {len(text)} characters, more than {limit}"
+            extra = f" (with the opt-out instruction '{sms_opt_out(ctx.language)}')" if name == "sms" else ""
+            return f"the {name} has {len(text)} characters{extra}, more than {limit}"
     if name == "sms" and "\n" in text.strip():
         return "the SMS is more than one message (line breaks)"
-    stripped = text.strip()
+    stripped = without_sms_opt_out(text) if name == "sms" else text.strip()
     if not stripped:
         return f"the {name or 'text'} is empty"
     if _CUT.search(stripped):
@@ -220,6 +223,18 @@ def channel_format(text: str, ctx: GateContext) -> str | None:
             return f"the call to action is incomplete ('{stripped}')"
     if name in ("body", "sms", "push_body", "description") and not _zh(ctx) and _DANGLING_EN.search(stripped):
         return f"the {name} ends mid-sentence"
+    return None
+
+
+def sms_opt_out_present(text: str, ctx: GateContext) -> str | None:
+    """A marketing SMS ends with the opt-out instruction of its language, and carries it once."""
+    if ctx.field != "sms":
+        return None
+    footer = sms_opt_out(ctx.language)
+    if not text.rstrip().endswith(footer):
+        return f"the SMS does not end with the opt-out instruction '{footer}'"
+    if opt_out_count(text) != 1:
+        return f"the SMS carries the opt-out instruction {opt_out_count(text)} times"
     return None
 
 
@@ -297,7 +312,7 @@ _COMMON_GATES: dict[str, Gate] = {
 }
 COPY_GATES: dict[str, Gate] = {**_COMMON_GATES, "no_leaked_statistics": no_leaked_statistics,
                                "no_persona_name": no_persona_name, "offer_stated_correctly": offer_stated_correctly,
-                               "no_unbriefed_claims": no_unbriefed_claims}
+                               "no_unbriefed_claims": no_unbriefed_claims, "sms_opt_out": sms_opt_out_present}
 PERSONA_GATES: dict[str, Gate] = {**_COMMON_GATES, "describes_customers": describes_customers,
                                   "no_ungiven_facts": no_ungiven_facts}
 PERSONA_NAME_GATES: dict[str, Gate] = {**PERSONA_GATES, "readable_name": readable_name}

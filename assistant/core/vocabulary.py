@@ -45,6 +45,57 @@ def check_channel(channel: str | None) -> str | None:
     return found
 
 
+# The opt-out instruction every marketing SMS carries, in the copy's language. It is a property of the channel,
+# not of whoever wrote the text: code appends it to every SMS (LLM or template), the length gate counts it, and
+# the `sms_opt_out` gate checks it. This is the one home of its wording.
+SMS_OPT_OUT: dict[str, str] = {"en": "Reply STOP to opt out.", "zh": "回复TD退订"}
+# opt-out instructions a writer may have added itself, in any usual wording ("Text STOP to unsubscribe",
+# "Opt out: reply STOP", "回T退订", "退订回TD", "拒收请回复R"), with the punctuation around them
+_OPT_OUT = re.compile(
+    r"(?:(?:to )?(?:opt[- ]out|unsubscribe|stop (?:receiving|these|messages))[^.!?。！]{0,20}?[,:：]?\s*)?"
+    r"\b(?:reply|text|txt|send|respond)(?: with)?\s*[\"'“”‘’]?stop[\"'“”‘’]?\b[^.!?。！\n]{0,40}[.!?。！]?"
+    r"|(?:退订|拒收)(?:请)?(?:回复|回)\s*[\"“”]?(?:TD|T|R|N|STOP)[\"“”]?[。！!.]?"
+    r"|(?:回复|回)\s*[\"“”]?(?:TD|T|R|N|STOP|退订)[\"“”]?\s*(?:即可)?\s*(?:退订|拒收)[。！!.]?", re.I)
+_CLOSED = ".!?。！？…)）\"'”’】"  # a text ending in one of these needs no full stop before the instruction
+_JOINERS = ",，:：;；、-–—"
+
+
+def sms_opt_out(language: str) -> str:
+    """The opt-out instruction of an SMS in `language` ('en' | 'zh')."""
+    return SMS_OPT_OUT["zh" if language == "zh" else "en"]
+
+
+def opt_out_count(text: str) -> int:
+    """How many opt-out instructions `text` carries (any usual wording, EN or ZH)."""
+    return len(_OPT_OUT.findall(str(text or "")))
+
+
+def _remove_opt_outs(text: str) -> tuple[str, int]:
+    rest, removed = _OPT_OUT.subn(" ", str(text or ""))
+    return re.sub(r"\s+([.!?,，。！])", r"\1", " ".join(rest.split())).strip(), removed
+
+
+def without_sms_opt_out(text: str) -> str:
+    """The SMS text with every opt-out instruction taken out: the message its writer is responsible for (what
+    the format gate checks for a text cut mid-phrase)."""
+    return _remove_opt_outs(text)[0]
+
+
+def with_sms_opt_out(text: str, language: str) -> str:
+    """`text` ending with the opt-out instruction of `language`, exactly once: an instruction the writer added
+    (in any wording) is replaced, with the comma that led into it; a missing full stop is added."""
+    body, removed = _remove_opt_outs(text)
+    if removed:
+        body = body.rstrip(_JOINERS).rstrip()
+    footer = sms_opt_out(language)
+    if not body:
+        return footer
+    zh = language == "zh"
+    if body[-1] not in _CLOSED + _JOINERS:  # a text cut at a comma keeps it: the format gate names the cut
+        body += "。" if zh else "."
+    return f"{body}{footer}" if zh else f"{body} {footer}"
+
+
 # ----------------------------------------------------------------------------------------------- languages
 LANGUAGES: tuple[str, ...] = ("en", "zh")
 _LANGUAGE_WORDS = {"en": ("english", "英文", "英语"), "zh": ("chinese", "mandarin", "中文", "汉语", "简体中文")}

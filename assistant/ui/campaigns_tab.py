@@ -72,20 +72,20 @@ def preview_edits(table: pd.DataFrame, language: str, state: Session | None):
     copy = getattr(state, "copy", None)
     if copy is None or table is None or len(table) == 0:
         return ""
-    variants = []
-    for v, row in zip(copy.variants, table.to_dict("records")):
-        edits = {k: str(row[k]) for k in v.fields() if k in row and row[k] is not None}
-        variants.append(v.model_copy(update=edits))
-    state.copy = type(copy)(segment=copy.segment, channel=copy.channel, language=copy.language,
-                            variants=variants, plan=copy.plan)
+    state.copy = copy.with_edits(table.to_dict("records"))
     return state.copy.to_html()
 
 
 def export_copy(table: pd.DataFrame, state: Session | None):
-    """Write the (edited) variants to a CSV file in the session's workspace and offer it for download."""
+    """Write the (edited) variants to a CSV file in the session's workspace and offer it for download; an SMS
+    is exported as it is sent, with its opt-out instruction."""
     state = session_of(state)
     if table is None or len(table) == 0:
         return None
+    copy = getattr(state, "copy", None)
+    if copy is not None:
+        state.copy = copy.with_edits(table.to_dict("records"))
+        table = state.copy.to_frame()
     out = state.assistant.workspace / "exports" / "campaign_copy.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(out, index=False)

@@ -111,3 +111,34 @@ def test_policy_gate_follows_channel_allowance():
     ctx = g.GateContext(channel="email", policy=MarketingPolicy(alcohol=frozenset({"email"})))
     assert g.no_policy_items("Craft beer for the weekend.", ctx) is None
     assert g.no_policy_items("Craft beer for the weekend.", g.GateContext(channel="sms", policy=ctx.policy))
+
+
+# ------------------------------------------------------------------------------------ SMS opt-out
+@pytest.mark.parametrize("ctx, text, fault", [
+    (EN, "Good news: Fluid Milk White Only is waiting for you. Enjoy 15% off.", "does not end"),
+    (EN, "Enjoy 15% off. Reply STOP to opt out. Reply STOP to opt out.", "2 times"),
+    (EN, "Text STOP to unsubscribe. Enjoy 15% off. Reply STOP to opt out.", "2 times"),
+    (ZH, "你常买的牛奶已备好。现在购买享八五折优惠。Reply STOP to opt out.", "回复TD退订"),  # wrong language
+    (ZH, "牛奶八五折。回复TD退订", None),
+    (ZH, "回T退订，牛奶八五折。回复TD退订", "2 times"),
+])
+def test_sms_opt_out_gate(ctx, text, fault):
+    reason = g.COPY_GATES["sms_opt_out"](text, ctx)
+    assert (reason is None) if fault is None else (fault in reason)
+
+
+def test_sms_opt_out_gate_is_only_about_sms():
+    push = g.GateContext(language="en", channel="push", field="push_body")
+    assert g.sms_opt_out_present("Enjoy 15% off your milk.", push) is None
+
+
+def test_sms_length_counts_the_opt_out_and_cut_checks_the_message_before_it():
+    footer = " Reply STOP to opt out."
+    fits = "Enjoy 15% off " + "m" * (160 - len(footer) - len("Enjoy 15% off ") - 1) + "."
+    assert len(fits + footer) == 160 and g.channel_format(fits + footer, EN) is None
+    reason = g.channel_format(fits[:-1] + "m." + footer, EN)
+    assert "161 characters (with the opt-out instruction 'Reply STOP to opt out.')" in reason
+    # a message cut mid-phrase is caught even though the opt-out instruction ends the text
+    assert "mid-sentence" in g.channel_format("Enjoy 15% off Fluid Milk White Only and." + footer, EN)
+    assert "ends mid-phrase" in g.channel_format("牛奶享八五折，回复TD退订", ZH)
+    assert "empty" in g.channel_format("Reply STOP to opt out.", EN)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import html
 import re
 
+import pandas as pd
+
 from assistant.api.results import CopyVariants, copy_preview_html, persona_cards_html, plan_html
 from campaigns.copywriting import CampaignCopy
 from campaigns.strategy import CampaignPlan, FeaturedProduct, Offer
@@ -45,3 +47,31 @@ def test_persona_cards_show_facts_and_source():
                 facts=["245 customers (30.6% of all)"], source="template")
     shown = _text(persona_cards_html({0: p}))
     assert "Fresh & Fast" in shown and "245 customers" in shown and "template" in shown
+
+
+def test_sms_preview_edits_and_csv_export_keep_the_opt_out_once(tmp_path):
+    from types import SimpleNamespace
+
+    from assistant.ui.campaigns_tab import export_copy, preview_edits
+    en = CampaignCopy(channel="sms", sms="Enjoy 15% off. Reply STOP to opt out.", source="llm", variant=1)
+    zh = CampaignCopy(channel="sms", language="zh", sms="牛奶享八五折。回复TD退订", variant=2)
+    copy = CopyVariants(segment="s", channel="sms", language="en", variants=[en, zh])
+    state = SimpleNamespace(assistant=SimpleNamespace(workspace=tmp_path), copy=copy)
+    table = copy.to_frame()
+    table.loc[0, "sms"] = "Enjoy 15% off your milk"            # the marketer deleted the opt-out instruction
+    table.loc[1, "sms"] = "牛奶享八五折。回复TD退订回复TD退订"  # ... or pasted it twice
+    shown = _text(preview_edits(table, "en", state))
+    assert "Enjoy 15% off your milk. Reply STOP to opt out." in shown
+    assert f"{len('Enjoy 15% off your milk. Reply STOP to opt out.')} characters" in shown
+    exported = pd.read_csv(export_copy(table, state))
+    assert list(exported["sms"]) == ["Enjoy 15% off your milk. Reply STOP to opt out.", "牛奶享八五折。回复TD退订"]
+    assert list(exported["source"]) == ["llm", "template"]
+
+
+def test_make_it_shorter_keeps_the_sms_opt_out():
+    from assistant.chat.agent import _shorten
+    long = ("Good news: White Milk and Large Eggs are waiting for you. Enjoy 15% off your favourites. "
+            "Reply STOP to opt out.")
+    copy = CopyVariants(segment="s", channel="sms", language="en", variants=[CampaignCopy(channel="sms", sms=long)])
+    short = _shorten(copy).variants[0].sms
+    assert len(short) < len(long) and short.endswith("Reply STOP to opt out.") and short.count("STOP") == 1

@@ -154,3 +154,64 @@ def test_copy_uses_the_given_edited_plan():
 def test_campaign_copy_shows_only_its_channel_fields():
     c = CampaignCopy(channel="sms", sms="Hello there.", subject="ignored")
     assert c.fields() == {"sms": "Hello there."}
+
+
+# ------------------------------------------------------------------------------------ SMS opt-out
+def _opt_outs(text: str) -> int:
+    from assistant.core.vocabulary import opt_out_count
+    return opt_out_count(text)
+
+
+def test_an_llm_sms_without_opt_out_ships_with_exactly_one_and_the_llm_was_told_to_leave_it_out():
+    llm = RecordingLLM({"copy_sms": [SmsDraft(sms="Fluid Milk White Only is back for your week. Enjoy 15% off")]})
+    copy = write_copy(_plan(), PERSONA, n_variants=1, llm=llm)[0]
+    assert copy.source == "llm"
+    assert copy.sms == "Fluid Milk White Only is back for your week. Enjoy 15% off. Reply STOP to opt out."
+    assert _opt_outs(copy.sms) == 1 and copy.sms.count("STOP") == 1
+    prompt = llm.calls[0].text
+    assert "opt-out or unsubscribe line" in prompt and "at most 122 characters" in prompt  # 160 less the footer, less 10 %
+
+
+@pytest.mark.parametrize("own", ["Reply STOP to opt out.", "Text STOP to unsubscribe.", "To opt out, reply STOP"])
+def test_an_llm_sms_that_writes_its_own_opt_out_is_not_duplicated(own):
+    llm = RecordingLLM({"copy_sms": [SmsDraft(sms=f"Fluid Milk White Only is back. Enjoy 15% off! {own}")]})
+    copy = write_copy(_plan(), PERSONA, n_variants=1, llm=llm)[0]
+    assert copy.source == "llm"
+    assert copy.sms == "Fluid Milk White Only is back. Enjoy 15% off! Reply STOP to opt out."
+
+
+def test_an_sms_that_only_fits_without_its_opt_out_fails_and_falls_back():
+    text = "Fluid Milk White Only is back for your week. Enjoy 15% off. " + "Fresh and ready for you. " * 4
+    assert 140 < len(text.strip()) <= 160  # one message on its own, two with the opt-out instruction
+    llm = RecordingLLM({"copy_sms": [SmsDraft(sms=text)] * 2})
+    copy = write_copy(_plan(), PERSONA, n_variants=1, llm=llm)[0]
+    assert copy.source == "template" and len(copy.sms) <= 160 and copy.sms.endswith("Reply STOP to opt out.")
+    assert "with the opt-out instruction" in llm.calls[1].text  # the retry names why
+
+
+def test_a_long_llm_sms_retried_short_ships_as_llm_retry_with_its_opt_out():
+    long = SmsDraft(sms="Fluid Milk White Only is back for your week. Enjoy 15% off. " + "Fresh for you. " * 7)
+    short = SmsDraft(sms="Fluid Milk White Only is back. Enjoy 15% off.")
+    copy = write_copy(_plan(), PERSONA, n_variants=1, llm=RecordingLLM({"copy_sms": [long, short]}))[0]
+    assert copy.source == "llm-retry" and copy.sms == short.sms + " Reply STOP to opt out."
+
+
+def test_chinese_sms_gets_the_chinese_opt_out_once_llm_and_template_alike():
+    llm = RecordingLLM({"copy_sms": [SmsDraft(sms="你常买的牛奶已备好，现在购买享八五折优惠"),
+                                     SmsDraft(sms="牛奶享八五折！回T退订")]})
+    llm_copies = write_copy(_plan(), PERSONA, n_variants=2, language="zh", llm=llm)
+    templates = write_copy(_plan(), PERSONA, n_variants=3, language="zh", use_llm=False)
+    assert [c.source for c in llm_copies] == ["llm", "llm"]
+    assert llm_copies[0].sms == "你常买的牛奶已备好，现在购买享八五折优惠。回复TD退订"
+    assert llm_copies[1].sms == "牛奶享八五折！回复TD退订"
+    for c in llm_copies + templates:
+        assert c.sms.endswith("回复TD退订") and _opt_outs(c.sms) == 1 and "STOP" not in c.sms and len(c.sms) <= 70
+    assert "不要写退订说明" in llm.calls[0].text
+
+
+def test_every_template_sms_ends_with_one_opt_out_from_the_single_source():
+    from assistant.core.vocabulary import SMS_OPT_OUT
+    for language in ("en", "zh"):
+        for offer in ({"type": "percent_off", "value": 15}, {"type": "none", "value": 0}):
+            for c in write_copy(_plan(offer=offer), PERSONA, n_variants=3, language=language, use_llm=False):
+                assert c.sms.endswith(SMS_OPT_OUT[language]) and _opt_outs(c.sms) == 1, c.sms
