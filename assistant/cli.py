@@ -283,11 +283,11 @@ def cmd_llm_status(args) -> int:
     if not servers:
         print("No local LLM server started by mkt is running.")
         return 0
-    rows = [[str(r.pid), str(r.port), Path(r.model).name,
+    rows = [[str(r.pid), str(r.port), Path(r.model).name, str(r.n_threads or "?"),
              f"pid {r.owner_pid}" + (" (gone: orphan)" if condition == "orphaned" else ""), r.workspace,
              _age(time.time() - r.started_at)] for r, condition in servers]
     import pandas as pd
-    print(markdown_table(pd.DataFrame(rows, columns=["pid", "port", "model", "owner", "workspace", "up"]),
+    print(markdown_table(pd.DataFrame(rows, columns=["pid", "port", "model", "threads", "owner", "workspace", "up"]),
                          max_rows=None))
     return 0
 

@@ -12,6 +12,7 @@ Each attempt is bounded by `timeout` (connect/read), so nothing hangs.
 """
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import logging
@@ -77,6 +78,15 @@ class _LocalEndpoint:
                 self._server = local_llm.LocalLLMServer(model, workspace / "llm", workspace=workspace)
         return self._server.ensure_running()
 
+    def in_flight(self):
+        """A context that counts one request to this workspace's server (it is not restarted under one)."""
+        from assistant.core.local_llm import in_flight
+        return in_flight(Path(self._settings.workspace) / "llm")
+
+    def fit_threads(self) -> bool:
+        """Restart the server this process started with the cores free now, if it is idle and they differ."""
+        return self._server is not None and self._server.fit_threads()
+
     def stop(self) -> None:
         if self._server is not None:
             self._server.stop()
@@ -110,6 +120,17 @@ class LLMClient:
         """Start (or adopt) the local server now rather than at the first call; no-op for remote endpoints."""
         self._chat_model()
 
+    def prepare_batch(self) -> None:
+        """Before a batch of words (personas, copy): the local server this process started gets as many threads
+        as cores are free now, restarted if it is idle and that differs (`LocalLLMServer.fit_threads`). No-op
+        for remote endpoints and with MKT_LLM_THREADS; never raises (the next call starts a server if needed)."""
+        if self._local is None:
+            return
+        try:
+            self._local.fit_threads()
+        except (LLMUnavailable, OSError) as exc:
+            log.warning("local LLM: could not restart the server with more threads (%s)", exc)
+
     def messages(self, prompt: str, variables: Mapping[str, Any], *, language: str = "en") -> list[BaseMessage]:
         """The exact messages a call would send: payload checked, untrusted variables fenced, template filled."""
         spec = read_spec(prompt, self.prompts_dir)
@@ -138,15 +159,16 @@ class LLMClient:
 
         def pieces() -> Iterator[str]:
             started = time.monotonic()
-            chat = self._call(lambda c: c, prompt)
-            iterator = chat.stream(msgs, **self._gen_kwargs(spec))
-            while True:
-                try:
-                    chunk = self._call(lambda _c: next(iterator), prompt, ensure=False)
-                except StopIteration:
-                    break
-                if text := _content(chunk):
-                    yield text
+            with self._in_flight():
+                chat = self._call(lambda c: c, prompt)
+                iterator = chat.stream(msgs, **self._gen_kwargs(spec))
+                while True:
+                    try:
+                        chunk = self._call(lambda _c: next(iterator), prompt, ensure=False)
+                    except StopIteration:
+                        break
+                    if text := _content(chunk):
+                        yield text
             log.info("llm stream prompt=%s v%s backend=%s %.2fs", prompt, spec.version, self.backend_name,
                      time.monotonic() - started)
 
@@ -235,7 +257,15 @@ class LLMClient:
                 self._chat_url = base_url
             return self._chat
 
+    def _in_flight(self):
+        return self._local.in_flight() if self._local is not None else contextlib.nullcontext()
+
     def _call(self, fn: Callable[[ChatOpenAI], Any], prompt: str, *, ensure: bool = True) -> Any:
+        """Run `fn` with the chat model, counted as a request in flight (`prepare_batch` waits for none)."""
+        with self._in_flight():
+            return self._call_counted(fn, prompt, ensure=ensure)
+
+    def _call_counted(self, fn: Callable[[ChatOpenAI], Any], prompt: str, *, ensure: bool = True) -> Any:
         """Run `fn` with the chat model; map transport errors to LLMUnavailable (a dead local server is
         restarted once)."""
         started = time.monotonic()
@@ -333,7 +363,8 @@ def build_llm(settings: Settings) -> LLMClient:
 
 def optional_llm(llm, use_llm: bool, purpose: str):
     """The LLM a writer should use, or None for its template path: the given one, else the configured one when
-    `use_llm`; an unavailable model is logged and means templates (the writers never block on it)."""
+    `use_llm`; an unavailable model is logged and means templates (the writers never block on it). A batch of
+    words starts here, so the local server is first fitted to the cores free now (`LLMClient.prepare_batch`)."""
     if not use_llm:
         return None
     if llm is None:
@@ -341,6 +372,9 @@ def optional_llm(llm, use_llm: bool, purpose: str):
             llm = get_llm()
         except LLMUnavailable as exc:
             logging.getLogger(__name__).warning("no LLM for %s (%s): template %s", purpose, exc, purpose)
+    prepare = getattr(llm, "prepare_batch", None)  # test doubles that are not LLMClients need not have it
+    if prepare is not None:
+        prepare()  # a batch of words starts: let the local server use the cores free now
     return llm
 
 

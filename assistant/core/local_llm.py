@@ -16,6 +16,12 @@ Lifetime: a server never outlives the process that started it (its owner), howev
   SIGKILL rather than SIGTERM as the death signal: an orphan has nobody to answer and nothing to save, and
   uvicorn's graceful SIGTERM waits for the generation in flight.
 
+Threads: llama.cpp's n_threads is fixed for a server's life and more threads than free cores collapse its speed
+(STACK.md), so a server starts with the cores free at that moment (sampled from /proc/stat over half a second,
+not the 1-minute load average, which describes the minute before), and before each batch of words (personas,
+copy: `LLMClient.prepare_batch`) the server this process started is restarted with the cores free then, when
+that differs and it is idle (`LocalLLMServer.fit_threads`). MKT_LLM_THREADS fixes the count.
+
 Reuse: one server per workspace. `<workspace>/llm/server.json` records pid, port, model, the owner's pid and the
 start times of both processes (so a reused pid is not mistaken for them); a file lock (`server.lock`) makes the
 check-then-start atomic across processes. Another process of the workspace adopts the server while its owner is
@@ -159,14 +165,94 @@ def resolve_model_path(local_model_path: str | None = None, model_dir: Path | No
 
 
 # ---------------------------------------------------------------------------------------------- server
-def free_cores() -> int:
-    """Cores not busy right now (n_threads above the free cores collapses llama.cpp's speed)."""
+def _cpu_times(pid: int | None = None) -> tuple[float, float, float] | None:
+    """(all CPU time, idle CPU time, CPU time of process `pid`) in clock ticks from /proc, None without /proc."""
+    try:
+        with open("/proc/stat") as fh:
+            values = [float(v) for v in fh.readline().split()[1:]]
+        own = 0.0
+        if pid:
+            with contextlib.suppress(OSError):
+                with open(f"/proc/{pid}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[-1].split()
+                own = float(fields[11]) + float(fields[12])  # utime + stime (fields 14 and 15 of proc(5))
+    except (OSError, ValueError, IndexError):
+        return None
+    return sum(values[:8]), values[3] + values[4], own  # user..steal; idle + iowait
+
+
+def busy_cores_now(window: float = 0.5, pid: int | None = None) -> tuple[float, float]:
+    """(cores busy over the next `window` seconds, cores process `pid` used meanwhile), on this process's cores.
+
+    Why sampled and not the load average: the 1-minute load average is what the last minute was. A server
+    started just after a busy minute (the UI starts it while it embeds the catalogue) would keep 1 thread on an
+    idle machine for its whole life. Without /proc the 1-minute load average is all there is.
+    """
+    total = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    before = _cpu_times(pid)
+    if before is None:
+        return (os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0), 0.0
+    time.sleep(window)
+    after = _cpu_times(pid)
+    if after is None:
+        return 0.0, 0.0
+    spent = max(after[0] - before[0], 1e-9)
+    busy_share = 1.0 - (after[1] - before[1]) / spent
+    machine = os.cpu_count() or total
+    return max(0.0, busy_share) * total, (after[2] - before[2]) / spent * machine
+
+
+def free_cores(window: float = 0.5) -> int:
+    """Cores not busy right now (n_threads above the free cores collapses llama.cpp's speed); MKT_LLM_THREADS
+    overrides."""
     configured = Settings.from_env().llm_threads
     if configured:
         return max(1, configured)
     total = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    busy = int(os.getloadavg()[0] + 0.5) if hasattr(os, "getloadavg") else 0
-    return max(1, min(total, total - busy))
+    busy, _ = busy_cores_now(window)
+    return cores_free(total, busy)
+
+
+def cores_free(total: int, busy: float) -> int:
+    """Whole cores free of `total` when `busy` cores' worth of work runs (at least 1)."""
+    return max(1, min(total, total - int(busy + 0.5)))
+
+
+# A server that used more than this share of a core during the sample is answering someone (maybe another
+# process of the workspace): it is not restarted then.
+SERVER_IDLE_CORES = 0.05
+
+
+def threads_to_restart_with(current: int, free_now: int, *, fixed: bool, requests_in_flight: int,
+                            server_cores: float) -> int | None:
+    """The thread count to restart an idle server with so that it matches the cores free now, or None to keep
+    it: never with MKT_LLM_THREADS (or threads given by the caller), while a request of this process is in
+    flight, or while the server itself computes (a request of another process)."""
+    if fixed or requests_in_flight or server_cores > SERVER_IDLE_CORES or free_now == current:
+        return None
+    return free_now
+
+
+_IN_FLIGHT: dict[str, int] = {}  # state dir -> requests of this process to that workspace's server
+_IN_FLIGHT_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def in_flight(state_dir: Path):
+    """Counts a request to the server of `state_dir` while it runs (a server is not restarted under one)."""
+    key = str(Path(state_dir).resolve())
+    with _IN_FLIGHT_LOCK:
+        _IN_FLIGHT[key] = _IN_FLIGHT.get(key, 0) + 1
+    try:
+        yield
+    finally:
+        with _IN_FLIGHT_LOCK:
+            _IN_FLIGHT[key] -= 1
+
+
+def requests_in_flight(state_dir: Path) -> int:
+    with _IN_FLIGHT_LOCK:
+        return _IN_FLIGHT.get(str(Path(state_dir).resolve()), 0)
 
 
 def free_port() -> int:
@@ -364,6 +450,7 @@ class ServerRecord:
     server_start: str | None = None
     started_at: float = 0.0
     guard: str = ""
+    n_threads: int = 0
 
     @classmethod
     def read(cls, path: Path) -> ServerRecord | None:
@@ -378,7 +465,7 @@ class ServerRecord:
                        workspace=str(data.get("workspace") or Path(path).resolve().parent.parent),
                        owner_pid=owner, owner_start=data.get("owner_start"),
                        server_start=data.get("server_start"), started_at=float(data.get("started_at") or 0.0),
-                       guard=str(data.get("guard", "")))
+                       guard=str(data.get("guard", "")), n_threads=int(data.get("n_threads") or 0))
         except (OSError, ValueError, TypeError, AttributeError):
             return None
 
@@ -534,8 +621,11 @@ class LocalLLMServer:
         self.guard = guard or default_guard()
         if self.guard not in GUARDS:
             raise ValueError(f"guard must be one of {GUARDS}, not {self.guard!r}")
-        self.n_threads = n_threads or free_cores()
-        self._command = command or llama_server_command(self.model_path, n_threads=self.n_threads, n_ctx=n_ctx)
+        # threads: given here or by MKT_LLM_THREADS (fixed), else the cores free at each start (`fit_threads`)
+        self.fixed_threads = n_threads or Settings.from_env().llm_threads
+        self.n_threads = self.fixed_threads or 0  # of the running server; 0 before the first start
+        self._n_ctx = n_ctx
+        self._command = command  # a custom command (tests) takes the port only
         self.startup_timeout = startup_timeout
         self.port: int | None = None
         self.pid: int | None = None
@@ -589,11 +679,47 @@ class LocalLLMServer:
             return self._proc.poll() is None
         return self.record is not None and self.record.condition() == "running"
 
-    def _start(self) -> None:
+    def fit_threads(self, measure: Callable[[int], tuple[float, float]] | None = None) -> bool:
+        """Before a batch of words: restart the server this process started, with as many threads as cores are
+        free now, when that differs from its threads and it is idle. True when it was restarted.
+
+        Why: threads are fixed for a server's life, and what was free when it started (the UI starts it while
+        it embeds the catalogue) is not what is free when the marketer asks for personas a minute later; more
+        threads than free cores collapse llama.cpp's speed, fewer leave a core unused. The lifecycle is the one
+        of any start (lock, state file, exit hooks, guard); `measure(pid)` -> (busy cores, cores the server used)
+        is sampled over half a second.
+        """
+        if self.fixed_threads:
+            return False
+        with self._lock:
+            if self._proc is None or self._owner_pid != os.getpid() or not self.alive():
+                return False  # not started yet, dead (the next call restarts it) or adopted (its owner decides)
+            if requests_in_flight(self.state_dir):
+                return False
+            busy, server_cores = (measure or (lambda pid: busy_cores_now(0.5, pid)))(self.pid)
+            total = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+            threads = threads_to_restart_with(self.n_threads, cores_free(total, busy - server_cores), fixed=False,
+                                              requests_in_flight=requests_in_flight(self.state_dir),
+                                              server_cores=server_cores)
+            if threads is None:
+                return False
+            with _file_lock(self.state_dir / "server.lock"):
+                log.info("local LLM: restarting the server with %d thread(s) instead of %d (%.1f cores busy now)",
+                         threads, self.n_threads, busy)
+                self._stop_owned()
+                self._start(threads)
+            return True
+
+    def _start(self, n_threads: int | None = None) -> None:
         self.pid = self.port = self.record = None
         self.state_dir.mkdir(parents=True, exist_ok=True)
         port = free_port()
-        cmd = self._command(port)
+        if self._command is not None:
+            self.n_threads = n_threads or self.n_threads or 1
+            cmd = self._command(port)
+        else:
+            self.n_threads = n_threads or self.fixed_threads or free_cores()
+            cmd = llama_server_command(self.model_path, n_threads=self.n_threads, n_ctx=self._n_ctx)(port)
         env = dict(os.environ, HF_HUB_OFFLINE="1")
         with open(self.log_file, "ab") as log_fh:
             log_fh.write(f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')} starting ({self.guard} guard, owner pid "
@@ -617,7 +743,7 @@ class LocalLLMServer:
         self.record = ServerRecord(pid=proc.pid, port=port, model=str(self.model_path),
                                    workspace=str(self.workspace.resolve()), owner_pid=os.getpid(),
                                    owner_start=_process_start(os.getpid()), server_start=server_start,
-                                   started_at=time.time(), guard=self.guard)
+                                   started_at=time.time(), guard=self.guard, n_threads=self.n_threads)
         self.port = port
         self.starts += 1
         self.record.write(self.state_file)

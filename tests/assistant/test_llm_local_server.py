@@ -16,7 +16,7 @@ import pytest
 
 from assistant.core.llm import LLMClient
 from assistant.core.errors import LLMUnavailable, ModelIntegrityError
-from assistant.core.local_llm import LocalLLMServer, assemble_model, healthy, resolve_model_path
+from assistant.core.local_llm import LocalLLMServer, assemble_model, healthy, in_flight, resolve_model_path
 
 pytestmark = pytest.mark.timeout(90)
 STUB = Path(__file__).with_name("llm_stub_server.py")
@@ -86,6 +86,12 @@ def test_client_restarts_a_dead_local_server_and_answers(fake_model, workspace):
 
         def ensure_running(self):
             return server.ensure_running()
+
+        def in_flight(self):
+            return in_flight(server.state_dir)
+
+        def fit_threads(self):
+            return server.fit_threads()
 
         def stop(self):
             server.stop()
