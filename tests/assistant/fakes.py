@@ -96,3 +96,24 @@ class RecordingLLM(LLMClient):
 
     def warm_up(self) -> None:
         pass
+
+
+class ServerEndpoint:
+    """The local endpoint LLMClient expects (`LLMClient(local=...)`), around a given LocalLLMServer (a stub
+    server in tests) instead of the one settings would build."""
+
+    def __init__(self, server):
+        self.server = server
+
+    def ensure_running(self) -> str:
+        return self.server.ensure_running()
+
+    def in_flight(self):
+        from assistant.core.local_llm import in_flight
+        return in_flight(self.server.state_dir)
+
+    def fit_threads(self) -> bool:
+        return self.server.fit_threads()
+
+    def stop(self) -> None:
+        self.server.stop()

@@ -16,7 +16,8 @@ import pytest
 
 from assistant.core.llm import LLMClient
 from assistant.core.errors import LLMUnavailable, ModelIntegrityError
-from assistant.core.local_llm import LocalLLMServer, assemble_model, healthy, in_flight, resolve_model_path
+from assistant.core.local_llm import LocalLLMServer, assemble_model, healthy, resolve_model_path
+from tests.assistant.fakes import ServerEndpoint
 
 pytestmark = pytest.mark.timeout(90)
 STUB = Path(__file__).with_name("llm_stub_server.py")
@@ -79,25 +80,8 @@ def test_a_killed_server_is_restarted_on_the_next_call(fake_model, workspace):
 
 def test_client_restarts_a_dead_local_server_and_answers(fake_model, workspace):
     server = make(fake_model, workspace)
-
-    class Endpoint:  # the shape LLMClient expects of its local endpoint
-        def __init__(self):
-            self.server = server
-
-        def ensure_running(self):
-            return server.ensure_running()
-
-        def in_flight(self):
-            return in_flight(server.state_dir)
-
-        def fit_threads(self):
-            return server.fit_threads()
-
-        def stop(self):
-            server.stop()
-
     llm = LLMClient(model="local", timeout=5, max_retries=0, structured_method="llama_json_schema",
-                    backend_name="local stub", local=Endpoint())
+                    backend_name="local stub", local=ServerEndpoint(server))
     try:
         variables = {"aggregates": {"customers": 3}, "top_categories": ["tea"]}
         assert llm.text("persona_check", variables) == "stub"

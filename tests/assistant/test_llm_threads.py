@@ -13,6 +13,7 @@ from assistant.core import local_llm
 from assistant.core.llm import LLMClient, optional_llm
 from assistant.core.local_llm import (LocalLLMServer, ServerRecord, busy_cores_now, cores_free, healthy, in_flight,
                                       requests_in_flight, threads_to_restart_with)
+from tests.assistant.fakes import ServerEndpoint
 
 pytestmark = pytest.mark.timeout(90)
 STUB = Path(__file__).with_name("llm_stub_server.py")
@@ -123,24 +124,8 @@ def test_the_real_command_takes_the_threads_of_each_start(tmp_path):
 
 @needs_two_cores
 def test_a_batch_of_words_fits_the_threads_and_calls_count_as_in_flight(server, monkeypatch):
-    class Endpoint:  # the shape LLMClient expects of its local endpoint
-        def __init__(self):
-            self.server = server
-
-        def ensure_running(self):
-            return server.ensure_running()
-
-        def in_flight(self):
-            return in_flight(server.state_dir)
-
-        def fit_threads(self):
-            return server.fit_threads()
-
-        def stop(self):
-            server.stop()
-
     llm = LLMClient(model="local", timeout=5, max_retries=0, structured_method="llama_json_schema",
-                    backend_name="local stub", local=Endpoint())
+                    backend_name="local stub", local=ServerEndpoint(server))
     llm.warm_up()
     server.n_threads = 1
     monkeypatch.setattr(local_llm, "busy_cores_now", lambda window, pid: (0.0, 0.0))
