@@ -127,8 +127,10 @@ def brief_context(plan: CampaignPlan, persona, language: str, channel: str,
     if language == "zh":
         names = list(dict.fromkeys(zh_product_name(n, c) for n, c in seen.values()))
     persona_name = _get(persona, "name")
+    background = (str(_get(persona, "tagline", "") or ""), *map(str, _get(persona, "motivations", []) or []))
     ctx = GateContext(language=language, channel=channel, offer_kind=plan.offer.type, offer_value=plan.offer.value,
-                      product_names=tuple(names), persona_name=persona_name, policy=policy)
+                      product_names=tuple(names), persona_name=persona_name, policy=policy,
+                      brief_phrases=tuple(p for p in background if p))
     return names[:3], ctx
 
 

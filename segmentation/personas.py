@@ -105,6 +105,13 @@ def _products(summary: dict, policy: MarketingPolicy, zh: bool, n: int = 3) -> l
     return names[:n]
 
 
+# the brief's line labels that read as pasted when they appear in a persona (gate `no_brief_echo`); labels that
+# are ordinary words ("消费", "Last purchase") are left out
+BRIEF_LABELS = {"en": ("How often they shop", "How much they spend in total",
+                       "They buy more of these than other customers", "Products they often buy"),
+                "zh": ("最近一次购物", "比其他顾客买得更多的", "常买的商品")}
+
+
 def persona_brief(summary: dict, language: str = "en", policy: MarketingPolicy | None = None) -> str:
     """The segment as a few plain lines without numbers. Why no numbers: the model copied and invented them
     ("spend over $139" for a mean of 104); the numbers are shown by code in `facts`."""
@@ -118,18 +125,19 @@ def persona_brief(summary: dict, language: str = "en", policy: MarketingPolicy |
     if zh:
         freq = {"high": "比大多数顾客更常来购物", "low": "比大多数顾客来得少", "mid": "和大多数顾客差不多常来"}[lv["freq"]]
         spend = {"high": "总消费比大多数顾客高", "low": "总消费比大多数顾客低", "mid": "总消费和大多数顾客差不多"}[lv["spend"]]
+        last, more, often = BRIEF_LABELS["zh"]
         lines = [f"购物频率：{freq}。", f"消费：{spend}。",
-                 "最近一次购物：已经有一段时间了，可能正在流失。" if lv["lapsed"] else "最近一次购物：不久前。",
-                 f"比其他顾客买得更多的：{'、'.join(fams[:3])}。", f"常买的商品：{'、'.join(prods) or '日常百货'}。"]
+                 f"{last}：已经有一段时间了，可能正在流失。" if lv["lapsed"] else f"{last}：不久前。",
+                 f"{more}：{'、'.join(fams[:3])}。", f"{often}：{'、'.join(prods) or '日常百货'}。"]
     else:
         freq = {"high": "more often than most customers", "low": "less often than most customers",
                 "mid": "about as often as most customers"}[lv["freq"]]
         spend = {"high": "more than most customers", "low": "less than most customers",
                  "mid": "about as much as most customers"}[lv["spend"]]
-        lines = [f"How often they shop: {freq}.", f"How much they spend in total: {spend}.",
+        how_often, how_much, more, often = BRIEF_LABELS["en"]
+        lines = [f"{how_often}: {freq}.", f"{how_much}: {spend}.",
                  "Last purchase: a while ago, they may be drifting away." if lv["lapsed"] else "Last purchase: recently.",
-                 f"They buy more of these than other customers: {', '.join(fams[:3])}.",
-                 f"Products they often buy: {', '.join(prods) or 'everyday groceries'}."]
+                 f"{more}: {', '.join(fams[:3])}.", f"{often}: {', '.join(prods) or 'everyday groceries'}."]
     return "\n".join(lines)
 
 
@@ -263,7 +271,8 @@ def persona_failures(words: PersonaWords, language: str, policy: MarketingPolicy
                      summary: dict | None = None) -> list[str]:
     """Every gate failure of an LLM-written persona, as 'field: reason' (empty = passes). With the segment's
     summary of a browse-only file, a name claiming a spend tier fails too (the data shows no spend)."""
-    ctx = GateContext(language=language, policy=policy, product_names=tuple(product_names))
+    ctx = GateContext(language=language, policy=policy, product_names=tuple(product_names),
+                      brief_phrases=BRIEF_LABELS["zh" if language == "zh" else "en"])
     fields = {"name": words.name, "tagline": words.tagline, "description": words.description,
               "motivations": "; ".join(words.motivations)}
     failures = [str(f) for f in check_fields(fields, PERSONA_GATES, ctx, name_gates=PERSONA_NAME_GATES)]

@@ -45,6 +45,7 @@ class GateContext:
     product_names: tuple[str, ...] = ()
     persona_name: str | None = None
     allowed_numbers: frozenset[str] = frozenset()
+    brief_phrases: tuple[str, ...] = ()  # background the model must not copy (brief labels, the persona's words)
     policy: MarketingPolicy = dataclass_field(default_factory=MarketingPolicy)
 
 
@@ -88,6 +89,28 @@ no_prompt_text = _pattern_gate(_PROMPT_ECHO, "it repeats the instructions", "No 
 no_fence_markers = _pattern_gate(_MARKERS, "it contains a marker", "No <<<fence>>> or code markers.")
 no_self_commentary = _pattern_gate(_SELF_TALK, "it comments on itself", "No remarks about the text itself.")
 no_placeholders = _pattern_gate(_PLACEHOLDER, "it contains a placeholder", "No [CODE] / [Your Company Name].")
+
+
+# a shop's service boilerplate in a promotion ("contact us if you have questions", "不要泄露个人信息") is
+# off-topic filler small models add; nothing in a brief asks for it
+_SERVICE_LINES = re.compile(
+    r"contact us|any (?:other )?questions|need (?:any )?help|happy to help|your feedback|personal (?:information|data)|"
+    r"\bprivacy\b|terms and conditions|thank you for your (?:purchase|order|support)|"
+    r"联系我们|如有(?:任何)?(?:问题|疑问)|如果您有.{0,6}问题|需要帮助|反馈和建议|意见和建议|个人信息|隐私|优惠条款|"
+    r"感谢您的(?:购买|支持|关注)", re.I)
+no_service_boilerplate = _pattern_gate(_SERVICE_LINES, "it adds customer-service boilerplate",
+                                       "No 'contact us' / privacy / thank-you-for-your-order lines in a promotion.")
+
+
+def no_brief_echo(text: str, ctx: GateContext) -> str | None:
+    """The brief's background (its line labels, the persona's tagline and motivations) is not copied into the
+    text: small models paste it whole ("They buy more of these than other customers, frozen food…")."""
+    low = text.lower()
+    for phrase in ctx.brief_phrases:
+        phrase = phrase.strip().rstrip(".。:：").lower()
+        if len(phrase) >= (4 if CJK.search(phrase) else 12) and phrase in low:
+            return f"it copies the brief's words ('{phrase}') instead of writing its own"
+    return None
 
 
 def no_persona_name(text: str, ctx: GateContext) -> str | None:
@@ -162,6 +185,8 @@ _CLAIMS = {
                   r"最后机会|今天截止",
     "health effects": r"\bcures?\b|\bheal|clinically|boosts? (?:your )?immun|治愈|治疗|增强免疫",
     "a coupon code": r"\bcode\b|promo ?code|优惠码|兑换码",
+    "a season or stock claim": r"peak (?:season|time)|new arrivals?|just arrived|limited stock|while (?:stocks|supplies) "
+                               r"last|selling fast|高峰期|新品上市|新到货|库存有限|限量|售完即止|抢购",
     "contact details": r"https?://|www\.|@\w+\.\w|\b\d{3}[- ]?\d{3,4}[- ]?\d{4}\b",
 }
 _CLAIMS_RE = {k: re.compile(v, re.I) for k, v in _CLAIMS.items()}
@@ -308,11 +333,12 @@ _COMMON_GATES: dict[str, Gate] = {
     "no_prompt_text": no_prompt_text, "no_fence_markers": no_fence_markers,
     "no_self_commentary": no_self_commentary, "no_placeholders": no_placeholders,
     "grounded_numbers": grounded_numbers, "no_policy_items": no_policy_items,
-    "channel_format": channel_format, "language_matches": language_matches,
+    "channel_format": channel_format, "language_matches": language_matches, "no_brief_echo": no_brief_echo,
 }
 COPY_GATES: dict[str, Gate] = {**_COMMON_GATES, "no_leaked_statistics": no_leaked_statistics,
                                "no_persona_name": no_persona_name, "offer_stated_correctly": offer_stated_correctly,
-                               "no_unbriefed_claims": no_unbriefed_claims, "sms_opt_out": sms_opt_out_present}
+                               "no_unbriefed_claims": no_unbriefed_claims, "sms_opt_out": sms_opt_out_present,
+                               "no_service_boilerplate": no_service_boilerplate}
 PERSONA_GATES: dict[str, Gate] = {**_COMMON_GATES, "describes_customers": describes_customers,
                                   "no_ungiven_facts": no_ungiven_facts}
 PERSONA_NAME_GATES: dict[str, Gate] = {**PERSONA_GATES, "readable_name": readable_name}

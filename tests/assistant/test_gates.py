@@ -142,3 +142,33 @@ def test_sms_length_counts_the_opt_out_and_cut_checks_the_message_before_it():
     assert "mid-sentence" in g.channel_format("Enjoy 15% off Fluid Milk White Only and." + footer, EN)
     assert "ends mid-phrase" in g.channel_format("牛奶享八五折，回复TD退订", ZH)
     assert "empty" in g.channel_format("Reply STOP to opt out.", EN)
+
+
+# ------------------------------------------------------------------------------------ echo and filler
+@pytest.mark.parametrize("language, text, phrase", [
+    ("en", "They buy more of these than other customers, frozen food and pantry staples.",
+     "they buy more of these than other customers"),
+    ("en", "We ensure quality and convenience, with quick, reliable shopping trips.", "quick, reliable shopping trips"),
+    ("zh", "最近一次购物是不久前，比其他顾客买得更多的肉类海鲜。", "最近一次购物"),
+])
+def test_brief_echo_gate_catches_pasted_background(language, text, phrase):
+    ctx = g.GateContext(language=language, brief_phrases=("How often they shop:", "They buy more of these than "
+                        "other customers", "quick, reliable shopping trips", "最近一次购物", "quality"))
+    reason = g.no_brief_echo(text, ctx)
+    assert reason and phrase in reason
+    assert g.no_brief_echo("They fill big baskets of meat and seafood every week.", ctx) is None
+    assert g.no_brief_echo("text", g.GateContext()) is None  # no brief given: nothing to echo
+
+
+@pytest.mark.parametrize("text", [
+    "If you have any questions, feel free to contact us.", "Please keep your personal information safe.",
+    "如果您有其他问题或需要帮助，请随时联系我们。", "为了保护您的权益，请注意不泄露个人信息。",
+    "请先查看我们的优惠条款。"])
+def test_service_boilerplate_fails_copy(text):
+    assert g.COPY_GATES["no_service_boilerplate"](text, EN)
+
+
+@pytest.mark.parametrize("text", ["本周是购买肉类海鲜的高峰期，八五折！", "New arrivals are here: 15% off.",
+                                  "库存有限，售完即止。"])
+def test_season_and_stock_claims_are_outside_the_brief(text):
+    assert "season or stock" in g.no_unbriefed_claims(text, EN)
