@@ -19,6 +19,16 @@ averaged with the standard error of the mean (std / sqrt(users)):
 - HitRate@k  = share of users with at least one hit
 - MAP@k      = mean of AP@k = sum_r P@r * rel_r / min(#relevant, k)
 - coverage   = distinct recommended items / items in the training catalogue
+
+Why a score is what it is (`target_kind_breakdown`, computed from the same test top-k lists, no second look at
+the test split): every test target item is of one kind for its user — `repeat` (the user had it in the
+history), `new` (in the training catalogue, new to the user) or `cold` (never in the training history: no method
+that learns from the history can rank it; under `exclude_seen` repeats are unreachable too). Each user's NDCG@k
+splits exactly into what the hits of each kind contribute (DCG of that kind's hits / the user's ideal DCG), so a
+model's NDCG@k = from repeats + from new, each with its SE over users. Baskets mix kinds, so this additive split
+is used rather than NDCG restricted to users whose targets are all of one kind (most users would drop out).
+The ceiling is the oracle that ranks every reachable target first; the per-kind oracles rank only that kind's
+targets first and bound what that kind can contribute (a model's from-kind <= the kind's oracle, user by user).
 """
 from __future__ import annotations
 
@@ -121,12 +131,16 @@ def ranking_metrics(recommended: Sequence[Sequence[str]], relevant: Sequence[set
     )
 
 
+def top_k_lists(model, users: Sequence[str], k: int, exclude_seen: bool) -> list[list[str]]:
+    """The model's top-k item ids for each user, in the order of `users` (empty list for a user it skips)."""
+    recs = model.recommend_batch(list(users), k, exclude_seen=exclude_seen)
+    lists = recs.sort_values(["user_id", "rank"]).groupby("user_id")["item_id"].agg(list)
+    return [list(map(str, lists.get(u, []))) for u in users]
+
+
 def score_model(model, truth: pd.Series, k: int, exclude_seen: bool, catalogue_size: int) -> RankingMetrics:
     """Recommend k items to every user of `truth` and score the lists against it."""
-    users = list(truth.index)
-    recs = model.recommend_batch(users, k, exclude_seen=exclude_seen)
-    lists = recs.sort_values(["user_id", "rank"]).groupby("user_id")["item_id"].agg(list)
-    return ranking_metrics([lists.get(u, []) for u in users], list(truth.to_numpy()), k=k,
+    return ranking_metrics(top_k_lists(model, truth.index, k, exclude_seen), list(truth.to_numpy()), k=k,
                            catalogue_size=catalogue_size)
 
 
@@ -147,6 +161,7 @@ class ProtocolResult:
     diagnostics: dict[str, float]       # reachability of the targets and split sizes
     models: dict[str, object]           # the fitted test-time models
     truth: pd.Series                    # user_id -> set of test target items (the scored users)
+    by_kind: "KindBreakdown | None" = None  # each model's NDCG split by target kind, and the oracle ceilings
 
 
 def _sample(truth: pd.Series, max_users: int | None, seed: int) -> pd.Series:
@@ -165,7 +180,7 @@ def run_protocol(specs: Mapping[str, ModelSpec], events: pd.DataFrame, *, exclud
     test_truth = _sample(targets(history, test), max_users, seed)
     val_truth = _sample(targets(val_history, val), max_validation_users, seed)
     catalogue = history["item_id"].astype(str).nunique()
-    rows, per_user, fitted = [], {}, {}
+    rows, per_user, fitted, rankings = [], {}, {}, {}
     for name, spec in specs.items():
         start = time.perf_counter()
         chosen, val_ndcg = spec.grid[0], float("nan")
@@ -181,7 +196,8 @@ def run_protocol(specs: Mapping[str, ModelSpec], events: pd.DataFrame, *, exclud
         start = time.perf_counter()
         model = spec.make(**chosen).fit(history)
         fit_s = time.perf_counter() - start
-        m = score_model(model, test_truth, k, exclude_seen, catalogue)  # the one look at the test split
+        rankings[name] = top_k_lists(model, test_truth.index, k, exclude_seen)  # the one look at the test split
+        m = ranking_metrics(rankings[name], list(test_truth.to_numpy()), k=k, catalogue_size=catalogue)
         fitted[name] = model
         per_user[name] = m.per_user_ndcg
         rows.append({"model": name, "users": m.n_users, f"ndcg@{k}": m.ndcg, "ndcg_se": m.ndcg_se,
@@ -190,30 +206,98 @@ def run_protocol(specs: Mapping[str, ModelSpec], events: pd.DataFrame, *, exclud
                      "params": ", ".join(f"{a}={b}" for a, b in chosen.items()), "project": spec.is_project})
         log(f"  {name}: test NDCG@{k} {m.ndcg:.4f} (SE {m.ndcg_se:.4f}), fit {fit_s:.1f}s")
     table = pd.DataFrame(rows)
-    diagnostics = reachability(history, test_truth, exclude_seen)
+    kinds = target_kinds(history, test_truth)
+    diagnostics = reachability(kinds, exclude_seen)
     diagnostics.update({"history_rows": len(history), "test_users": len(test_truth),
                         "validation_users": len(val_truth)})
-    return ProtocolResult(table, per_user, diagnostics, fitted, test_truth)
+    by_kind = target_kind_breakdown(kinds, rankings, exclude_seen=exclude_seen, k=k)
+    return ProtocolResult(table, per_user, diagnostics, fitted, test_truth, by_kind)
 
 
-def reachability(history: pd.DataFrame, truth: pd.Series, exclude_seen: bool) -> dict[str, float]:
-    """Why a target can be out of every method's reach: the item never occurs in the training history (no
-    collaborative signal can rank it), or it is one of the user's past items under `exclude_seen`."""
+# ----------------------------------------------------------------------------------------------- why (target kinds)
+TARGET_KINDS = ("repeat", "new", "cold")
+
+
+def target_kinds(history: pd.DataFrame, truth: pd.Series) -> pd.Series:
+    """user_id -> {target item: kind}: `repeat` if the user has the item in `history`, `cold` if no one has,
+    else `new` (same users and order as `truth`)."""
     catalogue = set(history["item_id"].astype(str))
     seen = history.assign(user_id=history["user_id"].astype(str), item_id=history["item_id"].astype(str))
     seen = seen.groupby("user_id")["item_id"].agg(set)
-    n_items = cold = excluded = 0
-    users_all_unreachable = 0
+    out = {}
     for user, items in truth.items():
         past = seen.get(user, set())
-        unreachable = {i for i in items if i not in catalogue or (exclude_seen and i in past)}
-        n_items += len(items)
-        cold += sum(i not in catalogue for i in items)
-        excluded += sum(exclude_seen and i in past and i in catalogue for i in items)
-        users_all_unreachable += len(unreachable) == len(items)
-    return {"target_items": n_items, "cold_target_share": cold / max(n_items, 1),
-            "excluded_target_share": excluded / max(n_items, 1),
-            "users_unreachable_share": users_all_unreachable / max(len(truth), 1)}
+        out[user] = {i: "repeat" if i in past else "new" if i in catalogue else "cold" for i in items}
+    return pd.Series(out, dtype=object).reindex(truth.index)
+
+
+def _reachable(kind: str, exclude_seen: bool) -> bool:
+    return kind == "new" or (kind == "repeat" and not exclude_seen)
+
+
+def reachability(kinds: pd.Series, exclude_seen: bool) -> dict[str, float]:
+    """Why a target can be out of every method's reach: the item never occurs in the training history (no
+    collaborative signal can rank it), or it is one of the user's past items under `exclude_seen`."""
+    n_items = sum(len(k) for k in kinds)
+    counts = {kind: sum(list(k.values()).count(kind) for k in kinds) for kind in TARGET_KINDS}
+    none_reachable = sum(not any(_reachable(v, exclude_seen) for v in k.values()) for k in kinds)
+    return {"target_items": n_items, "cold_target_share": counts["cold"] / max(n_items, 1),
+            "excluded_target_share": (counts["repeat"] if exclude_seen else 0) / max(n_items, 1),
+            "users_unreachable_share": none_reachable / max(len(kinds), 1)}
+
+
+@dataclass
+class KindBreakdown:
+    """Target composition, oracle ceilings and each model's NDCG@k split by target kind (module docstring)."""
+
+    composition: pd.DataFrame   # per kind: share of target items, share of users with any / only that kind
+    oracles: dict[str, float]   # "ceiling" (all reachable targets first), "repeat", "new" (that kind only); + _se
+    models: pd.DataFrame        # per model: ndcg, from_<kind> (+ _se), of_ceiling, <kind>_taken
+
+
+def _ideal_dcg(n: np.ndarray, k: int) -> np.ndarray:
+    """Ideal DCG@k of n relevant items, per user (0 for n = 0)."""
+    cum = np.concatenate([[0.0], np.cumsum(1.0 / np.log2(np.arange(2, k + 2)))])
+    return cum[np.minimum(n, k)]
+
+
+def target_kind_breakdown(kinds: pd.Series, rankings: Mapping[str, Sequence[Sequence[str]]], *,
+                          exclude_seen: bool = False, k: int = 10) -> KindBreakdown:
+    """Split each model's NDCG@k into what its repeat / new hits contribute, next to the oracle ceilings.
+    `kinds` from `target_kinds`; `rankings` model -> top-k lists in the same user order."""
+    maps = list(kinds.to_numpy())
+    n = len(maps)
+    count = {kind: np.array([list(m.values()).count(kind) for m in maps]) for kind in TARGET_KINDS}
+    total = sum(count.values())
+    idcg = _ideal_dcg(total, k)
+    items = max(int(total.sum()), 1)
+    composition = pd.DataFrame([{"kind": kind, "target_share": count[kind].sum() / items,
+                                 "users_with_any": float(np.mean(count[kind] > 0)) if n else 0.0,
+                                 "users_only": float(np.mean(count[kind] == total)) if n else 0.0,
+                                 "reachable": _reachable(kind, exclude_seen)} for kind in TARGET_KINDS])
+    reach = {kind: count[kind] * _reachable(kind, exclude_seen) for kind in ("repeat", "new")}
+    oracle_users = {"ceiling": _ideal_dcg(reach["repeat"] + reach["new"], k) / idcg,
+                    "repeat": _ideal_dcg(reach["repeat"], k) / idcg, "new": _ideal_dcg(reach["new"], k) / idcg}
+    oracles = {name: float(v.mean()) if n else 0.0 for name, v in oracle_users.items()}
+    oracles.update({f"{name}_se": standard_error(v) for name, v in oracle_users.items()})
+    discounts = 1.0 / np.log2(np.arange(2, k + 2))
+    rows = []
+    for model, lists in rankings.items():
+        parts = {kind: np.zeros(n) for kind in TARGET_KINDS}
+        for u, (recs, kind_of) in enumerate(zip(lists, maps)):
+            for rank, item in enumerate(list(recs)[:k]):
+                if item in kind_of:
+                    parts[kind_of[item]][u] += discounts[rank] / idcg[u]
+        ndcg = sum(parts.values())
+        row = {"model": model, "ndcg": float(ndcg.mean()) if n else 0.0}
+        for kind in ("repeat", "new"):
+            row[f"from_{kind}"] = float(parts[kind].mean()) if n else 0.0
+            row[f"from_{kind}_se"] = standard_error(parts[kind])
+        row["of_ceiling"] = row["ndcg"] / oracles["ceiling"] if oracles["ceiling"] else float("nan")
+        for kind in ("repeat", "new"):
+            row[f"{kind}_taken"] = row[f"from_{kind}"] / oracles[kind] if oracles[kind] else float("nan")
+        rows.append(row)
+    return KindBreakdown(composition, oracles, pd.DataFrame(rows))
 
 
 def paired_difference(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
