@@ -32,6 +32,7 @@ from assistant.core.settings import Settings
 from assistant.core.errors import NotReadyError
 from assistant.core.data import DataError, Dataset, QualityReport, load_demo, load_files
 from assistant.core.data.schema import PRODUCT_COLUMNS
+from assistant.core.policy import consumer_name
 from assistant.core.text import plot_label, title_case
 from assistant.core.vocabulary import check_channel, language_of, offer_terms
 from assistant.api.backends import get_backend
@@ -385,13 +386,23 @@ class MarketingAssistant:
                                   measure="views" if browse_only else "spend")
 
     def _signature(self) -> pd.Series:
-        """Per segment, the categories it buys more of than everyone (lift), last category level, top 3."""
+        """Per segment, the top 3 categories it buys more of than everyone (lift), by their readable names
+        (last category level through `consumer_name`), without what the marketing policy excludes (fuel,
+        coupon lines: not something to plan a campaign on) and without a name twice."""
         sig = self.profiles.signature_categories
         if sig is None or sig.empty:
             return pd.Series(dtype=str)
-        return (sig.sort_values(["segment", "rank"]).groupby("segment")
-                .apply(lambda g: ", ".join(f"{title_case(str(c).split(' > ')[-1])} ({l:.1f}×)"
-                                           for c, l in g[["category", "lift"]].head(3).itertuples(index=False))))
+
+        def top3(group: pd.DataFrame) -> str:
+            shown: dict[str, float] = {}
+            for category, lift in group[["category", "lift"]].itertuples(index=False):
+                last = str(category).split(" > ")[-1]
+                name = consumer_name(last) or title_case(last)
+                if self.policy.allows(category) and name not in shown:
+                    shown[name] = lift
+            return ", ".join(f"{name} ({lift:.1f}×)" for name, lift in list(shown.items())[:3])
+
+        return sig.sort_values(["segment", "rank"]).groupby("segment").apply(top3)
 
     def display_names(self, language: str | None = None) -> dict[int, str]:
         """Segment names in `language` without calling the LLM: the personas when they were already written in

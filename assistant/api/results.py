@@ -486,8 +486,9 @@ class SegmentDescription:
             lines.append("- What sets them apart: " + ", ".join(
                 f"{md(f)} ({'z' if k == 'numeric' else 'lift'} {z if k == 'numeric' else lift:+.2f})"
                 for f, k, z, lift in self.distinguishing[["feature", "kind", "z_score", "lift"]].itertuples(index=False)))
-        lines.append(f"- Price sensitivity: {md(p.price_sensitivity)}; channels: {md(', '.join(p.preferred_channels))}; "
-                     f"best times: {md(p.preferred_times)}")
+        times = f"; best times: {md(p.preferred_times)}" if p.preferred_times else ""
+        lines.append(f"- Price sensitivity: {md(p.price_sensitivity)}; channels: {md(', '.join(p.preferred_channels))}"
+                     + times)
         lines.append(f"- Suggested offers: {md('; '.join(p.suggested_offers))}")
         return "\n".join(lines)
 

@@ -50,6 +50,13 @@ class _Ask(Exception):
         self.slot = slot
 
 
+
+def _persona_facts(persona, lang: str) -> str:
+    """Price sensitivity and channels, and the best times only when the data gave them (no empty "—")."""
+    price = PRICE_WORDS.get(lang, {}).get(persona.price_sensitivity, persona.price_sensitivity)
+    text = say("persona_facts", lang, price=_esc(price), channels=_esc(", ".join(persona.preferred_channels)))
+    return text + (say("best_times", lang, times=_esc(persona.preferred_times)) if persona.preferred_times else "")
+
 def _esc(text: Any) -> str:
     """Untrusted text placed into the Markdown reply: the project's one encoder (shows as the same characters)."""
     return markdown_literal(text)
@@ -259,11 +266,7 @@ class ChatAgent:
         dist = profiles.distinguishing[profiles.distinguishing["segment"] == segment].head(5)
         head = (f"**{'第' + str(segment) + '组' if lang == 'zh' else 'Segment ' + str(segment)} — "
                 f"{_esc(persona.name)}**: _{_esc(persona.tagline)}_")
-        facts.append("- " + say("persona_facts", lang,
-                                price=_esc(PRICE_WORDS.get(lang, {}).get(persona.price_sensitivity,
-                                                                         persona.price_sensitivity)),
-                                channels=_esc(", ".join(persona.preferred_channels)),
-                                times=_esc(persona.preferred_times or "—")))
+        facts.append("- " + _persona_facts(persona, lang))
         if persona.suggested_offers:
             facts.append("- " + say("offers", lang, offers=_esc("; ".join(persona.suggested_offers))))
         text = "\n".join(x for x in (note, head, "", _esc(persona.description), "", *facts) if x is not None)
@@ -323,11 +326,7 @@ class ChatAgent:
             lines.append("- " + say("persona_motivations", lang, value=_esc("; ".join(persona.motivations))))
         if persona.suggested_offers:
             lines.append("- " + say("offers", lang, offers=_esc("; ".join(persona.suggested_offers))))
-        lines.append("- " + say("persona_facts", lang,
-                                price=_esc(PRICE_WORDS.get(lang, {}).get(persona.price_sensitivity,
-                                                                         persona.price_sensitivity)),
-                                channels=_esc(", ".join(persona.preferred_channels)),
-                                times=_esc(persona.preferred_times or "—")))
+        lines.append("- " + _persona_facts(persona, lang))
         lines.extend(f"- {_esc(fact)}" for fact in persona.facts)
         source = SOURCE_LABELS[lang].get(persona.source, persona.source)
         lines.append(say("persona_source", lang, source=_esc(source)))

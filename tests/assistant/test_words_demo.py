@@ -38,6 +38,10 @@ def _offer_ok(ma, items: pd.DataFrame) -> None:
 
 def test_segment_picks_personas_plans_and_copy_hold_no_excluded_item(ma):
     policy = ma.policy
+    for stands_out in ma.segments_overview().table["stands_out_for"]:  # "buys more than others" in the overview
+        names = [part.rsplit(" (", 1)[0] for part in stands_out.split(", ") if part]
+        assert names and len(names) == len(set(names)) and not policy.blocked_terms(stands_out), stands_out
+        assert not re.search(r"\b(?:Refrgratd|DRNKS|BKD|Misc)\b", stands_out), stands_out
     for segment in ma.profiles.segments:
         _offer_ok(ma, ma.recommend_for_segment(segment, k=10).items)
     for language in ("en", "zh"):
