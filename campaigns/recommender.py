@@ -33,6 +33,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from assistant.core.errors import DataError
 from assistant.core.persistence import load_model, save_model
+from assistant.core.policy import consumer_name
 from campaigns.rec_eval import split_last_session, targets
 from campaigns.rec_signals import (
     IdIndex, ItemVectors, decay_factor, ease_weights, item_knn, l2_rows, popularity, prepare_interactions,
@@ -553,6 +554,10 @@ class Recommender(BaseEstimator):
         cand = valid[np.argpartition(-scores[valid], k - 1)[:k]]
         return cand[np.lexsort((cand, -scores[cand]))]  # best first; equal scores by item position
 
+    def _reason_name(self, i: int) -> str:
+        """The anchor product as a reason names it: the shopper's name ("Bananas", not "Bananas, 40 LB")."""
+        return consumer_name(self.titles_[i]) or str(self.titles_[i])
+
     def _anchor(self, row: int, item: int, kind: str) -> str | None:
         """The user's item that explains a collaborative or sequential score (None if there is none)."""
         if kind == "seq":
@@ -574,7 +579,7 @@ class Recommender(BaseEstimator):
             sims = self.neighbors_[anchors, item].toarray().ravel() * hist.data[keep]
         if not len(anchors) or sims.max() <= 0:
             return None
-        return self.titles_[anchors[int(np.argmax(sims))]]
+        return self._reason_name(anchors[int(np.argmax(sims))])
 
     def _reasons(self, row: int | None, idx: np.ndarray, s: np.ndarray | None, w: np.ndarray | None) -> list[str]:
         if row is None:
@@ -601,7 +606,7 @@ class Recommender(BaseEstimator):
                     sims = self.vectors_[anchors] @ self.vectors_[i]
                     # only claim similarity when it is real (cosine >= 0.3), else the fallback reason
                     if sims.max() >= 0.3:
-                        reason = f"similar to {self.titles_[anchors[np.argmax(sims)]]}"
+                        reason = f"similar to {self._reason_name(anchors[np.argmax(sims)])}"
             out.append(reason)
         return out
 
@@ -714,7 +719,7 @@ class Recommender(BaseEstimator):
         mask[pos] = False
         score = np.where(mask, score, -np.inf)
         idx = self._top(score, k)
-        title = self.titles_[pos]
+        title = self._reason_name(pos)
         reasons = [f"often bought with {title}" if w[0] * parts[0, i] >= w[1] * parts[1, i] else f"similar to {title}"
                    for i in idx]
         return self._frame(idx, score[idx], reasons)
