@@ -28,7 +28,8 @@ class Settings:
     local_model_path: str | None = field(default_factory=lambda: _env("MKT_LOCAL_MODEL"))
     llm_timeout_s: float = field(default_factory=lambda: float(_env("MKT_LLM_TIMEOUT", "120")))
     llm_max_retries: int = field(default_factory=lambda: int(_env("MKT_LLM_MAX_RETRIES", "2")))
-    # Threads of the embedded llama.cpp server (default: the cores not busy at start) and an override of the
+    # Threads of the embedded llama.cpp server (default: the cores free at start and before each batch of words;
+    # local_llm.LocalLLMServer.fit_threads) and an override of the
     # structured-output method LangChain uses ("function_calling", "json_mode", "json_schema").
     llm_threads: int | None = field(default_factory=lambda: int(_env("MKT_LLM_THREADS")) if _env("MKT_LLM_THREADS") else None)
     llm_structured_method: str | None = field(default_factory=lambda: _env("MKT_LLM_STRUCTURED_METHOD"))

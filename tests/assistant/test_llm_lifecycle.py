@@ -379,6 +379,7 @@ def test_mkt_llm_status_and_stop(fake_model, workspace, registry, capsys):
         assert all(part in mine for part in (str(server.port), "fake.gguf", f"pid {os.getpid()}",
                                              str(workspace.resolve())))
         assert "orphan" in rows[str(proc.pid)] and "orphan" not in mine
+        assert "| threads |" in out.splitlines()[0] and f"| {server.n_threads} |" in mine
 
         assert cli.main(["llm", "stop"]) == 0  # the current workspace's server (MKT_WORKSPACE) only
         assert f"Stopped the local LLM server pid {server.pid}" in capsys.readouterr().out

@@ -145,3 +145,21 @@ def test_writers_prepare_a_batch_only_when_they_use_the_llm():
     spy = Spy()
     assert optional_llm(spy, False, "copy") is None and spy.batches == 0
     assert optional_llm(spy, True, "personas") is spy and spy.batches == 1
+
+
+@pytest.mark.llm
+@pytest.mark.slow  # two loads of the real model: ~20 s idle, longer on a loaded machine
+@needs_two_cores
+@pytest.mark.timeout(600)
+def test_the_real_server_is_restarted_with_the_free_cores(workspace, monkeypatch):
+    monkeypatch.delenv("MKT_LLM_THREADS", raising=False)
+    srv = LocalLLMServer(local_llm.resolve_model_path(None), workspace / "llm", workspace=workspace)
+    try:
+        srv.ensure_running()
+        started_with = srv.n_threads
+        wanted = 1 if started_with > 1 else CORES
+        assert srv.fit_threads(measure=lambda pid: (CORES - wanted, 0.0))
+        cmd = local_llm._command_line(srv.pid).split()
+        assert cmd[cmd.index("--n_threads") + 1] == str(wanted) and srv.n_threads == wanted and healthy(srv.port)
+    finally:
+        srv.stop()
