@@ -165,6 +165,11 @@ def resolve_model_path(local_model_path: str | None = None, model_dir: Path | No
 
 
 # ---------------------------------------------------------------------------------------------- server
+def usable_cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 def _cpu_times(pid: int | None = None) -> tuple[float, float, float] | None:
     """(all CPU time, idle CPU time, CPU time of process `pid`) in clock ticks from /proc, None without /proc."""
     try:
@@ -188,7 +193,7 @@ def busy_cores_now(window: float = 0.5, pid: int | None = None) -> tuple[float, 
     started just after a busy minute (the UI starts it while it embeds the catalogue) would keep 1 thread on an
     idle machine for its whole life. Without /proc the 1-minute load average is all there is.
     """
-    total = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    total = usable_cores()
     before = _cpu_times(pid)
     if before is None:
         return (os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0), 0.0
@@ -208,7 +213,7 @@ def free_cores(window: float = 0.5) -> int:
     configured = Settings.from_env().llm_threads
     if configured:
         return max(1, configured)
-    total = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    total = usable_cores()
     busy, _ = busy_cores_now(window)
     return cores_free(total, busy)
 
@@ -697,7 +702,7 @@ class LocalLLMServer:
             if requests_in_flight(self.state_dir):
                 return False
             busy, server_cores = (measure or (lambda pid: busy_cores_now(0.5, pid)))(self.pid)
-            total = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+            total = usable_cores()
             threads = threads_to_restart_with(self.n_threads, cores_free(total, busy - server_cores), fixed=False,
                                               requests_in_flight=requests_in_flight(self.state_dir),
                                               server_cores=server_cores)

@@ -17,7 +17,7 @@ from tests.assistant.fakes import ServerEndpoint
 
 pytestmark = pytest.mark.timeout(90)
 STUB = Path(__file__).with_name("llm_stub_server.py")
-CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+CORES = local_llm.usable_cores()
 needs_two_cores = pytest.mark.skipif(CORES < 2, reason="needs at least 2 cores to change the thread count")
 
 
