@@ -26,11 +26,20 @@ import numpy as np
 import yaml
 
 from assistant.chat.slots import (REQUIRED_SLOTS, SLOT_NAMES, detect_language, extract_slots, missing_slots,
-                             normalise)
+                             extract_segment_list, normalise, slot_change)
 
 EXAMPLES_PATH = Path(__file__).with_name("router_examples.yaml")
 INTENTS: tuple[str, ...] = tuple(SLOT_NAMES)
 UNKNOWN = "unknown"
+# Below this probability a message made only of slot values and follow-up wording ("年轻家庭呢？", "same for the
+# lapsing ones") is a follow-up whatever the classifier's top intent: the classifier sees the name's characters
+# (which also occur in describe / copy requests), the rule sees that nothing but the name was said.
+FOLLOW_UP_OVERRIDE = 0.6
+# Below the same probability, a comparison verb with two segments parsed (or "side by side") is a comparison:
+# the names in it ("young families", "high-value") otherwise pull towards the intents those names occur in.
+_COMPARISON = re.compile(r"\b(?:compare|comparison|contrast|versus|vs\.?|side[- ]by[- ]side|differ(?:s|ence|ences)?)\b|"
+                         r"比较|对比|比一比|比一下|区别|差别|差异|不同")
+_SIDE_BY_SIDE = re.compile(r"side[- ]by[- ]side|next to each other|放在一起|并排")
 
 
 @dataclass(frozen=True)
@@ -240,6 +249,13 @@ class IntentRouter:
         if confidence < self.threshold:
             intent = UNKNOWN
         language = detect_language(text)
+        if intent != "follow_up" and confidence < FOLLOW_UP_OVERRIDE:
+            change = slot_change(text, language)
+            if change is not None and change["cued"]:   # "年轻家庭呢？", "same for the churn risk group"
+                intent = "follow_up"
+            elif intent != "compare_segments" and _COMPARISON.search(normalise(text)) and \
+                    (extract_segment_list(normalise(text), language) or _SIDE_BY_SIDE.search(normalise(text))):
+                intent = "compare_segments"   # "compare the young families with the high-value customers"
         slots = extract_slots(intent, text, language)
         return Route(intent=intent, slots=slots, confidence=round(confidence, 4), language=language,
                      missing=missing_slots(intent, slots), alternatives=alternatives)

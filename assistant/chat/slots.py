@@ -36,7 +36,8 @@ save_workspace, load_workspace: no slots (saving over an earlier save and reopen
 audience           bought: product/category words, within_days: int|None (bought within the last N days),
                    not_within_days: int|None (but not within the last N days)
 follow_up          segment, user_id, campaign_id, channel, offer_pct, offer, language (only when said),
-                   length — what changes against the previous turn ("and for segment 3?", "now in Chinese")
+                   length, metrics, period, top_k — what changes against the previous turn ("and for segment 3?", "now
+                   in Chinese", "那收入呢", "by week instead?")
 confirm, cancel, undo: no slots (answers to a confirmation question; undo restores the previous segments)
 evaluate_campaign  campaign_id: str|None
 report             format: "html"|"md"|None (None = the caller's default)
@@ -50,7 +51,7 @@ from typing import Any, Iterable, Mapping
 
 
 from assistant.core.text import normalise
-from assistant.core.vocabulary import channel_of, zhe_to_percent_off
+from assistant.core.vocabulary import channel_of, without_channels, zhe_to_percent_off
 
 # ----------------------------------------------------------------------------------------------------------------
 # Which slots each intent has, and which of them the caller must ask for when missing.
@@ -73,7 +74,8 @@ SLOT_NAMES: dict[str, tuple[str, ...]] = {
     "save_workspace": (),
     "load_workspace": (),
     "audience": ("bought", "within_days", "not_within_days"),
-    "follow_up": ("segment", "user_id", "campaign_id", "channel", "offer_pct", "offer", "language", "length"),
+    "follow_up": ("segment", "user_id", "campaign_id", "channel", "offer_pct", "offer", "language", "length",
+                  "metrics", "period", "top_k"),
     "confirm": (),
     "cancel": (),
     "undo": (),
@@ -277,7 +279,7 @@ _ZH_STOP = r"(?:写|推荐|发|设计|策划|做|制定|推送|准备|生成|创
 _ZH_NAME = r"(?P<name>[^\s，。,.!?！？、:：]{2,12}?)"
 _ZH_GROUP_TAIL = r"(?:这个|这类|这群|这些|那个|那些)?\s*(?:群体|客群|人群|细分|分群|用户群|客户群|群|组)?"
 _ZH_NAME_PATTERNS = [
-    re.compile(rf"(?:给|为|向|对|针对|面向|推荐给|发给|卖给|对于|关于){_ZH_NAME}{_ZH_GROUP_TAIL}\s*{_ZH_STOP}"),
+    re.compile(rf"(?:给|为|向|对|针对|面向|推荐给|发给|卖给|对于|关于|帮(?!我|忙|助)){_ZH_NAME}{_ZH_GROUP_TAIL}\s*{_ZH_STOP}"),
     re.compile(rf"(?:介绍一下|介绍下|介绍|描述一下|描述|说说|讲讲|讲一下|说一下|分析一下|分析|解释一下|画像一下)"
                rf"{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:的画像|的特征|的特点|是谁|$|，|。|？|\?)"),
     re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:是谁|是什么样|是哪些人|是什么人|有什么特点|有什么特征|有哪些特征|"
@@ -288,7 +290,13 @@ _ZH_NAME_PATTERNS = [
 _ZH_NOT_A_SEGMENT = {"前者", "后者", "第一个", "第二个", "他们", "她们", "我们", "所有人", "大家", "所有客户", "每个群", "每个细分", "所有细分", "全部客户",
                      "全部", "所有", "客户", "用户", "下个月", "下周", "这个月", "谁", "英文", "中文", "英语", "中文版",
                      "英文版", "短一点", "长一点", "这群人", "这些人", "那群人", "那些人", "这类人", "这帮人", "这部分人",
-                     "这批人", "这些客户", "这群客户", "这部分客户", "这类客户"}
+                     "这批人", "这些客户", "这群客户", "这部分客户", "这类客户", "会员", "顾客", "家庭", "买家",
+                     "消费者", "一共", "总共", "总计", "目前", "现在", "平台", "店里", "店铺", "公司"}
+
+
+# "每个月", "按周", "上个月", "最近三个月", "今年": when something happened, never who (a segment name)
+_ZH_TIME = re.compile(rf"(?:按|每|每个|每一|这个|上个|下个|本|上|下|今|去|明|最近|近|过去)?\s*(?:{NUM})?\s*(?:个)?\s*"
+                      r"(?:天|日|周|星期|礼拜|月|月份|季度|季|年|年度)(?:度|内|里|以来)?")
 
 
 def _clean_zh_phrase(phrase: str) -> str | None:
@@ -296,9 +304,9 @@ def _clean_zh_phrase(phrase: str) -> str | None:
                     phrase)
     phrase = re.sub(r"^(?:一下|下|一个|这个|那个|这些|那些|我们的|我们|我的|的)", "", phrase)
     phrase = re.sub(r"(?:这个|这类|这群|那个)?(?:群体|客群|人群|细分|分群|用户群|客户群|群)$", "", phrase).strip()
-    if len(phrase) < 2 or phrase in _ZH_NOT_A_SEGMENT or channel_of(phrase):
+    if len(phrase) < 2 or phrase in _ZH_NOT_A_SEGMENT or channel_of(phrase) or _ZH_TIME.fullmatch(phrase):
         return None
-    if re.search(r"\d|活动|商品|产品|文案|短信|邮件|推送|销售|收入|订单|客单|品类|趋势|金额|营收", phrase):
+    if re.search(r"\d|活动|商品|产品|文案|短信|邮件|推送|销售|收入|订单|客单|品类|趋势|金额|营收|平均|人均|消费额|多少|总数|总量|数量", phrase):
         return None
     return phrase
 
@@ -320,6 +328,8 @@ _ZH_DESCRIPTION = [
     re.compile(r"^(?P<name>[^\s，。,.!?！？、]{2,8}?)(?:这个|这群)?(?:客群|群体|人群)?的(?:人均|平均|客单|销售|收入|购买|消费|热销|"
                r"畅销|占比|订单|品类|商品)"),
     re.compile(r"^(?P<name>[^\s，。,.!?！？、]{2,8}?)(?:这个|这群)?(?:客群|群体|人群)?(?:贡献|占了|占|带来)"),
+    # "高价值客户有多少人" → "高价值客户" (a count over a described segment)
+    re.compile(r"^(?P<name>[^\s，。,.!?！？、的]{2,8}?)(?:这个|这群)?(?:客群|群体|人群)?(?:一共|总共|共)?有?(?:多少|几)"),
     # "流失风险高的是哪一群人" → "流失风险"
     re.compile(r"^(?P<name>[^\s，。,.!?！？、]{2,8}?)(?:最高|较高|高|最大|大|最多|多)?的(?:是|有)?哪"),
     re.compile(r"哪(?:个|些|一)?(?:个)?(?:分群|客群|细分|人群|群体|群|组|类)(?:的)?(?:最|更)?(?P<name>[^\s，。,.!?！？、]{2,8}?)(?:高|大|多)?[？?]?$"),
@@ -769,12 +779,16 @@ def extract_audience(text: str) -> dict[str, Any]:
             "not_within_days": days if negated else None}
 
 
+_SHORTER = re.compile(r"shorter|more concise|less text|tighter|trim it|cut it down|briefer|condense|fewer words|"
+                      r"短一点|短一些|短些|更短|精简|简短|缩短|简洁")
+_LONGER = re.compile(r"longer|more detail(?:ed)?|expand it|elaborate|长一点|长一些|长些|更长|详细一点|详细一些|详细些|"
+                     r"多写一点|多写一些|多写点|丰富一点|丰富一些|丰富些")
+
+
 def extract_length(text: str) -> str | None:
-    if re.search(r"shorter|more concise|less text|tighter|trim it|cut it down|briefer|condense|fewer words|"
-                 r"短一点|短一些|更短|精简|简短|缩短|简洁", text):
+    if _SHORTER.search(text):
         return "shorter"
-    if re.search(r"longer|more detail|expand it|elaborate|长一点|长一些|长些|更长|详细一点|详细一些|详细些|多写一点|多写一些|"
-                 r"丰富一点|丰富一些|丰富些", text):
+    if _LONGER.search(text):
         return "longer"
     return None
 
@@ -968,7 +982,8 @@ def extract_slots(intent: str, text: str, language: str | None = None) -> dict[s
         segment = extract_segment(t, language)
         slots = {"segment": segment, "user_id": _keyword_user_id(t), "campaign_id": _keyword_campaign_id(t),
                  "channel": extract_channel(t), "offer_pct": pct, "offer": offer,
-                 "language": extract_explicit_language(t), "length": extract_length(t)}
+                 "language": extract_explicit_language(t), "length": extract_length(t),
+                 "metrics": extract_metrics(t), "period": extract_period(t), "top_k": extract_top_k(t)}
         if slots["user_id"] is None and slots["campaign_id"] is None and segment is None:
             bare = re.fullmatch(rf"\s*(?:and|what about|how about|same for|和|那)?\s*({NUM})\s*[?？呢]*\s*", t)
             if bare:  # "and 3?" after a segment turn: the caller decides what the number is
@@ -978,12 +993,55 @@ def extract_slots(intent: str, text: str, language: str | None = None) -> dict[s
     return slots
 
 
+# Words that only frame a change against the previous turn: "switch it to …", "same for …", "同样的给 … 来一份",
+# "改用 … 发吧". A message made of these and slot values alone is a follow-up, whatever else it resembles.
+_CHANGE_FRAME_EN = re.compile(
+    r"\b(?:and|or|same|thing|for|what|about|how|now|then|please|pls|try|use|using|with|instead|switch(?:ed)?|"
+    r"change(?:d)?|make|it|do|the|a|an|as|to|into|in|version|channel|offer|deal|discount|copy|message|one|ones|"
+    r"that|this|but|ok|okay|so|let'?s|again|also|too|rewrite|redo|translate|send|via|over|by|group|groups|"
+    r"segment|segments|cluster|customers|people|shoppers|them|those|go|of|on|just|rather|actually|can|could|you|"
+    r"would|will|i|we|us|me|want|prefer|need|let|bit|little|here|is|are|show|give|look|at|view|break|down|"
+    r"broken|per|each|every|same|similar|please|let's|do|done)\b")
+_CHANGE_FRAME_ZH = re.compile(
+    r"那么|那|还有|也要|也是|也|同样的|同样|一样的|一样|照样|照着|呢|吧|吗|啊|呀|改成|改为|换成|换为|改用|换用|换个|换|改|"
+    r"用|变成|加上|加个|加|再|一点|一些|点|写|发|来一份|来一个|来个|一份|一条|一封|一篇|一个|一下|要|给|对|针对|方案|文案|"
+    r"版本|版|渠道|的|了|请|帮我|麻烦|试试|试一下|优惠|活动|看|看看|按|分|呢|么|吗|成|为|语言|写成|翻译成|翻译|译成")
+_FOLLOW_UP_CUE = re.compile(r"^(?:and|or|but|same|what about|how about|now)\b|\b(?:instead|too|as well)\b|"
+                            r"^(?:那|还有|同样|一样|也|换|改|再)|呢[?？!！。.]*$")
+
+
+def slot_change(text: str, language: str | None = None) -> dict[str, Any] | None:
+    """The slots a message changes when it is made only of slot values and framing words ("use 15% off",
+    "改用邮件发", "同样的给流失客户", "所有分群呢"), else None. `cued` in the result: it also opens like a
+    follow-up ("same for", "那…呢"), which outweighs the router's reading."""
+    t = normalise(text)
+    language = language or detect_language(t)
+    changes = {k: v for k, v in extract_slots("follow_up", t, language).items() if v is not None}
+    if not changes:
+        return None
+    rest = t
+    for value in (changes.get("segment"), changes.get("offer")):
+        if isinstance(value, str) and value != ALL_SEGMENTS:
+            rest = rest.replace(value, " ")
+    for pattern in (*_SEGMENT_NUMBER_PATTERNS, _ALL_SEGMENTS, *_OFFER_PCT_PATTERNS, _ZHE, _OTHER_OFFERS, _SHORTER,
+                    _LONGER, *(p for _, p in _METRIC_RES), *_USER_PATTERNS[:3], *_CAMPAIGN_PATTERNS[:4],
+                    *_TOP_K_PATTERNS):
+        rest = pattern.sub(" ", rest)
+    rest = without_channels(rest)
+    rest = re.sub(r"\b(?:simplified\s+)?(?:chinese|mandarin|english)\b|中文|汉语|英文|英语|"
+                  r"\b(?:weekly|monthly|week|month)\b|每周|按周|每月|按月|每个月|逐月|逐周|周度|月度", " ", rest)
+    rest = _CHANGE_FRAME_ZH.sub(" ", _CHANGE_FRAME_EN.sub(" ", rest))
+    if re.sub(r"[\s\W_]+", "", rest):
+        return None
+    return {**changes, "cued": bool(_FOLLOW_UP_CUE.search(t))}
+
+
 def missing_slots(intent: str, slots: Mapping[str, Any]) -> tuple[str, ...]:
     """Required slots of `intent` that are None in `slots`."""
     return tuple(name for name in REQUIRED_SLOTS.get(intent, ()) if slots.get(name) is None)
 
 
-__all__ = ["extract_next_campaign_focus", "extract_outcome", "extract_sample_size", "extract_search_query",
+__all__ = ["slot_change", "extract_next_campaign_focus", "extract_outcome", "extract_sample_size", "extract_search_query",
            "asks_about_history", "extract_horizon_days", "METRICS", "ALL_SEGMENTS", "mentions_all_segments", "clean_segment_phrase", "extract_metrics", "extract_period",
            "extract_segment_list", "extract_audience", "extract_length", "extract_explicit_language", "SLOT_NAMES", "REQUIRED_SLOTS", "detect_language", "normalise", "zh_to_int", "parse_number",
            "extract_slots", "missing_slots", "extract_offer", "extract_segment",

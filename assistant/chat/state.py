@@ -22,8 +22,9 @@ from typing import Any
 
 from assistant.chat.router import UNKNOWN, Route
 from assistant.chat.slots import (ALL_SEGMENTS, REQUIRED_SLOTS, SLOT_NAMES, clean_segment_phrase,
-                                  extract_campaign_id, extract_segment, extract_slots, extract_user_id, missing_slots,
-                                  normalise)
+                                  extract_campaign_id, extract_segment, extract_segment_list, extract_slots,
+                                  extract_user_id, missing_slots,
+                                  normalise, slot_change)
 
 STATE_CHANGING = frozenset({"segment", "undo"})
 CONFIDENT = 0.6
@@ -32,8 +33,10 @@ _SLOT_MEMORY = {"segment": "segment", "user_id": "customer", "campaign_id": "cam
 # "them", "that segment", "这个客群" … a pointer back to the segment talked about
 _BACK_REFERENCE = re.compile(
     r"\b(?:them|they|their|those (?:customers|people|shoppers|ones)|these (?:customers|people|shoppers|ones)|"
-    r"(?:that|this|same) (?:segment|group|cluster|persona|audience|one)|it)\b|"
-    r"他们|她们|这个(?:客群|分群|群体|人群|组|细分|群)|那个(?:客群|分群|群体|人群|组|细分|群)|这群人|这些(?:客户|人|顾客|用户)|该(?:客群|分群|组)")
+    r"(?:that|this|same) (?:segment|group|cluster|persona|audience|one)|it|him|her|"
+    r"(?:this|that|the same) (?:customer|shopper|household|user|member|client|buyer))\b|"
+    r"他们|她们|他(?!们)|她(?!们)|这位|那位|该(?:用户|客户|顾客|会员|家庭)|这个(?:客群|分群|群体|人群|组|细分|群)|那个(?:客群|分群|群体|人群|组|细分|群)|这群人|这些(?:客户|人|顾客|用户)|该(?:客群|分群|组)")
+_BOTH = re.compile(r"\b(?:these|those|the|both|the last)\s+two\b|\bboth\b|这两个|这俩|两者|它们俩|他们俩|这两(?:组|群|类|个)")
 _ORDINAL_BACK = {"first": 0, "1st": 0, "former": 0, "second": 1, "2nd": 1, "latter": -1, "last": -1,
                  "前者": 0, "第一个": 0, "后者": -1, "第二个": 1}
 _ORDINAL_ONE = re.compile(r"\b(?:the\s+)?(first|1st|second|2nd|former|latter|last)(?:\s+one)?\b|前者|后者|第一个|第二个")
@@ -41,8 +44,11 @@ _YES = re.compile(r"^(?:y|yes|yeah|yep|yup|sure|ok|okay|confirm|confirmed|go ahe
                   r"确认|确定|好|好的|是|是的|可以|行|执行|同意|没问题|对)\b", re.I)
 _NO = re.compile(r"^(?:n|no|nope|nah|cancel|stop|don'?t|do not|never ?mind|forget it|取消|不|不要|不用|算了|别|否)", re.I)
 # Hedged or questioning wording: not an explicit request to change state.
+# A wish ("I'd like to …", "我想…", "打算…") states a plan, not a command: the re-segmenting it would do is confirmed.
 _HEDGED = re.compile(r"\b(?:maybe|perhaps|might|what if|how about|wonder|should (?:we|i)|would .* better|"
-                     r"do you think|could we try|is it worth)\b|要不|也许|可能|是不是|要不要|试试|会不会|吗[？?]?$")
+                     r"do you think|could we try|is it worth|i(?:'d| would) like to|i want to|i wanna|"
+                     r"(?:i'm |i am )?(?:thinking|considering|planning) (?:of|about|to)|i plan to)\b|"
+                     r"要不|也许|可能|是不是|要不要|试试|会不会|吗[？?]?$|^我?(?:想|想要|打算|考虑|希望)")
 _POLITE = re.compile(r"^(?:please\s+)?(?:can|could|would|will) you\b|^please\b|^(?:请|麻烦|能不能|能否|可以帮|帮我)")
 _EXPLICIT_SEGMENT = re.compile(r"\b(?:re-?)?(?:segment|cluster|split|group|divide|partition|bucket)\w*\b|"
                                r"分群|聚类|分成|分为|聚成|聚为|划分|细分|分组|重新分")
@@ -109,6 +115,7 @@ class ConversationState:
     last_slots: dict[str, Any] = field(default_factory=dict)
     segment: int | str | None = None           # last single segment talked about (id once resolved)
     segments: list[int | str] = field(default_factory=list)   # last compared segments, in order
+    recent_segments: list[int | str] = field(default_factory=list)   # single segments talked about, oldest first
     customer: str | None = None
     campaign: str | None = None
     copy: Any = None                            # the last copy variants (for "make it shorter")
@@ -142,6 +149,9 @@ class ConversationState:
         if injection and route.intent not in STATE_CHANGING:
             return Turn(UNKNOWN, {}, lang, route.confidence, injection=True)
         intent, slots, from_context = route.intent, dict(route.slots), []
+        change = self._change_of_last_turn(route, text)
+        if change is not None:
+            intent, slots = "follow_up", change
         if intent == "follow_up" and self.last_intent is None:
             # nothing to follow up: a complete request that merely looks like one ("write a push for the
             # high spenders") takes the router's next-best reading
@@ -150,7 +160,7 @@ class ConversationState:
                 return Turn(UNKNOWN, {}, lang, route.confidence)
             intent, slots = other[0], extract_slots(other[0], text, lang)
         if intent == "follow_up":
-            intent, slots, from_context = self._follow_up(route.slots)
+            intent, slots, from_context = self._follow_up(slots, text, lang)
         if intent == "recommend_user" and slots.get("user_id") is None and self.customer is None and \
                 self.segment is not None and _BACK_REFERENCE.search(t):
             intent, slots = "recommend_segment", extract_slots("recommend_segment", text, lang)  # "给他们推荐商品"
@@ -163,8 +173,33 @@ class ConversationState:
             turn = replace(turn, needs_confirmation=True)
         return turn
 
-    def _follow_up(self, changes: dict[str, Any]) -> tuple[str, dict[str, Any], list[str]]:
+    def _change_of_last_turn(self, route: Route, text: str) -> dict[str, Any] | None:
+        """The slots `text` changes when it only re-aims the last turn ("use 15% off", "改用邮件发", "同样的给
+        流失客户", "所有分群呢") and the router read it as something else; None = take the router's reading.
+
+        The router judges one message alone, so a bare change often looks like another intent (an offer alone
+        looks like a sample-size question); with a previous turn whose slots it changes, it is a follow-up.
+        The router still wins when it confidently names an intent that takes those slots itself, unless the
+        message opens like a follow-up ("same for …", "那…呢")."""
+        if self.last_intent not in SLOT_NAMES or route.intent == "follow_up":
+            return None
+        change = slot_change(text, route.language)
+        if change is None:
+            return None
+        cued = change.pop("cued")
+        if not set(change) & set(SLOT_NAMES[self.last_intent]):
+            return None
+        routed = set(SLOT_NAMES.get(route.intent, ()))
+        if cued or route.intent in (UNKNOWN, self.last_intent) or route.confidence < 0.5 or not set(change) & routed:
+            return {name: change.get(name) for name in SLOT_NAMES["follow_up"]}
+        return None
+
+    def _follow_up(self, changes: dict[str, Any], text: str, language: str) -> tuple[str, dict[str, Any], list[str]]:
         intent, slots = self.last_intent, dict(self.last_slots)
+        if intent == "compare_segments":
+            pair = extract_segment_list(normalise(text), language)
+            if pair:                       # "第3组和第4组呢" after a comparison: a new pair
+                return intent, {**slots, "segments": pair}, []
         names = SLOT_NAMES.get(intent, ())
         from_context = [k for k, v in slots.items() if v is not None and k != "language"]
         for key, value in changes.items():
@@ -192,6 +227,10 @@ class ConversationState:
             elif self.segment is not None and (back or "segment" in REQUIRED_SLOTS.get(intent, ())):
                 slots["segment"] = self.segment
                 from_context.append("segment")
+        if intent == "compare_segments" and slots.get("segments") is None and len(self.recent_segments) == 2 and \
+                _BOTH.search(text):       # "compare these two" after talking about two segments
+            slots["segments"] = list(self.recent_segments)
+            from_context.append("segments")
         if "user_id" in names and slots.get("user_id") is None and self.customer and back:
             slots["user_id"] = self.customer
             from_context.append("user_id")
@@ -201,7 +240,10 @@ class ConversationState:
             from_context.append("campaign_id")
         if intent == "write_copy" and self.last_intent in ("plan_campaign", "write_copy"):
             keys = ("channel", "offer_pct", "offer") + (("length",) if self.last_intent == "write_copy" else ())
+            said_offer = slots.get("offer") is not None or slots.get("offer_pct") is not None
             for key in keys:   # "now write the copy" after a plan; "用英文写" after "再短一点"
+                if key in ("offer", "offer_pct") and said_offer:
+                    continue   # an offer is one thing: "包邮" replaces "八五折" and its percentage
                 if slots.get(key) is None and self.last_slots.get(key) is not None:
                     slots[key] = self.last_slots[key]
                     from_context.append(key)
@@ -248,6 +290,7 @@ class ConversationState:
         chosen = segment if segment is not None else turn.slots.get("segment")
         if chosen is not None and chosen != ALL_SEGMENTS:
             self.segment = chosen
+            self.recent_segments = [*(s for s in self.recent_segments if s != chosen), chosen][-2:]
         if turn.slots.get("segments"):
             self.segments = list(turn.slots["segments"])
         if turn.slots.get("user_id"):

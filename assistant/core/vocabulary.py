@@ -22,6 +22,13 @@ _CHANNEL_WORDS: tuple[tuple[str, str], ...] = (
 )
 
 
+def without_channels(text: str) -> str:
+    """`text` with every channel word blanked out (what else a message says besides "短信" / "via push")."""
+    for _, pattern in _CHANNEL_WORDS:
+        text = re.sub(pattern, " ", text)
+    return text
+
+
 def channel_of(text: Any) -> str | None:
     """The channel a word or sentence names first ("E-mail", "短信", "App push", "微信"), None when it names none."""
     t = normalise(str(text or ""))

@@ -16,6 +16,13 @@ def run(state: ConversationState, intent: str, text: str, lang: str = "en", conf
     return turn
 
 
+def after(intent: str, text: str, lang: str = "zh") -> ConversationState:
+    """A fresh conversation whose first turn was `text`."""
+    state = ConversationState(language=lang)
+    run(state, intent, text, lang)
+    return state
+
+
 def test_follow_up_repeats_the_last_intent_with_the_changed_slots():
     state = ConversationState()
     first = run(state, "write_copy", "write an email for segment 1 with 10% off")
@@ -103,3 +110,59 @@ def test_every_message_exists_in_both_languages_and_formats():
             fields = {f for _, f, _, _ in string.Formatter().parse(text) if f}
             assert "language" not in fields, key            # would clash with say()'s own argument
             say(key, lang, **{f: "x" for f in fields})
+
+
+def test_a_bare_change_re_aims_the_last_turn_whatever_the_router_read():
+    """"use 15% off" alone looks like a sample-size question and "改用邮件发" like nothing: after a copy turn
+    both are follow-ups; the router still wins when it confidently names an intent that takes those slots."""
+    state = after("write_copy", "给年轻家庭写一条推送")
+    turn = run(state, "unknown", "改用邮件发", "zh", confidence=0.19)
+    assert turn.intent == "write_copy" and turn.slots["segment"] == "年轻家庭" and turn.slots["channel"] == "email"
+    turn = run(state, "unknown", "同样的给流失客户", "zh", confidence=0.2)
+    assert (turn.intent, turn.slots["segment"], turn.slots["channel"]) == ("write_copy", "流失客户", "email")
+    turn = run(state, "sample_size", "加上满200减30", "zh", confidence=0.3)
+    assert turn.intent == "write_copy" and turn.slots["offer"] == "满200减30"
+    en = ConversationState()
+    run(en, "write_copy", "write an email for the bargain hunters")
+    turn = run(en, "sample_size", "use 15% off", confidence=0.26)
+    assert turn.intent == "write_copy" and turn.slots["offer_pct"] == 15.0
+    turn = run(en, "describe_segment", "same for the churn risk group", confidence=0.54)   # cued: follow-up
+    assert turn.intent == "write_copy" and turn.slots["segment"] == "churn risk"
+    # a confident, complete request of another intent is not a change of the last turn
+    turn = run(en, "plan_campaign", "plan a campaign for segment 2", confidence=0.95)
+    assert turn.intent == "plan_campaign"
+
+
+def test_a_new_offer_replaces_the_old_one_and_its_percentage():
+    turn = run(after("write_copy", "给第2组写一条微信文案，八五折"), "follow_up", "改成包邮", "zh")
+    assert turn.slots["offer"] == "包邮" and turn.slots["offer_pct"] is None
+
+
+def test_data_question_follow_ups_change_metric_period_and_segment():
+    state = after("data_question", "第1组的客单价是多少")
+    turn = run(state, "follow_up", "那收入占比呢", "zh")
+    assert turn.slots["metrics"] == ["revenue_share"] and turn.slots["segment"] == 1
+    turn = run(state, "unknown", "所有分群呢", "zh", confidence=0.18)
+    assert turn.intent == "data_question" and turn.slots["segment"] == "all"
+    turn = run(after("data_question", "每个月的销售趋势"), "follow_up", "按周呢", "zh")
+    assert turn.slots["period"] == "week" and turn.slots["segment"] is None
+
+
+def test_comparisons_take_a_new_pair_or_the_two_segments_just_discussed():
+    state = after("compare_segments", "比较一下第1组和第2组")
+    assert run(state, "follow_up", "第3组和第4组呢", "zh").slots["segments"] == [3, 4]
+    both = after("describe_segment", "描述一下第零组")
+    run(both, "follow_up", "那第一组呢？", "zh")
+    turn = run(both, "compare_segments", "比较一下这两个组", "zh")
+    assert turn.slots["segments"] == [0, 1] and "segments" in turn.from_context
+
+
+def test_him_and_this_customer_point_back_at_the_last_customer():
+    turn = run(after("recommend_user", "给用户1029推荐商品"), "recommend_user", "给他推荐10个", "zh")
+    assert turn.slots["user_id"] == "1029" and turn.slots["top_k"] == 10 and turn.ask is None
+
+
+def test_a_wish_to_re_segment_is_confirmed_first():
+    assert not is_explicit_request("segment", "我想重新分成6组", 0.9)
+    assert not is_explicit_request("segment", "I'd like to re-run the segmentation with 9 clusters", 0.9)
+    assert is_explicit_request("segment", "重新分成6组", 0.9)

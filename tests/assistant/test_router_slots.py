@@ -122,3 +122,24 @@ def test_resolve_segment_by_number_and_by_name_without_encoder():
     assert resolve_segment("高价值", names) == 3
     assert resolve_segment("astronauts", names) is None
     assert resolve_segment(None, names) is None
+
+
+@pytest.mark.parametrize("text", ["每个月的销售趋势", "按周呢", "上个月的订单量", "客户总数是多少"])
+def test_time_words_and_totals_are_not_segment_names(text):
+    assert extract_slots("data_question", text, "zh")["segment"] is None
+
+
+def test_counts_and_helper_verbs_find_chinese_segment_names():
+    assert extract_slots("data_question", "高价值客户有多少人", "zh")["segment"] == "高价值客户"
+    assert extract_slots("write_copy", "帮高价值客户写个微信推文，打九折", "zh")["segment"] == "高价值客户"
+
+
+def test_slot_change_is_only_framing_words_and_slot_values():
+    from assistant.chat.slots import slot_change
+    assert slot_change("改用邮件发")["channel"] == "email"
+    assert slot_change("同样的给流失客户") == {**slot_change("同样的给流失客户"), "segment": "流失客户", "cued": True}
+    assert slot_change("use 15% off")["offer_pct"] == 15.0 and not slot_change("use 15% off")["cued"]
+    assert slot_change("前10个")["top_k"] == 10
+    assert slot_change("给第2组写一条微信文案，然后推荐商品") is None     # says more than a change
+    assert slot_change("who is segment 2?") is None
+    assert slot_change("hello") is None
