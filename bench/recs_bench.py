@@ -143,7 +143,7 @@ def print_breakdown(b, best: str) -> None:
     """Target kinds, oracle ceilings and every model's NDCG@10 split by the kind of its hits."""
     comp = b.composition.set_index("kind")
     o = b.oracles
-    print("  why - test target kinds: " + "; ".join(
+    print(f"  why - {b.targets_per_user:.2f} target items per user; kinds: " + "; ".join(
         f"{kind} {c['target_share']:.1%} of items ({c['users_with_any']:.1%} of users have one, "
         f"{c['users_only']:.1%} only such){'' if c['reachable'] else ' [unreachable]'}" for kind, c in comp.iterrows()))
     print(f"  oracle NDCG@10: ceiling (every reachable target first) {o['ceiling']:.4f} (SE {o['ceiling_se']:.4f}); "

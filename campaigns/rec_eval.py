@@ -253,6 +253,7 @@ class KindBreakdown:
     composition: pd.DataFrame   # per kind: share of target items, share of users with any / only that kind
     oracles: dict[str, float]   # "ceiling" (all reachable targets first), "repeat", "new" (that kind only); + _se
     models: pd.DataFrame        # per model: ndcg, from_<kind> (+ _se), of_ceiling, <kind>_taken
+    targets_per_user: float = float("nan")  # mean size of a user's target set (a thin basket caps what helps)
 
 
 def _ideal_dcg(n: np.ndarray, k: int) -> np.ndarray:
@@ -297,7 +298,7 @@ def target_kind_breakdown(kinds: pd.Series, rankings: Mapping[str, Sequence[Sequ
         for kind in ("repeat", "new"):
             row[f"{kind}_taken"] = row[f"from_{kind}"] / oracles[kind] if oracles[kind] else float("nan")
         rows.append(row)
-    return KindBreakdown(composition, oracles, pd.DataFrame(rows))
+    return KindBreakdown(composition, oracles, pd.DataFrame(rows), float(total.mean()) if n else float("nan"))
 
 
 def paired_difference(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:

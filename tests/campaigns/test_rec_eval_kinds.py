@@ -26,7 +26,9 @@ def test_target_kinds_and_composition_by_hand():
     history, truth = _case()
     kinds = target_kinds(history, truth)
     assert kinds["a"] == {"x": "repeat", "w": "new", "q": "cold"} and kinds["b"] == {"w": "new"}
-    comp = target_kind_breakdown(kinds, {}, k=3).composition.set_index("kind")
+    b = target_kind_breakdown(kinds, {}, k=3)
+    assert b.targets_per_user == 2.0                                    # 3 + 1 target items over 2 users
+    comp = b.composition.set_index("kind")
     assert list(comp["target_share"]) == [1 / 4, 2 / 4, 1 / 4]          # repeat, new, cold of 4 target items
     assert list(comp["users_with_any"]) == [1 / 2, 1.0, 1 / 2]
     assert list(comp["users_only"]) == [0.0, 1 / 2, 0.0]                  # b's targets are all new
