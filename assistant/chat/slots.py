@@ -286,6 +286,9 @@ _ZH_NAME_PATTERNS = [
                rf"喜欢什么|喜欢买什么|爱买什么|买什么|的画像|的特征|的特点|都是谁|是怎样)"),
     re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:适合|应该|喜欢|会买|需要|想要|可能|爱买|偏好)"),
     re.compile(rf"^(?:那|那么|还有)?{_ZH_NAME}{_ZH_GROUP_TAIL}\s*呢"),          # a follow-up: "宝妈群体呢？"
+    # "同样的看一下流失客户", "也查查新客": a follow-up that names the segment after a looking verb
+    re.compile(rf"^(?:那|同样的?|一样的?|也|再)\s*(?:也)?(?:看一下|看看|看|查一下|查查|查|换成|换)\s*{_ZH_NAME}{_ZH_GROUP_TAIL}"
+               rf"\s*(?:的|呢|吧|$)"),
 ]
 _ZH_NOT_A_SEGMENT = {"前者", "后者", "第一个", "第二个", "他们", "她们", "我们", "所有人", "大家", "所有客户", "每个群", "每个细分", "所有细分", "全部客户",
                      "全部", "所有", "客户", "用户", "下个月", "下周", "这个月", "谁", "英文", "中文", "英语", "中文版",
@@ -306,7 +309,8 @@ def _clean_zh_phrase(phrase: str) -> str | None:
     phrase = re.sub(r"(?:这个|这类|这群|那个)?(?:群体|客群|人群|细分|分群|用户群|客户群|群)$", "", phrase).strip()
     if len(phrase) < 2 or phrase in _ZH_NOT_A_SEGMENT or channel_of(phrase) or _ZH_TIME.fullmatch(phrase):
         return None
-    if re.search(r"\d|活动|商品|产品|文案|短信|邮件|推送|销售|收入|订单|客单|品类|趋势|金额|营收|平均|人均|消费额|多少|总数|总量|数量", phrase):
+    if re.search(r"\d|活动|商品|产品|文案|短信|邮件|推送|销售|收入|订单|客单|品类|趋势|金额|营收|平均|人均|消费额|多少|总数|总量|数量", phrase) \
+            or extract_metrics(phrase):          # "那购买频次呢": a metric, not a segment
         return None
     return phrase
 

@@ -36,7 +36,8 @@ _BACK_REFERENCE = re.compile(
     r"(?:that|this|same) (?:segment|group|cluster|persona|audience|one)|it|him|her|"
     r"(?:this|that|the same) (?:customer|shopper|household|user|member|client|buyer))\b|"
     r"他们|她们|他(?!们)|她(?!们)|这位|那位|该(?:用户|客户|顾客|会员|家庭)|这个(?:客群|分群|群体|人群|组|细分|群)|那个(?:客群|分群|群体|人群|组|细分|群)|这群人|这些(?:客户|人|顾客|用户)|该(?:客群|分群|组)")
-_BOTH = re.compile(r"\b(?:these|those|the|both|the last)\s+two\b|\bboth\b|这两个|这俩|两者|它们俩|他们俩|这两(?:组|群|类|个)")
+_BOTH = re.compile(r"\b(?:these|those|the|both|the last)\s+two\b|\bboth\b|这两|这俩|两者|二者|它们俩|他们俩|"
+                   r"(?<![第分成为])两(?:个)?(?:组|群|客群|分群|类|细分)")
 _ORDINAL_BACK = {"first": 0, "1st": 0, "former": 0, "second": 1, "2nd": 1, "latter": -1, "last": -1,
                  "前者": 0, "第一个": 0, "后者": -1, "第二个": 1}
 _ORDINAL_ONE = re.compile(r"\b(?:the\s+)?(first|1st|second|2nd|former|latter|last)(?:\s+one)?\b|前者|后者|第一个|第二个")

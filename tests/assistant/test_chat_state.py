@@ -155,6 +155,7 @@ def test_comparisons_take_a_new_pair_or_the_two_segments_just_discussed():
     run(both, "follow_up", "那第一组呢？", "zh")
     turn = run(both, "compare_segments", "比较一下这两个组", "zh")
     assert turn.slots["segments"] == [0, 1] and "segments" in turn.from_context
+    assert run(both, "compare_segments", "两组有什么区别", "zh").slots["segments"] == [0, 1]
 
 
 def test_him_and_this_customer_point_back_at_the_last_customer():

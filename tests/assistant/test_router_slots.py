@@ -124,7 +124,7 @@ def test_resolve_segment_by_number_and_by_name_without_encoder():
     assert resolve_segment(None, names) is None
 
 
-@pytest.mark.parametrize("text", ["每个月的销售趋势", "按周呢", "上个月的订单量", "客户总数是多少"])
+@pytest.mark.parametrize("text", ["每个月的销售趋势", "按周呢", "上个月的订单量", "客户总数是多少", "那购买频次呢"])
 def test_time_words_and_totals_are_not_segment_names(text):
     assert extract_slots("data_question", text, "zh")["segment"] is None
 
@@ -132,6 +132,7 @@ def test_time_words_and_totals_are_not_segment_names(text):
 def test_counts_and_helper_verbs_find_chinese_segment_names():
     assert extract_slots("data_question", "高价值客户有多少人", "zh")["segment"] == "高价值客户"
     assert extract_slots("write_copy", "帮高价值客户写个微信推文，打九折", "zh")["segment"] == "高价值客户"
+    assert extract_slots("follow_up", "同样的看一下流失客户", "zh")["segment"] == "流失客户"
 
 
 def test_slot_change_is_only_framing_words_and_slot_values():
