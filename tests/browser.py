@@ -55,12 +55,14 @@ def start_app(warm_up: bool = True, **launch_overrides) -> tuple[Any, str]:
 
 @contextlib.contextmanager
 def app_environment(tmp_path_factory, name: str, env: dict[str, str] | None = None,
-                    patches: dict[str, Any] | None = None) -> Iterator[pytest.MonkeyPatch]:
-    """A fresh saved workspace, no login unless asked, `env` set and `patches` (dotted path -> value) applied;
-    everything undone at the end. Yields the MonkeyPatch so a test can change more."""
+                    patches: dict[str, Any] | None = None, workspace: Path | None = None
+                    ) -> Iterator[pytest.MonkeyPatch]:
+    """A fresh saved workspace (or `workspace`, e.g. the run's shared `catalogue_workspace`), no login unless
+    asked, `env` set and `patches` (dotted path -> value) applied; everything undone at the end. Yields the
+    MonkeyPatch so a test can change more."""
     mp = pytest.MonkeyPatch()
     try:
-        mp.setenv("MKT_WORKSPACE", str(tmp_path_factory.mktemp(name)))
+        mp.setenv("MKT_WORKSPACE", str(workspace or tmp_path_factory.mktemp(name)))
         mp.delenv("MKT_UI_USER", raising=False)
         mp.delenv("MKT_UI_PASSWORD", raising=False)
         for key, value in (env or {}).items():
@@ -74,10 +76,11 @@ def app_environment(tmp_path_factory, name: str, env: dict[str, str] | None = No
 
 @contextlib.contextmanager
 def running_app(tmp_path_factory, name: str, env: dict[str, str] | None = None,
-                patches: dict[str, Any] | None = None, warm_up: bool = True) -> Iterator[str]:
+                patches: dict[str, Any] | None = None, warm_up: bool = True,
+                workspace: Path | None = None) -> Iterator[str]:
     """The app running in `app_environment(...)`; yields its URL, closes it at the end."""
     require_chromium()
-    with app_environment(tmp_path_factory, name, env, patches):
+    with app_environment(tmp_path_factory, name, env, patches, workspace):
         demo, url = start_app(warm_up=warm_up)
         try:
             yield url

@@ -3,6 +3,8 @@ no LLM server running."""
 from __future__ import annotations
 
 import contextlib
+import copy
+import functools
 import os
 import signal
 import sys
@@ -28,6 +30,43 @@ def shared_data() -> Path:
     if not SHARED_DATA.exists():
         pytest.skip(f"real datasets not found at {SHARED_DATA} (set MKT_SHARED_DATA)")
     return SHARED_DATA
+
+
+@functools.lru_cache(maxsize=1)
+def _demo_once():
+    from assistant.core.data import load_demo
+    return load_demo()
+
+
+def demo_copy():
+    """The bundled demo data, read from disk once per test run (reading and cleaning it takes seconds, and many
+    modules start from it); each call returns a deep copy, so a test that changes its tables changes nobody
+    else's. The loader itself is tested on its own (tests/data)."""
+    return copy.deepcopy(_demo_once())
+
+
+@pytest.fixture(scope="session")
+def catalogue_workspace(tmp_path_factory) -> Path:
+    """ONE workspace folder per test run for the product collections (Chroma) of the datasets the tests share
+    read-only: the demo data and its 120-household subset. Why: syncing a catalogue into a new collection and
+    tuning the recommender over it take a minute or more on 2 cores, and the facade shares a fitted recommender
+    process-wide per (tables, product collection) — with one collection per dataset it is fitted once per run,
+    not once per module. The browser tests over the demo data use it as the app's MKT_WORKSPACE (the app keeps
+    only the product collection there: each browser session has its own folder). A test that changes a
+    catalogue (renamed or hostile products) keeps its own workspace."""
+    return tmp_path_factory.mktemp("catalogues")
+
+
+@pytest.fixture(scope="session")
+def shared_store(catalogue_workspace):
+    """`shared_store(dataset)`: the product collection of `dataset` (by name) in `catalogue_workspace`, the same
+    object the app's sessions use there. Only for tests that do not change the dataset's products."""
+    from assistant.api.workspace import Workspace
+    from embeddings.cache import get_cached_encoder
+
+    def store(dataset):
+        return Workspace(catalogue_workspace).product_store(get_cached_encoder(), dataset.name)
+    return store
 
 
 @pytest.fixture()

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assistant.core.data import load_demo
+from tests.conftest import demo_copy
 
 RANDOMISED_CAMPAIGN = "900"
 
@@ -38,7 +38,7 @@ def with_randomised_campaign(data, seed: int = 0):
 def demo_subset(n_users: int, seed: int = 0):
     """Household 1029 (the README's example) and the first demo households by id, `n_users` in all, with their
     events: a small, real dataset."""
-    data = load_demo()
+    data = demo_copy()
     keep = {"1029", *np.sort(data.events["user_id"].unique())[:n_users - 1]}
     events = data.events[data.events["user_id"].isin(keep)]
     products = data.products[data.products["item_id"].isin(set(events["item_id"]))]

@@ -5,17 +5,18 @@ from __future__ import annotations
 import pytest
 
 from assistant.chat.agent import ChatAgent
-from assistant.core.data import load_demo
 from assistant.api.facade import MarketingAssistant
 from tests.assistant.fakes import RecordingLLM
 from tests.assistant.test_facade import _reply
+from tests.conftest import demo_copy
 
 
 @pytest.fixture(scope="module")
-def agent(tmp_path_factory):
+def agent(tmp_path_factory, shared_store):
     from embeddings.cache import get_cached_encoder
-    ma = MarketingAssistant(load_demo(), workspace=tmp_path_factory.mktemp("chat"), llm=RecordingLLM(_reply),
-                            encoder=get_cached_encoder())
+    data = demo_copy()
+    ma = MarketingAssistant(data, workspace=tmp_path_factory.mktemp("chat"), llm=RecordingLLM(_reply),
+                            encoder=get_cached_encoder(), store=shared_store(data))
     return ChatAgent(ma)
 
 

@@ -26,10 +26,11 @@ EN_FRAMING = re.compile(r"\b(?:Segment|segment|customers|Sorry|Which|Understood|
 
 
 @pytest.fixture(scope="module")
-def assistant(tmp_path_factory):
+def assistant(tmp_path_factory, shared_store):
     from embeddings.cache import get_cached_encoder
-    ma = MarketingAssistant(with_randomised_campaign(demo_subset(120)), workspace=tmp_path_factory.mktemp("next"),
-                            llm=RecordingLLM(_reply), encoder=get_cached_encoder())
+    data = with_randomised_campaign(demo_subset(120))
+    ma = MarketingAssistant(data, workspace=tmp_path_factory.mktemp("next"), llm=RecordingLLM(_reply),
+                            encoder=get_cached_encoder(), store=shared_store(data))
     ma.segment(4)
     return ma
 

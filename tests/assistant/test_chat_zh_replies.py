@@ -24,12 +24,12 @@ FILE_NAME = re.compile(r"\S+\.(?:html|md|csv|png|json)\b")
 
 
 @pytest.fixture(scope="module")
-def workspace(tmp_path_factory):
+def workspace(tmp_path_factory, shared_store):
     from embeddings.cache import get_cached_encoder
     data = with_randomised_campaign(demo_subset(120))
     no_llm = RecordingLLM(lambda call: LLMUnavailable("scripted: no language model in this test"))
     ma = MarketingAssistant(data, workspace=tmp_path_factory.mktemp("zh"), llm=no_llm, encoder=get_cached_encoder(),
-                            language="zh")
+                            language="zh", store=shared_store(data))
     ma.segment(3)
     return ma
 

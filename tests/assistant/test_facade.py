@@ -8,11 +8,12 @@ import re
 import pandas as pd
 import pytest
 
-from assistant.core.data import DataError, load_demo
+from assistant.core.data import DataError
 from assistant.api.facade import MarketingAssistant, NotReadyError, parse_offer
 from campaigns.copywriting import EmailDraft, PushDraft, SmsDraft
 from segmentation.personas import PersonaWords
 from tests.assistant.fakes import RecordingLLM
+from tests.conftest import demo_copy
 
 
 def _persona(call):
@@ -41,17 +42,19 @@ ID_MARK = "HHX"
 @pytest.fixture(scope="module")
 def demo():
     """The demo data with every customer id made recognisable, so a leak into a prompt cannot hide."""
-    data = load_demo()
+    data = demo_copy()
     tables = {name: getattr(data, name).assign(user_id=ID_MARK + getattr(data, name)["user_id"])
               for name in ("events", "users", "exposures", "outcomes")}
     return dataclasses.replace(data, **tables)
 
 
 @pytest.fixture(scope="module")
-def assistant(demo, tmp_path_factory):
+def assistant(demo, tmp_path_factory, shared_store):
     from embeddings.cache import get_cached_encoder
     llm = RecordingLLM(_reply)
-    ma = MarketingAssistant(demo, workspace=tmp_path_factory.mktemp("ws"), llm=llm, encoder=get_cached_encoder())
+    # the demo catalogue's shared collection: only the customer ids differ from the demo data
+    ma = MarketingAssistant(demo, workspace=tmp_path_factory.mktemp("ws"), llm=llm, encoder=get_cached_encoder(),
+                            store=shared_store(demo))
     ma.segment(4)
     return ma
 
@@ -107,7 +110,8 @@ def test_evaluate_dataset_campaign_is_observational(assistant, demo):
 
 def test_save_and_load_round_trip(assistant):
     assistant.save()
-    again = MarketingAssistant.load(assistant.workspace, llm=assistant.llm, encoder=assistant.encoder)
+    again = MarketingAssistant.load(assistant.workspace, llm=assistant.llm, encoder=assistant.encoder,
+                                    store=assistant.store)  # the product collection is not saved: it is handed on
     pd.testing.assert_series_equal(again.labels.sort_index(), assistant.labels.sort_index())
     assert again.recommend(ID_MARK + "1029").items["item_id"].tolist() == assistant.recommend(ID_MARK + "1029").items["item_id"].tolist()
 

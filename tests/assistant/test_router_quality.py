@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assistant.chat.router import (INTENTS, IntentRouter, Route, evaluate, load_examples, load_labelled)
+from assistant.chat.router import (INTENTS, IntentRouter, Route, evaluate, get_router, load_examples,
+                                   load_labelled)
 from assistant.chat.slots import normalise
 from assistant.chat.state import evaluate_dialogues, load_dialogues
 
@@ -18,7 +19,8 @@ DIALOGUES = Path(__file__).with_name("chat_dialogues.yaml")
 
 @pytest.fixture(scope="module")
 def router() -> IntentRouter:
-    return IntentRouter().fit()
+    """The process-wide router the chat itself uses (fitted once per run; these tests only read it)."""
+    return get_router()
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,9 @@ LONG = 900_000  # ms: persona writing with the local 0.5B model on 2 cores
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    with running_app(tmp_path_factory, "ui_workspace") as url:
+def app_url(tmp_path_factory, catalogue_workspace):
+    # the run's shared demo collection: the demo recommender is fitted once per run, not once per app
+    with running_app(tmp_path_factory, "ui_workspace", workspace=catalogue_workspace) as url:
         yield url
 
 

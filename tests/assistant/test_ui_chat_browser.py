@@ -38,11 +38,11 @@ ZH_DIALOGUE = [
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
+def app_url(tmp_path_factory, catalogue_workspace):
     from tests.assistant.fakes import RecordingLLM
     from tests.assistant.test_facade import _reply
     fake = RecordingLLM(_reply)
-    with running_app(tmp_path_factory, "ui_chat_workspace",
+    with running_app(tmp_path_factory, "ui_chat_workspace", workspace=catalogue_workspace,  # the shared demo collection
                      patches={"assistant.core.llm.get_llm": lambda *args, **kwargs: fake}) as url:
         yield url
 

@@ -13,8 +13,9 @@ pytestmark = [pytest.mark.browser]
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    with running_app(tmp_path_factory, "ui_words", env=llm_down()) as url:  # the LLM is down
+def app_url(tmp_path_factory, catalogue_workspace):
+    # the LLM is down; the run's shared demo collection (the demo recommender is fitted once per run)
+    with running_app(tmp_path_factory, "ui_words", env=llm_down(), workspace=catalogue_workspace) as url:
         yield url
 
 

@@ -9,20 +9,21 @@ import pandas as pd
 import pytest
 
 from assistant.api.facade import MarketingAssistant
-from assistant.core.data import load_demo
 from assistant.core.gates import COPY_GATES, check_fields
 from campaigns.copywriting import brief_context
 from segmentation.personas import persona_failures
+from tests.conftest import demo_copy
 
 CHANNELS = ("email", "sms", "push", "wechat")
 pytestmark = pytest.mark.slow  # fits the demo recommender with tuning (~1 min idle, several under load)
 
 
 @pytest.fixture(scope="module")
-def ma(tmp_path_factory):
+def ma(tmp_path_factory, shared_store):
     from embeddings.cache import get_cached_encoder
-    assistant = MarketingAssistant(load_demo(), workspace=tmp_path_factory.mktemp("words"), llm=None,
-                                   encoder=get_cached_encoder())
+    data = demo_copy()
+    assistant = MarketingAssistant(data, workspace=tmp_path_factory.mktemp("words"), llm=None,
+                                   encoder=get_cached_encoder(), store=shared_store(data))
     assistant.segment(5)
     return assistant
 

@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assistant.core.data import DataError, load_complete_journey, load_demo
+from assistant.core.data import DataError, load_complete_journey
 from campaigns.clv.btyd import BetaGeoModel, GammaGammaModel
 from campaigns.clv.orders import orders_table, rfm_summary
 from campaigns.predictive import DEFAULT_MODEL, CustomerPredictor, churn_band, holdout_check, segment_summary
+from tests.conftest import demo_copy
 
 
 def _simulate_bgnbd(n, r, alpha, a, b, T, rng):
@@ -71,7 +72,7 @@ def test_gamma_gamma_shrinks_towards_the_population_mean():
 
 @pytest.fixture(scope="module")
 def demo_predictions():
-    data = load_demo()
+    data = demo_copy()
     return data, CustomerPredictor(horizon_days=60).fit(data.events)
 
 
@@ -104,7 +105,7 @@ def test_segment_summary_and_churn_bands(demo_predictions):
 
 
 def test_bad_inputs_are_data_errors():
-    events = load_demo().events
+    events = demo_copy().events
     with pytest.raises(DataError, match="horizon"):
         CustomerPredictor(horizon_days=0).fit(events)
     with pytest.raises(DataError, match="unknown CLV model"):

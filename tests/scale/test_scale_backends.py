@@ -9,14 +9,25 @@ from sklearn.metrics import adjusted_rand_score
 from assistant.api.backends import get_backend
 
 
-def test_ray_encoder_matches_local_vectors_in_input_order(ray_session, cj_sample, local_encoder,
-                                                          cj_embeddings_real):
+@pytest.fixture(scope="module")
+def ray_encoder(ray_session):
+    """One pool of two encoder actors for the tests that encode on Ray (each actor loads the model: starting a
+    pool takes several seconds, more on a loaded machine)."""
     from embeddings.distributed import RayEncoder
 
+    encoder = RayEncoder(num_actors=2, ray_batch_size=16)
+    try:
+        yield encoder
+    finally:
+        encoder.close()
+
+
+def test_ray_encoder_matches_local_vectors_in_input_order(ray_encoder, cj_sample, local_encoder,
+                                                          cj_embeddings_real):
     _, texts = cj_sample
     # Reversed, with duplicates, so order restoration and de-duplication are both exercised.
     picked = texts.iloc[:40].tolist()[::-1] + texts.iloc[:5].tolist()
-    encoder = RayEncoder(num_actors=2, ray_batch_size=16)
+    encoder = ray_encoder
     vectors = encoder.encode(picked)
     expected = np.vstack([cj_embeddings_real[:40][::-1], cj_embeddings_real[:5]])
     assert vectors.shape == expected.shape == (45, 384) and vectors.dtype == np.float32
@@ -81,14 +92,9 @@ def test_get_backend_reads_the_environment_and_rejects_unknown_names(monkeypatch
         get_backend("spark")
 
 
-def test_ray_encoder_keeps_one_actor_pool_for_its_life(ray_session):
-    from embeddings.distributed import RayEncoder
-
-    encoder = RayEncoder(num_actors=1, ray_batch_size=8)
-    try:
-        first = encoder.encode(["milk", "bread", "eggs"])
-        second = encoder.encode(["coffee", "milk"])
-        assert encoder.pools_started == 1, "the actors (one loaded model each) must be reused between calls"
-        np.testing.assert_allclose(second[1], first[0], atol=1e-5)
-    finally:
-        encoder.close()
+def test_ray_encoder_keeps_one_actor_pool_for_its_life(ray_encoder):
+    encoder = ray_encoder  # the module's encoder: however many calls it served before, one pool for its life
+    first = encoder.encode(["milk", "bread", "eggs"])
+    second = encoder.encode(["coffee", "milk"])
+    assert encoder.pools_started == 1, "the actors (one loaded model each) must be reused between calls"
+    np.testing.assert_allclose(second[1], first[0], atol=1e-5)

@@ -9,8 +9,8 @@ import pytest
 
 @pytest.fixture(scope="session")
 def demo():
-    from assistant.core.data import load_demo
-    return load_demo()
+    from tests.conftest import demo_copy
+    return demo_copy()
 
 
 @pytest.fixture(scope="session")
