@@ -18,12 +18,13 @@ def real_llm():
     return get_llm()
 
 
+# Slow: up to a minute of the real model per language on 2 cores. The default run covers the same ground in parts:
+# the real model answers the structured persona prompt in English and Chinese (test_llm_integration) and writes
+# the personas the app shows (test_ui_browser); the persona pipeline's gates, retry, cache and Chinese path run
+# with scripted answers (test_seg_personas).
 @pytest.mark.llm
-@pytest.mark.parametrize("language", [
-    # English is slow-marked (up to a minute of the real model on 2 cores): in the default run the real model
-    # writes English personas through the app (test_ui_browser, the chat's persona names) and answers the
-    # structured persona prompt (test_llm_integration); Chinese has no other end-to-end real-model persona test.
-    pytest.param("en", marks=pytest.mark.slow), "zh"])
+@pytest.mark.slow
+@pytest.mark.parametrize("language", ["en", "zh"])
 def test_real_llm_persona_for_one_demo_segment(demo_profiles, real_llm, language, tmp_path):
     personas = generate_personas(demo_profiles, llm=real_llm, language=language, cache_dir=tmp_path,
                                  segments=[0])
