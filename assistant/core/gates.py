@@ -102,14 +102,28 @@ no_service_boilerplate = _pattern_gate(_SERVICE_LINES, "it adds customer-service
                                        "No 'contact us' / privacy / thank-you-for-your-order lines in a promotion.")
 
 
+_ECHO_WORDS = re.compile(r"[a-z0-9&']+")
+
+
 def no_brief_echo(text: str, ctx: GateContext) -> str | None:
     """The brief's background (its line labels, the persona's tagline and motivations) is not copied into the
-    text: small models paste it whole ("They buy more of these than other customers, frozen food…")."""
-    low = text.lower()
+    text: small models paste it whole ("They buy more of these than other customers, frozen food…") or nearly
+    ("You're not the only one who keeps coming back for meat & seafood"). A run of 5 words (6 Chinese
+    characters) of a background phrase counts; shorter phrases count whole from 4 words (5 characters)."""
+    words = _ECHO_WORDS.findall(text.lower())
+    joined, cjk = " ".join(words), "".join(CJK.findall(text))
     for phrase in ctx.brief_phrases:
-        phrase = phrase.strip().rstrip(".。:：").lower()
-        if len(phrase) >= (4 if CJK.search(phrase) else 12) and phrase in low:
-            return f"it copies the brief's words ('{phrase}') instead of writing its own"
+        if CJK.search(phrase):
+            chars = "".join(CJK.findall(phrase))
+            grams = [chars] if len(chars) <= 6 else [chars[i:i + 6] for i in range(len(chars) - 5)]
+            hit = next((g for g in grams if len(g) >= 5 and g in cjk), None)
+        else:
+            tokens = _ECHO_WORDS.findall(phrase.lower())
+            grams = [" ".join(tokens)] if len(tokens) <= 5 else [" ".join(tokens[i:i + 5])
+                                                                   for i in range(len(tokens) - 4)]
+            hit = next((g for g in grams if len(g.split()) >= 4 and f" {g} " in f" {joined} "), None)
+        if hit:
+            return f"it copies the brief's words ('{hit}') instead of writing its own"
     return None
 
 
@@ -185,6 +199,10 @@ _CLAIMS = {
                   r"最后机会|今天截止",
     "health effects": r"\bcures?\b|\bheal|clinically|boosts? (?:your )?immun|治愈|治疗|增强免疫",
     "a coupon code": r"\bcode\b|promo ?code|优惠码|兑换码",
+    "a storewide offer": r"\ball (?:of )?our (?:[\w&]+ ){0,3}products|everything (?:in|at) (?:the|our) (?:store|shop)|"
+                         r"storewide|sitewide|across the store|全场|所有商品|全部商品|全店",
+    "a description of the shop": r"welcome to (?:our|the)\b|\bour (?:[\w&]+ ){1,3}(?:shop|store|market)\b|欢迎(?:光临|来到)|"
+                                 r"本店|我们(?:的)?(?:超市|商店|店铺)",
     "a season or stock claim": r"peak (?:season|time)|new arrivals?|just arrived|limited stock|while (?:stocks|supplies) "
                                r"last|selling fast|高峰期|新品上市|新到货|库存有限|限量|售完即止|抢购",
     "contact details": r"https?://|www\.|@\w+\.\w|\b\d{3}[- ]?\d{3,4}[- ]?\d{4}\b",

@@ -145,19 +145,27 @@ def test_sms_length_counts_the_opt_out_and_cut_checks_the_message_before_it():
 
 
 # ------------------------------------------------------------------------------------ echo and filler
-@pytest.mark.parametrize("language, text, phrase", [
-    ("en", "They buy more of these than other customers, frozen food and pantry staples.",
-     "they buy more of these than other customers"),
-    ("en", "We ensure quality and convenience, with quick, reliable shopping trips.", "quick, reliable shopping trips"),
+BACKGROUND = ("How often they shop:", "They buy more of these than other customers", "quick, reliable shopping trips",
+              "Shoppers who keep coming back for meat & seafood.", "quality and convenience", "最近一次购物", "品质与方便")
+
+
+@pytest.mark.parametrize("language, text, hit", [
+    ("en", "They buy more of these than other customers, frozen food and pantry staples.", "they buy more of these"),
+    ("en", "We ensure quality, with quick, reliable shopping trips.", "quick reliable shopping trips"),
+    ("en", "You're not the only one who keeps coming back for meat & seafood.", "coming back for meat &"),
     ("zh", "最近一次购物是不久前，比其他顾客买得更多的肉类海鲜。", "最近一次购物"),
 ])
-def test_brief_echo_gate_catches_pasted_background(language, text, phrase):
-    ctx = g.GateContext(language=language, brief_phrases=("How often they shop:", "They buy more of these than "
-                        "other customers", "quick, reliable shopping trips", "最近一次购物", "quality"))
-    reason = g.no_brief_echo(text, ctx)
-    assert reason and phrase in reason
-    assert g.no_brief_echo("They fill big baskets of meat and seafood every week.", ctx) is None
-    assert g.no_brief_echo("text", g.GateContext()) is None  # no brief given: nothing to echo
+def test_brief_echo_gate_catches_pasted_background(language, text, hit):
+    reason = g.no_brief_echo(text, g.GateContext(language=language, brief_phrases=BACKGROUND))
+    assert reason and hit in reason
+
+
+@pytest.mark.parametrize("text", ["They fill big baskets of meat and seafood every week.",
+                                  "Enjoy quality and convenience with 15% off.",  # a short phrase (3 words) is free
+                                  "White Milk and Large Eggs are ready for your next shop."])
+def test_brief_echo_gate_lets_own_words_pass(text):
+    assert g.no_brief_echo(text, g.GateContext(brief_phrases=BACKGROUND)) is None
+    assert g.no_brief_echo(text, g.GateContext()) is None  # no brief given: nothing to echo
 
 
 @pytest.mark.parametrize("text", [
@@ -168,7 +176,17 @@ def test_service_boilerplate_fails_copy(text):
     assert g.COPY_GATES["no_service_boilerplate"](text, EN)
 
 
-@pytest.mark.parametrize("text", ["本周是购买肉类海鲜的高峰期，八五折！", "New arrivals are here: 15% off.",
-                                  "库存有限，售完即止。"])
-def test_season_and_stock_claims_are_outside_the_brief(text):
-    assert "season or stock" in g.no_unbriefed_claims(text, EN)
+@pytest.mark.parametrize("text, claim", [
+    ("本周是购买肉类海鲜的高峰期，八五折！", "season or stock"), ("New arrivals are here: 15% off.", "season or stock"),
+    ("库存有限，售完即止。", "season or stock"),
+    ("With an offer of 15% off on all our products, try them!", "storewide"), ("全场八五折", "storewide"),
+    ("Welcome to our Meat & Seafood Shop!", "description of the shop"), ("欢迎光临本店", "description of the shop"),
+])
+def test_storewide_shop_season_and_stock_claims_are_outside_the_brief(text, claim):
+    assert claim in g.no_unbriefed_claims(text, EN)
+
+
+def test_the_shipped_templates_make_none_of_these_claims():
+    for text in ("White Milk and Large Eggs are ready for your next shop. Enjoy 15% off your favourites.",
+                 "你常买的牛奶和鸡蛋已备好。现在购买享八五折优惠。"):
+        assert g.no_unbriefed_claims(text, EN) is None
