@@ -7,8 +7,9 @@ The router trains on assistant/chat/router_examples.yaml only; the labelled set 
 Both labelled files are split into a tuning part and a held-out part (written before tuning, never tuned on);
 accuracy is printed per part and per batch, and every miss is listed (`--misses tuning` while tuning, so held-out
 misses stay unseen). A held-out batch becomes tuning data once it has been measured and its misses seen: batch v3
-was held out until its first measurement (2026-11-30) and is now `part: tuning, batch: v3`; batch v4 was written by
-a separate engineer who had not seen the router, and is held out. Dialogues are played through the conversation state
+was held out until its first measurement (2026-11-30) and is now `part: tuning, batch: v3`; batch v4 (written by a
+separate engineer who had not seen the router) likewise, measured once while held out, is now `part: tuning,
+batch: v4`. Dialogues are played through the conversation state
 (`assistant.chat.state`): a turn is right when its resolved intent (and asked slot / confirmation) matches, its
 slots are right when every slot of that intent matches.
 Latency is wall time of single-message `route()` calls (one embedding each) on this machine, after warm-up.
@@ -47,8 +48,8 @@ def accuracy_table(evaluation) -> pd.DataFrame:
 
 
 def batch_of(item) -> str:
-    """'<part>' or '<part>-<batch>': 'heldout' (held-out v1/v2), 'heldout-v4' (a later held-out batch),
-    'tuning-v3' (a batch that was held out until measured, then tuned on)."""
+    """'<part>' or '<part>-<batch>': 'heldout' (held-out v1/v2), 'heldout-v5' (a later held-out batch),
+    'tuning-v4' (a batch that was held out until measured, then tuned on)."""
     part = part_of(item)
     return f"{part}-{item['batch']}" if item.get("batch") else part
 

@@ -25,8 +25,8 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import yaml
 
-from assistant.chat.slots import (REQUIRED_SLOTS, SLOT_NAMES, detect_language, extract_slots, missing_slots,
-                             extract_segment_list, normalise, slot_change)
+from assistant.chat.slots import (REQUIRED_SLOTS, SLOT_NAMES, detect_language, extract_audience, extract_slots,
+                                  extract_segment_list, missing_slots, normalise, slot_change)
 
 EXAMPLES_PATH = Path(__file__).with_name("router_examples.yaml")
 INTENTS: tuple[str, ...] = tuple(SLOT_NAMES)
@@ -38,8 +38,23 @@ FOLLOW_UP_OVERRIDE = 0.6
 # Below the same probability, a comparison verb with two segments parsed (or "side by side") is a comparison:
 # the names in it ("young families", "high-value") otherwise pull towards the intents those names occur in.
 _COMPARISON = re.compile(r"\b(?:compare|comparison|contrast|versus|vs\.?|side[- ]by[- ]side|differ(?:s|ence|ences)?)\b|"
-                         r"比较|对比|比一比|比一下|区别|差别|差异|不同")
+                         r"比较|对比|比一比|比一下|区别|差别|差异|不同|不一样")
+# A comparison of two parsed names is a comparison up to this probability ("weekend shoppers vs loyal customers,
+# what's the difference?" reads like a description of each name to the classifier).
+COMPARISON_OVERRIDE = 0.8
 _SIDE_BY_SIDE = re.compile(r"side[- ]by[- ]side|next to each other|放在一起|并排")
+
+
+def _two_names(text: str, language: str) -> bool:
+    """Two segments named (not numbered) side by side: 'weekend shoppers vs loyal customers'."""
+    pair = extract_segment_list(text, language)
+    return bool(pair) and len(pair) == 2 and all(isinstance(p, str) for p in pair)
+
+
+def _is_audience(text: str) -> bool:
+    """A purchase of something within / outside a time window: the audience builder's question."""
+    slots = extract_audience(text)
+    return bool(slots["bought"]) and (slots["within_days"] or slots["not_within_days"]) is not None
 
 
 @dataclass(frozen=True)
@@ -249,13 +264,16 @@ class IntentRouter:
         if confidence < self.threshold:
             intent = UNKNOWN
         language = detect_language(text)
-        if intent != "follow_up" and confidence < FOLLOW_UP_OVERRIDE:
-            change = slot_change(text, language)
-            if change is not None and change["cued"]:   # "年轻家庭呢？", "same for the churn risk group"
-                intent = "follow_up"
-            elif intent != "compare_segments" and _COMPARISON.search(normalise(text)) and \
-                    (extract_segment_list(normalise(text), language) or _SIDE_BY_SIDE.search(normalise(text))):
-                intent = "compare_segments"   # "compare the young families with the high-value customers"
+        t = normalise(text)
+        change = slot_change(text, language) if intent != "follow_up" and confidence < FOLLOW_UP_OVERRIDE else None
+        if change is not None and change["cued"]:   # "年轻家庭呢？", "same for the churn risk group"
+            intent = "follow_up"
+        elif intent not in ("compare_segments", "follow_up") and confidence < COMPARISON_OVERRIDE and \
+                _COMPARISON.search(t) and (_two_names(t, language) or confidence < FOLLOW_UP_OVERRIDE and
+                                           (extract_segment_list(t, language) or _SIDE_BY_SIDE.search(t))):
+            intent = "compare_segments"   # "compare the young families with the high-value customers"
+        elif intent == "data_question" and confidence < FOLLOW_UP_OVERRIDE and _is_audience(t):
+            intent = "audience"           # "最近10天买过鸡蛋的顾客有多少": who bought what, when — an audience count
         slots = extract_slots(intent, text, language)
         return Route(intent=intent, slots=slots, confidence=round(confidence, 4), language=language,
                      missing=missing_slots(intent, slots), alternatives=alternatives)

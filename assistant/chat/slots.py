@@ -275,13 +275,13 @@ def _clean_en_phrase(phrase: str, from_right: bool = False) -> str | None:
     return phrase
 
 
-_ZH_STOP = r"(?:写|推荐|发|设计|策划|做|制定|推送|准备|生成|创作|撰写|出|规划|安排|弄|想|搞|营销|卖|的营销|用(?!户)|应该|怎么|如何|适合|可以|需要|要|能|，|,|。|？|\?|！|$)"
+_ZH_STOP = r"(?:写|推荐|主推|推什么|推哪|发|设计|策划|做|制定|推送|准备|生成|创作|撰写|出|规划|安排|弄|想|搞|营销|卖|的营销|用(?!户)|应该|怎么|如何|适合|可以|需要|要|能|，|,|。|？|\?|！|$)"
 _ZH_NAME = r"(?P<name>[^\s，。,.!?！？、:：]{2,12}?)"
 _ZH_GROUP_TAIL = r"(?:这个|这类|这群|这些|那个|那些)?\s*(?:群体|客群|人群|细分|分群|用户群|客户群|群|组)?"
 _ZH_NAME_PATTERNS = [
     re.compile(rf"(?:给|为|向|对|针对|面向|推荐给|发给|卖给|对于|关于|帮(?!我|忙|助)){_ZH_NAME}{_ZH_GROUP_TAIL}\s*{_ZH_STOP}"),
     re.compile(rf"(?:介绍一下|介绍下|介绍|描述一下|描述|说说|讲讲|讲一下|说一下|分析一下|分析|解释一下|画像一下)"
-               rf"{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:的画像|的特征|的特点|是谁|$|，|。|？|\?)"),
+               rf"{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:的画像|的特征|的特点|是谁|是怎样|是什么样|是哪些|是什么人|都是|$|，|。|？|\?)"),
     re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:是谁|是什么样|是哪些人|是什么人|有什么特点|有什么特征|有哪些特征|"
                rf"喜欢什么|喜欢买什么|爱买什么|买什么|的画像|的特征|的特点|都是谁|是怎样)"),
     re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:适合|应该|喜欢|会买|需要|想要|可能|爱买|偏好)"),
@@ -294,7 +294,7 @@ _ZH_NOT_A_SEGMENT = {"前者", "后者", "第一个", "第二个", "他们", "�
                      "全部", "所有", "客户", "用户", "下个月", "下周", "这个月", "谁", "英文", "中文", "英语", "中文版",
                      "英文版", "短一点", "长一点", "这群人", "这些人", "那群人", "那些人", "这类人", "这帮人", "这部分人",
                      "这批人", "这些客户", "这群客户", "这部分客户", "这类客户", "会员", "顾客", "家庭", "买家",
-                     "消费者", "一共", "总共", "总计", "目前", "现在", "平台", "店里", "店铺", "公司"}
+                     "消费者", "前面", "后面", "前面那个", "后面那个", "前一个", "后一个", "一共", "总共", "总计", "目前", "现在", "平台", "店里", "店铺", "公司"}
 
 
 # "每个月", "按周", "上个月", "最近三个月", "今年": when something happened, never who (a segment name)
@@ -309,7 +309,8 @@ def _clean_zh_phrase(phrase: str) -> str | None:
     phrase = re.sub(r"(?:这个|这类|这群|那个)?(?:群体|客群|人群|细分|分群|用户群|客户群|群)$", "", phrase).strip()
     if len(phrase) < 2 or phrase in _ZH_NOT_A_SEGMENT or channel_of(phrase) or _ZH_TIME.fullmatch(phrase):
         return None
-    if re.search(r"\d|活动|商品|产品|文案|短信|邮件|推送|销售|收入|订单|客单|品类|趋势|金额|营收|平均|人均|消费额|多少|总数|总量|数量", phrase) \
+    if re.search(r"\d|活动|商品|产品|文案|短信|邮件|推送|销售|收入|订单|客单|品类|趋势|金额|营收|平均|人均|消费额|多少|总数|总量|数量|"
+                 r"推荐|写|策划|介绍|怎样|怎么|什么", phrase) \
             or extract_metrics(phrase):          # "那购买频次呢": a metric, not a segment
         return None
     return phrase
@@ -330,10 +331,10 @@ _EN_DESCRIPTION = [
 _ZH_DESCRIPTION = [
     # "流失客户的人均消费" → "流失客户" (a data question about a described segment)
     re.compile(r"^(?P<name>[^\s，。,.!?！？、]{2,8}?)(?:这个|这群)?(?:客群|群体|人群)?的(?:人均|平均|客单|销售|收入|购买|消费|热销|"
-               r"畅销|占比|订单|品类|商品)"),
+               r"畅销|占比|订单|品类|商品|复购|频率|频次|购物|回购)"),
     re.compile(r"^(?P<name>[^\s，。,.!?！？、]{2,8}?)(?:这个|这群)?(?:客群|群体|人群)?(?:贡献|占了|占|带来)"),
     # "高价值客户有多少人" → "高价值客户" (a count over a described segment)
-    re.compile(r"^(?P<name>[^\s，。,.!?！？、的]{2,8}?)(?:这个|这群)?(?:客群|群体|人群)?(?:一共|总共|共)?有?(?:多少|几)"),
+    re.compile(r"^(?P<name>[^\s，。,.!?！？、的]{2,8}?)(?:这个|这群)?(?:客群|群体|人群)?(?:一共|总共|共)?有?(?:多少|几)(?!\s*(?:个|款|件|样)?\s*(?:商品|产品|东西|推荐))"),
     # "流失风险高的是哪一群人" → "流失风险"
     re.compile(r"^(?P<name>[^\s，。,.!?！？、]{2,8}?)(?:最高|较高|高|最大|大|最多|多)?的(?:是|有)?哪"),
     re.compile(r"哪(?:个|些|一)?(?:个)?(?:分群|客群|细分|人群|群体|群|组|类)(?:的)?(?:最|更)?(?P<name>[^\s，。,.!?！？、]{2,8}?)(?:高|大|多)?[？?]?$"),
@@ -487,7 +488,7 @@ _ID = r"([a-z]*[-_]?\d[a-z0-9_-]*)"  # ASCII only: \w would swallow Chinese
 _USER_PATTERNS = [
     re.compile(rf"\b(?:household|house hold|hh|user|customer|client|member|shopper|buyer|account|uid|user id|"
                rf"customer id|household id|household_key|id)\s*(?:#|no\.?|number|id|key)?\s*[:=]?\s*#?\s*{_ID}"),
-    re.compile(rf"(?:用户|客户|顾客|会员|家庭|住户|买家|账号|账户)\s*(?:编号|号|id|#)?\s*[:：]?\s*#?\s*{_ID}"),
+    re.compile(rf"(?:用户|客户|顾客|会员|家庭|住户|买家|账号|账户)\s*(?:编号|号|id|#)?\s*(?:是|为)?\s*[:：]?\s*#?\s*{_ID}"),
     re.compile(rf"(\d+)\s*号\s*(?:用户|客户|顾客|会员|家庭)"),
     re.compile(r"#\s*([a-z0-9_]*\d[a-z0-9_]*)"),
 ]
@@ -501,7 +502,7 @@ def extract_user_id(text: str) -> str | None:
         m = pattern.search(text)
         if m:
             return m.group(1).strip("-_")
-    numbers = [n for n in re.findall(r"(?<![\w.%])(\d{3,})(?![\w%])", text)]
+    numbers = [n for n in re.findall(r"(?<![a-z0-9_.%])(\d{3,})(?![a-z0-9_%])", text)]   # not \w: 汉字 are \w
     return numbers[0] if len(numbers) == 1 else None
 
 
@@ -565,6 +566,8 @@ _PRODUCT_TEXT_ZH = [
     re.compile(r"(?:和|与|跟|同|像)\s*(?P<p>[^，。,.!?！？]{1,30}?)\s*(?:类似|相似|差不多|相近|一样|相关|同类|接近|搭配)"),
     re.compile(r"^(?:有没有|有什么|有哪些)?\s*(?P<p>[^，。,.!?！？]{1,30}?)\s*的\s*(?:替代品|同类商品|同类产品|相似商品|"
                r"类似商品|相似产品|类似产品|平替|替代)"),
+    re.compile(r"^(?P<p>[^，。,.!?！？]{1,30}?)\s*(?:有什么|有哪些|有没有|有啥)\s*(?:可以|能|能够)?\s*(?:替代|代替|平替|"
+               r"类似|相似)"),
     re.compile(r"(?:类似于|相似于|类似|相似|替代|代替)\s*(?P<p>[^，。,.!?！？的品]{2,30})\s*(?:的|$)"),
     re.compile(r"(?:买了|购买|喜欢)\s*(?P<p>[^，。,.!?！？]{1,30}?)\s*(?:的人|的顾客|的用户|的客户)"),
 ]
@@ -599,10 +602,10 @@ def extract_product(text: str) -> tuple[str | None, bool]:
 _TOP_K_PATTERNS = [
     re.compile(rf"\btop\s*-?\s*({NUM})\b"),
     re.compile(rf"\b({NUM})\s+(?:[\w-]+\s+)?(?:products|items|recommendations|recs|suggestions|ideas|skus|picks|"
-               rf"things|alternatives|substitutes|options)\b"),
+               rf"things|alternatives|substitutes|options|categories|departments|brands|sellers)\b"),
     re.compile(rf"前\s*({NUM})\s*(?:个|款|件|名|样)?"),
     re.compile(rf"(?:推荐|挑|选|列出|给我)\s*({NUM})\s*(?:个|款|件|样)"),
-    re.compile(rf"({NUM})\s*(?:个|款|件|样)\s*(?:\w{{0,4}})?(?:商品|产品|推荐|替代品|东西)"),
+    re.compile(rf"({NUM})\s*(?:个|款|件|样)\s*(?!会员|用户|客户|顾客|家庭|人)(?:\w{{0,4}})?(?:商品|产品|推荐|替代品|东西)"),
 ]
 
 
@@ -656,14 +659,15 @@ _METRIC_PATTERNS: list[tuple[str, str]] = [
     ("top_categories", r"(?:top|best[- ]?selling|most popular|biggest|leading|best|largest|strongest)\s+(?:\d+\s+)?"
                        r"(?:categories|category|departments?)|(?:which|what) (?:categories|category|departments?)|"
                        r"categor(?:y|ies) (?:sells?|sold|perform|does)|品类|类目|哪个类别|哪类商品|哪些类别|哪个部门"),
-    ("top_products", r"best[- ]?sell(?:ing|ers?)|top\s+(?:\d+\s+)?(?:products|items|skus|sellers)|most popular "
+    ("top_products", r"best[- ]?sell(?:ing|ers?)|(?:products|items|skus) (?:that )?(?:sell|sold) (?:the )?most|"
+                     r"(?:most|best)[- ]sold (?:products|items)|top\s+(?:\d+\s+)?(?:products|items|skus|sellers)|most popular "
                      r"(?:products|items)|(?:which|what) (?:products|items) (?:sell|sold)|畅销|卖得最好的(?:商品|产品)?|"
                      r"热销|爆款|销量最高的(?:商品|产品)|最受欢迎的(?:商品|产品)"),
     ("customers", rf"how many (?:{_COUNT_ADJ} )?{_PEOPLE}|number of (?:{_COUNT_ADJ} )?{_PEOPLE}|(?:customer|household|user|shopper) count|"
                   rf"count (?:of )?(?:the )?{_PEOPLE}|how big is (?:our|the|my) (?:customer|user) base|"
                   r"(?:客户|顾客|用户|家庭|会员)(?:总)?数|多少(?:个|位|名)?(?:客户|顾客|用户|家庭|会员|人)"),
     ("orders", rf"(?:how many |number of |\band (?:the )?(?:number of )?)(?:{_COUNT_ADJ} )?(?:orders|baskets|transactions|"
-               r"purchases|trips)\b|(?:order|basket|transaction) count|订单(?:总)?数|多少(?:个|笔|张)?订单|多少笔|交易笔数|"
+               r"purchases|trips)\b|(?:order|basket|transaction) count|订单(?:总)?(?:数|量)|多少(?:个|笔|张)?订单|多少笔|交易笔数|"
                r"交易次数"),
     ("frequency", r"how often|(?:purchase|buying|shopping|order) frequency|\bfrequency\b|visits? per|trips? per|"
                   r"购买频次|购买频率|购物频率|多久买一次|多久来一次|购买次数|下单频率|复购"),
@@ -721,10 +725,10 @@ def extract_segment_list(text: str, language: str) -> list[int | str] | None:
         names = []
         for part in parts:
             if _CJK.search(part):
-                name = _clean_zh_phrase(re.sub(r"(?:有什么|有何|的)?(?:区别|不同|差别|差异).*$|(?:对比|比较|比)(?:一下)?$", "",
+                name = _clean_zh_phrase(re.sub(r"(?:有什么|有何|有啥|的)?(?:区别|不同|差别|差异|不一样).*$|(?:对比|比较|比)(?:一下)?$", "",
                                                part.strip()))
             else:
-                name = _clean_en_phrase(re.sub(r"\s*(?:[?.!]|which|who|how|in terms).*$", "", part.strip()))
+                name = _clean_en_phrase(re.sub(r"\s*(?:[?.!,;]|which|who|how|what|in terms).*$", "", part.strip()))
             if not name:
                 break
             names.append(name)
@@ -773,7 +777,7 @@ def extract_audience(text: str) -> dict[str, Any]:
     if m:
         bought = re.sub(r"^(?:the|a|an)\s+", "", m.group("p"))
     else:
-        m = re.search(r"(?:买过|购买过|买了|购买了|购买|买)(?P<p>[^，。,.!?！？但的没]{1,12}?)(?:但|的|，|,|。|$|却|而)", text)
+        m = re.search(r"(?:买过|购买过|买了|购买了|购买|买)(?P<p>[^，。,.!?！？、但的没]{1,12}?)(?:但|的|，|,|。|、|$|却|而)", text)
         if m:
             bought = m.group("p")
     days, pm = _period_days(text)
@@ -838,7 +842,7 @@ _MDE_PCT = [re.compile(rf"{_NUMBER}\s*%\s*(?:relative\s+)?(?:lift|uplift|increas
             re.compile(rf"(?:提升|提高|增长|增加|上升|差异|效果)(?:了)?\s*{_NUMBER}\s*%"),
             re.compile(rf"{_NUMBER}\s*%\s*(?:的)?(?:提升|提高|增长|增加|上升|差异|效果)")]
 _BASELINE = [re.compile(rf"(?:baseline|base rate|current (?:conversion )?rate|conversion rate|control rate)\s*"
-                        rf"(?:rate\s+)?(?:of|is|=|at|:)?\s*{_NUMBER}\s*%"),
+                        rf"(?:conversion\s+)?(?:rate\s+)?(?:of|is|=|at|:)?\s*{_NUMBER}\s*%"),
              re.compile(rf"(?:基线|基准|当前转化率|现在的转化率|转化率|对照组转化率)\s*(?:是|为|在|=|：|:)?\s*{_NUMBER}\s*%")]
 
 
@@ -863,7 +867,7 @@ def extract_sample_size(text: str) -> dict[str, Any]:
 
 
 _SEARCH_EN = [
-    re.compile(r"\b(?:look up|lookup|find|search for|search)\s+(?P<q>[^?!]+?)\s+in (?:the|our) (?:catalog(?:ue)?|shop|store)"),
+    re.compile(r"\b(?:look up|lookup|find|search for|search)\s+(?P<q>[^?!]+?)\s+in (?:the|our) (?:product\s+)?(?:catalog(?:ue)?|shop|store)"),
     re.compile(r"\b(?:search|look up|lookup|find|show)\s+(?:(?:the|our|my)\s+)?(?:products?|items?|catalog(?:ue)?|"
                r"skus?)\s*(?:for|about|matching|with|containing|named|called|on)?\s*[:\-]?\s*(?P<q>[^?!]+)"),
     re.compile(r"\b(?:search|look)\s+(?:the\s+)?(?:catalog(?:ue)?|shop|store)?\s*(?:for)\s+(?P<q>[^?!]+)"),
@@ -877,7 +881,7 @@ _SEARCH_ZH = [
     re.compile(r"(?:有没有|有哪些|有什么)\s*(?P<q>[^，。,.!?！？]+?)\s*(?:相关的|有关的|的)?(?:商品|产品)"),
     re.compile(r"(?:商品|产品)(?:搜索|检索)\s*[:：]?\s*(?P<q>[^，。,.!?！？]+)"),
 ]
-_SEARCH_TRAIL = re.compile(r"\s+(?:please|pls|for me|in (?:the|our) catalog(?:ue)?|in stock|that we (?:sell|carry))$")
+_SEARCH_TRAIL = re.compile(r"\s+(?:please|pls|for me|in (?:the|our) (?:product )?catalog(?:ue)?|in stock|that we (?:sell|carry))$")
 
 
 def extract_search_query(text: str) -> str | None:

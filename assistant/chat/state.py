@@ -39,8 +39,9 @@ _BACK_REFERENCE = re.compile(
 _BOTH = re.compile(r"\b(?:these|those|the|both|the last)\s+two\b|\bboth\b|这两|这俩|两者|二者|它们俩|他们俩|"
                    r"(?<![第分成为])两(?:个)?(?:组|群|客群|分群|类|细分)")
 _ORDINAL_BACK = {"first": 0, "1st": 0, "former": 0, "second": 1, "2nd": 1, "latter": -1, "last": -1,
-                 "前者": 0, "第一个": 0, "后者": -1, "第二个": 1}
-_ORDINAL_ONE = re.compile(r"\b(?:the\s+)?(first|1st|second|2nd|former|latter|last)(?:\s+one)?\b|前者|后者|第一个|第二个")
+                 "前者": 0, "第一个": 0, "后者": -1, "第二个": 1, "前面": 0, "前一": 0, "后面": -1, "后一": -1}
+_ORDINAL_ONE = re.compile(r"\b(?:the\s+)?(first|1st|second|2nd|former|latter|last)(?:\s+one)?\b|前者|后者|第一个|第二个|"
+                          r"(前面|后面|前一|后一)(?=(?:那|这)?(?:个|组|群|类))")
 _YES = re.compile(r"^(?:y|yes|yeah|yep|yup|sure|ok|okay|confirm|confirmed|go ahead|do it|please do|proceed|"
                   r"确认|确定|好|好的|是|是的|可以|行|执行|同意|没问题|对)\b", re.I)
 _NO = re.compile(r"^(?:n|no|nope|nah|cancel|stop|don'?t|do not|never ?mind|forget it|取消|不|不要|不用|算了|别|否)", re.I)

@@ -14,11 +14,13 @@ from assistant.core.text import markdown_literal, normalise
 CHANNELS: tuple[str, ...] = ("email", "sms", "push", "wechat")
 # Which copy format a channel uses: a WeChat service message is short text + link, i.e. push-length copy.
 COPY_FORMAT: dict[str, str] = {"email": "email", "sms": "sms", "push": "push", "wechat": "push"}
+# Latin channel words are bounded by non-letters, not \b: Chinese characters count as word characters, so
+# "写一条push" / "写个SMS，" have no \b around the channel word.
 _CHANNEL_WORDS: tuple[tuple[str, str], ...] = (
     ("wechat", r"wechat|we chat|weixin|微信|朋友圈|公众号|小程序"),
-    ("sms", r"\bsms\b|text messages?|\btexts?\b(?! copy)|短信|短讯|手机消息"),
+    ("sms", r"(?<![a-z])sms(?![a-z])|text messages?|\btexts?\b(?! copy)|短信|短讯|手机消息"),
     ("email", r"e-?mails?|\bmail\b|newsletter|\bedm\b|邮件|邮箱|电邮"),
-    ("push", r"\bpush\b|notifications?|app alert|推送|通知|弹窗"),
+    ("push", r"(?<![a-z])push(?![a-z])|notifications?|app alert|推送|通知|弹窗"),
 )
 
 

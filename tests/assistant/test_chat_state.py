@@ -167,3 +167,11 @@ def test_a_wish_to_re_segment_is_confirmed_first():
     assert not is_explicit_request("segment", "我想重新分成6组", 0.9)
     assert not is_explicit_request("segment", "I'd like to re-run the segmentation with 9 clusters", 0.9)
     assert is_explicit_request("segment", "重新分成6组", 0.9)
+
+
+def test_later_and_earlier_of_two_compared_segments():
+    state = ConversationState(language="zh")
+    run(state, "compare_segments", "第2组和第5组比一比", "zh")
+    assert run(state, "describe_segment", "说说后面这个组", "zh").slots["segment"] == 5
+    run(state, "compare_segments", "第2组和第5组比一比", "zh")
+    assert run(state, "describe_segment", "讲讲前面那个", "zh").slots["segment"] == 2

@@ -144,3 +144,22 @@ def test_slot_change_is_only_framing_words_and_slot_values():
     assert slot_change("给第2组写一条微信文案，然后推荐商品") is None     # says more than a change
     assert slot_change("who is segment 2?") is None
     assert slot_change("hello") is None
+
+
+def test_latin_channel_words_and_ids_inside_chinese():
+    """汉字 count as word characters, so \\b finds no edge in "写一条push" or "是5120": the rules must not rely on it."""
+    from assistant.chat.slots import extract_channel, extract_user_id
+    assert extract_channel("给第2组写一条push，打九折") == "push"
+    assert extract_channel("写个SMS给他们".lower()) == "sms"
+    assert extract_channel("pushy sellers") is None
+    assert extract_user_id("会员号是5120") == "5120"
+    assert extract_user_id("编号是8123的那位") == "8123"
+
+
+def test_helper_phrases_are_not_segment_names_or_counts():
+    from assistant.chat.slots import extract_slots
+    assert extract_slots("recommend_segment", "给这群人挑几款商品")["segment"] is None
+    assert extract_slots("describe_segment", "说说宝妈客户是什么样的人")["segment"] == "宝妈客户"
+    assert extract_slots("recommend_segment", "给学生党主推哪些东西")["segment"] == "学生党"
+    assert extract_slots("recommend_user", "给一个顾客推荐东西")["top_k"] is None
+    assert extract_slots("data_question", "上班族的回购频次如何")["segment"] == "上班族"
