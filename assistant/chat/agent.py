@@ -10,8 +10,9 @@ Replies are entirely in the user's language (`assistant.chat.messages`). `respon
 """
 from __future__ import annotations
 
-from pathlib import Path
+import re
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pandas as pd
@@ -96,8 +97,8 @@ class ChatAgent:
             yield ChatReply(say("injection", lang), intent="unknown")
             return
         if turn.intent in ("unknown", "smalltalk", "follow_up"):
-            key = "smalltalk" if turn.intent == "smalltalk" else "no_previous" if route.intent == "follow_up" \
-                else "unknown"
+            key = "smalltalk" if turn.intent == "smalltalk" else "unknown" if route.intent != "follow_up" \
+                else "not_applicable" if self.state.last_intent else "no_previous"
             yield ChatReply(say(key, lang), intent=turn.intent)
             return
         if turn.intent == "cancel":
@@ -574,9 +575,9 @@ class ChatAgent:
 
     def _shorter_copy(self, lang: str) -> Iterator[ChatReply]:
         copy = _shorten(self.state.copy)
+        note = say("shortened" if copy != self.state.copy else "already_short", lang)
         self.state.copy = copy
-        yield ChatReply(say("shortened", lang) + "\n\n" + self._copy_text(copy, lang, self._copy_segment),
-                        table=copy.to_frame())
+        yield ChatReply(note + "\n\n" + self._copy_text(copy, lang, self._copy_segment), table=copy.to_frame())
 
     @staticmethod
     def _copy_text(copy, lang: str, segment: int | None) -> str:
@@ -709,18 +710,6 @@ class ChatAgent:
         yield ChatReply(say("help", lang) + "\n" + "\n".join(f"- {e}" for e in examples))
 
 
-def trim_text(text: str, limit: int) -> str:
-    """Cut `text` to at most `limit` characters at a word (or Chinese punctuation) boundary, adding '…'."""
-    text = " ".join(str(text).split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    boundary = max(cut.rfind(" "), *(cut.rfind(p) + 1 for p in "，。！？；、,.!?;"))
-    if boundary >= limit // 2:
-        cut = cut[:boundary]
-    return cut.rstrip(" ,;:，、；：") + "…"
-
-
 def _copy_note(note: str, lang: str) -> str:
     """A copywriting note (campaigns.copywriting writes them in English, for logs) in the reply's language."""
     if lang == "en":
@@ -740,23 +729,34 @@ def _same_copy_request(last: dict, now: dict) -> bool:
     return all(last.get(k) == now.get(k) for k in keys)
 
 
+_SENTENCE = re.compile(r"[^.!?。！？]+(?:[.!?。！？]+|$)")
+_OFFER_SENTENCE = re.compile(r"\d\s*%|\boff\b|free (?:shipping|delivery)|bundle|折|包邮|免运费|优惠|立减", re.I)
+_SHORTENED_FIELDS = ("body", "sms", "text", "push_body")
+
+
+def _fewer_sentences(text: str, language: str) -> str:
+    """The offer's sentence, and the opening one when there were three or more: whole sentences only, so
+    nothing ends mid-phrase and the offer is never cut (subject, title and button stay as they were)."""
+    sentences = [x.strip() for x in _SENTENCE.findall(text) if x.strip()]
+    if len(sentences) < 2:
+        return text
+    offer = next((x for x in sentences if _OFFER_SENTENCE.search(x)), sentences[-1])
+    keep = [sentences[0], offer] if len(sentences) >= 3 and offer != sentences[0] else [offer]
+    return ("" if language == "zh" else " ").join(keep)
+
+
 def _shorten(copy):
-    """The same variants with every text field cut to ~60 % at a sentence/word boundary: "make it shorter"
-    without asking the model again, so no new claim can appear. An SMS's own words are cut, and it still ends
-    with its opt-out instruction."""
+    """The same variants with fewer sentences: "make it shorter" without asking the model again, so no new
+    claim can appear. An SMS's own words are shortened, and it still ends with its opt-out instruction."""
     variants = []
     for v in copy.variants:
         data = v.model_dump()
-        if data.get("sms"):
-            data["sms"] = without_sms_opt_out(data["sms"])
-        short = {k: trim_text(val, max(12, int(len(val) * 0.6))) if isinstance(val, str) and len(val) > 20 else val
-                 for k, val in data.items()}
-        if short.get("sms"):
-            short["sms"] = with_sms_opt_out(short["sms"], v.language)
-        try:
-            variants.append(type(v).model_validate(short))
-        except Exception:  # noqa: BLE001 — a field the model requires intact: keep the variant as it was
-            variants.append(v)
+        for name in _SHORTENED_FIELDS:
+            if data.get(name):
+                words = without_sms_opt_out(data[name]) if name == "sms" else data[name]
+                short = _fewer_sentences(words, v.language)
+                data[name] = with_sms_opt_out(short, v.language) if name == "sms" else short
+        variants.append(type(v).model_validate(data))
     return replace(copy, variants=variants)
 
 

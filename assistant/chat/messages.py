@@ -18,6 +18,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "injection": "I only act on requests about your marketing data; I did not follow instructions in that "
                      "message and nothing was changed.",
         "no_previous": "There is no earlier request to continue — what would you like to do?",
+        "not_applicable": "That does not apply to the last request, so nothing was changed — what would you like to do?",
         "confirm_segment": "Do you want me to re-segment your customers into {n}? Your current {current} segments "
                            "will be replaced (you can say 'undo' afterwards to get them back). Reply 'yes' to go "
                            "ahead or 'no' to keep them.",
@@ -65,7 +66,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "writing_copy": "_Writing copy with the language model…_",
         "copy_header": "**{channel} copy for segment {s} — {segment} ({lang_name})**",
         "variant": "**Variant {i}**",
-        "shortened": "_Shortened the last copy (same wording, trimmed at sentence boundaries; no new claims)._",
+        "shortened": "_Shortened the last copy (same wording: whole sentences dropped, the offer kept; no new claims)._",
+        "already_short": "_The last copy is already as short as it gets without cutting a sentence or the offer._",
         "no_copy": "There is no copy yet to shorten — ask me to write one first.",
         "copy_all_note": "_One set of variants per segment._",
         "plan_header": "**Campaign plan for segment {s} ({name})**",
@@ -141,6 +143,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                    "推荐商品、制定活动方案、撰写文案、评估活动效果并给出下次活动建议。输入“帮助”查看示例。",
         "injection": "我只处理与营销数据有关的请求；这条消息中的指令没有被执行，也没有做任何更改。",
         "no_previous": "没有可以接着做的上一个请求——请问您想做什么？",
+        "not_applicable": "这条指令不适用于上一个请求，所以没有做任何更改——请问您想做什么？",
         "confirm_segment": "要把客户重新分成{n}吗？当前的 {current} 个客群将被替换（之后可以说“撤销”恢复）。回复“确认”继续，或“取消”保留当前客群。",
         "confirm_segment_first": "要把客户分成{n}吗？回复“确认”继续，或“取消”。",
         "confirm_undo": "要恢复之前的客群吗？当前的客群将被替换。请回复“确认”或“取消”。",
@@ -182,7 +185,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "writing_copy": "_正在用语言模型撰写文案…_",
         "copy_header": "**第{s}组（{segment}）的{channel}文案（{lang_name}）**",
         "variant": "**方案 {i}**",
-        "shortened": "_已缩短上一版文案（措辞不变，按句子截短，没有新增任何内容）。_",
+        "shortened": "_已缩短上一版文案（措辞不变：删去整句，保留优惠；没有新增任何内容）。_",
+        "already_short": "_上一版文案已经很短，再删就会删掉整句或优惠。_",
         "no_copy": "还没有可以缩短的文案——请先让我写一版。",
         "copy_all_note": "_每个客群一组文案。_",
         "plan_header": "**第{s}组（{name}）的活动方案**",

@@ -161,6 +161,11 @@ class ConversationState:
             if other is None or other[1] < 0.2 or other[0] == UNKNOWN:
                 return Turn(UNKNOWN, {}, lang, route.confidence)
             intent, slots = other[0], extract_slots(other[0], text, lang)
+        if intent == "follow_up" and self.last_intent in STATE_CHANGING and not any(
+                value is not None and name in SLOT_NAMES.get(self.last_intent, ()) for name, value in slots.items()):
+            # "make it shorter" right after a segmentation changes nothing of it: never re-run a state change on
+            # a follow-up that does not apply to it
+            return Turn(UNKNOWN, {}, lang, route.confidence)
         if intent == "follow_up":
             intent, slots, from_context = self._follow_up(slots, text, lang)
         if intent == "recommend_user" and slots.get("user_id") is None and self.customer is None and \

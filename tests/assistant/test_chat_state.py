@@ -175,3 +175,11 @@ def test_later_and_earlier_of_two_compared_segments():
     assert run(state, "describe_segment", "说说后面这个组", "zh").slots["segment"] == 5
     run(state, "compare_segments", "第2组和第5组比一比", "zh")
     assert run(state, "describe_segment", "讲讲前面那个", "zh").slots["segment"] == 2
+
+
+def test_a_follow_up_that_does_not_apply_never_reruns_a_segmentation():
+    state = ConversationState()
+    run(state, "segment", "split my customers into 4 groups")
+    for text in ("make it shorter", "now in Chinese"):
+        turn = state.resolve(route("follow_up", text), text)
+        assert turn.intent == "unknown" and not turn.needs_confirmation, text

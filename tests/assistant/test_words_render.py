@@ -75,3 +75,25 @@ def test_make_it_shorter_keeps_the_sms_opt_out():
     copy = CopyVariants(segment="s", channel="sms", language="en", variants=[CampaignCopy(channel="sms", sms=long)])
     short = _shorten(copy).variants[0].sms
     assert len(short) < len(long) and short.endswith("Reply STOP to opt out.") and short.count("STOP") == 1
+
+
+def test_make_it_shorter_drops_whole_sentences_and_keeps_the_offer():
+    from assistant.chat.agent import _shorten
+    from assistant.core.gates import GateContext, channel_format, offer_stated_correctly
+    body = ("We picked White Milk, Strawberries and Cucumbers with you in mind. Enjoy 15% off your favourites. "
+            "Fill your basket in a few clicks.")
+    email = CampaignCopy(channel="email", subject="White Milk and Strawberries, picked for you",
+                         preheader="15% off on the things you buy most.", body=body, cta="See your picks")
+    zh = CampaignCopy(channel="email", language="zh", subject="为你精选：牛奶和莓果", preheader="常买好物八五折。",
+                      body="我们为你挑选了牛奶、莓果和新鲜果蔬。现在购买享八五折优惠。动动手指，就能把购物车装满。", cta="查看精选")
+    short_en, short_zh = (_shorten(CopyVariants(segment="s", channel="email", language=v.language, variants=[v]))
+                          .variants[0] for v in (email, zh))
+    assert short_en.body == "We picked White Milk, Strawberries and Cucumbers with you in mind. Enjoy 15% off your favourites."
+    assert short_zh.body == "我们为你挑选了牛奶、莓果和新鲜果蔬。现在购买享八五折优惠。"
+    assert (short_en.subject, short_en.preheader, short_en.cta) == (email.subject, email.preheader, email.cta)
+    for v in (short_en, short_zh):
+        ctx = GateContext(language=v.language, field="body", offer_kind="percent_off", offer_value=15)
+        assert channel_format(v.body, ctx) is None and offer_stated_correctly(v.body, ctx) is None
+        assert "…" not in v.body
+    once = CopyVariants(segment="s", channel="email", language="en", variants=[short_en])
+    assert _shorten(_shorten(once)) == _shorten(once)  # two sentences: the offer's stays
