@@ -29,6 +29,11 @@ import numpy as np
 import pandas as pd
 
 from assistant.core.settings import Settings
+
+# the note on template copy when no model was chosen (campaigns.copywriting notes are English, for logs; the chat
+# and UI translate it)
+TEMPLATE_COPY_NOTE = ("Template copy: the packaged small model does not write sendable copy; set MKT_COPY_LLM=on "
+                      "to try it, or configure a stronger model (OPENAI_BASE_URL or MKT_LOCAL_MODEL).")
 from assistant.core.errors import NotReadyError
 from assistant.core.data import DataError, Dataset, QualityReport, load_demo, load_files
 from assistant.core.data.schema import PRODUCT_COLUMNS
@@ -92,6 +97,7 @@ class MarketingAssistant:
         self.content_signal = content_signal
         self.random_state = random_state
         self._llm = llm
+        self._llm_given = llm is not None  # an LLM passed in was chosen (it writes copy; `copy_by_llm`)
         self._encoder = encoder
         self._store = store
         self.segmenter = None
@@ -147,7 +153,8 @@ class MarketingAssistant:
     def reopen(self) -> "MarketingAssistant":
         """A new assistant on what this workspace saved, keeping this one's LLM, encoder, product collection,
         settings and language (nothing already embedded is embedded again)."""
-        return type(self).load(self.workspace, llm=self._llm, encoder=self._encoder, store=self._store,
+        return type(self).load(self.workspace, llm=self._llm if self._llm_given else None, encoder=self._encoder,
+                               store=self._store,
                                language=self.language, settings=self.settings)
 
     # ------------------------------------------------------------------ shared parts, created on first use
@@ -645,12 +652,23 @@ class MarketingAssistant:
     def _members(self, segment_id: int) -> pd.Index:
         return self.labels[self.labels == segment_id].index
 
+    @property
+    def copy_by_llm(self) -> bool:
+        """Whether copy is asked of the LLM by default (MKT_COPY_LLM). Why not always: on the packaged 0.5B the
+        copy that passed every gate still read as nobody would send it (a refusal as an SMS, invented set meals,
+        health promises; README words bench), so there the templates write unless a model was chosen."""
+        choice = self.settings.copy_llm
+        if choice in ("on", "off"):
+            return choice == "on"
+        return self._llm_given or self.settings.model_chosen
+
     def write_copy(self, segment: int | str | None = None, *, plan=None, channel: str | None = None,
                    offer: float | str | None = None, language: str | None = None, n_variants: int = 3,
-                   use_llm: bool = True) -> CopyVariants:
+                   use_llm: bool | None = None) -> CopyVariants:
         """Copy variants for a campaign plan: the one given (possibly edited by the marketer), else a fresh
         `plan_campaign(segment, offer=..., channel=...)`. Every variant passes the quality gates; `source`
-        says whether the LLM wrote it (llm / llm-retry) or the template stands (template)."""
+        says whether the LLM wrote it (llm / llm-retry) or the template stands (template). use_llm=None
+        follows `MKT_COPY_LLM` (`copy_by_llm`)."""
         from campaigns.copywriting import write_copy
         from campaigns.strategy import CampaignPlan
         language = language or self.language
@@ -671,10 +689,14 @@ class MarketingAssistant:
             persona = self.personas(language, use_llm=self._has_personas(language)).get(segment_id)
             members = self._members(segment_id)
             name = persona.name if persona is not None else f"segment {segment_id}"
+        by_default = use_llm is None
+        use_llm = self.copy_by_llm if by_default else use_llm
         variants = write_copy(plan, persona, n_variants=n_variants, language=language, channel=plan.channel,
                               llm=self.llm if use_llm else None, use_llm=use_llm, policy=self.policy,
                               known_user_ids=members.tolist(), time_budget_s=COPY_BUDGET_S,
                               call_budget_s=self._call_budget())
+        if by_default and not use_llm:
+            variants = [v.model_copy(update={"notes": [TEMPLATE_COPY_NOTE]}) for v in variants]
         return CopyVariants(segment=name, channel=plan.channel, language=language, variants=list(variants),
                             plan=plan)
 

@@ -716,6 +716,8 @@ def _copy_note(note: str, lang: str) -> str:
         return note
     if note.startswith("Template kept"):
         return say("template_kept", lang)
+    if note.startswith("Template copy"):
+        return say("template_default", lang)
     return say("attempt_failed", lang)
 
 

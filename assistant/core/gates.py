@@ -69,7 +69,10 @@ _MARKERS = re.compile(r"<<<|>>>|```|<\|im_|\{\{|\}\}")
 _SELF_TALK = re.compile(
     r"this (?:copy|version|variant|message|text|email|sms) (?:is|will|has|uses)|here(?: i|')s (?:the|your|a)|"
     r"here is|i hope|as requested|feel free to|let me know|note:|本版本|这则文案|文案非常|这条文案|营销文案|"
-    r"以下是|希望这|如下[:：]|注[:：]", re.I)
+    r"以下是|希望这|如下[:：]|注[:：]|"
+    # a refusal or a question back to the reader is the model talking, not copy ("I'm sorry, but I can't assist")
+    r"i'?m sorry|i (?:can(?:no|')t|am unable to|'m unable to) (?:assist|help|provide|write)|as an ai|"
+    r"抱歉|无法(?:协助|提供|完成)|我不能|请问您(?:需要|想)", re.I)
 _PLACEHOLDER = re.compile(r"\[[^\]]{0,40}\]|\{[^}]{0,40}\}|<[A-Za-z_ ]{2,30}>|\bXXX\b|\bTBD\b|lorem ipsum|"
                           r"your (?:company|store|shop|brand) name|【[^】]{0,20}】|某某|顾客X|客户X|Customer [A-Z]\b",
                           re.I)
@@ -197,12 +200,14 @@ _CLAIMS = {
     "a guarantee": r"guarantee|money[- ]back|保证|无效退款",
     "a deadline": r"today only|only today|last chance|ends (?:tonight|today|soon)|\b\d+ hours? left|仅限今天|最后一天|"
                   r"最后机会|今天截止",
-    "health effects": r"\bcures?\b|\bheal|clinically|boosts? (?:your )?immun|治愈|治疗|增强免疫",
+    "health effects": r"\bcures?\b|\bheal|clinically|boosts? (?:your )?immun|healthier|healthy lifestyle|治愈|治疗|增强免疫|"
+                      r"更(?:加)?健康|健康生活",
+    "a bundle or set": r"\bbundle|\bcombo\b|set meal|套餐|礼包|组合装",
     "a coupon code": r"\bcode\b|promo ?code|优惠码|兑换码",
     "a storewide offer": r"\ball (?:of )?our (?:[\w&]+ ){0,3}products|everything (?:in|at) (?:the|our) (?:store|shop)|"
                          r"storewide|sitewide|across the store|全场|所有商品|全部商品|全店",
     "a description of the shop": r"welcome to (?:our|the)\b|\bour (?:[\w&]+ ){1,3}(?:shop|store|market)\b|欢迎(?:光临|来到)|"
-                                 r"本店|我们(?:的)?(?:超市|商店|店铺)",
+                                 r"本店|我们(?:的)?(?:超市|商店|店铺)|欢迎购买",
     "a season or stock claim": r"peak (?:season|time)|new arrivals?|just arrived|limited stock|while (?:stocks|supplies) "
                                r"last|selling fast|高峰期|新品上市|新到货|库存有限|限量|售完即止|抢购",
     "contact details": r"https?://|www\.|@\w+\.\w|\b\d{3}[- ]?\d{3,4}[- ]?\d{4}\b",
@@ -212,7 +217,7 @@ _CLAIMS_RE = {k: re.compile(v, re.I) for k, v in _CLAIMS.items()}
 
 def no_unbriefed_claims(text: str, ctx: GateContext) -> str | None:
     for claim, pattern in _CLAIMS_RE.items():
-        if claim == "free shipping" and ctx.offer_kind == "free_shipping":
+        if (claim, ctx.offer_kind) in (("free shipping", "free_shipping"), ("a bundle or set", "bundle")):
             continue
         m = pattern.search(text)
         if m:

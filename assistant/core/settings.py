@@ -33,6 +33,9 @@ class Settings:
     # structured-output method LangChain uses ("function_calling", "json_mode", "json_schema").
     llm_threads: int | None = field(default_factory=lambda: int(_env("MKT_LLM_THREADS")) if _env("MKT_LLM_THREADS") else None)
     llm_structured_method: str | None = field(default_factory=lambda: _env("MKT_LLM_STRUCTURED_METHOD"))
+    # Who writes campaign copy: "auto" (the model when one was chosen — a remote endpoint, MKT_LOCAL_MODEL or an
+    # LLM passed in — else the templates: the packaged 0.5B's copy is not sendable, see the words bench), "on", "off".
+    copy_llm: str = field(default_factory=lambda: (_env("MKT_COPY_LLM", "auto") or "auto").lower())
     # Where the assembled local model goes: the user's cache folder (XDG_CACHE_HOME or ~/.cache).
     user_cache_dir: Path = field(default_factory=lambda: Path(_env("XDG_CACHE_HOME", str(Path.home() / ".cache"))))
     # Embeddings: any sentence-transformers model directory; default is the packaged all-MiniLM-L6-v2.
@@ -72,6 +75,11 @@ class Settings:
     @property
     def uses_remote_llm(self) -> bool:
         return bool(self.openai_base_url or self.openai_api_key)
+
+    @property
+    def model_chosen(self) -> bool:
+        """A model other than the packaged default was configured (a remote endpoint or a local GGUF)."""
+        return self.uses_remote_llm or bool(self.local_model_path)
 
 
 def offline_environment() -> None:

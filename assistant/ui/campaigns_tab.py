@@ -52,9 +52,10 @@ def write_plan_copy(segment: str, channel: str, offer_pct: float, language: str,
             plan = state.assistant.plan_campaign(segment.strip(), offer=float(offer_pct) if offer_pct else None,
                                                  channel=channel, language=language)
             state.plan = plan
-        quick = state.assistant.write_copy(plan=plan, language=language, use_llm=False)
-        wait = "⏳ 模板文案已就绪，语言模型正在改写…" if language == "zh" else "⏳ template copy ready; the LLM is improving it…"
-        yield plan_html(plan, language), quick.to_html(), quick.to_frame(), wait, state
+        if state.assistant.copy_by_llm:  # else the templates are the copy (MKT_COPY_LLM): nothing to wait for
+            quick = state.assistant.write_copy(plan=plan, language=language, use_llm=False)
+            wait = "⏳ 模板文案已就绪，语言模型正在改写…" if language == "zh" else "⏳ template copy ready; the LLM is improving it…"
+            yield plan_html(plan, language), quick.to_html(), quick.to_frame(), wait, state
         full = state.assistant.write_copy(plan=plan, language=language)
         state.copy = full
         counts = {s: sum(v.source == s for v in full.variants) for s in ("llm", "llm-retry", "template")}

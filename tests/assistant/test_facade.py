@@ -135,3 +135,30 @@ def test_report_is_written_and_escaped(assistant):
     files = assistant.report()
     text = files.html.read_text(encoding="utf-8")
     assert "<html" in text.lower() and files.markdown.exists()
+
+
+def test_copy_comes_from_the_templates_unless_a_model_was_chosen(recommending, monkeypatch):
+    """The packaged 0.5B does not write copy by default (its passing copy was not sendable, words bench); an LLM
+    passed in, a configured endpoint or model, or MKT_COPY_LLM=on make the model write it."""
+    from assistant.api.facade import TEMPLATE_COPY_NOTE
+    from assistant.core.settings import Settings
+    ma = recommending
+    assert ma.copy_by_llm  # this assistant was given an LLM
+    ma._llm_given = False
+    try:
+        for env, expected in (({}, False), ({"MKT_COPY_LLM": "on"}, True), ({"MKT_LOCAL_MODEL": "/m.gguf"}, True),
+                              ({"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}, True),
+                              ({"OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "MKT_COPY_LLM": "off"}, False)):
+            for key in ("MKT_COPY_LLM", "MKT_LOCAL_MODEL", "OPENAI_BASE_URL", "OPENAI_API_KEY"):
+                monkeypatch.delenv(key, raising=False)
+            for key, value in env.items():
+                monkeypatch.setenv(key, value)
+            ma.settings = Settings.from_env()
+            assert ma.copy_by_llm is expected, env
+        monkeypatch.delenv("OPENAI_BASE_URL")
+        ma.settings = Settings.from_env()
+        copy = ma.write_copy(0, channel="sms", offer=15, n_variants=2)
+        assert [v.source for v in copy.variants] == ["template", "template"]
+        assert all(v.notes == [TEMPLATE_COPY_NOTE] for v in copy.variants)
+    finally:
+        ma._llm_given, ma.settings = True, Settings.from_env()

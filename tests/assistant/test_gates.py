@@ -190,3 +190,18 @@ def test_the_shipped_templates_make_none_of_these_claims():
     for text in ("White Milk and Large Eggs are ready for your next shop. Enjoy 15% off your favourites.",
                  "你常买的牛奶和鸡蛋已备好。现在购买享八五折优惠。"):
         assert g.no_unbriefed_claims(text, EN) is None
+
+
+@pytest.mark.parametrize("text", ["I'm sorry, but I can't assist with that request.", "抱歉，我无法协助完成这个请求。",
+                                  "请问您需要购买哪些商品？"])
+def test_a_refusal_or_a_question_back_is_not_copy(text):
+    assert g.no_self_commentary(text, EN)
+
+
+@pytest.mark.parametrize("text, claim", [("特别推出八五折的美味套餐。", "bundle or set"),
+                                         ("为了确保您的生活更加健康，八五折。", "health"),
+                                         ("欢迎购买我们的牛奶！", "shop")])
+def test_sets_health_and_welcome_claims_fail(text, claim):
+    assert claim in g.no_unbriefed_claims(text, EN)
+    assert g.no_unbriefed_claims("Buy them together and save with a bundle deal.",
+                                 g.GateContext(offer_kind="bundle")) is None  # the offer itself may say it
