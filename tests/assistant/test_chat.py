@@ -45,6 +45,8 @@ def test_recommendation_and_unknown_customer(agent):
 
 
 def test_missing_slot_gets_a_clarifying_question(agent):
+    from assistant.chat.state import ConversationState
+    agent.state = ConversationState()  # a new conversation: no customer to point back to ("this customer")
     reply = final(agent, "what should I recommend to this customer?")
     assert "Which customer" in reply.text
     reply = final(agent, "今天天气怎么样")
