@@ -737,13 +737,14 @@ _SHORTENED_FIELDS = ("body", "sms", "text", "push_body")
 
 
 def _fewer_sentences(text: str, language: str) -> str:
-    """The offer's sentence, and the opening one when there were three or more: whole sentences only, so
-    nothing ends mid-phrase and the offer is never cut (subject, title and button stay as they were)."""
+    """The opening sentence (what the variant is about) and the offer's, when there were three or more: whole
+    sentences only, so nothing ends mid-phrase and the offer is never cut (subject, title and button stay as
+    they were); two sentences are already short (dropping one made every variant the same offer line)."""
     sentences = [x.strip() for x in _SENTENCE.findall(text) if x.strip()]
-    if len(sentences) < 2:
+    if len(sentences) < 3:
         return text
     offer = next((x for x in sentences if _OFFER_SENTENCE.search(x)), sentences[-1])
-    keep = [sentences[0], offer] if len(sentences) >= 3 and offer != sentences[0] else [offer]
+    keep = [sentences[0]] + ([offer] if offer != sentences[0] else [])
     return ("" if language == "zh" else " ").join(keep)
 
 

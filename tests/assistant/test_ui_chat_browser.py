@@ -24,7 +24,7 @@ EN_DIALOGUE = [  # (README example, text that must appear in the new reply)
     ("compare segment 0 and 1", "Segments compared"),
     ("what should I recommend to household 1029?", "Top 10 for customer 1029"),
     ("write a WeChat campaign for the young families segment with 15% off", "households with children"),
-    ("make it shorter", "Shortened the last copy"),
+    ("make it shorter", "last copy"),  # shortened, or already as short as whole sentences allow
     ("now in Chinese", "Understood from our conversation"),
     ("and for segment 3?", "segment 3"),
     ("how did campaign 18 do?", "bservational"),

@@ -70,7 +70,7 @@ def test_sms_preview_edits_and_csv_export_keep_the_opt_out_once(tmp_path):
 
 def test_make_it_shorter_keeps_the_sms_opt_out():
     from assistant.chat.agent import _shorten
-    long = ("Good news: White Milk and Large Eggs are waiting for you. Enjoy 15% off your favourites. "
+    long = ("Picked for you: White Milk and Large Eggs. Enjoy 15% off your favourites. Tap to fill your basket. "
             "Reply STOP to opt out.")
     copy = CopyVariants(segment="s", channel="sms", language="en", variants=[CampaignCopy(channel="sms", sms=long)])
     short = _shorten(copy).variants[0].sms
@@ -96,4 +96,4 @@ def test_make_it_shorter_drops_whole_sentences_and_keeps_the_offer():
         assert channel_format(v.body, ctx) is None and offer_stated_correctly(v.body, ctx) is None
         assert "…" not in v.body
     once = CopyVariants(segment="s", channel="email", language="en", variants=[short_en])
-    assert _shorten(_shorten(once)) == _shorten(once)  # two sentences: the offer's stays
+    assert _shorten(once) == once  # two sentences are already short: every variant would become the offer line
