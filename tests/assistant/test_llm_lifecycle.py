@@ -30,16 +30,16 @@ pytestmark = [pytest.mark.timeout(120),
 STUB = Path(__file__).with_name("llm_stub_server.py")
 GONE_WITHIN = 5.0  # seconds
 
+# an app started from a terminal: a test run started with nohup or in the background hands its children SIGHUP /
+# SIGINT ignored, and the exit handlers would rightly chain to "ignore"
+FROM_A_TERMINAL = ("import signal; signal.signal(signal.SIGHUP, signal.SIG_DFL); "
+                   "signal.signal(signal.SIGINT, signal.default_int_handler)\n")
 STARTER = textwrap.dedent("""
-    import json, resource, signal, sys, threading, time
+    import json, resource, sys, threading, time
     from pathlib import Path
     from assistant.core.local_llm import LocalLLMServer, install_exit_handlers
     model, workspace, registry, guard, stub = sys.argv[1:6]
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # the crash case leaves no core file
-    # an app started from a terminal: a test run started with nohup or in the background hands its children
-    # SIGHUP / SIGINT ignored, and the handlers would rightly chain to "ignore"
-    signal.signal(signal.SIGHUP, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
     install_exit_handlers()  # what importing assistant.core.llm does in the app's main thread
     server = LocalLLMServer(Path(model), Path(workspace) / "llm", registry=Path(registry), guard=guard,
                             command=lambda port: [sys.executable, stub, "--port", str(port)], startup_timeout=60)
@@ -106,7 +106,8 @@ class Starter:
 
     def __init__(self, fake_model: Path, workspace: Path, registry: Path, guard: str = "pdeathsig"):
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", STARTER, str(fake_model), str(workspace), str(registry), guard, str(STUB)],
+            [sys.executable, "-c", FROM_A_TERMINAL + STARTER, str(fake_model), str(workspace), str(registry), guard,
+             str(STUB)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
         if not line:
