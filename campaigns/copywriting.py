@@ -151,6 +151,12 @@ def _audience(persona, language: str) -> str:
     return "\n".join(p for p in parts if p)
 
 
+# The note on template copy when the caller asked for the default and no model was chosen (MKT_COPY_LLM; notes
+# are English, for logs: the chat translates them)
+TEMPLATE_COPY_NOTE = ("Template copy: the packaged small model does not write sendable copy; set MKT_COPY_LLM=on "
+                      "to try it, or configure a stronger model (OPENAI_BASE_URL or MKT_LOCAL_MODEL).")
+
+
 # ------------------------------------------------------------------------------------------------ generation
 def shipped_fields(channel: str, fields: dict[str, str], language: str) -> dict[str, str]:
     """The fields as they are sent: an SMS ends with the opt-out instruction of its language, exactly once

@@ -29,11 +29,6 @@ import numpy as np
 import pandas as pd
 
 from assistant.core.settings import Settings
-
-# the note on template copy when no model was chosen (campaigns.copywriting notes are English, for logs; the chat
-# and UI translate it)
-TEMPLATE_COPY_NOTE = ("Template copy: the packaged small model does not write sendable copy; set MKT_COPY_LLM=on "
-                      "to try it, or configure a stronger model (OPENAI_BASE_URL or MKT_LOCAL_MODEL).")
 from assistant.core.errors import NotReadyError
 from assistant.core.data import DataError, Dataset, QualityReport, load_demo, load_files
 from assistant.core.data.schema import PRODUCT_COLUMNS
@@ -154,8 +149,7 @@ class MarketingAssistant:
         """A new assistant on what this workspace saved, keeping this one's LLM, encoder, product collection,
         settings and language (nothing already embedded is embedded again)."""
         return type(self).load(self.workspace, llm=self._llm if self._llm_given else None, encoder=self._encoder,
-                               store=self._store,
-                               language=self.language, settings=self.settings)
+                               store=self._store, language=self.language, settings=self.settings)
 
     # ------------------------------------------------------------------ shared parts, created on first use
     @property
@@ -669,7 +663,7 @@ class MarketingAssistant:
         `plan_campaign(segment, offer=..., channel=...)`. Every variant passes the quality gates; `source`
         says whether the LLM wrote it (llm / llm-retry) or the template stands (template). use_llm=None
         follows `MKT_COPY_LLM` (`copy_by_llm`)."""
-        from campaigns.copywriting import write_copy
+        from campaigns.copywriting import TEMPLATE_COPY_NOTE, write_copy
         from campaigns.strategy import CampaignPlan
         language = language or self.language
         if plan is None:

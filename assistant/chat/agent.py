@@ -27,6 +27,7 @@ from assistant.chat.state import BULK_IDS, ConversationState, Turn
 from assistant.core.errors import DataError, LLMOutputError, LLMUnavailable, NotReadyError
 from assistant.core.text import markdown_literal
 from assistant.core.vocabulary import with_sms_opt_out, without_sms_opt_out
+from campaigns.copywriting import TEMPLATE_COPY_NOTE
 from campaigns.recommender import reason_in
 
 HELP_EXAMPLES_EN = HELP_EXAMPLES["en"]
@@ -51,12 +52,12 @@ class _Ask(Exception):
         self.slot = slot
 
 
-
 def _persona_facts(persona, lang: str) -> str:
     """Price sensitivity and channels, and the best times only when the data gave them (no empty "—")."""
     price = PRICE_WORDS.get(lang, {}).get(persona.price_sensitivity, persona.price_sensitivity)
     text = say("persona_facts", lang, price=_esc(price), channels=_esc(", ".join(persona.preferred_channels)))
     return text + (say("best_times", lang, times=_esc(persona.preferred_times)) if persona.preferred_times else "")
+
 
 def _esc(text: Any) -> str:
     """Untrusted text placed into the Markdown reply: the project's one encoder (shows as the same characters)."""
@@ -716,7 +717,7 @@ def _copy_note(note: str, lang: str) -> str:
         return note
     if note.startswith("Template kept"):
         return say("template_kept", lang)
-    if note.startswith("Template copy"):
+    if note == TEMPLATE_COPY_NOTE:
         return say("template_default", lang)
     return say("attempt_failed", lang)
 

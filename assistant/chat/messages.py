@@ -5,6 +5,8 @@ easy to check that no Chinese reply falls back to English framing: tests compare
 """
 from __future__ import annotations
 
+from campaigns.copywriting import TEMPLATE_COPY_NOTE  # the English note is the one copywriting attaches
+
 MESSAGES: dict[str, dict[str, str]] = {
     "en": {
         "ask_segment": "Which segment do you mean? Give its number (e.g. 'segment 2'), a description such as "
@@ -82,8 +84,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "compare_diff": "Largest differences: {diffs}.",
         "versus": "{a} vs {b}", "lift_value": "lift {value}", "z_value": "z {value}",
         "template_kept": "Template kept: the language model was unavailable, too slow or its answer failed a check.",
-        "template_default": "Template copy: the packaged small model does not write sendable copy; set MKT_COPY_LLM=on "
-                            "to try it, or configure a stronger model (OPENAI_BASE_URL or MKT_LOCAL_MODEL).",
+        "template_default": TEMPLATE_COPY_NOTE,
         "attempt_failed": "A language-model draft failed a check and was retried.",
         "next_header": "**Next campaign: advice from campaign {campaign}**",
         "next_none": "Campaign {campaign} gives no decisive advice; test again with more customers.",

@@ -23,8 +23,7 @@ from typing import Any
 from assistant.chat.router import UNKNOWN, Route
 from assistant.chat.slots import (ALL_SEGMENTS, REQUIRED_SLOTS, SLOT_NAMES, clean_segment_phrase,
                                   extract_campaign_id, extract_segment, extract_segment_list, extract_slots,
-                                  extract_user_id, missing_slots,
-                                  normalise, slot_change)
+                                  extract_user_id, missing_slots, normalise, slot_change)
 
 STATE_CHANGING = frozenset({"segment", "undo"})
 CONFIDENT = 0.6

@@ -281,8 +281,9 @@ def sms_opt_out_present(text: str, ctx: GateContext) -> str | None:
     footer = sms_opt_out(ctx.language)
     if not text.rstrip().endswith(footer):
         return f"the SMS does not end with the opt-out instruction '{footer}'"
-    if opt_out_count(text) != 1:
-        return f"the SMS carries the opt-out instruction {opt_out_count(text)} times"
+    count = opt_out_count(text)
+    if count != 1:
+        return f"the SMS carries the opt-out instruction {count} times"
     return None
 
 

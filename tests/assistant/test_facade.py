@@ -140,7 +140,7 @@ def test_report_is_written_and_escaped(assistant):
 def test_copy_comes_from_the_templates_unless_a_model_was_chosen(recommending, monkeypatch):
     """The packaged 0.5B does not write copy by default (its passing copy was not sendable, words bench); an LLM
     passed in, a configured endpoint or model, or MKT_COPY_LLM=on make the model write it."""
-    from assistant.api.facade import TEMPLATE_COPY_NOTE
+    from campaigns.copywriting import TEMPLATE_COPY_NOTE
     from assistant.core.settings import Settings
     ma = recommending
     assert ma.copy_by_llm  # this assistant was given an LLM

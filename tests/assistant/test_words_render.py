@@ -97,3 +97,11 @@ def test_make_it_shorter_drops_whole_sentences_and_keeps_the_offer():
         assert "…" not in v.body
     once = CopyVariants(segment="s", channel="email", language="en", variants=[short_en])
     assert _shorten(once) == once  # two sentences are already short: every variant would become the offer line
+
+
+def test_the_template_copy_note_is_shown_in_the_users_language():
+    from assistant.chat.agent import _copy_note
+    from campaigns.copywriting import TEMPLATE_COPY_NOTE
+    assert _copy_note(TEMPLATE_COPY_NOTE, "en") == TEMPLATE_COPY_NOTE
+    zh = _copy_note(TEMPLATE_COPY_NOTE, "zh")
+    assert "模板文案" in zh and "MKT_COPY_LLM=on" in zh and "packaged" not in zh
