@@ -478,7 +478,8 @@ class MarketingAssistant:
             segment = self.resolve_segment(segment)
         names = self.display_names(language) if self.segmenter is not None else None
         return answer_question(self.dataset.events, self.dataset.products, metric, labels=labels, segment=segment,
-                               segment_names=names, period=period, top_k=top_k)
+                               segment_names=names, period=period, top_k=top_k, policy=self.policy,
+                               language=language or "en")
 
     def audience_size(self, bought: str, *, within_days: int | None = None, not_within_days: int | None = None):
         """How many customers bought matching products (in / not in the last N days), per segment; counts only."""

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from assistant.core.errors import DataError
+from assistant.core.policy import CATEGORY_LABELS, CATEGORY_LABELS_ZH, MarketingPolicy, consumer_name
 
 METRICS = ("customers", "orders", "revenue", "aov", "spend", "frequency", "top_categories", "top_products", "trend",
            "revenue_share", "clv")
@@ -34,9 +35,12 @@ DEFINITIONS = {
     "aov": ("revenue ÷ orders", "销售额 ÷ 订单数"),
     "spend": ("revenue ÷ customers who bought", "销售额 ÷ 有购买的客户数"),
     "frequency": ("orders ÷ customers who bought, over the data window", "数据时间范围内：订单数 ÷ 有购买的客户数"),
-    "top_categories": ("categories ranked by revenue; share = category revenue ÷ revenue",
-                       "按销售额排序的品类；占比 = 品类销售额 ÷ 总销售额"),
-    "top_products": ("products (by title) ranked by revenue", "按销售额排序的商品（按商品名称合并）"),
+    "top_categories": ("categories ranked by revenue; share = category revenue ÷ revenue; 'not promoted' marks "
+                       "lines that are sold but never promoted",
+                       "按销售额排序的品类；占比 = 品类销售额 ÷ 总销售额；“不推广”表示有销售但从不推广的品类"),
+    "top_products": ("products (by readable name, sizes merged) ranked by revenue; 'not promoted' marks lines "
+                     "that are sold but never promoted",
+                     "按销售额排序的商品（按可读名称合并不同规格）；“不推广”表示有销售但从不推广的商品"),
     "trend": ("revenue and orders per calendar {period}", "每个自然{period}的销售额和订单数"),
     "revenue_share": ("segment revenue ÷ revenue of all customers", "客群销售额 ÷ 全体客户销售额"),
     "clv": ("historical value: revenue per customer to date over the data window (not a forecast)",
@@ -120,9 +124,11 @@ _UNITS = {"customers": "count", "orders": "count", "revenue": "money", "aov": "m
 
 def answer_question(events: pd.DataFrame, products: pd.DataFrame, metric: str, *, labels: pd.Series | None = None,
                     segment: int | str | None = None, segment_names: dict[int, str] | None = None,
-                    period: str | None = None, top_k: int | None = None) -> DataAnswer:
+                    period: str | None = None, top_k: int | None = None, policy: MarketingPolicy | None = None,
+                    language: str = "en") -> DataAnswer:
     """Answer one metric for everyone (segment None), one segment (an id; `labels` maps user_id -> segment) or
-    every segment ("all": one row per segment)."""
+    every segment ("all": one row per segment). Rankings mark, in `language`, what `policy` never promotes."""
+    policy = policy or MarketingPolicy()
     if metric not in METRICS:
         raise DataError(f"'{metric}' is not a question I can answer from the data",
                         fix=f"ask about one of: {', '.join(METRICS)}")
@@ -138,7 +144,7 @@ def answer_question(events: pd.DataFrame, products: pd.DataFrame, metric: str, *
     if segment == "all" or (metric == "revenue_share" and segment is None):
         if labels is None:
             raise DataError("there are no segments yet", fix="segment the customers first")
-        return _per_segment(metric, p, products, seg_of, names, window, top_k)
+        return _per_segment(metric, p, products, seg_of, names, window, top_k, policy, language)
     scope = everyone
     if segment is not None:
         p = p[seg_of == int(segment)]
@@ -159,7 +165,7 @@ def answer_question(events: pd.DataFrame, products: pd.DataFrame, metric: str, *
                               "share": [round(value, 4)]})
         return DataAnswer(metric, value, scope, definition, table, unit="share")
     if metric in ("top_categories", "top_products"):
-        table = _ranking(metric, p, products, top_k or 5)
+        table = _ranking(metric, p, products, top_k or 5, policy, language)
         return DataAnswer(metric, None, scope, definition, table, _bar(table, metric), unit="money")
     return _trend(p, scope, window, period or "month")
 
@@ -168,20 +174,30 @@ def _definition(metric: str, window: dict[str, str]) -> dict[str, str]:
     return {"en": f"{DEFINITIONS[metric][0]}; {window['en']}", "zh": f"{DEFINITIONS[metric][1]}；{window['zh']}"}
 
 
-def _ranking(metric: str, p: pd.DataFrame, products: pd.DataFrame, k: int) -> pd.DataFrame:
+def _ranking(metric: str, p: pd.DataFrame, products: pd.DataFrame, k: int, policy: MarketingPolicy,
+             language: str) -> pd.DataFrame:
+    """The top k categories / products by revenue, named as a shopper reads them ("MEAT-PCKGD" -> "Packaged
+    Meat", sizes of one product merged), with a `promoted` column when a line is one the policy never promotes
+    (fuel is real revenue, so it is ranked, but a marketer should see at once that it is not a campaign lever)."""
     prod = products.drop_duplicates("item_id").set_index("item_id")
     key = "category" if metric == "top_categories" else "title"
     if key not in prod:
         raise DataError(f"the products table has no {key} column", column=key, fix="load products with a "
                                                                                     f"{key} column")
-    names = p["item_id"].map(prod[key]).fillna("(unknown)").astype(str)
+    raw = p["item_id"].map(prod[key]).fillna("(unknown)").astype(str)
     if key == "category":
-        names = names.str.split(" > ").str[0]
-    grouped = p.assign(name=names).groupby("name").agg(revenue=("value", "sum"), orders=("order", "nunique"),
-                                                       customers=("user_id", "nunique"))
+        raw = raw.str.split(" > ").str[0]
+    readable = {name: consumer_name(name) or name for name in raw.unique()}
+    grouped = p.assign(name=raw.map(readable), raw=raw).groupby("name").agg(
+        revenue=("value", "sum"), orders=("order", "nunique"), customers=("user_id", "nunique"), raw=("raw", "first"))
     grouped["share"] = grouped["revenue"] / max(float(p["value"].sum()), 1e-12)
     top = grouped.sort_values(["revenue", "orders"], ascending=False).head(k).reset_index()
-    top = top.rename(columns={"name": key}).round({"revenue": 2, "share": 4})
+    labels = CATEGORY_LABELS_ZH if language == "zh" else CATEGORY_LABELS
+    kinds = [policy.classify(raw) if not policy.allows(raw) else None for raw in top["raw"]]
+    if any(kinds):
+        no = "不推广" if language == "zh" else "not promoted"
+        top["promoted"] = ["" if kind is None else f"{no} ({labels.get(kind, kind)})" for kind in kinds]
+    top = top.drop(columns="raw").rename(columns={"name": key}).round({"revenue": 2, "share": 4})
     top.insert(0, "rank", range(1, len(top) + 1))
     return top
 
@@ -199,14 +215,14 @@ def _trend(p: pd.DataFrame, scope: dict, window: dict, period: str) -> DataAnswe
 
 
 def _per_segment(metric: str, p: pd.DataFrame, products: pd.DataFrame, seg_of: pd.Series, names: dict, window: dict,
-                 top_k: int | None) -> DataAnswer:
+                 top_k: int | None, policy: MarketingPolicy, language: str) -> DataAnswer:
     rows = []
     total = float(p["value"].sum())
     for seg in sorted(int(s) for s in seg_of.dropna().unique() if s >= 0):
         part = p[seg_of == seg]
         row = {"segment": seg, "name": names.get(seg, "")}
         if metric in ("top_categories", "top_products"):
-            row["top"] = ", ".join(str(v) for v in _ranking(metric, part, products, top_k or 3)
+            row["top"] = ", ".join(str(v) for v in _ranking(metric, part, products, top_k or 3, policy, language)
                                    .iloc[:, 1])
         elif metric == "trend":
             raise DataError("trends are shown for everyone or for one segment", fix="name one segment")

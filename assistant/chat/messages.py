@@ -297,7 +297,7 @@ PERIOD_NAMES = {"en": {"week": "week", "month": "month"}, "zh": {"week": "周", 
 
 
 COLUMN_NAMES = {"zh": {
-    "rank": "排名", "category": "品类", "revenue": "销售额", "orders": "订单数", "customers": "客户数", "share": "占比",
+    "rank": "排名", "category": "品类", "promoted": "推广", "revenue": "销售额", "orders": "订单数", "customers": "客户数", "share": "占比",
     "title": "商品", "price": "价格", "reason": "推荐理由", "segment": "客群", "name": "名称", "size": "人数",
     "monetary_mean": "平均消费", "frequency_mean": "平均购物次数", "aov_mean": "客单价", "recency_days_mean": "距上次购买天数",
     "spend_share": "收入占比", "month": "月份", "week": "周", "spend": "人均消费", "aov": "客单价", "frequency": "人均订单数",

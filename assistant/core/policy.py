@@ -72,11 +72,14 @@ ABBREVIATIONS: dict[str, str] = {
     "gds": "goods", "saus": "sausage", "drnking": "drinking", "mneral": "mineral", "wate": "water",
     "sngl": "single", "srv": "serve", "dnrs": "dinners", "whl": "whole", "iws": "", "fs": "", "prep": "prepared",
     "sel": "select", "trad": "traditional", "ckd": "cooked", "brst": "breast", "bnls": "boneless", "coco": "cocoa", "seaso": "seasoning", "cored": "cored", "kitchn": "kitchen",
+    # department codes (shown when a marketer asks which categories sell best)
+    "pckgd": "packaged", "gm": "general merchandise", "leisur": "leisure", "cntrl": "central", "sup": "supplies",
+    "elect": "electrical",
 }
 HIDDEN_WORDS = {"misc", "miscellaneous", "other", "others", "all", "nt/f", "bulk&bag", "etc"}
 # Catalogue lines name the noun first ("EGGS - LARGE", "GRAPES RED"); shoppers read "Large Eggs", "Red Grapes"
 _MODIFIERS = {"red", "white", "green", "yellow", "black", "large", "medium", "small", "sweet", "gala", "russet",
-              "grape", "whole", "mini", "fresh", "organic", "sliced", "shredded", "seedless"}
+              "grape", "whole", "mini", "fresh", "organic", "sliced", "shredded", "seedless", "packaged"}
 # A grade or cut alone ("LEAN", "PRIMAL", "ENHANCED" under BEEF/PORK) does not say what the product is
 _NOT_A_PRODUCT = {"lean", "primal", "enhanced", "premium", "regular", "select", "choice", "value", "standard",
                   "premium meat"}

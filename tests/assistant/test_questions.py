@@ -52,9 +52,9 @@ def test_one_segment_and_every_segment(tables):
 def test_rankings_and_trend(tables):
     events, products, labels = tables
     top = answer_question(events, products, "top_categories", top_k=2)
-    assert top.table["category"].tolist() == ["DAIRY", "BABY"] and top.table["revenue"].tolist() == [30.0, 30.0]
+    assert top.table["category"].tolist() == ["Dairy", "Baby"] and top.table["revenue"].tolist() == [30.0, 30.0]
     products_top = answer_question(events, products, "top_products", labels=labels, segment=1, top_k=1)
-    assert products_top.table["title"].tolist() == ["Baby diapers"]
+    assert products_top.table["title"].tolist() == ["Baby Diapers"]
     trend = answer_question(events, products, "trend", period="month")
     assert trend.table.set_index("month")["revenue"].to_dict() == {"2024-01": 45.0, "2024-02": 10.0, "2024-03": 15.0}
     assert trend.chart is not None
@@ -81,3 +81,23 @@ def test_audience_counts_never_list_ids(tables):
     assert "'milk'" in definition["en"]
     with pytest.raises(DataError, match="no product"):
         audience_counts(events, products, "rocket fuel")
+
+
+def test_rankings_name_lines_as_shoppers_read_them_and_mark_what_is_never_promoted():
+    """Department codes read as words, sizes of one product merge, and fuel (real revenue, so ranked) is marked
+    as not promoted in the user's language."""
+    events = pd.DataFrame({"user_id": ["a", "a", "b", "b"], "item_id": ["gas", "milk1", "milk2", "ham"],
+                           "basket_id": ["b1", "b1", "b2", "b3"], "revenue": [40.0, 3.0, 4.0, 6.0],
+                           "timestamp": pd.to_datetime(["2024-01-01"] * 4), "event_type": "purchase"})
+    products = pd.DataFrame({"item_id": ["gas", "milk1", "milk2", "ham"],
+                             "title": ["GASOLINE-REG UNLEADED", "FLUID MILK WHITE ONLY, 1 GA",
+                                       "FLUID MILK WHITE ONLY, 0.5 GA", "HAM SLICED"],
+                             "category": ["FUEL", "GROCERY > MILK", "GROCERY > MILK", "MEAT-PCKGD > HAM"]})
+    categories = answer_question(events, products, "top_categories", top_k=3)
+    assert categories.table["category"].tolist() == ["Fuel", "Grocery", "Packaged Meat"]
+    assert categories.table["promoted"].tolist() == ["not promoted (fuel)", "", ""]
+    titles = answer_question(events, products, "top_products", top_k=3, language="zh").table
+    assert titles["title"].tolist()[1] == "White Milk" and titles["revenue"].tolist()[1] == 7.0
+    assert titles["promoted"].tolist()[0].startswith("不推广")
+    plain = answer_question(events[events["item_id"] != "gas"], products, "top_categories", top_k=3)
+    assert "promoted" not in plain.table
