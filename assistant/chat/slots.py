@@ -50,6 +50,7 @@ import re
 from typing import Any, Iterable, Mapping
 
 
+from assistant.chat.slots_metrics import METRIC_RES as _METRIC_RES, METRICS, extract_metrics, extract_period
 from assistant.core.text import normalise
 from assistant.core.vocabulary import channel_of, without_channels, zhe_to_percent_off
 
@@ -216,7 +217,31 @@ _WITH_PEOPLE = {"kids", "children", "child", "babies", "baby", "toddlers", "teen
 _EN_TRAILING_VERBS = {"spend", "spends", "buy", "buys", "shop", "shops", "purchase", "purchases", "prefer", "prefers",
                       "respond", "order", "orders"}
 _TIME_FIRST = {"next", "last", "this", "tomorrow", "today", "tonight", "every", "each", "all"}
+# Words that make a phrase something other than a group of customers: pronouns (resolved from the conversation
+# instead), the data itself ("in the dataset"), and everyone taken together ("the average customer", "overall").
+_PRONOUNS_EN = {"they", "them", "their", "those", "these", "we", "us", "our", "you", "it", "he", "she", "him", "her",
+                "everyone", "everybody", "anyone", "anybody", "someone", "somebody", "people", "folks"}
+# A bare people noun names nobody in particular ("these shoppers" points back; "how many buyers" counts everyone)
+_GENERIC_PEOPLE_EN = {"customers", "customer", "shoppers", "shopper", "buyers", "buyer", "users", "user", "households",
+                      "household", "clients", "client", "members", "member", "consumers", "consumer", "guys", "ones",
+                      "families", "family", "accounts", "lot", "crowd", "bunch", "group", "groups"}
+_DATA_WORDS_EN = {"data", "dataset", "datasets", "database", "system", "records", "table", "tables", "file", "files",
+                  "catalog", "catalogue", "overall", "total", "totals", "whole", "entire", "everything", "base",
+                  "sample", "numbers", "figures", "history"}
+_EVERYONE_FIRST_EN = {"average", "typical", "mean", "median", "normal", "usual", "ordinary", "overall", "total",
+                      "whole", "entire", "general", "any", "some", "one", "single", "individual", "many", "much",
+                      "few", "more", "less"}
+_RANKING_FIRST_EN = {"most", "least", "top", "bottom", "highest", "lowest"}  # "most popular": a ranking, unless a
+#                                                                            noun of people follows ("top spenders")
+# Collective nouns after a name: "the night owl crowd" → "night owl"; kept when the rest names no people
+# ("the weekend crowd": "weekend" is a time), and "people"/"folks" stay after one adjective ("young people").
+_COLLECTIVE_EN = {"crowd", "folks", "folk", "bunch", "lot", "gang", "types", "type", "sorts", "sort", "kind", "kinds",
+                  "set", "people", "guys", "brigade", "contingent", "camp", "squad", "tribe", "clan", "cohort"}
 _SEG_TRAIL_EN = re.compile(rf"\s+{_SEG_WORDS_EN}$")
+# Verbs whose first object is who receives ("show the young families", "offer the pet owners"); the phrase after
+# them is a segment only when it names people (products, offers and copy are rejected by _clean_en_phrase).
+_GIVING_VERBS = (r"show|shows|offer|pitch|sell|send|give|recommend|suggest|feature|email|e-mail|text|mail|push|"
+                 r"promote|market|advertise|serve|gift|target|message|ping|notify|tempt|entice|nudge")
 _PHRASE = r"(?P<name>[a-z][\w'&-]*(?:\s+[a-z][\w'&-]*){0,4})"
 
 _EN_NAME_PATTERNS = [
@@ -230,13 +255,18 @@ _EN_NAME_PATTERNS = [
     re.compile(rf"\bwhat\s+(?:do|does|are|is)\s+(?:(?:the|our|my)\s+)?{_PHRASE}\s+(?:buy|buying|like|want|"
                rf"prefer|look|purchase|into|about|shop)"),
     re.compile(rf"\b(?:describe|profile|explain|summari[sz]e|characteri[sz]e|tell me about|tell me more about|"
-               rf"more about|info on|details on|details about|persona of|profile of|portrait of|"
-               rf"information about|analy[sz]e)\s+(?:(?:the|our|my)\s+)?{_PHRASE}"),
+               rf"more about|analy[sz]e|(?:lowdown|low-down|rundown|run-down|overview|summary|picture|portrait|profile|"
+               rf"persona|breakdown|snapshot|details?|info|information|insights?|intel|read|take)s?\s+(?:on|of|about|for))"
+               rf"\s+(?:(?:the|our|my)\s+)?{_PHRASE}"),
     re.compile(rf"\b(?:for|targeting|target|towards|aimed at)\s+(?:(?:the|our|my|all)\s+)?{_PHRASE}"),
     re.compile(rf"\b(?:to|at)\s+(?!(?:promote|push|feature|sell|show|send|offer|recommend|market|reach|buy)\b)"
                rf"(?:(?:the|our|my|all)\s+)?{_PHRASE}"),
     re.compile(rf"\b(?:of|among|in|from)\s+(?:the|our|my)\s+{_PHRASE}"),
-    re.compile(rf"^(?:and\s+)?(?:how|what)\s+about\s+(?:the|our|my)\s+{_PHRASE}"),   # a follow-up on a named segment
+    # a follow-up that only names a segment: "and the students?", "what about our night owls", "same for the X"
+    re.compile(rf"^(?:and|or|but|now|then|ok|okay|so)?[\s,]*(?:(?:how|what)\s+about|same(?:\s+thing)?\s+for|"
+               rf"likewise\s+for|ditto\s+for|for|now)?\s*(?:the|our|my|those|these)\s+{_PHRASE}\s*[?.!]*$"),
+    # a verb with two objects: "which products should we show the young families?", "what can we offer the X"
+    re.compile(rf"\b(?:{_GIVING_VERBS})\s+(?:the|our|my|those|these)\s+{_PHRASE}"),
 ]
 
 
@@ -264,7 +294,10 @@ def _clean_en_phrase(phrase: str, from_right: bool = False) -> str | None:
         words = words[1:]
     phrase = _SEG_TRAIL_EN.sub("", " ".join(words)).strip(" -'")
     phrase = re.sub(r"\s+ones?$", "", phrase)
+    phrase = _without_collective_noun(phrase)
     if not phrase or phrase in _NOT_A_SEGMENT or phrase in _TIME_LEAD or phrase.split()[0] in _TIME_FIRST:
+        return None
+    if not _names_people_en(phrase):
         return None
     if phrase.split()[0] in _SEASONS or re.search(r"\b(?:sale|sales|promotion|promo|event|season|holiday|launch|"
                                                      r"weekend|day)$", phrase):
@@ -275,12 +308,41 @@ def _clean_en_phrase(phrase: str, from_right: bool = False) -> str | None:
     return phrase
 
 
+def _names_people_en(phrase: str) -> bool:
+    """False for phrases that name no group: pronouns, the data, everyone taken together, a bare ranking."""
+    words = phrase.split()
+    if not words or phrase in _PRONOUNS_EN or phrase in _GENERIC_PEOPLE_EN or set(words) & _DATA_WORDS_EN or words[0] in _EVERYONE_FIRST_EN:
+        return False
+    if words[0] in _RANKING_FIRST_EN and (len(words) == 1 or len(words) == 2 and not words[1].endswith("s")):
+        return False
+    return not extract_metrics(phrase) and extract_length(phrase) is None and extract_explicit_language(phrase) is None
+
+
+def _without_collective_noun(phrase: str) -> str:
+    """'night owl crowd' → 'night owl'; 'weekend crowd' and 'young people' stay whole (see _COLLECTIVE_EN)."""
+    words = phrase.split()
+    if len(words) < 2 or words[-1] not in _COLLECTIVE_EN:
+        return phrase
+    rest = words[:-1]
+    if words[-1] in ("people", "folks", "folk") and len(rest) == 1 and not rest[0].endswith("s"):
+        return phrase
+    if rest[0] in _TIME_LEAD or rest[0] in _SEASONS or " ".join(rest) in _NOT_A_SEGMENT:
+        return phrase
+    return " ".join(rest)
+
+
 _ZH_STOP = r"(?:写|推荐|主推|推什么|推哪|发|设计|策划|做|制定|推送|准备|生成|创作|撰写|出|规划|安排|弄|想|搞|营销|卖|的营销|用(?!户)|应该|怎么|如何|适合|可以|需要|要|能|，|,|。|？|\?|！|$)"
 _ZH_NAME = r"(?P<name>[^\s，。,.!?！？、:：]{2,12}?)"
-_ZH_GROUP_TAIL = r"(?:这个|这类|这群|这些|那个|那些)?\s*(?:群体|客群|人群|细分|分群|用户群|客户群|群|组)?"
+# A group word after a name: "夜猫子用户这群人", "宝妈那帮人", "健身爱好者这一类人", "学生党这个群体", "老年用户们".
+# A bare 人 only counts after a demonstrative (老年人 is a name); 们 only at the very end.
+_ZH_DEMONSTRATIVE = r"(?:这|那)(?:一)?(?:个|类|群|些|帮|批|部分|种|伙|拨|样的)?"
+_ZH_GROUP_NOUN = r"(?:人群|群体|客群|用户群|客户群|细分|分群|群|组)"
+_ZH_GROUP_TAIL = rf"(?:{_ZH_DEMONSTRATIVE}\s*(?:{_ZH_GROUP_NOUN}|人|客户|用户|顾客)?|{_ZH_GROUP_NOUN})?们?"
+_ZH_GROUP_TAIL_END = re.compile(rf"(?:{_ZH_DEMONSTRATIVE}\s*(?:{_ZH_GROUP_NOUN}|人|客户|用户|顾客)?|{_ZH_GROUP_NOUN}|们)$")
 _ZH_NAME_PATTERNS = [
     re.compile(rf"(?:给|为|向|对|针对|面向|推荐给|发给|卖给|对于|关于|帮(?!我|忙|助)){_ZH_NAME}{_ZH_GROUP_TAIL}\s*{_ZH_STOP}"),
-    re.compile(rf"(?:介绍一下|介绍下|介绍|描述一下|描述|说说|讲讲|讲一下|说一下|分析一下|分析|解释一下|画像一下)"
+    re.compile(rf"(?:介绍一下|介绍下|介绍|描述一下|描述|说说|讲讲|聊聊|谈谈|说一说|讲一讲|聊一聊|谈一谈|讲一下|说一下|"
+               rf"分析一下|分析|解释一下|画像一下)"
                rf"{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:的画像|的特征|的特点|是谁|是怎样|是什么样|是哪些|是什么人|都是|$|，|。|？|\?)"),
     re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:是谁|是什么样|是哪些人|是什么人|有什么特点|有什么特征|有哪些特征|"
                rf"喜欢什么|喜欢买什么|爱买什么|买什么|的画像|的特征|的特点|都是谁|是怎样)"),
@@ -302,13 +364,27 @@ _ZH_TIME = re.compile(rf"(?:按|每|每个|每一|这个|上个|下个|本|上|�
                       r"(?:天|日|周|星期|礼拜|月|月份|季度|季|年|年度)(?:度|内|里|以来)?")
 
 
+# Chinese phrases that name no group: everyone / the data / us, and rankings unless a people noun ends them
+# ("最受欢迎" is a ranking, "最忠诚的客户" a group).
+_ZH_EVERYONE = re.compile(r"(?:整体|总体|全体|整个|全部|所有|平均|一般|普通|典型|数据|系统|表里|我们|咱们|店里|平台|"
+                          r"总共|一共|总|全店|全站|大盘)")
+_ZH_GENERIC_PEOPLE_START = re.compile(r"(?:客户|顾客|用户|会员|买家|消费者|人们|大家|他们|她们|人)(?!群)")
+_ZH_RANKING = re.compile(r"^最|^前\s*\d|前[一二两三四五六七八九十]|销量|排名|排行|榜")
+_ZH_PEOPLE_END = re.compile(r"(?:客户|顾客|用户|会员|家庭|人群|群体|客群|人|族|党|们|妈|爸|者|户)$")
+
+
 def _clean_zh_phrase(phrase: str) -> str | None:
-    phrase = re.sub(r"^(?:说说|讲讲|聊聊|看看|介绍一下|介绍下|介绍|描述一下|描述|分析一下|分析|告诉我|请问|那么|那|还有)", "",
+    phrase = re.sub(r"^(?:说说|讲讲|聊聊|谈谈|说一说|讲一讲|聊一聊|谈一谈|看看|介绍一下|介绍下|介绍|描述一下|描述|分析一下|分析|告诉我|请问|那么|那|还有)", "",
                     phrase)
     phrase = re.sub(r"^(?:一下|下|一个|这个|那个|这些|那些|我们的|我们|我的|的)", "", phrase)
-    phrase = re.sub(r"(?:这个|这类|这群|那个)?(?:群体|客群|人群|细分|分群|用户群|客户群|群)$", "", phrase).strip()
+    for _ in range(2):                                         # "老年用户这群人们": two tails
+        phrase = _ZH_GROUP_TAIL_END.sub("", phrase).strip()
     if len(phrase) < 2 or phrase in _ZH_NOT_A_SEGMENT or channel_of(phrase) or _ZH_TIME.fullmatch(phrase):
         return None
+    if _ZH_GENERIC_PEOPLE_START.match(phrase):
+        return None          # "(这些)客户贡献了…": a generic people noun opens no name; the pronoun points back
+    if _ZH_EVERYONE.match(phrase) or _ZH_RANKING.search(phrase) and not _ZH_PEOPLE_END.search(phrase):
+        return None          # "整体", "数据里", "最受欢迎", "销量前八": everyone, the data, a ranking — no group
     if re.search(r"\d|活动|商品|产品|文案|短信|邮件|推送|销售|收入|订单|客单|品类|趋势|金额|营收|平均|人均|消费额|多少|总数|总量|数量|"
                  r"推荐|写|策划|介绍|怎样|怎么|什么", phrase) \
             or extract_metrics(phrase):          # "那购买频次呢": a metric, not a segment
@@ -318,14 +394,17 @@ def _clean_zh_phrase(phrase: str) -> str | None:
 
 ALL_SEGMENTS = "all"
 _ALL_SEGMENTS = re.compile(
-    rf"\b(?:every|each|all(?:\s+(?:of\s+)?(?:the|our|my))?)\s+(?:\w+\s+)?{_SEG_WORDS_EN}\b|\b(?:per|by)\s+segment\b|"
-    rf"\bsegment by segment\b|\bfor each\b|(?:每个|每一个|所有|全部|各个|各)\s*(?:分群|客群|细分|人群|群体|群组|用户群|客户群|群|组|类)")
+    rf"\b(?:every|each|all)(?:\s+(?:single|one|last|and every))?(?:\s+of)?(?:\s+(?:the|our|my|these|those|your))?\s+"
+    rf"(?:\w+\s+)?{_SEG_WORDS_EN}\b|\b(?:per|by|across)\s+(?:the\s+)?{_SEG_WORDS_EN}\b|"
+    rf"\b{_SEG_WORDS_EN} by {_SEG_WORDS_EN}\b|\bfor each\b|\b(?:both|all) of them\b|"
+    rf"(?:每个|每一个|每一|所有|全部|各个|各|全体|整个)\s*(?:的)?\s*(?:分群|客群|细分|人群|群体|群组|用户群|客户群|群|组|类)")
 _EN_DESCRIPTION = [
     # "who is likely to churn?" → "likely to churn" (a prediction, matched by the churn-risk rule)
     re.compile(r"\bwho\s+(?:is|are|will be)\s+(?:the\s+)?(?:most\s+)?(?P<name>(?:likely|about|going) to (?:churn|leave|lapse|"
                r"stop buying)|at risk(?: of churning)?)"),
     # "which segment is (the) most likely to churn" → "likely to churn"
-    re.compile(rf"\b(?:which|what)\s+{_SEG_WORDS_EN}\s+(?:is|are|has|have)\s+(?:the\s+)?(?:most\s+|highest\s+)?"
+    # "most" only grades the description; "highest" / "lowest" / "biggest" say which end, and stay
+    re.compile(rf"\b(?:which|what)\s+{_SEG_WORDS_EN}\s+(?:is|are|has|have)\s+(?:the\s+)?(?:most\s+)?"
                rf"(?P<name>[a-z][\w'&-]*(?:\s+[a-z][\w'&-]*){{0,3}})"),
 ]
 _ZH_DESCRIPTION = [
@@ -555,8 +634,12 @@ _PRODUCT_TEXT_EN = [
     re.compile(r"(?:similar to|alternatives? (?:to|for)|substitutes? (?:for|to)|replacements? for|related to|"
                r"comparable to|resembling|close to|lookalikes? (?:of|for)|dupes? (?:of|for)|instead of|"
                r"in place of|swap for|similar items to|similar products to|goes? (?:well )?with|pairs? with|"
-               r"complements?|along with)\s+(?:(?:the|a|an|our|my|this|that|some)\s+)?(?P<p>[^?.!,;]+)"),
-    re.compile(r"(?:products?|items?|things?|stuff|more|anything|something|others?)\s+(?:just\s+)?like\s+"
+               r"complements?|along with|in the (?:same )?(?:vein|style|spirit|mould|mold) (?:as|of)|along the lines of|"
+               r"akin to|reminiscent of|in the same (?:category|range|family) as|same kind of thing as|"
+               r"(?:other|more) versions of|the likes of)\s+(?:(?:the|a|an|our|my|this|that|some)\s+)?(?P<p>[^?.!,;]+)"),
+    re.compile(r"(?:products?|items?|things?|stuff|more|anything|something|others?|else|ones?)\s+(?:(?:is|are|that'?s|"
+               r"that are|which (?:is|are)|we (?:have|sell|carry|stock))\s+)?(?:just\s+|a bit\s+|kind of\s+|sort of\s+|"
+               r"a lot\s+|much\s+|quite\s+)?like\s+"
                r"(?:(?:the|a|an|our|my|this|that|some)\s+)?(?P<p>[^?.!,;]+)"),
     re.compile(r"(?:people|customers|shoppers|those) who (?:buy|bought|like|liked|purchase|purchased)\s+"
                r"(?:(?:the|a|an|our|my)\s+)?(?P<p>[^?.!,;]+?)\s+(?:also|usually|often|tend)"),
@@ -605,7 +688,8 @@ _TOP_K_PATTERNS = [
                rf"things|alternatives|substitutes|options|categories|departments|brands|sellers)\b"),
     re.compile(rf"前\s*({NUM})\s*(?:个|款|件|名|样)?"),
     re.compile(rf"(?:推荐|挑|选|列出|给我)\s*({NUM})\s*(?:个|款|件|样)"),
-    re.compile(rf"({NUM})\s*(?:个|款|件|样)\s*(?!会员|用户|客户|顾客|家庭|人)(?:\w{{0,4}})?(?:商品|产品|推荐|替代品|东西)"),
+    re.compile(rf"({NUM})\s*(?:个|款|件|样)\s*(?!会员|用户|客户|顾客|家庭|人)(?:\w{{0,4}})?(?:商品|产品|推荐|替代品|东西|品类|类目|类别|"
+               rf"大类|单品)"),
 ]
 
 
@@ -636,75 +720,6 @@ def extract_copy_language(text: str, language: str) -> str:
 # ----------------------------------------------------------------------------------------------------------------
 # Data questions, comparisons, audiences, follow-ups
 
-METRICS = ("customers", "orders", "revenue", "aov", "spend", "frequency", "top_categories", "top_products", "trend",
-           "revenue_share", "clv")
-_COUNT_ADJ = r"(?:distinct|unique|different|active|total|individual)"
-_PEOPLE = r"(?:customers|households|shoppers|users|buyers|clients|members|people|accounts)"
-# Order matters where phrases overlap: a matched span is blanked before the next metric is looked for, so
-# "share of revenue" is not also "revenue" and "revenue by month" is a trend.
-_METRIC_PATTERNS: list[tuple[str, str]] = [
-    ("revenue_share", r"(?:revenue|sales|gmv|turnover) (?:split|breakdown)|breakdown of (?:the |our )?(?:revenue|sales|gmv)|"
-                      r"share of (?:the |our |total )?(?:revenue|sales|spend|turnover)|(?:revenue|sales) share|"
-                      r"(?:percent(?:age)?|proportion|fraction) of (?:the |our |total )?(?:revenue|sales)|"
-                      r"how much of (?:the |our |total )?(?:revenue|sales)|contribut\w* (?:to )?(?:the |our )?(?:total )?(?:revenue|sales)|"
-                      r"收入占比|销售额?占比|营收占比|"
-                      r"占(?:总)?(?:收入|销售额|营收|销售)|(?:收入|销售额?|营收)的?(?:比例|占比|份额)|比例的(?:收入|销售额?)|贡献了?多少"),
-    ("trend", r"trend|(?:revenue|sales|orders|spend)\s+(?:by|per|each|every)\s+(?:week|month)|(?:by|per) (?:week|month)|"
-              r"weekly|monthly|over time|month by month|week by week|week over week|month over month|趋势|走势|"
-              r"按月|按周|每月|每周|月度|周度|逐月|逐周|每个月|每一周"),
-    ("clv", r"lifetime|\bclv\b|\bltv\b|customer value|生命周期价值|终身价值|客户价值|未来的?价值|预测的?(?:客户)?价值|"
-            r"(?:predicted|future|expected)\s+(?:\d+[- ]?(?:day|week|month|year)s?\s+)?(?:customer\s+)?(?:value|spend)"),
-    ("aov", r"\baov\b|average (?:order|basket|ticket|transaction)(?: size| value| amount)?|(?:order|basket) value|"
-            r"basket size|客单价|平均订单(?:金额|价值|价格)?|平均每单|每单平均|笔单价"),
-    ("top_categories", r"(?:top|best[- ]?selling|most popular|biggest|leading|best|largest|strongest)\s+(?:\d+\s+)?"
-                       r"(?:categories|category|departments?)|(?:which|what) (?:categories|category|departments?)|"
-                       r"categor(?:y|ies) (?:sells?|sold|perform|does)|品类|类目|哪个类别|哪类商品|哪些类别|哪个部门"),
-    ("top_products", r"best[- ]?sell(?:ing|ers?)|(?:products|items|skus) (?:that )?(?:sell|sold) (?:the )?most|"
-                     r"(?:most|best)[- ]sold (?:products|items)|top\s+(?:\d+\s+)?(?:products|items|skus|sellers)|most popular "
-                     r"(?:products|items)|(?:which|what) (?:products|items) (?:sell|sold)|畅销|卖得最好的(?:商品|产品)?|"
-                     r"热销|爆款|销量最高的(?:商品|产品)|最受欢迎的(?:商品|产品)"),
-    ("customers", rf"how many (?:{_COUNT_ADJ} )?{_PEOPLE}|number of (?:{_COUNT_ADJ} )?{_PEOPLE}|(?:customer|household|user|shopper) count|"
-                  rf"count (?:of )?(?:the )?{_PEOPLE}|how big is (?:our|the|my) (?:customer|user) base|"
-                  r"(?:客户|顾客|用户|家庭|会员)(?:总)?数|多少(?:个|位|名)?(?:客户|顾客|用户|家庭|会员|人)"),
-    ("orders", rf"(?:how many |number of |\band (?:the )?(?:number of )?)(?:{_COUNT_ADJ} )?(?:orders|baskets|transactions|"
-               r"purchases|trips)\b|(?:order|basket|transaction) count|订单(?:总)?(?:数|量)|多少(?:个|笔|张)?订单|多少笔|交易笔数|"
-               r"交易次数"),
-    ("frequency", r"how often|(?:purchase|buying|shopping|order) frequency|\bfrequency\b|visits? per|trips? per|"
-                  r"购买频次|购买频率|购物频率|多久买一次|多久来一次|购买次数|下单频率|复购"),
-    ("spend", r"\bspend(?:s|ing)?\b|how much (?:do|does|did) .{0,30}?(?:spend|pay)|(?:average|mean) (?:customer )?"
-              r"(?:value|spend)|人均消费|平均消费|消费(?:金额|额|水平)|花多少钱|花了多少|每人消费|人均花费"),
-    ("revenue", r"\b(?:revenue|sales|turnover|gmv|income|takings)\b|销售额|营收|营业额|总收入|收入|销售总额|\bgmv\b"),
-]
-_METRIC_RES = [(name, re.compile(pattern)) for name, pattern in _METRIC_PATTERNS]
-
-
-def extract_metrics(text: str) -> list[str] | None:
-    """The metrics a data question asks for, in the order said ('how many customers and the AOV' →
-    ['customers', 'aov']); None when no known metric is named."""
-    found: list[tuple[int, str]] = []
-    for name, pattern in _METRIC_RES:
-        m = pattern.search(text)
-        if m:
-            found.append((m.start(), name))
-            text = text[:m.start()] + " " * (m.end() - m.start()) + text[m.end():]
-    names = [name for _, name in sorted(found)]
-    if {"top_categories", "top_products", "trend", "revenue_share"} & set(names):
-        names = [n for n in names if n != "revenue"]        # "revenue" only says what is ranked / shared
-    if "revenue_share" in names:
-        names = [n for n in names if n != "spend"]
-    if "trend" in names:                                    # the trend table is revenue and orders per period
-        names = [n for n in names if n != "orders"]
-    return names or None
-
-
-def extract_period(text: str) -> str | None:
-    if re.search(r"week|weekly|每周|按周|周度|逐周|一周", text):
-        return "week"
-    if re.search(r"month|monthly|每月|按月|月度|逐月|每个月", text):
-        return "month"
-    return None
-
-
 def extract_segment_list(text: str, language: str) -> list[int | str] | None:
     """Segments to compare: numbers ('segment 0 and 1', '第0组和第3组') or name phrases ('the young families with
     the high-value customers'); None = all segments."""
@@ -718,23 +733,41 @@ def extract_segment_list(text: str, language: str) -> list[int | str] | None:
         numbers = [n for n in numbers if n is not None and n < 100]
         if len(numbers) >= 2:
             return list(dict.fromkeys(numbers))
-    body = re.sub(r"^.*?\b(?:compare|comparison of|contrast|difference between|differences between)\s+", "", text)
-    body = re.sub(r"^(?:比较|对比|比一比|比一下)(?:一下)?", "", body)
-    parts = re.split(r"\s+(?:with|and|vs\.?|versus|to|against|from)\s+|\s*(?:和|与|跟|同|对比|vs)\s*", body, maxsplit=1)
-    if len(parts) == 2:
-        names = []
-        for part in parts:
-            if _CJK.search(part):
-                name = _clean_zh_phrase(re.sub(r"(?:有什么|有何|有啥|的)?(?:区别|不同|差别|差异|不一样).*$|(?:对比|比较|比)(?:一下)?$", "",
-                                               part.strip()))
-            else:
-                name = _clean_en_phrase(re.sub(r"\s*(?:[?.!,;]|which|who|how|what|in terms).*$", "", part.strip()))
-            if not name:
-                break
-            names.append(name)
-        if len(names) == 2:
-            return names
-    return None
+    return _two_compared_names(text)
+
+
+# Two names around a comparison word: "A vs B", "A compared with B", "what separates A from B", "学生党跟上班族比，
+# 有什么不同", "宝妈和白领用户相比". The left name is read from its right end (after the last verb or article), the
+# right name from its left end; a comparison verb or question after either is not part of it.
+_COMPARE_LEAD = re.compile(r"^.*?\b(?:compare|comparison of|contrast|difference between|differences between)\s+|"
+                           r"^(?:请|帮我|麻烦)?(?:比较|对比|比一比|比一下|区分)(?:一下)?")
+_COMPARE_SPLIT = re.compile(r"\s+(?:compared (?:to|with)|as opposed to|vs\.?|versus|against|with|and|to|from)\s+|"
+                            r"(?<=\S)\s*(?:和|与|跟|同|对比|对上|vs\.?|比)\s*")
+_COMPARE_LEFT_TAIL_EN = re.compile(r"\s+(?:(?:stack|measure|match|line|size)s?\s+up|compare[sd]?|differs?|fares?|"
+                                   r"contrasts?|rank|ranks)$")
+_COMPARE_RIGHT_TAIL_EN = re.compile(r"\s*(?:[?.!,;:]|\s[—–-]\s|\b(?:which|who|how|what|in terms|side by side)\b).*$")
+_COMPARE_TAIL_ZH = re.compile(r"(?<=.)(?:相比|相比较|比起来|比较起来|比较|对比|比一比|比)(?:一下|起来|之下)?.*$|[，,。？?!！].*$|"
+                              r"(?:有什么|有何|有啥|的)?(?:区别|不同|差别|差异|不一样|差在|哪个|谁更|谁).*$")
+
+
+def _two_compared_names(text: str) -> list[str] | None:
+    body = _COMPARE_LEAD.sub("", text.strip())
+    parts = _COMPARE_SPLIT.split(body, maxsplit=1)
+    if len(parts) != 2:
+        return None
+    names = []
+    for side, part in zip(("left", "right"), parts):
+        part = part.strip()
+        if _CJK.search(part):
+            name = _clean_zh_phrase(_COMPARE_TAIL_ZH.sub("", part).strip())
+        elif side == "left":
+            name = _clean_en_phrase(_COMPARE_LEFT_TAIL_EN.sub("", part), from_right=True)
+        else:
+            name = _clean_en_phrase(_COMPARE_RIGHT_TAIL_EN.sub("", part))
+        if not name:
+            return None
+        names.append(name)
+    return names
 
 
 _WORD_DAYS = {"day": 1, "week": 7, "fortnight": 14, "month": 30, "quarter": 90, "year": 365,
@@ -866,17 +899,27 @@ def extract_sample_size(text: str) -> dict[str, Any]:
     return {"mde_pct": pct, "mde_points": points, "baseline_pct": baseline, "campaign_id": _keyword_campaign_id(text)}
 
 
+# Where a search looks (not what it looks for): "search our range for kombucha", "find X in our store"
+_CATALOGUE_EN = (r"range|catalog(?:ue)?|shop|store|inventory|assortment|selection|stock|products?|items?|listings?|"
+                 r"shelves|site|website|offer|offering|lines|skus")
 _SEARCH_EN = [
     re.compile(r"\b(?:look up|lookup|find|search for|search)\s+(?P<q>[^?!]+?)\s+in (?:the|our) (?:product\s+)?(?:catalog(?:ue)?|shop|store)"),
     re.compile(r"\b(?:search|look up|lookup|find|show)\s+(?:(?:the|our|my)\s+)?(?:products?|items?|catalog(?:ue)?|"
                r"skus?)\s*(?:for|about|matching|with|containing|named|called|on)?\s*[:\-]?\s*(?P<q>[^?!]+)"),
-    re.compile(r"\b(?:search|look)\s+(?:the\s+)?(?:catalog(?:ue)?|shop|store)?\s*(?:for)\s+(?P<q>[^?!]+)"),
+    re.compile(rf"\b(?:search|look|looking|browse|check|scan|comb|dig|hunt)\s+(?:through\s+|in\s+|in\s+to\s+|into\s+|"
+               rf"across\s+)?(?:(?:the|our|my|your)\s+)?(?:(?:{_CATALOGUE_EN})\s+)?(?:for)\s+(?P<q>[^?!]+)"),
+    re.compile(r"\b(?:do|does|did)\s+(?:we|you|the (?:shop|store))\s+(?:still\s+|even\s+|currently\s+)?(?:sell|have|carry|"
+               r"stock|offer|list|do|got)\s+(?:any\s+|some\s+)?(?P<q>[^?!]+?)\s*(?:in (?:the|our) (?:catalog(?:ue)?|"
+               r"range|store|shop)|in stock|at all)?[?!.\s]*$"),
     re.compile(r"\b(?:do we (?:sell|have|carry)|are there any|any)\s+(?:products?|items?)?\s*(?:with|about|for|"
                r"containing|named|called|like)?\s*(?P<q>[^?!]+?)\s*(?:in (?:the|our) catalog(?:ue)?|in stock)?[?!.\s]*$"),
     re.compile(r"\bsearch(?:\s+for)?\s+(?P<q>[^?!]+)"),
 ]
 _SEARCH_ZH = [
-    re.compile(r"(?:搜索|搜一下|搜|查找|查一下|找一下|找找|检索)(?:一下)?(?:商品|产品)?\s*[:：]?\s*(?P<q>[^，。,.!?！？]+?)\s*"
+    # "店里有没有卖无糖可乐", "查查有没有黑巧克力", "我们卖不卖燕麦奶": whether the catalogue has something
+    re.compile(r"(?:有没有|有没|是否有|有无|卖不卖|有不有)\s*(?:在)?(?:卖|售|出售|销售|上架)?\s*(?P<q>[^，。,.!?！？]+?)\s*"
+               r"(?:相关的|有关的|的)?(?:商品|产品|卖)?\s*[?？吗呢]*\s*$"),
+    re.compile(r"(?:搜索|搜一下|搜搜|搜|查找|查一下|查查|找一下|找找|检索)(?:一下)?(?:商品|产品)?\s*[:：]?\s*(?P<q>[^，。,.!?！？]+?)\s*"
                r"(?:相关的|有关的|的)?(?:商品|产品)?\s*$"),
     re.compile(r"(?:有没有|有哪些|有什么)\s*(?P<q>[^，。,.!?！？]+?)\s*(?:相关的|有关的|的)?(?:商品|产品)"),
     re.compile(r"(?:商品|产品)(?:搜索|检索)\s*[:：]?\s*(?P<q>[^，。,.!?！？]+)"),
@@ -895,6 +938,8 @@ def extract_search_query(text: str) -> str | None:
             for _ in range(2):
                 query = _SEARCH_TRAIL.sub("", query).strip()
             query = re.sub(r"^(?:for|about|the|a|an|some|any)\s+", "", query)
+            query = re.sub(r"^(?:一下|下|卖|售|有没有|有没|帮我|请|我们|咱们|店里|商城里|平台上)+", "", query)
+            query = re.sub(r"(?:吗|呢|没有|不)$", "", query)
             query = re.sub(r"\s*(?:products?|items?)$", "", query).strip()
             if query and not re.fullmatch(r"(?:products?|items?|catalog(?:ue)?|商品|产品|it|this|that)", query):
                 return query
@@ -955,9 +1000,9 @@ def extract_slots(intent: str, text: str, language: str | None = None) -> dict[s
         product, is_id = extract_product(t)
         slots = {"product": product, "product_is_id": is_id, "top_k": extract_top_k(t)}
     elif intent in ("write_copy", "plan_campaign"):
-        pct, offer = extract_offer(t)
-        slots = {"segment": extract_segment(t, language), "channel": extract_channel(t),
-                 "offer_pct": pct, "offer": offer}
+        segment = extract_segment(t, language)
+        pct, offer = extract_offer(_without_name(t, segment))
+        slots = {"segment": segment, "channel": extract_channel(t), "offer_pct": pct, "offer": offer}
         if intent == "write_copy":
             slots["language"] = extract_copy_language(t, language)
             slots["length"] = extract_length(t)
@@ -986,8 +1031,8 @@ def extract_slots(intent: str, text: str, language: str | None = None) -> dict[s
     elif intent == "audience":
         slots = extract_audience(t)
     elif intent == "follow_up":
-        pct, offer = extract_offer(t)
         segment = extract_segment(t, language)
+        pct, offer = extract_offer(_without_name(t, segment))
         slots = {"segment": segment, "user_id": _keyword_user_id(t), "campaign_id": _keyword_campaign_id(t),
                  "channel": extract_channel(t), "offer_pct": pct, "offer": offer,
                  "language": extract_explicit_language(t), "length": extract_length(t),
@@ -999,6 +1044,13 @@ def extract_slots(intent: str, text: str, language: str | None = None) -> dict[s
     elif intent == "report":
         slots = {"format": extract_report_format(t)}
     return slots
+
+
+def _without_name(text: str, segment: int | str | None) -> str:
+    """`text` with a segment name blanked: a word inside the name ("the coupon clippers", "优惠券爱好者") is no offer."""
+    if isinstance(segment, str) and segment != ALL_SEGMENTS and segment in text:
+        return text.replace(segment, " ")
+    return text
 
 
 # Words that only frame a change against the previous turn: "switch it to …", "same for …", "同样的给 … 来一份",

@@ -30,11 +30,15 @@ CONFIDENT = 0.6
 _SLOT_MEMORY = {"segment": "segment", "user_id": "customer", "campaign_id": "campaign"}
 
 # "them", "that segment", "这个客群" … a pointer back to the segment talked about
+_PEOPLE_EN = (r"customers|people|shoppers|ones|folks|buyers|users|households|members|guys|clients|families|"
+              r"consumers|lot|crowd|bunch|segments?|groups?|clusters?|personas?|audiences?|cohorts?")
+_PEOPLE_ZH = r"客户|顾客|用户|会员|家庭|人|买家|消费者|家伙|群体|客群|人群|分群|细分|群|组"
 _BACK_REFERENCE = re.compile(
-    r"\b(?:them|they|their|those (?:customers|people|shoppers|ones)|these (?:customers|people|shoppers|ones)|"
-    r"(?:that|this|same) (?:segment|group|cluster|persona|audience|one)|it|him|her|"
+    rf"\b(?:them|they|their|theirs|(?:those|these|the same|said) (?:{_PEOPLE_EN})|"
+    r"(?:that|this|same) (?:segment|group|cluster|persona|audience|one|crowd|bunch|lot|cohort)|it|him|her|"
     r"(?:this|that|the same) (?:customer|shopper|household|user|member|client|buyer))\b|"
-    r"他们|她们|他(?!们)|她(?!们)|这位|那位|该(?:用户|客户|顾客|会员|家庭)|这个(?:客群|分群|群体|人群|组|细分|群)|那个(?:客群|分群|群体|人群|组|细分|群)|这群人|这些(?:客户|人|顾客|用户)|该(?:客群|分群|组)")
+    rf"他们|她们|他(?!们)|她(?!们)|这位|那位|该(?:用户|客户|顾客|会员|家庭)|(?:这|那)(?:个|些|群|批|帮|部分|类)(?:{_PEOPLE_ZH})|"
+    r"该(?:客群|分群|组)")
 _BOTH = re.compile(r"\b(?:these|those|the|both|the last)\s+two\b|\bboth\b|这两|这俩|两者|二者|它们俩|他们俩|"
                    r"(?<![第分成为])两(?:个)?(?:组|群|客群|分群|类|细分)")
 _ORDINAL_BACK = {"first": 0, "1st": 0, "former": 0, "second": 1, "2nd": 1, "latter": -1, "last": -1,

@@ -1,0 +1,120 @@
+"""The metrics a data question asks for ("how much did we bring in?" → revenue, "哪些品类最赚钱" → top categories).
+
+Built from named vocabularies (money words, ranking words, category and product nouns, frequency words …) so a
+new wording that uses any synonym of a table hits the same metric; the patterns only combine the tables. English
+and Chinese live side by side in each table. Hand-written for the reason given in `assistant.chat.slots`.
+"""
+from __future__ import annotations
+
+import re
+
+METRICS = ("customers", "orders", "revenue", "aov", "spend", "frequency", "top_categories", "top_products", "trend",
+           "revenue_share", "clv")
+
+# ---------------------------------------------------------------------------------------------- vocabularies
+# Money coming in (what "revenue" is called)
+MONEY_NOUNS_EN = r"revenue|sales|turnover|gmv|income|takings|earnings|proceeds|receipts"
+MONEY_NOUNS_ZH = r"销售额|销售总额|营收|营业额|总收入|收入|流水|进账|成交额|交易额|gmv|销售金额|营业收入"
+# "how much have we made / brought in / earned": a verb of earning with the business as subject
+MONEY_VERBS_EN = (r"earn(?:s|ed|ing)?|make|makes|made|making|bring(?:s|ing)? in|brought in|generat\w*|take(?:s|n)? in|"
+                  r"took in|pull(?:s|ed)? in|rak\w+ in|ring(?:s)? up|rang up")
+MONEY_VERBS_ZH = r"赚了?|挣了?|进账|卖了多少钱|入账|创收"
+# Things ranked
+CATEGORY_NOUNS = (r"\b(?:product\s+)?(?:categories|category|departments?|product lines?|product groups?|aisles?|"
+                  r"product types?)\b|品类|类目|类别|大类|商品类型|商品分类|部门")
+PRODUCT_NOUNS = r"\b(?:products?|items?|skus?|goods|sellers?)\b|商品|产品|单品|货品|东西"
+# "best-selling", "most popular", "畅销", "卖得最好", "销量前八": a ranking by sales or popularity
+RANKING_EN = (r"best[- ]?sell\w*|top[- ]?sell\w*|top\s*-?\s*(?:\d+|[a-z]+)?\s*(?=(?:product|item|sku|seller|categor|"
+              r"department|line))|(?:most|best)[- ](?:popular|purchased|bought|sold|ordered|loved|wanted|in-demand)|"
+              r"(?:biggest|leading|strongest|largest|best|highest[- ]grossing|hottest|popular)\s+(?=(?:\d+\s+)?"
+              r"(?:product|item|sku|seller|categor|department|line))|"
+              r"(?:sell|sells|sold|selling|perform|performs|move|moves)\s+(?:the\s+)?(?:most|best)\b|"
+              r"(?:products?|items?|skus?)\s+(?:\w+\s+){0,3}?(?:earn|make|bring|generate)\w*\s+(?:us\s+)?(?:in\s+)?(?:the\s+)?most|(?:sell|sold)\s+(?:the\s+)?(?:most|best)|"
+              r"(?:which|what)\s+(?:\d+\s+)?(?=(?:product\s+)?(?:categor|department))")
+RANKING_ZH = (r"最?畅销|最?热销|最?热卖|爆款|爆品|卖得?最(?:好|多|火)|销量(?:最高|最好|最大|最多|前|排名|排行|top|第一)|"
+              r"最受欢迎|受欢迎|最热门|热门|人气最高|人气|排名前|排行|最赚钱|赚钱最多|贡献最大|(?:营收|收入|销售额)最(?:高|多)|"
+              r"哪(?:个|些|一)?(?:个)?(?=品类|类目|类别|大类)")
+# How often people buy
+FREQUENCY = (r"how (?:often|frequently|regularly)|\bfrequen\w*|\bcadence\b|\bregularity\b|repeat (?:purchase|buy|order|"
+             r"rate|visit)\w*|come back|comes back|return to (?:buy|shop)|times (?:a|per) (?:week|month|year)|"
+             r"(?:visits?|trips?|orders?|purchases?) per (?:customer|household|shopper|week|month|year)|"
+             r"多久|隔多久|多长时间.{0,4}一次|几天.{0,4}一次|频次|频率|复购|回购|回头|购买次数|下单次数|来得勤")
+# Counting people and orders
+PEOPLE_EN = r"(?:customers|households|shoppers|users|buyers|clients|members|people|accounts|families)"
+PEOPLE_ZH = r"(?:客户|顾客|用户|家庭|会员|买家|消费者)"
+COUNT_ADJ = r"(?:distinct|unique|different|active|total|individual)"
+ORDER_NOUNS_EN = r"(?:orders|baskets|transactions|purchases|trips|checkouts|sales transactions)"
+
+# ---------------------------------------------------------------------------------------------- patterns
+# Order matters where phrases overlap: a matched span is blanked before the next metric is looked for, so
+# "share of revenue" is not also "revenue" and "revenue by month" is a trend.
+_SHARE_WORDS = r"(?:share|percent(?:age)?|proportion|fraction|portion|slice|part|piece|contribution|split|breakdown|mix)"
+_MONEY_EN = rf"(?:{MONEY_NOUNS_EN}|spend)"
+METRIC_PATTERNS: list[tuple[str, str]] = [
+    ("revenue_share", rf"\b(?:{MONEY_NOUNS_EN})\s+(?:split|breakdown|share|mix)|{_SHARE_WORDS}\s+of\s+(?:the\s+|our\s+|"
+                      rf"total\s+|all\s+)*{_MONEY_EN}\b|how much of (?:the |our |total )*(?:{MONEY_NOUNS_EN})\b|"
+                      rf"contribut\w*\s+(?:to\s+)?(?:the\s+|our\s+|total\s+)*(?:{MONEY_NOUNS_EN})\b|"
+                      rf"account(?:s|ed)? for\s+(?:what\s+|how much\s+)?(?:of\s+)?(?:the\s+|our\s+|total\s+)*(?:{MONEY_NOUNS_EN})\b|"
+                      rf"(?:{MONEY_NOUNS_ZH})(?:的)?(?:占比|比例|份额|比重|贡献)|占(?:总|全部|整体)?(?:的)?(?:{MONEY_NOUNS_ZH})|"
+                      rf"比例的(?:{MONEY_NOUNS_ZH})|贡献了?多少|贡献(?:度|占比|比例)"),
+    ("trend", r"trend|(?:revenue|sales|orders|spend)\s+(?:by|per|each|every)\s+(?:week|month)|(?:by|per) (?:week|month)|"
+              r"weekly|monthly|over time|month by month|week by week|week over week|month over month|趋势|走势|"
+              r"按月|按周|每月|每周|月度|周度|逐月|逐周|每个月|每一周"),
+    ("clv", r"lifetime|\bclv\b|\bltv\b|customer value|生命周期价值|终身价值|客户价值|未来的?价值|预测的?(?:客户)?价值|"
+            r"(?:predicted|future|expected)\s+(?:\d+[- ]?(?:day|week|month|year)s?\s+)?(?:customer\s+)?(?:value|spend)"),
+    ("aov", r"\baov\b|average (?:order|basket|ticket|transaction|cart)(?: size| value| amount| total)?|"
+            r"(?:order|basket|ticket|cart) (?:value|size)|(?:spend|spent|value) per (?:order|basket|transaction|visit|trip)|"
+            r"客单价|客单|笔单价|单均|平均订单(?:金额|价值|价格)?|平均每(?:单|笔)|每(?:单|笔)(?:平均)?(?:多少钱|金额|消费)?(?=平均|多少|金额|消费)"),
+    ("top_categories", rf"(?:{CATEGORY_NOUNS})"),
+    ("top_products", rf"{RANKING_EN}|{RANKING_ZH}"),
+    ("customers", rf"how many (?:{COUNT_ADJ} )?{PEOPLE_EN}|number of (?:{COUNT_ADJ} )?{PEOPLE_EN}|"
+                  rf"(?:customer|household|user|shopper|member) (?:count|base size|numbers)|"
+                  rf"count (?:of )?(?:the )?{PEOPLE_EN}|how big is (?:our|the|my) (?:customer|user|member) base|"
+                  rf"{PEOPLE_ZH}(?:总)?(?:数|量|规模)|多少(?:个|位|名|户)?{PEOPLE_ZH}|多少(?:个|位|名)?人|多少户|几(?:个|位)?{PEOPLE_ZH}"),
+    ("orders", rf"(?:how many |number of |\band (?:the )?(?:number of )?)(?:{COUNT_ADJ} )?{ORDER_NOUNS_EN}\b|"
+               r"(?:order|basket|transaction|purchase) (?:count|volume)|订单(?:总)?(?:数|量)|多少(?:个|笔|张)?订单|多少笔|"
+               r"多少单|单量|成交(?:了)?(?:多少)?(?:笔|单)|交易笔数|交易次数|成交笔数"),
+    ("frequency", FREQUENCY),
+    ("spend", r"\bspend(?:s|ing)?\b|how much (?:do|does|did) .{0,30}?(?:spend|pay)|(?:average|mean|typical) (?:customer |household |"
+              r"shopper )?(?:value|spend)|spend per (?:head|customer|household|person|shopper|member)|per[- ](?:capita|head)|"
+              r"人均|平均消费|消费(?:金额|额|水平)|花多少|花了多少|每人(?:消费|花)|消费多少"),
+    ("revenue", rf"\b(?:{MONEY_NOUNS_EN})\b|how much (?:money )?(?:do|did|have|has|does|will) (?:we|us|the (?:store|shop|"
+                rf"business|company))\b.{{0,25}}?\b(?:{MONEY_VERBS_EN})\b|how much money|"
+                rf"{MONEY_NOUNS_ZH}|(?:{MONEY_VERBS_ZH})(?:了)?多少|多少钱.{{0,3}}(?:进账|入账)"),
+]
+METRIC_RES = [(name, re.compile(pattern)) for name, pattern in METRIC_PATTERNS]
+_PRODUCT_NOUN = re.compile(PRODUCT_NOUNS)
+_CATEGORY_NOUN = re.compile(CATEGORY_NOUNS)
+
+
+def extract_metrics(text: str) -> list[str] | None:
+    """The metrics a data question asks for, in the order said ('how many customers and the AOV' →
+    ['customers', 'aov']); None when no known metric is named."""
+    original = text
+    found: list[tuple[int, str]] = []
+    for name, pattern in METRIC_RES:
+        m = pattern.search(text)
+        if m:
+            found.append((m.start(), name))
+            text = text[:m.start()] + " " * (m.end() - m.start()) + text[m.end():]
+    names = [name for _, name in sorted(found)]
+    if "top_categories" in names and "top_products" in names and not _PRODUCT_NOUN.search(_CATEGORY_NOUN.sub(" ", original)):
+        names.remove("top_products")                        # "最畅销的3个品类": the ranking word ranks the categories
+    if {"top_categories", "top_products", "trend", "revenue_share"} & set(names):
+        names = [n for n in names if n != "revenue"]        # "revenue" only says what is ranked / shared
+    if "revenue_share" in names:
+        names = [n for n in names if n != "spend"]
+    if "trend" in names:                                    # the trend table is revenue and orders per period
+        names = [n for n in names if n != "orders"]
+    return names or None
+
+
+def extract_period(text: str) -> str | None:
+    if re.search(r"week|weekly|每周|按周|周度|逐周|一周", text):
+        return "week"
+    if re.search(r"month|monthly|每月|按月|月度|逐月|每个月", text):
+        return "month"
+    return None
+
+
+__all__ = ["METRICS", "METRIC_PATTERNS", "METRIC_RES", "extract_metrics", "extract_period"]

@@ -1,0 +1,233 @@
+"""Slot rules by family, on wording that is in no labelled set (chat_utterances.yaml / chat_dialogues.yaml).
+
+Each rule is a general one (a vocabulary or a grammar pattern), so every case here is a variant nobody tuned on:
+if a rule regresses to a one-off patch for the labelled sentences, these fail. Rules only: no model, fast.
+"""
+from __future__ import annotations
+
+import pytest
+
+from assistant.chat.slots import extract_slots
+
+
+def check(intent: str, text: str, want: dict) -> None:
+    got = extract_slots(intent, text)
+    assert {k: got.get(k) for k in want} == want, f"{text!r}: {got}"
+
+
+# ---------------------------------------------------------------- segment names: the group word is not the name
+@pytest.mark.parametrize("text,segment", [
+    ("tell me about the night owl crowd", "night owl"),
+    ("describe the bargain hunter folks", "bargain hunter"),
+    ("who are those coupon clipper types?", "coupon clipper"),
+    ("give me the lowdown on the early bird bunch", "early bird"),
+    ("what is the gym goer lot like", "gym goer"),
+    ("describe the weekend crowd", "weekend crowd"),          # without "crowd" it is a time, not people
+    ("describe the young people", "young people"),            # "young" alone names nobody
+    ("profile the pet owners", "pet owners"),
+    ("说说上班族这些人", "上班族"),
+    ("介绍一下宝妈那帮人", "宝妈"),
+    ("讲讲学生党这批人", "学生党"),
+    ("分析一下夜猫子这类人", "夜猫子"),
+    ("介绍下老年用户们", "老年用户"),
+    ("聊聊高消费客户这部分人群", "高消费客户"),
+    ("健身爱好者这一类人有什么特点", "健身爱好者"),
+    ("描述一下新注册用户这个群体", "新注册用户"),
+])
+def test_group_words_around_a_name_are_dropped(text, segment):
+    check("describe_segment", text, {"segment": segment})
+
+
+# ---------------------------------------------------------------- comparisons: particles are not part of a name
+@pytest.mark.parametrize("text,segments", [
+    ("学生党和上班族相比有什么区别", ["学生党", "上班族"]),
+    ("宝妈跟白领用户比起来哪个更值钱", ["宝妈", "白领用户"]),
+    ("夜猫子用户对比忠诚客户", ["夜猫子用户", "忠诚客户"]),
+    ("新注册用户与流失客户比较一下", ["新注册用户", "流失客户"]),
+    ("老年用户同年轻家庭比，差在哪", ["老年用户", "年轻家庭"]),
+    ("students vs night owls", ["students", "night owls"]),
+    ("night owls versus the coupon clippers: who spends more?", ["night owls", "coupon clippers"]),
+    ("how do the students stack up against the pet owners?", ["students", "pet owners"]),
+    ("the gym goers compared with the new parents", ["gym goers", "new parents"]),
+    ("what separates the early birds from the night owls?", ["early birds", "night owls"]),
+    ("pit the pet owners against the students", ["pet owners", "students"]),
+])
+def test_comparison_particles_split_two_names(text, segments):
+    check("compare_segments", text, {"segments": segments})
+
+
+# ---------------------------------------------------------------- not segments: data, aggregates, rankings
+@pytest.mark.parametrize("text,metrics,top_k", [
+    ("how many customers are in the dataset?", ["customers"], None),
+    ("what is the average order value overall?", ["aov"], None),
+    ("what does a typical shopper spend?", ["spend"], None),
+    ("how much does the average household spend?", ["spend"], None),
+    ("how many buyers are there in total?", ["customers"], None),
+    ("how many households do we have in the system?", ["customers"], None),
+    ("what's the revenue across the whole customer base?", ["revenue"], None),
+    ("top 5 most popular products", ["top_products"], 5),
+    ("which products are the most popular?", ["top_products"], None),
+    ("销量最高的十个商品", ["top_products"], 10),
+    ("最热门的商品有哪些", ["top_products"], None),
+    ("卖得最好的三个品类", ["top_categories"], 3),
+    ("整体的客单价是多少", ["aov"], None),
+    ("我们全部客户的人均消费", ["spend"], None),
+    ("数据里一共有多少个家庭", ["customers"], None),
+    ("销量排名前六的商品", ["top_products"], 6),
+    ("人气最高的商品是哪些", ["top_products"], None),
+])
+def test_aggregates_and_rankings_are_not_segments(text, metrics, top_k):
+    check("data_question", text, {"metrics": metrics, "segment": None, "top_k": top_k})
+
+
+# ---------------------------------------------------------------- segments kept whole; verbs with two objects
+@pytest.mark.parametrize("intent,text,segment", [
+    ("describe_segment", "which segment has the lowest churn risk?", "lowest churn risk"),
+    ("describe_segment", "which cluster has the biggest baskets?", "biggest baskets"),
+    ("describe_segment", "describe each one of the groups", "all"),
+    ("describe_segment", "profile all of our clusters", "all"),
+    ("describe_segment", "give me a rundown of every single segment", "all"),
+    ("describe_segment", "所有的分群都介绍一下", "all"),
+    ("describe_segment", "每一个客群分别是什么样", "all"),
+    ("recommend_segment", "what should we offer the pet owners?", "pet owners"),
+    ("recommend_segment", "which items should we pitch the gym goers?", "gym goers"),
+    ("recommend_segment", "what can we sell the new parents?", "new parents"),
+    ("recommend_segment", "what products should we send the early birds?", "early birds"),
+    ("recommend_segment", "which products should we show segment 2", 2),
+    ("recommend_segment", "show the top products", None),
+])
+def test_segment_phrases_in_context(intent, text, segment):
+    check(intent, text, {"segment": segment})
+
+
+# ---------------------------------------------------------------- metric vocabularies (EN and ZH synonyms)
+@pytest.mark.parametrize("text,metrics", [
+    ("how much do we earn in total?", ["revenue"]),
+    ("what's our turnover?", ["revenue"]),
+    ("what are our total takings", ["revenue"]),
+    ("how much have we made so far?", ["revenue"]),
+    ("what is the GMV?", ["revenue"]),
+    ("总流水是多少", ["revenue"]),
+    ("一共进账多少钱", ["revenue"]),
+    ("我们赚了多少钱", ["revenue"]),
+    ("which departments make us the most money?", ["top_categories"]),
+    ("which categories bring in the most?", ["top_categories"]),
+    ("哪些品类最赚钱", ["top_categories"]),
+    ("哪个类目的营收最高", ["top_categories"]),
+    ("最畅销的五个类目", ["top_categories"]),
+    ("what are the best selling products?", ["top_products"]),
+    ("什么商品卖得最好", ["top_products"]),
+    ("热卖的商品有哪些", ["top_products"]),
+    ("which items are the top sellers", ["top_products"]),
+    ("most purchased products", ["top_products"]),
+    ("how regularly do customers shop?", ["frequency"]),
+    ("how frequently do people come back?", ["frequency"]),
+    ("平均隔多久下一次单", ["frequency"]),
+    ("上班族的复购率怎么样", ["frequency"]),
+    ("what's the spend per head?", ["spend"]),
+    ("每单平均多少钱", ["aov"]),
+    ("how many transactions were there?", ["orders"]),
+    ("一共成交了多少单", ["orders"]),
+    ("GMV breakdown by segment", ["revenue_share"]),
+    ("what share of GMV do the students account for?", ["revenue_share"]),
+])
+def test_metric_synonyms(text, metrics):
+    check("data_question", text, {"metrics": metrics})
+
+
+@pytest.mark.parametrize("text,top_k", [("爆款商品前5", 5), ("最畅销的4个类目", 4), ("best-selling 4 departments", 4),
+                                        ("销量前十二的商品", 12)])
+def test_ranking_sizes(text, top_k):
+    check("data_question", text, {"top_k": top_k})
+
+
+# ---------------------------------------------------------------- products and catalogue searches
+@pytest.mark.parametrize("text,product", [
+    ("what else is like the oat milk?", "oat milk"),
+    ("anything else similar to the greek yogurt?", "greek yogurt"),
+    ("show me stuff in the same vein as the cold brew", "cold brew"),
+    ("跟燕麦奶差不多的还有什么", "燕麦奶"),
+    ("像气泡水一样的商品", "气泡水"),
+])
+def test_products_by_likeness(text, product):
+    check("similar_products", text, {"product": product, "product_is_id": False})
+
+
+@pytest.mark.parametrize("text,query", [
+    ("search our range for oat milk", "oat milk"),
+    ("search the catalogue for dark chocolate", "dark chocolate"),
+    ("look through our products for gluten free pasta", "gluten free pasta"),
+    ("find kombucha in our store", "kombucha"),
+    ("do we stock almond butter?", "almond butter"),
+    ("do we carry any vegan cheese?", "vegan cheese"),
+    ("有没有卖燕麦奶", "燕麦奶"),
+    ("帮我搜一下气泡水", "气泡水"),
+    ("店里有没有卖无糖可乐", "无糖可乐"),
+    ("查查有没有黑巧克力", "黑巧克力"),
+])
+def test_search_queries_drop_the_catalogue_words(text, query):
+    check("search_products", text, {"query": query})
+
+
+# ---------------------------------------------------------------- an offer word inside a segment name is no offer
+@pytest.mark.parametrize("text,segment,offer", [
+    ("draft an email aimed at the discount seekers", "discount seekers", None),
+    ("write a push for the coupon lovers", "coupon lovers", None),
+    ("write copy for the coupon lovers with 10% off", "coupon lovers", "10% off"),
+    ("给优惠券爱好者写一条短信", "优惠券爱好者", None),
+])
+def test_offer_words_inside_a_segment_name(text, segment, offer):
+    check("write_copy", text, {"segment": segment, "offer": offer})
+
+
+@pytest.mark.parametrize("text,segment", [
+    ("which group has the highest basket value?", "highest basket value"),
+    ("which cluster has the lowest churn risk?", "lowest churn risk"),
+    ("which segment is the most likely to lapse?", "likely to lapse"),
+])
+def test_which_segment_descriptions_keep_their_direction(text, segment):
+    check("describe_segment", text, {"segment": segment})
+
+
+# ---------------------------------------------------------------- conversation state: follow-ups and pronouns
+def _play(turns, lang="en"):
+    """Play (intent, text) turns through a fresh ConversationState with hand-made routes; the resolved turns."""
+    from assistant.chat.router import Route
+    from assistant.chat.state import ConversationState
+    state, out = ConversationState(language=lang), []
+    for intent, text in turns:
+        turn = state.resolve(Route(intent, extract_slots(intent, text, lang), 0.9, lang), text)
+        state.remember(turn)
+        out.append(turn)
+    return out
+
+
+def test_everyone_then_a_named_follow_up_then_a_pronoun():
+    first, second, third = _play([("data_question", "what does a typical household spend?"),
+                                  ("follow_up", "and the gym goers?"),
+                                  ("data_question", "what share of sales do those customers account for?")])
+    assert first.slots["segment"] is None and first.slots["metrics"] == ["spend"]
+    assert second.intent == "data_question" and second.slots["segment"] == "gym goers"
+    assert second.slots["metrics"] == ["spend"]
+    assert third.slots["segment"] == "gym goers" and third.slots["metrics"] == ["revenue_share"]
+    assert "segment" in third.from_context
+
+
+@pytest.mark.parametrize("pronoun", ["they", "those folks", "these shoppers"])
+def test_english_pronouns_point_at_the_last_segment(pronoun):
+    turns = _play([("describe_segment", "tell me about the pet owners"),
+                   ("data_question", f"how often do {pronoun} buy?")])
+    assert turns[1].slots["segment"] == "pet owners" and turns[1].slots["metrics"] == ["frequency"]
+
+
+def test_ranking_follow_ups_keep_the_ranked_thing_and_its_size():
+    first, second, third = _play([("data_question", "卖得最好的5个类目"), ("follow_up", "第2组呢"),
+                                  ("follow_up", "宝妈那群人呢")], lang="zh")
+    assert first.slots["metrics"] == ["top_categories"] and first.slots["top_k"] == 5
+    assert second.slots["segment"] == 2 and second.slots["metrics"] == ["top_categories"] and second.slots["top_k"] == 5
+    assert third.slots["segment"] == "宝妈" and third.slots["metrics"] == ["top_categories"] and third.slots["top_k"] == 5
+
+
+def test_chinese_pronouns_point_at_the_last_segment():
+    turns = _play([("data_question", "上班族的客单价"), ("data_question", "这些客户贡献了多少收入")], lang="zh")
+    assert turns[1].slots["segment"] == "上班族" and turns[1].slots["metrics"] == ["revenue_share"]
