@@ -311,7 +311,7 @@ def _clean_en_phrase(phrase: str, from_right: bool = False) -> str | None:
 def _names_people_en(phrase: str) -> bool:
     """False for phrases that name no group: pronouns, the data, everyone taken together, a bare ranking."""
     words = phrase.split()
-    if not words or phrase in _PRONOUNS_EN or phrase in _GENERIC_PEOPLE_EN or set(words) & _DATA_WORDS_EN or words[0] in _EVERYONE_FIRST_EN:
+    if not words or phrase in _PRONOUNS_EN or phrase in _GENERIC_PEOPLE_EN or words[0] in _PRONOUNS_EN - {"people"} or set(words) & _DATA_WORDS_EN or words[0] in _EVERYONE_FIRST_EN:
         return False
     if words[0] in _RANKING_FIRST_EN and (len(words) == 1 or len(words) == 2 and not words[1].endswith("s")):
         return False
@@ -339,17 +339,23 @@ _ZH_DEMONSTRATIVE = r"(?:这|那)(?:一)?(?:个|类|群|些|帮|批|部分|种|�
 _ZH_GROUP_NOUN = r"(?:人群|群体|客群|用户群|客户群|细分|分群|群|组)"
 _ZH_GROUP_TAIL = rf"(?:{_ZH_DEMONSTRATIVE}\s*(?:{_ZH_GROUP_NOUN}|人|客户|用户|顾客)?|{_ZH_GROUP_NOUN})?们?"
 _ZH_GROUP_TAIL_END = re.compile(rf"(?:{_ZH_DEMONSTRATIVE}\s*(?:{_ZH_GROUP_NOUN}|人|客户|用户|顾客)?|{_ZH_GROUP_NOUN}|们)$")
+# Adverbs and modals between a name and its verb: "精致白领们会喜欢什么", "宝妈一般都爱买什么"
+_ZH_ADVERBS = r"(?:会|都|更|最|比较|一般|通常|可能|大多|主要|平时|经常|往往|还|也)*"
 _ZH_NAME_PATTERNS = [
-    re.compile(rf"(?:给|为|向|对|针对|面向|推荐给|发给|卖给|对于|关于|帮(?!我|忙|助)){_ZH_NAME}{_ZH_GROUP_TAIL}\s*{_ZH_STOP}"),
-    re.compile(rf"(?:介绍一下|介绍下|介绍|描述一下|描述|说说|讲讲|聊聊|谈谈|说一说|讲一讲|聊一聊|谈一谈|讲一下|说一下|"
-               rf"分析一下|分析|解释一下|画像一下)"
+    re.compile(rf"(?:给(?!我)|为(?!我)|向|对|针对|面向|推荐给|发给|卖给|对于|关于|帮(?!我|忙|助)){_ZH_NAME}{_ZH_GROUP_TAIL}\s*{_ZH_STOP}"),
+    re.compile(rf"(?:介绍一下|介绍下|介绍|描述一下|描述下|描述|说说|讲讲|聊聊|谈谈|说一说|讲一讲|聊一聊|谈一谈|讲一下|说一下|"
+               rf"分析一下|分析下|分析|解释一下|画像一下|了解一下|了解下|了解|认识一下|认识|看一下|看看|剖析一下|剖析)"
                rf"{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:的画像|的特征|的特点|是谁|是怎样|是什么样|是哪些|是什么人|都是|$|，|。|？|\?)"),
-    re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:是谁|是什么样|是哪些人|是什么人|有什么特点|有什么特征|有哪些特征|"
-               rf"喜欢什么|喜欢买什么|爱买什么|买什么|的画像|的特征|的特点|都是谁|是怎样)"),
-    re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:适合|应该|喜欢|会买|需要|想要|可能|爱买|偏好)"),
+    re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:都|主要|大多|一般|到底|究竟)?(?:是|算)(?:一群|一类|一些|一帮|哪些|哪类|什么|怎样|"
+               rf"怎么样|啥|谁)"),
+    re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:有什么|有哪些|有啥)(?:特点|特征|特性|习惯|偏好)"),
+    re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*{_ZH_ADVERBS}(?:喜欢什么|喜欢买什么|爱买什么|买什么|的画像|的特征|的特点)"),
+    re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*{_ZH_ADVERBS}(?:适合|应该|喜欢|会买|需要|想要|可能|"
+               rf"爱买|偏好|爱|想买|倾向)"),
     re.compile(rf"^(?:那|那么|还有)?{_ZH_NAME}{_ZH_GROUP_TAIL}\s*呢"),          # a follow-up: "宝妈群体呢？"
     # "同样的看一下流失客户", "也查查新客": a follow-up that names the segment after a looking verb
-    re.compile(rf"^(?:那|同样的?|一样的?|也|再)\s*(?:也)?(?:看一下|看看|看|查一下|查查|查|换成|换)\s*{_ZH_NAME}{_ZH_GROUP_TAIL}"
+    re.compile(rf"^(?:那|同样的?|一样的?|也|再)?\s*(?:也)?(?:看一下|看看|看|查一下|查查|查|换成|换为|改成|改为|换|轮到)\s*{_ZH_NAME}"
+               rf"{_ZH_GROUP_TAIL}"
                rf"\s*(?:的|呢|吧|$)"),
 ]
 _ZH_NOT_A_SEGMENT = {"前者", "后者", "第一个", "第二个", "他们", "她们", "我们", "所有人", "大家", "所有客户", "每个群", "每个细分", "所有细分", "全部客户",
@@ -381,6 +387,9 @@ def _clean_zh_phrase(phrase: str) -> str | None:
         phrase = _ZH_GROUP_TAIL_END.sub("", phrase).strip()
     if len(phrase) < 2 or phrase in _ZH_NOT_A_SEGMENT or channel_of(phrase) or _ZH_TIME.fullmatch(phrase):
         return None
+    offer = extract_offer(phrase)[1]
+    if offer and len(offer) >= len(phrase) - 1 or extract_length(phrase) or extract_explicit_language(phrase):
+        return None          # "换成打九折", "改成短一点", "换成英文": a change of offer / length / language
     if _ZH_GENERIC_PEOPLE_START.match(phrase):
         return None          # "(这些)客户贡献了…": a generic people noun opens no name; the pronoun points back
     if _ZH_EVERYONE.match(phrase) or _ZH_RANKING.search(phrase) and not _ZH_PEOPLE_END.search(phrase):
@@ -412,6 +421,8 @@ _ZH_DESCRIPTION = [
     re.compile(r"^(?P<name>[^\s，。,.!?！？、]{2,8}?)(?:这个|这群)?(?:客群|群体|人群)?的(?:人均|平均|客单|销售|收入|购买|消费|热销|"
                r"畅销|占比|订单|品类|商品|复购|频率|频次|购物|回购)"),
     re.compile(r"^(?P<name>[^\s，。,.!?！？、]{2,8}?)(?:这个|这群)?(?:客群|群体|人群)?(?:贡献|占了|占|带来)"),
+    # "退休老人平均每人花多少钱": words that never start a name may follow it without 的
+    re.compile(rf"^(?P<name>[^\s，。,.!?！？、的]{{2,8}}?){_ZH_GROUP_TAIL}(?:平均|人均|每人|每单|客单价|复购|多久|隔多久|一般|通常)"),
     # "高价值客户有多少人" → "高价值客户" (a count over a described segment)
     re.compile(r"^(?P<name>[^\s，。,.!?！？、的]{2,8}?)(?:这个|这群)?(?:客群|群体|人群)?(?:一共|总共|共)?有?(?:多少|几)(?!\s*(?:个|款|件|样)?\s*(?:商品|产品|东西|推荐))"),
     # "流失风险高的是哪一群人" → "流失风险"
@@ -459,11 +470,65 @@ def extract_segment(text: str, language: str) -> int | str | None:
                 if name:
                     return name
     for k, pattern in enumerate(_EN_NAME_PATTERNS):
-        for m in pattern.finditer(text):
+        for m in _overlapping(pattern, text):
             name = _clean_en_phrase(m.group("name"), from_right=(k == 1))
             if name:
                 return name
+    return _group_noun_phrase(text) if not _CJK.search(text) else None
+
+
+def _overlapping(pattern: re.Pattern, text: str):
+    """Every match of `pattern`, including those that start inside an earlier match ("of our sales comes from the
+    X": the rejected "sales comes" must not hide "the X")."""
+    pos = 0
+    while (m := pattern.search(text, pos)) is not None:
+        yield m
+        following = _WORD_START.search(text, m.start() + 1)     # the next try starts at a word, never inside one
+        if following is None:
+            return
+        pos = following.start()
+
+
+_WORD_START = re.compile(r"(?<![a-z0-9'&-])[a-z0-9]")
+
+
+# The last resort for English: "the/our <words> <people noun>" anywhere ("what makes the weekend warriors tick",
+# "write the snack lovers a short email"). A people noun is a known one or an agent noun (-ers, -ors, -ists, -ants,
+# -ents, -ans, -ees, -ies); plural things (products, results, holidays …) are not.
+_PEOPLE_NOUNS_EN = {"people", "folks", "moms", "mums", "dads", "kids", "teens", "singles", "couples", "millennials",
+                    "boomers", "seniors", "locals", "regulars", "vips", "whales", "nuts", "foodies", "fans", "pros",
+                    "newbies", "owls", "birds", "bees", "youth", "elderly", "crowd", "bunch", "gen", "students",
+                    "parents", "families", "newcomers", "loyalists", "churners", "lapsers", "spenders", "savers"}
+_PEOPLE_SUFFIX_EN = re.compile(r"(?:ers|ors|ists|ants|ents|ans|ees|ies)$")
+_NOT_PEOPLE_EN = {"products", "items", "categories", "departments", "sales", "numbers", "figures", "results", "stats",
+                  "details", "basics", "options", "changes", "differences", "trends", "insights", "channels",
+                  "campaigns", "offers", "deals", "discounts", "coupons", "emails", "messages", "texts", "words",
+                  "orders", "baskets", "transactions", "purchases", "prices", "costs", "margins", "holidays",
+                  "metrics", "kpis", "sellers", "goods", "skus", "brands", "stores", "ideas", "recommendations",
+                  "suggestions", "picks", "alternatives", "substitutes", "others", "contents", "plans", "entries",
+                  "deliveries", "groceries", "batteries", "berries", "cherries", "pastries", "supplies", "accessories",
+                  "vegetables", "centers", "counters", "burgers", "crackers", "peppers", "containers", "ingredients",
+                  "points", "answers", "reports", "charts", "tables", "letters", "posters", "banners", "flyers",
+                  "vouchers", "stickers", "timers", "filters", "parameters", "numbers", "orders", "members"}
+
+
+def _group_noun_phrase(text: str) -> str | None:
+    for m in re.finditer(r"\b(?:the|our|my|those|these)\s+([a-z][\w'&-]*(?:\s+[a-z][\w'&-]*){0,3})", text):
+        words: list[str] = []
+        for w in m.group(1).split():
+            if re.fullmatch(_EN_BOUNDARY, w) or w in _EN_STOP_LEAD or w in ("a", "an", "some", "any", "their", "its"):
+                break
+            words.append(w)
+        while words and not _is_people_noun(words[-1]):
+            words.pop()
+        name = _clean_en_phrase(" ".join(words)) if words else None
+        if name:
+            return name
     return None
+
+
+def _is_people_noun(word: str) -> bool:
+    return word in _PEOPLE_NOUNS_EN or bool(_PEOPLE_SUFFIX_EN.search(word)) and word not in _NOT_PEOPLE_EN
 
 
 def extract_channel(text: str) -> str | None:
@@ -644,6 +709,10 @@ _PRODUCT_TEXT_EN = [
     re.compile(r"(?:people|customers|shoppers|those) who (?:buy|bought|like|liked|purchase|purchased)\s+"
                r"(?:(?:the|a|an|our|my)\s+)?(?P<p>[^?.!,;]+?)\s+(?:also|usually|often|tend)"),
     re.compile(r"^(?P<p>[^?.!,;]+?)\s+(?:alternatives|substitutes|lookalikes|dupes)\b"),
+    re.compile(r"\b(?:replace|substitute|swap out|stand in for|take the place of|fill in for)\s+(?:(?:the|a|an|our|my|this|that)\s+)?"
+               r"(?P<p>[^?.!,;]+)"),
+    # the last resort: "... like the X", "... resembling our X" (a likeness said any other way)
+    re.compile(r"\b(?:like|resembles?|resembling|as)\s+(?:the|a|an|our|my|this|that)\s+(?P<p>[^?.!,;]+)"),
 ]
 _PRODUCT_TEXT_ZH = [
     re.compile(r"(?:和|与|跟|同|像)\s*(?P<p>[^，。,.!?！？]{1,30}?)\s*(?:类似|相似|差不多|相近|一样|相关|同类|接近|搭配)"),
@@ -744,7 +813,8 @@ _COMPARE_LEAD = re.compile(r"^.*?\b(?:compare|comparison of|contrast|difference 
 _COMPARE_SPLIT = re.compile(r"\s+(?:compared (?:to|with)|as opposed to|vs\.?|versus|against|with|and|to|from)\s+|"
                             r"(?<=\S)\s*(?:和|与|跟|同|对比|对上|vs\.?|比)\s*")
 _COMPARE_LEFT_TAIL_EN = re.compile(r"\s+(?:(?:stack|measure|match|line|size)s?\s+up|compare[sd]?|differs?|fares?|"
-                                   r"contrasts?|rank|ranks)$")
+                                   r"contrasts?|rank|ranks|different|similar|alike|unlike|distinct|vary|varies|"
+                                   r"(?:so\s+|any\s+|really\s+)?(?:different|similar))$")
 _COMPARE_RIGHT_TAIL_EN = re.compile(r"\s*(?:[?.!,;:]|\s[—–-]\s|\b(?:which|who|how|what|in terms|side by side)\b).*$")
 _COMPARE_TAIL_ZH = re.compile(r"(?<=.)(?:相比|相比较|比起来|比较起来|比较|对比|比一比|比)(?:一下|起来|之下)?.*$|[，,。？?!！].*$|"
                               r"(?:有什么|有何|有啥|的)?(?:区别|不同|差别|差异|不一样|差在|哪个|谁更|谁).*$")
@@ -914,6 +984,7 @@ _SEARCH_EN = [
     re.compile(r"\b(?:do we (?:sell|have|carry)|are there any|any)\s+(?:products?|items?)?\s*(?:with|about|for|"
                r"containing|named|called|like)?\s*(?P<q>[^?!]+?)\s*(?:in (?:the|our) catalog(?:ue)?|in stock)?[?!.\s]*$"),
     re.compile(r"\bsearch(?:\s+for)?\s+(?P<q>[^?!]+)"),
+    re.compile(r"\b(?:look up|lookup|look for|looking for|find me|find|hunt for|locate|pull up|check for)\s+(?P<q>[^?!]+)"),
 ]
 _SEARCH_ZH = [
     # "店里有没有卖无糖可乐", "查查有没有黑巧克力", "我们卖不卖燕麦奶": whether the catalogue has something

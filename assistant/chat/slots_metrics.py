@@ -37,7 +37,7 @@ RANKING_ZH = (r"最?畅销|最?热销|最?热卖|爆款|爆品|卖得?最(?:好|
 # How often people buy
 FREQUENCY = (r"how (?:often|frequently|regularly)|\bfrequen\w*|\bcadence\b|\bregularity\b|repeat (?:purchase|buy|order|"
              r"rate|visit)\w*|come back|comes back|return to (?:buy|shop)|times (?:a|per) (?:week|month|year)|"
-             r"(?:visits?|trips?|orders?|purchases?) per (?:customer|household|shopper|week|month|year)|"
+             r"(?:visits?|trips?|orders?|purchases?) per (?:customer|household|shopper|member|person|head)|"
              r"多久|隔多久|多长时间.{0,4}一次|几天.{0,4}一次|频次|频率|复购|回购|回头|购买次数|下单次数|来得勤")
 # Counting people and orders
 PEOPLE_EN = r"(?:customers|households|shoppers|users|buyers|clients|members|people|accounts|families)"
@@ -57,7 +57,7 @@ METRIC_PATTERNS: list[tuple[str, str]] = [
                       rf"account(?:s|ed)? for\s+(?:what\s+|how much\s+)?(?:of\s+)?(?:the\s+|our\s+|total\s+)*(?:{MONEY_NOUNS_EN})\b|"
                       rf"(?:{MONEY_NOUNS_ZH})(?:的)?(?:占比|比例|份额|比重|贡献)|占(?:总|全部|整体)?(?:的)?(?:{MONEY_NOUNS_ZH})|"
                       rf"比例的(?:{MONEY_NOUNS_ZH})|贡献了?多少|贡献(?:度|占比|比例)"),
-    ("trend", r"trend|(?:revenue|sales|orders|spend)\s+(?:by|per|each|every)\s+(?:week|month)|(?:by|per) (?:week|month)|"
+    ("trend", r"trend|(?<!times )(?<!time )\b(?:by|per|each|every|in each|for each) (?:calendar )?(?:week|month)\b|"
               r"weekly|monthly|over time|month by month|week by week|week over week|month over month|趋势|走势|"
               r"按月|按周|每月|每周|月度|周度|逐月|逐周|每个月|每一周"),
     ("clv", r"lifetime|\bclv\b|\bltv\b|customer value|生命周期价值|终身价值|客户价值|未来的?价值|预测的?(?:客户)?价值|"
