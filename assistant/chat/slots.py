@@ -251,9 +251,9 @@ _EN_NAME_PATTERNS = [
     re.compile(rf"(?P<name>(?:[a-z][\w'&-]*\s+){{1,4}}){_SEG_WORDS_EN}\b"),
     re.compile(rf"\bwho\s+(?:exactly\s+|really\s+)?(?:are|is)\s+(?:(?:the|our|my|these|those)\s+)?{_PHRASE}"),
     re.compile(rf"\b(?:would|will|do|does|did|might|could|should)\s+(?:(?:the|our|my)\s+)?{_PHRASE}\s+(?:respond|like|"
-               rf"love|buy|want|prefer|enjoy|click|react|need|care|contribute|bring|account|generate|spend)"),
+               rf"love|buy|want|prefer|enjoy|click|react|need|care|contribute|bring|account|generate|spend)\b"),
     re.compile(rf"\bwhat\s+(?:do|does|are|is)\s+(?:(?:the|our|my)\s+)?{_PHRASE}\s+(?:buy|buying|like|want|"
-               rf"prefer|look|purchase|into|about|shop)"),
+               rf"prefer|look|purchase|into|about|shop|worth|spend|value|care)\b"),
     re.compile(rf"\b(?:describe|profile|explain|summari[sz]e|characteri[sz]e|tell me about|tell me more about|"
                rf"more about|analy[sz]e|(?:lowdown|low-down|rundown|run-down|overview|summary|picture|portrait|profile|"
                rf"persona|breakdown|snapshot|details?|info|information|insights?|intel|read|take)s?\s+(?:on|of|about|for))"
@@ -315,7 +315,9 @@ def _names_people_en(phrase: str) -> bool:
         return False
     if words[0] in _RANKING_FIRST_EN and (len(words) == 1 or len(words) == 2 and not words[1].endswith("s")):
         return False
-    return not extract_metrics(phrase) and extract_length(phrase) is None and extract_explicit_language(phrase) is None
+    if extract_metrics(phrase) and not _is_people_noun(words[-1]):     # "frequent flyers" are people
+        return False
+    return extract_length(phrase) is None and extract_explicit_language(phrase) is None
 
 
 def _without_collective_noun(phrase: str) -> str:
@@ -337,12 +339,13 @@ _ZH_NAME = r"(?P<name>[^\s，。,.!?！？、:：]{2,12}?)"
 # A bare 人 only counts after a demonstrative (老年人 is a name); 们 only at the very end.
 _ZH_DEMONSTRATIVE = r"(?:这|那)(?:一)?(?:个|类|群|些|帮|批|部分|种|伙|拨|样的)?"
 _ZH_GROUP_NOUN = r"(?:人群|群体|客群|用户群|客户群|细分|分群|群|组)"
-_ZH_GROUP_TAIL = rf"(?:{_ZH_DEMONSTRATIVE}\s*(?:{_ZH_GROUP_NOUN}|人|客户|用户|顾客)?|{_ZH_GROUP_NOUN})?们?"
-_ZH_GROUP_TAIL_END = re.compile(rf"(?:{_ZH_DEMONSTRATIVE}\s*(?:{_ZH_GROUP_NOUN}|人|客户|用户|顾客)?|{_ZH_GROUP_NOUN}|们)$")
+_ZH_SIDE = r"(?:那边|这边|那块|这块|那里|这里|方面)"          # "养宠人士那边呢"
+_ZH_GROUP_TAIL = rf"(?:{_ZH_DEMONSTRATIVE}\s*(?:{_ZH_GROUP_NOUN}|人|客户|用户|顾客)?|{_ZH_GROUP_NOUN}|{_ZH_SIDE})?们?"
+_ZH_GROUP_TAIL_END = re.compile(rf"(?:{_ZH_SIDE}|{_ZH_DEMONSTRATIVE}\s*(?:{_ZH_GROUP_NOUN}|人|客户|用户|顾客)?|{_ZH_GROUP_NOUN}|们)$")
 # Adverbs and modals between a name and its verb: "精致白领们会喜欢什么", "宝妈一般都爱买什么"
 _ZH_ADVERBS = r"(?:会|都|更|最|比较|一般|通常|可能|大多|主要|平时|经常|往往|还|也)*"
 _ZH_NAME_PATTERNS = [
-    re.compile(rf"(?:给(?!我)|为(?!我)|向|对|针对|面向|推荐给|发给|卖给|对于|关于|帮(?!我|忙|助)){_ZH_NAME}{_ZH_GROUP_TAIL}\s*{_ZH_STOP}"),
+    re.compile(rf"(?:给(?!我)|为(?!我)|向|对|针对|面向|推荐给|发给|卖给|对于|关于|帮(?!我|忙|助)){_ZH_NAME}{_ZH_GROUP_TAIL}\s*{_ZH_ADVERBS}\s*{_ZH_STOP}"),
     re.compile(rf"(?:介绍一下|介绍下|介绍|描述一下|描述下|描述|说说|讲讲|聊聊|谈谈|说一说|讲一讲|聊一聊|谈一谈|讲一下|说一下|"
                rf"分析一下|分析下|分析|解释一下|画像一下|了解一下|了解下|了解|认识一下|认识|看一下|看看|剖析一下|剖析)"
                rf"{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:的画像|的特征|的特点|是谁|是怎样|是什么样|是哪些|是什么人|都是|$|，|。|？|\?)"),
@@ -374,6 +377,8 @@ _ZH_TIME = re.compile(rf"(?:按|每|每个|每一|这个|上个|下个|本|上|�
 # ("最受欢迎" is a ranking, "最忠诚的客户" a group).
 _ZH_EVERYONE = re.compile(r"(?:整体|总体|全体|整个|全部|所有|平均|一般|普通|典型|数据|系统|表里|我们|咱们|店里|平台|"
                           r"总共|一共|总|全店|全站|大盘)")
+_ZH_OCCASION = re.compile(r"双十一|双11|双十二|双12|618|春节|中秋|国庆|圣诞|元旦|情人节|周年庆|黑五|大促|年货节|开学季|七夕|端午|"
+                          r"元宵|新年|假期|节日|节假日|周末|促销季|换季|会员日")
 _ZH_GENERIC_PEOPLE_START = re.compile(r"(?:客户|顾客|用户|会员|买家|消费者|人们|大家|他们|她们|人)(?!群)")
 _ZH_RANKING = re.compile(r"^最|^前\s*\d|前[一二两三四五六七八九十]|销量|排名|排行|榜")
 _ZH_PEOPLE_END = re.compile(r"(?:客户|顾客|用户|会员|家庭|人群|群体|客群|人|族|党|们|妈|爸|者|户)$")
@@ -392,11 +397,12 @@ def _clean_zh_phrase(phrase: str) -> str | None:
         return None          # "换成打九折", "改成短一点", "换成英文": a change of offer / length / language
     if _ZH_GENERIC_PEOPLE_START.match(phrase):
         return None          # "(这些)客户贡献了…": a generic people noun opens no name; the pronoun points back
-    if _ZH_EVERYONE.match(phrase) or _ZH_RANKING.search(phrase) and not _ZH_PEOPLE_END.search(phrase):
+    if _ZH_OCCASION.search(phrase) or _ZH_EVERYONE.match(phrase) or _ZH_RANKING.search(phrase) and not _ZH_PEOPLE_END.search(phrase):
         return None          # "整体", "数据里", "最受欢迎", "销量前八": everyone, the data, a ranking — no group
     if re.search(r"\d|活动|商品|产品|文案|短信|邮件|推送|销售|收入|订单|客单|品类|趋势|金额|营收|平均|人均|消费额|多少|总数|总量|数量|"
                  r"推荐|写|策划|介绍|怎样|怎么|什么", phrase) \
-            or extract_metrics(phrase):          # "那购买频次呢": a metric, not a segment
+            or extract_metrics(phrase) and not _ZH_PEOPLE_END.search(phrase):   # "那购买频次呢": a metric
+    #                                      ("每周都来的老顾客" names people, though 每周 is also a period)
         return None
     return phrase
 
@@ -421,6 +427,9 @@ _ZH_DESCRIPTION = [
     re.compile(r"^(?P<name>[^\s，。,.!?！？、]{2,8}?)(?:这个|这群)?(?:客群|群体|人群)?的(?:人均|平均|客单|销售|收入|购买|消费|热销|"
                r"畅销|占比|订单|品类|商品|复购|频率|频次|购物|回购)"),
     re.compile(r"^(?P<name>[^\s，。,.!?！？、]{2,8}?)(?:这个|这群)?(?:客群|群体|人群)?(?:贡献|占了|占|带来)"),
+    # "养宠人士的营销方案怎么做": a name, 的, and what is made for it
+    re.compile(rf"^(?P<name>[^\s，。,.!?！？、的]{{2,10}}?){_ZH_GROUP_TAIL}的(?:营销|方案|计划|活动|文案|推送|短信|邮件|画像|特征|特点|"
+               rf"推荐|偏好|喜好|习惯|消费习惯|购物习惯|用户画像|人物画像)"),
     # "退休老人平均每人花多少钱": words that never start a name may follow it without 的
     re.compile(rf"^(?P<name>[^\s，。,.!?！？、的]{{2,8}}?){_ZH_GROUP_TAIL}(?:平均|人均|每人|每单|客单价|复购|多久|隔多久|一般|通常)"),
     # "高价值客户有多少人" → "高价值客户" (a count over a described segment)
@@ -508,7 +517,7 @@ _NOT_PEOPLE_EN = {"products", "items", "categories", "departments", "sales", "nu
                   "suggestions", "picks", "alternatives", "substitutes", "others", "contents", "plans", "entries",
                   "deliveries", "groceries", "batteries", "berries", "cherries", "pastries", "supplies", "accessories",
                   "vegetables", "centers", "counters", "burgers", "crackers", "peppers", "containers", "ingredients",
-                  "points", "answers", "reports", "charts", "tables", "letters", "posters", "banners", "flyers",
+                  "points", "answers", "reports", "charts", "tables", "letters", "posters", "banners",
                   "vouchers", "stickers", "timers", "filters", "parameters", "numbers", "orders", "members"}
 
 
@@ -602,12 +611,13 @@ def extract_algorithm(text: str) -> str | None:
     return _first_named(_ALGORITHMS, text)
 
 
-_GROUPS_EN = r"(?:segments|groups|clusters|personas|buckets|tiers|cohorts|audiences|segs|types|kinds|categories)"
+_GROUPS_EN = (r"(?:segments|groups|clusters|personas|buckets|tiers|cohorts|audiences|segs|types|kinds|categories|"
+              r"components|partitions|classes|profiles)")
 _N_SEGMENTS_PATTERNS = [
     re.compile(rf"\bk\s*=\s*(\d+)"),
     re.compile(rf"({NUM})\s+(?:[a-z-]+\s+){{0,2}}{_GROUPS_EN}\b"),
     re.compile(rf"\binto\s+({NUM})\b"),
-    re.compile(rf"(?:分成|分为|聚成|聚为|划分成|划分为|切成|拆成|切分成|分出|聚出|分)\s*({NUM})\s*(?:个)?\s*"
+    re.compile(rf"(?:(?:分|划|划分|聚|聚类|切|切分|拆|拆分|归|归纳|细分)(?:成|为|出)|分)\s*({NUM})\s*(?:个)?\s*"
                rf"(?:组|类|群|簇|段|细分|客群|人群|部分|档)?"),
     re.compile(rf"({NUM})\s*个\s*(?:组|类|群|簇|段|细分|客群|人群|分群|用户群)"),
 ]
@@ -698,7 +708,7 @@ _PRODUCT_ID_ZH = re.compile(rf"(?:商品|产品|货号|sku)\s*(?:编号|号|id|#
 _PRODUCT_TEXT_EN = [
     re.compile(r"(?:similar to|alternatives? (?:to|for)|substitutes? (?:for|to)|replacements? for|related to|"
                r"comparable to|resembling|close to|lookalikes? (?:of|for)|dupes? (?:of|for)|instead of|"
-               r"in place of|swap for|similar items to|similar products to|goes? (?:well )?with|pairs? with|"
+               r"in place of|swap for|similar items to|similar products to|(?:goes?|pairs?|works?|fits?|matches?)\s+(?:well\s+|nicely\s+|best\s+|great\s+)?with|"
                r"complements?|along with|in the (?:same )?(?:vein|style|spirit|mould|mold) (?:as|of)|along the lines of|"
                r"akin to|reminiscent of|in the same (?:category|range|family) as|same kind of thing as|"
                r"(?:other|more) versions of|the likes of)\s+(?:(?:the|a|an|our|my|this|that|some)\s+)?(?P<p>[^?.!,;]+)"),
@@ -753,6 +763,7 @@ def extract_product(text: str) -> tuple[str | None, bool]:
 
 _TOP_K_PATTERNS = [
     re.compile(rf"\btop\s*-?\s*({NUM})\b"),
+    re.compile(rf"\b(?:just|only|max|maximum|at most|up to|no more than|limit(?: it)? to)\s+({NUM})\b(?!\s*%)"),
     re.compile(rf"\b({NUM})\s+(?:[\w-]+\s+)?(?:products|items|recommendations|recs|suggestions|ideas|skus|picks|"
                rf"things|alternatives|substitutes|options|categories|departments|brands|sellers)\b"),
     re.compile(rf"前\s*({NUM})\s*(?:个|款|件|名|样)?"),
@@ -995,7 +1006,8 @@ _SEARCH_ZH = [
     re.compile(r"(?:有没有|有哪些|有什么)\s*(?P<q>[^，。,.!?！？]+?)\s*(?:相关的|有关的|的)?(?:商品|产品)"),
     re.compile(r"(?:商品|产品)(?:搜索|检索)\s*[:：]?\s*(?P<q>[^，。,.!?！？]+)"),
 ]
-_SEARCH_TRAIL = re.compile(r"\s+(?:please|pls|for me|in (?:the|our) (?:product )?catalog(?:ue)?|in stock|that we (?:sell|carry))$")
+_SEARCH_TRAIL = re.compile(rf"\s+(?:please|pls|for me|(?:in|on|from) (?:the|our|my|your) (?:product )?(?:{_CATALOGUE_EN})|"
+                          rf"in stock|that we (?:sell|carry|stock|have)|at all)$")
 
 
 def extract_search_query(text: str) -> str | None:

@@ -55,7 +55,7 @@ METRIC_PATTERNS: list[tuple[str, str]] = [
                       rf"total\s+|all\s+)*{_MONEY_EN}\b|how much of (?:the |our |total )*(?:{MONEY_NOUNS_EN})\b|"
                       rf"contribut\w*\s+(?:to\s+)?(?:the\s+|our\s+|total\s+)*(?:{MONEY_NOUNS_EN})\b|"
                       rf"account(?:s|ed)? for\s+(?:what\s+|how much\s+)?(?:of\s+)?(?:the\s+|our\s+|total\s+)*(?:{MONEY_NOUNS_EN})\b|"
-                      rf"(?:{MONEY_NOUNS_ZH})(?:的)?(?:占比|比例|份额|比重|贡献)|占(?:总|全部|整体)?(?:的)?(?:{MONEY_NOUNS_ZH})|"
+                      rf"(?:{MONEY_NOUNS_ZH})(?:的)?(?:占比|比例|份额|比重|贡献)|占了?(?:多少|几成|百分之几|多大比例)?(?:的)?(?:总|全部|整体)?(?:的)?(?:{MONEY_NOUNS_ZH})|"
                       rf"比例的(?:{MONEY_NOUNS_ZH})|贡献了?多少|贡献(?:度|占比|比例)"),
     ("trend", r"trend|(?<!times )(?<!time )\b(?:by|per|each|every|in each|for each) (?:calendar )?(?:week|month)\b|"
               r"weekly|monthly|over time|month by month|week by week|week over week|month over month|趋势|走势|"
@@ -69,13 +69,14 @@ METRIC_PATTERNS: list[tuple[str, str]] = [
     ("top_products", rf"{RANKING_EN}|{RANKING_ZH}"),
     ("customers", rf"how many (?:{COUNT_ADJ} )?{PEOPLE_EN}|number of (?:{COUNT_ADJ} )?{PEOPLE_EN}|"
                   rf"(?:customer|household|user|shopper|member) (?:count|base size|numbers)|"
-                  rf"count (?:of )?(?:the )?{PEOPLE_EN}|how big is (?:our|the|my) (?:customer|user|member) base|"
+                  rf"count (?:of )?(?:the )?{PEOPLE_EN}|\bhead ?count\b|\bpopulation\b|\bsize of\b|how (?:big|large) (?:is|are)\b|人数|规模|"
+                  rf"how big is (?:our|the|my) (?:customer|user|member) base|"
                   rf"{PEOPLE_ZH}(?:总)?(?:数|量|规模)|多少(?:个|位|名|户)?{PEOPLE_ZH}|多少(?:个|位|名)?人|多少户|几(?:个|位)?{PEOPLE_ZH}"),
     ("orders", rf"(?:how many |number of |\band (?:the )?(?:number of )?)(?:{COUNT_ADJ} )?{ORDER_NOUNS_EN}\b|"
                r"(?:order|basket|transaction|purchase) (?:count|volume)|订单(?:总)?(?:数|量)|多少(?:个|笔|张)?订单|多少笔|"
                r"多少单|单量|成交(?:了)?(?:多少)?(?:笔|单)|交易笔数|交易次数|成交笔数"),
     ("frequency", FREQUENCY),
-    ("spend", r"\bspend(?:s|ing)?\b|how much (?:do|does|did) .{0,30}?(?:spend|pay)|(?:average|mean|typical) (?:customer |household |"
+    ("spend", r"\bspend(?:s|ing)?\b|\bspent\b|how much (?:do|does|did) .{0,30}?(?:spend|pay)|(?:average|mean|typical) (?:customer |household |"
               r"shopper )?(?:value|spend)|spend per (?:head|customer|household|person|shopper|member)|per[- ](?:capita|head)|"
               r"人均|平均消费|消费(?:金额|额|水平)|花多少|花了多少|每人(?:消费|花)|消费多少"),
     ("revenue", rf"\b(?:{MONEY_NOUNS_EN})\b|how much (?:money )?(?:do|did|have|has|does|will) (?:we|us|the (?:store|shop|"

@@ -251,3 +251,24 @@ def test_variants_get_every_slot_right(item):
     wrong = {slot: got.get(slot) for slot, value in want.items() if not _slot_equal(value, got.get(slot))
              and not (value is None and got.get(slot) is None)}
     assert not wrong, f"want {want}, got {got}"
+
+
+def test_chinese_everyone_then_a_named_follow_up_then_a_pronoun():
+    first, second, third = _play([("data_question", "整体的客单价是多少"), ("follow_up", "那囤货党呢"),
+                                  ("data_question", "他们贡献了多少销售额")], lang="zh")
+    assert first.slots["segment"] is None
+    assert second.slots["segment"] == "囤货党" and second.slots["metrics"] == ["aov"]
+    assert third.slots["segment"] == "囤货党" and third.slots["metrics"] == ["revenue_share"]
+
+
+def test_a_new_name_with_group_words_and_adverbs_replaces_the_segment_only():
+    turns = _play([("write_copy", "给精致白领写一条短信，打八折"), ("follow_up", "改成邮件"),
+                   ("write_copy", "再给退休老人那批人也写一封")], lang="zh")
+    assert turns[1].slots["channel"] == "email" and turns[1].slots["segment"] == "精致白领"
+    assert turns[2].slots["segment"] == "退休老人" and turns[2].slots["channel"] == "email"
+    assert turns[2].slots["offer"] == "打八折"
+
+
+def test_these_people_in_chinese_point_back():
+    turns = _play([("describe_segment", "介绍一下小镇青年这群人"), ("recommend_segment", "给这些人推荐点商品")], lang="zh")
+    assert turns[0].slots["segment"] == "小镇青年" and turns[1].slots["segment"] == "小镇青年"
