@@ -387,7 +387,7 @@ _ZH_PEOPLE_END = re.compile(r"(?:客户|顾客|用户|会员|家庭|人群|群�
 def _clean_zh_phrase(phrase: str) -> str | None:
     phrase = re.sub(r"^(?:说说|讲讲|聊聊|谈谈|说一说|讲一讲|聊一聊|谈一谈|看看|介绍一下|介绍下|介绍|描述一下|描述|分析一下|分析|告诉我|请问|那么|那|还有)", "",
                     phrase)
-    phrase = re.sub(r"^(?:一下|下|一个|这个|那个|这些|那些|我们的|我们|我的|的)", "", phrase)
+    phrase = re.sub(r"^(?:一下|下|一个|这个|那个|这些|那些|我们的|我们|我的|的|该|此)", "", phrase)
     for _ in range(2):                                         # "老年用户这群人们": two tails
         phrase = _ZH_GROUP_TAIL_END.sub("", phrase).strip()
     if len(phrase) < 2 or phrase in _ZH_NOT_A_SEGMENT or channel_of(phrase) or _ZH_TIME.fullmatch(phrase):
@@ -590,7 +590,8 @@ def extract_offer(text: str) -> tuple[float | None, str | None]:
 def _offer_span(text: str, m: re.Match) -> str:
     """The offer as typed, minus lead-in verbs: 'with 15% off' → '15% off'."""
     span = m.group(0)
-    span = re.sub(r"^(?:save|saving|get|take|with|offering|offer|coupon for|knock off)\s+", "", span)
+    span = re.sub(r"^(?:save|saving|get|take|with|offering|offer|coupon for|knock off|discount of|discount|sale of|"
+                  r"markdown of|reduction of)\s+", "", span)
     return span.strip()
 
 
@@ -767,7 +768,7 @@ _TOP_K_PATTERNS = [
     re.compile(rf"\b({NUM})\s+(?:[\w-]+\s+)?(?:products|items|recommendations|recs|suggestions|ideas|skus|picks|"
                rf"things|alternatives|substitutes|options|categories|departments|brands|sellers)\b"),
     re.compile(rf"前\s*({NUM})\s*(?:个|款|件|名|样)?"),
-    re.compile(rf"(?:推荐|挑|选|列出|给我)\s*({NUM})\s*(?:个|款|件|样)"),
+    re.compile(rf"(?:推荐|挑|选|列出|列|给我|要|来|看|显示|只要|只看)\s*({NUM})\s*(?:个|款|件|样|条)"),
     re.compile(rf"({NUM})\s*(?:个|款|件|样)\s*(?!会员|用户|客户|顾客|家庭|人)(?:\w{{0,4}})?(?:商品|产品|推荐|替代品|东西|品类|类目|类别|"
                rf"大类|单品)"),
 ]
@@ -1144,11 +1145,13 @@ _CHANGE_FRAME_EN = re.compile(
     r"that|this|but|ok|okay|so|let'?s|again|also|too|rewrite|redo|translate|send|via|over|by|group|groups|"
     r"segment|segments|cluster|customers|people|shoppers|them|those|go|of|on|just|rather|actually|can|could|you|"
     r"would|will|i|we|us|me|want|prefer|need|let|bit|little|here|is|are|show|give|look|at|view|break|down|"
-    r"broken|per|each|every|same|similar|please|let's|do|done)\b")
+    r"broken|per|each|every|same|similar|please|let's|do|done|only|more|fewer|less|few|some|couple|list|"
+    r"recommend|suggest|picks?|results?|instead|again)\b")
 _CHANGE_FRAME_ZH = re.compile(
     r"那么|那|还有|也要|也是|也|同样的|同样|一样的|一样|照样|照着|呢|吧|吗|啊|呀|改成|改为|换成|换为|改用|换用|换个|换|改|"
     r"用|变成|加上|加个|加|再|一点|一些|点|写|发|来一份|来一个|来个|一份|一条|一封|一篇|一个|一下|要|给|对|针对|方案|文案|"
-    r"版本|版|渠道|的|了|请|帮我|麻烦|试试|试一下|优惠|活动|看|看看|按|分|呢|么|吗|成|为|语言|写成|翻译成|翻译|译成")
+    r"版本|版|渠道|的|了|请|帮我|麻烦|试试|试一下|优惠|活动|看|看看|按|分|呢|么|吗|成|为|语言|写成|翻译成|翻译|译成|"
+    r"更多|多来|多|几个|几款|几条|只要|只|就|推荐|列出|列|个|款|条")
 _FOLLOW_UP_CUE = re.compile(r"^(?:and|or|but|same|what about|how about|now)\b|\b(?:instead|too|as well)\b|"
                             r"^(?:那|还有|同样|一样|也|换|改|再)|呢[?？!！。.]*$")
 

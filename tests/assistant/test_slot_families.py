@@ -272,3 +272,19 @@ def test_a_new_name_with_group_words_and_adverbs_replaces_the_segment_only():
 def test_these_people_in_chinese_point_back():
     turns = _play([("describe_segment", "介绍一下小镇青年这群人"), ("recommend_segment", "给这些人推荐点商品")], lang="zh")
     assert turns[0].slots["segment"] == "小镇青年" and turns[1].slots["segment"] == "小镇青年"
+
+
+def test_bare_changes_after_a_turn_rerun_it_even_when_the_router_is_unsure():
+    turns = _play([("recommend_user", "recommend products for household 5150"), ("unknown", "only the top 3")])
+    assert turns[1].intent == "recommend_user" and turns[1].slots == {"user_id": "5150", "top_k": 3}
+    turns = _play([("describe_segment", "退休老人是一群什么样的人"), ("recommend_segment", "给该客群推荐几款商品"),
+                   ("unknown", "再多推荐几个，要10个")], lang="zh")
+    assert turns[0].slots["segment"] == "退休老人" and turns[1].slots["segment"] == "退休老人"
+    assert turns[2].intent == "recommend_segment" and turns[2].slots == {"segment": "退休老人", "top_k": 10}
+
+
+def test_a_new_discount_replaces_the_offer_as_typed():
+    turns = _play([("write_copy", "write an sms for the eco shoppers with 15% off"),
+                   ("follow_up", "make the discount 25% instead")])
+    assert turns[1].slots["offer_pct"] == 25.0 and turns[1].slots["offer"] == "25%"
+    assert turns[1].slots["segment"] == "eco shoppers" and turns[1].slots["channel"] == "sms"
