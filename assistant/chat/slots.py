@@ -216,6 +216,10 @@ _WITH_PEOPLE = {"kids", "children", "child", "babies", "baby", "toddlers", "teen
                 "families", "infants"}          # "families with kids": part of the name, not an offer's "with"
 _EN_TRAILING_VERBS = {"spend", "spends", "buy", "buys", "shop", "shops", "purchase", "purchases", "prefer", "prefers",
                       "respond", "order", "orders"}
+_ARTICLES_EN = {"the", "our", "my", "those", "these", "your"}
+_EN_ADVERBS = {"usually", "typically", "generally", "normally", "mostly", "really", "actually", "often", "always",
+               "ever", "still", "also", "tend", "tends", "currently", "recently", "regularly", "frequently", "even",
+               "already", "just", "only", "better", "more", "most", "best", "less", "least", "overall", "then"}
 _TIME_FIRST = {"next", "last", "this", "tomorrow", "today", "tonight", "every", "each", "all"}
 # Words that make a phrase something other than a group of customers: pronouns (resolved from the conversation
 # instead), the data itself ("in the dataset"), and everyone taken together ("the average customer", "overall").
@@ -279,7 +283,14 @@ def _clean_en_phrase(phrase: str, from_right: bool = False) -> str | None:
     if from_right:
         cut = [i for i, w in enumerate(words) if re.fullmatch(_EN_BOUNDARY, w) or w in _EN_STOP_LEAD]
         words = words[cut[-1] + 1:] if cut else words
+    else:
+        article = next((i for i, w in enumerate(words) if i > 0 and w in _ARTICLES_EN), None)
+        if article is not None and not any(re.fullmatch(_EN_BOUNDARY, w) for w in words[:article]):
+            words = words[article + 1:]       # "win back the lapsed regulars": a verb phrase, then its object
     for i, w in enumerate(words):
+        if i > 0 and w in _EN_ADVERBS:         # "the wine lovers typically spend" → "wine lovers"
+            words = words[:i]
+            break
         if i > 0 and re.fullmatch(_EN_BOUNDARY, w) and not (w == "with" and i + 1 < len(words) and
                                                              words[i + 1] in _WITH_PEOPLE):
             words = words[:i]
@@ -333,17 +344,17 @@ def _without_collective_noun(phrase: str) -> str:
     return " ".join(rest)
 
 
-_ZH_STOP = r"(?:写|推荐|主推|推什么|推哪|发|设计|策划|做|制定|推送|准备|生成|创作|撰写|出|规划|安排|弄|想|搞|营销|卖|的营销|用(?!户)|应该|怎么|如何|适合|可以|需要|要|能|，|,|。|？|\?|！|$)"
+_ZH_STOP = r"(?:的(?:短信|邮件|推送|文案|微信|方案|活动|营销|推文|广告|海报|内容|消息|通知|计划|策略)|专属|专享|定制|写|推荐|主推|推什么|推哪|发|设计|策划|做|制定|推送|准备|生成|创作|撰写|出|规划|安排|弄|想|搞|营销|卖|的营销|用(?!户)|应该|怎么|如何|适合|可以|需要|要|能|，|,|。|？|\?|！|$)"
 _ZH_NAME = r"(?P<name>[^\s，。,.!?！？、:：]{2,12}?)"
 # A group word after a name: "夜猫子用户这群人", "宝妈那帮人", "健身爱好者这一类人", "学生党这个群体", "老年用户们".
 # A bare 人 only counts after a demonstrative (老年人 is a name); 们 only at the very end.
 _ZH_DEMONSTRATIVE = r"(?:这|那)(?:一)?(?:个|类|群|些|帮|批|部分|种|伙|拨|样的)?"
 _ZH_GROUP_NOUN = r"(?:人群|群体|客群|用户群|客户群|细分|分群|群|组)"
-_ZH_SIDE = r"(?:那边|这边|那块|这块|那里|这里|方面)"          # "养宠人士那边呢"
+_ZH_SIDE = r"(?:那边|这边|那块|这块|那里|这里|方面|里面|里头|当中|之中|里)"          # "养宠人士那边呢"
 _ZH_GROUP_TAIL = rf"(?:{_ZH_DEMONSTRATIVE}\s*(?:{_ZH_GROUP_NOUN}|人|客户|用户|顾客)?|{_ZH_GROUP_NOUN}|{_ZH_SIDE})?们?"
 _ZH_GROUP_TAIL_END = re.compile(rf"(?:{_ZH_SIDE}|{_ZH_DEMONSTRATIVE}\s*(?:{_ZH_GROUP_NOUN}|人|客户|用户|顾客)?|{_ZH_GROUP_NOUN}|们)$")
 # Adverbs and modals between a name and its verb: "精致白领们会喜欢什么", "宝妈一般都爱买什么"
-_ZH_ADVERBS = r"(?:会|都|更|最|比较|一般|通常|可能|大多|主要|平时|经常|往往|还|也)*"
+_ZH_ADVERBS = r"(?:会|都|更|最|比较|一般|通常|可能|大多|主要|平时|平常|经常|常常|往往|还|也|最常|常)*"
 _ZH_NAME_PATTERNS = [
     re.compile(rf"(?:给(?!我)|为(?!我)|向|对|针对|面向|推荐给|发给|卖给|对于|关于|帮(?!我|忙|助)){_ZH_NAME}{_ZH_GROUP_TAIL}\s*{_ZH_ADVERBS}\s*{_ZH_STOP}"),
     re.compile(rf"(?:介绍一下|介绍下|介绍|描述一下|描述下|描述|说说|讲讲|聊聊|谈谈|说一说|讲一讲|聊一聊|谈一谈|讲一下|说一下|"
@@ -352,10 +363,16 @@ _ZH_NAME_PATTERNS = [
     re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:都|主要|大多|一般|到底|究竟)?(?:是|算)(?:一群|一类|一些|一帮|哪些|哪类|什么|怎样|"
                rf"怎么样|啥|谁)"),
     re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:有什么|有哪些|有啥)(?:特点|特征|特性|习惯|偏好)"),
-    re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*{_ZH_ADVERBS}(?:喜欢什么|喜欢买什么|爱买什么|买什么|的画像|的特征|的特点)"),
+    re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*{_ZH_ADVERBS}(?:(?:喜欢|爱|会|想|常)?(?:买|购买|要|用)(?:什么|啥|哪些)|喜欢(?:什么|啥)|的画像|"
+               rf"的特征|的特点)"),
+    # "写一段红酒爱好者专属的微信文案": a name said as the copy's owner
+    re.compile(rf"(?:一段|一条|一封|一篇|一份|一个|段|条|封|篇|份|个){_ZH_NAME}{_ZH_GROUP_TAIL}(?:专属|专享|定制|专用)"),
     re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*{_ZH_ADVERBS}(?:适合|应该|喜欢|会买|需要|想要|可能|"
-               rf"爱买|偏好|爱|想买|倾向)"),
+               rf"爱买|偏好|想买|倾向|对)"),
     re.compile(rf"^(?:那|那么|还有)?{_ZH_NAME}{_ZH_GROUP_TAIL}\s*呢"),          # a follow-up: "宝妈群体呢？"
+    # "怎么才能留住红酒爱好者": verbs whose object is a group of customers
+    re.compile(rf"(?:留住|挽回|召回|唤醒|激活|吸引|拉回|打动|触达|维系|争取|赢回|拉新|转化|留存){_ZH_NAME}{_ZH_GROUP_TAIL}"
+               rf"\s*(?:$|？|\?|的|呢|，|,|。|！)"),
     # "同样的看一下流失客户", "也查查新客": a follow-up that names the segment after a looking verb
     re.compile(rf"^(?:那|同样的?|一样的?|也|再)?\s*(?:也)?(?:看一下|看看|看|查一下|查查|查|换成|换为|改成|改为|换|轮到)\s*{_ZH_NAME}"
                rf"{_ZH_GROUP_TAIL}"
@@ -387,7 +404,9 @@ _ZH_PEOPLE_END = re.compile(r"(?:客户|顾客|用户|会员|家庭|人群|群�
 def _clean_zh_phrase(phrase: str) -> str | None:
     phrase = re.sub(r"^(?:说说|讲讲|聊聊|谈谈|说一说|讲一讲|聊一聊|谈一谈|看看|介绍一下|介绍下|介绍|描述一下|描述|分析一下|分析|告诉我|请问|那么|那|还有)", "",
                     phrase)
+    phrase = re.sub(r"^(?:发给|写给|卖给|推荐给|推给|给|为|向|面向|针对)(?=..)", "", phrase)
     phrase = re.sub(r"^(?:一下|下|一个|这个|那个|这些|那些|我们的|我们|我的|的|该|此)", "", phrase)
+    phrase = re.sub(r"的$", "", phrase)
     for _ in range(2):                                         # "老年用户这群人们": two tails
         phrase = _ZH_GROUP_TAIL_END.sub("", phrase).strip()
     if len(phrase) < 2 or phrase in _ZH_NOT_A_SEGMENT or channel_of(phrase) or _ZH_TIME.fullmatch(phrase):
@@ -431,7 +450,7 @@ _ZH_DESCRIPTION = [
     re.compile(rf"^(?P<name>[^\s，。,.!?！？、的]{{2,10}}?){_ZH_GROUP_TAIL}的(?:营销|方案|计划|活动|文案|推送|短信|邮件|画像|特征|特点|"
                rf"推荐|偏好|喜好|习惯|消费习惯|购物习惯|用户画像|人物画像)"),
     # "退休老人平均每人花多少钱": words that never start a name may follow it without 的
-    re.compile(rf"^(?P<name>[^\s，。,.!?！？、的]{{2,8}}?){_ZH_GROUP_TAIL}(?:平均|人均|每人|每单|客单价|复购|多久|隔多久|一般|通常)"),
+    re.compile(rf"^(?P<name>[^\s，。,.!?！？、]{{2,10}}?){_ZH_GROUP_TAIL}(?:平均|人均|每人|每单|客单价|复购|多久|隔多久|一般|通常|最常|最爱|最喜欢|经常|平时|平常)"),
     # "高价值客户有多少人" → "高价值客户" (a count over a described segment)
     re.compile(r"^(?P<name>[^\s，。,.!?！？、的]{2,8}?)(?:这个|这群)?(?:客群|群体|人群)?(?:一共|总共|共)?有?(?:多少|几)(?!\s*(?:个|款|件|样)?\s*(?:商品|产品|东西|推荐))"),
     # "流失风险高的是哪一群人" → "流失风险"
@@ -833,7 +852,14 @@ _COMPARE_TAIL_ZH = re.compile(r"(?<=.)(?:相比|相比较|比起来|比较起来
 
 
 def _two_compared_names(text: str) -> list[str] | None:
-    body = _COMPARE_LEAD.sub("", text.strip())
+    for body in dict.fromkeys((_COMPARE_LEAD.sub("", text.strip()), text.strip())):
+        names = _names_around_connector(body)   # "compare A with B", or "how do A compare with B"
+        if names:
+            return names
+    return None
+
+
+def _names_around_connector(body: str) -> list[str] | None:
     parts = _COMPARE_SPLIT.split(body, maxsplit=1)
     if len(parts) != 2:
         return None
@@ -902,10 +928,17 @@ def extract_audience(text: str) -> dict[str, Any]:
             "not_within_days": days if negated else None}
 
 
-_SHORTER = re.compile(r"shorter|more concise|less text|tighter|trim it|cut it down|briefer|condense|fewer words|"
-                      r"短一点|短一些|短些|更短|精简|简短|缩短|简洁")
-_LONGER = re.compile(r"longer|more detail(?:ed)?|expand it|elaborate|长一点|长一些|长些|更长|详细一点|详细一些|详细些|"
-                     r"多写一点|多写一些|多写点|丰富一点|丰富一些|丰富些")
+# Length changes, said many ways. A bare "short" in a first request ("draft a short push") is a format, not a change:
+# only comparatives and change verbs count.
+_SHORTER = re.compile(
+    r"shorter|shorten|more concise|\bconcise|less text|less wordy|fewer words|fewer lines|tighter|tighten|\btrim|"
+    r"cut (?:it |this |that |the copy |the text )?(?:down|back|in half)|briefer|keep it (?:brief|short|tight)|"
+    r"make it (?:brief|short|tight)|condense|crisper|less long|too long|"
+    r"短一点|短一些|短些|更短|改短|写短|缩短|精简|简短|压缩|删减|字数少|少一点字|少点字|少写|简洁|简练|太长|长了")
+_LONGER = re.compile(
+    r"longer|lengthen|more detail(?:ed)?|expand|elaborate|flesh (?:it |this )?out|fuller|richer|more words|"
+    r"too short|add more|more content|"
+    r"长一点|长一些|长些|更长|写长|扩写|扩充|展开|详细|多写一点|多写一些|多写点|丰富|充实|太短|短了|具体一点|具体一些|具体些")
 
 
 def extract_length(text: str) -> str | None:

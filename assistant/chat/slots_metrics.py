@@ -28,10 +28,11 @@ RANKING_EN = (r"best[- ]?sell\w*|top[- ]?sell\w*|top\s*-?\s*(?:\d+|[a-z]+)?\s*(?
               r"department|line))|(?:most|best)[- ](?:popular|purchased|bought|sold|ordered|loved|wanted|in-demand)|"
               r"(?:biggest|leading|strongest|largest|best|highest[- ]grossing|hottest|popular)\s+(?=(?:\d+\s+)?"
               r"(?:product|item|sku|seller|categor|department|line))|"
-              r"(?:sell|sells|sold|selling|perform|performs|move|moves)\s+(?:the\s+)?(?:most|best)\b|"
+              r"(?:sell|sells|sold|selling|perform|performs|move|moves|buy|buys|bought|purchase|purchased|order|ordered)"
+              r"\s+(?:the\s+)?(?:most|best)\b|"
               r"(?:products?|items?|skus?)\s+(?:\w+\s+){0,3}?(?:earn|make|bring|generate)\w*\s+(?:us\s+)?(?:in\s+)?(?:the\s+)?most|(?:sell|sold)\s+(?:the\s+)?(?:most|best)|"
               r"(?:which|what)\s+(?:\d+\s+)?(?=(?:product\s+)?(?:categor|department))")
-RANKING_ZH = (r"最?畅销|最?热销|最?热卖|爆款|爆品|卖得?最(?:好|多|火)|销量(?:最高|最好|最大|最多|前|排名|排行|top|第一)|"
+RANKING_ZH = (r"最常(?:买|购买|下单|购入)|(?:买|购买|下单)(?:得)?最多|最?畅销|最?热销|最?热卖|爆款|爆品|卖得?最(?:好|多|火)|销量(?:最高|最好|最大|最多|前|排名|排行|top|第一)|"
               r"最受欢迎|受欢迎|最热门|热门|人气最高|人气|排名前|排行|最赚钱|赚钱最多|贡献最大|(?:营收|收入|销售额)最(?:高|多)|"
               r"哪(?:个|些|一)?(?:个)?(?=品类|类目|类别|大类)")
 # How often people buy
