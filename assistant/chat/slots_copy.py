@@ -1,0 +1,106 @@
+"""Slots of a copy request and its changes: channel, offer ("15% off", "八折", "包邮"), length ("shorter", "扩写")
+and language ("now in Chinese", "英文版"). Vocabularies are named tables; a change is said by a comparative or a
+change verb, never by a bare adjective of the first request ("draft a short push").
+"""
+from __future__ import annotations
+
+import re
+
+from assistant.chat.slots_numbers import ZH_NUM_CHARS
+from assistant.core.vocabulary import channel_of, zhe_to_percent_off
+
+
+def extract_channel(text: str) -> str | None:
+    """email / sms / push / wechat (the first one mentioned), else None."""
+    return channel_of(text)
+
+
+_PCT = r"(\d+(?:\.\d+)?)\s*(?:%|percent\b|per cent\b|pct\b)"
+OFFER_PCT_PATTERNS = [
+    re.compile(rf"{_PCT}\s*(?:off\b|discount|reduction|cheaper|lower|saving|coupon|voucher|promo|markdown|sale)"),
+    re.compile(rf"(?:save|saving|discount of|discount|get|take|with|offering|offer|coupon for|coupon|voucher|"
+               rf"sale of|markdown of|reduction of|knock off)\s+(?:an?\s+)?(?:extra\s+|additional\s+)?{_PCT}"),
+    re.compile(rf"(?:优惠|折扣|立减|直降|减|降价|便宜|让利|打折)\s*{_PCT}"),
+    re.compile(rf"{_PCT}\s*(?:的)?\s*(?:优惠|折扣|减免|立减|off)"),
+]
+ZHE_PATTERN = re.compile(rf"(?:打\s*)?((?:\d+(?:\.\d+)?)|[{ZH_NUM_CHARS}点]+)\s*折")
+OTHER_OFFERS = re.compile(
+    r"free shipping|free delivery|buy one,? get one(?: free)?|bogo|\$\s?\d+(?:\.\d+)? off|\d+ (?:dollars?|euros?|"
+    r"yuan|rmb) off|double points|free gift|gift with purchase|half price|half off|包邮|免运费|免邮|买一送一|第二件半价|"
+    r"满\s*\d+\s*减\s*\d+|\d+\s*元(?:优惠券|券|红包|立减)|(?:立减|减)\s*\d+\s*元|半价|赠品|送礼品|双倍积分|优惠券|coupon")
+
+
+def extract_offer(text: str) -> tuple[float | None, str | None]:
+    """(percent off, offer as typed). '15% off' → (15.0, '15% off'); '八折' → (20.0, '八折'); '包邮' → (None, '包邮')."""
+    for pattern in OFFER_PCT_PATTERNS:
+        m = pattern.search(text)
+        if m:
+            pct = float(m.group(1))
+            if 0 < pct < 100:
+                return pct, _offer_span(text, m)
+    m = ZHE_PATTERN.search(text)
+    if m:
+        pct = zhe_to_percent_off(m.group(1))
+        if pct is not None:
+            return pct, m.group(0).replace(" ", "")
+    if "半价" in text or re.search(r"\bhalf (?:price|off)\b", text):
+        m = re.search(r"第二件半价|半价|half (?:price|off)", text)
+        return (50.0 if m.group(0) != "第二件半价" else None), m.group(0)
+    m = OTHER_OFFERS.search(text)
+    if m:
+        return None, m.group(0)
+    m = re.search(_PCT, text)              # a bare percentage in a copy/plan request is the discount
+    if m:
+        pct = float(m.group(1))
+        if 0 < pct < 100:
+            return pct, m.group(0)
+    return None, None
+
+
+def _offer_span(text: str, m: re.Match) -> str:
+    """The offer as typed, minus lead-in verbs: 'with 15% off' → '15% off'."""
+    span = m.group(0)
+    span = re.sub(r"^(?:save|saving|get|take|with|offering|offer|coupon for|knock off|discount of|discount|sale of|"
+                  r"markdown of|reduction of)\s+", "", span)
+    return span.strip()
+
+
+def extract_copy_language(text: str, language: str) -> str:
+    """The language the copy must be written in: said explicitly ('in Chinese', '英文版'), else the utterance's."""
+    if re.search(r"\b(?:in|into)\s+(?:simplified\s+)?(?:chinese|mandarin)\b|\bchinese\s+(?:copy|version|text|"
+                 r"message|sms|email|post|ad)\b|用中文|中文版|中文的|写成中文|翻译成中文", text):
+        return "zh"
+    if re.search(r"\b(?:in|into)\s+english\b|\benglish\s+(?:copy|version|text|message|sms|email|post|ad)\b|"
+                 r"英文|英语", text):
+        return "en"
+    return language
+
+
+# Length changes, said many ways. A bare "short" in a first request ("draft a short push") is a format, not a change:
+# only comparatives and change verbs count.
+SHORTER = re.compile(
+    r"shorter|shorten|more concise|\bconcise|less text|less wordy|fewer words|fewer lines|tighter|tighten|\btrim|"
+    r"cut (?:it |this |that |the copy |the text )?(?:down|back|in half)|briefer|keep it (?:brief|short|tight)|"
+    r"make it (?:brief|short|tight)|condense|crisper|less long|too long|"
+    r"短一点|短一些|短些|更短|改短|写短|缩短|精简|简短|压缩|删减|字数少|少一点字|少点字|少写|简洁|简练|太长|长了")
+LONGER = re.compile(
+    r"longer|lengthen|more detail(?:ed)?|expand|elaborate|flesh (?:it |this )?out|fuller|richer|more words|"
+    r"too short|add more|more content|"
+    r"长一点|长一些|长些|更长|写长|扩写|扩充|展开|详细|多写一点|多写一些|多写点|丰富|充实|太短|短了|具体一点|具体一些|具体些")
+
+
+def extract_length(text: str) -> str | None:
+    if SHORTER.search(text):
+        return "shorter"
+    if LONGER.search(text):
+        return "longer"
+    return None
+
+
+def extract_explicit_language(text: str) -> str | None:
+    """The language asked for explicitly ('now in Chinese', '用英文写'), else None."""
+    if re.search(r"\b(?:in|into|to)\s+(?:simplified\s+)?(?:chinese|mandarin)\b|\bchinese\b|中文|汉语|华文", text):
+        return "zh"
+    if re.search(r"\b(?:in|into|to)\s+english\b|\benglish\b|英文|英语", text):
+        return "en"
+    return None

@@ -1,0 +1,465 @@
+"""Which segment(s) a message means: a number ("segment 2", "第3组"), every segment ("each of the groups",
+"所有的分群"), or a name / description phrase kept as typed ("the night owl crowd" → "night owl",
+"夜猫子用户这群人" → "夜猫子用户", "which group has the highest churn risk" → "highest churn risk"), and the two
+names of a comparison ("学生党跟上班族比" → [学生党, 上班族]).
+
+Names are found by grammar (the words after "for/to/describe/给/针对…", before "segment/客群…", the object of
+"show/offer…", a people noun after "the") and cleaned by vocabularies: group words, pronouns, the data, everyone
+taken together, rankings, metrics, offers and occasions are not names. A phrase is resolved to a segment later by
+`assistant.api.segment_lookup`.
+"""
+from __future__ import annotations
+
+import re
+
+from assistant.chat.slots_copy import extract_explicit_language, extract_length, extract_offer
+from assistant.chat.slots_metrics import extract_metrics
+from assistant.chat.slots_numbers import CJK, EN_NUM_WORDS, EN_ORDINALS, NUM, ZH_NUM_CHARS, first_number, parse_number
+from assistant.core.text import normalise
+from assistant.core.vocabulary import channel_of
+
+_SEG_WORDS_EN = r"(?:segment|seg|group|cluster|persona|cohort|tier|bucket)s?"
+_SEG_WORDS_ZH = r"(?:细分|分群|客群|人群|群组|群体|簇|组|类|群|段)"
+_ORDINAL_WORDS = "|".join(EN_ORDINALS)
+
+SEGMENT_NUMBER_PATTERNS = [
+    re.compile(rf"\b{_SEG_WORDS_EN}\s*(?:#|no\.?|number|num|id)?\s*:?\s*({NUM})(?![\d%])"),
+    re.compile(rf"\b(?:the\s+)?({_ORDINAL_WORDS}|\d+(?:st|nd|rd|th))\s+{_SEG_WORDS_EN}\b"),
+    re.compile(rf"第\s*({NUM})\s*(?:个)?\s*{_SEG_WORDS_ZH}"),
+    re.compile(rf"({NUM})\s*号\s*{_SEG_WORDS_ZH}"),
+    re.compile(rf"(?:细分|分群|客群|群组|簇|组|群|segment)\s*(?:#|号|编号)?\s*({NUM})(?![\d%折])"),
+]
+
+
+def extract_segment_number(text: str) -> int | None:
+    """'segment two' → 2, 'group #3' → 3, 'the 2nd cluster' → 2, '第3组' → 3, '第三个细分' → 3, '2号群' → 2."""
+    return first_number(SEGMENT_NUMBER_PATTERNS, text)
+
+
+# Words that end an English name phrase ("for young families WITH 15% off").
+_EN_BOUNDARY = (r"with|using|via|by|over|through|offering|offer|on|in|including|featuring|mentioning|that|who|"
+                r"which|and|about|to|from|at|next|this|giving|plus|so|because|please|based|as|into|for|like|"
+                r"highlighting|promoting|announcing|telling|before|after|during|focusing|around|buy|want|need|"
+                r"prefer|look|like|are|is|do|does")
+_EN_STOP_LEAD = {"the", "our", "my", "a", "an", "this", "that", "those", "these", "for", "to", "about", "of",
+                 "is", "are", "who", "what", "describe", "me", "tell", "in", "on", "with", "at", "profile",
+                 "explain", "summarize", "summarise", "show", "give", "write", "recommend", "suggest", "sell",
+                 "target", "targeting", "plan", "campaign", "copy", "email", "sms", "push", "wechat", "message",
+                 "post", "text", "notification", "ad", "an", "and", "which", "whats", "what's", "how", "do",
+                 "does", "best", "products", "marketing", "plan", "every", "each", "all", "items", "offer", "offers", "promo", "promotion", "strategy",
+                 "look", "like", "characterize", "characterise", "analyse", "analyze", "persona", "personas"}
+_NOT_A_SEGMENT = {"them", "us", "me", "it", "him", "her", "you", "everyone", "everybody", "all", "each",
+                  "every", "all segments", "all customers", "every segment", "each segment", "all groups",
+                  "customers", "segment", "segments", "everyone else", "the segment", "that segment",
+                  "this segment", "it", "first one", "second one", "the first one", "the second one", "former",
+                  "latter", "first", "second", "last", "next month", "next week", "today", "tomorrow", "this week",
+                  "english", "chinese", "english version", "chinese version"}
+_TIME_LEAD = {"next", "last", "this", "tomorrow", "today", "tonight", "christmas", "black", "the weekend",
+              "weekend", "summer", "winter", "holiday", "holidays", "spring", "autumn", "fall", "monday",
+              "friday", "saturday", "sunday", "new", "cyber", "double", "singles", "618", "11.11", "double11"}
+_SEASONS = {"spring", "summer", "winter", "autumn", "fall", "christmas", "easter", "halloween", "holiday", "holidays"}
+_EN_VERBS = {"promote", "push", "feature", "sell", "show", "send", "offer", "recommend", "market", "advertise", "pitch",
+             "reach", "buy", "write", "plan", "draft"}
+_WITH_PEOPLE = {"kids", "children", "child", "babies", "baby", "toddlers", "teens", "teenagers", "pets", "dogs", "cats",
+                "families", "infants"}          # "families with kids": part of the name, not an offer's "with"
+_EN_TRAILING_VERBS = {"spend", "spends", "buy", "buys", "shop", "shops", "purchase", "purchases", "prefer", "prefers",
+                      "respond", "order", "orders"}
+_ARTICLES_EN = {"the", "our", "my", "those", "these", "your"}
+_EN_ADVERBS = {"usually", "typically", "generally", "normally", "mostly", "really", "actually", "often", "always",
+               "ever", "still", "also", "tend", "tends", "currently", "recently", "regularly", "frequently", "even",
+               "already", "just", "only", "better", "more", "most", "best", "less", "least", "overall", "then"}
+_TIME_FIRST = {"next", "last", "this", "tomorrow", "today", "tonight", "every", "each", "all"}
+# Words that make a phrase something other than a group of customers: pronouns (resolved from the conversation
+# instead), the data itself ("in the dataset"), and everyone taken together ("the average customer", "overall").
+_PRONOUNS_EN = {"they", "them", "their", "those", "these", "we", "us", "our", "you", "it", "he", "she", "him", "her",
+                "everyone", "everybody", "anyone", "anybody", "someone", "somebody", "people", "folks"}
+# A bare people noun names nobody in particular ("these shoppers" points back; "how many buyers" counts everyone)
+_GENERIC_PEOPLE_EN = {"customers", "customer", "shoppers", "shopper", "buyers", "buyer", "users", "user", "households",
+                      "household", "clients", "client", "members", "member", "consumers", "consumer", "guys", "ones",
+                      "families", "family", "accounts", "lot", "crowd", "bunch", "group", "groups"}
+_DATA_WORDS_EN = {"data", "dataset", "datasets", "database", "system", "records", "table", "tables", "file", "files",
+                  "catalog", "catalogue", "overall", "total", "totals", "whole", "entire", "everything", "base",
+                  "sample", "numbers", "figures", "history"}
+_EVERYONE_FIRST_EN = {"average", "typical", "mean", "median", "normal", "usual", "ordinary", "overall", "total",
+                      "whole", "entire", "general", "any", "some", "one", "single", "individual", "many", "much",
+                      "few", "more", "less"}
+_RANKING_FIRST_EN = {"most", "least", "top", "bottom", "highest", "lowest"}  # "most popular": a ranking, unless a
+#                                                                            noun of people follows ("top spenders")
+# Collective nouns after a name: "the night owl crowd" → "night owl"; kept when the rest names no people
+# ("the weekend crowd": "weekend" is a time), and "people"/"folks" stay after one adjective ("young people").
+_COLLECTIVE_EN = {"crowd", "folks", "folk", "bunch", "lot", "gang", "types", "type", "sorts", "sort", "kind", "kinds",
+                  "set", "people", "guys", "brigade", "contingent", "camp", "squad", "tribe", "clan", "cohort"}
+_SEG_TRAIL_EN = re.compile(rf"\s+{_SEG_WORDS_EN}$")
+# Verbs whose first object is who receives ("show the young families", "offer the pet owners"); the phrase after
+# them is a segment only when it names people (products, offers and copy are rejected by _clean_en_phrase).
+_GIVING_VERBS = (r"show|shows|offer|pitch|sell|send|give|recommend|suggest|feature|email|e-mail|text|mail|push|"
+                 r"promote|market|advertise|serve|gift|target|message|ping|notify|tempt|entice|nudge")
+_PHRASE = r"(?P<name>[a-z][\w'&-]*(?:\s+[a-z][\w'&-]*){0,4})"
+
+_EN_NAME_PATTERNS = [
+    # "the segment called Premium Foodies" — a name given outright
+    re.compile(rf"\b{_SEG_WORDS_EN}\s+(?:called|named|labell?ed|known as)\s+['\"]?{_PHRASE}"),
+    # "... the young families segment ..." — the words right before a segment word
+    re.compile(rf"(?P<name>(?:[a-z][\w'&-]*\s+){{1,4}}){_SEG_WORDS_EN}\b"),
+    re.compile(rf"\bwho\s+(?:exactly\s+|really\s+)?(?:are|is)\s+(?:(?:the|our|my|these|those)\s+)?{_PHRASE}"),
+    re.compile(rf"\b(?:would|will|do|does|did|might|could|should)\s+(?:(?:the|our|my)\s+)?{_PHRASE}\s+(?:respond|like|"
+               rf"love|buy|want|prefer|enjoy|click|react|need|care|contribute|bring|account|generate|spend)\b"),
+    re.compile(rf"\bwhat\s+(?:do|does|are|is)\s+(?:(?:the|our|my)\s+)?{_PHRASE}\s+(?:buy|buying|like|want|"
+               rf"prefer|look|purchase|into|about|shop|worth|spend|value|care)\b"),
+    re.compile(rf"\b(?:describe|profile|explain|summari[sz]e|characteri[sz]e|tell me about|tell me more about|"
+               rf"more about|analy[sz]e|(?:lowdown|low-down|rundown|run-down|overview|summary|picture|portrait|profile|"
+               rf"persona|breakdown|snapshot|details?|info|information|insights?|intel|read|take)s?\s+(?:on|of|about|for))"
+               rf"\s+(?:(?:the|our|my)\s+)?{_PHRASE}"),
+    re.compile(rf"\b(?:for|targeting|target|towards|aimed at)\s+(?:(?:the|our|my|all)\s+)?{_PHRASE}"),
+    re.compile(rf"\b(?:to|at)\s+(?!(?:promote|push|feature|sell|show|send|offer|recommend|market|reach|buy)\b)"
+               rf"(?:(?:the|our|my|all)\s+)?{_PHRASE}"),
+    re.compile(rf"\b(?:of|among|in|from)\s+(?:the|our|my)\s+{_PHRASE}"),
+    # a follow-up that only names a segment: "and the students?", "what about our night owls", "same for the X"
+    re.compile(rf"^(?:and|or|but|now|then|ok|okay|so)?[\s,]*(?:(?:how|what)\s+about|same(?:\s+thing)?\s+for|"
+               rf"likewise\s+for|ditto\s+for|for|now)?\s*(?:the|our|my|those|these)\s+{_PHRASE}\s*[?.!]*$"),
+    # a verb with two objects: "which products should we show the young families?", "what can we offer the X"
+    re.compile(rf"\b(?:{_GIVING_VERBS})\s+(?:the|our|my|those|these)\s+{_PHRASE}"),
+]
+
+
+def _clean_en_phrase(phrase: str, from_right: bool = False) -> str | None:
+    """Trim a candidate name phrase. Left-anchored ('for X with ...'): cut at the first boundary word.
+    Right-anchored ('... X segment'): keep the words after the last boundary or stop word."""
+    words = phrase.strip().split()
+    if re.search(r"\b(?:sale|promo|promotion|event|launch|season|campaign)s?$", phrase.strip()):
+        return None   # "for a back to school promo": an occasion, even when a boundary word sits inside it
+    if from_right:
+        cut = [i for i, w in enumerate(words) if re.fullmatch(_EN_BOUNDARY, w) or w in _EN_STOP_LEAD]
+        words = words[cut[-1] + 1:] if cut else words
+    else:
+        article = next((i for i, w in enumerate(words) if i > 0 and w in _ARTICLES_EN), None)
+        if article is not None and not any(re.fullmatch(_EN_BOUNDARY, w) for w in words[:article]):
+            words = words[article + 1:]       # "win back the lapsed regulars": a verb phrase, then its object
+    for i, w in enumerate(words):
+        if i > 0 and w in _EN_ADVERBS:         # "the wine lovers typically spend" → "wine lovers"
+            words = words[:i]
+            break
+        if i > 0 and re.fullmatch(_EN_BOUNDARY, w) and not (w == "with" and i + 1 < len(words) and
+                                                             words[i + 1] in _WITH_PEOPLE):
+            words = words[:i]
+            break
+        if i > 0 and w in _EN_TRAILING_VERBS:       # "how much do the deal hunters spend" → "deal hunters"
+            words = words[:i]
+            break
+    if words and words[0] in _EN_VERBS:
+        return None           # "to promote to the health nuts": the verb's object comes in a later match
+    while words and words[0] in _EN_STOP_LEAD and not (words[0] == "best" and len(words) > 1 and
+                                                      words[1] in ("customers", "shoppers", "buyers", "clients")):
+        words = words[1:]
+    phrase = _SEG_TRAIL_EN.sub("", " ".join(words)).strip(" -'")
+    phrase = re.sub(r"\s+ones?$", "", phrase)
+    phrase = _without_collective_noun(phrase)
+    if not phrase or phrase in _NOT_A_SEGMENT or phrase in _TIME_LEAD or phrase.split()[0] in _TIME_FIRST:
+        return None
+    if not _names_people_en(phrase):
+        return None
+    if phrase.split()[0] in _SEASONS or re.search(r"\b(?:sale|sales|promotion|promo|event|season|holiday|launch|"
+                                                     r"weekend|day)$", phrase):
+        return None   # "the spring sale", "black friday weekend" name an occasion, not a segment
+    if channel_of(phrase) or re.search(r"\d|campaign|product|item|household|user|customer \d|\b(?:sales|revenue|"
+                                         r"turnover|income|total)\b", phrase):
+        return None
+    return phrase
+
+
+def _names_people_en(phrase: str) -> bool:
+    """False for phrases that name no group: pronouns, the data, everyone taken together, a bare ranking."""
+    words = phrase.split()
+    if not words or phrase in _PRONOUNS_EN or phrase in _GENERIC_PEOPLE_EN or words[0] in _PRONOUNS_EN - {"people"} or set(words) & _DATA_WORDS_EN or words[0] in _EVERYONE_FIRST_EN:
+        return False
+    if words[0] in _RANKING_FIRST_EN and (len(words) == 1 or len(words) == 2 and not words[1].endswith("s")):
+        return False
+    if extract_metrics(phrase) and not _is_people_noun(words[-1]):     # "frequent flyers" are people
+        return False
+    return extract_length(phrase) is None and extract_explicit_language(phrase) is None
+
+
+def _without_collective_noun(phrase: str) -> str:
+    """'night owl crowd' → 'night owl'; 'weekend crowd' and 'young people' stay whole (see _COLLECTIVE_EN)."""
+    words = phrase.split()
+    if len(words) < 2 or words[-1] not in _COLLECTIVE_EN:
+        return phrase
+    rest = words[:-1]
+    if words[-1] in ("people", "folks", "folk") and len(rest) == 1 and not rest[0].endswith("s"):
+        return phrase
+    if rest[0] in _TIME_LEAD or rest[0] in _SEASONS or " ".join(rest) in _NOT_A_SEGMENT:
+        return phrase
+    return " ".join(rest)
+
+
+_ZH_STOP = r"(?:的(?:短信|邮件|推送|文案|微信|方案|活动|营销|推文|广告|海报|内容|消息|通知|计划|策略)|专属|专享|定制|写|推荐|主推|推什么|推哪|发|设计|策划|做|制定|推送|准备|生成|创作|撰写|出|规划|安排|弄|想|搞|营销|卖|的营销|用(?!户)|应该|怎么|如何|适合|可以|需要|要|能|，|,|。|？|\?|！|$)"
+_ZH_NAME = r"(?P<name>[^\s，。,.!?！？、:：]{2,12}?)"
+# A group word after a name: "夜猫子用户这群人", "宝妈那帮人", "健身爱好者这一类人", "学生党这个群体", "老年用户们".
+# A bare 人 only counts after a demonstrative (老年人 is a name); 们 only at the very end.
+_ZH_DEMONSTRATIVE = r"(?:这|那)(?:一)?(?:个|类|群|些|帮|批|部分|种|伙|拨|样的)?"
+_ZH_GROUP_NOUN = r"(?:人群|群体|客群|用户群|客户群|细分|分群|群|组)"
+_ZH_SIDE = r"(?:那边|这边|那块|这块|那里|这里|方面|里面|里头|当中|之中|里)"          # "养宠人士那边呢"
+_ZH_GROUP_TAIL = rf"(?:{_ZH_DEMONSTRATIVE}\s*(?:{_ZH_GROUP_NOUN}|人|客户|用户|顾客)?|{_ZH_GROUP_NOUN}|{_ZH_SIDE})?们?"
+_ZH_GROUP_TAIL_END = re.compile(rf"(?:{_ZH_SIDE}|{_ZH_DEMONSTRATIVE}\s*(?:{_ZH_GROUP_NOUN}|人|客户|用户|顾客)?|{_ZH_GROUP_NOUN}|们)$")
+# Adverbs and modals between a name and its verb: "精致白领们会喜欢什么", "宝妈一般都爱买什么"
+_ZH_ADVERBS = r"(?:会|都|更|最|比较|一般|通常|可能|大多|主要|平时|平常|经常|常常|往往|还|也|最常|常)*"
+_ZH_NAME_PATTERNS = [
+    re.compile(rf"(?:给(?!我)|为(?!我)|向|对|针对|面向|推荐给|发给|卖给|对于|关于|帮(?!我|忙|助)){_ZH_NAME}{_ZH_GROUP_TAIL}\s*{_ZH_ADVERBS}\s*{_ZH_STOP}"),
+    re.compile(rf"(?:介绍一下|介绍下|介绍|描述一下|描述下|描述|说说|讲讲|聊聊|谈谈|说一说|讲一讲|聊一聊|谈一谈|讲一下|说一下|"
+               rf"分析一下|分析下|分析|解释一下|画像一下|了解一下|了解下|了解|认识一下|认识|看一下|看看|剖析一下|剖析)"
+               rf"{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:的画像|的特征|的特点|是谁|是怎样|是什么样|是哪些|是什么人|都是|$|，|。|？|\?)"),
+    re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:都|主要|大多|一般|到底|究竟)?(?:是|算)(?:一群|一类|一些|一帮|哪些|哪类|什么|怎样|"
+               rf"怎么样|啥|谁)"),
+    re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:有什么|有哪些|有啥)(?:特点|特征|特性|习惯|偏好)"),
+    re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*{_ZH_ADVERBS}(?:(?:喜欢|爱|会|想|常)?(?:买|购买|要|用)(?:什么|啥|哪些)|喜欢(?:什么|啥)|的画像|"
+               rf"的特征|的特点)"),
+    # "写一段红酒爱好者专属的微信文案": a name said as the copy's owner
+    re.compile(rf"(?:一段|一条|一封|一篇|一份|一个|段|条|封|篇|份|个){_ZH_NAME}{_ZH_GROUP_TAIL}(?:专属|专享|定制|专用)"),
+    re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*{_ZH_ADVERBS}(?:适合|应该|喜欢|会买|需要|想要|可能|"
+               rf"爱买|偏好|想买|倾向|对)"),
+    re.compile(rf"^(?:那|那么|还有)?{_ZH_NAME}{_ZH_GROUP_TAIL}\s*呢"),          # a follow-up: "宝妈群体呢？"
+    # "怎么才能留住红酒爱好者": verbs whose object is a group of customers
+    re.compile(rf"(?:留住|挽回|召回|唤醒|激活|吸引|拉回|打动|触达|维系|争取|赢回|拉新|转化|留存){_ZH_NAME}{_ZH_GROUP_TAIL}"
+               rf"\s*(?:$|？|\?|的|呢|，|,|。|！)"),
+    # "同样的看一下流失客户", "也查查新客": a follow-up that names the segment after a looking verb
+    re.compile(rf"^(?:那|同样的?|一样的?|也|再)?\s*(?:也)?(?:看一下|看看|看|查一下|查查|查|换成|换为|改成|改为|换|轮到)\s*{_ZH_NAME}"
+               rf"{_ZH_GROUP_TAIL}"
+               rf"\s*(?:的|呢|吧|$)"),
+]
+_ZH_NOT_A_SEGMENT = {"前者", "后者", "第一个", "第二个", "他们", "她们", "我们", "所有人", "大家", "所有客户", "每个群", "每个细分", "所有细分", "全部客户",
+                     "全部", "所有", "客户", "用户", "下个月", "下周", "这个月", "谁", "英文", "中文", "英语", "中文版",
+                     "英文版", "短一点", "长一点", "这群人", "这些人", "那群人", "那些人", "这类人", "这帮人", "这部分人",
+                     "这批人", "这些客户", "这群客户", "这部分客户", "这类客户", "会员", "顾客", "家庭", "买家",
+                     "消费者", "前面", "后面", "前面那个", "后面那个", "前一个", "后一个", "一共", "总共", "总计", "目前", "现在", "平台", "店里", "店铺", "公司"}
+
+
+# "每个月", "按周", "上个月", "最近三个月", "今年": when something happened, never who (a segment name)
+_ZH_TIME = re.compile(rf"(?:按|每|每个|每一|这个|上个|下个|本|上|下|今|去|明|最近|近|过去)?\s*(?:{NUM})?\s*(?:个)?\s*"
+                      r"(?:天|日|周|星期|礼拜|月|月份|季度|季|年|年度)(?:度|内|里|以来)?")
+
+
+# Chinese phrases that name no group: everyone / the data / us, and rankings unless a people noun ends them
+# ("最受欢迎" is a ranking, "最忠诚的客户" a group).
+_ZH_EVERYONE = re.compile(r"(?:整体|总体|全体|整个|全部|所有|平均|一般|普通|典型|数据|系统|表里|我们|咱们|店里|平台|"
+                          r"总共|一共|总|全店|全站|大盘)")
+_ZH_OCCASION = re.compile(r"双十一|双11|双十二|双12|618|春节|中秋|国庆|圣诞|元旦|情人节|周年庆|黑五|大促|年货节|开学季|七夕|端午|"
+                          r"元宵|新年|假期|节日|节假日|周末|促销季|换季|会员日")
+_ZH_GENERIC_PEOPLE_START = re.compile(r"(?:客户|顾客|用户|会员|买家|消费者|人们|大家|他们|她们|人)(?!群)")
+_ZH_RANKING = re.compile(r"^最|^前\s*\d|前[一二两三四五六七八九十]|销量|排名|排行|榜")
+_ZH_PEOPLE_END = re.compile(r"(?:客户|顾客|用户|会员|家庭|人群|群体|客群|人|族|党|们|妈|爸|者|户)$")
+
+
+def _clean_zh_phrase(phrase: str) -> str | None:
+    phrase = re.sub(r"^(?:说说|讲讲|聊聊|谈谈|说一说|讲一讲|聊一聊|谈一谈|看看|介绍一下|介绍下|介绍|描述一下|描述|分析一下|分析|告诉我|请问|那么|那|还有)", "",
+                    phrase)
+    phrase = re.sub(r"^(?:发给|写给|卖给|推荐给|推给|给|为|向|面向|针对)(?=..)", "", phrase)
+    phrase = re.sub(r"^(?:一下|下|一个|这个|那个|这些|那些|我们的|我们|我的|的|该|此)", "", phrase)
+    phrase = re.sub(r"的$", "", phrase)
+    for _ in range(2):                                         # "老年用户这群人们": two tails
+        phrase = _ZH_GROUP_TAIL_END.sub("", phrase).strip()
+    if len(phrase) < 2 or phrase in _ZH_NOT_A_SEGMENT or channel_of(phrase) or _ZH_TIME.fullmatch(phrase):
+        return None
+    offer = extract_offer(phrase)[1]
+    if offer and len(offer) >= len(phrase) - 1 or extract_length(phrase) or extract_explicit_language(phrase):
+        return None          # "换成打九折", "改成短一点", "换成英文": a change of offer / length / language
+    if _ZH_GENERIC_PEOPLE_START.match(phrase):
+        return None          # "(这些)客户贡献了…": a generic people noun opens no name; the pronoun points back
+    if _ZH_OCCASION.search(phrase) or _ZH_EVERYONE.match(phrase) or _ZH_RANKING.search(phrase) and not _ZH_PEOPLE_END.search(phrase):
+        return None          # "整体", "数据里", "最受欢迎", "销量前八": everyone, the data, a ranking — no group
+    if re.search(r"\d|活动|商品|产品|文案|短信|邮件|推送|销售|收入|订单|客单|品类|趋势|金额|营收|平均|人均|消费额|多少|总数|总量|数量|"
+                 r"推荐|写|策划|介绍|怎样|怎么|什么", phrase) \
+            or extract_metrics(phrase) and not _ZH_PEOPLE_END.search(phrase):   # "那购买频次呢": a metric
+    #                                      ("每周都来的老顾客" names people, though 每周 is also a period)
+        return None
+    return phrase
+
+
+ALL_SEGMENTS = "all"
+ALL_SEGMENTS_PATTERN = re.compile(
+    rf"\b(?:every|each|all)(?:\s+(?:single|one|last|and every))?(?:\s+of)?(?:\s+(?:the|our|my|these|those|your))?\s+"
+    rf"(?:\w+\s+)?{_SEG_WORDS_EN}\b|\b(?:per|by|across)\s+(?:the\s+)?{_SEG_WORDS_EN}\b|"
+    rf"\b{_SEG_WORDS_EN} by {_SEG_WORDS_EN}\b|\bfor each\b|\b(?:both|all) of them\b|"
+    rf"(?:每个|每一个|每一|所有|全部|各个|各|全体|整个)\s*(?:的)?\s*(?:分群|客群|细分|人群|群体|群组|用户群|客户群|群|组|类)")
+_EN_DESCRIPTION = [
+    # "who is likely to churn?" → "likely to churn" (a prediction, matched by the churn-risk rule)
+    re.compile(r"\bwho\s+(?:is|are|will be)\s+(?:the\s+)?(?:most\s+)?(?P<name>(?:likely|about|going) to (?:churn|leave|lapse|"
+               r"stop buying)|at risk(?: of churning)?)"),
+    # "which segment is (the) most likely to churn" → "likely to churn"
+    # "most" only grades the description; "highest" / "lowest" / "biggest" say which end, and stay
+    re.compile(rf"\b(?:which|what)\s+{_SEG_WORDS_EN}\s+(?:is|are|has|have)\s+(?:the\s+)?(?:most\s+)?"
+               rf"(?P<name>[a-z][\w'&-]*(?:\s+[a-z][\w'&-]*){{0,3}})"),
+]
+_ZH_DESCRIPTION = [
+    # "流失客户的人均消费" → "流失客户" (a data question about a described segment)
+    re.compile(r"^(?P<name>[^\s，。,.!?！？、]{2,8}?)(?:这个|这群)?(?:客群|群体|人群)?的(?:人均|平均|客单|销售|收入|购买|消费|热销|"
+               r"畅销|占比|订单|品类|商品|复购|频率|频次|购物|回购)"),
+    re.compile(r"^(?P<name>[^\s，。,.!?！？、]{2,8}?)(?:这个|这群)?(?:客群|群体|人群)?(?:贡献|占了|占|带来)"),
+    # "养宠人士的营销方案怎么做": a name, 的, and what is made for it
+    re.compile(rf"^(?P<name>[^\s，。,.!?！？、的]{{2,10}}?){_ZH_GROUP_TAIL}的(?:营销|方案|计划|活动|文案|推送|短信|邮件|画像|特征|特点|"
+               rf"推荐|偏好|喜好|习惯|消费习惯|购物习惯|用户画像|人物画像)"),
+    # "退休老人平均每人花多少钱": words that never start a name may follow it without 的
+    re.compile(rf"^(?P<name>[^\s，。,.!?！？、]{{2,10}}?){_ZH_GROUP_TAIL}(?:平均|人均|每人|每单|客单价|复购|多久|隔多久|一般|通常|最常|最爱|最喜欢|经常|平时|平常)"),
+    # "高价值客户有多少人" → "高价值客户" (a count over a described segment)
+    re.compile(r"^(?P<name>[^\s，。,.!?！？、的]{2,8}?)(?:这个|这群)?(?:客群|群体|人群)?(?:一共|总共|共)?有?(?:多少|几)(?!\s*(?:个|款|件|样)?\s*(?:商品|产品|东西|推荐))"),
+    # "流失风险高的是哪一群人" → "流失风险"
+    re.compile(r"^(?P<name>[^\s，。,.!?！？、]{2,8}?)(?:最高|较高|高|最大|大|最多|多)?的(?:是|有)?哪"),
+    re.compile(r"哪(?:个|些|一)?(?:个)?(?:分群|客群|细分|人群|群体|群|组|类)(?:的)?(?:最|更)?(?P<name>[^\s，。,.!?！？、]{2,8}?)(?:高|大|多)?[？?]?$"),
+]
+
+
+def clean_segment_phrase(text: str, language: str) -> str | None:
+    """A bare answer naming a segment ("the young families", "高价值客户") as a name phrase, or None."""
+    text = normalise(text).strip(" ?.!？。")
+    if language == "zh" or CJK.search(text):
+        return _clean_zh_phrase(text)
+    return _clean_en_phrase(text)
+
+
+def mentions_all_segments(text: str) -> bool:
+    """'every segment', 'all groups', 'per segment', '每个分群', '所有客群' → True."""
+    return bool(ALL_SEGMENTS_PATTERN.search(normalise(text)))
+
+
+def extract_segment(text: str, language: str) -> int | str | None:
+    """A segment number if one is said, "all" for every segment, else a name or description phrase kept as text
+    (resolved later by `assistant.api.segment_lookup`)."""
+    number = extract_segment_number(text)
+    if number is not None:
+        return number
+    if ALL_SEGMENTS_PATTERN.search(text):
+        return ALL_SEGMENTS
+    if language == "zh" or CJK.search(text):
+        for pattern in _ZH_DESCRIPTION:
+            m = pattern.search(text)
+            if m and _clean_zh_phrase(m.group("name")):
+                return _clean_zh_phrase(m.group("name"))
+    for pattern in _EN_DESCRIPTION:
+        m = pattern.search(text)
+        if m:  # a description ("likely to churn") keeps its small words; only the tail is cut
+            name = re.split(r"\s+(?:and|so|because|please|right now|now|today)\b|[?.!,]", m.group("name"))[0].strip()
+            if name and name not in _NOT_A_SEGMENT and not channel_of(name):
+                return name
+    if language == "zh" or CJK.search(text):
+        for pattern in _ZH_NAME_PATTERNS:
+            for m in pattern.finditer(text):
+                name = _clean_zh_phrase(m.group("name"))
+                if name:
+                    return name
+    for k, pattern in enumerate(_EN_NAME_PATTERNS):
+        for m in _overlapping(pattern, text):
+            name = _clean_en_phrase(m.group("name"), from_right=(k == 1))
+            if name:
+                return name
+    return _group_noun_phrase(text) if not CJK.search(text) else None
+
+
+def _overlapping(pattern: re.Pattern, text: str):
+    """Every match of `pattern`, including those that start inside an earlier match ("of our sales comes from the
+    X": the rejected "sales comes" must not hide "the X")."""
+    pos = 0
+    while (m := pattern.search(text, pos)) is not None:
+        yield m
+        following = _WORD_START.search(text, m.start() + 1)     # the next try starts at a word, never inside one
+        if following is None:
+            return
+        pos = following.start()
+
+
+_WORD_START = re.compile(r"(?<![a-z0-9'&-])[a-z0-9]")
+
+
+# The last resort for English: "the/our <words> <people noun>" anywhere ("what makes the weekend warriors tick",
+# "write the snack lovers a short email"). A people noun is a known one or an agent noun (-ers, -ors, -ists, -ants,
+# -ents, -ans, -ees, -ies); plural things (products, results, holidays …) are not.
+_PEOPLE_NOUNS_EN = {"people", "folks", "moms", "mums", "dads", "kids", "teens", "singles", "couples", "millennials",
+                    "boomers", "seniors", "locals", "regulars", "vips", "whales", "nuts", "foodies", "fans", "pros",
+                    "newbies", "owls", "birds", "bees", "youth", "elderly", "crowd", "bunch", "gen", "students",
+                    "parents", "families", "newcomers", "loyalists", "churners", "lapsers", "spenders", "savers"}
+_PEOPLE_SUFFIX_EN = re.compile(r"(?:ers|ors|ists|ants|ents|ans|ees|ies)$")
+_NOT_PEOPLE_EN = {"products", "items", "categories", "departments", "sales", "numbers", "figures", "results", "stats",
+                  "details", "basics", "options", "changes", "differences", "trends", "insights", "channels",
+                  "campaigns", "offers", "deals", "discounts", "coupons", "emails", "messages", "texts", "words",
+                  "orders", "baskets", "transactions", "purchases", "prices", "costs", "margins", "holidays",
+                  "metrics", "kpis", "sellers", "goods", "skus", "brands", "stores", "ideas", "recommendations",
+                  "suggestions", "picks", "alternatives", "substitutes", "others", "contents", "plans", "entries",
+                  "deliveries", "groceries", "batteries", "berries", "cherries", "pastries", "supplies", "accessories",
+                  "vegetables", "centers", "counters", "burgers", "crackers", "peppers", "containers", "ingredients",
+                  "points", "answers", "reports", "charts", "tables", "letters", "posters", "banners",
+                  "vouchers", "stickers", "timers", "filters", "parameters", "numbers", "orders", "members"}
+
+
+def _group_noun_phrase(text: str) -> str | None:
+    for m in re.finditer(r"\b(?:the|our|my|those|these)\s+([a-z][\w'&-]*(?:\s+[a-z][\w'&-]*){0,3})", text):
+        words: list[str] = []
+        for w in m.group(1).split():
+            if re.fullmatch(_EN_BOUNDARY, w) or w in _EN_STOP_LEAD or w in ("a", "an", "some", "any", "their", "its"):
+                break
+            words.append(w)
+        while words and not _is_people_noun(words[-1]):
+            words.pop()
+        name = _clean_en_phrase(" ".join(words)) if words else None
+        if name:
+            return name
+    return None
+
+
+def _is_people_noun(word: str) -> bool:
+    return word in _PEOPLE_NOUNS_EN or bool(_PEOPLE_SUFFIX_EN.search(word)) and word not in _NOT_PEOPLE_EN
+
+
+def extract_segment_list(text: str, language: str) -> list[int | str] | None:
+    """Segments to compare: numbers ('segment 0 and 1', '第0组和第3组') or name phrases ('the young families with
+    the high-value customers'); None = all segments."""
+    if ALL_SEGMENTS_PATTERN.search(text) or re.search(r"\ball\b|side by side|所有|全部|各个", text) and \
+            not re.search(r"\d", text):
+        return None
+    if re.search(rf"{_SEG_WORDS_EN}|{_SEG_WORDS_ZH}|第", text):
+        tokens = re.findall(rf"(?<![\d.])(\d+)(?![\d%折])|第\s*([{ZH_NUM_CHARS}]+)|([{ZH_NUM_CHARS}]+)\s*(?:号|组|群|类)|"
+                            rf"\b(?:{_SEG_WORDS_EN}|and|vs|or)\s+({EN_NUM_WORDS})\b", text)
+        numbers = [parse_number(next(t for t in groups if t)) for groups in tokens]
+        numbers = [n for n in numbers if n is not None and n < 100]
+        if len(numbers) >= 2:
+            return list(dict.fromkeys(numbers))
+    return _two_compared_names(text)
+
+
+# Two names around a comparison word: "A vs B", "A compared with B", "what separates A from B", "学生党跟上班族比，
+# 有什么不同", "宝妈和白领用户相比". The left name is read from its right end (after the last verb or article), the
+# right name from its left end; a comparison verb or question after either is not part of it.
+_COMPARE_LEAD = re.compile(r"^.*?\b(?:compare|comparison of|contrast|difference between|differences between)\s+|"
+                           r"^(?:请|帮我|麻烦)?(?:比较|对比|比一比|比一下|区分)(?:一下)?")
+_COMPARE_SPLIT = re.compile(r"\s+(?:compared (?:to|with)|as opposed to|vs\.?|versus|against|with|and|to|from)\s+|"
+                            r"(?<=\S)\s*(?:和|与|跟|同|对比|对上|vs\.?|比)\s*")
+_COMPARE_LEFT_TAIL_EN = re.compile(r"\s+(?:(?:stack|measure|match|line|size)s?\s+up|compare[sd]?|differs?|fares?|"
+                                   r"contrasts?|rank|ranks|different|similar|alike|unlike|distinct|vary|varies|"
+                                   r"(?:so\s+|any\s+|really\s+)?(?:different|similar))$")
+_COMPARE_RIGHT_TAIL_EN = re.compile(r"\s*(?:[?.!,;:]|\s[—–-]\s|\b(?:which|who|how|what|in terms|side by side)\b).*$")
+_COMPARE_TAIL_ZH = re.compile(r"(?<=.)(?:相比|相比较|比起来|比较起来|比较|对比|比一比|比)(?:一下|起来|之下)?.*$|[，,。？?!！].*$|"
+                              r"(?:有什么|有何|有啥|的)?(?:区别|不同|差别|差异|不一样|差在|哪个|谁更|谁).*$")
+
+
+def _two_compared_names(text: str) -> list[str] | None:
+    for body in dict.fromkeys((_COMPARE_LEAD.sub("", text.strip()), text.strip())):
+        names = _names_around_connector(body)   # "compare A with B", or "how do A compare with B"
+        if names:
+            return names
+    return None
+
+
+def _names_around_connector(body: str) -> list[str] | None:
+    parts = _COMPARE_SPLIT.split(body, maxsplit=1)
+    if len(parts) != 2:
+        return None
+    names = []
+    for side, part in zip(("left", "right"), parts):
+        part = part.strip()
+        if CJK.search(part):
+            name = _clean_zh_phrase(_COMPARE_TAIL_ZH.sub("", part).strip())
+        elif side == "left":
+            name = _clean_en_phrase(_COMPARE_LEFT_TAIL_EN.sub("", part), from_right=True)
+        else:
+            name = _clean_en_phrase(_COMPARE_RIGHT_TAIL_EN.sub("", part))
+        if not name:
+            return None
+        names.append(name)
+    return names
