@@ -103,7 +103,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "data_header": "**Data: {name}**",
         "cleaning": "**Cleaning report**",
         "help": "Things you can ask me:",
-        "smalltalk": "You're welcome! Ask me about your customers, segments, products or campaigns.",
+        "smalltalk": "Happy to help! Ask me about your customers, segments, products or campaigns.",
         "ask_query": "What should I search for? Give a few words, e.g. 'organic milk'.",
         "writing_personas": "_Writing a persona per segment with the language model (numbers come from the segment "
                             "profiles)…_",
@@ -219,7 +219,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "data_header": "**数据：{name}**",
         "cleaning": "**数据清洗报告**",
         "help": "您可以这样问我：",
-        "smalltalk": "不客气！有关客户、客群、商品或活动的问题都可以问我。",
+        "smalltalk": "很高兴为您服务！有关客户、客群、商品或活动的问题都可以问我。",
         "ask_query": "请问要搜索什么？请给出几个词，例如“有机牛奶”。",
         "writing_personas": "_正在用语言模型为每个客群撰写画像（数字来自客群统计）…_",
         "persona_head": "**第{s}组 — {name}**：_{tagline}_",

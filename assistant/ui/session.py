@@ -14,7 +14,9 @@ import atexit
 import functools
 import shutil
 import tempfile
+import threading
 import uuid
+import weakref
 from typing import Callable
 from pathlib import Path
 
@@ -64,6 +66,10 @@ class Session:
         self.assistant = assistant
         self.folder = Path(folder) if folder is not None else Path(assistant.workspace)
         self._agent: ChatAgent | None = None
+        self.transcript: list[dict] = []   # the chat as shown: the session's, not what a browser sends back
+        self.live: list[dict] = []         # the running turn: its message and the reply so far
+        self.waiting: list[str] = []       # messages sent while a turn runs, answered in order
+        self.turn = threading.Lock()       # one chat turn at a time per session
 
     @property
     def agent(self) -> ChatAgent:
@@ -74,8 +80,11 @@ class Session:
         return self._agent
 
     def with_assistant(self, assistant: MarketingAssistant) -> "Session":
-        """The same session (same folder) working on another assistant, e.g. after the user loaded own data."""
-        return Session(assistant, self.folder)
+        """The same session (same folder, same chat on screen) working on another assistant, e.g. after the user
+        loaded own data."""
+        other = Session(assistant, self.folder)
+        other.transcript, other.live, other.waiting, other.turn = self.transcript, self.live, self.waiting, self.turn
+        return other
 
     def close(self) -> None:
         """Delete what the session wrote: its folder and the copies Gradio made of its files for download."""
@@ -117,8 +126,23 @@ def close_session(state: Session | None) -> None:
         state.close()
 
 
-def session_of(state: Session | None) -> Session:
-    return state if state is not None else new_session()
+def session_of(state: Session | None, request=None) -> Session:
+    """The browser session's Session, made at its first action. With the event's `request`, two actions racing
+    at a page's start (two chat messages sent at once, before the first returned the state) get the same one."""
+    if state is not None:
+        return state
+    key = getattr(request, "session_hash", None)
+    if key is None:
+        return new_session()
+    with _FIRST_ACTION:
+        session = _STARTED.get(key)
+        if session is None:
+            session = _STARTED[key] = new_session()
+        return session
+
+
+_STARTED: "weakref.WeakValueDictionary[str, Session]" = weakref.WeakValueDictionary()
+_FIRST_ACTION = threading.Lock()
 
 
 def user_message(exc: Exception, language: str = "en") -> str:

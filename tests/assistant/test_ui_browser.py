@@ -131,3 +131,19 @@ def test_evaluate_tab_upload_with_own_arm_names(page, tmp_path):
     page.wait_for_selector("#eval-uplift-chart .js-plotly-plot", timeout=60_000)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "evaluate_upload.png"), full_page=True)
+
+
+def test_messages_sent_back_to_back_are_answered_in_order_and_a_draft_survives(page):
+    """Two questions sent before the first is answered both get their answer, in order, and text typed while
+    they run is still in the box afterwards (a streaming reply used to empty the box at every update)."""
+    for question in ("how many customers do we have?", "what's the average order value?"):
+        page.fill("#chat-input textarea", question)
+        page.click("#chat-send")
+    page.fill("#chat-input textarea", "draft: write an email for segment 2")
+    page.wait_for_function("() => document.querySelector('#chat').innerText.includes('Average order value')",
+                           timeout=LONG)
+    page.wait_for_timeout(1000)
+    text = page.inner_text("#chat")
+    asked_first, asked_second = text.index("how many customers"), text.index("average order value?")
+    assert asked_first < text.index("Customers") < asked_second < text.rindex("Average order value")
+    assert page.input_value("#chat-input textarea") == "draft: write an email for segment 2"
