@@ -377,7 +377,9 @@ _MDE_PCT = [re.compile(rf"{_NUMBER}\s*%\s*(?:relative\s+)?(?:lift|uplift|increas
             re.compile(rf"{_NUMBER}\s*%\s*(?:的)?(?:提升|提高|增长|增加|上升|差异|效果)")]
 _BASELINE = [re.compile(rf"(?:baseline|base rate|current (?:conversion )?rate|conversion rate|control rate)\s*"
                         rf"(?:conversion\s+)?(?:rate\s+)?(?:of|is|=|at|:)?\s*{_NUMBER}\s*%"),
-             re.compile(rf"(?:基线|基准|当前转化率|现在的转化率|转化率|对照组转化率)\s*(?:是|为|在|=|：|:)?\s*{_NUMBER}\s*%")]
+             re.compile(rf"(?:基线|基准|当前转化率|现在的转化率|转化率|对照组转化率)\s*(?:是|为|在|=|：|:)?\s*{_NUMBER}\s*%"),
+             re.compile(rf"{_NUMBER}\s*%\s*(?:baseline|base rate|(?:current |control )?conversion(?: rate)?|control rate)"),
+             re.compile(rf"{_NUMBER}\s*%\s*的?(?:基线|基准|转化率)")]
 
 
 def _first_float(patterns, text: str) -> tuple[float | None, str]:

@@ -89,6 +89,10 @@ _RANKING_FIRST_EN = {"most", "least", "top", "bottom", "highest", "lowest"}  # "
 # ("the weekend crowd": "weekend" is a time), and "people"/"folks" stay after one adjective ("young people").
 _COLLECTIVE_EN = {"crowd", "folks", "folk", "bunch", "lot", "gang", "types", "type", "sorts", "sort", "kind", "kinds",
                   "set", "people", "guys", "brigade", "contingent", "camp", "squad", "tribe", "clan", "cohort"}
+# Ages and generations keep their digits in a name: "the over-60s", "under-25s", "18-24 year olds", "95后", "00后",
+# "30岁以上"
+_AGES = re.compile(r"\b(?:over|under|aged|age)[- ]?\d+s?\b|\b\d+s\b|\b\d+\s*(?:-|to)\s*\d+\s*(?:year[- ]olds?|yos?)\b|"
+                   r"\d{2}后|\d+\s*岁(?:以上|以下|左右)?|\d+\s*(?:-|到|至)\s*\d+\s*岁")
 _SEG_TRAIL_EN = re.compile(rf"\s+{_SEG_WORDS_EN}$")
 # Verbs whose first object is who receives ("show the young families", "offer the pet owners"); the phrase after
 # them is a segment only when it names people (products, offers and copy are rejected by _clean_en_phrase).
@@ -117,6 +121,8 @@ _EN_NAME_PATTERNS = [
     # a follow-up that only names a segment: "and the students?", "what about our night owls", "same for the X"
     re.compile(rf"^(?:and|or|but|now|then|ok|okay|so)?[\s,]*(?:(?:how|what)\s+about|same(?:\s+thing)?\s+for|"
                rf"likewise\s+for|ditto\s+for|for|now)?\s*(?:the|our|my|those|these)\s+{_PHRASE}\s*[?.!]*$"),
+    # a topic said first: "moms with toddlers: what do they buy?"
+    re.compile(rf"^(?:(?:the|our|my)\s+)?(?P<name>[a-z][\w'&-]*(?:\s+[a-z0-9][\w'&-]*){{0,4}})\s*:"),
     # a verb with two objects: "which products should we show the young families?", "what can we offer the X"
     re.compile(rf"\b(?:{_GIVING_VERBS})\s+(?:the|our|my|those|these)\s+{_PHRASE}"),
 ]
@@ -161,8 +167,9 @@ def _clean_en_phrase(phrase: str, from_right: bool = False) -> str | None:
     if phrase.split()[0] in _SEASONS or re.search(r"\b(?:sale|sales|promotion|promo|event|season|holiday|launch|"
                                                      r"weekend|day)$", phrase):
         return None   # "the spring sale", "black friday weekend" name an occasion, not a segment
+    ageless = _AGES.sub(" ", phrase)                 # "the over-60s", "the under-25s": a number inside an age
     if channel_of(phrase) or re.search(r"\d|campaign|product|item|household|user|customer \d|\b(?:sales|revenue|"
-                                         r"turnover|income|total)\b", phrase):
+                                       r"turnover|income|total)\b", ageless):
         return None
     return phrase
 
@@ -267,7 +274,7 @@ def _clean_zh_phrase(phrase: str) -> str | None:
     if _ZH_OCCASION.search(phrase) or _ZH_EVERYONE.match(phrase) or _ZH_RANKING.search(phrase) and not _ZH_PEOPLE_END.search(phrase):
         return None          # "整体", "数据里", "最受欢迎", "销量前八": everyone, the data, a ranking — no group
     if re.search(r"\d|活动|商品|产品|文案|短信|邮件|推送|销售|收入|订单|客单|品类|趋势|金额|营收|平均|人均|消费额|多少|总数|总量|数量|"
-                 r"推荐|写|策划|介绍|怎样|怎么|什么", phrase) \
+                 r"推荐|写|策划|介绍|怎样|怎么|什么", _AGES.sub("", phrase)) \
             or extract_metrics(phrase) and not _ZH_PEOPLE_END.search(phrase):   # "那购买频次呢": a metric
     #                                      ("每周都来的老顾客" names people, though 每周 is also a period)
         return None
