@@ -543,7 +543,7 @@ def extract_slots(intent: str, text: str, language: str | None = None) -> dict[s
                  "language": extract_explicit_language(t), "length": extract_length(t),
                  "metrics": extract_metrics(t), "period": extract_period(t), "top_k": extract_top_k(t)}
         if slots["user_id"] is None and slots["campaign_id"] is None and segment is None:
-            bare = re.fullmatch(rf"\s*(?:and|what about|how about|same for|和|那)?\s*({NUM})\s*[?？呢]*\s*", t)
+            bare = re.fullmatch(rf"\s*(?:and|what about|how about|same for|和|那)?\s*(?:#|no\.?|number)?\s*({NUM})\s*[?？呢]*\s*", t)
             if bare:  # "and 3?" after a segment turn: the caller decides what the number is
                 slots["segment"] = parse_number(bare.group(1))
     elif intent == "report":

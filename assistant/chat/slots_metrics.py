@@ -41,7 +41,7 @@ FREQUENCY = (r"how (?:often|frequently|regularly)|\bfrequen\w*|\bcadence\b|\breg
              r"(?:visits?|trips?|orders?|purchases?) per (?:customer|household|shopper|member|person|head)|"
              r"多久|隔多久|多长时间.{0,4}一次|几天.{0,4}一次|频次|频率|复购|回购|回头|购买次数|下单次数|来得勤")
 # Counting people and orders
-PEOPLE_EN = r"(?:customers|households|shoppers|users|buyers|clients|members|people|accounts|families)"
+PEOPLE_EN = r"(?:customers|households|shoppers|users|buyers|clients|members|people|ppl|persons|accounts|families)"
 PEOPLE_ZH = r"(?:客户|顾客|用户|家庭|会员|买家|消费者)"
 COUNT_ADJ = r"(?:distinct|unique|different|active|total|individual)"
 ORDER_NOUNS_EN = r"(?:orders|baskets|transactions|purchases|trips|checkouts|sales transactions)"

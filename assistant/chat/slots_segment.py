@@ -18,7 +18,7 @@ from assistant.chat.slots_numbers import CJK, EN_NUM_WORDS, EN_ORDINALS, NUM, ZH
 from assistant.core.text import normalise
 from assistant.core.vocabulary import channel_of
 
-_SEG_WORDS_EN = r"(?:segment|seg|group|cluster|persona|cohort|tier|bucket)s?"
+_SEG_WORDS_EN = r"(?:segment|seg|group|grp|cluster|persona|cohort|tier|bucket)s?"
 _SEG_WORDS_ZH = r"(?:细分|分群|客群|人群|群组|群体|簇|组|类|群|段)"
 _ORDINAL_WORDS = "|".join(EN_ORDINALS)
 
@@ -225,6 +225,8 @@ _ZH_NAME_PATTERNS = [
     re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*{_ZH_ADVERBS}(?:适合|应该|喜欢|会买|需要|想要|可能|"
                rf"爱买|偏好|想买|倾向|对)"),
     re.compile(rf"^(?:那|那么|还有)?{_ZH_NAME}{_ZH_GROUP_TAIL}\s*呢"),          # a follow-up: "宝妈群体呢？"
+    # a Chinese name in an English sentence: "write an email for 高价值客户"
+    re.compile(r"(?:\bfor|\bto|\btargeting|\btarget|\baimed at|\babout|\bdescribe)\s*(?P<name>[\u4e00-\u9fff][^\s,.!?，。？！]{1,11})"),
     # "怎么才能留住红酒爱好者": verbs whose object is a group of customers
     re.compile(rf"(?:留住|挽回|召回|唤醒|激活|吸引|拉回|打动|触达|维系|争取|赢回|拉新|转化|留存){_ZH_NAME}{_ZH_GROUP_TAIL}"
                rf"\s*(?:$|？|\?|的|呢|，|,|。|！)"),
@@ -233,6 +235,8 @@ _ZH_NAME_PATTERNS = [
                rf"{_ZH_GROUP_TAIL}"
                rf"\s*(?:的|呢|吧|$)"),
 ]
+_LATIN_NAME_IN_ZH = re.compile(rf"(?:给|为|向|对|针对|面向|介绍一下|介绍|描述)\s*(?P<name>[a-z][a-z'&-]*(?:\s+[a-z][a-z'&-]*){{0,4}})\s*"
+                               rf"(?:这个|这群)?(?:群体|客群|人群|分群)?\s*{_ZH_STOP}")
 _ZH_NOT_A_SEGMENT = {"前者", "后者", "第一个", "第二个", "他们", "她们", "我们", "所有人", "大家", "所有客户", "每个群", "每个细分", "所有细分", "全部客户",
                      "全部", "所有", "客户", "用户", "下个月", "下周", "这个月", "谁", "英文", "中文", "英语", "中文版",
                      "英文版", "短一点", "长一点", "这群人", "这些人", "那群人", "那些人", "这类人", "这帮人", "这部分人",
@@ -352,6 +356,9 @@ def extract_segment(text: str, language: str) -> int | str | None:
                 name = _clean_zh_phrase(m.group("name"))
                 if name:
                     return name
+        m = _LATIN_NAME_IN_ZH.search(text)      # "给young families写一条短信": an English name in a Chinese sentence
+        if m and _clean_en_phrase(m.group("name")):
+            return _clean_en_phrase(m.group("name"))
     for k, pattern in enumerate(_EN_NAME_PATTERNS):
         for m in _overlapping(pattern, text):
             name = _clean_en_phrase(m.group("name"), from_right=(k == 1))
@@ -427,7 +434,15 @@ def extract_segment_list(text: str, language: str) -> list[int | str] | None:
         numbers = [n for n in numbers if n is not None and n < 100]
         if len(numbers) >= 2:
             return list(dict.fromkeys(numbers))
+    pair = _BARE_PAIR.search(text)            # "compare 2 and 5", "1 vs 3": in a comparison, two numbers are segments
+    if pair:
+        numbers = [parse_number(pair.group(1)), parse_number(pair.group(2))]
+        if all(n is not None and n < 100 for n in numbers) and numbers[0] != numbers[1]:
+            return numbers
     return _two_compared_names(text)
+
+
+_BARE_PAIR = re.compile(rf"(?<![\d.#])({NUM})\s*(?:and|vs\.?|versus|with|to|against|&|和|与|跟|对比|比)\s*({NUM})(?![\d%.])")
 
 
 # Two names around a comparison word: "A vs B", "A compared with B", "what separates A from B", "学生党跟上班族比，
