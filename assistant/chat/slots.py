@@ -567,20 +567,31 @@ _CHANGE_FRAME_EN = re.compile(
     r"segment|segments|cluster|customers|people|shoppers|them|those|go|of|on|just|rather|actually|can|could|you|"
     r"would|will|i|we|us|me|want|prefer|need|let|bit|little|here|is|are|show|give|look|at|view|break|down|"
     r"broken|per|each|every|same|similar|please|let's|do|done|only|more|fewer|less|few|some|couple|list|"
-    r"recommend|suggest|picks?|results?|instead|again)\b")
+    r"picks?|results?|instead|again)\b")
 _CHANGE_FRAME_ZH = re.compile(
     r"那么|那|还有|也要|也是|也|同样的|同样|一样的|一样|照样|照着|呢|吧|吗|啊|呀|改成|改为|换成|换为|改用|换用|换个|换|改|"
     r"用|变成|加上|加个|加|再|一点|一些|点|写|发|来一份|来一个|来个|一份|一条|一封|一篇|一个|一下|要|给|对|针对|方案|文案|"
     r"版本|版|渠道|的|了|请|帮我|麻烦|试试|试一下|优惠|活动|看|看看|按|分|呢|么|吗|成|为|语言|写成|翻译成|翻译|译成|"
-    r"更多|多来|多|几个|几款|几条|只要|只|就|推荐|列出|列|个|款|条")
+    r"更多|多来|多|几个|几款|几条|只要|只|就|列出|列|个|款|条")
+# The verbs of an intent, which frame a change of that intent's last turn ("recommend more", "再写一条")
+_INTENT_VERBS = {
+    "recommend_segment": r"\b(?:recommend|suggest|recs?|picks?)\b|推荐|推|挑|选",
+    "recommend_user": r"\b(?:recommend|suggest|recs?|picks?)\b|推荐|推|挑|选",
+    "similar_products": r"\b(?:alternatives?|similar|substitutes?|options)\b|替代|类似|相似",
+    "write_copy": r"\b(?:write|draft|compose|redo|rewrite)\b|写|撰写|重写",
+    "plan_campaign": r"\b(?:plan|campaign|strategy)\b|策划|方案|计划",
+    "data_question": r"\b(?:show|list|numbers?|figures?|stats?)\b|看|列|统计|数据",
+    "describe_segment": r"\b(?:describe|profile|tell me about)\b|介绍|描述|说说|讲讲",
+}
 _FOLLOW_UP_CUE = re.compile(r"^(?:and|or|but|same|what about|how about|now)\b|\b(?:instead|too|as well)\b|"
                             r"^(?:那|还有|同样|一样|也|换|改|再)|呢[?？!！。.]*$")
 
 
-def slot_change(text: str, language: str | None = None) -> dict[str, Any] | None:
+def slot_change(text: str, language: str | None = None, last_intent: str | None = None) -> dict[str, Any] | None:
     """The slots a message changes when it is made only of slot values and framing words ("use 15% off",
     "改用邮件发", "同样的给流失客户", "所有分群呢"), else None. `cued` in the result: it also opens like a
-    follow-up ("same for", "那…呢"), which outweighs the router's reading."""
+    follow-up ("same for", "那…呢"), which outweighs the router's reading. The verbs of `last_intent` frame too:
+    after a recommendation, "再多推荐几个，要10个" only changes the size."""
     t = normalise(text)
     language = language or detect_language(t)
     changes = {k: v for k, v in extract_slots("follow_up", t, language).items() if v is not None}
@@ -598,6 +609,8 @@ def slot_change(text: str, language: str | None = None) -> dict[str, Any] | None
     rest = re.sub(r"\b(?:simplified\s+)?(?:chinese|mandarin|english)\b|中文|汉语|英文|英语|"
                   r"\b(?:weekly|monthly|week|month)\b|每周|按周|每月|按月|每个月|逐月|逐周|周度|月度", " ", rest)
     rest = _CHANGE_FRAME_ZH.sub(" ", _CHANGE_FRAME_EN.sub(" ", rest))
+    if last_intent in _INTENT_VERBS:
+        rest = re.sub(_INTENT_VERBS[last_intent], " ", rest)
     if re.sub(r"[\s\W_]+", "", rest):
         return None
     return {**changes, "cued": bool(_FOLLOW_UP_CUE.search(t))}

@@ -193,7 +193,7 @@ class ConversationState:
         message opens like a follow-up ("same for …", "那…呢")."""
         if self.last_intent not in SLOT_NAMES or route.intent == "follow_up":
             return None
-        change = slot_change(text, route.language)
+        change = slot_change(text, route.language, self.last_intent)
         if change is None:
             return None
         cued = change.pop("cued")

@@ -288,3 +288,11 @@ def test_a_new_discount_replaces_the_offer_as_typed():
                    ("follow_up", "make the discount 25% instead")])
     assert turns[1].slots["offer_pct"] == 25.0 and turns[1].slots["offer"] == "25%"
     assert turns[1].slots["segment"] == "eco shoppers" and turns[1].slots["channel"] == "sms"
+
+
+def test_only_the_last_intents_own_verbs_frame_a_change():
+    from assistant.chat.slots import slot_change
+    assert slot_change("再多推荐几个，要10个", "zh", "recommend_segment")["top_k"] == 10
+    assert slot_change("再多推荐几个，要10个", "zh", "write_copy") is None      # a new request, not a change
+    assert slot_change("write one more for segment 4", "en", "write_copy")["segment"] == 4
+    assert slot_change("write one more for segment 4", "en", "data_question") is None
