@@ -164,8 +164,10 @@ def _clean_en_phrase(phrase: str, from_right: bool = False) -> str | None:
         return None
     if not _names_people_en(phrase):
         return None
-    if phrase.split()[0] in _SEASONS or re.search(r"\b(?:sale|sales|promotion|promo|event|season|holiday|launch|"
-                                                     r"weekend|day)$", phrase):
+    last = phrase.split()[-1]
+    people = _is_people_noun(last) or last in _GENERIC_PEOPLE_EN      # "the holiday shoppers" are people
+    if not people and (phrase.split()[0] in _SEASONS or re.search(r"\b(?:sale|sales|promotion|promo|event|season|"
+                                                                  r"holiday|launch|weekend|day)$", phrase)):
         return None   # "the spring sale", "black friday weekend" name an occasion, not a segment
     ageless = _AGES.sub(" ", phrase)                 # "the over-60s", "the under-25s": a number inside an age
     if channel_of(phrase) or re.search(r"\d|campaign|product|item|household|user|customer \d|\b(?:sales|revenue|"
@@ -275,12 +277,14 @@ def _clean_zh_phrase(phrase: str) -> str | None:
         return None          # "换成打九折", "改成短一点", "换成英文": a change of offer / length / language
     if _ZH_GENERIC_PEOPLE_START.match(phrase):
         return None          # "(这些)客户贡献了…": a generic people noun opens no name; the pronoun points back
-    if _ZH_OCCASION.search(phrase) or _ZH_EVERYONE.match(phrase) or _ZH_RANKING.search(phrase) and not _ZH_PEOPLE_END.search(phrase):
-        return None          # "整体", "数据里", "最受欢迎", "销量前八": everyone, the data, a ranking — no group
-    if re.search(r"\d|活动|商品|产品|文案|短信|邮件|推送|销售|收入|订单|客单|品类|趋势|金额|营收|平均|人均|消费额|多少|总数|总量|数量|"
-                 r"推荐|写|策划|介绍|怎样|怎么|什么", _AGES.sub("", phrase)) \
-            or extract_metrics(phrase) and not _ZH_PEOPLE_END.search(phrase):   # "那购买频次呢": a metric
-    #                                      ("每周都来的老顾客" names people, though 每周 is also a period)
+    people = bool(_ZH_PEOPLE_END.search(phrase))          # "节日购物者", "每周都来的老顾客" end in people
+    described = people and "的" in phrase                 # "平均消费高的客户": people described by a clause
+    if (_ZH_OCCASION.search(phrase) or _ZH_RANKING.search(phrase)) and not people or \
+            _ZH_EVERYONE.match(phrase) and not described:
+        return None          # "整体", "数据里", "最受欢迎", "销量前八", "双十一": everyone, the data, a ranking, a date
+    if not described and re.search(r"\d|活动|商品|产品|文案|短信|邮件|推送|销售|收入|订单|客单|品类|趋势|金额|营收|平均|人均|"
+                                   r"消费额|多少|总数|总量|数量|推荐|写|策划|介绍|怎样|怎么|什么", _AGES.sub("", phrase)) \
+            or extract_metrics(phrase) and not people:   # "那购买频次呢": a metric, not a group
         return None
     return phrase
 
