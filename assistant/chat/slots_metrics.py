@@ -57,12 +57,17 @@ METRIC_PATTERNS: list[tuple[str, str]] = [
                       rf"contribut\w*\s+(?:to\s+)?(?:the\s+|our\s+|total\s+)*(?:{MONEY_NOUNS_EN})\b|"
                       rf"account(?:s|ed)? for\s+(?:what\s+|how much\s+)?(?:of\s+)?(?:the\s+|our\s+|total\s+)*(?:{MONEY_NOUNS_EN})\b|"
                       rf"(?:{MONEY_NOUNS_ZH})(?:的)?(?:占比|比例|份额|比重|贡献)|占了?(?:多少|几成|百分之几|多大比例)?(?:的)?(?:总|全部|整体)?(?:的)?(?:{MONEY_NOUNS_ZH})|"
-                      rf"比例的(?:{MONEY_NOUNS_ZH})|贡献了?多少|贡献(?:度|占比|比例)"),
-    ("trend", r"trend|(?<!times )(?<!time )\b(?:by|per|each|every|in each|for each) (?:calendar )?(?:week|month)\b|"
-              r"weekly|monthly|over time|month by month|week by week|week over week|month over month|趋势|走势|"
-              r"按月|按周|每月|每周|月度|周度|逐月|逐周|每个月|每一周"),
-    ("clv", r"lifetime|\bclv\b|\bltv\b|customer value|生命周期价值|终身价值|客户价值|未来的?价值|预测的?(?:客户)?价值|"
+                      rf"比例的(?:{MONEY_NOUNS_ZH})|贡献了?多少|贡献(?:度|占比|比例)|贡献的(?:{MONEY_NOUNS_ZH})|"
+                      rf"(?:{MONEY_NOUNS_ZH})(?:的)?(?:占|占了)(?:多少|几成|比|百分之)"),
+    # a customer's worth over time is lifetime value, not a trend: looked for before "over time"
+    ("clv", r"lifetime|\bclv\b|\bltv\b|customer value|"
+            r"\b(?:customers?|shoppers?|households?|members?|buyers?|clients?|users?|people|they|each|ones?|\w+ers)\b"
+            r".{0,25}?\bworth\b(?:.{0,30}?\bover (?:time|the long run|the years))?|"
+            r"生命周期价值|终身价值|客户价值|未来.{0,8}?(?:价值|贡献)|预[计测估]的?.{0,4}价值|"
             r"(?:predicted|future|expected)\s+(?:\d+[- ]?(?:day|week|month|year)s?\s+)?(?:customer\s+)?(?:value|spend)"),
+    ("trend", r"trend|(?<!times )(?<!time )\b(?:by|per|each|every|in each|for each) (?:calendar )?(?:week|month)\b|"
+              r"weekly|monthly|over time|(?:week|month)[- ](?:by|over|on|to)[- ](?:week|month)|\b(?:wow|mom)\b|"
+              r"趋势|走势|变化|按月|按周|每月|每周|月度|周度|逐月|逐周|每个月|每一周|环比"),
     ("aov", r"\baov\b|average (?:order|basket|ticket|transaction|cart)(?: size| value| amount| total)?|"
             r"(?:order|basket|ticket|cart) (?:value|size)|(?:spend|spent|value) per (?:order|basket|transaction|visit|trip)|"
             r"客单价|客单|笔单价|单均|平均订单(?:金额|价值|价格)?|平均每(?:单|笔)|每(?:单|笔)(?:平均)?(?:多少钱|金额|消费)?(?=平均|多少|金额|消费)"),
@@ -72,7 +77,7 @@ METRIC_PATTERNS: list[tuple[str, str]] = [
                   rf"(?:customer|household|user|shopper|member) (?:count|base size|numbers)|"
                   rf"count (?:of )?(?:the )?{PEOPLE_EN}|\bhead ?count\b|\bpopulation\b|\bsize of\b|how (?:big|large) (?:is|are)\b|人数|规模|"
                   rf"how big is (?:our|the|my) (?:customer|user|member) base|"
-                  rf"{PEOPLE_ZH}(?:总)?(?:数|量|规模)|多少(?:个|位|名|户)?{PEOPLE_ZH}|多少(?:个|位|名)?人|多少户|几(?:个|位)?{PEOPLE_ZH}"),
+                  rf"{PEOPLE_ZH}(?:总)?(?:数|量|规模)|{PEOPLE_ZH}(?:一共|总共|共|总)?有?多少(?:个|位|名|人)?|多少(?:个|位|名|户)?{PEOPLE_ZH}|多少(?:个|位|名)?人|多少户|几(?:个|位)?{PEOPLE_ZH}"),
     ("orders", rf"(?:how many |number of |\band (?:the )?(?:number of )?)(?:{COUNT_ADJ} )?{ORDER_NOUNS_EN}\b|"
                r"(?:order|basket|transaction|purchase) (?:count|volume)|订单(?:总)?(?:数|量)|多少(?:个|笔|张)?订单|多少笔|"
                r"多少单|单量|成交(?:了)?(?:多少)?(?:笔|单)|交易笔数|交易次数|成交笔数"),
@@ -82,7 +87,8 @@ METRIC_PATTERNS: list[tuple[str, str]] = [
               r"人均|平均消费|消费(?:金额|额|水平)|花多少|花了多少|每人(?:消费|花)|消费多少"),
     ("revenue", rf"\b(?:{MONEY_NOUNS_EN})\b|how much (?:money )?(?:do|did|have|has|does|will) (?:we|us|the (?:store|shop|"
                 rf"business|company))\b.{{0,25}}?\b(?:{MONEY_VERBS_EN})\b|how much money|"
-                rf"{MONEY_NOUNS_ZH}|(?:{MONEY_VERBS_ZH})(?:了)?多少|多少钱.{{0,3}}(?:进账|入账)"),
+                rf"\b(?:what|how much) (?:did|do|have|has|does) (?:we|the (?:store|shop|business)) (?:sell|sold)\b|"
+                rf"{MONEY_NOUNS_ZH}|(?:{MONEY_VERBS_ZH})(?:了)?多少|多少钱.{{0,3}}(?:进账|入账)|(?:卖|卖出|售出)了?多少钱"),
 ]
 METRIC_RES = [(name, re.compile(pattern)) for name, pattern in METRIC_PATTERNS]
 _PRODUCT_NOUN = re.compile(PRODUCT_NOUNS)

@@ -40,7 +40,7 @@ def extract_segment_number(text: str) -> int | None:
 _EN_BOUNDARY = (r"with|using|via|by|over|through|offering|offer|on|in|including|featuring|mentioning|that|who|"
                 r"which|and|about|to|from|at|next|this|giving|plus|so|because|please|based|as|into|for|like|"
                 r"highlighting|promoting|announcing|telling|before|after|during|focusing|around|buy|want|need|"
-                r"prefer|look|like|are|is|do|does")
+                r"prefer|look|like|are|is|do|does|vs|versus|against|compared|than|overall")
 _EN_STOP_LEAD = {"the", "our", "my", "a", "an", "this", "that", "those", "these", "for", "to", "about", "of",
                  "is", "are", "who", "what", "describe", "me", "tell", "in", "on", "with", "at", "profile",
                  "explain", "summarize", "summarise", "show", "give", "write", "recommend", "suggest", "sell",
@@ -57,6 +57,8 @@ _NOT_A_SEGMENT = {"them", "us", "me", "it", "him", "her", "you", "everyone", "ev
 _TIME_LEAD = {"next", "last", "this", "tomorrow", "today", "tonight", "christmas", "black", "the weekend",
               "weekend", "summer", "winter", "holiday", "holidays", "spring", "autumn", "fall", "monday",
               "friday", "saturday", "sunday", "new", "cyber", "double", "singles", "618", "11.11", "double11"}
+_TIME_NOUNS_EN = {"week", "weeks", "month", "months", "year", "years", "day", "days", "quarter", "quarters", "date",
+                  "now", "time", "today", "weekday", "weekdays", "night", "morning", "evening"}
 _SEASONS = {"spring", "summer", "winter", "autumn", "fall", "christmas", "easter", "halloween", "holiday", "holidays"}
 _EN_VERBS = {"promote", "push", "feature", "sell", "show", "send", "offer", "recommend", "market", "advertise", "pitch",
              "reach", "buy", "write", "plan", "draft"}
@@ -162,7 +164,7 @@ def _clean_en_phrase(phrase: str, from_right: bool = False) -> str | None:
     phrase = _without_collective_noun(phrase)
     if not phrase or phrase in _NOT_A_SEGMENT or phrase in _TIME_LEAD or phrase.split()[0] in _TIME_FIRST:
         return None
-    if not _names_people_en(phrase):
+    if not _names_people_en(phrase) or set(phrase.split()) <= _TIME_NOUNS_EN:
         return None
     last = phrase.split()[-1]
     people = _is_people_noun(last) or last in _GENERIC_PEOPLE_EN      # "the holiday shoppers" are people
@@ -209,7 +211,7 @@ _ZH_DEMONSTRATIVE = r"(?:这|那)(?:一)?(?:个|类|群|些|帮|批|部分|种|�
 _ZH_GROUP_NOUN = r"(?:人群|群体|客群|用户群|客户群|细分|分群|群|组)"
 _ZH_SIDE = r"(?:那边|这边|那块|这块|那里|这里|方面|里面|里头|当中|之中|里)"          # "养宠人士那边呢"
 _ZH_GROUP_TAIL = rf"(?:{_ZH_DEMONSTRATIVE}\s*(?:{_ZH_GROUP_NOUN}|人|客户|用户|顾客)?|{_ZH_GROUP_NOUN}|{_ZH_SIDE})?们?"
-_ZH_GROUP_TAIL_END = re.compile(rf"(?:{_ZH_SIDE}|{_ZH_DEMONSTRATIVE}\s*(?:{_ZH_GROUP_NOUN}|人|客户|用户|顾客)?|{_ZH_GROUP_NOUN}|们)$")
+_ZH_GROUP_TAIL_END = re.compile(rf"(?:{_ZH_SIDE}|一个人|每个人|每人|每位|一位|单人|{_ZH_DEMONSTRATIVE}\s*(?:{_ZH_GROUP_NOUN}|人|客户|用户|顾客)?|{_ZH_GROUP_NOUN}|们)$")
 # Adverbs and modals between a name and its verb: "精致白领们会喜欢什么", "宝妈一般都爱买什么"
 _ZH_ADVERBS = r"(?:会|都|更|最|比较|一般|通常|可能|大多|主要|平时|平常|经常|常常|往往|还|也|最常|常)*"
 _ZH_NAME_PATTERNS = [
