@@ -1,8 +1,10 @@
 """Latency of non-LLM chat turns through the UI path.
 
 Two measurements on the bundled demo data, after warm-up (router fitted, recommender fitted, segments made):
-  handler   the Gradio chat handler `assistant.ui.chat_tab.respond` called in-process (routing + facade + rendering)
-  http      the same turn through a launched Gradio app with `gradio_client` (queue, HTTP, serialisation)
+  handler   the Gradio chat handlers `assistant.ui.chat_tab.take_message` + `respond` called in-process (routing +
+            facade + rendering)
+  http      the same turn through a launched Gradio app with `gradio_client` (both steps: HTTP, queue,
+            serialisation)
 
 Usage: python bench/chat_bench.py [--repeat 20]
 """
@@ -63,18 +65,23 @@ def main() -> None:
     get_router()
     print(f"warm-up (segments + recommender + router): {time.perf_counter() - t0:.1f} s")
 
+    def turn(message: str) -> list:
+        chat_tab.take_message(message, state)
+        *_, (history, _) = chat_tab.respond(state)
+        return history
+
     rows = []
-    list(chat_tab.respond("what's the average order value?", [], state))  # context for the follow-up turn
+    turn("what's the average order value?")  # context for the follow-up turn
     for label, message in MESSAGES.items():
         times = []
         for _ in range(args.repeat):
             start = time.perf_counter()
-            *_, (history, state, _box) = chat_tab.respond(message, [], state)
-            if label == "confirmation question":
-                list(chat_tab.respond("no", [], state))  # answer it, outside the timing
+            history = turn(message)
             times.append(time.perf_counter() - start)
+            if label == "confirmation question":
+                turn("no")  # answer it, outside the timing
         p50, p95 = _percentiles(times)
-        text = next(m["content"] for m in history[1:] if isinstance(m["content"], str))
+        text = next(m["content"] for m in reversed(history) if m["role"] == "assistant" and isinstance(m["content"], str))
         rows.append(("handler", label, args.repeat, p50, p95, text[:60].replace("\n", " ")))
 
     demo = ui.build_app()
@@ -89,7 +96,8 @@ def main() -> None:
             times = []
             for _ in range(args.repeat):
                 start = time.perf_counter()
-                client.predict(MESSAGES[label], [], api_name="/respond")
+                client.predict(MESSAGES[label], api_name="/take_message")
+                client.predict(api_name="/respond")
                 times.append(time.perf_counter() - start)
             p50, p95 = _percentiles(times)
             rows.append(("http", label, args.repeat, p50, p95, "(new session: includes first-use cost)"))

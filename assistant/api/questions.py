@@ -184,9 +184,10 @@ def _ranking(metric: str, p: pd.DataFrame, products: pd.DataFrame, k: int, polic
     if key not in prod:
         raise DataError(f"the products table has no {key} column", column=key, fix="load products with a "
                                                                                     f"{key} column")
-    raw = p["item_id"].map(prod[key]).fillna("(unknown)").astype(str)
+    names = prod[key].fillna("(unknown)").astype(str)
     if key == "category":
-        raw = raw.str.split(" > ").str[0]
+        names = names.map({v: v.split(" > ")[0] for v in names.unique()})  # once per category, not per line
+    raw = p["item_id"].map(names).fillna("(unknown)")
     readable = {name: consumer_name(name) or name for name in raw.unique()}
     grouped = p.assign(name=raw.map(readable), raw=raw).groupby("name").agg(
         revenue=("value", "sum"), orders=("order", "nunique"), customers=("user_id", "nunique"), raw=("raw", "first"))
