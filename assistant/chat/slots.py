@@ -236,7 +236,7 @@ _PRODUCT_TEXT_ZH = [
     re.compile(r"^(?P<p>[^，。,.!?！？]{1,30}?)\s*(?:有什么|有哪些|有没有|有啥)\s*(?:可以|能|能够)?\s*(?:替代|代替|平替|"
                r"类似|相似)"),
     re.compile(r"(?:类似于|相似于|类似|相似|替代|代替)\s*(?P<p>[^，。,.!?！？的品]{2,30})\s*(?:的|$)"),
-    re.compile(r"(?:买了|购买|喜欢)\s*(?P<p>[^，。,.!?！？]{1,30}?)\s*(?:的人|的顾客|的用户|的客户)"),
+    re.compile(r"(?:买了|买过|购买了|购买过|购买|喜欢|买)\s*(?P<p>[^，。,.!?！？]{1,30}?)\s*(?:的人|的顾客|的用户|的客户)"),
 ]
 _PRODUCT_TRAIL = re.compile(r"\s+(?:please|pls|for me|for us|in stock|instead|too|also|we sell|we have|"
                             r"in the catalog(?:ue)?|in our catalog(?:ue)?|that we carry)$")
@@ -416,7 +416,10 @@ _SEARCH_EN = [
                r"range|store|shop)|in stock|at all)?[?!.\s]*$"),
     re.compile(r"\b(?:do we (?:sell|have|carry)|are there any|any)\s+(?:products?|items?)?\s*(?:with|about|for|"
                r"containing|named|called|like)?\s*(?P<q>[^?!]+?)\s*(?:in (?:the|our) catalog(?:ue)?|in stock)?[?!.\s]*$"),
-    re.compile(r"\bsearch(?:\s+for)?\s+(?P<q>[^?!]+)"),
+    re.compile(r"\bsearch(?:\s+for)?\s*[:\-]?\s+(?P<q>[^?!]+)"),
+    # "show me our rice products": the words before a catalogue noun
+    re.compile(rf"\b(?:show|list|give|find)\s+(?:me\s+|us\s+)?(?:all\s+)?(?:(?:the|our|my)\s+)?(?P<q>[a-z][\w' -]*?)\s+"
+               rf"(?:products|items|range|selection|skus|lines)\b"),
     re.compile(r"\b(?:look up|lookup|look for|looking for|find me|find|hunt for|locate|pull up|check for)\s+(?P<q>[^?!]+)"),
 ]
 _SEARCH_ZH = [
@@ -443,8 +446,12 @@ def extract_search_query(text: str) -> str | None:
             for _ in range(2):
                 query = _SEARCH_TRAIL.sub("", query).strip()
             query = re.sub(r"^(?:for|about|the|a|an|some|any)\s+", "", query)
-            query = re.sub(r"^(?:一下|下|卖|售|有没有|有没|帮我|请|我们|咱们|店里|商城里|平台上)+", "", query)
+            query = re.sub(r"^(?:anything|something|stuff|things?)\s+(?:with|containing|like|made with|that has)\s+", "",
+                           query)
+            query = re.sub(r"^(?:一下|下|卖|售|有没有|有没|有哪些|有什么|哪些|什么|帮我|请|我们|咱们|店里|商城里|平台上|目录里|"
+                           r"商品里|库里)+", "", query)
             query = re.sub(r"(?:吗|呢|没有|不)$", "", query)
+            query = re.sub(r"(?:类的?|系列|相关)$", "", query)
             query = re.sub(r"\s*(?:products?|items?)$", "", query).strip()
             if query and not re.fullmatch(r"(?:products?|items?|catalog(?:ue)?|商品|产品|it|this|that)", query):
                 return query

@@ -40,7 +40,7 @@ def extract_segment_number(text: str) -> int | None:
 _EN_BOUNDARY = (r"with|using|via|by|over|through|offering|offer|on|in|including|featuring|mentioning|that|who|"
                 r"which|and|about|to|from|at|next|this|giving|plus|so|because|please|based|as|into|for|like|"
                 r"highlighting|promoting|announcing|telling|before|after|during|focusing|around|buy|want|need|"
-                r"prefer|look|like|are|is|do|does|vs|versus|against|compared|than|overall")
+                r"prefer|look|like|are|is|do|does|vs|versus|against|compared|than|overall|instead|too|also|again")
 _EN_STOP_LEAD = {"the", "our", "my", "a", "an", "this", "that", "those", "these", "for", "to", "about", "of",
                  "is", "are", "who", "what", "describe", "me", "tell", "in", "on", "with", "at", "profile",
                  "explain", "summarize", "summarise", "show", "give", "write", "recommend", "suggest", "sell",
@@ -229,6 +229,8 @@ _ZH_NAME_PATTERNS = [
     re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*{_ZH_ADVERBS}(?:适合|应该|喜欢|会买|需要|想要|可能|"
                rf"爱买|偏好|想买|倾向|对)"),
     re.compile(rf"^(?:那|那么|还有)?{_ZH_NAME}{_ZH_GROUP_TAIL}\s*呢"),          # a follow-up: "宝妈群体呢？"
+    # "学生党那边也来一份", "宝妈也要": a follow-up that asks the same for a name
+    re.compile(rf"^(?:那|那么|还有)?{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:(?:也|同样)(?:来|要|写|做|发|给|一样)|再(?:来|要|写|做|发|给))"),
     # a Chinese name in an English sentence: "write an email for 高价值客户"
     re.compile(r"(?:\bfor|\bto|\btargeting|\btarget|\baimed at|\babout|\bdescribe)\s*(?P<name>[\u4e00-\u9fff][^\s,.!?，。？！]{1,11})"),
     # "怎么才能留住红酒爱好者": verbs whose object is a group of customers
