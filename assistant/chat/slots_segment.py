@@ -432,9 +432,10 @@ def _is_people_noun(word: str) -> bool:
 def extract_segment_list(text: str, language: str) -> list[int | str] | None:
     """Segments to compare: numbers ('segment 0 and 1', '第0组和第3组') or name phrases ('the young families with
     the high-value customers'); None = all segments."""
-    if ALL_SEGMENTS_PATTERN.search(text) or re.search(r"\ball\b|side by side|所有|全部|各个", text) and \
-            not re.search(r"\d", text):
+    if ALL_SEGMENTS_PATTERN.search(text):
         return None
+    if re.search(r"\ball\b|side by side|所有|全部|各个", text) and not re.search(r"\d", text):
+        return _two_compared_names(text)         # "all of them side by side" → None; "A side by side with B" → [A, B]
     if re.search(rf"{_SEG_WORDS_EN}|{_SEG_WORDS_ZH}|第", text):
         tokens = re.findall(rf"(?<![\d.])(\d+)(?![\d%折])|第\s*([{ZH_NUM_CHARS}]+)|([{ZH_NUM_CHARS}]+)\s*(?:号|组|群|类)|"
                             rf"\b(?:{_SEG_WORDS_EN}|and|vs|or)\s+({EN_NUM_WORDS})\b", text)
@@ -457,14 +458,14 @@ _BARE_PAIR = re.compile(rf"(?<![\d.#])({NUM})\s*(?:and|vs\.?|versus|with|to|agai
 # 有什么不同", "宝妈和白领用户相比". The left name is read from its right end (after the last verb or article), the
 # right name from its left end; a comparison verb or question after either is not part of it.
 _COMPARE_LEAD = re.compile(r"^.*?\b(?:compare|comparison of|contrast|difference between|differences between)\s+|"
-                           r"^(?:请|帮我|麻烦)?(?:比较|对比|比一比|比一下|区分)(?:一下)?")
-_COMPARE_SPLIT = re.compile(r"\s+(?:compared (?:to|with)|as opposed to|vs\.?|versus|against|with|and|to|from)\s+|"
+                           r"^(?:请|帮我|麻烦)?(?:比较|对比|比一比|比一下|区分)(?:一下|下)?|^(?:请|帮我|麻烦)?(?:把|将|拿)")
+_COMPARE_SPLIT = re.compile(r"\s+(?:compared (?:to|with)|as opposed to|vs\.?|versus|against|with|and|or|to|from)\s+|"
                             r"(?<=\S)\s*(?:和|与|跟|同|对比|对上|vs\.?|比)\s*")
-_COMPARE_LEFT_TAIL_EN = re.compile(r"\s+(?:(?:stack|measure|match|line|size)s?\s+up|compare[sd]?|differs?|fares?|"
+_COMPARE_LEFT_TAIL_EN = re.compile(r"\s+(?:side by side|next to each other|together|(?:stack|measure|match|line|size)s?\s+up|compare[sd]?|differs?|fares?|"
                                    r"contrasts?|rank|ranks|different|similar|alike|unlike|distinct|vary|varies|"
                                    r"(?:so\s+|any\s+|really\s+)?(?:different|similar))$")
 _COMPARE_RIGHT_TAIL_EN = re.compile(r"\s*(?:[?.!,;:]|\s[—–-]\s|\b(?:which|who|how|what|in terms|side by side)\b).*$")
-_COMPARE_TAIL_ZH = re.compile(r"(?<=.)(?:相比|相比较|比起来|比较起来|比较|对比|比一比|比)(?:一下|起来|之下)?.*$|[，,。？?!！].*$|"
+_COMPARE_TAIL_ZH = re.compile(r"(?<=.)放(?:在)?一起.*$|(?<=.)(?:相比|相比较|比起来|比较起来|比较|对比|比一比|比)(?:一下|起来|之下)?.*$|[，,。？?!！].*$|"
                               r"(?:有什么|有何|有啥|的)?(?:区别|不同|差别|差异|不一样|差在|哪个|谁更|谁).*$")
 
 
