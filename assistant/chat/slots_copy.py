@@ -24,10 +24,17 @@ OFFER_PCT_PATTERNS = [
     re.compile(rf"{_PCT}\s*(?:的)?\s*(?:优惠|折扣|减免|立减|off)"),
 ]
 ZHE_PATTERN = re.compile(rf"(?:打\s*)?((?:\d+(?:\.\d+)?)|[{ZH_NUM_CHARS}点]+)\s*折")
+# Offers that are not a percentage, as typed. Built from shapes, not phrases: "buy N get M (free)", "$10 voucher",
+# "triple points", "满99包邮", "20元无门槛券", "送20元红包".
+_EN_COUNT = r"(?:\d+|one|two|three|four|five)"
 OTHER_OFFERS = re.compile(
-    r"free shipping|free delivery|buy one,? get one(?: free)?|bogo|\$\s?\d+(?:\.\d+)? off|\d+ (?:dollars?|euros?|"
-    r"yuan|rmb) off|double points|free gift|gift with purchase|half price|half off|包邮|免运费|免邮|买一送一|第二件半价|"
-    r"满\s*\d+\s*减\s*\d+|\d+\s*元(?:优惠券|券|红包|立减)|(?:立减|减)\s*\d+\s*元|半价|赠品|送礼品|双倍积分|优惠券|coupon")
+    rf"free (?:shipping|delivery|postage|returns|gift|sample)s?|buy {_EN_COUNT},? get {_EN_COUNT}(?: free| half off)?|"
+    rf"bogo|(?:\$|£|€|¥)\s?\d+(?:\.\d+)?\s*(?:off|voucher|coupon|gift card|credit|cashback|discount)|"
+    rf"\d+ (?:dollars?|euros?|pounds?|yuan|rmb) (?:off|voucher|coupon)|"
+    rf"(?:double|triple|2x|3x|bonus|extra) (?:loyalty )?points|gift with purchase|half price|half off|"
+    r"满\s*\d+\s*(?:减\s*\d+|包邮|免运费|送\S{1,4})|包邮|免运费|免邮|买一送一|买\s*\d+\s*送\s*\d+|第二件半价|"
+    r"\d+\s*元(?:无门槛)?(?:优惠券|券|红包|立减|代金券)|(?:立减|减|直降)\s*\d+\s*元|半价|赠品|送礼品|"
+    r"(?:双倍|三倍|多倍)积分|优惠券|coupon")
 
 
 def extract_offer(text: str) -> tuple[float | None, str | None]:
@@ -82,7 +89,7 @@ SHORTER = re.compile(
     r"shorter|shorten|more concise|\bconcise|less text|less wordy|fewer words|fewer lines|tighter|tighten|\btrim|"
     r"cut (?:it |this |that |the copy |the text )?(?:down|back|in half)|briefer|keep it (?:brief|short|tight)|"
     r"make it (?:brief|short|tight)|condense|crisper|less long|too long|"
-    r"短一点|短一些|短些|更短|改短|写短|缩短|精简|简短|压缩|删减|字数少|少一点字|少点字|少写|简洁|简练|太长|长了")
+    r"短一点|短一些|短些|更短|改短(?!信)|写短(?!信)|缩短|精简|简短|压缩|删减|字数少|少一点字|少点字|少写|简洁|简练|太长|长了")
 LONGER = re.compile(
     r"longer|lengthen|more detail(?:ed)?|expand|elaborate|flesh (?:it |this )?out|fuller|richer|more words|"
     r"too short|add more|more content|"

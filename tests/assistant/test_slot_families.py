@@ -296,3 +296,9 @@ def test_only_the_last_intents_own_verbs_frame_a_change():
     assert slot_change("再多推荐几个，要10个", "zh", "write_copy") is None      # a new request, not a change
     assert slot_change("write one more for segment 4", "en", "write_copy")["segment"] == 4
     assert slot_change("write one more for segment 4", "en", "data_question") is None
+
+
+@pytest.mark.parametrize("text", ["给第2组写短信，满99包邮", "给宝妈改写一条短信", "写短信给学生党"])
+def test_a_text_message_is_no_length_change(text):
+    """短信 starts with 短: "写短信" asks for an SMS, not for shorter copy."""
+    assert extract_slots("write_copy", text, "zh")["length"] is None
