@@ -164,12 +164,15 @@ class IntentRouter:
     embedding_weight, ngram_weight : scale of each feature block before the linear model.
     C : inverse regularisation of the LogisticRegression.
     random_state : seed of the solver.
+    class_weight : LogisticRegression class weights (None, or "balanced": small intents weigh as much as big ones).
+    rules : False = the classifier alone, without the follow-up / comparison / audience overrides (for ablation).
     route_threads : torch threads while embedding a message or a few (None = leave torch's setting alone).
     """
 
     def __init__(self, encoder: Any = None, examples_path: str | Path | None = None, threshold: float = 0.25,
                  use_embeddings: bool = True, embedding_weight: float = 1.0, ngram_weight: float = 1.0,
-                 C: float = 20.0, random_state: int = 0, route_threads: int | None = 1):
+                 C: float = 100.0, random_state: int = 0, route_threads: int | None = 1,
+                 class_weight: str | None = None, rules: bool = True):
         self.encoder = encoder
         self.examples_path = examples_path
         self.threshold = threshold
@@ -179,6 +182,8 @@ class IntentRouter:
         self.C = C
         self.random_state = random_state
         self.route_threads = route_threads
+        self.class_weight = class_weight
+        self.rules = rules
 
     # -------------------------------------------------------------------------------------------------- fitting
     def _encoder(self) -> Any:
@@ -223,7 +228,8 @@ class IntentRouter:
                                            sublinear_tf=True, min_df=1)
         self.vectorizer_.fit(texts)
         features = self._features(texts, cache=True)
-        self.classifier_ = LogisticRegression(C=self.C, max_iter=5000, random_state=self.random_state)
+        self.classifier_ = LogisticRegression(C=self.C, max_iter=5000, random_state=self.random_state,
+                                              class_weight=self.class_weight)
         self.classifier_.fit(features, list(intents))
         self.classes_ = np.asarray(self.classifier_.classes_)
         self.n_examples_ = len(texts)
@@ -266,7 +272,9 @@ class IntentRouter:
         language = detect_language(text)
         t = normalise(text)
         change = slot_change(text, language) if intent != "follow_up" and confidence < FOLLOW_UP_OVERRIDE else None
-        if change is not None and change["cued"]:   # "年轻家庭呢？", "same for the churn risk group"
+        if not getattr(self, "rules", True):
+            pass                          # ablation: the classifier alone
+        elif change is not None and change["cued"]:   # "年轻家庭呢？", "same for the churn risk group"
             intent = "follow_up"
         elif intent not in ("compare_segments", "follow_up") and confidence < COMPARISON_OVERRIDE and \
                 _COMPARISON.search(t) and (_two_names(t, language) or confidence < FOLLOW_UP_OVERRIDE and
