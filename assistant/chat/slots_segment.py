@@ -203,7 +203,7 @@ def _without_collective_noun(phrase: str) -> str:
     return " ".join(rest)
 
 
-_ZH_STOP = r"(?:的(?:短信|邮件|推送|文案|微信|方案|活动|营销|推文|广告|海报|内容|消息|通知|计划|策略)|专属|专享|定制|写|推荐|主推|推什么|推哪|发|设计|策划|做|制定|推送|准备|生成|创作|撰写|出|规划|安排|弄|想|搞|营销|卖|的营销|用(?!户)|应该|怎么|如何|适合|可以|需要|要|能|，|,|。|？|\?|！|$)"
+_ZH_STOP = r"(?:的(?:短信|邮件|推送|文案|微信|方案|活动|营销|推文|广告|海报|内容|消息|通知|计划|策略)|专属|专享|定制|写|推荐|选|挑|找|配|主推|推什么|推哪|发|设计|策划|做|制定|推送|准备|生成|创作|撰写|出|规划|安排|弄|想|搞|营销|卖|的营销|用(?!户)|应该|怎么|如何|适合|可以|需要|要|能|，|,|。|？|\?|！|$)"
 _ZH_NAME = r"(?P<name>[^\s，。,.!?！？、:：]{2,12}?)"
 # A group word after a name: "夜猫子用户这群人", "宝妈那帮人", "健身爱好者这一类人", "学生党这个群体", "老年用户们".
 # A bare 人 only counts after a demonstrative (老年人 is a name); 们 only at the very end.
@@ -217,7 +217,7 @@ _ZH_ADVERBS = r"(?:会|都|更|最|比较|一般|通常|可能|大多|主要|平
 _ZH_NAME_PATTERNS = [
     re.compile(rf"(?:给(?!我)|为(?!我)|向|对|针对|面向|推荐给|发给|卖给|对于|关于|帮(?!我|忙|助)){_ZH_NAME}{_ZH_GROUP_TAIL}\s*{_ZH_ADVERBS}\s*{_ZH_STOP}"),
     re.compile(rf"(?:介绍一下|介绍下|介绍|描述一下|描述下|描述|说说|讲讲|聊聊|谈谈|说一说|讲一讲|聊一聊|谈一谈|讲一下|说一下|"
-               rf"分析一下|分析下|分析|解释一下|画像一下|了解一下|了解下|了解|认识一下|认识|看一下|看看|剖析一下|剖析)"
+               rf"分析一下|分析下|分析|解释一下|画像一下|了解一下|了解下|了解|想知道|知道|认识一下|认识|看一下|看看|剖析一下|剖析)"
                rf"{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:的画像|的特征|的特点|是谁|是怎样|是什么样|是哪些|是什么人|都是|$|，|。|？|\?)"),
     re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:都|主要|大多|一般|到底|究竟)?(?:是|算)(?:一群|一类|一些|一帮|哪些|哪类|什么|怎样|"
                rf"怎么样|啥|谁)"),
@@ -410,8 +410,11 @@ _NOT_PEOPLE_EN = {"products", "items", "categories", "departments", "sales", "nu
                   "vouchers", "stickers", "timers", "filters", "parameters", "numbers", "orders", "members"}
 
 
+_ARTICLE_PHRASE = re.compile(r"\b(?:the|our|my|those|these)\s+([a-z][\w'&-]*(?:\s+[a-z][\w'&-]*){0,3})")
+
+
 def _group_noun_phrase(text: str) -> str | None:
-    for m in re.finditer(r"\b(?:the|our|my|those|these)\s+([a-z][\w'&-]*(?:\s+[a-z][\w'&-]*){0,3})", text):
+    for m in _overlapping(_ARTICLE_PHRASE, text):
         words: list[str] = []
         for w in m.group(1).split():
             if re.fullmatch(_EN_BOUNDARY, w) or w in _EN_STOP_LEAD or w in ("a", "an", "some", "any", "their", "its"):
