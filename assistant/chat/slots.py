@@ -272,7 +272,9 @@ _TOP_K_PATTERNS = [
     re.compile(rf"\b({NUM})\s+(?:[\w-]+\s+)?(?:products|items|recommendations|recs|suggestions|ideas|skus|picks|"
                rf"things|alternatives|substitutes|options|categories|departments|brands|sellers)\b"),
     re.compile(rf"前\s*({NUM})\s*(?:个|款|件|名|样)?"),
-    re.compile(rf"(?:推荐|挑|选|列出|列|给我|要|来|看|显示|只要|只看)\s*({NUM})\s*(?:个|款|件|样|条)"),
+    re.compile(rf"(?:推荐|挑|选|列出|列)\s*({NUM})\s*(?:个|款|件|样|条)"),
+    # "要10个", "只看5条"; but "给我一个英文版" is an article, not a size
+    re.compile(rf"(?:给我|要|来|看|显示|只要|只看)\s*(?!一\s*(?:个|条|份|版))({NUM})\s*(?:个|款|件|样|条)"),
     re.compile(rf"({NUM})\s*(?:个|款|件|样)\s*(?!会员|用户|客户|顾客|家庭|人)(?:\w{{0,4}})?(?:商品|产品|推荐|替代品|东西|品类|类目|类别|"
                rf"大类|单品)"),
 ]
@@ -326,7 +328,8 @@ def extract_audience(text: str) -> dict[str, Any]:
     """'customers who bought baby products but not in the last month' → {'bought': 'baby products',
     'within_days': None, 'not_within_days': 30}."""
     bought = None
-    m = re.search(r"\b(?:bought|purchased|buy|buys|purchase|ordered|order)\s+(?:any\s+|some\s+)?(?P<p>[a-z][\w'&-]*"
+    m = re.search(r"\b(?:bought|purchased|buy|buys|purchase|ordered|order|picked up|grabbed|got|snapped up|"
+                  r"shopped for|added)\s+(?:any\s+|some\s+)?(?P<p>[a-z][\w'&-]*"
                   r"(?:\s+[a-z][\w'&-]*){0,3}?)(?=\s+(?:but|in|during|within|over|last|and|who|before|since|recently|"
                   r"not|at)\b|[,?.!]|$)", text)
     m = m or re.search(r"\b(?:buyers|purchasers|customers|shoppers|fans)\s+of\s+(?:the\s+)?(?P<p>[a-z][\w'&-]*"

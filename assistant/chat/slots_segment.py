@@ -240,6 +240,8 @@ _ZH_NAME_PATTERNS = [
     re.compile(rf"^(?:那|同样的?|一样的?|也|再)?\s*(?:也)?(?:看一下|看看|看|查一下|查查|查|换成|换为|改成|改为|换|轮到)\s*{_ZH_NAME}"
                rf"{_ZH_GROUP_TAIL}"
                rf"\s*(?:的|呢|吧|$)"),
+    # a name opening the sentence with a demonstrative group word: "学生党这个群体推荐点什么产品好"
+    re.compile(rf"^{_ZH_NAME}{_ZH_DEMONSTRATIVE}\s*(?:{_ZH_GROUP_NOUN}|人|客户|用户|顾客)"),
 ]
 _LATIN_NAME_IN_ZH = re.compile(rf"(?:给|为|向|对|针对|面向|介绍一下|介绍|描述)\s*(?P<name>[a-z][a-z'&-]*(?:\s+[a-z][a-z'&-]*){{0,4}})\s*"
                                rf"(?:这个|这群)?(?:群体|客群|人群|分群)?\s*{_ZH_STOP}")
@@ -269,7 +271,7 @@ _ZH_PEOPLE_END = re.compile(r"(?:客户|顾客|用户|会员|家庭|人群|群�
 def _clean_zh_phrase(phrase: str) -> str | None:
     phrase = re.sub(r"^(?:说说|讲讲|聊聊|谈谈|说一说|讲一讲|聊一聊|谈一谈|看看|介绍一下|介绍下|介绍|描述一下|描述|分析一下|分析|告诉我|请问|那么|那|还有)", "",
                     phrase)
-    phrase = re.sub(r"^(?:发给|写给|卖给|推荐给|推给|给|为|向|面向|针对)(?=..)", "", phrase)
+    phrase = re.sub(r"^(?:发给|写给|卖给|推荐给|推给|给|为|向|面向|针对|换成|改成|换为|改为)(?=..)", "", phrase)
     phrase = re.sub(r"^(?:一下|下|一个|这个|那个|这些|那些|我们的|我们|我的|的|该|此)", "", phrase)
     phrase = re.sub(r"的$", "", phrase)
     for _ in range(2):                                         # "老年用户这群人们": two tails
