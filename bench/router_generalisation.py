@@ -83,8 +83,10 @@ def batch_name(item) -> str:
     return str(item.get("batch") or part_of(item))
 
 
-def leave_one_batch_out(encoder, items, dialogues, train_texts, train_labels, **kwargs) -> pd.DataFrame:
-    """One row per held-out batch: single-turn intent accuracy and dialogue-turn intent accuracy."""
+def leave_one_batch_out(encoder, items, dialogues, train_texts, train_labels, misses=None,
+                        **kwargs) -> pd.DataFrame:
+    """One row per held-out batch: single-turn intent accuracy and dialogue-turn intent accuracy.
+    `misses` (a list) collects (batch, expected, routed) of every missed single turn."""
     rows = []
     for batch in sorted({batch_name(i) for i in items}):
         others = [i for i in items if batch_name(i) != batch]
@@ -94,6 +96,8 @@ def leave_one_batch_out(encoder, items, dialogues, train_texts, train_labels, **
         held = [i for i in items if batch_name(i) == batch]
         routes = router.route_many([i["text"] for i in held])
         single = np.mean([r.intent == i["intent"] for r, i in zip(routes, held)])
+        if misses is not None:
+            misses += [(batch, i["intent"], r.intent) for r, i in zip(routes, held) if r.intent != i["intent"]]
         dl = [d for d in dialogues if batch_name(d) == batch]
         turns = evaluate_dialogues(router, dl) if dl else None
         rows.append({"batch": batch, "single_turns": len(held), "intent_acc": single,
@@ -127,9 +131,12 @@ def main() -> None:
     names = list(CONFIGS) if args.configs == "all" else args.configs.split(",")
     summary = []
     for name in names:
-        table = leave_one_batch_out(encoder, items, dialogues, train_texts, train_labels, **CONFIGS[name])
+        misses: list = []
+        table = leave_one_batch_out(encoder, items, dialogues, train_texts, train_labels, misses, **CONFIGS[name])
         if name == names[0]:
             print(f"\n## Leave-one-batch-out, {name}\n{table.to_string()}")
+            counts = pd.DataFrame(misses, columns=["batch", "expected", "routed"]).value_counts(["expected", "routed"])
+            print(f"\nmissed single turns over all folds (expected -> routed, count):\n{counts.head(25).to_string()}")
         weights = table["single_turns"] / table["single_turns"].sum()
         summary.append({"config": name, "mean_batch_acc": table["intent_acc"].mean(),
                         "worst_batch_acc": table["intent_acc"].min(),
