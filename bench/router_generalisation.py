@@ -37,6 +37,7 @@ CONFIGS: dict[str, dict] = {
     "threshold 0.35": {"threshold": 0.35},
     "threshold 0.15": {"threshold": 0.15},
     "C=5": {"C": 5.0},
+    "C=20": {"C": 20.0},
     "C=100": {"C": 100.0},
     "C=50 threshold 0.15": {"C": 50.0, "threshold": 0.15},
     "C=100 threshold 0.15": {"C": 100.0, "threshold": 0.15},
