@@ -50,7 +50,7 @@ _YES = re.compile(r"^(?:y|yes|yeah|yep|yup|sure|ok|okay|confirm|confirmed|go ahe
 _NO = re.compile(r"^(?:n|no|nope|nah|cancel|stop|don'?t|do not|never ?mind|forget it|取消|不|不要|不用|算了|别|否)", re.I)
 # Hedged or questioning wording: not an explicit request to change state.
 # A wish ("I'd like to …", "我想…", "打算…") states a plan, not a command: the re-segmenting it would do is confirmed.
-_HEDGED = re.compile(r"\b(?:maybe|perhaps|might|what if|how about|wonder|should (?:we|i)|would .* better|"
+_HEDGED = re.compile(r"\b(?:maybe|perhaps|might|what if|how about|what about|wonder|should (?:we|i)|would .* better|"
                      r"do you think|could we try|is it worth|i(?:'d| would) like to|i want to|i wanna|"
                      r"(?:i'm |i am )?(?:thinking|considering|planning) (?:of|about|to)|i plan to)\b|"
                      r"要不|也许|可能|是不是|要不要|试试|会不会|吗[？?]?$|^我?(?:想|想要|打算|考虑|希望)")
