@@ -297,9 +297,9 @@ def extract_report_format(text: str) -> str | None:
 # Data questions, comparisons, audiences, follow-ups
 
 _WORD_DAYS = {"day": 1, "week": 7, "fortnight": 14, "month": 30, "quarter": 90, "year": 365,
-              "天": 1, "日": 1, "周": 7, "星期": 7, "个月": 30, "月": 30, "季度": 90, "年": 365}
+              "天": 1, "日": 1, "周": 7, "星期": 7, "礼拜": 7, "个月": 30, "月": 30, "季度": 90, "年": 365}
 _EN_UNITS = r"(days?|weeks?|fortnight|months?|quarters?|years?)"
-_ZH_UNITS_TIME = r"(天|日|周|星期|个月|月|季度|年)"
+_ZH_UNITS_TIME = r"(天|日|周|星期|礼拜|个月|月|季度|年)"
 # A window said as "the last 3 weeks", or, when nothing says "last", as "in/for/within 45 days" ("haven't in 45
 # days", "haven't come back for six weeks"); Chinese "最近两周", "近三个月", or a span before 没/未/内 ("半年没再买").
 _PERIOD_PATTERNS = [
@@ -337,12 +337,12 @@ def extract_audience(text: str) -> dict[str, Any]:
     if m:
         bought = re.sub(r"^(?:the|a|an)\s+", "", m.group("p"))
     else:
-        m = re.search(r"(?:买过|购买过|买了|购买了|购买|买)(?P<p>[^，。,.!?！？、但的没]{1,12}?)(?:但|的|，|,|。|、|$|却|而)", text)
+        m = re.search(r"(?:买过|购买过|下单过|下过单|入手过|买了|购买了|下单了|购买|买)(?P<p>[^，。,.!?！？、但的没]{1,12}?)(?:但|的|，|,|。|、|$|却|而)", text)
         if m:
             bought = m.group("p")
     days, pm = _period_days(text)
     negated = bool(re.search(r"\bbut not\b|\bnot (?:in|within|during|over|since)\b|haven'?t|hasn'?t|have not|"
-                             r"has not|didn'?t|no (?:purchase|order)s?|没买|没有买|没购买|未购买|没再买|没有再买", text))
+                             r"has not|didn'?t|no (?:purchase|order)s?|(?:没|没有|未|不曾)再?(?:买|购买|回购|复购|下单|下过单|光顾)", text))
     return {"bought": bought, "within_days": None if negated else days,
             "not_within_days": days if negated else None}
 
@@ -524,9 +524,10 @@ def extract_slots(intent: str, text: str, language: str | None = None) -> dict[s
     elif intent == "evaluate_campaign":
         slots = {"campaign_id": extract_campaign_id(t)}
     elif intent == "data_question":
-        metrics = extract_metrics(t)
-        slots = {"metrics": metrics, "segment": extract_segment(t, language), "period": extract_period(t),
-                 "top_k": extract_top_k(t)}
+        segment = extract_segment(t, language)
+        # a metric word inside the name ("the repeat buyers", "高客单用户") is not asked for, unless nothing else is
+        metrics = extract_metrics(_without_name(t, segment)) or extract_metrics(t)
+        slots = {"metrics": metrics, "segment": segment, "period": extract_period(t), "top_k": extract_top_k(t)}
         if metrics and "trend" not in metrics:
             slots["period"] = None
     elif intent == "compare_segments":

@@ -49,7 +49,7 @@ ORDER_NOUNS_EN = r"(?:orders|baskets|transactions|purchases|trips|checkouts|sale
 # ---------------------------------------------------------------------------------------------- patterns
 # Order matters where phrases overlap: a matched span is blanked before the next metric is looked for, so
 # "share of revenue" is not also "revenue" and "revenue by month" is a trend.
-_SHARE_WORDS = r"(?:share|percent(?:age)?|proportion|fraction|portion|slice|part|piece|contribution|split|breakdown|mix)"
+_SHARE_WORDS = r"(?:%|share|percent(?:age)?|proportion|fraction|portion|slice|part|piece|contribution|split|breakdown|mix)"
 _MONEY_EN = rf"(?:{MONEY_NOUNS_EN}|spend)"
 METRIC_PATTERNS: list[tuple[str, str]] = [
     ("revenue_share", rf"\b(?:{MONEY_NOUNS_EN})\s+(?:split|breakdown|share|mix)|{_SHARE_WORDS}\s+of\s+(?:the\s+|our\s+|"
@@ -57,10 +57,10 @@ METRIC_PATTERNS: list[tuple[str, str]] = [
                       rf"contribut\w*\s+(?:to\s+)?(?:the\s+|our\s+|total\s+)*(?:{MONEY_NOUNS_EN})\b|"
                       rf"account(?:s|ed)? for\s+(?:what\s+|how much\s+)?(?:of\s+)?(?:the\s+|our\s+|total\s+)*(?:{MONEY_NOUNS_EN})\b|"
                       rf"(?:{MONEY_NOUNS_ZH})(?:的)?(?:占比|比例|份额|比重|贡献)|占了?(?:多少|几成|百分之几|多大比例)?(?:的)?(?:总|全部|整体)?(?:的)?(?:{MONEY_NOUNS_ZH})|"
-                      rf"比例的(?:{MONEY_NOUNS_ZH})|贡献了?多少|贡献(?:度|占比|比例)|贡献的(?:{MONEY_NOUNS_ZH})|"
+                      rf"比例的(?:{MONEY_NOUNS_ZH})|贡献了?(?:多少|几成|百分之几)|贡献(?:度|占比|比例)|贡献的(?:{MONEY_NOUNS_ZH})|"
                       rf"(?:{MONEY_NOUNS_ZH})(?:的)?(?:占|占了)(?:多少|几成|比|百分之)"),
     # a customer's worth over time is lifetime value, not a trend: looked for before "over time"
-    ("clv", r"lifetime|\bclv\b|\bltv\b|customer value|"
+    ("clv", r"lifetime|(?<![a-z])(?:clv|ltv)(?![a-z])|customer value|"
             r"\b(?:customers?|shoppers?|households?|members?|buyers?|clients?|users?|people|they|each|ones?|\w+ers)\b"
             r".{0,25}?\bworth\b(?:.{0,30}?\bover (?:time|the long run|the years))?|"
             r"生命周期价值|终身价值|客户价值|未来.{0,8}?(?:价值|贡献)|预[计测估]的?.{0,4}价值|"

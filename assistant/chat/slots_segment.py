@@ -172,7 +172,7 @@ def _clean_en_phrase(phrase: str, from_right: bool = False) -> str | None:
                                                                   r"holiday|launch|weekend|day)$", phrase)):
         return None   # "the spring sale", "black friday weekend" name an occasion, not a segment
     ageless = _AGES.sub(" ", phrase)                 # "the over-60s", "the under-25s": a number inside an age
-    if channel_of(phrase) or re.search(r"\d|campaign|product|item|household|user|customer \d|\b(?:sales|revenue|"
+    if channel_of(phrase) or re.search(r"\d|campaign|product|item|household(?!s\b)|user(?!s\b)|customer \d|\b(?:sales|revenue|"
                                        r"turnover|income|total)\b", ageless):
         return None
     return phrase
@@ -191,7 +191,7 @@ def _names_people_en(phrase: str) -> bool:
 
 
 def _without_collective_noun(phrase: str) -> str:
-    """'night owl crowd' → 'night owl'; 'weekend crowd' and 'young people' stay whole (see _COLLECTIVE_EN)."""
+    """'night owl crowd' → 'night owl'; 'weekend crowd', 'organic produce crowd' and 'young people' stay whole."""
     words = phrase.split()
     if len(words) < 2 or words[-1] not in _COLLECTIVE_EN:
         return phrase
@@ -200,10 +200,13 @@ def _without_collective_noun(phrase: str) -> str:
         return phrase
     if rest[0] in _TIME_LEAD or rest[0] in _SEASONS or " ".join(rest) in _NOT_A_SEGMENT:
         return phrase
+    if words[-1] in ("crowd", "bunch", "lot", "set") and not (_is_people_noun(rest[-1]) or
+                                                               _is_people_noun(rest[-1] + "s")):
+        return phrase        # "the organic produce crowd", "the weekday lunch crowd": the rest names a thing
     return " ".join(rest)
 
 
-_ZH_STOP = r"(?:的(?:短信|邮件|推送|文案|微信|方案|活动|营销|推文|广告|海报|内容|消息|通知|计划|策略)|专属|专享|定制|写|推荐|选|挑|找|配|主推|推什么|推哪|发|设计|策划|做|制定|推送|准备|生成|创作|撰写|出|规划|安排|弄|想|搞|营销|卖|的营销|用(?!户)|应该|怎么|如何|适合|可以|需要|要|能|，|,|。|？|\?|！|$)"
+_ZH_STOP = r"(?:的(?:短信|邮件|推送|文案|微信|方案|活动|营销|推文|广告|海报|内容|消息|通知|计划|策略)|专属|专享|定制|写|推荐|选|挑|找|配|主推|推什么|推哪|推点|推些|推几|推个|发|设计|策划|做|制定|推送|准备|生成|创作|撰写|出|规划|安排|弄|想|搞|营销|卖|的营销|用(?!户)|应该|怎么|如何|适合|可以|需要|要|能|，|,|。|？|\?|！|$)"
 _ZH_NAME = r"(?P<name>[^\s，。,.!?！？、:：]{2,12}?)"
 # A group word after a name: "夜猫子用户这群人", "宝妈那帮人", "健身爱好者这一类人", "学生党这个群体", "老年用户们".
 # A bare 人 only counts after a demonstrative (老年人 is a name); 们 only at the very end.
@@ -211,7 +214,7 @@ _ZH_DEMONSTRATIVE = r"(?:这|那)(?:一)?(?:个|类|群|些|帮|批|部分|种|�
 _ZH_GROUP_NOUN = r"(?:人群|群体|客群|用户群|客户群|细分|分群|群|组)"
 _ZH_SIDE = r"(?:那边|这边|那块|这块|那里|这里|方面|里面|里头|当中|之中|里)"          # "养宠人士那边呢"
 _ZH_GROUP_TAIL = rf"(?:{_ZH_DEMONSTRATIVE}\s*(?:{_ZH_GROUP_NOUN}|人|客户|用户|顾客)?|{_ZH_GROUP_NOUN}|{_ZH_SIDE})?们?"
-_ZH_GROUP_TAIL_END = re.compile(rf"(?:{_ZH_SIDE}|一个人|每个人|每人|每位|一位|单人|{_ZH_DEMONSTRATIVE}\s*(?:{_ZH_GROUP_NOUN}|人|客户|用户|顾客)?|{_ZH_GROUP_NOUN}|们)$")
+_ZH_GROUP_TAIL_END = re.compile(rf"(?:{_ZH_SIDE}|一个人|一人|每个人|每人|每位|一位|单人|{_ZH_DEMONSTRATIVE}\s*(?:{_ZH_GROUP_NOUN}|人|客户|用户|顾客)?|{_ZH_GROUP_NOUN}|们)$")
 # Adverbs and modals between a name and its verb: "精致白领们会喜欢什么", "宝妈一般都爱买什么"
 _ZH_ADVERBS = r"(?:会|都|更|最|比较|一般|通常|可能|大多|主要|平时|平常|经常|常常|往往|还|也|最常|常)*"
 _ZH_NAME_PATTERNS = [
@@ -219,9 +222,9 @@ _ZH_NAME_PATTERNS = [
     re.compile(rf"(?:介绍一下|介绍下|介绍|描述一下|描述下|描述|说说|讲讲|聊聊|谈谈|说一说|讲一讲|聊一聊|谈一谈|讲一下|说一下|"
                rf"分析一下|分析下|分析|解释一下|画像一下|了解一下|了解下|了解|想知道|知道|认识一下|认识|看一下|看看|剖析一下|剖析)"
                rf"{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:的画像|的特征|的特点|是谁|是怎样|是什么样|是哪些|是什么人|都是|$|，|。|？|\?)"),
-    re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:都|主要|大多|一般|到底|究竟)?(?:是|算)(?:一群|一类|一些|一帮|哪些|哪类|什么|怎样|"
+    re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:都|主要|大多|一般|到底|究竟)?(?:是|算)些?(?:一群|一类|一些|一帮|哪些|哪类|什么|怎样|"
                rf"怎么样|啥|谁)"),
-    re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:有什么|有哪些|有啥)(?:特点|特征|特性|习惯|偏好)"),
+    re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:有什么|有哪些|有啥)(?:典型|主要|明显|共同|显著)?的?(?:特点|特征|特性|习惯|偏好)"),
     re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*{_ZH_ADVERBS}(?:(?:喜欢|爱|会|想|常)?(?:买|购买|要|用)(?:什么|啥|哪些)|喜欢(?:什么|啥)|的画像|"
                rf"的特征|的特点)"),
     # "写一段红酒爱好者专属的微信文案": a name said as the copy's owner
@@ -240,6 +243,9 @@ _ZH_NAME_PATTERNS = [
     re.compile(rf"^(?:那|同样的?|一样的?|也|再)?\s*(?:也)?(?:看一下|看看|看|查一下|查查|查|换成|换为|改成|改为|换|轮到)\s*{_ZH_NAME}"
                rf"{_ZH_GROUP_TAIL}"
                rf"\s*(?:的|呢|吧|$)"),
+    # "出一个沉睡用户的唤醒方案": a plan made for a name (its purpose word sits between 的 and the plan)
+    re.compile(rf"(?:出|做|写|定|制定|来|要)(?:一个|一份|一套|个|份|套)?{_ZH_NAME}{_ZH_GROUP_TAIL}的[^\s，。,.!?！？的]{{0,4}}?"
+               rf"(?:方案|计划|活动|策略|打法)"),
     # a name opening the sentence with a demonstrative group word: "学生党这个群体推荐点什么产品好"
     re.compile(rf"^{_ZH_NAME}{_ZH_DEMONSTRATIVE}\s*(?:{_ZH_GROUP_NOUN}|人|客户|用户|顾客)"),
 ]
@@ -284,12 +290,13 @@ def _clean_zh_phrase(phrase: str) -> str | None:
     if _ZH_GENERIC_PEOPLE_START.match(phrase):
         return None          # "(这些)客户贡献了…": a generic people noun opens no name; the pronoun points back
     people = bool(_ZH_PEOPLE_END.search(phrase))          # "节日购物者", "每周都来的老顾客" end in people
-    described = people and "的" in phrase                 # "平均消费高的客户": people described by a clause
+    # "平均消费高的客户" (a clause with 的) and "高客单用户" / "低频会员" (a high / low metric before a people noun)
+    described = people and ("的" in phrase or bool(re.match(r"(?:高|低|中高|中低)(?!于)", phrase)))
     if (_ZH_OCCASION.search(phrase) or _ZH_RANKING.search(phrase)) and not people or \
             _ZH_EVERYONE.match(phrase) and not described:
         return None          # "整体", "数据里", "最受欢迎", "销量前八", "双十一": everyone, the data, a ranking, a date
     if not described and re.search(r"\d|活动|商品|产品|文案|短信|邮件|推送|销售|收入|订单|客单|品类|趋势|金额|营收|平均|人均|"
-                                   r"消费额|多少|总数|总量|数量|推荐|写|策划|介绍|怎样|怎么|什么", _AGES.sub("", phrase)) \
+                                   r"消费额|多少|总数|总量|数量|推荐|写|策划|介绍|怎样|怎么|什么|方案|计划|策略", _AGES.sub("", phrase)) \
             or extract_metrics(phrase) and not people:   # "那购买频次呢": a metric, not a group
         return None
     return phrase
@@ -312,7 +319,7 @@ _EN_DESCRIPTION = [
 ]
 _ZH_DESCRIPTION = [
     # "流失客户的人均消费" → "流失客户" (a data question about a described segment)
-    re.compile(r"^(?P<name>[^\s，。,.!?！？、]{2,8}?)(?:这个|这群)?(?:客群|群体|人群)?的(?:人均|平均|客单|销售|收入|购买|消费|热销|"
+    re.compile(r"^(?P<name>[^\s，。,.!?！？、]{2,8}?)(?:这个|这群)?(?:客群|群体|人群)?的(?:ltv|clv|gmv|aov|人均|平均|客单|销售|收入|购买|消费|热销|生命周期|终身价值|"
                r"畅销|占比|订单|品类|商品|复购|频率|频次|购物|回购)"),
     re.compile(r"^(?P<name>[^\s，。,.!?！？、]{2,8}?)(?:这个|这群)?(?:客群|群体|人群)?(?:贡献|占了|占|带来)"),
     # "养宠人士的营销方案怎么做": a name, 的, and what is made for it
