@@ -170,7 +170,8 @@ _CAMPAIGN_PATTERNS = [
                rf"[:=]?\s*#?\s*{_ID}"),
     re.compile(rf"(?:活动|营销活动|促销活动|促销|campaign)\s*(?:编号|号|id|#)?\s*[:：]?\s*#?\s*(\d[a-z0-9_-]*|[{ZH_NUM_CHARS}]+)"),
     re.compile(rf"(\d+|[{ZH_NUM_CHARS}]+)\s*号\s*(?:活动|促销|营销活动)"),
-    re.compile(rf"第\s*(\d+|[{ZH_NUM_CHARS}]+)\s*(?:期|个|次|号)?\s*(?:活动|促销|营销活动)"),
+    re.compile(rf"第\s*(\d+|[{ZH_NUM_CHARS}]+)\s*(?:期|个|次|号)?\s*(?:短信|邮件|推送|微信|push|app|线上|线下|满减|折扣|"
+               rf"优惠券|会员)?\s*(?:活动|促销|营销活动)"),
     re.compile(r"#\s*([a-z0-9_]*\d[a-z0-9_]*)"),
 ]
 
@@ -267,12 +268,12 @@ def extract_product(text: str) -> tuple[str | None, bool]:
 
 
 _TOP_K_PATTERNS = [
-    re.compile(rf"\btop\s*-?\s*({NUM})\b"),
+    re.compile(rf"\btop\s*-?\s*({NUM})(?![\d.])"),
     re.compile(rf"\b(?:just|only|max|maximum|at most|up to|no more than|limit(?: it)? to)\s+({NUM})\b(?!\s*%)"),
     re.compile(rf"\b({NUM})\s+(?:[\w-]+\s+)?(?:products|items|recommendations|recs|suggestions|ideas|skus|picks|"
                rf"things|alternatives|substitutes|options|categories|departments|brands|sellers)\b"),
     re.compile(rf"前\s*({NUM})\s*(?:个|款|件|名|样)?"),
-    re.compile(rf"(?:推荐|挑|选|列出|列)\s*({NUM})\s*(?:个|款|件|样|条)"),
+    re.compile(rf"(?:推荐|推|挑|选|列出|列)\s*({NUM})\s*(?:个|款|件|样|条)"),
     # "要10个", "只看5条"; but "给我一个英文版" is an article, not a size
     re.compile(rf"(?:给我|要|来|看|显示|只要|只看)\s*(?!一\s*(?:个|条|份|版))({NUM})\s*(?:个|款|件|样|条)"),
     re.compile(rf"({NUM})\s*(?:个|款|件|样)\s*(?!会员|用户|客户|顾客|家庭|人)(?:\w{{0,4}})?(?:商品|产品|推荐|替代品|东西|品类|类目|类别|"
@@ -371,7 +372,8 @@ def extract_outcome(text: str) -> str | None:
 
 _NUMBER = r"(\d+(?:\.\d+)?)"
 _MDE_POINTS = [re.compile(rf"{_NUMBER}\s*(?:percentage[- ]points?|pp\b|points?\b)"),
-               re.compile(rf"{_NUMBER}\s*个?\s*百分点")]
+               re.compile(rf"{_NUMBER}\s*个?\s*百分点"),
+               re.compile(rf"{_NUMBER}\s*个?\s*点(?:的)?(?:提升|提高|增长|增加|上升|差异|差距|变化)")]   # "0.8个点的提升"
 _MDE_PCT = [re.compile(rf"{_NUMBER}\s*%\s*(?:relative\s+)?(?:lift|uplift|increase|improvement|effect|change|"
                        rf"difference|rise|boost|gain|better|more)"),
             re.compile(rf"(?:lift|uplift|increase|improvement|effect|change|difference|rise|boost|gain)\s+"
@@ -380,7 +382,12 @@ _MDE_PCT = [re.compile(rf"{_NUMBER}\s*%\s*(?:relative\s+)?(?:lift|uplift|increas
             re.compile(rf"{_NUMBER}\s*%\s*(?:的)?(?:提升|提高|增长|增加|上升|差异|效果)")]
 _BASELINE = [re.compile(rf"(?:baseline|base rate|current (?:conversion )?rate|conversion rate|control rate)\s*"
                         rf"(?:conversion\s+)?(?:rate\s+)?(?:of|is|=|at|:)?\s*{_NUMBER}\s*%"),
-             re.compile(rf"(?:基线|基准|当前转化率|现在的转化率|转化率|对照组转化率)\s*(?:是|为|在|=|：|:)?\s*{_NUMBER}\s*%"),
+             re.compile(rf"(?:基线|基准|当前转化率|现在的转化率|转化率|核销率|打开率|点击率|对照组转化率)\s*(?:是|为|在|=|：|:)?\s*"
+                        rf"(?:大概|大约|约|差不多|一般|通常|平时)?\s*(?:是|在)?\s*{_NUMBER}\s*%"),
+             # "if redemption is usually 8%": a rate said with its usual level is the baseline
+             re.compile(rf"\b(?:redemption|conversion|response|open|click(?:-through)?|uptake|take-up)(?:\s+rate)?\s+"
+                        rf"(?:usually\s+|typically\s+|normally\s+|currently\s+)?(?:is|was|runs|sits|of|at)\s+(?:usually\s+|typically\s+|normally\s+|currently\s+|around\s+|"
+                        rf"about\s+|roughly\s+|at\s+)*{_NUMBER}\s*%"),
              re.compile(rf"{_NUMBER}\s*%\s*(?:baseline|base rate|(?:current |control )?conversion(?: rate)?|control rate)"),
              re.compile(rf"{_NUMBER}\s*%\s*的?(?:基线|基准|转化率)")]
 
