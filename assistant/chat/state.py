@@ -84,8 +84,9 @@ def is_explicit_request(intent: str, text: str, confidence: float) -> bool:
         return False
     if re.search(r"[?？]\s*$", t) and not _POLITE.match(t):   # a question, not a request: ask first
         return False
-    if intent == "segment":
-        return bool(_EXPLICIT_SEGMENT.search(t))
+    if intent == "segment":   # a bare word ("groups", "分群") names the topic, it does not ask for anything
+        bare = len(t.split()) < 2 and len(re.sub(r"[^\u4e00-\u9fff]", "", t)) < 3
+        return bool(_EXPLICIT_SEGMENT.search(t)) and not bare
     return True
 
 
@@ -161,7 +162,8 @@ class ConversationState:
             # nothing to follow up: a complete request that merely looks like one ("write a push for the
             # high spenders") takes the router's next-best reading
             other = next(((name, p) for name, p in route.alternatives if name != "follow_up"), None)
-            if other is None or other[1] < 0.2 or other[0] == UNKNOWN:
+            words = re.search(r"[A-Za-z\u4e00-\u9fff]", t)   # a bare "8" or "#25" is no request: ask
+            if other is None or other[1] < 0.2 or other[0] == UNKNOWN or not words:
                 return Turn(UNKNOWN, {}, lang, route.confidence)
             intent, slots = other[0], extract_slots(other[0], text, lang)
         if intent == "follow_up" and self.last_intent in STATE_CHANGING and not any(

@@ -183,3 +183,23 @@ def test_a_follow_up_that_does_not_apply_never_reruns_a_segmentation():
     for text in ("make it shorter", "now in Chinese"):
         turn = state.resolve(route("follow_up", text), text)
         assert turn.intent == "unknown" and not turn.needs_confirmation, text
+
+
+def test_a_bare_segmenting_word_is_not_a_request_to_resegment():
+    """'groups' or '分群' alone names a topic: re-segmenting on it needs a yes; a sentence with a count runs."""
+    for word in ("groups", "segment", "clusters", "分群", "聚类"):
+        assert not is_explicit_request("segment", word, 0.99), word
+    assert is_explicit_request("segment", "cluster them into 6", 0.99)
+    assert is_explicit_request("segment", "重新分群", 0.99)
+
+
+def test_a_bare_number_with_nothing_to_follow_up_asks():
+    """'8' at the start of a chat could be a segment, a campaign or a customer: the chat asks, it does not
+    pick the router's runner-up and answer with confidence."""
+    state = ConversationState()
+    turn = state.resolve(Route("follow_up", extract_slots("follow_up", "8", "en"), 0.54, "en",
+                               alternatives=(("follow_up", 0.54), ("evaluate_campaign", 0.22))), "8")
+    assert turn.intent == "unknown"
+    words = state.resolve(Route("follow_up", extract_slots("follow_up", "push for the night owls", "en"), 0.5, "en",
+                                alternatives=(("follow_up", 0.5), ("write_copy", 0.4))), "push for the night owls")
+    assert words.intent == "write_copy"
