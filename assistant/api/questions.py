@@ -189,16 +189,19 @@ def _ranking(metric: str, p: pd.DataFrame, products: pd.DataFrame, k: int, polic
         names = names.map({v: v.split(" > ")[0] for v in names.unique()})  # once per category, not per line
     raw = p["item_id"].map(names).fillna("(unknown)")
     readable = {name: consumer_name(name) or name for name in raw.unique()}
-    grouped = p.assign(name=raw.map(readable), raw=raw).groupby("name").agg(
-        revenue=("value", "sum"), orders=("order", "nunique"), customers=("user_id", "nunique"), raw=("raw", "first"))
+    # what the policy reads, as everywhere: a category alone, or a product's category and title
+    category = p["item_id"].map(prod["category"]).fillna("") if key == "title" and "category" in prod else ""
+    grouped = p.assign(name=raw.map(readable), raw=raw, category=category).groupby("name").agg(
+        revenue=("value", "sum"), orders=("order", "nunique"), customers=("user_id", "nunique"),
+        raw=("raw", "first"), category=("category", "first"))
     grouped["share"] = grouped["revenue"] / max(float(p["value"].sum()), 1e-12)
     top = grouped.sort_values(["revenue", "orders"], ascending=False).head(k).reset_index()
     labels = CATEGORY_LABELS_ZH if language == "zh" else CATEGORY_LABELS
-    kinds = [policy.classify(raw) if not policy.allows(raw) else None for raw in top["raw"]]
+    kinds = [None if policy.allows(c, r) else policy.classify(c, r) for c, r in zip(top["category"], top["raw"])]
     if any(kinds):
         no = "不推广" if language == "zh" else "not promoted"
         top["promoted"] = ["" if kind is None else f"{no} ({labels.get(kind, kind)})" for kind in kinds]
-    top = top.drop(columns="raw").rename(columns={"name": key}).round({"revenue": 2, "share": 4})
+    top = top.drop(columns=["raw", "category"]).rename(columns={"name": key}).round({"revenue": 2, "share": 4})
     top.insert(0, "rank", range(1, len(top) + 1))
     return top
 

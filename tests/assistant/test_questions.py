@@ -101,3 +101,15 @@ def test_rankings_name_lines_as_shoppers_read_them_and_mark_what_is_never_promot
     assert titles["promoted"].tolist()[0].startswith("不推广")
     plain = answer_question(events[events["item_id"] != "gas"], products, "top_categories", top_k=3)
     assert "promoted" not in plain.table
+
+
+def test_a_product_ranking_reads_the_category_too():
+    """A product whose title does not say what it is ("MARLBORO GOLD KING") is still marked by its category, as
+    the policy reads products everywhere else."""
+    events = pd.DataFrame({"user_id": ["a", "b"], "item_id": ["gas", "milk"], "basket_id": ["b1", "b2"],
+                           "revenue": [40.0, 3.0], "timestamp": pd.to_datetime(["2024-01-01"] * 2),
+                           "event_type": "purchase"})
+    products = pd.DataFrame({"item_id": ["gas", "milk"], "title": ["MARLBORO GOLD KING", "WHOLE MILK"],
+                             "category": ["TOBACCO > CIGARETTES", "DAIRY > MILK"]})
+    titles = answer_question(events, products, "top_products", top_k=2).table
+    assert titles["promoted"].tolist() == ["not promoted (tobacco)", ""]
