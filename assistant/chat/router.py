@@ -25,7 +25,8 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import yaml
 
-from assistant.chat.slots import (REQUIRED_SLOTS, SLOT_NAMES, detect_language, extract_audience, extract_slots,
+from assistant.chat.slots import (REQUIRED_SLOTS, SLOT_NAMES, detect_language, extract_audience, extract_metrics,
+                                  extract_slots,
                                   extract_segment_list, missing_slots, normalise, slot_change)
 
 EXAMPLES_PATH = Path(__file__).with_name("router_examples.yaml")
@@ -38,7 +39,7 @@ FOLLOW_UP_OVERRIDE = 0.6
 # Below the same probability, a comparison verb with two segments parsed (or "side by side") is a comparison:
 # the names in it ("young families", "high-value") otherwise pull towards the intents those names occur in.
 _COMPARISON = re.compile(r"\b(?:compare|comparison|contrast|versus|vs\.?|side[- ]by[- ]side|differ(?:s|ence|ences)?)\b|"
-                         r"比较|对比|比一比|比一下|区别|差别|差异|不同|不一样")
+                         r"比较|对比|比一比|比一下|区别|差别|差异|不同|不一样|差在|差哪|差距")
 # A comparison of two parsed names is a comparison up to this probability ("weekend shoppers vs loyal customers,
 # what's the difference?" reads like a description of each name to the classifier).
 COMPARISON_OVERRIDE = 0.8
@@ -280,6 +281,9 @@ class IntentRouter:
                 _COMPARISON.search(t) and (_two_names(t, language) or confidence < FOLLOW_UP_OVERRIDE and
                                            (extract_segment_list(t, language) or _SIDE_BY_SIDE.search(t))):
             intent = "compare_segments"   # "compare the young families with the high-value customers"
+        elif intent == "describe_segment" and confidence < FOLLOW_UP_OVERRIDE and \
+                alternatives[1][0] == "data_question" and extract_metrics(t):
+            intent = "data_question"      # "what's their AOV?": a metric asked about a segment, not its profile
         elif intent == "data_question" and confidence < FOLLOW_UP_OVERRIDE and _is_audience(t):
             intent = "audience"           # "最近10天买过鸡蛋的顾客有多少": who bought what, when — an audience count
         slots = extract_slots(intent, text, language)

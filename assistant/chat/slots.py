@@ -204,7 +204,7 @@ def extract_campaign_id(text: str) -> str | None:
             token = m.group(1).strip("-_")
             value = zh_to_int(token)
             return str(value) if value is not None else token
-    numbers = re.findall(r"(?<![\w.%])(\d+)(?![\w%])", text)
+    numbers = re.findall(r"(?<![a-z0-9_.%])(\d+)(?![a-z0-9_%])", text)   # not \w: "编号是42" (汉字 are \w)
     return numbers[0] if len(numbers) == 1 else None
 
 
@@ -559,7 +559,8 @@ def extract_slots(intent: str, text: str, language: str | None = None) -> dict[s
         slots = {"segment": segment, "user_id": _keyword_user_id(t), "campaign_id": _keyword_campaign_id(t),
                  "channel": extract_channel(t), "offer_pct": pct, "offer": offer,
                  "language": extract_explicit_language(t), "length": extract_length(t),
-                 "metrics": extract_metrics(t), "period": extract_period(t), "top_k": extract_top_k(t)}
+                 "metrics": extract_metrics(_without_name(t, segment)), "period": extract_period(t),
+                 "top_k": extract_top_k(t)}   # "and for the repeat buyers?": a word of the name is no metric
         if slots["user_id"] is None and slots["campaign_id"] is None and segment is None:
             bare = re.fullmatch(rf"\s*(?:and|what about|how about|same for|和|那)?\s*(?:#|no\.?|number)?\s*({NUM})\s*[?？呢]*\s*", t)
             if bare:  # "and 3?" after a segment turn: the caller decides what the number is
@@ -585,10 +586,10 @@ _CHANGE_FRAME_EN = re.compile(
     r"segment|segments|cluster|customers|people|shoppers|them|those|go|of|on|just|rather|actually|can|could|you|"
     r"would|will|i|we|us|me|want|prefer|need|let|bit|little|here|is|are|show|give|look|at|view|break|down|"
     r"broken|per|each|every|same|similar|please|let's|do|done|only|more|fewer|less|few|some|couple|list|"
-    r"picks?|results?|instead|again)\b")
+    r"picks?|results?|instead|again|hm+|um+|well)\b")
 _CHANGE_FRAME_ZH = re.compile(
     r"那么|那|还有|也要|也是|也|同样的|同样|一样的|一样|照样|照着|呢|吧|吗|啊|呀|改成|改为|换成|换为|改用|换用|换个|换|改|"
-    r"用|变成|加上|加个|加|再|一点|一些|点|写|发|来一份|来一个|来个|一份|一条|一封|一篇|一个|一下|要|给|对|针对|方案|文案|"
+    r"用|变成|加上|加个|加|再|一点|一些|点|写|发|来一份|来一个|来个|一份|一条|一封|一篇|一个|一下|要|给|对|针对|方案|文案|推文|"
     r"版本|版|渠道|的|了|请|帮我|麻烦|试试|试一下|优惠|活动|看|看看|按|分|呢|么|吗|成|为|语言|写成|翻译成|翻译|译成|"
     r"更多|多来|多|几个|几款|几条|只要|只|就|列出|列|个|款|条")
 # The verbs of an intent, which frame a change of that intent's last turn ("recommend more", "再写一条")
@@ -603,6 +604,11 @@ _INTENT_VERBS = {
 }
 _FOLLOW_UP_CUE = re.compile(r"^(?:and|or|but|same|what about|how about|now)\b|\b(?:instead|too|as well)\b|"
                             r"^(?:那|还有|同样|一样|也|换|改|再)|呢[?？!！。.]*$")
+
+
+def says_intent_verb(intent: str, text: str) -> bool:
+    """True when `text` uses a verb of `intent` ("write", "写", "plan", "方案"); False for intents without verbs."""
+    return intent in _INTENT_VERBS and bool(re.search(_INTENT_VERBS[intent], normalise(text)))
 
 
 def slot_change(text: str, language: str | None = None, last_intent: str | None = None) -> dict[str, Any] | None:
@@ -639,7 +645,7 @@ def missing_slots(intent: str, slots: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(name for name in REQUIRED_SLOTS.get(intent, ()) if slots.get(name) is None)
 
 
-__all__ = ["slot_change", "extract_next_campaign_focus", "extract_outcome", "extract_sample_size", "extract_search_query",
+__all__ = ["slot_change", "says_intent_verb", "extract_next_campaign_focus", "extract_outcome", "extract_sample_size", "extract_search_query",
            "asks_about_history", "extract_horizon_days", "METRICS", "ALL_SEGMENTS", "mentions_all_segments", "clean_segment_phrase", "extract_metrics", "extract_period",
            "extract_segment_list", "extract_audience", "extract_length", "extract_explicit_language", "SLOT_NAMES", "REQUIRED_SLOTS", "detect_language", "normalise", "zh_to_int", "parse_number",
            "extract_slots", "missing_slots", "extract_offer", "extract_segment",

@@ -117,7 +117,8 @@ _EN_NAME_PATTERNS = [
                rf"persona|breakdown|snapshot|details?|info|information|insights?|intel|read|take)s?\s+(?:on|of|about|for))"
                rf"\s+(?:(?:the|our|my)\s+)?{_PHRASE}"),
     re.compile(rf"\b(?:for|targeting|target|towards|aimed at)\s+(?:(?:the|our|my|all)\s+)?{_PHRASE}"),
-    re.compile(rf"\b(?:to|at)\s+(?!(?:promote|push|feature|sell|show|send|offer|recommend|market|reach|buy)\b)"
+    # "it has to fit …", "we need to win …": "to" after a modal opens a verb, never a name
+    re.compile(rf"\b(?:(?<!has )(?<!ave )(?<!eed )(?<!eds )(?<!ant )(?<!got )(?<!ble )(?<!ght )to|at)\s+(?!(?:promote|push|feature|sell|show|send|offer|recommend|market|reach|buy)\b)"
                rf"(?:(?:the|our|my|all)\s+)?{_PHRASE}"),
     re.compile(rf"\b(?:of|among|in|from)\s+(?:the|our|my)\s+{_PHRASE}"),
     # a follow-up that only names a segment: "and the students?", "what about our night owls", "same for the X"
@@ -284,6 +285,7 @@ def _clean_zh_phrase(phrase: str) -> str | None:
         phrase = _ZH_GROUP_TAIL_END.sub("", phrase).strip()
     if len(phrase) < 2 or phrase in _ZH_NOT_A_SEGMENT or channel_of(phrase) or _ZH_TIME.fullmatch(phrase):
         return None
+    phrase = re.sub(r"(?:试试|试一下|看看|一下|吧)+$", "", phrase)        # "八折试试": a hedge is no part of a name
     offer = extract_offer(phrase)[1]
     if offer and len(offer) >= len(phrase) - 1 or extract_length(phrase) or extract_explicit_language(phrase):
         return None          # "换成打九折", "改成短一点", "换成英文": a change of offer / length / language
@@ -295,8 +297,10 @@ def _clean_zh_phrase(phrase: str) -> str | None:
     if (_ZH_OCCASION.search(phrase) or _ZH_RANKING.search(phrase)) and not people or \
             _ZH_EVERYONE.match(phrase) and not described:
         return None          # "整体", "数据里", "最受欢迎", "销量前八", "双十一": everyone, the data, a ranking, a date
-    if not described and re.search(r"\d|活动|商品|产品|文案|短信|邮件|推送|销售|收入|订单|客单|品类|趋势|金额|营收|平均|人均|"
-                                   r"消费额|多少|总数|总量|数量|推荐|写|策划|介绍|怎样|怎么|什么|方案|计划|策略", _AGES.sub("", phrase)) \
+    graded = people and re.match(r"[高低中大小]", phrase)    # "高客单用户", "低频会员": a metric grading people
+    if not described and not graded and re.search(r"\d|活动|商品|产品|文案|短信|邮件|推送|销售|收入|订单|客单|品类|趋势|金额|营收|平均|人均|"
+                                                  r"消费额|多少|总数|总量|数量|推荐|写|策划|介绍|怎样|怎么|什么|方案|计划|策略",
+                                                  _AGES.sub("", phrase)) \
             or extract_metrics(phrase) and not people:   # "那购买频次呢": a metric, not a group
         return None
     return phrase
@@ -472,7 +476,7 @@ _BARE_PAIR = re.compile(rf"(?<![\d.#])({NUM})\s*(?:and|vs\.?|versus|with|to|agai
 _COMPARE_LEAD = re.compile(r"^.*?\b(?:compare|comparison of|contrast|difference between|differences between)\s+|"
                            r"^(?:请|帮我|麻烦)?(?:比较|对比|比一比|比一下|区分)(?:一下|下)?|^(?:请|帮我|麻烦)?(?:把|将|拿)")
 _COMPARE_SPLIT = re.compile(r"\s+(?:compared (?:to|with)|as opposed to|vs\.?|versus|against|with|and|or|to|from)\s+|"
-                            r"(?<=\S)\s*(?:和|与|跟|同|对比|对上|vs\.?|比)\s*")
+                            r"(?<=\S)\s*(?:和|与|跟|同|对比|对上|vs\.?|比(?!较))\s*")   # 比较好 = "rather good"
 _COMPARE_LEFT_TAIL_EN = re.compile(r"\s+(?:side by side|next to each other|together|(?:stack|measure|match|line|size)s?\s+up|compare[sd]?|differs?|fares?|"
                                    r"contrasts?|rank|ranks|different|similar|alike|unlike|distinct|vary|varies|"
                                    r"(?:so\s+|any\s+|really\s+)?(?:different|similar))$")

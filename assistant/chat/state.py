@@ -23,7 +23,8 @@ from typing import Any
 from assistant.chat.router import UNKNOWN, Route
 from assistant.chat.slots import (ALL_SEGMENTS, REQUIRED_SLOTS, SLOT_NAMES, clean_segment_phrase,
                                   extract_campaign_id, extract_segment, extract_segment_list, extract_slots,
-                                  extract_user_id, missing_slots, normalise, slot_change)
+                                  extract_user_id, missing_slots, normalise, says_intent_verb,
+                                  slot_change)
 
 STATE_CHANGING = frozenset({"segment", "undo"})
 CONFIDENT = 0.6
@@ -49,11 +50,12 @@ _YES = re.compile(r"^(?:y|yes|yeah|yep|yup|sure|ok|okay|confirm|confirmed|go ahe
                   r"确认|确定|好|好的|是|是的|可以|行|执行|同意|没问题|对)\b", re.I)
 _NO = re.compile(r"^(?:n|no|nope|nah|cancel|stop|don'?t|do not|never ?mind|forget it|取消|不|不要|不用|算了|别|否)", re.I)
 # Hedged or questioning wording: not an explicit request to change state.
-# A wish ("I'd like to …", "我想…", "打算…") states a plan, not a command: the re-segmenting it would do is confirmed.
+# A wish ("I'd like to …", "我想…", "打算…") or an opinion ("我觉得…更合理") states a plan, not a command: the
+# re-segmenting it would do is confirmed.
 _HEDGED = re.compile(r"\b(?:maybe|perhaps|might|what if|how about|what about|wonder|should (?:we|i)|would .* better|"
                      r"do you think|could we try|is it worth|i(?:'d| would) like to|i want to|i wanna|"
-                     r"(?:i'm |i am )?(?:thinking|considering|planning) (?:of|about|to)|i plan to)\b|"
-                     r"要不|也许|可能|是不是|要不要|试试|会不会|吗[？?]?$|^我?(?:想|想要|打算|考虑|希望)")
+                     r"(?:i'm |i am )?(?:thinking|considering|planning) (?:of|about|to)|i plan to|i (?:think|feel|guess))\b|"
+                     r"我觉得|我认为|我感觉|要不|也许|可能|是不是|要不要|试试|会不会|吗[？?]?$|^我?(?:想|想要|打算|考虑|希望)")
 _POLITE = re.compile(r"^(?:please\s+)?(?:can|could|would|will) you\b|^please\b|^(?:请|麻烦|能不能|能否|可以帮|帮我)")
 _EXPLICIT_SEGMENT = re.compile(r"\b(?:re-?)?(?:segment|cluster|split|group|divide|partition|bucket)\w*\b|"
                                r"分群|聚类|分成|分为|聚成|聚为|划分|细分|分组|重新分")
@@ -155,6 +157,10 @@ class ConversationState:
         if injection and route.intent not in STATE_CHANGING:
             return Turn(UNKNOWN, {}, lang, route.confidence, injection=True)
         intent, slots, from_context = route.intent, dict(route.slots), []
+        chosen = self._one_of_compared(route, t)
+        if chosen is not None:          # "dig into the latter", "前面那个详细讲讲" right after a comparison
+            return Turn("describe_segment", {"segment": chosen}, lang, route.confidence, ("segment",),
+                        injection=injection)
         change = self._change_of_last_turn(route, text)
         if change is not None:
             intent, slots = "follow_up", change
@@ -185,6 +191,18 @@ class ConversationState:
             turn = replace(turn, needs_confirmation=True)
         return turn
 
+    def _one_of_compared(self, route: Route, text: str) -> int | str | None:
+        """The segment an ordinal picks out of the pair just compared ("the latter", "前面那个"), when the message
+        asks for nothing else (the router reads it as a follow-up, a comparison or nothing); a new pair or
+        another intent ("write copy for the former") is left to the usual resolution."""
+        if self.last_intent != "compare_segments" or not self.segments or \
+                route.intent not in (UNKNOWN, "follow_up", "compare_segments", "describe_segment"):
+            return None
+        ordinal = _ORDINAL_ONE.search(text)
+        if ordinal is None or extract_segment_list(text, route.language) or extract_segment(text, route.language):
+            return None
+        return self.segments[_ORDINAL_BACK.get(ordinal.group(1) or ordinal.group(0), 0)]
+
     def _change_of_last_turn(self, route: Route, text: str) -> dict[str, Any] | None:
         """The slots `text` changes when it only re-aims the last turn ("use 15% off", "改用邮件发", "同样的给
         流失客户", "所有分群呢") and the router read it as something else; None = take the router's reading.
@@ -202,7 +220,12 @@ class ConversationState:
         if not set(change) & set(SLOT_NAMES[self.last_intent]):
             return None
         routed = set(SLOT_NAMES.get(route.intent, ()))
-        if cued or route.intent in (UNKNOWN, self.last_intent) or route.confidence < 0.5 or not set(change) & routed:
+        # a sibling intent read from slot values alone ("用公众号推文，九五折" after a plan reads like copy) is a
+        # change of the last turn unless the message uses that intent's own verb ("写文案")
+        sibling = route.intent in ("plan_campaign", "write_copy") and self.last_intent in ("plan_campaign", "write_copy") \
+            and not says_intent_verb(route.intent, text)
+        if cued or sibling or route.intent in (UNKNOWN, self.last_intent) or route.confidence < 0.5 or \
+                not set(change) & routed:
             return {name: change.get(name) for name in SLOT_NAMES["follow_up"]}
         return None
 
@@ -213,6 +236,12 @@ class ConversationState:
             if pair:                       # "第3组和第4组呢" after a comparison: a new pair
                 return intent, {**slots, "segments": pair}, []
         names = SLOT_NAMES.get(intent, ())
+        if "segment" not in names:       # "what about #25" after a campaign, "hh 3817" after a customer: the id
+            changes = dict(changes)
+            if "campaign_id" in names and changes.get("campaign_id") is None:
+                changes["campaign_id"] = extract_campaign_id(normalise(text))
+            if "user_id" in names and changes.get("user_id") is None:
+                changes["user_id"] = extract_user_id(normalise(text))
         from_context = [k for k, v in slots.items() if v is not None and k != "language"]
         for key, value in changes.items():
             if value is None or key not in names:
