@@ -203,3 +203,56 @@ def test_a_bare_number_with_nothing_to_follow_up_asks():
     words = state.resolve(Route("follow_up", extract_slots("follow_up", "push for the night owls", "en"), 0.5, "en",
                                 alternatives=(("follow_up", 0.5), ("write_copy", 0.4))), "push for the night owls")
     assert words.intent == "write_copy"
+
+
+# ---- v6/v7 dialogue families, each on a variant that is in no labelled set ----------------------------------
+def test_a_bare_id_answers_the_question_or_re_aims_the_id_turn():
+    state = ConversationState(language="zh")
+    asked = run(state, "evaluate_campaign", "帮我看一场促销的效果", "zh")
+    assert asked.ask == "campaign_id"
+    turn = run(state, "unknown", "活动号码是57", "zh")
+    assert turn.intent == "evaluate_campaign" and turn.slots["campaign_id"] == "57"
+    turn = run(state, "follow_up", "ok and #58?", "en")            # a bare "#N" after a campaign is its id
+    assert turn.intent == "evaluate_campaign" and turn.slots["campaign_id"] == "58"
+    state = after("recommend_user", "recommend products for household 1200", "en")
+    turn = run(state, "follow_up", "hh 5521 next", "en")
+    assert turn.intent == "recommend_user" and turn.slots["user_id"] == "5521"
+
+
+def test_an_ordinal_after_a_comparison_describes_that_segment():
+    state = after("compare_segments", "compare the night owls with the early birds", "en")
+    turn = run(state, "follow_up", "go deeper on the former", "en", confidence=0.4)
+    assert turn.intent == "describe_segment" and turn.slots["segment"] == "night owls"
+    assert turn.from_context == ("segment",)
+    state = after("compare_segments", "第1组和第5组对比一下")
+    assert run(state, "unknown", "后面那个具体说说", "zh", confidence=0.4).slots["segment"] == 5
+    state = after("compare_segments", "第1组和第5组对比一下")     # a new pair stays a comparison
+    assert run(state, "follow_up", "第2组和第3组呢", "zh").slots["segments"] == [2, 3]
+
+
+def test_a_plan_re_aimed_by_channel_and_offer_alone_stays_a_plan():
+    state = after("plan_campaign", "给宝妈做个开学季活动方案")
+    turn = run(state, "write_copy", "走微信公众号推文，八五折", "zh", confidence=0.65)
+    assert turn.intent == "plan_campaign" and turn.slots["segment"] == "宝妈"
+    assert turn.slots["channel"] == "wechat" and turn.slots["offer_pct"] == 15.0
+    turn = run(state, "write_copy", "文案也写一下", "zh")            # its own verb: the copy, with the plan's slots
+    assert turn.intent == "write_copy" and turn.slots["segment"] == "宝妈" and turn.slots["channel"] == "wechat"
+
+
+def test_follow_up_slot_false_positives():
+    from assistant.chat.slots import extract_metrics, extract_segment, extract_segment_list, extract_top_k, normalise
+    assert extract_segment(normalise("make it shorter, it needs to fit on a postcard"), "en") is None
+    assert extract_segment("换成九折试试", "zh") is None
+    assert extract_segment("低频会员也来一条", "zh") == "低频会员"
+    assert extract_segment("给这些人做个拉新方案，发邮件", "zh") is None
+    assert extract_segment_list("他们主推啥比较合适", "zh") is None
+    assert extract_top_k(normalise("TOP8的商品")) == 8
+    assert extract_metrics("what % of revenue comes from them") == ["revenue_share"]
+    state = after("data_question", "what's the average basket for everyone?", "en")
+    turn = run(state, "follow_up", "and the repeat customers?", "en")   # "repeat" is part of the name here
+    assert turn.slots["metrics"] == ["aov"] and turn.slots["segment"] == "repeat customers"
+
+
+def test_an_opinion_to_re_segment_is_confirmed_first():
+    assert not is_explicit_request("segment", "我认为分成5组比较好，重新分群", 0.9)
+    assert not is_explicit_request("segment", "i think 7 clusters would work, re-segment", 0.9)
