@@ -297,10 +297,8 @@ def _clean_zh_phrase(phrase: str) -> str | None:
     if (_ZH_OCCASION.search(phrase) or _ZH_RANKING.search(phrase)) and not people or \
             _ZH_EVERYONE.match(phrase) and not described:
         return None          # "整体", "数据里", "最受欢迎", "销量前八", "双十一": everyone, the data, a ranking, a date
-    graded = people and re.match(r"[高低中大小]", phrase)    # "高客单用户", "低频会员": a metric grading people
-    if not described and not graded and re.search(r"\d|活动|商品|产品|文案|短信|邮件|推送|销售|收入|订单|客单|品类|趋势|金额|营收|平均|人均|"
-                                                  r"消费额|多少|总数|总量|数量|推荐|写|策划|介绍|怎样|怎么|什么|方案|计划|策略",
-                                                  _AGES.sub("", phrase)) \
+    if not described and re.search(r"\d|活动|商品|产品|文案|短信|邮件|推送|销售|收入|订单|客单|品类|趋势|金额|营收|平均|人均|"
+                                   r"消费额|多少|总数|总量|数量|推荐|写|策划|介绍|怎样|怎么|什么|方案|计划|策略", _AGES.sub("", phrase)) \
             or extract_metrics(phrase) and not people:   # "那购买频次呢": a metric, not a group
         return None
     return phrase
