@@ -26,8 +26,8 @@ import numpy as np
 import yaml
 
 from assistant.chat.slots import (REQUIRED_SLOTS, SLOT_NAMES, detect_language, extract_audience, extract_metrics,
-                                  extract_slots,
-                                  extract_segment_list, missing_slots, normalise, slot_change)
+                                  extract_segment_list, extract_slots, missing_slots, normalise, says_intent_verb,
+                                  slot_change)
 
 EXAMPLES_PATH = Path(__file__).with_name("router_examples.yaml")
 INTENTS: tuple[str, ...] = tuple(SLOT_NAMES)
@@ -43,6 +43,8 @@ _COMPARISON = re.compile(r"\b(?:compare|comparison|contrast|versus|vs\.?|side[- 
 # A comparison of two parsed names is a comparison up to this probability ("weekend shoppers vs loyal customers,
 # what's the difference?" reads like a description of each name to the classifier).
 COMPARISON_OVERRIDE = 0.8
+# Intents that act on a segment or customer, told apart by their verbs ("plan", "recommend", "推荐")
+_ACTIONS = ("plan_campaign", "recommend_segment", "recommend_user")
 _SIDE_BY_SIDE = re.compile(r"side[- ]by[- ]side|next to each other|放在一起|并排")
 
 
@@ -286,6 +288,13 @@ class IntentRouter:
             intent = "data_question"      # "what's their AOV?": a metric asked about a segment, not its profile
         elif intent == "data_question" and confidence < FOLLOW_UP_OVERRIDE and _is_audience(t):
             intent = "audience"           # "最近10天买过鸡蛋的顾客有多少": who bought what, when — an audience count
+        elif intent == UNKNOWN and confidence < self.threshold and extract_metrics(t):
+            intent = "data_question"      # "一般会员隔几天来买一次": no intent won, and a metric of the data is asked
+        elif intent == "write_copy" and confidence < FOLLOW_UP_OVERRIDE and not says_intent_verb(intent, t):
+            # copy is asked for with a copy word ("write", "文案"); without one, a runner-up action whose own verb
+            # the message uses is meant: "need recs for one of our members", "给这个人群做个唤醒方案，走短信"
+            intent = next((name for name, _ in alternatives[1:] if name in _ACTIONS and says_intent_verb(name, t)),
+                          intent)
         slots = extract_slots(intent, text, language)
         return Route(intent=intent, slots=slots, confidence=round(confidence, 4), language=language,
                      missing=missing_slots(intent, slots), alternatives=alternatives)

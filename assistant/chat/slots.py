@@ -204,7 +204,7 @@ def extract_campaign_id(text: str) -> str | None:
             token = m.group(1).strip("-_")
             value = zh_to_int(token)
             return str(value) if value is not None else token
-    numbers = re.findall(r"(?<![a-z0-9_.%])(\d+)(?![a-z0-9_%])", text)   # not \w: "编号是42" (汉字 are \w)
+    numbers = re.findall(r"(?<![\w.%])(\d+)(?![\w%])", text)
     return numbers[0] if len(numbers) == 1 else None
 
 
@@ -594,10 +594,11 @@ _CHANGE_FRAME_ZH = re.compile(
     r"更多|多来|多|几个|几款|几条|只要|只|就|列出|列|个|款|条")
 # The verbs of an intent, which frame a change of that intent's last turn ("recommend more", "再写一条")
 _INTENT_VERBS = {
-    "recommend_segment": r"\b(?:recommend|suggest|recs?|picks?)\b|推荐|推|挑|选",
-    "recommend_user": r"\b(?:recommend|suggest|recs?|picks?)\b|推荐|推|挑|选",
+    "recommend_segment": r"\b(?:recommend|suggest|recs?|picks?)\b|推荐|推(?![文送])|挑|选",
+    "recommend_user": r"\b(?:recommend|suggest|recs?|picks?)\b|推荐|推(?![文送])|挑|选",
     "similar_products": r"\b(?:alternatives?|similar|substitutes?|options)\b|替代|类似|相似",
-    "write_copy": r"\b(?:write|draft|compose|redo|rewrite)\b|写|撰写|重写",
+    "write_copy": r"\b(?:write|draft|compose|redo|rewrite|copy|copywriting|wording|headline|tagline|slogan|blurb)\b|"
+                  r"写|撰写|重写|文案|文字|标题|口号|广告语|话术",
     "plan_campaign": r"\b(?:plan|campaign|strategy)\b|策划|方案|计划",
     "data_question": r"\b(?:show|list|numbers?|figures?|stats?)\b|看|列|统计|数据",
     "describe_segment": r"\b(?:describe|profile|tell me about)\b|介绍|描述|说说|讲讲",
@@ -607,8 +608,9 @@ _FOLLOW_UP_CUE = re.compile(r"^(?:and|or|but|same|what about|how about|now)\b|\b
 
 
 def says_intent_verb(intent: str, text: str) -> bool:
-    """True when `text` uses a verb of `intent` ("write", "写", "plan", "方案"); False for intents without verbs."""
-    return intent in _INTENT_VERBS and bool(re.search(_INTENT_VERBS[intent], normalise(text)))
+    """True when `text` uses a verb or noun of `intent` ("write", "文案", "plan", "方案", "recs"); False for intents
+    without them. Channel names are no verbs: "推送" / "推文" do not say "推荐"."""
+    return intent in _INTENT_VERBS and bool(re.search(_INTENT_VERBS[intent], without_channels(normalise(text))))
 
 
 def slot_change(text: str, language: str | None = None, last_intent: str | None = None) -> dict[str, Any] | None:

@@ -46,6 +46,17 @@ _ORDINAL_BACK = {"first": 0, "1st": 0, "former": 0, "second": 1, "2nd": 1, "latt
                  "前者": 0, "第一个": 0, "后者": -1, "第二个": 1, "前面": 0, "前一": 0, "后面": -1, "后一": -1}
 _ORDINAL_ONE = re.compile(r"\b(?:the\s+)?(first|1st|second|2nd|former|latter|last)(?:\s+one)?\b|前者|后者|第一个|第二个|"
                           r"(前面|后面|前一|后一)(?=(?:那|这)?(?:个|组|群|类))")
+# The one number of a short answer ("编号是42", "it's 42 I think", "42号"); read only when the chat has just asked
+# for that id. A span of time or a rate ("最近7天", "30 days", "8%") is no id.
+_LONE_NUMBER = re.compile(r"(?<![\d.])(\d+)(?![\d.]|\s*(?:%|％|折|天|日|周|个月|月|年)|\s*(?:days?|weeks?|months?|years?)\b)")
+
+
+def _lone_id(text: str) -> str | None:
+    """The id a short answer gives: its only number, when that number is no time span or rate."""
+    found = _LONE_NUMBER.findall(normalise(text))
+    return found[0] if len(found) == 1 and len(re.findall(r"\d+", text)) == 1 else None
+
+
 _YES = re.compile(r"^(?:y|yes|yeah|yep|yup|sure|ok|okay|confirm|confirmed|go ahead|do it|please do|proceed|"
                   r"确认|确定|好|好的|是|是的|可以|行|执行|同意|没问题|对)\b", re.I)
 _NO = re.compile(r"^(?:n|no|nope|nah|cancel|stop|don'?t|do not|never ?mind|forget it|取消|不|不要|不用|算了|别|否)", re.I)
@@ -156,6 +167,11 @@ class ConversationState:
                 return filled
         if injection and route.intent not in STATE_CHANGING:
             return Turn(UNKNOWN, {}, lang, route.confidence, injection=True)
+        if self.last_intent == "plan_campaign" and route.intent in (UNKNOWN, "follow_up") and \
+                says_intent_verb("write_copy", t):
+            # "now write the copy", "文案顺便也出一下" right after a plan, which the router cannot place alone: the
+            # plan's copy (its segment, channel and offer are filled from context below)
+            route = replace(route, intent="write_copy", slots=extract_slots("write_copy", text, lang))
         intent, slots, from_context = route.intent, dict(route.slots), []
         chosen = self._one_of_compared(route, t)
         if chosen is not None:          # "dig into the latter", "前面那个详细讲讲" right after a comparison
@@ -302,9 +318,10 @@ class ConversationState:
             if value is None and route.intent in ("follow_up", UNKNOWN, "describe_segment"):
                 value = route.slots.get("segment") or clean_segment_phrase(text, route.language)
         elif slot == "user_id":
-            value = extract_user_id(text) or (text.strip() if re.fullmatch(r"[A-Za-z_-]*\d[\w-]*", text.strip()) else None)
+            value = extract_user_id(text) or _lone_id(text) or \
+                (text.strip() if re.fullmatch(r"[A-Za-z_-]*\d[\w-]*", text.strip()) else None)
         elif slot == "campaign_id":
-            value = extract_campaign_id(text)
+            value = extract_campaign_id(text) or _lone_id(text)
         elif slot == "product":
             value = text.strip() or None
         if value is None:
