@@ -1,7 +1,9 @@
 """Conversation state without a model: routes are built by hand, so each rule is tested on its own."""
 from __future__ import annotations
 
-from assistant.chat.router import Route
+import numpy as np
+
+from assistant.chat.router import INTENTS, IntentRouter, Route
 from assistant.chat.slots import extract_slots
 from assistant.chat.state import ConversationState, is_explicit_request, is_injection
 
@@ -256,3 +258,64 @@ def test_follow_up_slot_false_positives():
 def test_an_opinion_to_re_segment_is_confirmed_first():
     assert not is_explicit_request("segment", "我认为分成5组比较好，重新分群", 0.9)
     assert not is_explicit_request("segment", "i think 7 clusters would work, re-segment", 0.9)
+
+
+# ---- the mechanisms behind those families, each on wording in no labelled set ---------------------------------
+def test_a_lone_number_is_an_id_only_when_the_chat_asked_for_that_id():
+    state = ConversationState(language="zh")
+    assert run(state, "evaluate_campaign", "复盘一下那场清仓活动", "zh").ask == "campaign_id"
+    turn = run(state, "unknown", "单号应该是73", "zh")
+    assert turn.intent == "evaluate_campaign" and turn.slots["campaign_id"] == "73"
+    state = ConversationState(language="zh")                 # nothing asked: a number alone is no campaign
+    assert run(state, "unknown", "单号应该是73", "zh").intent == "unknown"
+    state = ConversationState(language="zh")                 # asked, but a span of time is no id
+    run(state, "evaluate_campaign", "复盘一下那场清仓活动", "zh")
+    assert run(state, "unknown", "最近14天那场", "zh").slots.get("campaign_id") is None
+    assert extract_slots("evaluate_campaign", "最近14天那次满减效果咋样", "zh")["campaign_id"] is None
+    state = ConversationState()
+    assert run(state, "recommend_user", "what would this shopper like?").ask == "user_id"
+    turn = run(state, "unknown", "it's 8812 i believe")
+    assert turn.intent == "recommend_user" and turn.slots["user_id"] == "8812"
+
+
+def test_the_copy_of_a_plan_is_asked_for_with_a_copy_word_alone():
+    state = after("plan_campaign", "plan a back-to-school promo for the night owls over sms with 10% off", "en")
+    turn = run(state, "unknown", "ok, draft the wording now", "en", confidence=0.2)
+    assert turn.intent == "write_copy" and turn.slots["segment"] == "night owls"
+    assert turn.slots["channel"] == "sms" and turn.slots["offer_pct"] == 10.0
+    assert {"segment", "channel", "offer_pct"} <= set(turn.from_context)
+    state = after("plan_campaign", "给学生党做个开学季活动方案，走短信，满50减5")
+    turn = run(state, "unknown", "顺手把文案弄出来", "zh", confidence=0.2)
+    assert turn.intent == "write_copy" and turn.slots["segment"] == "学生党" and turn.slots["offer"] == "满50减5"
+    state = after("describe_segment", "tell me about the night owls", "en")   # no plan: nothing to copy
+    assert run(state, "unknown", "ok, draft the wording now", "en", confidence=0.2).intent == "unknown"
+
+
+class FixedReading(IntentRouter):
+    """The router's rules over a fixed classifier reading (no model): each rule is tested on its own."""
+
+    def __init__(self, **probabilities: float):
+        super().__init__(use_embeddings=False)
+        self.classes_ = np.array(INTENTS)
+        self._row = np.array([probabilities.get(name, 0.0) for name in INTENTS])
+
+    def predict_proba(self, texts):
+        return np.tile(self._row, (len(texts), 1))
+
+
+def test_copy_needs_a_copy_word_else_the_runner_up_action_whose_verb_is_said():
+    unsure = FixedReading(write_copy=0.5, plan_campaign=0.3)
+    assert unsure.route("给老客户整个召回计划，用短信").intent == "plan_campaign"
+    assert unsure.route("给老客户写个召回短信").intent == "write_copy"        # its own verb
+    assert unsure.route("push to the regulars about free delivery").intent == "write_copy"   # no plan verb
+    assert FixedReading(write_copy=0.9, plan_campaign=0.05).route("给老客户整个召回计划").intent == "write_copy"
+    assert FixedReading(write_copy=0.5, recommend_user=0.2).route("any recs for a shopper of ours").intent == \
+        "recommend_user"
+    assert FixedReading(write_copy=0.5, recommend_segment=0.2).route("给他们发个推送").intent == "write_copy"
+
+
+def test_an_unplaced_message_that_asks_a_metric_is_a_data_question():
+    route = FixedReading(unknown=0.2, plan_campaign=0.15).route("常客大概几天回购一次")
+    assert route.intent == "data_question" and route.slots["metrics"] == ["frequency"]
+    assert FixedReading(unknown=0.2, plan_campaign=0.15).route("帮我订个会议室").intent == "unknown"
+    assert FixedReading(unknown=0.7).route("what is apple's revenue this year").intent == "unknown"   # confident
