@@ -118,7 +118,8 @@ _EN_NAME_PATTERNS = [
                rf"\s+(?:(?:the|our|my)\s+)?{_PHRASE}"),
     re.compile(rf"\b(?:for|targeting|target|towards|aimed at)\s+(?:(?:the|our|my|all)\s+)?{_PHRASE}"),
     # "it has to fit …", "we need to win …": "to" after a modal opens a verb, never a name
-    re.compile(rf"\b(?:(?<!has )(?<!ave )(?<!eed )(?<!eds )(?<!ant )(?<!got )(?<!ble )(?<!ght )to|at)\s+(?!(?:promote|push|feature|sell|show|send|offer|recommend|market|reach|buy)\b)"
+    re.compile(rf"\b(?:(?<!\bhas )(?<!\bhave )(?<!\bneed )(?<!\bneeds )(?<!\bwant )(?<!\bwants )(?<!\bgot )"
+               rf"(?<!\bable )(?<!\bought )(?<!\bgoing )to|at)\s+(?!(?:promote|push|feature|sell|show|send|offer|recommend|market|reach|buy)\b)"
                rf"(?:(?:the|our|my|all)\s+)?{_PHRASE}"),
     re.compile(rf"\b(?:of|among|in|from)\s+(?:the|our|my)\s+{_PHRASE}"),
     # a follow-up that only names a segment: "and the students?", "what about our night owls", "same for the X"

@@ -252,7 +252,8 @@ class ConversationState:
             if pair:                       # "第3组和第4组呢" after a comparison: a new pair
                 return intent, {**slots, "segments": pair}, []
         names = SLOT_NAMES.get(intent, ())
-        if "segment" not in names:       # "what about #25" after a campaign, "hh 3817" after a customer: the id
+        if "segment" not in names and extract_segment(normalise(text), language) is None:
+            # "what about #25" after a campaign, "hh 3817" after a customer: the id ("and segment 3?" is none)
             changes = dict(changes)
             if "campaign_id" in names and changes.get("campaign_id") is None:
                 changes["campaign_id"] = extract_campaign_id(normalise(text))

@@ -319,3 +319,11 @@ def test_an_unplaced_message_that_asks_a_metric_is_a_data_question():
     assert route.intent == "data_question" and route.slots["metrics"] == ["frequency"]
     assert FixedReading(unknown=0.2, plan_campaign=0.15).route("帮我订个会议室").intent == "unknown"
     assert FixedReading(unknown=0.7).route("what is apple's revenue this year").intent == "unknown"   # confident
+
+
+def test_a_segment_number_after_a_campaign_is_no_campaign_id():
+    state = after("evaluate_campaign", "how did promo 31 land?", "en")
+    turn = run(state, "follow_up", "and for segment 3?", "en")
+    assert turn.slots.get("campaign_id") != "3"
+    assert run(after("evaluate_campaign", "how did promo 31 land?", "en"), "follow_up", "and #32?", "en") \
+        .slots["campaign_id"] == "32"
