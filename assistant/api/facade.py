@@ -32,8 +32,8 @@ from assistant.core.settings import Settings
 from assistant.core.errors import NotReadyError
 from assistant.core.data import DataError, Dataset, QualityReport, load_demo, load_files
 from assistant.core.data.schema import PRODUCT_COLUMNS
-from assistant.core.policy import consumer_name
-from assistant.core.text import plot_label, title_case
+from assistant.core.policy import category_name
+from assistant.core.text import plot_label
 from assistant.core.vocabulary import check_channel, language_of, offer_terms
 from assistant.api.backends import get_backend
 from assistant.api.results import (
@@ -43,6 +43,8 @@ from assistant.api.results import (
 from assistant.api.workspace import DATASET_DIR, Workspace, fingerprint  # noqa: F401 (DATASET_DIR: CLI)
 
 AUDIENCE_DIR = "audiences"
+# A category a segment "buys more than others" has at least this lift (shown rounded: 1.1× and up).
+MIN_STANDOUT_LIFT = 1.05
 # How many customers the uplift model keeps aside to score itself (Qini on customers it did not see).
 UPLIFT_HOLDOUT = 0.3
 # What a marketer waits on 2 cores before the templates stand: the whole answer, and one LLM call.
@@ -387,9 +389,9 @@ class MarketingAssistant:
                                   measure="views" if browse_only else "spend")
 
     def _signature(self) -> pd.Series:
-        """Per segment, the top 3 categories it buys more of than everyone (lift), by their readable names
-        (last category level through `consumer_name`), without what the marketing policy excludes (fuel,
-        coupon lines: not something to plan a campaign on) and without a name twice."""
+        """Per segment, the top 3 categories it buys more of than everyone (lift ≥ MIN_STANDOUT_LIFT: "Pork
+        (1.0×)" is not "more than others"), by their readable names (`category_name`), without what the
+        marketing policy excludes (fuel, coupon lines: not something to plan a campaign on), no name twice."""
         sig = self.profiles.signature_categories
         if sig is None or sig.empty:
             return pd.Series(dtype=str)
@@ -397,9 +399,8 @@ class MarketingAssistant:
         def top3(group: pd.DataFrame) -> str:
             shown: dict[str, float] = {}
             for category, lift in group[["category", "lift"]].itertuples(index=False):
-                last = str(category).split(" > ")[-1]
-                name = consumer_name(last) or title_case(last)
-                if self.policy.allows(category) and name not in shown:
+                name = category_name(category)
+                if lift >= MIN_STANDOUT_LIFT and self.policy.allows(category) and name not in shown:
                     shown[name] = lift
             return ", ".join(f"{name} ({lift:.1f}×)" for name, lift in list(shown.items())[:3])
 

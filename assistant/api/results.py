@@ -12,7 +12,8 @@ from typing import Any
 import pandas as pd
 
 from assistant.core.text import markdown_literal
-from assistant.core.vocabulary import markdown_table
+from assistant.core.policy import category_name
+from assistant.core.vocabulary import distinguishing_phrase, markdown_table
 
 # The one Markdown table renderer (assistant.core.vocabulary): text cells are untrusted and go through
 # `markdown_literal`, so they show as text.
@@ -480,12 +481,12 @@ class SegmentDescription:
         lines += [f"- {label}: {value:,.2f}" for label, value in self.figures.items()]
         if len(self.top_categories):
             lines.append(f"- Top categories by {self.measure}: " + ", ".join(
-                f"{md(c)} ({s:.0%}, lift {lift:.1f}×)" for c, s, lift in
+                f"{md(category_name(c))} ({s:.0%}, lift {lift:.1f}×)" for c, s, lift in
                 self.top_categories[["category", "spend_share", "lift"]].itertuples(index=False)))
         if len(self.distinguishing):
-            lines.append("- What sets them apart: " + ", ".join(
-                f"{md(f)} ({'z' if k == 'numeric' else 'lift'} {z if k == 'numeric' else lift:+.2f})"
-                for f, k, z, lift in self.distinguishing[["feature", "kind", "z_score", "lift"]].itertuples(index=False)))
+            lines.append("- What sets them apart: " + "; ".join(
+                distinguishing_phrase(*row, "en") for row in
+                self.distinguishing[["feature", "kind", "segment_value", "population_value"]].itertuples(index=False)))
         times = f"; best times: {md(p.preferred_times)}" if p.preferred_times else ""
         lines.append(f"- Price sensitivity: {md(p.price_sensitivity)}; channels: {md(', '.join(p.preferred_channels))}"
                      + times)

@@ -20,13 +20,14 @@ import pandas as pd
 from assistant.api.facade import MarketingAssistant
 from assistant.api.results import SOURCE_LABELS, frame_markdown, model_markdown
 from assistant.chat.messages import (CHANNEL_NAMES, COLUMN_NAMES, COPY_FIELDS, COPY_SOURCES, HELP_EXAMPLES,
-                                     LANGUAGE_NAMES, LENGTH_WORDS, PERIOD_NAMES, PRICE_WORDS, feature_label, listing,
+                                     LANGUAGE_NAMES, LENGTH_WORDS, PERIOD_NAMES, PRICE_WORDS, listing,
                                      say)
 from assistant.chat.slots import asks_about_history, extract_horizon_days
 from assistant.chat.state import BULK_IDS, ConversationState, Turn
 from assistant.core.errors import DataError, LLMOutputError, LLMUnavailable, NotReadyError
+from assistant.core.policy import category_name
 from assistant.core.text import markdown_literal
-from assistant.core.vocabulary import with_sms_opt_out, without_sms_opt_out
+from assistant.core.vocabulary import distinguishing_phrase, with_sms_opt_out, without_sms_opt_out
 from campaigns.copywriting import TEMPLATE_COPY_NOTE
 from campaigns.recommender import reason_in
 
@@ -151,8 +152,8 @@ class ChatAgent:
         parts = []
         for slot in turn.from_context:
             value = turn.slots.get(slot)
-            if value is None:
-                continue
+            if value is None or slot == "offer_pct" and turn.slots.get("offer"):
+                continue                  # the offer as said ("15% off", "八五折") already names the percent
             if slot == "channel" and lang == "zh":
                 value = CHANNEL_NAMES["zh"].get(value, value)
             elif slot == "language":
@@ -234,7 +235,7 @@ class ChatAgent:
                             if k in ("silhouette", "davies_bouldin", "stability_ari"))
         lines = [say("segment_line", lang, s=row.segment, name=_esc(row.persona), tagline=_esc(row.tagline),
                      size=f"{row.size:,}", share=f"{row.share:.0%}", spend=_spend(row),
-                     stands_out=_esc(row.stands_out_for))
+                     stands_out=_stands_out(row.stands_out_for, lang))
                  for row in overview.table.itertuples(index=False)]
         text = "\n\n".join([say("segmented", lang, n=len(overview.table), metrics=metrics), "\n".join(lines),
                             say("persona_note", lang)])
@@ -254,7 +255,7 @@ class ChatAgent:
             overview = self.assistant.segments_overview(lang, with_personas=True)
             lines = [say("segment_line", lang, s=row.segment, name=_esc(row.persona), tagline=_esc(row.tagline),
                          size=f"{row.size:,}", share=f"{row.share:.0%}", spend=_spend(row),
-                         stands_out=_esc(row.stands_out_for))
+                         stands_out=_stands_out(row.stands_out_for, lang))
                      for row in overview.table.itertuples(index=False)]
             yield ChatReply(say("all_segments", lang, n=len(lines)) + "\n\n" + "\n".join(lines), table=overview.table)
             return
@@ -285,7 +286,7 @@ class ChatAgent:
         cats = profiles.top_categories[profiles.top_categories["segment"] == segment].head(5)
         if len(cats):
             facts.append(f"- {say('top_cats', lang)}: " + ", ".join(
-                f"{_esc(c)} ({s:.0%}, {say('lift_value', lang, value=f'{l:.1f}×')})"
+                f"{_esc(category_name(c))} ({s:.0%}, {say('lift_value', lang, value=f'{l:.1f}×')})"
                 for c, s, l in cats[["category", "spend_share", "lift"]]
                 .itertuples(index=False)))
         predicted = self._predicted_fact(segment, lang)
@@ -293,12 +294,9 @@ class ChatAgent:
             facts.append(f"- {predicted}")
         dist = profiles.distinguishing[profiles.distinguishing["segment"] == segment].head(5)
         if len(dist):
-            parts = []
-            for f, k, z, l in dist[["feature", "kind", "z_score", "lift"]].itertuples(index=False):
-                value = say("z_value", lang, value=f"{z:+.2f}") if k == "numeric" else \
-                    say("lift_value", lang, value=f"{l:+.2f}")
-                parts.append(f"{_esc(feature_label(f, lang))} ({value})")
-            facts.append(f"- {say('apart', lang)}: " + ", ".join(parts))
+            parts = [distinguishing_phrase(*row, lang) for row in
+                     dist[["feature", "kind", "segment_value", "population_value"]].itertuples(index=False)]
+            facts.append(f"- {say('apart', lang)}: " + "; ".join(parts))
         return facts
 
     def _predicted_fact(self, segment: int, lang: str) -> str | None:
@@ -521,6 +519,9 @@ class ChatAgent:
             shown = shown.assign(reason=[reason_in(lang, r) for r in shown["reason"]])
         if "price" in shown:
             shown = shown.assign(price=shown["price"].round(2))
+        if "category" in shown:  # the department, as the rankings name it ("Packaged Meat", not "MEAT-PCKGD > …")
+            shown = shown.assign(category=[category_name(c, level=0) if isinstance(c, str) else c
+                                           for c in shown["category"]])
         why = recs.why_empty(lang)  # the policy hid every candidate: say why instead of an empty table
         return say("top_for", lang, k=len(recs.items), target=target) + "\n\n" + (why or _table(shown, lang))
 
@@ -762,6 +763,11 @@ def _shorten(copy):
                 data[name] = with_sms_opt_out(short, v.language) if name == "sms" else short
         variants.append(type(v).model_validate(data))
     return replace(copy, variants=variants)
+
+
+def _stands_out(names: str, lang: str) -> str:
+    """The "buys more than others: …" clause of a segment line; nothing when no category stands out."""
+    return say("stands_out", lang, names=_esc(names)) if names else ""
 
 
 def _table(frame: pd.DataFrame, lang: str, max_rows: int = 20) -> str:

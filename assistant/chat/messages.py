@@ -52,8 +52,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "segmented": "I split the customers into **{n} segments** ({metrics}).",
         "persona_note": "_Persona wording is written by the language model from segment aggregates when it passes the "
                         "checks, else by rules (each persona says which); all numbers are computed._",
-        "segment_line": "- **Segment {s} — {name}**: {tagline} ({size} customers, {share}; mean spend {spend}; "
-                        "buys more than others: {stands_out})",
+        "segment_line": "- **Segment {s} — {name}**: {tagline} ({size} customers, {share}; mean spend {spend}"
+                        "{stands_out})",
+        "stands_out": "; buys more than others: {names}",
         "size": "Size: {size} customers ({share})",
         "mean_spend": "Mean spend", "mean_baskets": "Mean baskets", "recency": "Days since last purchase (mean)",
         "aov": "Average order value",
@@ -82,7 +83,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "compare_header": "**Segments compared** (means per customer; share of revenue)",
         "compare_need_two": "Name at least two segments to compare, e.g. 'compare segment 0 and 1'.",
         "compare_diff": "Largest differences: {diffs}.",
-        "versus": "{a} vs {b}", "lift_value": "lift {value}", "z_value": "z {value}",
+        "versus": "{a} vs {b}", "lift_value": "lift {value}",
         "template_kept": "Template kept: the language model was unavailable, too slow or its answer failed a check.",
         "template_default": TEMPLATE_COPY_NOTE,
         "attempt_failed": "A language-model draft failed a check and was retried.",
@@ -173,7 +174,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "segments_found": "_已完成分群，正在用语言模型撰写客群画像…_",
         "segmented": "已将客户分成 **{n} 个客群**（{metrics}）。",
         "persona_note": "_客群画像文字由语言模型根据客群汇总数据撰写，未通过检查时改用规则生成的文字（每个画像都注明来源）；所有数字均为计算结果。_",
-        "segment_line": "- **第{s}组 — {name}**：{tagline}（{size} 位客户，占 {share}；平均消费 {spend}；比其他客群买得更多：{stands_out}）",
+        "segment_line": "- **第{s}组 — {name}**：{tagline}（{size} 位客户，占 {share}；平均消费 {spend}{stands_out}）",
+        "stands_out": "；比其他客群买得更多：{names}",
         "size": "规模：{size} 位客户（占 {share}）",
         "mean_spend": "平均消费", "mean_baskets": "平均购物次数", "recency": "距上次购买天数（平均）",
         "aov": "客单价",
@@ -200,7 +202,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "compare_header": "**客群对比**（每位客户的平均值；收入占比）",
         "compare_need_two": "请至少指定两个客群进行比较，例如“比较第0组和第1组”。",
         "compare_diff": "差异最大的指标：{diffs}。",
-        "versus": "{a} 对比 {b}", "lift_value": "提升 {value}", "z_value": "z 值 {value}",
+        "versus": "{a} 对比 {b}", "lift_value": "提升 {value}",
         "template_kept": "已使用模板文案：语言模型不可用、太慢，或其回答未通过检查。",
         "template_default": "模板文案：内置的小模型写不出可直接发送的文案；可设置 MKT_COPY_LLM=on 试用，或配置更强的模型（OPENAI_BASE_URL 或 MKT_LOCAL_MODEL）。",
         "attempt_failed": "语言模型的一版草稿未通过检查，已重新生成。",
@@ -263,40 +265,20 @@ COPY_FIELDS = {"en": {"subject": "subject", "preheader": "preheader", "body": "b
 COPY_SOURCES = {"en": {"template": "template", "llm": "language model"}, "zh": {"template": "模板", "llm": "语言模型"}}
 # Customer features (segmentation.features) as Chinese labels; `share_<department>` and `<column>=<value>` keep the
 # department / value from the data.
-FEATURE_NAMES = {"zh": {
-    "recency_days": "距上次购买天数", "frequency": "购物次数", "monetary": "消费金额", "r_score": "近度评分",
-    "f_score": "频度评分", "m_score": "金额评分", "rfm_score": "RFM 评分", "aov": "客单价", "tenure_days": "成为客户天数",
-    "mean_purchase_interval_days": "平均购买间隔天数", "n_views": "浏览次数", "n_carts": "加购次数", "n_favs": "收藏次数",
-    "n_purchases": "购买次数", "view_to_cart": "浏览到加购转化率", "cart_to_purchase": "加购到购买转化率",
-    "has_attributes": "有人口属性", "age_band": "年龄段", "income_band": "收入段", "home_ownership": "住房情况",
-    "marital_status": "婚姻状况", "household_size": "家庭人数", "household_comp": "家庭构成", "kids_count": "子女数",
-}}
-
-
-def feature_label(feature: str, language: str) -> str:
-    """A customer feature's name for people: 'recency_days' → '距上次购买天数'; 'share_meat' → 'meat 消费占比';
-    'household_comp=2 Adults Kids' → '家庭构成=2 Adults Kids' (the value is the data's own). English keeps the name."""
-    names = FEATURE_NAMES.get(language)
-    if not names:
-        return feature
-    column, eq, value = feature.partition("=")
-    column = column.strip()
-    base = column[:-4] if column.endswith("_ord") else column
-    if base.startswith("share_") and base not in names:
-        label = f"{base[len('share_'):]} 消费占比"
-    else:
-        label = names.get(base, base)
-    if column.endswith("_ord"):
-        label += "（等级）"
-    return f"{label}={value.strip()}" if eq else label
-
-
 LANGUAGE_NAMES = {"en": {"en": "English", "zh": "Chinese"}, "zh": {"en": "英文", "zh": "中文"}}
 LENGTH_WORDS = {"en": {"shorter": "shorter", "longer": "longer"}, "zh": {"shorter": "更短", "longer": "更长"}}
 PERIOD_NAMES = {"en": {"week": "week", "month": "month"}, "zh": {"week": "周", "month": "月"}}
 
 
-COLUMN_NAMES = {"zh": {
+COLUMN_NAMES = {"en": {
+    "monetary_mean": "spend per customer", "frequency_mean": "baskets per customer", "aov_mean": "average order value",
+    "recency_days_mean": "days since last purchase", "spend_share": "share of revenue", "size": "customers",
+    "required_n_per_arm": "customers needed per arm", "expected_spend_mean": "predicted value per customer",
+    "expected_orders_mean": "predicted orders per customer", "expected_spend_total": "predicted value (total)",
+    "p_active_mean": "mean chance still active", "churn_risk_mean": "mean churn risk",
+    "high_churn_share": "share at high churn risk", "clv_90d_mean": "predicted 90-day value per customer",
+    "segment_value": "segment", "population_value": "all customers", "target_kind": "target type",
+}, "zh": {
     "rank": "排名", "category": "品类", "promoted": "推广", "revenue": "销售额", "orders": "订单数", "customers": "客户数", "share": "占比",
     "title": "商品", "price": "价格", "reason": "推荐理由", "segment": "客群", "name": "名称", "size": "人数",
     "monetary_mean": "平均消费", "frequency_mean": "平均购物次数", "aov_mean": "客单价", "recency_days_mean": "距上次购买天数",

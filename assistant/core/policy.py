@@ -92,6 +92,16 @@ MIN_UNIT_PRICE, MAX_UNIT_PRICE = 0.10, 5_000.0
 _SAFE_NAME = re.compile(r"[^<>\[\]{}`\\]+")  # no markup, link or template syntax in a name
 
 
+def category_name(category: object, level: int = -1) -> str:
+    """One level of a category path as shoppers read it, through `consumer_name`, else in headline capitals:
+    the last level by default ("GROCERY > SOFT DRINKS" -> "Soft Drinks"), the department with level=0
+    ("MEAT-PCKGD > BACON" -> "Packaged Meat")."""
+    from assistant.core.text import title_case
+    levels = str(category).split(" > ")
+    name = levels[level if -len(levels) <= level < len(levels) else -1]
+    return consumer_name(name) or title_case(name)
+
+
 @lru_cache(maxsize=200_000)
 def consumer_name(title: object) -> str | None:
     """A name a shopper understands, or None when the line has no consumer meaning ("Misc", empty, codes).

@@ -1,5 +1,5 @@
 """The shared vocabulary of the product, one home each: channels, languages, offers (percent / 折), purchases,
-Markdown tables. Every layer above imports these instead of keeping its own list or parser."""
+Markdown tables, customer features' names for people. Every layer above imports these instead of keeping its own list or parser."""
 from __future__ import annotations
 
 import re
@@ -209,3 +209,55 @@ def markdown_table(frame: pd.DataFrame, max_rows: int | None = 20, *, floats: st
     rule = "|" + "---|" * len(frame.columns)
     rows = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
     return "\n".join([header, rule, *rows])
+
+
+# ------------------------------------------------------------------------------------------ customer features
+FEATURE_NAMES = {"en": {
+    "recency_days": "days since last purchase", "frequency": "purchases", "monetary": "spend", "r_score": "recency score",
+    "f_score": "frequency score", "m_score": "spend score", "rfm_score": "RFM score", "aov": "average order value",
+    "tenure_days": "days as a customer", "mean_purchase_interval_days": "days between purchases", "n_views": "views",
+    "n_carts": "add-to-carts", "n_favs": "favourites", "n_purchases": "purchases", "view_to_cart": "view-to-cart rate",
+    "cart_to_purchase": "cart-to-purchase rate", "has_attributes": "demographics known", "age_band": "age",
+    "income_band": "income", "home_ownership": "home ownership", "marital_status": "marital status",
+    "household_size": "household size", "household_comp": "household", "kids_count": "children",
+}, "zh": {
+    "recency_days": "距上次购买天数", "frequency": "购物次数", "monetary": "消费金额", "r_score": "近度评分",
+    "f_score": "频度评分", "m_score": "金额评分", "rfm_score": "RFM 评分", "aov": "客单价", "tenure_days": "成为客户天数",
+    "mean_purchase_interval_days": "平均购买间隔天数", "n_views": "浏览次数", "n_carts": "加购次数", "n_favs": "收藏次数",
+    "n_purchases": "购买次数", "view_to_cart": "浏览到加购转化率", "cart_to_purchase": "加购到购买转化率",
+    "has_attributes": "有人口属性", "age_band": "年龄段", "income_band": "收入段", "home_ownership": "住房情况",
+    "marital_status": "婚姻状况", "household_size": "家庭人数", "household_comp": "家庭构成", "kids_count": "子女数",
+}}
+
+
+def feature_label(feature: str, language: str) -> str:
+    """A customer feature's name for people: 'recency_days' → '距上次购买天数'; 'share_meat' → 'meat 消费占比';
+    'household_comp=2 Adults Kids' → '家庭构成：2 Adults Kids' (the value is the data's own); English likewise
+    ('recency_days' → 'days since last purchase', 'share_meat' → 'share of spend on meat')."""
+    names = FEATURE_NAMES.get(language)
+    if not names:
+        return feature
+    column, eq, value = feature.partition("=")
+    column = column.strip()
+    base = column[:-4] if column.endswith("_ord") else column
+    if base.startswith("share_") and base not in names:
+        rest = base[len('share_'):].replace("_", " ")
+        label = f"{rest} 消费占比" if language == "zh" else f"share of spend on {rest}"
+    else:
+        label = names.get(base, base)
+    if column.endswith("_ord"):
+        label += "（等级）" if language == "zh" else " (level)"
+    if not eq:
+        return label
+    return f"{label}：{value.strip()}" if language == "zh" else f"{label}: {value.strip()}"
+
+
+def distinguishing_phrase(feature: str, kind: str, segment_value: float, population_value: float,
+                          language: str) -> str:
+    """One thing that sets a segment apart, as a marketer reads it: 'days since last purchase 40.7 (all
+    customers: 14.2)', 'household=2 Adults Kids 31% (all customers: 12%)' — the two numbers, not a z-score.
+    Shares (categorical values, share_* and *_to_* rates) show as percentages."""
+    percent = kind != "numeric" or feature.startswith("share_") or "_to_" in feature
+    mine, everyone = ((f"{v:.0%}" if percent else f"{v:,.1f}") for v in (segment_value, population_value))
+    label = markdown_literal(feature_label(feature, language))
+    return f"{label} {mine}（全体客户：{everyone}）" if language == "zh" else f"{label} {mine} (all customers: {everyone})"

@@ -66,3 +66,22 @@ def test_chinese_copy_request(agent):
     assert reply.intent == "write_copy"
     call = [c for c in agent.assistant.llm.calls if c.prompt.startswith("copy_")][-1]
     assert call.language == "zh"
+
+
+def test_segment_replies_read_as_a_marketer_reads(agent):
+    """Segment lists, descriptions and comparisons name things for people: categories as shoppers read them,
+    what sets a segment apart as its number next to everyone's (no z-scores, no column names), and a category
+    'bought more than others' only when the segment really buys more of it (lift shown ≥ 1.1×)."""
+    import re
+    listing = final(agent, "split my customers into 4 groups").text
+    assert "buys more than others: " in listing, listing
+    for lifts in re.findall(r"buys more than others: ([^\n]*)\)", listing):
+        assert all(float(x) >= 1.1 for x in re.findall(r"\((\d+\.\d)×\)", lifts)), lifts
+    for lang, message in (("en", "who is segment 1?"), ("zh", "第1组是什么样的客户")):
+        text = final(agent, message).text
+        raw = re.findall(r"\b(?:recency_days|r_score|f_score|m_score|monetary|share_\w+|household_comp)\b|\(z [+-]|"
+                         r"[A-Z]{3,}(?: [A-Z]+)* > ", text)
+        assert not raw, (lang, raw, text)
+        assert ("all customers: " if lang == "en" else "全体客户：") in text, text
+    text = final(agent, "compare segment 0 and 1").text
+    assert "spend per customer" in text and "days since last purchase" in text and "monetary_mean" not in text, text

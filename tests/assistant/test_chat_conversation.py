@@ -87,6 +87,8 @@ def test_follow_ups_use_the_conversation_and_say_so(agent, assistant):
     calls = len(assistant.llm.calls)
     chinese = final(agent, "now in Chinese")
     assert chinese.intent == "write_copy" and "Understood from our conversation" in chinese.text
+    understood = chinese.text.split("Understood from our conversation")[1].split("\n")[0]
+    assert "offer 10% off" in understood and "10.0% off" not in understood, understood  # the offer once, as said
     assert [c.language for c in assistant.llm.calls[calls:] if c.prompt.startswith("copy_")][-1] == "zh"
     final(agent, "what's the average order value?")
     seg3 = final(agent, "and for segment 3?")

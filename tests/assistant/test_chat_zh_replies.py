@@ -50,6 +50,7 @@ def data_phrases(workspace) -> list[str]:
                     phrases.add(value)
                     phrases.update(part.strip() for part in value.split(">"))
                     phrases.add((consumer_name(value) or "").lower())  # the shopper-facing form of a title
+                    phrases.update((consumer_name(part.strip()) or "").lower() for part in value.split(">"))  # of a category level
     for table in workspace.data_quality().report.tables:
         phrases.update(part.strip().lower() for part in str(table.source).split("+"))
     return sorted((p for p in phrases if len(p) >= 2), key=len, reverse=True)
