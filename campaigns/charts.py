@@ -53,7 +53,7 @@ arms_chart = rates_chart
 
 def uplift_chart(evaluation: CampaignEvaluation) -> go.Figure:
     """Relative uplift of every comparison and metric with its 95% interval (one scale for rates and amounts)."""
-    table = evaluation.uplift.dropna(subset=["rel_uplift"])
+    table = evaluation.uplift.dropna(subset=["rel_uplift", "rel_ci_low", "rel_ci_high"])  # no interval, no point
     fig = go.Figure()
     for metric, part in table.groupby("metric", sort=False):
         labels = [f"{a} vs {b}" for a, b in zip(part["arm"], part["baseline"])]

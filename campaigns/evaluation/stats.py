@@ -94,7 +94,14 @@ def _proportion_uplift(x_arm: int, n_arm: int, x_control: int, n_control: int, a
         if not (r_low <= ratio <= r_high):  # never show an estimate outside its own interval
             r_low, r_high = confint_proportions_2indep(x_arm, n_arm, x_control, n_control,
                                                        method=FALLBACK_RATIO_METHOD, compare="ratio", alpha=alpha)
-        out.update(rel_uplift=ratio - 1, rel_ci_low=float(r_low) - 1, rel_ci_high=float(r_high) - 1)
+        r_low, r_high = float(np.real(r_low)), float(np.real(r_high))
+        if (r_low > 1 or r_high < 1) != (low > 0 or high < 0):
+            # The ratio interval and the difference interval (the one the p-value inverts) disagree on whether
+            # there is an effect: seen at a boundary control rate (21/21 vs 141/151: difference [-11.8, +9.1]
+            # points, ratio "[-10.5 %, -2.6 %]" — the ratio methods take a 100 % control rate as certain). No
+            # relative interval is better than one that contradicts the test.
+            r_low = r_high = np.nan
+        out.update(rel_uplift=ratio - 1, rel_ci_low=r_low - 1, rel_ci_high=r_high - 1)
     return out
 
 

@@ -214,6 +214,19 @@ def test_relative_uplift_interval_contains_its_estimate_everywhere():
         assert ((rel["rel_ci_low"] <= rel["rel_uplift"]) & (rel["rel_uplift"] <= rel["rel_ci_high"])).all()
 
 
+def test_relative_interval_never_contradicts_the_test():
+    """A 100 % control rate (21/21 vs 141/151): the difference interval includes 0 (p = 0.23), so a relative
+    interval that excludes 0 (what the ratio methods give at the boundary) would contradict it: none is shown."""
+    from campaigns.evaluation.stats import proportion_uplift
+    row = proportion_uplift(141, 151, 21, 21)
+    assert row["ci_low"] < 0 < row["ci_high"] and row["p_value"] > 0.05
+    assert pd.isna(row["rel_ci_low"]) and pd.isna(row["rel_ci_high"]) and row["rel_uplift"] == pytest.approx(-10 / 151)
+    for x_arm, n_arm, x_ctl, n_ctl in ((572, 615, 123, 140), (30, 300, 18, 300), (5, 40, 1, 40)):
+        row = proportion_uplift(x_arm, n_arm, x_ctl, n_ctl)
+        if pd.notna(row["rel_ci_low"]):
+            assert (row["rel_ci_low"] > 0 or row["rel_ci_high"] < 0) == (row["ci_low"] > 0 or row["ci_high"] < 0)
+
+
 def test_robust_options_for_heavy_tailed_revenue():
     data = coupon_test()
     data.loc[5, "revenue"] = 50_000.0  # one whale in the control group
