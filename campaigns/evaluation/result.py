@@ -121,8 +121,9 @@ class CampaignEvaluation:
             if metric not in self.arms:
                 continue
             kind = self.kind_of(metric)
-            label = metric_label(metric, kind, language) + ("" if kind in ("binary", "ratio") else
-                                                            (" per user" if language == "en" else " 人均"))
+            label = metric_label(metric, kind, language)
+            if kind not in ("binary", "ratio") and not any(w in label for w in ("per ", "人均")):
+                label += " per customer" if language == "en" else " 人均"
             out[label] = self.arms[metric].map(lambda v: "" if pd.isna(v) else (f"{v:.2%}" if kind == "binary"
                                                                                 else f"{v:,.3f}"))
         return out
@@ -147,7 +148,7 @@ class CampaignEvaluation:
         if "segment" in frame:
             out["segment"] = frame["segment"]
         out["comparison"] = [f"{a} vs {b}" for a, b in zip(frame["arm"], frame["baseline"])]
-        out["metric"] = frame["metric"]
+        out["metric"] = [metric_label(m, k, "en") for m, k in zip(frame["metric"], frame["kind"])]
         rate = (frame["kind"] == "binary").to_numpy()
 
         def level(v, r):

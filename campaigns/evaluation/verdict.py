@@ -52,6 +52,10 @@ METRICS_ZH = {"participation": "参与", "conversion": "转化", "revenue_per_us
               "aov": "客单价", "visited": "到店", "converted": "转化", "participated": "参与"}
 
 
+# ... and in English, where the column name is not already what a marketer says.
+METRICS_EN = {"revenue_per_user": "revenue per customer", "aov": "average order value"}
+
+
 def metric_label(name: str, kind: str, language: str = "en") -> str:
     t = TEXT[language]
     if language == "zh" and str(name) in METRICS_ZH:
@@ -59,7 +63,7 @@ def metric_label(name: str, kind: str, language: str = "en") -> str:
         return label + "率" if kind == "binary" else label
     if kind == "binary" and not str(name).lower().endswith("rate"):
         return t["rate"].format(name=name)
-    return str(name) if language == "en" else f"「{name}」"
+    return METRICS_EN.get(str(name), str(name)) if language == "en" else f"「{name}」"
 
 
 def _delta(value: float, kind: str, language: str, signed: bool = True) -> str:
