@@ -274,3 +274,11 @@ def test_ratio_metrics_are_added_with_the_delta_method(hillstrom_raw, hillstrom_
     assert arms.loc["Mens E-Mail", "spend per conversion"] == pytest.approx(
         mens["spend"].sum() / mens["conversion"].sum())
     assert ev.uplift_for("Mens E-Mail", "spend per conversion")["method"].startswith("delta method")
+
+
+def test_tables_for_people_name_metrics_as_marketers_do():
+    from campaigns.evaluation.verdict import metric_label
+    ev = evaluate_test(coupon_test())
+    assert any(c.endswith(" per customer") for c in ev.arms_display().columns), ev.arms_display().columns
+    assert not any("_" in m for m in ev.uplift_display()["metric"]), ev.uplift_display()["metric"]
+    assert metric_label("revenue_per_user", "continuous") == "revenue per customer"
