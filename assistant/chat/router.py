@@ -274,7 +274,8 @@ class IntentRouter:
             intent = UNKNOWN
         language = detect_language(text)
         t = normalise(text)
-        change = slot_change(text, language) if intent != "follow_up" and confidence < FOLLOW_UP_OVERRIDE else None
+        change = slot_change(text, language) if intent != "follow_up" and \
+            (confidence < FOLLOW_UP_OVERRIDE or intent == UNKNOWN) else None
         if not getattr(self, "rules", True):
             pass                          # ablation: the classifier alone
         elif change is not None and change["cued"]:   # "年轻家庭呢？", "same for the churn risk group"
@@ -290,6 +291,8 @@ class IntentRouter:
             intent = "audience"           # "最近10天买过鸡蛋的顾客有多少": who bought what, when — an audience count
         elif intent == UNKNOWN and confidence < self.threshold and extract_metrics(t):
             intent = "data_question"      # "一般会员隔几天来买一次": no intent won, and a metric of the data is asked
+        elif intent == UNKNOWN and change is not None:
+            intent = "follow_up"          # "多写几句，丰富点": nothing but slot values, which no intent claims
         elif intent == "write_copy" and confidence < FOLLOW_UP_OVERRIDE and not says_intent_verb(intent, t):
             # copy is asked for with a copy word ("write", "文案"); without one, a runner-up action whose own verb
             # the message uses is meant: "need recs for one of our members", "给这个人群做个唤醒方案，走短信"

@@ -588,7 +588,7 @@ _CHANGE_FRAME_EN = re.compile(
     r"broken|per|each|every|same|similar|please|let's|do|done|only|more|fewer|less|few|some|couple|list|"
     r"picks?|results?|instead|again|hm+|um+|well)\b")
 _CHANGE_FRAME_ZH = re.compile(
-    r"那么|那|还有|也要|也是|也|同样的|同样|一样的|一样|照样|照着|呢|吧|吗|啊|呀|改成|改为|换成|换为|改用|换用|换个|换|改|"
+    r"那么|那|还是|还有|也要|也是|也|同样的|同样|一样的|一样|照样|照着|呢|吧|吗|啊|呀|改成|改为|换成|换为|改用|换用|换个|换|改|"
     r"用|走|变成|加上|加个|加|再|一点|一些|点|写|发|来一份|来一个|来个|一份|一条|一封|一篇|一个|一下|要|给|对|针对|方案|文案|推文|"
     r"版本|版|渠道|的|了|请|帮我|麻烦|试试|试一下|优惠|活动|看|看看|按|分|呢|么|吗|成|为|语言|写成|翻译成|翻译|译成|"
     r"更多|多来|多|几个|几款|几条|只要|只|就|列出|列|个|款|条")
@@ -604,7 +604,7 @@ _INTENT_VERBS = {
     "describe_segment": r"\b(?:describe|profile|tell me about)\b|介绍|描述|说说|讲讲",
 }
 _FOLLOW_UP_CUE = re.compile(r"^(?:and|or|but|same|what about|how about|now)\b|\b(?:instead|too|as well)\b|"
-                            r"^(?:那|还有|同样|一样|也|换|改|再)|呢[?？!！。.]*$")
+                            r"^(?:那|还是|还有|同样|一样|也|换|改|再)|呢[?？!！。.]*$")   # 还是…吧: "rather …"
 
 
 def says_intent_verb(intent: str, text: str) -> bool:

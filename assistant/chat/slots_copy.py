@@ -93,7 +93,8 @@ SHORTER = re.compile(
 LONGER = re.compile(
     r"longer|lengthen|more detail(?:ed)?|expand|elaborate|flesh (?:it |this )?out|fuller|richer|more words|"
     r"too short|add more|more content|"
-    r"长一点|长一些|长些|更长|写长|扩写|扩充|展开|详细|多写一点|多写一些|多写点|丰富|充实|太短|短了|具体一点|具体一些|具体些")
+    r"长一点|长一些|长些|更长|写长|扩写|扩充|展开|详细|多写一点|多写一些|多写点|多写几(?:句|段|行)|丰富|充实|太短|短了|具体一点|"
+    r"具体一些|具体些")
 
 
 def extract_length(text: str) -> str | None:

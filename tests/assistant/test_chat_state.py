@@ -327,3 +327,14 @@ def test_a_segment_number_after_a_campaign_is_no_campaign_id():
     assert turn.slots.get("campaign_id") != "3"
     assert run(after("evaluate_campaign", "how did promo 31 land?", "en"), "follow_up", "and #32?", "en") \
         .slots["campaign_id"] == "32"
+
+
+def test_a_message_of_slot_values_alone_that_no_intent_claims_is_a_follow_up():
+    route = FixedReading(unknown=0.65, follow_up=0.3).route("do the same for the bargain hunters")
+    assert route.intent == "follow_up" and route.slots["segment"] == "bargain hunters"
+    route = FixedReading(unknown=0.2, confirm=0.15).route("多写几行，具体些")     # no cue, nothing but a length
+    assert route.intent == "follow_up" and route.slots["length"] == "longer"
+    route = FixedReading(cancel=0.3, follow_up=0.2).route("还是用短信吧")           # 还是…吧: "rather …"
+    assert route.intent == "follow_up" and route.slots["channel"] == "sms"
+    assert FixedReading(unknown=0.9).route("what's the weather in paris").intent == "unknown"
+    assert FixedReading(unknown=0.6).route("多写几行，顺便讲个笑话").intent == "unknown"   # not slot values alone
