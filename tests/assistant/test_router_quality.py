@@ -56,8 +56,11 @@ def batch_texts(items, batch):
 
 
 # Batches measured once while held out, then tuned on: (intents, slots, dialogue intents, dialogue slots) as
-# measured. Each is a floor until its tuning round lands, then >= 95 % like the rest of the tuning part.
-MEASURED = {"v6": (0.87, 0.78, 0.80, 0.72), "v7": (0.90, 0.87, 0.82, 0.66)}
+# measured. Each is a floor until its tuning round lands, then >= 95 % like the rest of the tuning part (v6 and v7,
+# measured (0.87, 0.78, 0.80, 0.72) and (0.90, 0.87, 0.82, 0.66), landed theirs in round 4).
+MEASURED: dict[str, tuple[float, float, float, float]] = {}
+# Batches written by separate engineers who had not seen the router, each >= 95 % on its own once tuned on
+TUNED_BATCHES = ("v4", "v5", "v6", "v7")
 
 
 def _tuned(frame, items) -> "pd.Series":
@@ -67,8 +70,8 @@ def _tuned(frame, items) -> "pd.Series":
 
 
 def _assert_each_part(frame, items, measured: int) -> None:
-    """>= 95 % of `frame["correct"]` on the tuned part, held-out v1/v2, v4 and v5 each; a batch in MEASURED not
-    below its one-time value (`measured`: which of its floors)."""
+    """>= 95 % of `frame["correct"]` on the tuned part, held-out v1/v2 and each of TUNED_BATCHES; a batch in
+    MEASURED not below its one-time value (`measured`: which of its floors)."""
     def accuracy(rows) -> float:
         return frame[rows]["correct"].mean()
 
@@ -77,7 +80,7 @@ def _assert_each_part(frame, items, measured: int) -> None:
 
     assert accuracy(_tuned(frame, items)) >= 0.95
     assert accuracy((frame["part"] == "heldout") & batch(None)) >= 0.95
-    for name in ("v4", "v5"):
+    for name in TUNED_BATCHES:
         assert accuracy(batch(name)) >= 0.95, name
     for name, floors in MEASURED.items():
         assert accuracy(batch(name)) >= floors[measured], name
@@ -86,8 +89,8 @@ def _assert_each_part(frame, items, measured: int) -> None:
 def test_routing_accuracy_at_least_95_percent_on_each_part(evaluation, items):
     """Tuned part and held-out v1/v2 >= 95 %. Batches v4 and v5 (separate engineers, router unseen) measured 93.8 %
     and 90.5 % while held out; tuned on since, each must reach >= 95 % on its own too. Batches v6 and v7 (written
-    during the third round by two more engineers, router unseen) measured 87.3 % and 90.2 % on their one run: the
-    95 % goal is not met on them; they must not fall below that."""
+    during the third round by two more engineers, router unseen) measured 87.3 % and 90.2 % on their one run (the
+    95 % goal was not met on them); tuned on in round 4, each must reach >= 95 % too."""
     with pd.option_context("display.width", 250, "display.max_columns", 30):
         print("\nconfusion (rows: expected, columns: routed)\n", evaluation.confusion())
     u = evaluation.utterances
@@ -100,7 +103,7 @@ def test_routing_accuracy_at_least_95_percent_on_each_part(evaluation, items):
 def test_slot_accuracy(evaluation, items):
     """Tuned part >= 95 %. Held-out v1/v2 (the items without a batch) measured 94.8 % when first run and 96.7 %
     after later rounds (never tuned on): >= 95 %. v4 and v5 (92.3 % and 88.5 % while held out, tuned on since):
-    >= 95 %. v6 and v7 measured 78.9 % and 87.9 % on their one run: not below that."""
+    >= 95 %. v6 and v7 measured 78.9 % and 87.9 % on their one run, tuned on in round 4: >= 95 %."""
     s = evaluation.slots
     print("\nper slot\n", s.groupby("slot")["correct"].agg(["mean", "count"]).to_string())
     print(s[~s["correct"]][["text", "part", "slot", "expected", "got"]].to_string())
@@ -110,13 +113,14 @@ def test_slot_accuracy(evaluation, items):
 def test_dialogues_resolve_intents_and_slots_on_each_part(dialogue_turns):
     """Intents and slots >= 95 % on the tuned part and held-out v1/v2, v4 and v5 each (v4 measured 80.9 % and v5
     84.1 % of turns with every slot right while held out, tuned on since). v6 and v7 measured 80.4 % / 82.4 % of
-    turns with the right intent and 72.5 % / 66.7 % with every slot right on their one run: not below that."""
+    turns with the right intent and 72.5 % / 66.7 % with every slot right on their one run, tuned on in round 4
+    (follow-up resolution): >= 95 %."""
     t = dialogue_turns
     print(t[~t["slots_ok"]][["dialogue", "text", "expected", "intent", "wrong"]].to_string())
     batch = t["dialogue"].map({d["id"]: d.get("batch") for d in load_dialogues(DIALOGUES)})
     tuned = (t["part"] == "tuning") & ~batch.isin(list(MEASURED))
-    for rows, name in ((tuned, "tuned"), (t["part"] == "heldout", "held-out v1/v2"), (batch == "v4", "v4"),
-                       (batch == "v5", "v5")):
+    for rows, name in ((tuned, "tuned"), (t["part"] == "heldout", "held-out v1/v2"),
+                       *((batch == b, b) for b in TUNED_BATCHES)):
         assert t[rows]["intent_ok"].mean() >= 0.95, name
         assert t[rows]["slots_ok"].mean() >= 0.95, name
     for name, floors in MEASURED.items():
