@@ -29,6 +29,7 @@ from assistant.core.policy import category_name
 from assistant.core.text import markdown_literal
 from assistant.core.vocabulary import distinguishing_phrase, with_sms_opt_out, without_sms_opt_out
 from campaigns.copywriting import TEMPLATE_COPY_NOTE
+from campaigns.strategy import describe_offer
 from campaigns.recommender import reason_in
 
 HELP_EXAMPLES_EN = HELP_EXAMPLES["en"]
@@ -360,7 +361,8 @@ class ChatAgent:
                    if c not in ("size", "share")}
             for c in sorted(rel, key=rel.get, reverse=True)[:3]:
                 label = COLUMN_NAMES.get(lang, {}).get(c, c.replace("_mean", "").replace("_", " "))
-                diffs.append(f"{label} " + say("versus", lang, a=f"{a[c]:,.2f}", b=f"{b[c]:,.2f}"))
+                number = (lambda v: f"{v:.1%}") if c == "spend_share" else (lambda v: f"{v:,.2f}")
+                diffs.append(f"{label} " + say("versus", lang, a=number(a[c]), b=number(b[c])))
         text = "\n".join(n for n in notes if n)
         text = (text + "\n\n" if text else "") + say("compare_header", lang) + "\n\n" + _table(table, lang)
         if diffs:
@@ -569,7 +571,9 @@ class ChatAgent:
                 copy = _shorten(copy)
             self.state.copy = copy
             self._copy_segment = segment
-            blocks.append("\n\n".join(x for x in (note, self._copy_text(copy, lang, segment)) if x))
+            chosen = None if slots.get("offer_pct") or slots.get("offer") or copy.plan is None else \
+                say("offer_chosen", lang, offer=describe_offer(copy.plan.offer.type, copy.plan.offer.value, lang))
+            blocks.append("\n\n".join(x for x in (note, self._copy_text(copy, lang, segment), chosen) if x))
             frames.append(copy.to_frame().assign(segment=segment))
         if len(targets) > 1:
             blocks.append(say("copy_all_note", lang))
@@ -775,8 +779,10 @@ def _table(frame: pd.DataFrame, lang: str, max_rows: int = 20) -> str:
     encodes every text cell once)."""
     shown = frame.head(max_rows).copy()
     for col in shown.columns:
-        if pd.api.types.is_float_dtype(shown[col]):
-            digits = 4 if col in ("share", "spend_share", "p_value") else 2
+        if col in ("share", "spend_share") and pd.api.types.is_float_dtype(shown[col]):
+            shown[col] = shown[col].map(lambda v: "" if pd.isna(v) else f"{v:.1%}")  # a share reads as a percent
+        elif pd.api.types.is_float_dtype(shown[col]):
+            digits = 4 if col == "p_value" else 2
             shown[col] = shown[col].map(lambda v: "" if pd.isna(v) else f"{v:,.{digits}f}")
     shown = shown.rename(columns=COLUMN_NAMES.get(lang, {}))
     return frame_markdown(shown, max_rows=max_rows)

@@ -67,6 +67,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "unknown_customer": "Customer '{id}' is not in the data ({n} customers loaded). Check the id.",
         "unknown_campaign": "Campaign '{id}' is not in the data. Known campaigns: {known}.",
         "writing_copy": "_Writing copy…_",
+        "offer_chosen": "_No offer was named: the campaign plan chose **{offer}** for this segment (from its price "
+                        "sensitivity and past coupon redemption). Name another to change it, e.g. '10% off' or "
+                        "'free shipping'._",
         "copy_header": "**{channel} copy for segment {s} — {segment} ({lang_name})**",
         "variant": "**Variant {i}**",
         "shortened": "_Shortened the last copy (same wording: whole sentences dropped, the offer kept; no new claims)._",
@@ -188,6 +191,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "unknown_customer": "数据中没有客户“{id}”（已加载 {n} 位客户）。请检查编号。",
         "unknown_campaign": "数据中没有活动“{id}”。已有活动：{known}。",
         "writing_copy": "_正在撰写文案…_",
+        "offer_chosen": "_您没有指定优惠：活动方案为该客群选择了 **{offer}**（依据其价格敏感度和过往优惠券核销率）。如需更改，请直接说出优惠，例如“九折”或“包邮”。_",
         "copy_header": "**第{s}组（{segment}）的{channel}文案（{lang_name}）**",
         "variant": "**方案 {i}**",
         "shortened": "_已缩短上一版文案（措辞不变：删去整句，保留优惠；没有新增任何内容）。_",

@@ -25,6 +25,7 @@ class ObservationalCampaign:
     exposures: pd.DataFrame
     outcomes: pd.DataFrame
     notes: tuple[str, ...] = ()
+    notes_zh: tuple[str, ...] = ()  # the same notes in Chinese
 
 
 def complete_journey_campaign_outcomes(dataset, campaign_id, *, controls_per_receiver: float = 1.0,
@@ -53,6 +54,12 @@ def complete_journey_campaign_outcomes(dataset, campaign_id, *, controls_per_rec
     if purchases.empty:
         raise DataError("the dataset has no purchase events", fix="load transactions to compare receivers")
     notes: list[str] = []
+    notes_zh: list[str] = []
+
+    def note(en: str, zh: str) -> None:
+        notes.append(en)
+        notes_zh.append(zh)
+
     in_window = purchases[(purchases["timestamp"] >= start) & (purchases["timestamp"] < end_excl)]
     active = pd.Index(in_window["user_id"].unique())
     receivers_all = pd.Index(dataset.exposures.loc[dataset.exposures["campaign_id"].astype(str) == campaign_id,
@@ -61,8 +68,10 @@ def complete_journey_campaign_outcomes(dataset, campaign_id, *, controls_per_rec
         raise DataError(f"campaign '{campaign_id}' has no receivers in the exposures table", column="campaign_id")
     receivers = receivers_all.intersection(active)
     pool = active.difference(receivers_all)
-    notes.append(f"Population: {len(active):,} households active in the window {start:%Y-%m-%d}..{end:%Y-%m-%d}; "
-                 f"{len(receivers):,} of {len(receivers_all):,} receivers were active.")
+    note(f"Population: {len(active):,} households active in the window {start:%Y-%m-%d}..{end:%Y-%m-%d}; "
+         f"{len(receivers):,} of {len(receivers_all):,} receivers were active.",
+         f"对象：活动期间 {start:%Y-%m-%d} 至 {end:%Y-%m-%d} 有购买的 {len(active):,} 户；"
+         f"{len(receivers_all):,} 位收到活动的客户中有 {len(receivers):,} 位在此期间有购买。")
     if receivers.empty or pool.empty:
         raise DataError(f"campaign '{campaign_id}': no active receivers or no active non-receivers in its window",
                         fix="pick a campaign whose window overlaps the transactions")
@@ -73,9 +82,11 @@ def complete_journey_campaign_outcomes(dataset, campaign_id, *, controls_per_rec
     data_start = purchases["timestamp"].min()
     if data_start > start - pd.Timedelta(days=28):
         pre = purchases[(purchases["timestamp"] < start) | (purchases["timestamp"] >= end_excl)]
-        notes.append("Less than 4 weeks of data before the campaign: matched on spend outside the campaign window.")
+        note("Less than 4 weeks of data before the campaign: matched on spend outside the campaign window.",
+             "活动前的数据不足 4 周：按活动期以外的消费金额匹配。")
     else:
-        notes.append(f"Matched on spend in the {pre_period_days} days before the campaign ({n_bins} quantile bins).")
+        note(f"Matched on spend in the {pre_period_days} days before the campaign ({n_bins} quantile bins).",
+             f"按活动前 {pre_period_days} 天的消费金额匹配（{n_bins} 个分位区间）。")
     spend = pre.groupby("user_id")["revenue"].sum().reindex(active, fill_value=0.0)
     bins = pd.qcut(spend.rank(method="first"), q=min(n_bins, len(spend)), labels=False)
     rng = np.random.default_rng(random_state)
@@ -90,7 +101,8 @@ def complete_journey_campaign_outcomes(dataset, campaign_id, *, controls_per_rec
         if take:
             chosen.extend(rng.choice(np.asarray(candidates, dtype=object), size=take, replace=False).tolist())
     if short:
-        notes.append(f"{short:,} comparison households could not be matched (too few non-receivers in some bins).")
+        note(f"{short:,} comparison households could not be matched (too few non-receivers in some bins).",
+             f"有 {short:,} 户对比客户无法匹配（部分区间里未收到活动的客户太少）。")
     controls = pd.Index(sorted(chosen))
 
     exposures = pd.concat([
@@ -103,7 +115,8 @@ def complete_journey_campaign_outcomes(dataset, campaign_id, *, controls_per_rec
     redeemed = set(known.loc[known["redeemed"].astype(bool), "user_id"])
     items = set(dataset.coupons.loc[dataset.coupons["campaign_id"].astype(str) == campaign_id, "item_id"])
     if not items:
-        notes.append("The campaign has no coupon products listed: conversion cannot be measured (all False).")
+        note("The campaign has no coupon products listed: conversion cannot be measured (all False).",
+             "该活动没有列出优惠券商品：无法衡量转化（全部记为未转化）。")
     bought = in_window[in_window["item_id"].isin(items)].groupby("user_id")["revenue"].sum()
     outcomes = exposures[["campaign_id", "user_id"]].copy()
     for flag in ("opened", "clicked", "visited"):
@@ -112,9 +125,10 @@ def complete_journey_campaign_outcomes(dataset, campaign_id, *, controls_per_rec
     outcomes["revenue"] = outcomes["user_id"].map(bought).fillna(0.0).astype(float)
     outcomes["converted"] = outcomes["user_id"].isin(bought.index)
     outcomes = outcomes[["campaign_id", "user_id", *OUTCOME_FLAGS, "revenue"]]
-    notes.append("Participation (coupon redemption) is 0 in the comparison group by construction: only the "
-                 "conversion and revenue comparisons are informative.")
-    return ObservationalCampaign(campaign_id, exposures, outcomes, tuple(notes))
+    note("Participation (coupon redemption) is 0 in the comparison group by construction: only the "
+         "conversion and revenue comparisons are informative.",
+         "对比组的参与率（优惠券核销）按定义为 0：只有转化和收入的比较有意义。")
+    return ObservationalCampaign(campaign_id, exposures, outcomes, tuple(notes), tuple(notes_zh))
 
 
 def evaluate_observational(data: ObservationalCampaign, segments: pd.Series | None = None,
@@ -127,6 +141,7 @@ def evaluate_observational(data: ObservationalCampaign, segments: pd.Series | No
                                    segments=segments, campaign_id=data.campaign_id, observational=True,
                                    alpha=alpha, check_split=False)
     return replace(evaluation, notes=tuple(data.notes) + evaluation.notes,
+                   notes_zh=tuple(data.notes_zh) + evaluation.notes_zh,
                    uplift=evaluation.uplift[evaluation.uplift["metric"] != "participation"].reset_index(drop=True),
                    segments=evaluation.segments[evaluation.segments["metric"] != "participation"]
                    .reset_index(drop=True))

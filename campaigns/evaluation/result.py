@@ -27,12 +27,14 @@ SEQUENTIAL_NOTE = ("Always-valid interval: stays correct however often you look 
                    "runs (wider than the fixed-sample interval).")
 CUPED_NOTE = ("CUPED: the same uplift estimated with the pre-period covariate '{cov}' removing variance that "
               "existed before the campaign; the interval is narrower by the percentage shown.")
+SEQUENTIAL_NOTE_ZH = "始终有效区间：无论活动进行中查看多少次结果都保持正确（比固定样本区间更宽）。"
+CUPED_NOTE_ZH = "CUPED：用活动前的协变量「{cov}」去除活动前已存在的差异后估计同一提升；区间按所示百分比变窄。"
 HEADINGS = {
     "en": {"warnings": "Warnings", "verdict": "Verdict", "checks": "Data checks", "arms": "Arms",
-           "uplift": "Uplift", "vs": "vs", "omnibus": "Overall test across arms", "segments": "Uplift by",
+           "uplift": "Uplift", "vs": "vs", "omnibus": "Overall test across arms", "segments": "Uplift by {name}",
            "notes": "Notes"},
     "zh": {"warnings": "警告", "verdict": "结论", "checks": "数据检查", "arms": "各组结果", "uplift": "提升",
-           "vs": "对比", "omnibus": "多组整体检验", "segments": "分群提升：", "notes": "说明"},
+           "vs": "对比", "omnibus": "多组整体检验", "segments": "按{name}分组的提升", "notes": "说明"},
 }
 
 
@@ -51,6 +53,7 @@ class CampaignEvaluation:
     alpha: float = 0.05
     segment_name: str | None = None
     notes: tuple[str, ...] = ()
+    notes_zh: tuple[str, ...] = ()  # the same notes in Chinese, one per note (else the English ones are shown)
     warnings: tuple[str, ...] = ()
     omnibus: pd.DataFrame = field(default_factory=pd.DataFrame)
     checks: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -104,12 +107,13 @@ class CampaignEvaluation:
             out.insert(0, OBSERVATIONAL_NOTE_ZH if language == "zh" else OBSERVATIONAL_NOTE)
         return out
 
-    def all_notes(self) -> list[str]:
-        notes = list(self.notes)
+    def all_notes(self, language: str = "en") -> list[str]:
+        zh = language == "zh"
+        notes = list(self.notes_zh if zh and len(self.notes_zh) == len(self.notes) else self.notes)
         if self.covariate and "cuped_uplift" in self.uplift and self.uplift["cuped_uplift"].notna().any():
-            notes.append(CUPED_NOTE.format(cov=self.covariate))
+            notes.append((CUPED_NOTE_ZH if zh else CUPED_NOTE).format(cov=self.covariate))
         if self.sequential:
-            notes.append(SEQUENTIAL_NOTE)
+            notes.append(SEQUENTIAL_NOTE_ZH if zh else SEQUENTIAL_NOTE)
         return notes
 
     # ------------------------------------------------------------------ tables for people
@@ -211,9 +215,9 @@ class CampaignEvaluation:
             segment_name = self.segment_name or ("客群" if language == "zh" else "segment")
             if language == "zh" and segment_name == "segment":
                 segment_name = "客群"
-            parts += ["", f"**{h['segments']} {md(segment_name)}**", "",
+            parts += ["", f"**{h['segments'].format(name=md(segment_name))}**", "",
                       _markdown(self.uplift_display(self.segments, language))]
-        notes = self.all_notes()
+        notes = self.all_notes(language)
         if notes:
             parts += ["", f"**{h['notes']}**"] + [f"- {md(n)}" for n in notes]
         return "\n".join(parts)

@@ -85,3 +85,11 @@ def test_segment_replies_read_as_a_marketer_reads(agent):
         assert ("all customers: " if lang == "en" else "全体客户：") in text, text
     text = final(agent, "compare segment 0 and 1").text
     assert "spend per customer" in text and "days since last purchase" in text and "monetary_mean" not in text, text
+    assert re.search(r"share of revenue \d+\.\d% vs \d+\.\d%", text), text   # shares read as percents
+
+
+def test_copy_without_an_offer_says_the_plan_chose_it(agent):
+    text = final(agent, "write an sms for segment 0").text
+    assert "No offer was named" in text and "campaign plan chose" in text, text
+    text = final(agent, "write an sms for segment 0 with 10% off").text
+    assert "No offer was named" not in text, text

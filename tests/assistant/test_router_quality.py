@@ -55,10 +55,13 @@ def batch_texts(items, batch):
     return {item["text"] for item in items if item.get("batch") == batch}
 
 
-# Batches measured once while held out, then tuned on: (intents, slots, dialogue intents, dialogue slots) as
-# measured. Each is a floor until its tuning round lands, then >= 95 % like the rest of the tuning part (v6 and v7,
-# measured (0.87, 0.78, 0.80, 0.72) and (0.90, 0.87, 0.82, 0.66), landed theirs in round 4).
-MEASURED: dict[str, tuple[float, float, float, float]] = {}
+# Batches measured once while held out: (intents, slots, dialogue intents, dialogue slots) as measured, a floor
+# so that a regression fails; a batch that is then tuned on must reach >= 95 % like the rest once its round lands
+# (v6 and v7, measured (0.87, 0.78, 0.80, 0.72) and (0.90, 0.87, 0.82, 0.66), landed theirs in round 4).
+# v8a and v8b (two more engineers who never saw the router, written while round 4 ran, measured once after it
+# stopped: 95.3 / 90.1 / 86.0 / 71.9 % and 93.9 / 83.8 / 89.8 / 76.3 %) stay held out: never tuned on.
+MEASURED: dict[str, tuple[float, float, float, float]] = {"v8a": (0.95, 0.90, 0.85, 0.71),
+                                                           "v8b": (0.93, 0.83, 0.89, 0.76)}
 # Batches written by separate engineers who had not seen the router, each >= 95 % on its own once tuned on
 TUNED_BATCHES = ("v4", "v5", "v6", "v7")
 
@@ -119,7 +122,7 @@ def test_dialogues_resolve_intents_and_slots_on_each_part(dialogue_turns):
     print(t[~t["slots_ok"]][["dialogue", "text", "expected", "intent", "wrong"]].to_string())
     batch = t["dialogue"].map({d["id"]: d.get("batch") for d in load_dialogues(DIALOGUES)})
     tuned = (t["part"] == "tuning") & ~batch.isin(list(MEASURED))
-    for rows, name in ((tuned, "tuned"), (t["part"] == "heldout", "held-out v1/v2"),
+    for rows, name in ((tuned, "tuned"), ((t["part"] == "heldout") & batch.isna(), "held-out v1/v2"),
                        *((batch == b, b) for b in TUNED_BATCHES)):
         assert t[rows]["intent_ok"].mean() >= 0.95, name
         assert t[rows]["slots_ok"].mean() >= 0.95, name

@@ -175,6 +175,8 @@ def test_complete_journey_observational(shared_data):
     rel = ev.uplift.dropna(subset=["rel_ci_low"])
     assert ((rel["rel_ci_low"] <= rel["rel_uplift"]) & (rel["rel_uplift"] <= rel["rel_ci_high"])).all()
     assert ev.verdict().startswith("Observational comparison")
+    zh = ev.to_markdown("zh")   # a Chinese reader gets the matching notes in Chinese too
+    assert "对象：" in zh and "Population" not in zh and "Matched on" not in zh, zh
 
 
 def test_outcome_columns_the_file_did_not_have_are_left_out(tmp_path):
