@@ -500,14 +500,14 @@ class SegmentDescription:
 _ADVICE_WORDS = {
     "en": {"campaign": "campaign", "title": "**Next campaign after {campaign}**",
            "none": ": no clear signal — nothing to keep, drop or target.",
-           "actions": {"keep_variant": "keep variant", "drop": "drop", "target": "target", "test_more": "test more"},
-           "kinds": {"arm": "arm", "segment": "segment"}, "levels": {"high": "high", "medium": "medium", "low": "low"},
+           "actions": {"keep_variant": "keep", "drop": "drop", "target": "target", "test_more": "test more"},
+           "kinds": {"arm": "the {name} arm", "segment": "segment {name}"}, "levels": {"high": "high", "medium": "medium", "low": "low"},
            "with_arm": " with {arm}", "size": " — next test: {n:,} users per arm",
            "line": "- **{action}** {who} ({level} confidence): {evidence}{size}"},
     "zh": {"campaign": "活动", "title": "**{campaign} 之后的下次活动**",
            "none": "：没有明确信号——没有需要保留、停用或重点投放的对象。",
            "actions": {"keep_variant": "保留", "drop": "停用", "target": "重点投放", "test_more": "继续测试"},
-           "kinds": {"arm": "方案", "segment": "客群"}, "levels": {"high": "高", "medium": "中", "low": "低"},
+           "kinds": {"arm": "方案 {name}", "segment": "客群 {name}"}, "levels": {"high": "高", "medium": "中", "low": "低"},
            "with_arm": "（{arm}）", "size": "——下次测试：每组 {n:,} 人",
            "line": "- **{action}** {who}（可信度{level}）：{evidence}{size}"},
 }
@@ -533,7 +533,7 @@ class NextCampaignAdvice:
             return w["title"].format(campaign=campaign) + w["none"]
         lines = [w["title"].format(campaign=campaign), ""]
         for a in self.advice:
-            who = f"{w['kinds'][a.target_kind]} {md(a.target)}"
+            who = w["kinds"][a.target_kind].format(name=md(a.target))
             if a.target_kind == "segment" and a.arm:
                 who += w["with_arm"].format(arm=md(a.arm))
             size = w["size"].format(n=a.required_n_per_arm) if a.required_n_per_arm else ""

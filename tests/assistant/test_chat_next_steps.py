@@ -66,6 +66,8 @@ def test_next_campaign_in_english_says_who_and_what(assistant):
     assert "Who to target next" in who.text and who.table is not None and "mean_uplift" in who.table
     what = final(agent, f"what should we change in the next campaign after campaign {C}?")
     assert f"Next campaign after campaign {C}" in what.text
+    assert "keep variant" not in what.text and not re.search(r"\b(?:arm|segment) \*\*", what.text), what.text
+    assert re.search(r"\*\*(?:keep|drop|target|test more)\*\* (?:the \S+ arm|segment \S+)", what.text), what.text
     # the demo's own campaigns have no control group: the chat says so and still answers with the model's view
     other = next(c for c in assistant.dataset.exposures["campaign_id"].astype(str).unique() if c != C)
     observational = final(ChatAgent(assistant), f"after campaign {other}, who should the next campaign target?")
