@@ -15,6 +15,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from assistant.core.errors import DataError
+from assistant.core.text import Bilingual
 from assistant.core.vocabulary import CHANNELS, channel_of, is_purchase, purchases
 
 # The channels a plan can name; copy formats per channel live in campaigns.copy_templates (WeChat: push-like).
@@ -57,18 +58,6 @@ class Offer(BaseModel):
 DAYS_ZH = dict(zip(DAYS, ("周一", "周二", "周三", "周四", "周五", "周六", "周日")))
 CHANNELS_ZH = {"email": "电子邮件", "sms": "短信", "push": "App 推送", "wechat": "微信"}
 SENSITIVITY_ZH = {"low": "低", "medium": "中等", "high": "高"}
-
-
-class _Reasons:
-    """Why each choice was made, written in English and Chinese side by side (the plan shows one of them)."""
-
-    def __init__(self):
-        self.en: list[str] = []
-        self.zh: list[str] = []
-
-    def add(self, en: str, zh: str) -> None:
-        self.en.append(en)
-        self.zh.append(zh)
 
 
 def describe_offer(kind: str, value: float, language: str = "en") -> str:
@@ -155,7 +144,7 @@ def _redemption_rate(summary: dict, past_redemption_rate: float | None) -> float
     return None
 
 
-def _choose_offer(persona, summary: dict, past_redemption_rate: float | None, why: _Reasons) -> Offer:
+def _choose_offer(persona, summary: dict, past_redemption_rate: float | None, why: Bilingual) -> Offer:
     sensitivity = str(_get(persona, "price_sensitivity", "medium") or "medium").lower()
     if sensitivity not in BASE_DEPTH:
         sensitivity = "medium"
@@ -179,7 +168,7 @@ def _choose_offer(persona, summary: dict, past_redemption_rate: float | None, wh
     return Offer(type="percent_off", value=depth)
 
 
-def _send_time(activity: pd.DataFrame | None, why: _Reasons) -> tuple[str, int]:
+def _send_time(activity: pd.DataFrame | None, why: Bilingual) -> tuple[str, int]:
     if activity is None or activity.empty:
         why.add(f"No purchase timestamps: default send time {DEFAULT_SEND[0]} {DEFAULT_SEND[1]}:00.",
                 f"没有购买时间数据：使用默认发送时间 {DAYS_ZH[DEFAULT_SEND[0]]} {DEFAULT_SEND[1]}:00。")
@@ -209,7 +198,7 @@ def plan_campaign(segment_id, summary: dict, persona=None, featured: pd.DataFram
     """A first campaign plan for one segment; a configured `offer` / `channel` always wins over the rules."""
     if not isinstance(summary, dict):
         raise DataError(f"summary must be the dict from SegmentProfiles.segment_summary, got {type(summary).__name__}")
-    why = _Reasons()
+    why = Bilingual()
     products: list[FeaturedProduct] = []
     if featured is not None and not featured.empty:
         if "item_id" not in featured.columns:

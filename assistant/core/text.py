@@ -59,3 +59,16 @@ def markdown_literal(value: object) -> str:
 def plot_label(value: object) -> str:
     """Untrusted text for a Plotly title, legend or hover label (Plotly renders <b>, <a href>, <br> in text)."""
     return html.escape(str(value), quote=True)
+
+
+class Bilingual:
+    """Lines written in English and Chinese side by side (plan reasons, evaluation notes): a reply shows the
+    list of its language, so a Chinese reader never gets an English note."""
+
+    def __init__(self):
+        self.en: list[str] = []
+        self.zh: list[str] = []
+
+    def add(self, en: str, zh: str) -> None:
+        self.en.append(en)
+        self.zh.append(zh)

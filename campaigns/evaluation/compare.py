@@ -159,7 +159,9 @@ def compare_arms(prepared: PreparedTest, *, alpha: float = 0.05, robust: str | N
         if unmatched == len(seg):  # labels of other users (e.g. the demo's segments): no breakdown
             return arms_frame, uplift, omnibus, seg_frame, None
         if unmatched:
-            note = f"{unmatched:,} users have no {segments.name or 'segment'}; they are left out of the breakdown."
+            note = (f"{unmatched:,} users have no {segments.name or 'segment'}; they are left out of the breakdown.",
+                    f"{unmatched:,} 位用户没有{'客群' if segments.name in (None, 'segment') else f'「{segments.name}」'}，"
+                    "未计入分组结果。")
         parts = []
         for label, part in prepared.units.assign(_segment=seg).dropna(subset=["_segment"]).groupby("_segment"):
             present = set(part["arm"])

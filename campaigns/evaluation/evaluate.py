@@ -37,13 +37,14 @@ def evaluate_prepared(prepared: PreparedTest, *, alpha: float = 0.05, robust: st
             warnings.insert(0, warning)
     arms, uplift, omnibus, seg_frame, seg_note = compare_arms(prepared, alpha=alpha, robust=robust,
                                                               sequential=sequential, segments=segments)
-    notes = list(prepared.notes) + ([seg_note] if seg_note else [])
+    notes = list(prepared.notes) + ([seg_note[0]] if seg_note else [])
+    notes_zh = list(prepared.notes_zh) + ([seg_note[1]] if seg_note else [])
     return CampaignEvaluation(
         arms=arms, uplift=uplift, segments=seg_frame, campaign_id=prepared.campaign_id, participation=names[0],
         conversion=names[1], control_arm=prepared.control, observational=observational, alpha=alpha,
         segment_name=(str(segments.name) if segments is not None and segments.name is not None else
                       ("segment" if segments is not None else None)),
-        notes=tuple(notes), warnings=tuple(warnings), omnibus=omnibus,
+        notes=tuple(notes), notes_zh=tuple(notes_zh), warnings=tuple(warnings), omnibus=omnibus,
         checks=pd.DataFrame(check_rows, columns=["check", "status", "detail"]), arm_column=prepared.arm_column,
         metric_kinds=tuple((m.name, m.kind) for m in prepared.metrics), covariate=prepared.covariate,
         sequential=sequential, robust=robust)

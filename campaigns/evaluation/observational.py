@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from assistant.core.errors import DataError
+from assistant.core.text import Bilingual
 from assistant.core.data.schema import CONTROL_ARM, OUTCOME_FLAGS
 from campaigns.evaluation.evaluate import evaluate_campaign
 from campaigns.evaluation.result import CampaignEvaluation
@@ -53,13 +54,7 @@ def complete_journey_campaign_outcomes(dataset, campaign_id, *, controls_per_rec
     purchases = dataset.purchases[["user_id", "item_id", "timestamp", "revenue"]]
     if purchases.empty:
         raise DataError("the dataset has no purchase events", fix="load transactions to compare receivers")
-    notes: list[str] = []
-    notes_zh: list[str] = []
-
-    def note(en: str, zh: str) -> None:
-        notes.append(en)
-        notes_zh.append(zh)
-
+    notes = Bilingual()
     in_window = purchases[(purchases["timestamp"] >= start) & (purchases["timestamp"] < end_excl)]
     active = pd.Index(in_window["user_id"].unique())
     receivers_all = pd.Index(dataset.exposures.loc[dataset.exposures["campaign_id"].astype(str) == campaign_id,
@@ -68,7 +63,7 @@ def complete_journey_campaign_outcomes(dataset, campaign_id, *, controls_per_rec
         raise DataError(f"campaign '{campaign_id}' has no receivers in the exposures table", column="campaign_id")
     receivers = receivers_all.intersection(active)
     pool = active.difference(receivers_all)
-    note(f"Population: {len(active):,} households active in the window {start:%Y-%m-%d}..{end:%Y-%m-%d}; "
+    notes.add(f"Population: {len(active):,} households active in the window {start:%Y-%m-%d}..{end:%Y-%m-%d}; "
          f"{len(receivers):,} of {len(receivers_all):,} receivers were active.",
          f"对象：活动期间 {start:%Y-%m-%d} 至 {end:%Y-%m-%d} 有购买的 {len(active):,} 户；"
          f"{len(receivers_all):,} 位收到活动的客户中有 {len(receivers):,} 位在此期间有购买。")
@@ -82,10 +77,10 @@ def complete_journey_campaign_outcomes(dataset, campaign_id, *, controls_per_rec
     data_start = purchases["timestamp"].min()
     if data_start > start - pd.Timedelta(days=28):
         pre = purchases[(purchases["timestamp"] < start) | (purchases["timestamp"] >= end_excl)]
-        note("Less than 4 weeks of data before the campaign: matched on spend outside the campaign window.",
+        notes.add("Less than 4 weeks of data before the campaign: matched on spend outside the campaign window.",
              "活动前的数据不足 4 周：按活动期以外的消费金额匹配。")
     else:
-        note(f"Matched on spend in the {pre_period_days} days before the campaign ({n_bins} quantile bins).",
+        notes.add(f"Matched on spend in the {pre_period_days} days before the campaign ({n_bins} quantile bins).",
              f"按活动前 {pre_period_days} 天的消费金额匹配（{n_bins} 个分位区间）。")
     spend = pre.groupby("user_id")["revenue"].sum().reindex(active, fill_value=0.0)
     bins = pd.qcut(spend.rank(method="first"), q=min(n_bins, len(spend)), labels=False)
@@ -101,7 +96,7 @@ def complete_journey_campaign_outcomes(dataset, campaign_id, *, controls_per_rec
         if take:
             chosen.extend(rng.choice(np.asarray(candidates, dtype=object), size=take, replace=False).tolist())
     if short:
-        note(f"{short:,} comparison households could not be matched (too few non-receivers in some bins).",
+        notes.add(f"{short:,} comparison households could not be matched (too few non-receivers in some bins).",
              f"有 {short:,} 户对比客户无法匹配（部分区间里未收到活动的客户太少）。")
     controls = pd.Index(sorted(chosen))
 
@@ -115,7 +110,7 @@ def complete_journey_campaign_outcomes(dataset, campaign_id, *, controls_per_rec
     redeemed = set(known.loc[known["redeemed"].astype(bool), "user_id"])
     items = set(dataset.coupons.loc[dataset.coupons["campaign_id"].astype(str) == campaign_id, "item_id"])
     if not items:
-        note("The campaign has no coupon products listed: conversion cannot be measured (all False).",
+        notes.add("The campaign has no coupon products listed: conversion cannot be measured (all False).",
              "该活动没有列出优惠券商品：无法衡量转化（全部记为未转化）。")
     bought = in_window[in_window["item_id"].isin(items)].groupby("user_id")["revenue"].sum()
     outcomes = exposures[["campaign_id", "user_id"]].copy()
@@ -125,10 +120,10 @@ def complete_journey_campaign_outcomes(dataset, campaign_id, *, controls_per_rec
     outcomes["revenue"] = outcomes["user_id"].map(bought).fillna(0.0).astype(float)
     outcomes["converted"] = outcomes["user_id"].isin(bought.index)
     outcomes = outcomes[["campaign_id", "user_id", *OUTCOME_FLAGS, "revenue"]]
-    note("Participation (coupon redemption) is 0 in the comparison group by construction: only the "
+    notes.add("Participation (coupon redemption) is 0 in the comparison group by construction: only the "
          "conversion and revenue comparisons are informative.",
          "对比组的参与率（优惠券核销）按定义为 0：只有转化和收入的比较有意义。")
-    return ObservationalCampaign(campaign_id, exposures, outcomes, tuple(notes), tuple(notes_zh))
+    return ObservationalCampaign(campaign_id, exposures, outcomes, tuple(notes.en), tuple(notes.zh))
 
 
 def evaluate_observational(data: ObservationalCampaign, segments: pd.Series | None = None,

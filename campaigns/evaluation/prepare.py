@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from assistant.core.errors import DataError
+from assistant.core.text import Bilingual
 from campaigns.evaluation import checks
 from campaigns.evaluation.shapes import (
     CAMPAIGN_COLUMN_NAMES, UNIT_COLUMN_NAMES, Metric, arm_labels, choose_metrics, default_ratios, find_arm_column,
@@ -31,6 +32,7 @@ class PreparedTest:
     campaign_id: str | None = None
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    notes_zh: tuple[str, ...] = ()  # the same notes in Chinese
     match_share: float = float("nan")
     checks: tuple[tuple[str, str, str], ...] = field(default_factory=tuple)  # (check, status, detail)
 
@@ -123,7 +125,7 @@ def prepare_test(table: pd.DataFrame | None = None, *, exposures: pd.DataFrame |
     for name, frame in (("exposures", exposures), ("outcomes", outcomes)):
         if frame is not None and not isinstance(frame, pd.DataFrame):
             raise DataError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
-    warnings, notes, check_rows = [], [], []
+    warnings, notes, check_rows = [], Bilingual(), []
     exp_unit = _unit_column(exposures, user_column, "exposures")
     out_unit = (_unit_column(outcomes, user_column if user_column in outcomes.columns else None, "outcomes")
                 if outcomes is not None else None)
@@ -157,13 +159,13 @@ def prepare_test(table: pd.DataFrame | None = None, *, exposures: pd.DataFrame |
     arms = arm_labels(exposures[arm_col])
     missing_arm = int(arms.isna().sum())
     if missing_arm:
-        notes.append(f"{missing_arm:,} rows without an arm are left out.")
+        notes.add(f"{missing_arm:,} rows without an arm are left out.", f"{missing_arm:,} 行没有分组，已排除。")
     keep = arms.notna().to_numpy()
     exposures, arms = exposures[keep], arms[keep]
     units = (_ids(exposures[exp_unit]) if exp_unit else
              pd.Series(np.arange(len(exposures)).astype(str).astype(object), index=exposures.index))
     if exp_unit is None:
-        notes.append("No user id column: each row is one unit.")
+        notes.add("No user id column: each row is one unit.", "没有用户 ID 列：每一行算作一个单位。")
     assignment = pd.DataFrame({"unit": units.to_numpy(), "arm": arms.to_numpy()})
 
     bad = checks.multi_arm_units(assignment)
@@ -178,8 +180,9 @@ def prepare_test(table: pd.DataFrame | None = None, *, exposures: pd.DataFrame |
         values = _values(exposures, chosen)
         unit_values = _aggregate(values, units, chosen)
         if repeated and exp_unit:
-            notes.append(f"{len(assignment):,} rows for {assignment['unit'].nunique():,} units: outcomes are "
-                         f"summed per unit (yes/no outcomes: any).")
+            notes.add(f"{len(assignment):,} rows for {assignment['unit'].nunique():,} units: outcomes are "
+                      f"summed per unit (yes/no outcomes: any).",
+                      f"{assignment['unit'].nunique():,} 个单位共 {len(assignment):,} 行：结果按单位求和（是/否类结果：任一为是即为是）。")
         frame = assignment.drop_duplicates("unit").set_index("unit").join(unit_values)
         share = 1.0
         check_rows.append(("outcomes present", "ok", "arms and outcomes in one table"))
@@ -195,9 +198,11 @@ def prepare_test(table: pd.DataFrame | None = None, *, exposures: pd.DataFrame |
         no_outcome = int(frame[unit_values.columns[0]].isna().sum()) if len(unit_values.columns) else 0
         frame = frame.fillna({c: 0.0 for c in unit_values.columns})
         if no_outcome:
-            notes.append(f"{no_outcome:,} exposed users have no outcome row: counted as 0 (no visit, no purchase).")
+            notes.add(f"{no_outcome:,} exposed users have no outcome row: counted as 0 (no visit, no purchase).",
+                      f"{no_outcome:,} 位触达用户没有结果记录：按 0 计（未到访、未购买）。")
         if repeated:
-            notes.append(f"{repeated:,} repeated exposure rows (same user, same arm) were counted once.")
+            notes.add(f"{repeated:,} repeated exposure rows (same user, same arm) were counted once.",
+                      f"{repeated:,} 行重复触达记录（同一用户、同一组）只计一次。")
     if cov_col is not None:
         cov_values = numeric_or_flag(cov_in[cov_col])
         if cov_values is None:
@@ -207,7 +212,8 @@ def prepare_test(table: pd.DataFrame | None = None, *, exposures: pd.DataFrame |
         per_unit = cov_values.groupby(cov_unit.to_numpy()).first()
         frame["_covariate"] = frame.index.map(per_unit).astype(float)
         if frame["_covariate"].isna().mean() > 0.5:
-            notes.append(f"Covariate '{cov_col}' is missing for most users: CUPED is not applied.")
+            notes.add(f"Covariate '{cov_col}' is missing for most users: CUPED is not applied.",
+                      f"大多数用户缺少协变量「{cov_col}」：未使用 CUPED。")
             frame = frame.drop(columns="_covariate")
             cov_col = None
         else:
@@ -227,8 +233,8 @@ def prepare_test(table: pd.DataFrame | None = None, *, exposures: pd.DataFrame |
         raise DataError(f"only one arm ('{frame['arm'].iloc[0]}') in column '{arm_col}'", column=arm_col,
                         fix="a test needs at least two arms; check the arm column")
     if control_arm is None and control is None:
-        notes.append("No control arm recognised: every pair of arms is compared (name one with control=… to "
-                     "compare against it).")
+        notes.add("No control arm recognised: every pair of arms is compared (name one with control=… to "
+                  "compare against it).", "未识别出对照组：两两比较所有分组（用 control=… 指定对照组即可与之比较）。")
     return PreparedTest(units=frame, arm_column=arm_col, control=control_arm, metrics=tuple(chosen),
-                        covariate=cov_col, campaign_id=campaign_id, warnings=tuple(warnings), notes=tuple(notes),
-                        match_share=share, checks=tuple(check_rows))
+                        covariate=cov_col, campaign_id=campaign_id, warnings=tuple(warnings), notes=tuple(notes.en),
+                        notes_zh=tuple(notes.zh), match_share=share, checks=tuple(check_rows))

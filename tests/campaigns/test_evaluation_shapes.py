@@ -172,6 +172,16 @@ def test_half_matching_ids_warn_and_say_so_first():
     assert text.index("60.0%") < text.index("Verdict") and text.index("Caution") < text.index("| arm |")
 
 
+def test_notes_follow_the_reader_language():
+    exposures, outcomes = _split(coupon_test())
+    outcomes = outcomes.iloc[50:]                       # 50 exposed customers without an outcome row
+    ev = evaluate_test(exposures=exposures, outcomes=outcomes)
+    assert any("no outcome row" in n for n in ev.all_notes())
+    zh = ev.all_notes("zh")
+    assert len(zh) == len(ev.all_notes()) and any("没有结果记录" in n for n in zh), zh
+    assert "no outcome row" not in ev.to_markdown("zh")
+
+
 def test_ids_that_do_not_match_are_refused_with_the_format_hint():
     exposures, outcomes = _split(coupon_test(), keep_outcomes=0.0)  # C6001 vs 6001
     with pytest.raises(DataError, match="differ in format") as info:
