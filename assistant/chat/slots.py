@@ -58,7 +58,8 @@ from typing import Any, Iterable, Mapping
 from assistant.chat.slots_copy import (LONGER, OFFER_PCT_PATTERNS, OTHER_OFFERS, SHORTER, ZHE_PATTERN, extract_channel,
                                      extract_copy_language, extract_explicit_language, extract_length, extract_offer)
 from assistant.chat.slots_metrics import METRIC_RES as _METRIC_RES, METRICS, extract_metrics, extract_period
-from assistant.chat.slots_numbers import CJK, NUM, ZH_NUM_CHARS, detect_language, first_number, parse_number, zh_to_int
+from assistant.chat.slots_numbers import (CJK, NUM, ZH_NUM_CHARS, detect_language, first_number, parse_number,
+                                         zh_percents_to_digits, zh_to_int)
 from assistant.chat.slots_segment import (ALL_SEGMENTS, ALL_SEGMENTS_PATTERN, SEGMENT_NUMBER_PATTERNS,
                                         clean_segment_phrase, extract_segment, extract_segment_list,
                                         extract_segment_number, mentions_all_segments)
@@ -172,6 +173,8 @@ _CAMPAIGN_PATTERNS = [
     re.compile(rf"(\d+|[{ZH_NUM_CHARS}]+)\s*号\s*(?:活动|促销|营销活动)"),
     re.compile(rf"第\s*(\d+|[{ZH_NUM_CHARS}]+)\s*(?:期|个|次|号)?\s*(?:短信|邮件|推送|微信|push|app|线上|线下|满减|折扣|"
                rf"优惠券|会员)?\s*(?:活动|促销|营销活动)"),
+    # "第十五期拼团活动": a few words of the campaign's kind between its number and 活动
+    re.compile(rf"第\s*(\d+|[{ZH_NUM_CHARS}]+)\s*(?:期|次|号|场)\s*[^\s，。,.!?！？的]{{1,5}}?(?:活动|促销|营销活动)"),
     re.compile(r"#\s*([a-z0-9_]*\d[a-z0-9_]*)"),
 ]
 
@@ -187,7 +190,7 @@ def _keyword_user_id(text: str) -> str | None:
 
 def _keyword_campaign_id(text: str) -> str | None:
     """A campaign id only when a keyword names it ('campaign 13', '活动18')."""
-    for pattern in _CAMPAIGN_PATTERNS[:4]:
+    for pattern in _CAMPAIGN_PATTERNS[:5]:
         m = pattern.search(text)
         if m:
             token = m.group(1).strip("-_")
@@ -276,7 +279,8 @@ _TOP_K_PATTERNS = [
     re.compile(rf"(?:推荐|推|挑|选|列出|列)\s*({NUM})\s*(?:个|款|件|样|条)"),
     # "要10个", "只看5条"; but "给我一个英文版" is an article, not a size
     re.compile(rf"(?:给我|要|来|看|显示|只要|只看)\s*(?!一\s*(?:个|条|份|版))({NUM})\s*(?:个|款|件|样|条)"),
-    re.compile(rf"({NUM})\s*(?:个|款|件|样)\s*(?!会员|用户|客户|顾客|家庭|人)(?:\w{{0,4}})?(?:商品|产品|推荐|替代品|东西|品类|类目|类别|"
+    re.compile(rf"(?<!第)(?<!第\s)({NUM})\s*(?:个|款|件|样)\s*(?!会员|用户|客户|顾客|家庭|人|客群|分群|群|组|细分|类(?!目|别|型))"
+               rf"(?:\w{{0,4}})?(?:商品|产品|推荐|替代品|东西|品类|类目|类别|"
                rf"大类|单品)"),
 ]
 
@@ -287,7 +291,7 @@ def extract_top_k(text: str) -> int | None:
 
 
 def extract_report_format(text: str) -> str | None:
-    if re.search(r"markdown|\bmd\b|\.md\b", text):
+    if re.search(r"markdown|(?<![a-z])md(?![a-z])", text):          # "出个md格式的报告": no \b beside 汉字
         return "md"
     if re.search(r"html|web ?page|browser|网页|浏览器", text):
         return "html"
@@ -371,7 +375,7 @@ def extract_outcome(text: str) -> str | None:
 
 
 _NUMBER = r"(\d+(?:\.\d+)?)"
-_MDE_POINTS = [re.compile(rf"{_NUMBER}\s*(?:percentage[- ]points?|pp\b|points?\b)"),
+_MDE_POINTS = [re.compile(rf"{_NUMBER}\s*(?:percentage[- ]points?|pct\.? points?|pp\b|ppts?\b|pts?\b|points?\b)"),
                re.compile(rf"{_NUMBER}\s*个?\s*百分点"),
                re.compile(rf"{_NUMBER}\s*个?\s*点(?:的)?(?:提升|提高|增长|增加|上升|差异|差距|变化)")]   # "0.8个点的提升"
 _MDE_PCT = [re.compile(rf"{_NUMBER}\s*%\s*(?:relative\s+)?(?:lift|uplift|increase|improvement|effect|change|"
@@ -380,8 +384,15 @@ _MDE_PCT = [re.compile(rf"{_NUMBER}\s*%\s*(?:relative\s+)?(?:lift|uplift|increas
                        rf"(?:of\s+|by\s+)?{_NUMBER}\s*%"),
             re.compile(rf"(?:提升|提高|增长|增加|上升|差异|效果)(?:了)?\s*{_NUMBER}\s*%"),
             re.compile(rf"{_NUMBER}\s*%\s*(?:的)?(?:提升|提高|增长|增加|上升|差异|效果)")]
-_BASELINE = [re.compile(rf"(?:baseline|base rate|current (?:conversion )?rate|conversion rate|control rate)\s*"
-                        rf"(?:conversion\s+)?(?:rate\s+)?(?:of|is|=|at|:)?\s*{_NUMBER}\s*%"),
+_CONV = r"(?:conv(?:ersion)?|cvr|cr)"          # "baseline conv is 3%": chat shorthand for the conversion rate
+_BASELINE = [re.compile(rf"(?:baseline|base rate|current (?:{_CONV} )?rate|{_CONV} rate|control rate)\s*"
+                        rf"(?:{_CONV}\s+)?(?:rate\s+)?(?:of|is|=|at|:|sits at|runs at|around|about)?\s*{_NUMBER}\s*%"),
+             # "3% of people buy after my email", "平时有3%的人会下单": the share who act now is the baseline
+             re.compile(rf"{_NUMBER}\s*%\s*of\s+(?:the\s+|my\s+|our\s+)?(?:people|customers|recipients|users|"
+                        rf"shoppers|buyers|members|subscribers|them|those|visitors)\s+(?:\w+\s+)?(?:buy|convert|open|"
+                        rf"click|redeem|respond|order|purchase|reply|use)"),
+             re.compile(rf"{_NUMBER}\s*%\s*的?(?:人|用户|客户|顾客|会员|收件人)\s*(?:会|才|能)?(?:买|购买|下单|转化|打开|"
+                        rf"点击|核销|回复|响应)"),
              re.compile(rf"(?:基线|基准|当前转化率|现在的转化率|转化率|核销率|打开率|点击率|对照组转化率)\s*(?:是|为|在|=|：|:)?\s*"
                         rf"(?:大概|大约|约|差不多|一般|通常|平时)?\s*(?:是|在)?\s*{_NUMBER}\s*%"),
              # "if redemption is usually 8%": a rate said with its usual level is the baseline
@@ -403,6 +414,7 @@ def _first_float(patterns, text: str) -> tuple[float | None, str]:
 def extract_sample_size(text: str) -> dict[str, Any]:
     """'how many customers per arm to detect a 10% lift?' → mde_pct 10.0; '2 percentage points' → mde_points 2.0;
     'baseline 5%' / '转化率5%' → baseline_pct 5.0; 'campaign 18' → campaign_id '18'."""
+    text = zh_percents_to_digits(text)
     baseline, rest = _first_float(_BASELINE, text)
     points, rest = _first_float(_MDE_POINTS, rest)
     pct, rest = _first_float(_MDE_PCT, rest) if points is None else (None, rest)
@@ -416,6 +428,9 @@ def extract_sample_size(text: str) -> dict[str, Any]:
 _CATALOGUE_EN = (r"range|catalog(?:ue)?|shop|store|inventory|assortment|selection|stock|products?|items?|listings?|"
                  r"shelves|site|website|offer|offering|lines|skus")
 _SEARCH_EN = [
+    # "look in my catalogue whether I sell silicone spatulas", "check if we still carry oat milk"
+    re.compile(r"\b(?:whether|if)\s+(?:i|we|you|they|the (?:shop|store))\s+(?:still\s+|even\s+|currently\s+|already\s+)?"
+               r"(?:sell|have|carry|stock|offer|list|got)\s+(?:any\s+|some\s+)?(?P<q>[^?!]+)"),
     re.compile(r"\b(?:look up|lookup|find|search for|search)\s+(?P<q>[^?!]+?)\s+in (?:the|our) (?:product\s+)?(?:catalog(?:ue)?|shop|store)"),
     re.compile(r"\b(?:search|look up|lookup|find|show)\s+(?:(?:the|our|my)\s+)?(?:products?|items?|catalog(?:ue)?|"
                r"skus?)\s*(?:for|about|matching|with|containing|named|called|on)?\s*[:\-]?\s*(?P<q>[^?!]+)"),
@@ -436,11 +451,14 @@ _SEARCH_ZH = [
     # "店里有没有卖无糖可乐", "查查有没有黑巧克力", "我们卖不卖燕麦奶": whether the catalogue has something
     re.compile(r"(?:有没有|有没|是否有|有无|卖不卖|有不有)\s*(?:在)?(?:卖|售|出售|销售|上架)?\s*(?P<q>[^，。,.!?！？]+?)\s*"
                r"(?:相关的|有关的|的)?(?:商品|产品|卖)?\s*[?？吗呢]*\s*$"),
-    re.compile(r"(?:搜索|搜一下|搜搜|搜|查找|查一下|查查|找一下|找找|检索)(?:一下)?(?:商品|产品)?\s*[:：]?\s*(?P<q>[^，。,.!?！？]+?)\s*"
+    re.compile(r"(?:搜索|搜一下|搜搜|搜|查找|查询|查看|查一下|查查|找一下|找找|检索|寻找)(?:一下|下)?(?:商品|产品)?\s*[:：]?\s*(?P<q>[^，。,.!?！？]+?)\s*"
                r"(?:相关的|有关的|的)?(?:商品|产品)?\s*$"),
     re.compile(r"(?:有没有|有哪些|有什么)\s*(?P<q>[^，。,.!?！？]+?)\s*(?:相关的|有关的|的)?(?:商品|产品)"),
     re.compile(r"(?:商品|产品)(?:搜索|检索)\s*[:：]?\s*(?P<q>[^，。,.!?！？]+)"),
 ]
+# Where a Chinese search looks, said before the thing: "商品库里的冷冻虾仁", "在目录中是否有…"
+_SEARCH_PLACE_ZH = re.compile(r"^(?:在|从)?(?:我们的?|咱们的?|店里的?)?(?:商品库|产品库|商品目录|产品目录|商品列表|目录|货架|商城|店铺|店|库|"
+                              r"平台|系统)(?:里面|里头|里|中|内|上)?(?:的|有没有|是否有|有无)?")
 _SEARCH_TRAIL = re.compile(rf"\s+(?:please|pls|for me|(?:in|on|from) (?:the|our|my|your) (?:product )?(?:{_CATALOGUE_EN})|"
                           rf"in stock|that we (?:sell|carry|stock|have)|at all)$")
 
@@ -449,10 +467,12 @@ def extract_search_query(text: str) -> str | None:
     """'search products: organic milk' → 'organic milk'; 'do we sell gluten free bread?' → 'gluten free bread';
     '搜索有机牛奶' → '有机牛奶'."""
     patterns = (_SEARCH_ZH + _SEARCH_EN) if CJK.search(text) else _SEARCH_EN
+    text = text.strip().rstrip("。.!！?？ ")          # "请在商品库中检索保温杯。": the full stop is no part of it
     for pattern in patterns:
         m = pattern.search(text)
         if m:
             query = m.group("q").strip(" .:'\"“”‘’「」《》")
+            query = _SEARCH_PLACE_ZH.sub("", query)
             for _ in range(2):
                 query = _SEARCH_TRAIL.sub("", query).strip()
             query = re.sub(r"^(?:for|about|the|a|an|some|any)\s+", "", query)
@@ -628,7 +648,7 @@ def slot_change(text: str, language: str | None = None, last_intent: str | None 
         if isinstance(value, str) and value != ALL_SEGMENTS:
             rest = rest.replace(value, " ")
     for pattern in (*SEGMENT_NUMBER_PATTERNS, ALL_SEGMENTS_PATTERN, *OFFER_PCT_PATTERNS, ZHE_PATTERN, OTHER_OFFERS, SHORTER,
-                    LONGER, *(p for _, p in _METRIC_RES), *_USER_PATTERNS[:3], *_CAMPAIGN_PATTERNS[:4],
+                    LONGER, *(p for _, p in _METRIC_RES), *_USER_PATTERNS[:3], *_CAMPAIGN_PATTERNS[:5],
                     *_TOP_K_PATTERNS):
         rest = pattern.sub(" ", rest)
     rest = without_channels(rest)

@@ -13,7 +13,7 @@ METRICS = ("customers", "orders", "revenue", "aov", "spend", "frequency", "top_c
 
 # ---------------------------------------------------------------------------------------------- vocabularies
 # Money coming in (what "revenue" is called)
-MONEY_NOUNS_EN = r"revenue|sales|turnover|gmv|income|takings|earnings|proceeds|receipts"
+MONEY_NOUNS_EN = r"revenue|rev|sales|turnover|gmv|income|takings|earnings|proceeds|receipts"   # "rev share": chat shorthand
 MONEY_NOUNS_ZH = r"销售额|销售总额|营收|营业额|总收入|收入|流水|进账|成交额|交易额|gmv|销售金额|营业收入"
 # "how much have we made / brought in / earned": a verb of earning with the business as subject
 MONEY_VERBS_EN = (r"earn(?:s|ed|ing)?|make|makes|made|making|bring(?:s|ing)? in|brought in|generat\w*|take(?:s|n)? in|"
@@ -52,8 +52,8 @@ ORDER_NOUNS_EN = r"(?:orders|baskets|transactions|purchases|trips|checkouts|sale
 _SHARE_WORDS = r"(?:%|share|percent(?:age)?|proportion|fraction|portion|slice|part|piece|contribution|split|breakdown|mix)"
 _MONEY_EN = rf"(?:{MONEY_NOUNS_EN}|spend)"
 METRIC_PATTERNS: list[tuple[str, str]] = [
-    ("revenue_share", rf"\b(?:{MONEY_NOUNS_EN})\s+(?:split|breakdown|share|mix)|{_SHARE_WORDS}\s+of\s+(?:the\s+|our\s+|"
-                      rf"total\s+|all\s+)*{_MONEY_EN}\b|how much of (?:the |our |total )*(?:{MONEY_NOUNS_EN})\b|"
+    ("revenue_share", rf"\b(?:{MONEY_NOUNS_EN})\s+(?:split|breakdown|share|mix)|{_SHARE_WORDS}\s+of\s+(?:the\s+|our\s+|my\s+|"
+                      rf"total\s+|all\s+|overall\s+)*{_MONEY_EN}\b|how much of (?:the |our |my |total |overall |all )*(?:{MONEY_NOUNS_EN})\b|"
                       rf"contribut\w*\s+(?:to\s+)?(?:the\s+|our\s+|total\s+)*(?:{MONEY_NOUNS_EN})\b|"
                       rf"account(?:s|ed)? for\s+(?:what\s+|how much\s+)?(?:of\s+)?(?:the\s+|our\s+|total\s+)*(?:{MONEY_NOUNS_EN})\b|"
                       rf"(?:{MONEY_NOUNS_ZH})(?:的)?(?:占比|比例|份额|比重|贡献)|占了?(?:多少|几成|百分之几|多大比例)?(?:的)?(?:总|全部|整体)?(?:的)?(?:{MONEY_NOUNS_ZH})|"
@@ -69,6 +69,8 @@ METRIC_PATTERNS: list[tuple[str, str]] = [
               r"weekly|monthly|over time|(?:week|month)[- ](?:by|over|on|to)[- ](?:week|month)|\b(?:wow|mom)\b|"
               r"趋势|走势|变化|按月|按周|每月|每周|月度|周度|逐月|逐周|每个月|每一周|环比"),
     ("aov", r"\baov\b|average (?:order|basket|ticket|transaction|cart)(?: size| value| amount| total)?|"
+            r"(?:value|size|amount|total|worth) of (?:an?|one|each|every|the average|the typical|a single|a typical|per) "
+            r"(?:order|basket|purchase|transaction|checkout|cart)\b|"
             r"(?:order|basket|ticket|cart) (?:value|size)|(?:spend|spent|value) per (?:order|basket|transaction|visit|trip)|"
             r"客单价|客单|笔单价|单均|平均订单(?:金额|价值|价格)?|平均每(?:单|笔)|每(?:单|笔)(?:平均)?(?:多少钱|金额|消费)?(?=平均|多少|金额|消费)"),
     ("top_categories", rf"(?:{CATEGORY_NOUNS})"),
@@ -78,7 +80,9 @@ METRIC_PATTERNS: list[tuple[str, str]] = [
                   rf"count (?:of )?(?:the )?{PEOPLE_EN}|\bhead ?count\b|\bpopulation\b|\bsize of\b|how (?:big|large) (?:is|are)\b|人数|规模|"
                   rf"how big is (?:our|the|my) (?:customer|user|member) base|"
                   rf"{PEOPLE_ZH}(?:总)?(?:数|量|规模)|{PEOPLE_ZH}(?:一共|总共|共|总)?有?多少(?:个|位|名|人)?|多少(?:个|位|名|户)?{PEOPLE_ZH}|多少(?:个|位|名)?人|多少户|几(?:个|位)?{PEOPLE_ZH}"),
-    ("orders", rf"(?:how many |number of |\band (?:the )?(?:number of )?)(?:{COUNT_ADJ} )?{ORDER_NOUNS_EN}\b|"
+    # "+ total orders", "plus the order count": a second metric joined by a symbol or "plus"
+    ("orders", rf"(?:how many |number of |(?:\band|\bplus|\+|&)\s*(?:the )?(?:total )?(?:number of )?|\btotal )"
+               rf"(?:{COUNT_ADJ} )?{ORDER_NOUNS_EN}\b|"
                r"(?:order|basket|transaction|purchase) (?:count|volume)|订单(?:总)?(?:数|量)|多少(?:个|笔|张)?订单|多少笔|"
                r"多少单|单量|成交(?:了)?(?:多少)?(?:笔|单)|交易笔数|交易次数|成交笔数"),
     ("frequency", FREQUENCY),

@@ -77,6 +77,32 @@ def parse_number(token: str) -> int | None:
     return zh_to_int(token)
 
 
+_ZH_PERCENT = re.compile(rf"百分之\s*([\d{ZH_NUM_CHARS}]+)(?:\s*点\s*([\d零〇一二三四五六七八九]+))?")
+_ZH_POINTS = re.compile(rf"(?<![\d.])([{ZH_NUM_CHARS}]+)(?:\s*点\s*([零〇一二三四五六七八九]+))?\s*(个\s*百分点|个\s*点)")
+
+
+def _zh_decimal(whole: str, fraction: str | None) -> str | None:
+    value = parse_number(whole)
+    if value is None:
+        return None
+    digits = "".join(str(parse_number(ch)) for ch in fraction or "")
+    return f"{value}.{digits}" if digits else str(value)
+
+
+def zh_percents_to_digits(text: str) -> str:
+    """Chinese-numeral percentages as digits, so one percent rule reads both: '百分之八' → '8%', '百分之零点五' →
+    '0.5%', '三个百分点' → '3个百分点', '一点五个点' → '1.5个点'."""
+    def percent(m: re.Match) -> str:
+        value = _zh_decimal(m.group(1), m.group(2))
+        return f"{value}%" if value is not None else m.group(0)
+
+    def points(m: re.Match) -> str:
+        value = _zh_decimal(m.group(1), m.group(2))
+        return f"{value}{m.group(3)}" if value is not None else m.group(0)
+
+    return _ZH_POINTS.sub(points, _ZH_PERCENT.sub(percent, text))
+
+
 def first_number(patterns, text: str, low: int | None = None, high: int | None = None) -> int | None:
     """The first number captured by any pattern that lies in [low, high] (unbounded where None)."""
     for pattern in patterns:

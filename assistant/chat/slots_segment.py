@@ -27,7 +27,9 @@ SEGMENT_NUMBER_PATTERNS = [
     re.compile(rf"\b(?:the\s+)?({_ORDINAL_WORDS}|\d+(?:st|nd|rd|th))\s+{_SEG_WORDS_EN}\b"),
     re.compile(rf"第\s*({NUM})\s*(?:个)?\s*{_SEG_WORDS_ZH}"),
     re.compile(rf"({NUM})\s*号\s*{_SEG_WORDS_ZH}"),
-    re.compile(rf"(?:细分|分群|客群|群组|簇|组|群|segment)\s*(?:#|号|编号)?\s*({NUM})(?![\d%折])"),
+    # "群一个人平均花多少": a count after the group word ("一个人", "两单") is not the group's number
+    re.compile(rf"(?:细分|分群|客群|群组|簇|组|群|segment)\s*(?:#|号|编号)?\s*({NUM})(?![\d%折])"
+               rf"(?!\s*(?:个人|个|位|人|名|次|天|周|月|年|单|笔|件|款|块|元))"),
 ]
 
 
@@ -40,7 +42,8 @@ def extract_segment_number(text: str) -> int | None:
 _EN_BOUNDARY = (r"with|using|via|by|over|through|offering|offer|on|in|including|featuring|mentioning|that|who|"
                 r"which|and|about|to|from|at|next|this|giving|plus|so|because|please|based|as|into|for|like|"
                 r"highlighting|promoting|announcing|telling|before|after|during|focusing|around|buy|want|need|"
-                r"prefer|look|like|are|is|do|does|vs|versus|against|compared|than|overall|instead|too|also|again")
+                r"prefer|look|like|are|is|do|does|vs|versus|against|compared|than|overall|instead|too|also|again|"
+                r"w|pls|plz|thx|thanks|tho|asap|btw|tbh|rn")
 _EN_STOP_LEAD = {"the", "our", "my", "a", "an", "this", "that", "those", "these", "for", "to", "about", "of",
                  "is", "are", "who", "what", "describe", "me", "tell", "in", "on", "with", "at", "profile",
                  "explain", "summarize", "summarise", "show", "give", "write", "recommend", "suggest", "sell",
@@ -65,7 +68,8 @@ _EN_VERBS = {"promote", "push", "feature", "sell", "show", "send", "offer", "rec
 _WITH_PEOPLE = {"kids", "children", "child", "babies", "baby", "toddlers", "teens", "teenagers", "pets", "dogs", "cats",
                 "families", "infants"}          # "families with kids": part of the name, not an offer's "with"
 _EN_TRAILING_VERBS = {"spend", "spends", "buy", "buys", "shop", "shops", "purchase", "purchases", "prefer", "prefers",
-                      "respond", "order", "orders"}
+                      "respond", "order", "orders", "reorder", "reorders", "return", "returns", "visit", "visits",
+                      "come", "comes", "churn", "churns", "open", "opens", "click", "clicks", "redeem", "redeems"}
 _ARTICLES_EN = {"the", "our", "my", "those", "these", "your"}
 _EN_ADVERBS = {"usually", "typically", "generally", "normally", "mostly", "really", "actually", "often", "always",
                "ever", "still", "also", "tend", "tends", "currently", "recently", "regularly", "frequently", "even",
@@ -79,7 +83,9 @@ _PRONOUNS_EN = {"they", "them", "their", "those", "these", "we", "us", "our", "y
 _GENERIC_PEOPLE_EN = {"customers", "customer", "shoppers", "shopper", "buyers", "buyer", "users", "user", "households",
                       "household", "clients", "client", "members", "member", "consumers", "consumer", "guys", "ones",
                       "families", "family", "accounts", "lot", "crowd", "bunch", "group", "groups"}
+# ... and the business itself: "in my shop", "worth to our store" name where, not who
 _DATA_WORDS_EN = {"data", "dataset", "datasets", "database", "system", "records", "table", "tables", "file", "files",
+                  "shop", "store", "business", "company", "brand", "website", "site", "webshop", "app",
                   "catalog", "catalogue", "overall", "total", "totals", "whole", "entire", "everything", "base",
                   "sample", "numbers", "figures", "history"}
 _EVERYONE_FIRST_EN = {"average", "typical", "mean", "median", "normal", "usual", "ordinary", "overall", "total",
@@ -109,7 +115,8 @@ _EN_NAME_PATTERNS = [
     re.compile(rf"(?P<name>(?:[a-z][\w'&-]*\s+){{1,4}}){_SEG_WORDS_EN}\b"),
     re.compile(rf"\bwho\s+(?:exactly\s+|really\s+)?(?:are|is)\s+(?:(?:the|our|my|these|those)\s+)?{_PHRASE}"),
     re.compile(rf"\b(?:would|will|do|does|did|might|could|should)\s+(?:(?:the|our|my)\s+)?{_PHRASE}\s+(?:respond|like|"
-               rf"love|buy|want|prefer|enjoy|click|react|need|care|contribute|bring|account|generate|spend)\b"),
+               rf"love|buy|want|prefer|enjoy|click|react|need|care|contribute|bring|account|generate|spend|reorder|order|shop|"
+               rf"purchase|return|come|visit|churn|open|redeem)\b"),
     re.compile(rf"\bwhat\s+(?:do|does|are|is)\s+(?:(?:the|our|my)\s+)?{_PHRASE}\s+(?:buy|buying|like|want|"
                rf"prefer|look|purchase|into|about|shop|worth|spend|value|care)\b"),
     re.compile(rf"\b(?:describe|profile|explain|summari[sz]e|characteri[sz]e|tell me about|tell me more about|"
@@ -146,7 +153,8 @@ def _clean_en_phrase(phrase: str, from_right: bool = False) -> str | None:
         if article is not None and not any(re.fullmatch(_EN_BOUNDARY, w) for w in words[:article]):
             words = words[article + 1:]       # "win back the lapsed regulars": a verb phrase, then its object
     for i, w in enumerate(words):
-        if i > 0 and w in _EN_ADVERBS:         # "the wine lovers typically spend" → "wine lovers"
+        if i > 0 and w in _EN_ADVERBS and not (i + 1 < len(words) and _is_people_noun(words[i + 1])):
+            # "the wine lovers typically spend" → "wine lovers"; "my best customers" / "most loyal buyers" stay
             words = words[:i]
             break
         if i > 0 and re.fullmatch(_EN_BOUNDARY, w) and not (w == "with" and i + 1 < len(words) and
@@ -170,9 +178,10 @@ def _clean_en_phrase(phrase: str, from_right: bool = False) -> str | None:
         return None
     last = phrase.split()[-1]
     people = _is_people_noun(last) or last in _GENERIC_PEOPLE_EN      # "the holiday shoppers" are people
-    if not people and (phrase.split()[0] in _SEASONS or re.search(r"\b(?:sale|sales|promotion|promo|event|season|"
-                                                                  r"holiday|launch|weekend|day)$", phrase)):
-        return None   # "the spring sale", "black friday weekend" name an occasion, not a segment
+    if not people and (phrase.split()[0] in _SEASONS or phrase.split()[0] in _TIME_LEAD or re.search(
+            r"\b(?:sale|sales|promotion|promo|event|season|holiday|launch|weekend|day|drop|release|call|meeting|"
+            r"review|deck|presentation|standup|sync|report|workshop)$", phrase)):
+        return None   # "the spring sale", "the black friday drop", "the monday call": an occasion, not a segment
     ageless = _AGES.sub(" ", phrase)                 # "the over-60s", "the under-25s": a number inside an age
     if channel_of(phrase) or re.search(r"\d|campaign|product|item|household(?!s\b)|user(?!s\b)|customer \d|\b(?:sales|revenue|"
                                        r"turnover|income|total)\b", ageless):
@@ -223,7 +232,8 @@ _ZH_NAME_PATTERNS = [
     re.compile(rf"(?:给(?!我)|为(?!我)|向|对|针对|面向|推荐给|发给|卖给|对于|关于|帮(?!我|忙|助)){_ZH_NAME}{_ZH_GROUP_TAIL}\s*{_ZH_ADVERBS}\s*{_ZH_STOP}"),
     re.compile(rf"(?:介绍一下|介绍下|介绍|描述一下|描述下|描述|说说|讲讲|聊聊|谈谈|说一说|讲一讲|聊一聊|谈一谈|讲一下|说一下|"
                rf"分析一下|分析下|分析|解释一下|画像一下|了解一下|了解下|了解|想知道|知道|认识一下|认识|看一下|看看|剖析一下|剖析)"
-               rf"{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:的画像|的特征|的特点|是谁|是怎样|是什么样|是哪些|是什么人|都是|$|，|。|？|\?)"),
+               rf"{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:的[^\s，。,.!?！？的]{{0,4}}?(?:画像|特征|特点|特性|偏好|习惯|情况|构成|结构)|是谁|是怎样|"
+               rf"是什么样|是哪些|是什么人|都是|$|，|。|？|\?)"),
     re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:都|主要|大多|一般|到底|究竟)?(?:是|算)些?(?:一群|一类|一些|一帮|哪些|哪类|什么|怎样|"
                rf"怎么样|啥|谁)"),
     re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:有什么|有哪些|有啥)(?:典型|主要|明显|共同|显著)?的?(?:特点|特征|特性|习惯|偏好)"),
@@ -248,6 +258,9 @@ _ZH_NAME_PATTERNS = [
     # "出一个沉睡用户的唤醒方案": a plan made for a name (its purpose word sits between 的 and the plan)
     re.compile(rf"(?:出|做|写|定|制定|来|要)(?:一个|一份|一套|个|份|套)?{_ZH_NAME}{_ZH_GROUP_TAIL}的[^\s，。,.!?！？的]{{0,4}}?"
                rf"(?:方案|计划|活动|策略|打法)"),
+    # a name opening the message, then a side / group word and what to make: "沉默会员那边写条短信", "宝妈群发个推送"
+    re.compile(rf"^{_ZH_NAME}(?:{_ZH_SIDE}|{_ZH_DEMONSTRATIVE}\s*(?:{_ZH_GROUP_NOUN}|人|客户|用户|顾客)?|{_ZH_GROUP_NOUN})"
+               rf"\s*(?:也|再|就)?(?:写|发|做|出|来|策划|制定|推荐|推)"),
     # a name opening the sentence with a demonstrative group word: "学生党这个群体推荐点什么产品好"
     re.compile(rf"^{_ZH_NAME}{_ZH_DEMONSTRATIVE}\s*(?:{_ZH_GROUP_NOUN}|人|客户|用户|顾客)"),
 ]
@@ -280,6 +293,11 @@ def _clean_zh_phrase(phrase: str) -> str | None:
     phrase = re.sub(r"^(?:说说|讲讲|聊聊|谈谈|说一说|讲一讲|聊一聊|谈一谈|看看|介绍一下|介绍下|介绍|描述一下|描述|分析一下|分析|告诉我|请问|那么|那|还有)", "",
                     phrase)
     phrase = re.sub(r"^(?:发给|写给|卖给|推荐给|推给|给|为|向|面向|针对|换成|改成|换为|改为)(?=..)", "", phrase)
+    inner = re.split(r"针对|面向|对于", phrase)[-1]          # "开学季针对学生用户": an occasion, then who
+    phrase = inner if len(inner) >= 2 else phrase
+    if re.match(r"(?:请|烦请|麻烦|能否|可否|劳驾)", phrase) or re.match(r"(?:这|那|该|此)(?:一)?(?:批|些|群|帮|类|部分|个|位)?"
+                                                          r"(?:人|客户|用户|顾客|会员)", phrase):
+        return None          # a request frame, or a pronoun ("这批人占了…") pointing back, is no name
     phrase = re.sub(r"^(?:一下|下|一个|这个|那个|这些|那些|我们的|我们|我的|的|该|此)", "", phrase)
     phrase = re.sub(r"的$", "", phrase)
     for _ in range(2):                                         # "老年用户这群人们": two tails
@@ -299,7 +317,8 @@ def _clean_zh_phrase(phrase: str) -> str | None:
             _ZH_EVERYONE.match(phrase) and not described:
         return None          # "整体", "数据里", "最受欢迎", "销量前八", "双十一": everyone, the data, a ranking, a date
     if not described and re.search(r"\d|活动|商品|产品|文案|短信|邮件|推送|销售|收入|订单|客单|品类|趋势|金额|营收|平均|人均|"
-                                   r"消费额|多少|总数|总量|数量|推荐|写|策划|介绍|怎样|怎么|什么|方案|计划|策略", _AGES.sub("", phrase)) \
+                                   r"消费额|多少|总数|总量|数量|推荐|写|策划|介绍|怎样|怎么|什么|方案|计划|策略|占|贡献|"
+                                   r"特征|特点|画像|偏好", _AGES.sub("", phrase)) \
             or extract_metrics(phrase) and not people:   # "那购买频次呢": a metric, not a group
         return None
     return phrase
@@ -338,6 +357,47 @@ _ZH_DESCRIPTION = [
 ]
 
 
+# A group described by what its people do: "the customers who came once and never again", "the ones that only shop
+# on weekends", "our people who buy in the sales". The name runs through the relative clause and stops where the
+# request goes on: punctuation, an offer / channel / second name after "with" / "w/" / "via", a modal ("… might
+# like"), "please". Only after an article, so "customers who bought X in the last month" stays an audience filter.
+_RELATIVE_NAME = re.compile(
+    r"\b(?:the|our|my|those|these|all the)\s+(?P<name>(?:[a-z][\w'-]*\s+)?(?:customers|people|shoppers|buyers|ones|"
+    r"folks|users|clients|members|households|guys|families|visitors|subscribers)\s+(?:who|that|which)\s+"
+    r"[a-z][^?.!,;:()]*)")
+_RELATIVE_END = re.compile(
+    r"\s+(?:w/|w/o|with\s+(?=\d|an?\s|the\s|my\s|our\s|free|bogo|\$|email|sms|push|wechat|text)|via|using|"
+    r"offering|giving|please|pls|plz|thx|thanks|might|would|could|should|may|can|will\s+(?:get|receive|like|love|want)|"
+    r"vs\.?|versus|compared|and\s+(?:the|my|our|those)\s|(?:in|by|as|over)\s+(?:an?\s+)?(?:email|sms|text message|"
+    r"push|wechat|app notification)s?\b).*$")
+
+
+def _relative_clause_name(text: str) -> str | None:
+    """'… for the customers who came once and never again? I want …' → 'customers who came once and never again'."""
+    m = _RELATIVE_NAME.search(text)
+    if not m:
+        return None
+    name = _RELATIVE_END.sub("", m.group("name")).strip()
+    words = name.split()
+    if len(words) < 3 or words[-1] in ("who", "that", "which"):
+        return None
+    return name
+
+
+# What opens a formal or polite Chinese request before its topic: "请计算…", "烦请介绍一下…", "能否为…", "请协助为…",
+# and a leading occasion clause ("年货节期间，…"). Patterns anchored at the start of the message read the topic
+# after it: "请计算高价值客户的销售额占比" is about 高价值客户.
+_ZH_REQUEST_LEAD = re.compile(
+    r"^(?:(?:请问|烦请|麻烦(?:您|你)?|劳驾|能否|可否|能不能|可不可以|是否可以|是否能|请(?:您|你)?|帮忙|帮我|您能|你能|我想|想)\s*)*"
+    r"(?:(?:协助|帮忙|帮我|帮)\s*)?(?:(?:为|给|针对|面向|向)(?=\S{2})\s*)?"
+    r"(?:(?:计算|统计|查询|查一下|查看|看一下|看看|算一下|算算|输出|列出|告诉我|说明|汇总|整理)(?:一下|下)?\s*)?")
+_ZH_OCCASION_LEAD = re.compile(r"^[^，,。？?！!]{1,12}(?:期间|之际|前夕|来临|当天|的时候|时)[，,]\s*")
+
+
+def _without_request_lead(text: str) -> str:
+    return _ZH_REQUEST_LEAD.sub("", _ZH_OCCASION_LEAD.sub("", text, count=1), count=1)
+
+
 def clean_segment_phrase(text: str, language: str) -> str | None:
     """A bare answer naming a segment ("the young families", "高价值客户") as a name phrase, or None."""
     text = normalise(text).strip(" ?.!？。")
@@ -361,9 +421,13 @@ def extract_segment(text: str, language: str) -> int | str | None:
         return ALL_SEGMENTS
     if language == "zh" or CJK.search(text):
         for pattern in _ZH_DESCRIPTION:
-            m = pattern.search(text)
+            m = pattern.search(_without_request_lead(text))
             if m and _clean_zh_phrase(m.group("name")):
                 return _clean_zh_phrase(m.group("name"))
+    if not CJK.search(text):
+        described = _relative_clause_name(text)
+        if described:
+            return described
     for pattern in _EN_DESCRIPTION:
         m = pattern.search(text)
         if m:  # a description ("likely to churn") keeps its small words; only the tail is cut
@@ -371,8 +435,9 @@ def extract_segment(text: str, language: str) -> int | str | None:
             if name and name not in _NOT_A_SEGMENT and not channel_of(name):
                 return name
     if language == "zh" or CJK.search(text):
+        topic = _without_request_lead(text)
         for pattern in _ZH_NAME_PATTERNS:
-            for m in pattern.finditer(text):
+            for m in pattern.finditer(topic if pattern.pattern.startswith("^") else text):
                 name = _clean_zh_phrase(m.group("name"))
                 if name:
                     return name
@@ -428,8 +493,11 @@ _ARTICLE_PHRASE = re.compile(r"\b(?:the|our|my|those|these)\s+([a-z][\w'&-]*(?:\
 def _group_noun_phrase(text: str) -> str | None:
     for m in _overlapping(_ARTICLE_PHRASE, text):
         words: list[str] = []
-        for w in m.group(1).split():
-            if re.fullmatch(_EN_BOUNDARY, w) or w in _EN_STOP_LEAD or w in ("a", "an", "some", "any", "their", "its"):
+        tokens = m.group(1).split()
+        for k, w in enumerate(tokens):
+            best_people = w == "best" and k + 1 < len(tokens) and _is_people_noun(tokens[k + 1])   # "my best customers"
+            if re.fullmatch(_EN_BOUNDARY, w) or w in _EN_STOP_LEAD and not best_people or \
+                    w in ("a", "an", "some", "any", "their", "its"):
                 break
             words.append(w)
         while words and not _is_people_noun(words[-1]):
@@ -473,7 +541,8 @@ _BARE_PAIR = re.compile(rf"(?<![\d.#])({NUM})\s*(?:and|vs\.?|versus|with|to|agai
 # 有什么不同", "宝妈和白领用户相比". The left name is read from its right end (after the last verb or article), the
 # right name from its left end; a comparison verb or question after either is not part of it.
 _COMPARE_LEAD = re.compile(r"^.*?\b(?:compare|comparison of|contrast|difference between|differences between)\s+|"
-                           r"^(?:请|帮我|麻烦)?(?:比较|对比|比一比|比一下|区分)(?:一下|下)?|^(?:请|帮我|麻烦)?(?:把|将|拿)")
+                           r"^(?:请|帮我|麻烦|烦请|劳驾|能否|可否|请您|请你)?(?:比较|对比|比一比|比一下|区分)(?:一下|下)?|"
+                           r"^(?:请|帮我|麻烦|烦请|劳驾|能否|可否)?(?:把|将|拿)")
 _COMPARE_SPLIT = re.compile(r"\s+(?:compared (?:to|with)|as opposed to|vs\.?|versus|against|with|and|or|to|from)\s+|"
                             r"(?<=\S)\s*(?:和|与|跟|同|对比|对上|vs\.?|比(?!较))\s*")   # 比较好 = "rather good"
 _COMPARE_LEFT_TAIL_EN = re.compile(r"\s+(?:side by side|next to each other|together|(?:stack|measure|match|line|size)s?\s+up|compare[sd]?|differs?|fares?|"
@@ -481,7 +550,7 @@ _COMPARE_LEFT_TAIL_EN = re.compile(r"\s+(?:side by side|next to each other|toget
                                    r"(?:so\s+|any\s+|really\s+)?(?:different|similar))$")
 _COMPARE_RIGHT_TAIL_EN = re.compile(r"\s*(?:[?.!,;:]|\s[—–-]\s|\b(?:which|who|how|what|in terms|side by side)\b).*$")
 _COMPARE_TAIL_ZH = re.compile(r"(?<=.)放(?:在)?一起.*$|(?<=.)(?:相比|相比较|比起来|比较起来|比较|对比|比一比|比)(?:一下|起来|之下)?.*$|[，,。？?!！].*$|"
-                              r"(?:有什么|有何|有啥|的)?(?:区别|不同|差别|差异|不一样|差在|哪个|谁更|谁).*$")
+                              r"(?:有什么|有何|有啥|的)?(?:主要|核心|最大|具体|关键)?(?:区别|不同|差别|差异|不一样|差在|哪个|谁更|谁).*$")
 
 
 def _two_compared_names(text: str) -> list[str] | None:
@@ -501,6 +570,8 @@ def _names_around_connector(body: str) -> list[str] | None:
         part = part.strip()
         if CJK.search(part):
             name = _clean_zh_phrase(_COMPARE_TAIL_ZH.sub("", part).strip())
+        elif side == "left" and _relative_clause_name(part):
+            name = _relative_clause_name(part)
         elif side == "left":
             name = _clean_en_phrase(_COMPARE_LEFT_TAIL_EN.sub("", part), from_right=True)
         else:
