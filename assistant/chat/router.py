@@ -25,7 +25,8 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import yaml
 
-from assistant.chat.slots import (REQUIRED_SLOTS, SLOT_NAMES, detect_language, extract_audience, extract_metrics,
+from assistant.chat.slots import (REQUIRED_SLOTS, SLOT_NAMES, asked_metrics, detect_language, extract_audience,
+                                  extract_metrics,
                                   extract_segment_list, extract_slots, missing_slots, normalise, says_intent_verb,
                                   slot_change)
 
@@ -43,6 +44,10 @@ _COMPARISON = re.compile(r"\b(?:compare|comparison|contrast|versus|vs\.?|side[- 
 # A comparison of two parsed names is a comparison up to this probability ("weekend shoppers vs loyal customers,
 # what's the difference?" reads like a description of each name to the classifier).
 COMPARISON_OVERRIDE = 0.8
+# Up to this probability, a "description" of a named group that asks for a metric outside the name and uses no
+# profiling verb ("rev share of the vips?", "aov for the night owls") is a data question: the group's name pulls the
+# classifier towards describing it, the metric says what is wanted.
+METRIC_OVER_PROFILE = 0.9
 # Intents that act on a segment or customer, told apart by their verbs ("plan", "recommend", "推荐")
 _ACTIONS = ("plan_campaign", "recommend_segment", "recommend_user")
 _SIDE_BY_SIDE = re.compile(r"side[- ]by[- ]side|next to each other|放在一起|并排")
@@ -287,6 +292,9 @@ class IntentRouter:
         elif intent == "describe_segment" and confidence < FOLLOW_UP_OVERRIDE and \
                 alternatives[1][0] == "data_question" and extract_metrics(t):
             intent = "data_question"      # "what's their AOV?": a metric asked about a segment, not its profile
+        elif intent == "describe_segment" and confidence < METRIC_OVER_PROFILE and \
+                not says_intent_verb(intent, t) and asked_metrics(t, language):
+            intent = "data_question"      # "rev share of the vips?": a metric outside the name, no profiling verb
         elif intent == "data_question" and confidence < FOLLOW_UP_OVERRIDE and _is_audience(t):
             intent = "audience"           # "最近10天买过鸡蛋的顾客有多少": who bought what, when — an audience count
         elif intent == UNKNOWN and confidence < self.threshold and extract_metrics(t):

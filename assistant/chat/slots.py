@@ -385,7 +385,8 @@ _MDE_PCT = [re.compile(rf"{_NUMBER}\s*%\s*(?:relative\s+)?(?:lift|uplift|increas
             re.compile(rf"(?:提升|提高|增长|增加|上升|差异|效果)(?:了)?\s*{_NUMBER}\s*%"),
             re.compile(rf"{_NUMBER}\s*%\s*(?:的)?(?:提升|提高|增长|增加|上升|差异|效果)")]
 _CONV = r"(?:conv(?:ersion)?|cvr|cr)"          # "baseline conv is 3%": chat shorthand for the conversion rate
-_BASELINE = [re.compile(rf"(?:baseline|base rate|current (?:{_CONV} )?rate|{_CONV} rate|control rate)\s*"
+_BASELINE = [re.compile(rf"{_NUMBER}\s*%\s*(?:base|baseline)\b"),          # "+1pt on a 5% base"
+             re.compile(rf"(?:baseline|base rate|current (?:{_CONV} )?rate|{_CONV} rate|control rate)\s*"
                         rf"(?:{_CONV}\s+)?(?:rate\s+)?(?:of|is|=|at|:|sits at|runs at|around|about)?\s*{_NUMBER}\s*%"),
              # "3% of people buy after my email", "平时有3%的人会下单": the share who act now is the baseline
              re.compile(rf"{_NUMBER}\s*%\s*of\s+(?:the\s+|my\s+|our\s+)?(?:people|customers|recipients|users|"
@@ -590,6 +591,13 @@ def extract_slots(intent: str, text: str, language: str | None = None) -> dict[s
     return slots
 
 
+def asked_metrics(text: str, language: str | None = None) -> list[str] | None:
+    """The metrics a message asks about outside any segment name in it: "rev share of the vips?" → ['revenue_share'];
+    "who are the big spenders?" → None (the metric word names the group)."""
+    t = normalise(text)
+    return extract_metrics(_without_name(t, extract_segment(t, language or detect_language(t))))
+
+
 def _without_name(text: str, segment: int | str | None) -> str:
     """`text` with a segment name blanked: a word inside the name ("the coupon clippers", "优惠券爱好者") is no offer."""
     if isinstance(segment, str) and segment != ALL_SEGMENTS and segment in text:
@@ -606,8 +614,12 @@ _CHANGE_FRAME_EN = re.compile(
     r"segment|segments|cluster|customers|people|shoppers|them|those|go|of|on|just|rather|actually|can|could|you|"
     r"would|will|i|we|us|me|want|prefer|need|let|bit|little|here|is|are|show|give|look|at|view|break|down|"
     r"broken|per|each|every|same|similar|please|let's|do|done|only|more|fewer|less|few|some|couple|list|"
-    r"picks?|results?|instead|again|hm+|um+|well)\b")
+    r"picks?|results?|instead|again|hm+|um+|well|kindly|switch|bigger|smaller|larger|discount|channel|"
+    r"set|adjust|update|modify|pls|plz)\b")
 _CHANGE_FRAME_ZH = re.compile(
+    # polite and degree words of a change first (longest first): "请将优惠调整为…", "折扣再大点", "力度小一些"
+    r"烦请|劳驾|调整为|调整成|调整|调成|修改为|修改成|修改|变更为|变更|设置为|设为|发送|通过|渠道为|渠道|折扣|力度|幅度|"
+    r"就行|就好|即可|将|把|再大|再小|大|小|"
     r"那么|那|还是|还有|也要|也是|也|同样的|同样|一样的|一样|照样|照着|呢|吧|吗|啊|呀|改成|改为|换成|换为|改用|换用|换个|换|改|"
     r"用|走|变成|加上|加个|加|再|一点|一些|点|写|发|来一份|来一个|来个|一份|一条|一封|一篇|一个|一下|要|给|对|针对|方案|文案|推文|"
     r"版本|版|渠道|的|了|请|帮我|麻烦|试试|试一下|优惠|活动|看|看看|按|分|呢|么|吗|成|为|语言|写成|翻译成|翻译|译成|"
@@ -621,10 +633,17 @@ _INTENT_VERBS = {
                   r"写|撰写|重写|文案|文字|标题|口号|广告语|话术",
     "plan_campaign": r"\b(?:plan|campaign|strategy)\b|策划|方案|计划",
     "data_question": r"\b(?:show|list|numbers?|figures?|stats?)\b|看|列|统计|数据",
-    "describe_segment": r"\b(?:describe|profile|tell me about)\b|介绍|描述|说说|讲讲",
+    "describe_segment": r"\b(?:describe|profile|tell me about|who (?:are|is|r)|characteri[sz]e|overview|rundown|lowdown|"
+                        r"persona|portrait)\b|\bwhat (?:are|is) .{0,40} like\b|介绍|描述|说说|讲讲|画像|特征|特点|是什么样|"
+                        r"哪类人|哪些人|了解",
 }
-_FOLLOW_UP_CUE = re.compile(r"^(?:and|or|but|same|what about|how about|now)\b|\b(?:instead|too|as well)\b|"
-                            r"^(?:那|还是|还有|同样|一样|也|换|改|再)|呢[?？!！。.]*$")   # 还是…吧: "rather …"
+# A polite lead ("please change …", "请将优惠调整为…", "麻烦改成…") opens a change as plainly as "and" / "那"
+_FOLLOW_UP_CUE = re.compile(r"^(?:please\s+|pls\s+|kindly\s+|could you\s+|can you\s+)?(?:and|or|but|same|what about|"
+                            r"how about|now|change|switch|swap|adjust|update|make the (?:offer|discount|channel)|"
+                            r"bigger|smaller|deeper|larger|steeper)\b|\b(?:instead|too|as well)\b|"
+                            r"^(?:那|还是|还有|同样|一样|也|换|改|再)|^(?:请|麻烦|烦请|劳驾)\S{0,6}?(?:改|换|调整|修改|变更)|"
+                            r"再(?:大|小|多|少|高|低|长|短)|"
+                            r"呢[?？!！。.]*$")   # 还是…吧: "rather …"
 
 
 def says_intent_verb(intent: str, text: str) -> bool:
@@ -667,7 +686,7 @@ def missing_slots(intent: str, slots: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(name for name in REQUIRED_SLOTS.get(intent, ()) if slots.get(name) is None)
 
 
-__all__ = ["slot_change", "says_intent_verb", "extract_next_campaign_focus", "extract_outcome", "extract_sample_size", "extract_search_query",
+__all__ = ["slot_change", "says_intent_verb", "asked_metrics", "extract_next_campaign_focus", "extract_outcome", "extract_sample_size", "extract_search_query",
            "asks_about_history", "extract_horizon_days", "METRICS", "ALL_SEGMENTS", "mentions_all_segments", "clean_segment_phrase", "extract_metrics", "extract_period",
            "extract_segment_list", "extract_audience", "extract_length", "extract_explicit_language", "SLOT_NAMES", "REQUIRED_SLOTS", "detect_language", "normalise", "zh_to_int", "parse_number",
            "extract_slots", "missing_slots", "extract_offer", "extract_segment",
