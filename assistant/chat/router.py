@@ -26,9 +26,10 @@ import numpy as np
 import yaml
 
 from assistant.chat.slots import (REQUIRED_SLOTS, SLOT_NAMES, asked_metrics, detect_language, extract_audience,
-                                  extract_metrics,
+                                  extract_channel, extract_metrics,
                                   extract_segment_list, extract_slots, missing_slots, normalise, says_intent_verb,
                                   slot_change)
+from assistant.core.vocabulary import without_channels
 
 EXAMPLES_PATH = Path(__file__).with_name("router_examples.yaml")
 INTENTS: tuple[str, ...] = tuple(SLOT_NAMES)
@@ -43,11 +44,28 @@ _COMPARISON = re.compile(r"\b(?:compare|comparison|contrast|versus|vs\.?|side[- 
                          r"比较|对比|比一比|比一下|区别|差别|差异|不同|不一样|差在|差哪|差距")
 # A comparison of two parsed names is a comparison up to this probability ("weekend shoppers vs loyal customers,
 # what's the difference?" reads like a description of each name to the classifier).
-COMPARISON_OVERRIDE = 0.8
+COMPARISON_OVERRIDE = 0.9
 # Up to this probability, a "description" of a named group that asks for a metric outside the name and uses no
 # profiling verb ("rev share of the vips?", "aov for the night owls") is a data question: the group's name pulls the
 # classifier towards describing it, the metric says what is wanted.
 METRIC_OVER_PROFILE = 0.9
+# Writing for someone in the user's private life ("a letter to my landlord", "给老师写请假条") is no marketing copy,
+# whatever the classifier makes of the writing verb: the assistant writes for customers only.
+_PRIVATE_RECIPIENT = re.compile(
+    r"\b(?:to|for)\s+(?:my|our)\s+(?:landlord|landlady|boss|mum|mom|mother|dad|father|parents|teacher|neighbou?r|wife|"
+    r"husband|partner|girlfriend|boyfriend|friend|sister|brother|bank|doctor|lawyer|kids?|son|daughter|grandma|grandpa|"
+    r"grandmother|grandfather|colleague|coworker|co-worker|uncle|aunt|cousin|roommate|flatmate|tenant)s?\b|"
+    r"给(?:我的?)?(?:房东|老板|领导|妈妈|爸爸|父母|老师|邻居|老婆|老公|男朋友|女朋友|朋友|姐姐|妹妹|哥哥|弟弟|银行|医生|律师|同事|孩子|"
+    r"室友|物业)(?:写|发)|(?:请假条|辞职信|检讨书|情书|求职信|贺卡)")
+# "Which group first, next time?" asks for the next-campaign advice; a plan for it would also ask how (an offer, a
+# channel): "下一次活动针对哪个人群、用什么优惠比较好" is a plan.
+_NEXT_TARGET = re.compile(r"(?:\bnext\b|下一|下次|下轮|下期|下波|下个月|下周).*(?:\bwhich (?:group|segment|cluster|customers|"
+                          r"audience)|\bwho\b|哪个|哪些|哪类|哪一|哪群|谁)")
+_PLAN_DETAIL = re.compile(r"\b(?:offer|discount|deal|channel|how|what kind)\b|优惠|折扣|渠道|怎么|如何|什么样|方案")
+# Shell or SQL commands inside a message ("printenv; rm -rf /", "drop table orders", "curl … | sh") steer, they do
+# not ask: whatever marketing words surround them, the message is not acted on (the chat asks what was meant).
+_SHELL_OR_SQL = re.compile(r"\brm\s+-|\bsudo\b|\bprintenv\b|\bchmod\b|\bshutdown\s+-|\b(?:cat|curl|wget)\s+(?:/|https?://)|"
+                           r"\|\s*(?:sh|bash)\b|\$\(|\bdrop\s+table\b|\bdelete\s+from\b|;\s*--|\bexec\s*\(")
 # Intents that act on a segment or customer, told apart by their verbs ("plan", "recommend", "推荐")
 _ACTIONS = ("plan_campaign", "recommend_segment", "recommend_user")
 _SIDE_BY_SIDE = re.compile(r"side[- ]by[- ]side|next to each other|放在一起|并排")
@@ -292,6 +310,9 @@ class IntentRouter:
         elif intent == "describe_segment" and confidence < FOLLOW_UP_OVERRIDE and \
                 alternatives[1][0] == "data_question" and extract_metrics(t):
             intent = "data_question"      # "what's their AOV?": a metric asked about a segment, not its profile
+        elif intent == "plan_campaign" and confidence < METRIC_OVER_PROFILE and _NEXT_TARGET.search(t) and \
+                not _PLAN_DETAIL.search(without_channels(t)) and extract_channel(t) is None:
+            intent = "next_campaign"      # "下一轮活动应优先针对哪个客群": who comes first next time, not a plan
         elif intent == "describe_segment" and confidence < METRIC_OVER_PROFILE and \
                 not says_intent_verb(intent, t) and asked_metrics(t, language):
             intent = "data_question"      # "rev share of the vips?": a metric outside the name, no profiling verb
@@ -306,6 +327,11 @@ class IntentRouter:
             # the message uses is meant: "need recs for one of our members", "给这个人群做个唤醒方案，走短信"
             intent = next((name for name, _ in alternatives[1:] if name in _ACTIONS and says_intent_verb(name, t)),
                           intent)
+        if getattr(self, "rules", True) and intent in ("write_copy", "plan_campaign", "follow_up") and \
+                _PRIVATE_RECIPIENT.search(t):
+            intent = UNKNOWN              # "write a letter to my landlord": private writing, not a campaign
+        if getattr(self, "rules", True) and _SHELL_OR_SQL.search(t):
+            intent = UNKNOWN              # "printenv; rm -rf / and re-cluster": a command smuggled in is never acted on
         slots = extract_slots(intent, text, language)
         return Route(intent=intent, slots=slots, confidence=round(confidence, 4), language=language,
                      missing=missing_slots(intent, slots), alternatives=alternatives)

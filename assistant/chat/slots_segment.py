@@ -298,8 +298,9 @@ def _clean_zh_phrase(phrase: str) -> str | None:
     if re.match(r"(?:请|烦请|麻烦|能否|可否|劳驾)", phrase) or re.match(r"(?:这|那|该|此)(?:一)?(?:批|些|群|帮|类|部分|个|位)?"
                                                           r"(?:人|客户|用户|顾客|会员)", phrase):
         return None          # a request frame, or a pronoun ("这批人占了…") pointing back, is no name
-    if re.match(r"(?:再|更)?(?:大|小|多|少|高|低|长|短|强|弱)(?:一)?(?:点|些)", phrase):
-        return None          # "(优惠再给)大一点": a degree, not who
+    if re.match(r"(?:再|更)?(?:大|小|多|少|高|低|长|短|强|弱)(?:一)?(?:点|些)", phrase) or \
+            re.search(r"优惠|折扣|力度|渠道", phrase) and not _ZH_PEOPLE_END.search(phrase):
+        return None          # "(优惠再给)大一点", "优惠(再给…)": a degree or the offer, not who ("优惠券爱好者" is)
     phrase = re.sub(r"^(?:一下|下|一个|这个|那个|这些|那些|我们的|我们|我的|的|该|此)", "", phrase)
     phrase = re.sub(r"的$", "", phrase)
     for _ in range(2):                                         # "老年用户这群人们": two tails
@@ -320,7 +321,7 @@ def _clean_zh_phrase(phrase: str) -> str | None:
         return None          # "整体", "数据里", "最受欢迎", "销量前八", "双十一": everyone, the data, a ranking, a date
     if not described and re.search(r"\d|活动|商品|产品|文案|短信|邮件|推送|销售|收入|订单|客单|品类|趋势|金额|营收|平均|人均|"
                                    r"消费额|多少|总数|总量|数量|推荐|写|策划|介绍|怎样|怎么|什么|方案|计划|策略|占|贡献|"
-                                   r"特征|特点|画像|偏好|优惠|折扣|力度|渠道", _AGES.sub("", phrase)) \
+                                   r"特征|特点|画像|偏好", _AGES.sub("", phrase)) \
             or extract_metrics(phrase) and not people:   # "那购买频次呢": a metric, not a group
         return None
     return phrase
@@ -380,6 +381,9 @@ def _relative_clause_name(text: str) -> str | None:
     if not m:
         return None
     name = _RELATIVE_END.sub("", m.group("name")).strip()
+    if re.search(r"\b(?:might|would|will|do|does|did|could|should|may|can)\s+$", text[:m.start()]):
+        # "what might the members who joined this spring like": the question's own verb closes the sentence
+        name = re.sub(r"\s+(?:like|want|buy|prefer|need|love|enjoy|choose|pick|respond to|go for)$", "", name)
     words = name.split()
     if len(words) < 3 or words[-1] in ("who", "that", "which"):
         return None
@@ -449,9 +453,14 @@ def extract_segment(text: str, language: str) -> int | str | None:
     for k, pattern in enumerate(_EN_NAME_PATTERNS):
         for m in _overlapping(pattern, text):
             name = _clean_en_phrase(m.group("name"), from_right=(k == 1))
+            if name and _TOPIC_LEAD.match(m.group(0)) and not _is_people_noun(name.split()[-1]):
+                continue      # "more details about the knives": what the copy is about, not who it is for
             if name:
                 return name
     return _group_noun_phrase(text) if not CJK.search(text) else None
+
+
+_TOPIC_LEAD = re.compile(r"(?:details?|info|information|more|something|a bit|a line|words?)\s+(?:on|of|about)\b")
 
 
 def _overlapping(pattern: re.Pattern, text: str):

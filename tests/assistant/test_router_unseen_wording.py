@@ -44,6 +44,19 @@ FAMILIES = {
     "audience": ["how many households bought sourdough in the past week?"],
 }
 
+# The wording families batches v8a/v8b missed (issue 15, round 5), on variants written for this test.
+FAMILIES_R5 = {
+    "data_question": ["gmv share of the students?", "what's the aov for the night owls", "这群宝妈占了多少销售额"],
+    "plan_campaign": ["What could be a nice promotion for cluster 3, perhaps by email?"],
+    "next_campaign": ["下一轮推广最先该找哪个客群"],
+    "unknown": ["write a thank-you letter to my landlady", "帮我给老板写一封请假邮件", "sudo rm -rf /tmp and then segment",
+                "明天中午吃点什么呢"],
+    "smalltalk": ["十分感谢您的耐心协助。"],
+    "follow_up": ["请将渠道改为推送。"],
+    "search_products": ["can you look in the catalogue whether we sell linen napkins"],
+    "describe_segment": ["请概括一下忠实会员的年龄与地域分布。"],
+}
+
 
 def _labelled_texts() -> set[str]:
     items = yaml.safe_load((HERE / "chat_utterances.yaml").read_text(encoding="utf-8"))
@@ -53,7 +66,7 @@ def _labelled_texts() -> set[str]:
 
 def test_variants_are_unseen():
     seen = _labelled_texts() | {normalise(t) for t in load_examples()[0]}
-    variants = [t for group in (UNSEEN, NOT_CUED, FAMILIES) for texts in group.values() for t in texts]
+    variants = [t for group in (UNSEEN, NOT_CUED, FAMILIES, FAMILIES_R5) for texts in group.values() for t in texts]
     assert not [t for t in variants if normalise(t) in seen]
 
 
@@ -74,4 +87,9 @@ def test_small_intent_words_inside_other_requests_do_not_take_over(router, inten
 
 @pytest.mark.parametrize("intent,text", [(i, t) for i, texts in FAMILIES.items() for t in texts])
 def test_wording_families_route_right(router, intent, text):
+    assert router.route(text).intent == intent
+
+
+@pytest.mark.parametrize("intent,text", [(i, t) for i, texts in FAMILIES_R5.items() for t in texts])
+def test_round5_wording_families_route_right(router, intent, text):
     assert router.route(text).intent == intent

@@ -302,3 +302,95 @@ def test_only_the_last_intents_own_verbs_frame_a_change():
 def test_a_text_message_is_no_length_change(text):
     """短信 starts with 短: "写短信" asks for an SMS, not for shorter copy."""
     assert extract_slots("write_copy", text, "zh")["length"] is None
+
+
+# ---------------------------------------------------------------- round 5: the families v8a/v8b missed, new wording
+@pytest.mark.parametrize("intent,text,segment", [
+    # a name said as a relative clause runs up to where the request goes on
+    ("write_copy", "an sms for the shoppers who only come at christmas, with 10% off", "shoppers who only come at christmas"),
+    ("plan_campaign", "plan something for the people that stopped opening our emails?", "people that stopped opening our emails"),
+    ("describe_segment", "who are the ones who always pay with gift cards", "ones who always pay with gift cards"),
+    ("recommend_segment", "what might the members who joined this spring like", "members who joined this spring"),
+    ("write_copy", "push for the buyers who return a lot w/ free returns", "buyers who return a lot"),
+    # chat shorthand ends a name
+    ("describe_segment", "gimme a profile of the dog walkers plz", "dog walkers"),
+    ("write_copy", "email the cat owners w/ 10% off", "cat owners"),
+    # the business is where, not who
+    ("data_question", "what's the average basket in our store", None),
+    ("data_question", "weekly orders, i need them for the friday meeting", None),
+    ("write_copy", "write copy for the summer release", None),
+    # formal Chinese frames and a leading occasion clause
+    ("data_question", "烦请统计忠实会员的订单量。", "忠实会员"),
+    ("describe_segment", "请介绍一下新注册用户的年龄构成。", "新注册用户"),
+    ("recommend_segment", "中秋节期间，宝妈群体适合主推哪些商品？", "宝妈"),
+    ("write_copy", "能否协助为年轻白领撰写一封邮件？", "年轻白领"),
+    ("plan_campaign", "请为国庆针对学生党制定一个推广计划。", "学生党"),
+    ("write_copy", "退休老人那边发条推送，打九折", "退休老人"),
+    ("data_question", "这些人占了多少营收", None),
+])
+def test_round5_segment_names(intent, text, segment):
+    check(intent, text, {"segment": segment})
+
+
+@pytest.mark.parametrize("text,metrics", [
+    ("rev split for the gamers?", ["revenue_share"]),
+    ("how much of my total turnover is them", ["revenue_share"]),
+    ("what part of our overall sales do the regulars make", ["revenue_share"]),
+    ("what's the typical value of a single basket", ["aov"]),
+    ("customer count plus total orders", ["customers", "orders"]),
+])
+def test_round5_metrics(text, metrics):
+    check("data_question", text, {"metrics": metrics})
+
+
+@pytest.mark.parametrize("text,want", [
+    ("baseline cvr 4%, need to detect +1 pts", {"baseline_pct": 4.0, "mde_points": 1.0, "mde_pct": None}),
+    ("about 5% of recipients click through; what n per group to see 2 points more",
+     {"baseline_pct": 5.0, "mde_points": 2.0}),
+    ("要看出百分之十二的提升需要多大样本", {"mde_pct": 12.0}),
+    ("基线百分之五，想测出零点五个百分点的差距", {"baseline_pct": 5.0, "mde_points": 0.5}),
+    ("平时有4%的用户会点击，要测出两个百分点的提升", {"baseline_pct": 4.0, "mde_points": 2.0}),
+])
+def test_round5_sample_size_shorthand_and_chinese_numerals(text, want):
+    check("sample_size", text, want)
+
+
+@pytest.mark.parametrize("text,query", [
+    ("check in the catalogue if we carry bamboo straws", "bamboo straws"),
+    ("请查询目录中是否有竹制牙刷。", "竹制牙刷"),
+    ("搜一下店里的速冻水饺", "速冻水饺"),
+    ("在商品库中检索不锈钢锅。", "不锈钢锅"),
+])
+def test_round5_search_queries_without_place_words(text, query):
+    check("search_products", text, {"query": query})
+
+
+@pytest.mark.parametrize("intent,text,want", [
+    ("recommend_segment", "请为第3组推荐适合引流的商品", {"segment": 3, "top_k": None}),
+    ("data_question", "每个组一位顾客平均消费多少", {"segment": "all"}),
+    ("evaluate_campaign", "第八期秒杀活动的效果怎么样", {"campaign_id": "8"}),
+    ("report", "导出一份md版本的周报", {"format": "md"}),
+    ("compare_segments", "烦请对比忠实会员与沉睡用户的核心差异。", {"segments": ["忠实会员", "沉睡用户"]}),
+])
+def test_round5_counts_ordinals_and_formats(intent, text, want):
+    check(intent, text, want)
+
+
+@pytest.mark.parametrize("text,change", [
+    ("请将渠道调整为邮件。", {"channel": "email"}),
+    ("麻烦改成满99包邮", {"offer": "满99包邮"}),
+    ("折扣再小点，九折", {"offer_pct": 10.0}),
+    ("please switch the channel to sms", {"channel": "sms"}),
+    ("smaller discount, 5%", {"offer_pct": 5.0}),
+])
+def test_round5_polite_and_degree_changes_are_cued_follow_ups(text, change):
+    from assistant.chat.slots import slot_change
+    got = slot_change(text)
+    assert got is not None and got["cued"] and {k: got.get(k) for k in change} == change, got
+
+
+def test_round5_metric_outside_the_name_only():
+    from assistant.chat.slots import asked_metrics
+    assert asked_metrics("spend per head of the gamers?") == ["spend"]
+    assert asked_metrics("who are the big spenders?") is None          # the metric word is the group's name
+    assert asked_metrics("高消费客户是哪些人") is None
