@@ -45,9 +45,10 @@ _COMPARISON = re.compile(r"\b(?:compare|comparison|contrast|versus|vs\.?|side[- 
 # A comparison of two parsed names is a comparison up to this probability ("weekend shoppers vs loyal customers,
 # what's the difference?" reads like a description of each name to the classifier).
 COMPARISON_OVERRIDE = 0.9
-# Between this probability and `threshold`, an intent whose own verb or noun the message uses ("copy", "写", "plan",
-# "推荐") is kept instead of asking: the classifier spreads its belief over look-alikes, the word says which is meant.
-OWN_VERB_FLOOR = 0.15
+# Between this share of `threshold` and `threshold` (and only while the classifier is unsure, < 0.5), an intent whose
+# own verb or noun the message uses ("copy", "写", "plan", "推荐") is kept instead of asking: the classifier spreads
+# its belief over look-alikes, the word says which is meant. A stricter threshold still asks.
+OWN_VERB_FLOOR = 0.6
 # Up to this probability, a "description" of a named group that asks for a metric outside the name and uses no
 # profiling verb ("rev share of the vips?", "aov for the night owls") is a data question: the group's name pulls the
 # classifier towards describing it, the metric says what is wanted.
@@ -296,7 +297,8 @@ class IntentRouter:
         order = np.argsort(row)[::-1]
         alternatives = tuple((str(self.classes_[j]), round(float(row[j]), 4)) for j in order[:3])
         intent, confidence = alternatives[0][0], float(row[order[0]])
-        if confidence < self.threshold and not (getattr(self, "rules", True) and confidence >= OWN_VERB_FLOOR and
+        if confidence < self.threshold and not (getattr(self, "rules", True) and
+                                                 OWN_VERB_FLOOR * self.threshold <= confidence < 0.5 and
                                                  says_intent_verb(intent, text)):
             intent = UNKNOWN              # unsure; but "email copy for the X, bogo on Y" says its intent's own word
         language = detect_language(text)
