@@ -437,8 +437,8 @@ def distinct_names(personas: dict[int, Persona], profiles: SegmentProfiles, lang
         while name.lower() in seen and s != -1 and index < 4:
             index += 1
             name = template_persona(profiles.segment_summary(s), language, policy, family_index=index).name
-        if name.lower() in seen:
-            name = f"{name} ({'第' + '一二三四五六七八九十'[len(seen) % 10] + '组' if language == 'zh' else chr(65 + len(seen) % 26)})"
+        if name.lower() in seen:  # still the same: the segment's own number tells them apart (it is shown beside)
+            name = f"{name}（第{s}组）" if language == "zh" else f"{name} (segment {s})"
         seen.add(name.lower())
         if name != p.name and p.source == "template" and index:  # the whole template on the new family
             p = template_persona(profiles.segment_summary(s), language, policy, family_index=index).model_copy(

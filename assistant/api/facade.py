@@ -547,6 +547,16 @@ class MarketingAssistant:
         hidden = PolicyHidden.count(pool) if len(pool) and pool.notna().all() else None  # all of it is hidden
         return Recommendations(target=target, items=offers, hidden=hidden)
 
+    def customer_id(self, text: str | int) -> str | None:
+        """The customer id as the data writes it, for an id typed in any case ("c0001" -> "C0001"); None when no
+        customer (or more than one, differing only in case) has it."""
+        ids = self.features.index.astype(str)
+        text = str(text).strip()
+        if text in ids:
+            return text
+        same = ids[ids.str.lower() == text.lower()]
+        return str(same[0]) if len(same) == 1 else None
+
     def recommend(self, user_id: str | int, k: int = 10, **filters) -> Recommendations:
         """Top-k products for one customer with a reason each (filters: category, min_price, max_price,
         exclude_purchased, in_stock_only). Items the marketing policy excludes are never returned."""

@@ -497,9 +497,10 @@ class ChatAgent:
 
     # ------------------------------------------------------------------ recommendations
     def _on_recommend_user(self, slots: dict, lang: str) -> Iterator[ChatReply]:
-        user = str(slots["user_id"])
-        if user not in self.assistant.features.index:
-            raise DataError(say("unknown_customer", lang, id=_esc(user), n=f"{self.assistant.dataset.n_users:,}"))
+        user = self.assistant.customer_id(slots["user_id"])
+        if user is None:
+            raise DataError(say("unknown_customer", lang, id=_esc(slots["user_id"]),
+                                n=f"{self.assistant.dataset.n_users:,}"))
         recs = self.assistant.recommend(user, k=slots.get("top_k") or 10)
         yield ChatReply(self._recs_text(recs, say("target_customer", lang, id=_esc(user)), lang), table=recs.items)
 

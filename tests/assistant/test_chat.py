@@ -93,3 +93,15 @@ def test_copy_without_an_offer_says_the_plan_chose_it(agent):
     assert "No offer was named" in text and "campaign plan chose" in text, text
     text = final(agent, "write an sms for segment 0 with 10% off").text
     assert "No offer was named" not in text, text
+
+
+def test_customer_ids_are_found_whatever_case_they_are_typed_in(agent):
+    """The router lower-cases what it reads ('C0001' -> 'c0001'); the data's id is found all the same, unless two
+    ids differ only in case (then neither is guessed)."""
+    from types import SimpleNamespace
+    import pandas as pd
+    data = SimpleNamespace(features=pd.DataFrame(index=pd.Index(["C0001", "hh-7", "Ab", "aB"])))
+    find = MarketingAssistant.customer_id
+    assert find(data, "c0001") == "C0001" and find(data, "HH-7") == "hh-7" and find(data, "ab") is None
+    assert find(data, "C0002") is None
+    assert agent.assistant.customer_id(1029) == "1029"

@@ -109,3 +109,17 @@ def test_a_date_just_after_the_load_time_is_kept_as_clock_skew(tmp_path):
     path = write(tmp_path, "events.csv", f"user_id,item_id,timestamp,revenue\nu1,a,{tomorrow},3.5\nu2,b,2024-01-01,1\n")
     data = load_files(events=path)
     assert len(data.events) == 2 and data.quality.dropped("events", "timestamp in the future") == 0
+
+
+def test_a_chinese_shop_export_is_recognised_by_its_headers(tmp_path):
+    """会员ID / 商品编号 / 金额 / 下单时间 / 数量 and 商品名称 / 品类: a Youzan- or Taobao-style export loads with no mapping."""
+    pd.DataFrame({"会员ID": ["C0001", "C0002", "C0001"], "商品编号": ["tent", "stove", "socks"],
+                  "实付金额": [199.0, 59.0, 15.0], "下单时间": ["2025/03/01", "2025/03/02", "2025/04/11"],
+                  "数量": [1, 1, 2], "订单号": ["A1", "A2", "A3"]}).to_csv(tmp_path / "orders.csv", index=False)
+    pd.DataFrame({"商品编号": ["tent", "stove", "socks"], "商品名称": ["双人帐篷", "露营炉", "徒步袜"],
+                  "类目": ["帐篷", "炊具", "服饰"], "单价": [199.0, 59.0, 7.5]}).to_csv(tmp_path / "items.csv", index=False)
+    data = load_files(events=tmp_path / "orders.csv", products=tmp_path / "items.csv")
+    assert set(data.events["user_id"]) == {"C0001", "C0002"} and data.events["revenue"].sum() == pytest.approx(273.0)
+    assert data.events["timestamp"].dt.month.tolist() == [3, 3, 4] and set(data.events["basket_id"]) == {"A1", "A2", "A3"}
+    assert data.products.set_index("item_id").loc["tent", ["title", "category"]].tolist() == ["双人帐篷", "帐篷"]
+    assert data.products.set_index("item_id").loc["socks", "price"] == pytest.approx(7.5)

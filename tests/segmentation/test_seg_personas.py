@@ -179,3 +179,17 @@ def test_report_escapes_hostile_text_and_is_self_contained(masked, tmp_path):
         assert f"{s} · " in page
     md = write_markdown_report(profiles, personas, seg, out=tmp_path / "report.md").read_text(encoding="utf-8")
     assert "<script>" not in md and "## 0 · " in md
+
+
+def test_repeated_names_are_told_apart_by_the_segment_number_shown_beside_them(masked, monkeypatch):
+    """When every template family gives the same name, the suffix is the segment's own number (as the chat
+    shows 'Segment 2 — …'), never a count that reads as another segment ('第三组' on segment 2)."""
+    import segmentation.personas as personas
+    _, _, _, profiles = masked
+    for language in ("en", "zh"):
+        same = template_persona(profiles.segment_summary(0), language).model_copy(update={"name": "Same"})
+        monkeypatch.setattr(personas, "template_persona", lambda *a, **k: same)  # every family: the same name
+        names = {s: p.name for s, p in personas.distinct_names({s: same for s in (0, 2, 3)}, profiles,
+                                                                language).items()}
+        suffix = (lambda s: f"Same (segment {s})") if language == "en" else (lambda s: f"Same（第{s}组）")
+        assert names == {0: "Same", 2: suffix(2), 3: suffix(3)}, names

@@ -27,44 +27,54 @@ PathLike = str | Path
 FALLBACK_ENCODINGS = ("cp1252",)
 _DELIMITERS = ",;\t|"
 
+# Usual names in Chinese shop exports (Taobao / Youzan / WeCom style headers), shared by the tables.
+ZH_USER = ("用户id", "会员id", "客户id", "买家id", "会员编号", "客户编号", "用户编号", "会员卡号")
+ZH_ITEM = ("商品id", "商品编号", "商品编码", "sku编码", "货号", "商品代码")
+ZH_TITLE = ("商品名称", "商品名", "品名", "商品标题")
+ZH_CATEGORY = ("品类", "类目", "商品类目", "分类", "商品分类", "一级类目")
+ZH_PRICE = ("单价", "价格", "售价", "商品单价")
+
 # Usual source names of each canonical column (compared lower-case, ignoring spaces, '-' and '_').
 SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     "events": {
         "user_id": ("user_id", "userid", "user", "customer_id", "customerid", "customer", "visitor_id",
                     "visitorid", "visitor", "household_id", "household_key", "client_id", "member_id", "buyer_id",
-                    "uid"),
+                    "uid", *ZH_USER),
         "item_id": ("item_id", "itemid", "item", "product_id", "productid", "product", "sku", "article_id",
-                    "stockcode", "asin", "goods_id"),
+                    "stockcode", "asin", "goods_id", *ZH_ITEM),
         "event_type": ("event_type", "eventtype", "event", "behavior_type", "behaviour_type", "behavior",
-                       "behaviour", "action", "interaction", "event_name"),
+                       "behaviour", "action", "interaction", "event_name", "行为类型", "行为", "事件类型"),
         "timestamp": ("timestamp", "time", "ts", "datetime", "date", "event_time", "eventtime",
                       "transaction_timestamp", "order_date", "invoicedate", "created_at", "event_date",
-                      "purchase_date", "time_stamp"),
-        "quantity": ("quantity", "qty", "units", "count", "amount_units"),
+                      "purchase_date", "time_stamp", "下单时间", "订单时间", "付款时间", "支付时间", "交易时间",
+                      "购买时间", "成交时间", "创建时间", "日期", "时间"),
+        "quantity": ("quantity", "qty", "units", "count", "amount_units", "数量", "购买数量", "件数", "商品数量"),
         "revenue": ("revenue", "sales_value", "sales", "amount", "total", "line_total", "value", "spend",
-                    "total_price", "sales_amount"),
+                    "total_price", "sales_amount", "实付金额", "支付金额", "实付款", "成交金额", "订单金额", "销售额",
+                    "金额"),
         "basket_id": ("basket_id", "order_id", "orderid", "transaction_id", "transactionid", "invoice",
-                      "invoice_no", "invoiceno", "session_id", "basket"),
+                      "invoice_no", "invoiceno", "session_id", "basket", "订单号", "订单编号", "订单id", "交易号"),
         # product attributes found in an event log become the products table when no products file is given
-        "title": ("title", "product_name", "name", "item_name", "description_short"),
-        "category": ("category", "category_id", "categoryid", "category_code", "product_category", "department"),
+        "title": ("title", "product_name", "name", "item_name", "description_short", *ZH_TITLE),
+        "category": ("category", "category_id", "categoryid", "category_code", "product_category", "department",
+                     *ZH_CATEGORY),
         "description": ("description", "product_description", "item_description"),
-        "brand": ("brand", "brand_name"),
-        "price": ("price", "unit_price", "unitprice", "item_price"),
+        "brand": ("brand", "brand_name", "品牌"),
+        "price": ("price", "unit_price", "unitprice", "item_price", *ZH_PRICE),
     },
     "products": {
         "item_id": ("item_id", "itemid", "product_id", "productid", "sku", "article_id", "stockcode", "asin",
-                    "id", "product", "item"),
-        "title": ("title", "product_name", "name", "item_name"),
+                    "id", "product", "item", *ZH_ITEM),
+        "title": ("title", "product_name", "name", "item_name", *ZH_TITLE),
         "description": ("description", "desc", "details", "product_description"),
         "category": ("category", "category_path", "category_name", "category_id", "product_category",
-                     "department"),
-        "brand": ("brand", "brand_name", "manufacturer"),
-        "price": ("price", "unit_price", "list_price", "regular_price"),
-        "in_stock": ("in_stock", "instock", "available", "availability"),
+                     "department", *ZH_CATEGORY),
+        "brand": ("brand", "brand_name", "manufacturer", "品牌"),
+        "price": ("price", "unit_price", "list_price", "regular_price", *ZH_PRICE),
+        "in_stock": ("in_stock", "instock", "available", "availability", "是否有货", "库存状态"),
     },
     "users": {"user_id": ("user_id", "userid", "customer_id", "customerid", "customer", "household_id",
-                          "client_id", "member_id", "id", "user")},
+                          "client_id", "member_id", "id", "user", *ZH_USER)},
     "campaigns": {
         "campaign_id": ("campaign_id", "campaignid", "campaign", "id"),
         "campaign_type": ("campaign_type", "type", "kind"),
