@@ -88,13 +88,16 @@ def extract_copy_language(text: str, language: str) -> str:
 SHORTER = re.compile(
     r"shorter|shorten|more concise|\bconcise|less text|less wordy|fewer words|fewer lines|tighter|tighten|\btrim|"
     r"cut (?:it |this |that |the copy |the text )?(?:down|back|in half)|briefer|keep it (?:brief|short|tight)|"
-    r"make it (?:brief|short|tight)|condense|crisper|less long|too long|"
-    r"短一点|短一些|短些|更短|改短(?!信)|写短(?!信)|缩短|精简|简短|压缩|删减|字数少|少一点字|少点字|少写|简洁|简练|太长|长了")
+    r"make it (?:brief|short|tight)|condense|crisper|less long|too long|punchier|snappier|pithier|leaner|"
+    r"too (?:wordy|much text|many words)|wordy|\b(?:halve|chop|slash)\s+(?:it|this|that|the)\b|in half\b|get to the point|one[- ]liner|"
+    r"短一点|短一些|短些|更短|改短(?!信)|写短(?!信)|缩短|精简|简短|压缩|删减|字数少|少一点字|少点字|少写|简洁|简练|太长|长了|"
+    r"(?:字|字数|内容|废话)(?:也)?(?:太多|多了|太长)|太啰嗦|啰嗦|啰唆|冗长|砍(?:一半|掉|短|点|些)|减半|删(?:一半|掉|点|些)|"
+    r"(?:一|两|几)句话|言简意赅|干脆点|利落点")
 LONGER = re.compile(
     r"longer|lengthen|more detail(?:ed)?|expand|elaborate|flesh (?:it |this )?out|fuller|richer|more words|"
-    r"too short|add more|more content|"
+    r"too short|add more|more content|more specifics|in more depth|beef (?:it |this )?up|"
     r"长一点|长一些|长些|更长|写长|扩写|扩充|展开|详细|多写一点|多写一些|多写点|多写几(?:句|段|行)|丰富|充实|太短|短了|具体一点|"
-    r"具体一些|具体些")
+    r"具体一些|具体些|(?:字|内容)(?:太少|少了)|太单薄|单薄|补充(?:一些|一点|点|些)?(?:细节|内容|信息|卖点)|多(?:加|补)(?:点|些|一些)")
 
 
 def extract_length(text: str) -> str | None:

@@ -22,24 +22,30 @@ from typing import Any
 
 from assistant.chat.router import UNKNOWN, Route
 from assistant.chat.slots import (ALL_SEGMENTS, REQUIRED_SLOTS, SLOT_NAMES, clean_segment_phrase,
-                                  extract_campaign_id, extract_segment, extract_segment_list, extract_slots,
+                                  extract_campaign_id, extract_metrics, extract_n_segments, extract_offer,
+                                  extract_explicit_language, extract_length, extract_segment,
+                                  extract_segment_list, extract_slots,
                                   extract_user_id, missing_slots, normalise, says_intent_verb,
                                   slot_change)
 
 STATE_CHANGING = frozenset({"segment", "undo"})
 CONFIDENT = 0.6
+_CARRIED_BY_ANSWER = ("channel", "offer_pct", "offer", "length")   # said beside the asked slot, they count too
 _SLOT_MEMORY = {"segment": "segment", "user_id": "customer", "campaign_id": "campaign"}
 
 # "them", "that segment", "这个客群" … a pointer back to the segment talked about
 _PEOPLE_EN = (r"customers|people|shoppers|ones|folks|buyers|users|households|members|guys|clients|families|"
               r"consumers|lot|crowd|bunch|segments?|groups?|clusters?|personas?|audiences?|cohorts?")
 _PEOPLE_ZH = r"客户|顾客|用户|会员|家庭|人|买家|消费者|家伙|群体|客群|人群|分群|细分|群|组"
+# Formal pointers of written Chinese: 该人群, 此客群, 上述客户, 前述群体, 以上用户 (the one just talked about)
+_FORMAL_POINTER_ZH = r"(?:该|此|上述|前述|以上|上面(?:的|那个|那些|这个|这些)?|刚才(?:的|那个|那些|说的)?)(?:的)?(?:那个|这个|那些|这些)?"
 _BACK_REFERENCE = re.compile(
     rf"\b(?:them|they|their|theirs|(?:those|these|the same|said) (?:{_PEOPLE_EN})|"
     r"(?:that|this|same) (?:segment|group|cluster|persona|audience|one|crowd|bunch|lot|cohort)|it|him|her|"
     r"(?:this|that|the same) (?:customer|shopper|household|user|member|client|buyer))\b|"
-    rf"他们|她们|他(?!们)|她(?!们)|这位|那位|该(?:用户|客户|顾客|会员|家庭)|(?:这|那)(?:个|些|群|批|帮|部分|类)(?:{_PEOPLE_ZH})|"
-    r"该(?:客群|分群|组)")
+    r"the (?:above|aforementioned|said) (?:\w+ )?(?:segment|group|cluster|persona|audience|customers|people)|"
+    rf"他们|她们|他(?!们)|她(?!们)|这位|那位|(?:这|那)(?:个|些|群|批|帮|部分|类)(?:{_PEOPLE_ZH})|"
+    rf"{_FORMAL_POINTER_ZH}(?:{_PEOPLE_ZH})")
 _BOTH = re.compile(r"\b(?:these|those|the|both|the last)\s+two\b|\bboth\b|这两|这俩|两者|二者|它们俩|他们俩|"
                    r"(?<![第分成为])两(?:个)?(?:组|群|客群|分群|类|细分)")
 _ORDINAL_BACK = {"first": 0, "1st": 0, "former": 0, "second": 1, "2nd": 1, "latter": -1, "last": -1,
@@ -57,8 +63,13 @@ def _lone_id(text: str) -> str | None:
     return found[0] if len(found) == 1 and len(re.findall(r"\d+", text)) == 1 else None
 
 
-_YES = re.compile(r"^(?:y|yes|yeah|yep|yup|sure|ok|okay|confirm|confirmed|go ahead|do it|please do|proceed|"
-                  r"确认|确定|好|好的|是|是的|可以|行|执行|同意|没问题|对)\b", re.I)
+# An answer that accepts what the chat proposed; it may go on ("sure, go ahead and rerun", "确认，请执行。",
+# "好的，不过分5组") and whatever slots it goes on with change the proposal (see `_accept`).
+_YES = re.compile(r"^(?:y|yes|yeah|yea|yep|yup|sure|ok|okay|k|alright|all right|fine|absolutely|definitely|"
+                  r"of course|confirm|confirmed|go ahead|go for it|go on|do it|do that|please do|proceed|"
+                  r"let'?s do (?:it|that)|let'?s go|sounds good|looks good|run it|rerun|re-run|please proceed|"
+                  r"确认|确定|好|好的|好吧|是|是的|可以|行|行吧|执行|同意|没问题|对|就这么办|开始吧|来吧|"
+                  r"请执行|照办)\b", re.I)
 _NO = re.compile(r"^(?:n|no|nope|nah|cancel|stop|don'?t|do not|never ?mind|forget it|取消|不|不要|不用|算了|别|否)", re.I)
 # Hedged or questioning wording: not an explicit request to change state.
 # A wish ("I'd like to …", "我想…", "打算…") or an opinion ("我觉得…更合理") states a plan, not a command: the
@@ -67,6 +78,14 @@ _HEDGED = re.compile(r"\b(?:maybe|perhaps|might|what if|how about|what about|won
                      r"do you think|could we try|is it worth|i(?:'d| would) like to|i want to|i wanna|"
                      r"(?:i'm |i am )?(?:thinking|considering|planning) (?:of|about|to)|i plan to|i (?:think|feel|guess))\b|"
                      r"我觉得|我认为|我感觉|要不|也许|可能|是不是|要不要|试试|会不会|吗[？?]?$|^我?(?:想|想要|打算|考虑|希望)")
+# A count put forward against the present one ("6 segs might work better", "5个群更清楚", "改为划分4个客群")
+_PROPOSAL = re.compile(r"\b(?:better|more sense|instead|enough|too (?:many|few)|rather|prefer|fewer|more)\b|[?？]\s*$|"
+                       r"更好|更合适|更合理|更清楚|更清晰|比较好|就够|够了|太多|太少|改为|改成|还是")
+# What a copy edit points at ("make it longer", "shorten this email", "把文案改短") and how an audience is named
+_COPY_POINTER = re.compile(r"\b(?:it|this|that|the (?:copy|text|message|email|sms|push|post|draft|wording|version))\b|"
+                           r"它|这条|这封|这篇|这版|这个版本|文案|内容|字数")
+_AUDIENCE_CUE = re.compile(r"(?:\b(?:for|to|at|targeting|target|aimed at)\s+(?:the\s+|our\s+|my\s+|all\s+)?|给|为|针对|对|"
+                           r"发给|面向)\s*$")
 _POLITE = re.compile(r"^(?:please\s+)?(?:can|could|would|will) you\b|^please\b|^(?:请|麻烦|能不能|能否|可以帮|帮我)")
 _EXPLICIT_SEGMENT = re.compile(r"\b(?:re-?)?(?:segment|cluster|split|group|divide|partition|bucket)\w*\b|"
                                r"分群|聚类|分成|分为|聚成|聚为|划分|细分|分组|重新分")
@@ -89,13 +108,22 @@ def is_injection(text: str) -> bool:
     return bool(INJECTION.search(normalise(text)))
 
 
+def _last_sentence(text: str) -> str:
+    """The last sentence of `text` ("hmm, I prefer the old ones. could you go back?" → "could you go back?")."""
+    sentences = [part for part in re.split(r"(?<=[.!?;。！？；])\s*", text) if part.strip()]
+    return sentences[-1].strip() if sentences else text
+
+
 def is_explicit_request(intent: str, text: str, confidence: float) -> bool:
     """A state-changing intent runs without asking only when the router is confident, the wording says so
     plainly (a segmenting verb, no hedging such as "maybe" / "要不…试试") and nothing tries to steer the bot."""
     t = normalise(text)
     if confidence < CONFIDENT or _HEDGED.search(t) or is_injection(t):
         return False
-    if re.search(r"[?？]\s*$", t) and not _POLITE.match(t):   # a question, not a request: ask first
+    if re.search(r"[?？]\s*$", t) and (intent == "segment" or not _POLITE.match(_last_sentence(t))):
+        # a question, not a request: ask first. Re-segmenting replaces the segments every later answer builds on,
+        # so even a polite question asks first ("能否将客户重新划分为6个客群？"); undoing is itself the way back and
+        # runs on a polite request, wherever it stands ("Hmm, I prefer the old groups. Could you please go back?")
         return False
     if intent == "segment":   # a bare word ("groups", "分群") names the topic, it does not ask for anything
         bare = len(t.split()) < 2 and len(re.sub(r"[^\u4e00-\u9fff]", "", t)) < 3
@@ -152,9 +180,11 @@ class ConversationState:
         if self.pending is not None:
             pending, self.pending = self.pending, None
             if _YES.search(t) and not injection:
-                return replace(pending, language=lang, needs_confirmation=False, confirmed=True)
+                return self._accept(pending, text, lang)
             if _NO.search(t) or route.intent == "cancel":
                 return Turn("cancel", {}, lang, route.confidence)
+            if route.intent == "confirm" and route.confidence >= 0.8 and not injection and not _HEDGED.search(t):
+                return self._accept(pending, text, lang)     # "that works for me": a sure agreement, not a "maybe"
         if route.intent in ("confirm", "cancel") or (len(t) <= 12 and (_YES.fullmatch(t.strip(" .!。！")) or
                                                                    _NO.fullmatch(t.strip(" .!。！")))):
             intent = route.intent if route.intent in ("confirm", "cancel") else \
@@ -172,7 +202,10 @@ class ConversationState:
             # "now write the copy", "文案顺便也出一下" right after a plan, which the router cannot place alone: the
             # plan's copy (its segment, channel and offer are filled from context below)
             route = replace(route, intent="write_copy", slots=extract_slots("write_copy", text, lang))
+        route, proposed = self._reread_empty(route, text, t)
         intent, slots, from_context = route.intent, dict(route.slots), []
+        if self._not_a_new_audience(intent, slots.get("segment"), t):
+            slots = self._without_segment(intent, slots, t)     # the segment talked about is filled in below
         chosen = self._one_of_compared(route, t)
         if chosen is not None:          # "dig into the latter", "前面那个详细讲讲" right after a comparison
             return Turn("describe_segment", {"segment": chosen}, lang, route.confidence, ("segment",),
@@ -203,9 +236,71 @@ class ConversationState:
         missing = missing_slots(intent, slots) if intent in REQUIRED_SLOTS else ()
         turn = Turn(intent, slots, lang, route.confidence, tuple(from_context), injection=injection,
                     ask=missing[0] if missing else None)
-        if intent in STATE_CHANGING and not is_explicit_request(intent, text, route.confidence):
+        if intent in STATE_CHANGING and (proposed or not is_explicit_request(intent, text, route.confidence)):
             turn = replace(turn, needs_confirmation=True)
         return turn
+
+    def _reread_empty(self, route: Route, text: str, t: str) -> tuple[Route, bool]:
+        """(route, proposed): a reading that asks for nothing (no intent won; a data question naming no metric)
+        re-read from what the message does say.
+          - A number of segments proposes re-segmenting ("tbh 6 segs might work better?", "5个群是不是更清楚"):
+            proposed=True, so it is confirmed first whatever the wording (it was read from a weak route).
+          - A runner-up intent whose own verb the message uses is meant ("请为该客群推荐6款商品": the count reads
+            like a ranking, the verb says recommend)."""
+        if route.intent != UNKNOWN and not (route.intent == "data_question" and not route.slots.get("metrics")):
+            return route, False
+        named = extract_segment(t, route.language)
+        if extract_n_segments(t) is not None and not isinstance(named, int) and named != ALL_SEGMENTS and \
+                (_HEDGED.search(t) or _PROPOSAL.search(t) or _EXPLICIT_SEGMENT.search(t)):
+            return replace(route, intent="segment", slots=extract_slots("segment", text, route.language)), True
+        if route.intent == "data_question":
+            runner = next((name for name, p in route.alternatives[1:] if p >= 0.1 and
+                           name not in (UNKNOWN, "follow_up", "data_question") and says_intent_verb(name, t)), None)
+            if runner is not None:
+                return replace(route, intent=runner, slots=extract_slots(runner, text, route.language)), False
+        return route, False
+
+    def _not_a_new_audience(self, intent: str, name: Any, t: str) -> bool:
+        """True when the segment name read from `t` is no new audience, so the segment talked about stays:
+          - a fragment cut from the words around a pointer back at that segment ("这批人占了" out of
+            "这批人占了多少GMV", "请针" out of "请针对该人群制定…"): it overlaps the pointer, or beside a Chinese
+            pointer it names no people;
+          - the topic of an edit of the copy just written ("make it a bit longer, with more details about the
+            knives"): the message changes the copy's length or language, points at the copy, and does not say the
+            name as its audience ("for …", "给…")."""
+        if not isinstance(name, str) or name == ALL_SEGMENTS or self.segment is None:
+            return False
+        at = t.find(name)
+        for pointer in _BACK_REFERENCE.finditer(t):
+            ref = pointer.group(0)
+            if ref in ("it", "him", "her"):
+                continue
+            overlaps = ref in name or name in ref or (at >= 0 and at < pointer.end() and pointer.start() < at + len(name))
+            if overlaps or (re.search(r"[\u4e00-\u9fff]", ref) and not re.search(_PEOPLE_ZH, name)):
+                return True
+        if intent in ("write_copy", "follow_up") and self.last_intent == "write_copy" and _COPY_POINTER.search(t) and \
+                (extract_length(t) or extract_explicit_language(t)):
+            return at < 0 or not _AUDIENCE_CUE.search(t[:at])
+        return False
+
+    @staticmethod
+    def _without_segment(intent: str, slots: dict[str, Any], t: str) -> dict[str, Any]:
+        """`slots` with the segment left out, and the slots the wrong name had hidden read again from the whole
+        text (a metric or offer word inside it: "占了多少gmv" is a revenue share)."""
+        slots = {**slots, "segment": None}
+        if "metrics" in slots:
+            slots["metrics"] = extract_metrics(t) or slots["metrics"]
+        if "offer" in slots and slots.get("offer") is None:
+            slots["offer_pct"], slots["offer"] = extract_offer(t)
+        return slots
+
+    def _accept(self, pending: Turn, text: str, language: str) -> Turn:
+        """The confirmed proposal, with what the answer changes of it ("ok, but 5 groups", "好的，用k-means"): the
+        user confirmed the changed action, so it runs as changed."""
+        changed = {name: value for name, value in extract_slots(pending.intent, text, language).items()
+                   if value is not None and name != "language"}
+        return replace(pending, slots={**pending.slots, **changed}, language=language, needs_confirmation=False,
+                       confirmed=True)
 
     def _one_of_compared(self, route: Route, text: str) -> int | str | None:
         """The segment an ordinal picks out of the pair just compared ("the latter", "前面那个"), when the message
@@ -327,7 +422,12 @@ class ConversationState:
             value = text.strip() or None
         if value is None:
             return None
-        slots = {**asked.slots, slot: value}
+        # the answer may say more of the same request ("the vips, by sms", "给新会员，包邮"): it is taken too
+        said = {name: found for name, found in extract_slots(asked.intent, text, route.language).items()
+                if found is not None and name in _CARRIED_BY_ANSWER}
+        if "language" in SLOT_NAMES.get(asked.intent, ()) and extract_explicit_language(text):
+            said["language"] = extract_explicit_language(text)
+        slots = {**asked.slots, **said, slot: value}
         if slot == "product":
             slots["product_is_id"] = bool(re.fullmatch(r"\d+", str(value)))
         return replace(asked, slots=slots, ask=None, from_context=asked.from_context)

@@ -338,3 +338,110 @@ def test_a_message_of_slot_values_alone_that_no_intent_claims_is_a_follow_up():
     assert route.intent == "follow_up" and route.slots["channel"] == "sms"
     assert FixedReading(unknown=0.9).route("what's the weather in paris").intent == "unknown"
     assert FixedReading(unknown=0.6).route("多写几行，顺便讲个笑话").intent == "unknown"   # not slot values alone
+
+
+# ---- round 5 (v8 families): each mechanism on wording in no labelled set --------------------------------------
+def test_a_polite_question_to_re_segment_is_confirmed_but_a_polite_undo_runs():
+    """Re-segmenting replaces what every later answer builds on: a question asks first, however polite. Undoing is
+    the way back: a polite request runs, even after a first sentence that is no request."""
+    assert not is_explicit_request("segment", "Could you rerun the clustering with 7 cohorts?", 0.95)
+    assert not is_explicit_request("segment", "烦请将会员重新分为3组？", 0.95)
+    assert is_explicit_request("segment", "Could you rerun the clustering with 7 cohorts.", 0.95)
+    assert is_explicit_request("undo", "Ugh, these look worse. Can you restore the previous ones?", 0.9)
+    assert not is_explicit_request("undo", "maybe restore the previous ones?", 0.9)
+
+
+def test_a_segment_count_the_router_could_not_place_is_a_proposal_confirmed_first():
+    state = ConversationState()
+    text = "honestly 9 cohorts could be cleaner for the pet brand?"
+    weak = Route("data_question", extract_slots("data_question", text, "en"), 0.3, "en",
+                 alternatives=(("data_question", 0.3), ("follow_up", 0.1)))
+    turn = state.resolve(weak, text)
+    state.remember(turn)
+    assert turn.intent == "segment" and turn.slots["n_segments"] == 9 and turn.needs_confirmation
+    yes = run(state, "confirm", "yep, run it")
+    assert yes.intent == "segment" and yes.slots["n_segments"] == 9 and yes.confirmed
+    state = ConversationState(language="zh")
+    turn = state.resolve(Route("unknown", {}, 0.2, "zh"), "感觉拆成4个群会更清晰")
+    assert turn.intent == "segment" and turn.slots["n_segments"] == 4 and turn.needs_confirmation
+    # a data question that names its metric keeps it, counts and all
+    top = run(ConversationState(), "data_question", "top 5 categories by revenue", confidence=0.3)
+    assert top.intent == "data_question"
+
+
+def test_a_confirmation_may_change_what_it_confirms():
+    state = ConversationState()
+    run(state, "segment", "would 6 clusters be better?")
+    turn = run(state, "confirm", "ok but make it 8 clusters")
+    assert turn.intent == "segment" and turn.slots["n_segments"] == 8 and turn.confirmed
+    state = ConversationState(language="zh")
+    run(state, "segment", "要不分成6类？", "zh")
+    turn = run(state, "confirm", "可以，但分5类", "zh")
+    assert turn.slots["n_segments"] == 5 and turn.confirmed
+    state = ConversationState()                              # a sure agreement the yes-words miss
+    run(state, "segment", "would 6 clusters be better?")
+    assert state.resolve(Route("confirm", {}, 0.93, "en"), "that works for me").confirmed
+    state = ConversationState()                              # an unsure one is no yes
+    run(state, "segment", "would 6 clusters be better?")
+    assert not state.resolve(Route("confirm", {}, 0.93, "en"), "maybe").confirmed
+
+
+def test_an_answer_to_the_chats_question_may_say_more_of_the_request():
+    state = ConversationState()
+    assert run(state, "write_copy", "write something for the autumn launch").ask == "segment"
+    turn = run(state, "describe_segment", "the night owls, over email", confidence=0.5)
+    assert turn.intent == "write_copy" and turn.slots["segment"] == "night owls" and turn.slots["channel"] == "email"
+    turn = run(state, "follow_up", "make it an sms")                 # the asked turn goes on
+    assert turn.intent == "write_copy" and turn.slots["segment"] == "night owls" and turn.slots["channel"] == "sms"
+
+
+def test_formal_pointers_refer_to_the_segment_talked_about():
+    for text, metric in (("上述客户的复购频率如何？", "frequency"), ("以上这些人的客单价是多少", "aov")):
+        state = ConversationState(language="zh")
+        run(state, "describe_segment", "介绍一下第5组", "zh")
+        turn = run(state, "data_question", text, "zh")
+        assert turn.slots["segment"] == 5 and turn.slots["metrics"] == [metric], text
+        assert "segment" in turn.from_context
+
+
+def test_a_name_cut_from_around_a_pointer_is_no_new_segment():
+    """'此客群贡献了多少销售额' reads as a name '客群贡献了' to the extractor: beside the pointer it is the
+    segment talked about, and the share the name hid is asked."""
+    for text in ("此客群贡献了多少销售额", "这帮人贡献了多少营收"):
+        state = ConversationState(language="zh")
+        run(state, "describe_segment", "介绍一下第5组", "zh")
+        turn = run(state, "data_question", text, "zh")
+        assert turn.slots["segment"] == 5 and turn.slots["metrics"] == ["revenue_share"], text
+    state = ConversationState(language="zh")                   # no pointer: a new name stands
+    run(state, "describe_segment", "介绍一下第5组", "zh")
+    assert run(state, "data_question", "学生党贡献了多少营收", "zh").slots["segment"] != 5
+
+
+def test_an_edit_of_the_copy_keeps_its_audience():
+    state = after("write_copy", "write a push for the night owls about the new grinders", "en")
+    for intent in ("write_copy", "follow_up"):
+        turn = run(state, intent, "can you lengthen it, talking more about the espresso machines?")
+        assert turn.intent == "write_copy" and turn.slots["segment"] == "night owls", intent
+        assert turn.slots["length"] == "longer" and turn.slots["channel"] == "push"
+    turn = run(state, "follow_up", "make it shorter for the early birds")   # named as the audience: re-aimed
+    assert turn.slots["segment"] == "early birds"
+
+
+def test_a_data_question_without_a_metric_gives_way_to_the_action_it_names():
+    state = ConversationState(language="zh")
+    run(state, "describe_segment", "介绍一下第5组", "zh")
+    text = "麻烦给此人群挑8件合适的货"
+    reading = Route("data_question", extract_slots("data_question", text, "zh"), 0.3, "zh",
+                    alternatives=(("data_question", 0.3), ("recommend_segment", 0.25), ("recommend_user", 0.2)))
+    turn = state.resolve(reading, text)
+    assert turn.intent == "recommend_segment" and turn.slots == {"segment": 5, "top_k": 8}
+
+
+def test_copy_length_words_of_chat_and_formal_writing():
+    from assistant.chat.slots import extract_length
+    for text in ("太啰嗦了，删掉一半", "a one-liner would do", "way too wordy", "halve it", "内容太多了"):
+        assert extract_length(text) == "shorter", text
+    for text in ("有点单薄，补充些卖点", "字太少了", "beef it up a little"):
+        assert extract_length(text) == "longer", text
+    for text in ("tell me more about them", "写一条短信", "给第2组写个推送"):
+        assert extract_length(text) is None, text
