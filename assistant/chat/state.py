@@ -192,7 +192,7 @@ class ConversationState:
             return Turn(intent, {}, lang, route.confidence)
         if self.asking is not None:
             asked, self.asking = self.asking, None
-            filled = self._answer_to(asked, route, t)
+            filled = self._change_of_asked(asked, route, text) or self._answer_to(asked, route, t)
             if filled is not None:
                 return filled
         if injection and route.intent not in STATE_CHANGING:
@@ -402,8 +402,11 @@ class ConversationState:
                     from_context.append(key)
 
     def _answer_to(self, asked: Turn, route: Route, text: str) -> Turn | None:
-        """`text` answers the question asked for `asked.ask` ("segment 0", "1029", "the lapsing ones")."""
-        if len(text.split()) > 6 and not re.search(r"[\u4e00-\u9fff]", text) or len(text) > 30:
+        """`text` answers the question asked for `asked.ask` ("segment 0", "1029", "the lapsing ones"). An answer
+        is short; one the router reads as nothing else (or as the asked request) may be a polite sentence ("I would
+        like it for my best customers, please.")."""
+        words, chars = (6, 30) if route.intent not in (UNKNOWN, "follow_up", "describe_segment", asked.intent) else (14, 60)
+        if len(text.split()) > words and not re.search(r"[\u4e00-\u9fff]", text) or len(text) > chars:
             return None
         slot = asked.ask
         value: Any = None
@@ -431,6 +434,21 @@ class ConversationState:
         if slot == "product":
             slots["product_is_id"] = bool(re.fullmatch(r"\d+", str(value)))
         return replace(asked, slots=slots, ask=None, from_context=asked.from_context)
+
+    @staticmethod
+    def _change_of_asked(asked: Turn, route: Route, text: str) -> Turn | None:
+        """A change of the request the chat is still asking about ("make it a push" after "Which segment?", "加上
+        包邮"): the request changes and the question stands."""
+        change = slot_change(text, route.language, asked.intent)
+        if change is None or change.get(asked.ask) is not None:     # "the vips, by sms" answers: see _answer_to
+            return None
+        said = {name: value for name, value in change.items()
+                if name in SLOT_NAMES.get(asked.intent, ()) and name != asked.ask}
+        if not said:
+            return None
+        if "offer" in said or "offer_pct" in said:          # an offer is one thing: "包邮" replaces "八五折"
+            said["offer_pct"], said["offer"] = change.get("offer_pct"), change.get("offer")
+        return replace(asked, slots={**asked.slots, **said})
 
     # ------------------------------------------------------------------ memory
     def remember(self, turn: Turn, *, segment: int | str | None = None) -> None:

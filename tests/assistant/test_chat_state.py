@@ -445,3 +445,24 @@ def test_copy_length_words_of_chat_and_formal_writing():
         assert extract_length(text) == "longer", text
     for text in ("tell me more about them", "写一条短信", "给第2组写个推送"):
         assert extract_length(text) is None, text
+
+
+def test_a_change_while_the_chat_asks_changes_the_request_and_the_question_stands():
+    state = ConversationState(language="zh")
+    assert run(state, "write_copy", "帮我写一条周年庆的文案", "zh").ask == "segment"
+    turn = run(state, "follow_up", "换成邮件，满200减30", "zh")
+    assert turn.intent == "write_copy" and turn.ask == "segment"
+    assert turn.slots["channel"] == "email" and turn.slots["offer"] == "满200减30"
+    turn = run(state, "unknown", "面向的人群是第4个客群，多谢。", "zh", confidence=0.15)   # a polite answer
+    assert turn.ask is None and turn.slots["segment"] == 4 and turn.slots["channel"] == "email"
+
+
+def test_a_long_answer_is_an_answer_only_when_it_asks_for_nothing_else():
+    state = ConversationState()
+    run(state, "write_copy", "draft something for the anniversary sale")
+    turn = run(state, "unknown", "I think it should go to the early birds, thanks a lot.", confidence=0.2)
+    assert turn.intent == "write_copy" and turn.slots["segment"] == "early birds"
+    state = ConversationState()
+    run(state, "write_copy", "draft something for the anniversary sale")
+    turn = run(state, "data_question", "by the way, what is the aov of the early birds?")
+    assert turn.intent == "data_question"
