@@ -71,6 +71,10 @@ _YES = re.compile(r"^(?:y|yes|yeah|yea|yep|yup|sure|ok|okay|k|alright|all right|
                   r"确认|确定|好|好的|好吧|是|是的|可以|行|行吧|执行|同意|没问题|对|就这么办|开始吧|来吧|"
                   r"请执行|照办)\b", re.I)
 _NO = re.compile(r"^(?:n|no|nope|nah|cancel|stop|don'?t|do not|never ?mind|forget it|取消|不|不要|不用|算了|别|否)", re.I)
+# A refusal anywhere in the answer: "fine, forget it" / "ok no" / "好，算了" start like a yes but change nothing
+# ("no problem", "不过" — but — are no refusal).
+_REFUSAL = re.compile(r"\b(?:no(?!\s+(?:problem|worries))|not|nope|nah|don'?t|do not|cancel|stop|never ?mind|"
+                      r"forget (?:it|that|about it)|hold off|wait)\b|不要|不用|算了|取消|别(?!的)|不行|不好|不做|先不|等等", re.I)
 # Hedged or questioning wording: not an explicit request to change state.
 # A wish ("I'd like to …", "我想…", "打算…") or an opinion ("我觉得…更合理") states a plan, not a command: the
 # re-segmenting it would do is confirmed.
@@ -179,11 +183,12 @@ class ConversationState:
         injection = is_injection(t) or bool(BULK_IDS.search(t))
         if self.pending is not None:
             pending, self.pending = self.pending, None
-            if _YES.search(t) and not injection:
+            if _YES.search(t) and not injection and not _REFUSAL.search(t):
                 return self._accept(pending, text, lang)
-            if _NO.search(t) or route.intent == "cancel":
+            if _NO.search(t) or _REFUSAL.search(t) or route.intent == "cancel":
                 return Turn("cancel", {}, lang, route.confidence)
-            if route.intent == "confirm" and route.confidence >= 0.8 and not injection and not _HEDGED.search(t):
+            if route.intent == "confirm" and route.confidence >= 0.8 and not injection and not _HEDGED.search(t) \
+                    and not _REFUSAL.search(t):
                 return self._accept(pending, text, lang)     # "that works for me": a sure agreement, not a "maybe"
         if route.intent in ("confirm", "cancel") or (len(t) <= 12 and (_YES.fullmatch(t.strip(" .!。！")) or
                                                                    _NO.fullmatch(t.strip(" .!。！")))):

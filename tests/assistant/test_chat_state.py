@@ -466,3 +466,19 @@ def test_a_long_answer_is_an_answer_only_when_it_asks_for_nothing_else():
     run(state, "write_copy", "draft something for the anniversary sale")
     turn = run(state, "data_question", "by the way, what is the aov of the early birds?")
     assert turn.intent == "data_question"
+
+
+def test_an_answer_that_starts_like_yes_but_refuses_changes_nothing():
+    """'fine, forget it' / 'ok no' / '好，算了' open with a yes-word: nothing re-segments on them; 'sure, no problem'
+    and '好的，不过分5组' (but 5 groups) still accept."""
+    for refusal, lang in (("fine, forget it", "en"), ("ok no", "en"), ("k wait", "en"), ("好，算了", "zh"),
+                          ("可以，先不要", "zh")):
+        state = ConversationState(language=lang)
+        assert run(state, "segment", "maybe 4 clusters?" if lang == "en" else "要不分成4组？", lang).needs_confirmation
+        turn = run(state, "confirm", refusal, lang)
+        assert turn.intent == "cancel" and state.pending is None, refusal
+    for yes, lang, n in (("sure, no problem", "en", 4), ("好的，不过分5组", "zh", 5)):
+        state = ConversationState(language=lang)
+        run(state, "segment", "maybe 4 clusters?" if lang == "en" else "要不分成4组？", lang)
+        turn = run(state, "confirm", yes, lang)
+        assert turn.intent == "segment" and turn.slots["n_segments"] == n, (yes, turn)
