@@ -6,9 +6,11 @@ else", scored by the log-probability of one answer letter — is the obvious str
 leave-one-batch-out proxy of bench/router_generalisation.py with the writer-independent `*_broad` examples: for
 each batch, fit on those examples plus every other batch, route the batch, and let the LLM re-read the unsure turns.
 
-Usage:  python bench/router_llm_reader.py [--model PATH.gguf] [--threshold 0.6] [--top 2]   (≈10 min with the 1.5B)
-Measured 2026-11-30 (1.5B Q4_K_M, 2 threads, shared machine): 50 unsure turns of 465; router right on 35, LLM on
-31 (it fixed 8 and broke 12), ~8 s per turn — so the chat does not route on the local LLM.
+Usage:  python bench/router_llm_reader.py [--model PATH.gguf] [--threshold 0.6] [--top 2] [--batches v3,v4]
+        (≈10 s per unsure turn with the 1.5B on a busy machine)
+Measured 2026-11-30 (1.5B Q4_K_M, 2 threads, shared machine, batches v3-v7 left out in turn): 50 unsure turns of
+465; router right on 35, LLM on 31 (it fixed 8 and broke 12), ~8 s per turn — so the chat does not route on the
+local LLM.
 """
 from __future__ import annotations
 
@@ -59,14 +61,14 @@ MEANINGS = {
 LETTERS = "ABCDEF"
 
 
-def unsure_turns(threshold: float) -> list[dict]:
+def unsure_turns(threshold: float, batches: set[str] | None = None) -> list[dict]:
     """Leave-one-batch-out routes of every labelled batch; the turns the router is unsure of."""
     from embeddings.encoder import get_encoder
     encoder = MemoEncoder(get_encoder())
     items = load_labelled(ROOT / "tests" / "assistant" / "chat_utterances.yaml")
     texts, labels = example_groups("broad")
     unsure, total = [], 0
-    for batch in sorted({batch_name(i) for i in items}):
+    for batch in sorted({batch_name(i) for i in items} & (batches or {batch_name(i) for i in items})):
         others = [i for i in items if batch_name(i) != batch]
         router = IntentRouter(encoder=encoder).fit(texts + [i["text"] for i in others],
                                                    labels + [i["intent"] for i in others])
@@ -95,11 +97,12 @@ def main() -> None:
     parser.add_argument("--model", default=os.environ.get("MKT_LOCAL_MODEL"), help="GGUF (default: the packaged one)")
     parser.add_argument("--threshold", type=float, default=0.6)
     parser.add_argument("--top", type=int, default=2, help="router intents offered to the LLM (plus 'unknown')")
+    parser.add_argument("--batches", default="", help="comma-separated batches to leave out in turn (default: all)")
     args = parser.parse_args()
     from llama_cpp import Llama
 
     from assistant.core.local_llm import resolve_model_path
-    turns = unsure_turns(args.threshold)
+    turns = unsure_turns(args.threshold, set(filter(None, args.batches.split(","))) or None)
     llm = Llama(model_path=str(resolve_model_path(args.model)), n_ctx=1024, n_threads=2, verbose=False,
                 logits_all=True)
     start, fixed, broken, llm_right = time.perf_counter(), [], [], 0
