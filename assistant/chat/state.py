@@ -281,6 +281,8 @@ class ConversationState:
             if ref in ("it", "him", "her"):
                 continue
             overlaps = ref in name or name in ref or (at >= 0 and at < pointer.end() and pointer.start() < at + len(name))
+            if not overlaps and at >= 0 and pointer.start() == at + len(name):
+                continue                  # the name the pointer points at: "宝妈那群人呢" is the 宝妈
             if overlaps or (re.search(r"[\u4e00-\u9fff]", ref) and not re.search(_PEOPLE_ZH, name)):
                 return True
         if intent in ("write_copy", "follow_up") and self.last_intent == "write_copy" and _COPY_POINTER.search(t) and \
