@@ -84,18 +84,24 @@ def batch_name(item) -> str:
     return str(item.get("batch") or part_of(item))
 
 
-def leave_one_batch_out(encoder, items, dialogues, train_texts, train_labels, misses=None,
-                        **kwargs) -> pd.DataFrame:
-    """One row per held-out batch: single-turn intent accuracy and dialogue-turn intent accuracy.
-    `misses` (a list) collects (batch, expected, routed) of every missed single turn."""
-    rows = []
-    for batch in sorted({batch_name(i) for i in items}):
+def folds(encoder, items, train_texts, train_labels, batches=None, **kwargs):
+    """For each batch (all, or those in `batches`): (batch, router fit on the examples plus every OTHER batch's
+    single turns, the batch's items, their routes)."""
+    for batch in sorted({batch_name(i) for i in items} & set(batches or {batch_name(i) for i in items})):
         others = [i for i in items if batch_name(i) != batch]
         texts = list(train_texts) + [i["text"] for i in others]
         labels = list(train_labels) + [i["intent"] for i in others]
         router = IntentRouter(encoder=encoder, **kwargs).fit(texts, labels)
         held = [i for i in items if batch_name(i) == batch]
-        routes = router.route_many([i["text"] for i in held])
+        yield batch, router, held, router.route_many([i["text"] for i in held])
+
+
+def leave_one_batch_out(encoder, items, dialogues, train_texts, train_labels, misses=None,
+                        **kwargs) -> pd.DataFrame:
+    """One row per held-out batch: single-turn intent accuracy and dialogue-turn intent accuracy.
+    `misses` (a list) collects (batch, expected, routed) of every missed single turn."""
+    rows = []
+    for batch, router, held, routes in folds(encoder, items, train_texts, train_labels, **kwargs):
         single = np.mean([r.intent == i["intent"] for r, i in zip(routes, held)])
         if misses is not None:
             misses += [(batch, i["intent"], r.intent) for r, i in zip(routes, held) if r.intent != i["intent"]]

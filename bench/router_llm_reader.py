@@ -28,8 +28,8 @@ from assistant.core.settings import offline_environment  # noqa: E402
 
 offline_environment()
 
-from assistant.chat.router import IntentRouter, load_labelled  # noqa: E402
-from router_generalisation import MemoEncoder, batch_name, example_groups  # noqa: E402
+from assistant.chat.router import load_labelled  # noqa: E402
+from router_generalisation import MemoEncoder, example_groups, folds  # noqa: E402
 
 # One line per intent, as a marketer would recognise it (the LLM's options).
 MEANINGS = {
@@ -68,13 +68,9 @@ def unsure_turns(threshold: float, batches: set[str] | None = None) -> list[dict
     items = load_labelled(ROOT / "tests" / "assistant" / "chat_utterances.yaml")
     texts, labels = example_groups("broad")
     unsure, total = [], 0
-    for batch in sorted({batch_name(i) for i in items} & (batches or {batch_name(i) for i in items})):
-        others = [i for i in items if batch_name(i) != batch]
-        router = IntentRouter(encoder=encoder).fit(texts + [i["text"] for i in others],
-                                                   labels + [i["intent"] for i in others])
-        held = [i for i in items if batch_name(i) == batch]
+    for _, _, held, routes in folds(encoder, items, texts, labels, batches):
         total += len(held)
-        for item, route in zip(held, router.route_many([i["text"] for i in held])):
+        for item, route in zip(held, routes):
             if route.confidence < threshold or route.intent == "unknown":
                 unsure.append({"text": item["text"], "expected": item["intent"], "routed": route.intent,
                                "options": [name for name, _ in route.alternatives]})
