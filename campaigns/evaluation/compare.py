@@ -141,7 +141,7 @@ def omnibus_table(units: pd.DataFrame, metrics: tuple[Metric, ...], arms: list[s
 
 def compare_arms(prepared: PreparedTest, *, alpha: float = 0.05, robust: str | None = None,
                  sequential: bool = False, segments: pd.Series | None = None):
-    """(arms, uplift, omnibus, segment uplift, segment note) of a prepared test."""
+    """(arms, uplift, omnibus, segment uplift, segment note as (English, Chinese) or None) of a prepared test."""
     arms = order_arms(prepared.units["arm"].unique().tolist(), prepared.control)
     comparisons = pairs(arms, prepared.control)
     arms_frame = arm_table(prepared.units, prepared.metrics, arms)
