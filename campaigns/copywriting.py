@@ -30,7 +30,7 @@ from assistant.core.errors import LLMOutputError, LLMUnavailable
 from assistant.core.gates import COPY_GATES, FIELD_LIMITS, GateContext, check_fields, retry_feedback
 from assistant.core.policy import MarketingPolicy, consumer_name, zh_product_name
 from assistant.core.vocabulary import sms_opt_out, with_sms_opt_out
-from campaigns.copy_templates import ANGLES, CHANNEL_FIELDS, offer_words, template_fields
+from campaigns.copy_templates import CHANNEL_FIELDS, angles, offer_words, template_fields
 from campaigns.strategy import CampaignPlan
 
 log = logging.getLogger(__name__)
@@ -201,18 +201,20 @@ def write_copy(plan: CampaignPlan, persona=None, n_variants: int = 3, language: 
     names, ctx = brief_context(plan, persona, language, channel, policy)
     offer = offer_words(plan.offer.type, plan.offer.value, language)
     base = {"audience_untrusted": _audience(persona, language),
-            "products_untrusted": "\n".join(f"- {n}" for n in names) or ("（常买好物）" if language == "zh"
-                                                                         else "(their usual favourites)"),
+            "products_untrusted": "\n".join(f"- {n}" for n in names) or (
+                ("（常买好物）" if plan.restock else "（精选好物）") if language == "zh"
+                else "(their usual favourites)" if plan.restock else "(products picked for them)"),
             "offer": offer.prompt}
     if channel == "sms":
         base["max_chars"] = sms_room(language)
     deadline = time.monotonic() + time_budget_s
     copies: list[CampaignCopy] = []
+    variant_angles = angles(language, plan.restock)
     for i in range(n_variants):
-        angle = ANGLES[language][i % len(ANGLES[language])]
+        angle = variant_angles[i % len(variant_angles)]
         template = CampaignCopy(language=language, channel=channel, variant=i + 1, angle=angle, source="template",
-                                **shipped_fields(channel, template_fields(i, channel, names, offer, language),
-                                                 language))
+                                **shipped_fields(channel, template_fields(i, channel, names, offer, language,
+                                                                 plan.restock), language))
         if llm is None:
             if use_llm and copies and copies[-1].notes:
                 template = template.model_copy(update={"notes": ["Template kept: the language model was too slow "

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from assistant.core.errors import DataError
 from assistant.core.text import Bilingual
-from assistant.core.vocabulary import CHANNELS, channel_of, is_purchase, purchases
+from assistant.core.vocabulary import CHANNELS, channel_of, habitual, is_purchase, purchases
 
 # The channels a plan can name; copy formats per channel live in campaigns.copy_templates (WeChat: push-like).
 OFFER_TYPES: tuple[str, ...] = ("percent_off", "amount_off", "free_shipping", "bundle", "none")
@@ -92,6 +92,9 @@ class CampaignPlan(BaseModel):
     expected_participants: int | None = None
     rationale: list[str] = Field(default_factory=list)
     rationale_zh: list[str] = Field(default_factory=list)  # the same reasons in Chinese (empty: edited by hand)
+    # the segment's customers restock (they come back often and rebuy the same kinds of products, from the
+    # profile): only then does the copy speak of the weekly shop or what they often buy
+    restock: bool = False
 
     def product_titles(self) -> list[str]:
         return [p.title for p in self.products]
@@ -238,6 +241,18 @@ def plan_campaign(segment_id, summary: dict, persona=None, featured: pd.DataFram
             chosen = "email"
             why.add("No channel preference known: e-mail.", "不清楚渠道偏好：使用电子邮件。")
 
+    restock = habitual(summary)
+    repeat = summary.get("repeat_buying") or {}
+    if repeat.get("days_between_trips") is not None:
+        days, share = float(repeat["days_between_trips"]), float(repeat.get("repeat_share") or 0.0)
+        if restock:
+            why.add(f"Copy may speak of restocking: customers shop every {days:.0f} days (median) and buy "
+                    f"{share:.0%} of their kinds of products again.",
+                    f"文案可以讲回购：顾客每 {days:.0f} 天购物一次（中位数），{share:.0%} 的品类会再次购买。")
+        else:
+            why.add(f"Copy avoids restocking words (weekly shop, often buy): customers shop every {days:.0f} days "
+                    f"(median) and buy {share:.0%} of their kinds of products again.",
+                    f"文案不讲“每周采购”“常买”：顾客每 {days:.0f} 天购物一次（中位数），{share:.0%} 的品类会再次购买。")
     day, hour = _send_time(activity, why)
     size = int(summary.get("size") or summary.get("n_users") or 0)
     participants = None
@@ -247,4 +262,5 @@ def plan_campaign(segment_id, summary: dict, persona=None, featured: pd.DataFram
                 f"按过去的参与率 {past_participation_rate:.1%} 估算预计参与人数。")
     return CampaignPlan(segment_id=str(segment_id), persona_name=_get(persona, "name"), products=products,
                         offer=chosen_offer, channel=chosen, send_day=day, send_hour=hour, expected_reach=size,
-                        expected_participants=participants, rationale=why.en, rationale_zh=why.zh)
+                        expected_participants=participants, rationale=why.en, rationale_zh=why.zh,
+                        restock=restock)

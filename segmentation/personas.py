@@ -30,11 +30,12 @@ import yaml
 from pydantic import BaseModel, Field
 
 from assistant.core.budget import BudgetExceeded, call_within
-from assistant.core.vocabulary import language_of
+from assistant.core.vocabulary import habitual, language_of
 from assistant.core.errors import LLMOutputError, LLMUnavailable
 from assistant.core.gates import (PERSONA_GATES, PERSONA_NAME_GATES, GateContext, check_fields, distinct_items,
                                    retry_feedback)
-from assistant.core.policy import MarketingPolicy, product_family, unique_names, zh_product_name
+from assistant.core.policy import (DEFAULT_FAMILY, MarketingPolicy, is_grocery, product_family, unique_names,
+                                   zh_product_name)
 from assistant.core.settings import PROMPTS_DIR
 from assistant.core.text import title_case
 from segmentation.profiles import SegmentProfiles, funnel_name
@@ -83,18 +84,20 @@ def _levels(summary: dict) -> dict:
 
 
 def _families(summary: dict, policy: MarketingPolicy, zh: bool) -> list[str]:
-    """Consumer families the segment buys more of (signature first, then by spend), policy-allowed, no repeats."""
+    """Consumer families the segment buys more of (signature first, then by spend), policy-allowed, no repeats; a
+    category the family table does not know keeps its own name unless the segment buys mostly food."""
     rows = list(summary.get("buys_more_than_others", [])) + list(summary.get("top_categories", []))
+    grocery = is_grocery((r.get("category"), r.get("spend_share")) for r in summary.get("top_categories", []))
     out: list[str] = []
     for r in rows:
         category = str(r.get("category", ""))
         if not policy.allows(category):
             continue
-        en, cn = product_family(category)
+        en, cn = product_family(category, grocery=grocery)
         word = cn if zh else en
         if word not in out:
             out.append(word)
-    return out or [product_family("")[1 if zh else 0]]
+    return out or [DEFAULT_FAMILY[1 if zh else 0]]
 
 
 def _products(summary: dict, policy: MarketingPolicy, zh: bool, n: int = 3) -> list[str]:
@@ -106,10 +109,11 @@ def _products(summary: dict, policy: MarketingPolicy, zh: bool, n: int = 3) -> l
 
 
 # the brief's line labels that read as pasted when they appear in a persona (gate `no_brief_echo`); labels that
-# are ordinary words ("消费", "Last purchase") are left out
+# are ordinary words ("消费", "Last purchase") are left out. "Most" (by spend), not "often": a tent is a top
+# product without anyone buying it often
 BRIEF_LABELS = {"en": ("How often they shop", "How much they spend in total",
-                       "They buy more of these than other customers", "Products they often buy"),
-                "zh": ("最近一次购物", "比其他顾客买得更多的", "常买的商品")}
+                       "They buy more of these than other customers", "Products they buy most"),
+                "zh": ("最近一次购物", "比其他顾客买得更多的", "买得最多的商品")}
 
 
 def persona_brief(summary: dict, language: str = "en", policy: MarketingPolicy | None = None) -> str:
@@ -128,7 +132,8 @@ def persona_brief(summary: dict, language: str = "en", policy: MarketingPolicy |
         last, more, often = BRIEF_LABELS["zh"]
         lines = [f"购物频率：{freq}。", f"消费：{spend}。",
                  f"{last}：已经有一段时间了，可能正在流失。" if lv["lapsed"] else f"{last}：不久前。",
-                 f"{more}：{'、'.join(fams[:3])}。", f"{often}：{'、'.join(prods) or '日常百货'}。"]
+                 f"{more}：{'、'.join(fams[:3])}。", "回购：常回购同类商品。" if habitual(summary) else
+                 "回购：很少重复购买同类商品。", f"{often}：{'、'.join(prods) or DEFAULT_FAMILY[1]}。"]
     else:
         freq = {"high": "more often than most customers", "low": "less often than most customers",
                 "mid": "about as often as most customers"}[lv["freq"]]
@@ -137,7 +142,8 @@ def persona_brief(summary: dict, language: str = "en", policy: MarketingPolicy |
         how_often, how_much, more, often = BRIEF_LABELS["en"]
         lines = [f"{how_often}: {freq}.", f"{how_much}: {spend}.",
                  "Last purchase: a while ago, they may be drifting away." if lv["lapsed"] else "Last purchase: recently.",
-                 f"{more}: {', '.join(fams[:3])}.", f"{often}: {', '.join(prods) or 'everyday groceries'}."]
+                 f"{more}: {', '.join(fams[:3])}.", "Buying again: they often rebuy the same kinds of products."
+                 if habitual(summary) else "Buying again: they rarely buy the same kind of product twice.", f"{often}: {', '.join(prods) or DEFAULT_FAMILY[0]}."]
     return "\n".join(lines)
 
 
@@ -170,11 +176,12 @@ _ZH = {"freq": {"high": "高频", "mid": "稳定", "low": "低频"}, "spend": {"
 
 
 def _template_name(lv: dict, family: str, zh: bool) -> str:
+    family = "" if family in DEFAULT_FAMILY else family  # "Regular Shoppers", not "Regular Our Range Shoppers"
     if zh:
         freq = "沉睡" if lv["lapsed"] else _ZH["freq"][lv["freq"]]
         return f"{freq}{_ZH['spend'][lv['spend']]}{family}顾客"
     freq = "Drifting" if lv["lapsed"] else _EN["freq"][lv["freq"]]
-    words = [freq, _EN["spend"][lv["spend"]], title_case(family), "Shoppers"]
+    words = [freq, _EN["spend"][lv["spend"]], title_case(family) if family else "", "Shoppers"]
     name = " ".join(w for w in words if w)
     if len(name) > 40:
         name = " ".join(w for w in (freq, title_case(family), "Shoppers") if w)
@@ -204,16 +211,23 @@ def template_persona(summary: dict, language: str = "en", policy: MarketingPolic
     rest = [f for f in fams if f != fam]
     f1, f2 = fam, (rest[0] if rest else fam)
     price = {"high": "low", "low": "high"}.get(lv["spend"], "medium")
+    # restock words (weekly shop, keeping stocked, 常买) only where the segment's customers do rebuy
+    # (`segmentation.profiles.repeat_buying`); otherwise words true of any shop
+    restock = habitual(summary)
     if zh:
         sentence1 = {"high": "他们比大多数顾客更常来购物", "low": "他们来店的次数不多", "mid": "他们按自己的节奏定期购物"}[lv["freq"]]
         sentence1 += {"high": "，每次都买得不少。", "low": "，每次买得不多。", "mid": "。"}[lv["spend"]]
         fav = f"，最爱{'和'.join(prods)}" if prods else ""
-        sentence2 = f"购物篮里多是{f1}和{f2}{fav}。"
-        sentence3 = ("他们已经有一阵子没来了，提醒他们常买的好物能把他们请回来。" if lv["lapsed"] else
+        sentence2 = f"购物篮里多是{f1}和{f2}{fav}。" if f1 != f2 else f"购物篮里多是{f1}{fav}。"
+        sentence3 = ((f"他们已经有一阵子没来了，提醒他们{'常买的好物' if restock else '喜欢的商品'}能把他们请回来。")
+                     if lv["lapsed"] else
                      {"high": "他们在意价格，清楚实在的优惠最能打动他们。", "low": "比起最低价，他们更看重品质和方便。",
-                      "medium": "他们喜欢在每周常买的东西上得到实惠。"}[price])
-        tagline = f"常为家里采购{f1}的顾客。" if lv["freq"] != "low" else f"偶尔来买{f1}的顾客。"
-        motivations = [f"买齐常用的{f1}", {"high": "日常用品更实惠", "low": "品质与方便", "medium": "物有所值"}[price],
+                      "medium": "他们喜欢在每周常买的东西上得到实惠。" if restock else "他们看重所买商品的性价比。"}[price])
+        tagline = ((f"常为家里采购{f1}的顾客。" if restock else f"主要购买{f1}的顾客。") if lv["freq"] != "low"
+                   else f"偶尔来买{f1}的顾客。")
+        motivations = [f"买齐常用的{f1}" if restock else f"挑到合适的{f1}",
+                       {"high": "日常用品更实惠" if restock else "买得更实惠", "low": "品质与方便",
+                        "medium": "物有所值"}[price],
                        "省时省心地购物" if lv["freq"] == "high" else "需要时一次买齐"]
         offers = [f"{f1}折扣", f"{f1}与{f2}组合优惠" if f1 != f2 else f"{f1}满额优惠"]
         channels = ["电子邮件", "短信"] if lv["lapsed"] else ["电子邮件", "App 推送"]
@@ -222,17 +236,20 @@ def template_persona(summary: dict, language: str = "en", policy: MarketingPolic
                      "mid": "They shop at a steady, regular pace"}[lv["freq"]]
         sentence1 += {"high": " and fill big baskets.", "low": " and keep their baskets small.", "mid": "."}[lv["spend"]]
         fav = f", with favourites such as {' and '.join(prods)}" if prods else ""
-        sentence2 = f"Their baskets lean towards {f1} and {f2}{fav}."
+        sentence2 = (f"Their baskets lean towards {f1} and {f2}{fav}." if f1 != f2
+                     else f"Their baskets lean towards {f1}{fav}.")
         sentence3 = ("It has been a while since their last visit, so a reminder of what they like can bring them back."
                      if lv["lapsed"] else
-                     {"high": "They watch prices and respond to clear savings on everyday items.",
+                     {"high": "They watch prices and respond to clear savings on everyday items." if restock
+                      else "They watch prices and respond to clear savings.",
                       "low": "They value quality and convenience more than the lowest price.",
-                      "medium": "They like good value on the things they buy every week."}[price])
-        tagline = (f"Shoppers who keep coming back for {f1}." if lv["freq"] != "low"
-                   else f"Shoppers who drop in now and then for {f1}.")
-        motivations = [f"keeping {f1} stocked at home", {"high": "good value on everyday items",
-                                                         "low": "quality and convenience",
-                                                         "medium": "value for money"}[price],
+                      "medium": "They like good value on the things they buy every week." if restock
+                      else "They look for good value in what they choose."}[price])
+        tagline = ((f"Shoppers who keep coming back for {f1}." if restock else f"Shoppers who mostly buy {f1}.")
+                   if lv["freq"] != "low" else f"Shoppers who drop in now and then for {f1}.")
+        motivations = [f"keeping {f1} stocked at home" if restock else f"finding the right {f1}",
+                       {"high": "good value on everyday items" if restock else "good value",
+                        "low": "quality and convenience", "medium": "value for money"}[price],
                        "quick, reliable shopping trips" if lv["freq"] == "high" else "getting everything in one trip"]
         offers = [f"A discount on {f1}", f"A bundle deal on {f1} and {f2}" if f1 != f2 else f"A basket deal on {f1}"]
         channels = ["email", "SMS"] if lv["lapsed"] else ["email", "app push"]

@@ -355,7 +355,13 @@ FAMILIES: tuple[tuple[str, str, str], ...] = (
     (r"deli|prepared|sandwich|sushi|ready", "deli & ready meals", "熟食便餐"),
     (r"flower|floral|plant|bouquet|rose", "flowers & plants", "鲜花绿植"),
 )
-DEFAULT_FAMILY = ("everyday groceries", "日常百货")
+# What a product is called when neither a family nor a category names it: no shop kind assumed ("everyday
+# groceries" read wrong on a camping shop's tents)
+DEFAULT_FAMILY = ("our range", "店内好物")
+# The families that make a basket a grocery basket, and what a grocery shop's other lines are called
+FOOD_FAMILIES = frozenset({"frozen food", "dairy", "fresh produce", "meat & seafood", "bakery", "snacks", "drinks",
+                           "pantry staples", "deli & ready meals"})
+GROCERY_FAMILY = ("everyday groceries", "日常百货")
 _FAMILIES = tuple((re.compile(p, re.I), en, zh) for p, en, zh in FAMILIES)
 # Common items a Chinese shopper recognises by name (checked before the family word).
 ZH_ITEMS: tuple[tuple[str, str], ...] = (
@@ -374,23 +380,56 @@ ZH_ITEMS: tuple[tuple[str, str], ...] = (
 _ZH_ITEMS = tuple((re.compile(p, re.I), zh) for p, zh in ZH_ITEMS)
 
 
-def product_family(*texts: object) -> tuple[str, str]:
-    """(english, chinese) consumer family of a product or category text, e.g. ("dairy", "乳制品")."""
+def known_family(*texts: object) -> tuple[str, str] | None:
+    """(english, chinese) consumer family of a product or category text, e.g. ("dairy", "乳制品"); None when the
+    family table does not know it."""
     text = " ".join(str(t) for t in texts if t is not None and not (isinstance(t, float) and pd.isna(t)))
     for pattern, en, zh in _FAMILIES:
         if pattern.search(text):
             return en, zh
+    return None
+
+
+def product_family(*texts: object, category: object = None, grocery: bool = False) -> tuple[str, str]:
+    """(english, chinese) consumer family of a product or category text, e.g. ("dairy", "乳制品"). One the table
+    does not know is, in a grocery shop (`grocery`: see `is_grocery`), GROCERY_FAMILY; in any other shop it is
+    named by the data's own category as shoppers read it (`category`, else the last text taken as a category: a
+    camping shop's "帐篷", a cosmetics shop's "Lips"), the same word in both languages since no translation is
+    known; with no category either, DEFAULT_FAMILY."""
+    family = known_family(*texts, category)
+    if family is not None:
+        return family
+    if grocery:
+        return GROCERY_FAMILY
+    for raw in ([category] if category is not None else []) + list(reversed(texts)):
+        if raw is None or (isinstance(raw, float) and pd.isna(raw)) or not str(raw).strip():
+            continue
+        name = consumer_name(str(raw).split(" > ")[-1])
+        if name:
+            return (name if CJK_RE.search(name) else name.lower()), name
+        break
     return DEFAULT_FAMILY
 
 
+def is_grocery(shares: Iterable[tuple[object, float]]) -> bool:
+    """Whether (category, spend share) rows are mostly food (FOOD_FAMILIES): a grocery shop, where a line the
+    family table does not know is still "everyday groceries"."""
+    rows = [(c, float(v or 0.0)) for c, v in shares]
+    total = sum(v for _, v in rows)
+    food = sum(v for c, v in rows if (known_family(c) or ("",))[0] in FOOD_FAMILIES)
+    return total > 0 and food / total >= 0.5
+
+
 def zh_product_name(name: str, category: object = None) -> str:
-    """A Chinese name for a consumer product: a known item ("牛奶") or its family ("乳制品")."""
+    """A Chinese name for a consumer product: a known item ("牛奶"), its family ("乳制品"), else its own name
+    (no translation is known; a family word the product does not belong to would be wrong)."""
     if CJK_RE.search(str(name)):
         return str(name)
     for pattern, zh in _ZH_ITEMS:
         if pattern.search(str(name)):
             return zh
-    return product_family(name, category)[1]
+    family = known_family(name, category)
+    return family[1] if family is not None else str(name)
 
 
 CJK_RE = re.compile(r"[\u4e00-\u9fff]")

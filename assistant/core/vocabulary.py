@@ -182,6 +182,13 @@ def purchases(events: pd.DataFrame) -> pd.DataFrame:
     return events[events["event_type"] == PURCHASE]
 
 
+def habitual(summary: dict | None) -> bool:
+    """Whether a segment summary shows its customers restocking (they come back often and rebuy the same kinds
+    of products: `segmentation.profiles.repeat_buying`). Only then may customer-facing words speak of a weekly
+    shop, stocking up or what they often buy (每周采购, 囤货, 常买). False without evidence."""
+    return bool(((summary or {}).get("repeat_buying") or {}).get("habitual", False))
+
+
 def is_purchase(events: pd.DataFrame) -> pd.Series:
     """Boolean mask of purchase rows, aligned with `events`."""
     if "event_type" not in events.columns:
