@@ -148,7 +148,7 @@ def _zh(i: int, p: list[str], o: OfferWords, restock: bool = True) -> dict[str, 
     if i % 3 == 0 and not restock:
         email = {"subject": [f"{p1}享{o.short}" if o.short else f"为你精选{p1}", "为你精选"],
                  "preheader": [f"为你精选的好物，现享{o.short}。" if o.short else "为你精选的好物，已经备好。"],
-                 "body": [f"我们为你挑选了{two}。{sent}需要时一次买齐，省时又省心。"],
+                 "body": [f"我们为你挑选了{two}。{sent}一次选好，省时又省心。"],
                  "cta": ["立即选购"]}
         sms = [f"{two}已为你备好。{sent}打开App即可选购。",
                f"{p1}已为你备好。{sent}打开App即可选购。", f"为你精选的好物已备好。{sent}"]
@@ -175,7 +175,8 @@ def _zh(i: int, p: list[str], o: OfferWords, restock: bool = True) -> dict[str, 
                 "push_body": [f"按你的购物习惯挑选的{two}。{sent}", f"按你的购物习惯挑选的好物。{sent}"]}
     elif not restock:
         email = {"subject": [f"值得一看：{p1}", "值得一看"],
-                 "preheader": [f"{p1}等好物，{o.short}。" if o.short else f"{p1}等好物，随时可下单。"],
+                 "preheader": [f"{p1}等好物，{o.short}。" if o.short else f"{p1}等好物，随时可下单。",
+                               f"精选好物，{o.short}。" if o.short else "精选好物，随时可下单。"],
                  "body": [f"来看看{two}。{sent}随时下单，方便省心。"],
                  "cta": ["去看看"]}
         sms = [f"值得一看：{two}。{sent}打开App即可选购。", f"值得一看：{p1}。{sent}", f"今天有好物值得一看。{sent}"]
@@ -183,7 +184,8 @@ def _zh(i: int, p: list[str], o: OfferWords, restock: bool = True) -> dict[str, 
                 "push_body": [f"{two}已备好，随时可以下单。{sent}", f"精选好物已备好，随时可以下单。{sent}"]}
     else:
         email = {"subject": ["每周采购，轻松搞定"],
-                 "preheader": [f"{p1}等好物，{o.short}。" if o.short else f"{p1}等好物，随时可下单。"],
+                 "preheader": [f"{p1}等好物，{o.short}。" if o.short else f"{p1}等好物，随时可下单。",
+                               f"精选好物，{o.short}。" if o.short else "精选好物，随时可下单。"],
                  "body": [f"每周采购，省时省心。从{p1}到{p2}，你常买的都已备好。{sent}几分钟下单，把时间留给生活。"],
                  "cta": ["开始购物"]}
         sms = [f"每周采购更轻松：{two}已备好。{sent}", f"每周采购更轻松：{p1}已备好。{sent}",

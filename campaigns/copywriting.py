@@ -130,7 +130,7 @@ def brief_context(plan: CampaignPlan, persona, language: str, channel: str,
     background = (str(_get(persona, "tagline", "") or ""), *map(str, _get(persona, "motivations", []) or []))
     ctx = GateContext(language=language, channel=channel, offer_kind=plan.offer.type, offer_value=plan.offer.value,
                       product_names=tuple(names), persona_name=persona_name, policy=policy,
-                      brief_phrases=tuple(p for p in background if p))
+                      brief_phrases=tuple(p for p in background if p), restock=plan.restock)
     return names[:3], ctx
 
 

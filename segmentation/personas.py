@@ -287,9 +287,11 @@ _SPEND_WORDS = re.compile(r"spend|spender|high.value|big|vip|premium|budget|barg
 def persona_failures(words: PersonaWords, language: str, policy: MarketingPolicy, product_names=(),
                      summary: dict | None = None) -> list[str]:
     """Every gate failure of an LLM-written persona, as 'field: reason' (empty = passes). With the segment's
-    summary of a browse-only file, a name claiming a spend tier fails too (the data shows no spend)."""
+    summary of a browse-only file, a name claiming a spend tier fails too (the data shows no spend); with a
+    summary whose customers rarely rebuy, restock words fail (gate `no_ungrounded_restock`)."""
     ctx = GateContext(language=language, policy=policy, product_names=tuple(product_names),
-                      brief_phrases=BRIEF_LABELS["zh" if language == "zh" else "en"])
+                      brief_phrases=BRIEF_LABELS["zh" if language == "zh" else "en"],
+                      restock=summary is None or habitual(summary))
     fields = {"name": words.name, "tagline": words.tagline, "description": words.description,
               "motivations": "; ".join(words.motivations)}
     failures = [str(f) for f in check_fields(fields, PERSONA_GATES, ctx, name_gates=PERSONA_NAME_GATES)]

@@ -46,6 +46,7 @@ class GateContext:
     persona_name: str | None = None
     allowed_numbers: frozenset[str] = frozenset()
     brief_phrases: tuple[str, ...] = ()  # background the model must not copy (brief labels, the persona's words)
+    restock: bool = True  # False: the customers rarely rebuy (segment profile), so no restock words
     policy: MarketingPolicy = dataclass_field(default_factory=MarketingPolicy)
 
 
@@ -225,6 +226,23 @@ def no_unbriefed_claims(text: str, ctx: GateContext) -> str | None:
     return None
 
 
+# Words that say the customer rebuys the same things often: true of a segment only when its profile shows it
+# (`segmentation.profiles.repeat_buying`); a camping shop's tent buyers have no "weekly shop"
+_RESTOCK = re.compile(r"weekly shop|every week|each week|stock(?:ing)? up|\bstocked\b|restock|\busual (?:shop|order)|"
+                      r"(?:you|they) (?:often|regularly|always) buy|(?:things|products) (?:you|they) buy (?:most|often)|"
+                      r"每周|每星期|囤货|常买|常用的|补货|回购|定期采购|日常采购", re.I)
+
+
+def no_ungrounded_restock(text: str, ctx: GateContext) -> str | None:
+    """No restock words ("your weekly shop", "stock up", 每周采购, 常买) for customers who rarely rebuy."""
+    if ctx.restock:
+        return None
+    m = _RESTOCK.search(text)
+    if m:
+        return f"it speaks of regular rebuying ('{m.group(0)}') but these customers rarely buy the same kind of product again"
+    return None
+
+
 def grounded_numbers(text: str, ctx: GateContext) -> str | None:
     """Every number in the text was given: the offer (15, 八五折's 85) or an allowed number of the brief."""
     allowed = set(ctx.allowed_numbers)
@@ -358,6 +376,7 @@ _COMMON_GATES: dict[str, Gate] = {
     "no_self_commentary": no_self_commentary, "no_placeholders": no_placeholders,
     "grounded_numbers": grounded_numbers, "no_policy_items": no_policy_items,
     "channel_format": channel_format, "language_matches": language_matches, "no_brief_echo": no_brief_echo,
+    "no_ungrounded_restock": no_ungrounded_restock,
 }
 COPY_GATES: dict[str, Gate] = {**_COMMON_GATES, "no_leaked_statistics": no_leaked_statistics,
                                "no_persona_name": no_persona_name, "offer_stated_correctly": offer_stated_correctly,

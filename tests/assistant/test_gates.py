@@ -205,3 +205,17 @@ def test_sets_health_and_welcome_claims_fail(text, claim):
     assert claim in g.no_unbriefed_claims(text, EN)
     assert g.no_unbriefed_claims("Buy them together and save with a bundle deal.",
                                  g.GateContext(offer_kind="bundle")) is None  # the offer itself may say it
+
+
+def test_restock_words_need_customers_who_rebuy():
+    """"Your weekly shop" / 每周采购 / 你常买的 only when the segment's profile shows rebuying (ctx.restock)."""
+    en, zh = g.GateContext(language="en", restock=False), g.GateContext(language="zh", restock=False)
+    for text in ("Your weekly shop, made easy", "Stock up on tents for your next shop",
+                 "The things you buy most, in one place."):
+        assert g.no_ungrounded_restock(text, en), text
+    for text in ("每周采购更轻松：双人帐篷已备好。", "你常买的双人帐篷已备好。", "囤货好时机"):
+        assert g.no_ungrounded_restock(text, zh), text
+    assert g.no_ungrounded_restock("Worth a look: two-person tents.", en) is None
+    assert g.no_ungrounded_restock("值得一看：双人帐篷。", zh) is None
+    assert g.no_ungrounded_restock("Your weekly shop, made easy", g.GateContext(language="en")) is None
+    assert "no_ungrounded_restock" in g.COPY_GATES and "no_ungrounded_restock" in g.PERSONA_GATES

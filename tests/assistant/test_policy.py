@@ -4,8 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from assistant.core.policy import (MarketingPolicy, consumer_name, display_price, is_case_pack, offer_frame,
-                                   product_family, zh_product_name)
+from assistant.core.policy import (DEFAULT_FAMILY, MarketingPolicy, consumer_name, display_price, is_case_pack,
+                                   is_grocery, offer_frame, product_family, zh_product_name)
 from assistant.core.settings import Settings
 
 POLICY = MarketingPolicy()
@@ -100,4 +100,16 @@ def test_families_and_chinese_names():
     assert product_family("GROCERY > FLUID MILK PRODUCTS") == ("dairy", "乳制品")
     assert zh_product_name("Fluid Milk White Only") == "牛奶"
     assert zh_product_name("Frozen Pizza") == "披萨"
-    assert zh_product_name("Something Unknown") == "日常百货"
+    # no family known: its own name, never a family word it may not belong to (a tent is not 日常百货)
+    assert zh_product_name("Something Unknown") == "Something Unknown"
+
+
+def test_a_category_the_family_table_does_not_know_keeps_its_own_name():
+    """A camping or cosmetics shop's categories are named by the data, not as "everyday groceries"; a grocery
+    shop's unknown lines still are."""
+    assert product_family("帐篷") == ("帐篷", "帐篷")
+    assert product_family("Outdoor > SLEEPING BAGS") == ("sleeping bags", "Sleeping Bags")
+    assert product_family("Lips", grocery=True) == ("everyday groceries", "日常百货")
+    assert product_family("") == DEFAULT_FAMILY and "grocer" not in DEFAULT_FAMILY[0]
+    assert is_grocery([("GROCERY > FLUID MILK PRODUCTS", 0.4), ("GROCERY > BAG SNACKS", 0.2), ("帐篷", 0.3)])
+    assert not is_grocery([("帐篷", 0.5), ("睡袋", 0.3), ("Face Makeup", 0.2)])

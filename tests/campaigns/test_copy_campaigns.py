@@ -134,13 +134,17 @@ def test_every_template_variant_passes_every_gate(language, channel, offer):
     kind, value = offer
     plan = _plan(offer={"type": kind, "value": value}, channel=channel)
     names, ctx = brief_context(plan, PERSONA, language, channel, _plan_policy())
-    for i in range(3):
-        fields = template_fields(i, channel, names, offer_words(kind, value, language), language)
-        assert check_fields(fields, COPY_GATES, ctx) == [], (i, fields)
-    # also with no products at all and with very long names
-    for products in ([], ["Refrigerated Juices & Drinks With A Very Long Catalogue Name Indeed"] * 3):
-        fields = template_fields(0, channel, products, offer_words(kind, value, language), language)
-        assert check_fields(fields, COPY_GATES, GateContext(**{**ctx.__dict__, "product_names": tuple(products)})) == []
+    for restock in (True, False):  # the restock words and the words for shops whose customers do not rebuy
+        ctx = GateContext(**{**ctx.__dict__, "restock": restock})
+        for i in range(3):
+            fields = template_fields(i, channel, names, offer_words(kind, value, language), language, restock)
+            assert check_fields(fields, COPY_GATES, ctx) == [], (i, restock, fields)
+        # also with no products at all and with very long names
+        for products in ([], ["Refrigerated Juices & Drinks With A Very Long Catalogue Name Indeed"] * 3):
+            for i in range(3):
+                fields = template_fields(i, channel, products, offer_words(kind, value, language), language, restock)
+                assert check_fields(fields, COPY_GATES,
+                                    GateContext(**{**ctx.__dict__, "product_names": tuple(products)})) == [], fields
 
 
 def test_copy_uses_the_given_edited_plan():
@@ -199,7 +203,8 @@ def test_a_long_llm_sms_retried_short_ships_as_llm_retry_with_its_opt_out():
 def test_chinese_sms_gets_the_chinese_opt_out_once_llm_and_template_alike():
     llm = RecordingLLM({"copy_sms": [SmsDraft(sms="你常买的牛奶已备好，现在购买享八五折优惠"),
                                      SmsDraft(sms="牛奶享八五折！回T退订")]})
-    llm_copies = write_copy(_plan(), PERSONA, n_variants=2, language="zh", llm=llm)
+    restocking = _plan().model_copy(update={"restock": True})  # customers who rebuy: 常买 is grounded
+    llm_copies = write_copy(restocking, PERSONA, n_variants=2, language="zh", llm=llm)
     templates = write_copy(_plan(), PERSONA, n_variants=3, language="zh", use_llm=False)
     assert [c.source for c in llm_copies] == ["llm", "llm"]
     assert llm_copies[0].sms == "你常买的牛奶已备好，现在购买享八五折优惠。回复TD退订"
@@ -215,3 +220,13 @@ def test_every_template_sms_ends_with_one_opt_out_from_the_single_source():
         for offer in ({"type": "percent_off", "value": 15}, {"type": "none", "value": 0}):
             for c in write_copy(_plan(offer=offer), PERSONA, n_variants=3, language=language, use_llm=False):
                 assert c.sms.endswith(SMS_OPT_OUT[language]) and _opt_outs(c.sms) == 1, c.sms
+
+
+def test_restock_words_for_customers_who_rarely_rebuy_fail_and_the_template_stands():
+    """A plan without rebuying evidence (plan.restock False): "your weekly shop" is not grounded."""
+    weekly = SmsDraft(sms="Your weekly shop, made easy: Bananas are ready. Enjoy 15% off.")
+    copy = write_copy(_plan(), PERSONA, n_variants=1, llm=RecordingLLM({"copy_sms": [weekly] * 2}))[0]
+    assert copy.source == "template" and "weekly" not in copy.sms and "rebuying" in " ".join(copy.notes)
+    restocking = _plan().model_copy(update={"restock": True})
+    copy = write_copy(restocking, PERSONA, n_variants=1, llm=RecordingLLM({"copy_sms": [weekly]}))[0]
+    assert copy.source == "llm" and "weekly shop" in copy.sms
