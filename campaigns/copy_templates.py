@@ -145,24 +145,17 @@ def _zh(i: int, p: list[str], o: OfferWords, restock: bool = True) -> dict[str, 
     two = f"{p1}和{p2}" if len(p) > 1 else p1
     three = f"{p1}、{p2}和{p3}" if len(p) > 2 else two
     sent = o.sentence
-    if i % 3 == 0 and not restock:
+    if i % 3 == 0:
+        usual = "你常买的" if restock else "为你精选的"
         email = {"subject": [f"{p1}享{o.short}" if o.short else f"为你精选{p1}", "为你精选"],
-                 "preheader": [f"为你精选的好物，现享{o.short}。" if o.short else "为你精选的好物，已经备好。"],
-                 "body": [f"我们为你挑选了{two}。{sent}一次选好，省时又省心。"],
+                 "preheader": [f"{usual}好物，现享{o.short}。" if o.short else f"{usual}好物，已经{'为你' if restock else ''}备好。"],
+                 "body": [f"{two}是你常买的好物。{sent}常用的东西一次买齐，省时又省心。" if restock
+                          else f"我们为你挑选了{two}。{sent}一次选好，省时又省心。"],
                  "cta": ["立即选购"]}
-        sms = [f"{two}已为你备好。{sent}打开App即可选购。",
-               f"{p1}已为你备好。{sent}打开App即可选购。", f"为你精选的好物已备好。{sent}"]
+        sms = [f"{usual}{two}已备好。{sent}打开App即可选购。",
+               f"{usual}{p1}已备好。{sent}打开App即可选购。", f"{usual}好物已备好。{sent}"]
         push = {"push_title": [f"{p1}享{o.short}" if o.short else f"为你精选{p1}", "为你精选"],
-                "push_body": [f"{two}已为你备好。{sent}", f"为你精选的好物已备好。{sent}"]}
-    elif i % 3 == 0:
-        email = {"subject": [f"{p1}享{o.short}" if o.short else f"为你精选{p1}", "为你精选"],
-                 "preheader": [f"你常买的好物，现享{o.short}。" if o.short else "你常买的好物，已经为你备好。"],
-                 "body": [f"{two}是你常买的好物。{sent}常用的东西一次买齐，省时又省心。"],
-                 "cta": ["立即选购"]}
-        sms = [f"你常买的{two}已备好。{sent}打开App即可选购。",
-               f"你常买的{p1}已备好。{sent}打开App即可选购。", f"你常买的好物已备好。{sent}"]
-        push = {"push_title": [f"{p1}享{o.short}" if o.short else f"为你精选{p1}", "为你精选"],
-                "push_body": [f"你常买的{two}已备好。{sent}", f"你常买的好物已备好。{sent}"]}
+                "push_body": [f"{usual}{two}已备好。{sent}", f"{usual}好物已备好。{sent}"]}
     elif i % 3 == 1:
         email = {"subject": [f"为你精选：{two}", f"为你精选：{p1}", "为你精选"],
                  "preheader": [(f"常买好物{o.short}，一次买齐。" if o.short else "常买好物，一次买齐。") if restock else
