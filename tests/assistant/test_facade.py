@@ -19,7 +19,7 @@ from tests.conftest import demo_copy
 def _persona(call):
     tag = "".join(chr(ord("A") + int(d)) for d in str(sum(map(ord, call.variables["facts_untrusted"]))) if d.isdigit())
     return PersonaWords(name=f"Persona {tag.capitalize()}", tagline="Shoppers who buy what they need.",
-                        description="They shop every week. They like staples. They compare prices before buying.",
+                        description="They shop often. They like staples. They compare prices before buying.",
                         motivations=["value", "fresh food"])
 
 
@@ -30,7 +30,7 @@ def _reply(call):
         return SmsDraft(sms="Enjoy 15% off your weekly favourites. Reply STOP to opt out.")
     if call.prompt == "copy_email":
         return EmailDraft(subject="Fresh picks for your week", preheader="Your weekly favourites, for less.",
-                          body="Stock up on the things you buy every week. Enjoy 15% off.", cta="Shop now")
+                          body="Fresh picks, chosen for you. Enjoy 15% off.", cta="Shop now")
     if call.prompt == "copy_push":
         return PushDraft(push_title="15% off your favourites", push_body="Your weekly favourites, 15% off.")
     raise AssertionError(call.prompt)
