@@ -219,7 +219,7 @@ def plan_campaign(segment_id, summary: dict, persona=None, featured: pd.DataFram
                 f"主推该客群推荐度最高的 {len(products)} 个商品。")
     else:
         why.add("No product recommendations given: the copy will talk about the segment's categories.",
-                "没有商品推荐：文案将围绕该客群常买的品类。")
+                "没有商品推荐：文案将围绕该客群买得最多的品类。")
 
     if offer is not None:
         chosen_offer = offer if isinstance(offer, Offer) else Offer(**offer)

@@ -215,7 +215,8 @@ def template_persona(summary: dict, language: str = "en", policy: MarketingPolic
     # (`segmentation.profiles.repeat_buying`); otherwise words true of any shop
     restock = habitual(summary)
     if zh:
-        sentence1 = {"high": "他们比大多数顾客更常来购物", "low": "他们来店的次数不多", "mid": "他们按自己的节奏定期购物"}[lv["freq"]]
+        sentence1 = {"high": "他们比大多数顾客更常来购物", "low": "他们来店的次数不多",
+                     "mid": "他们按自己的节奏定期购物" if restock else "他们来店的次数和大多数顾客差不多"}[lv["freq"]]
         sentence1 += {"high": "，每次都买得不少。", "low": "，每次买得不多。", "mid": "。"}[lv["spend"]]
         fav = f"，最爱{'和'.join(prods)}" if prods else ""
         sentence2 = f"购物篮里多是{f1}和{f2}{fav}。" if f1 != f2 else f"购物篮里多是{f1}{fav}。"
@@ -233,7 +234,8 @@ def template_persona(summary: dict, language: str = "en", policy: MarketingPolic
         channels = ["电子邮件", "短信"] if lv["lapsed"] else ["电子邮件", "App 推送"]
     else:
         sentence1 = {"high": "They shop more often than most customers", "low": "They visit now and then",
-                     "mid": "They shop at a steady, regular pace"}[lv["freq"]]
+                     "mid": "They shop at a steady, regular pace" if restock
+                     else "They shop about as often as most customers"}[lv["freq"]]
         sentence1 += {"high": " and fill big baskets.", "low": " and keep their baskets small.", "mid": "."}[lv["spend"]]
         fav = f", with favourites such as {' and '.join(prods)}" if prods else ""
         sentence2 = (f"Their baskets lean towards {f1} and {f2}{fav}." if f1 != f2
