@@ -90,9 +90,12 @@ SHORTER = re.compile(
     r"cut (?:it |this |that |the copy |the text )?(?:down|back|in half)|briefer|keep it (?:brief|short|tight)|"
     r"make it (?:brief|short|tight)|condense|crisper|less long|too long|punchier|snappier|pithier|leaner|"
     r"too (?:wordy|much text|many words)|wordy|\b(?:halve|chop|slash)\s+(?:it|this|that|the)\b|in half\b|get to the point|one[- ]liner|"
-    r"短一点|短一些|短些|更短|改短(?!信)|写短(?!信)|缩短|精简|简短|压缩|删减|字数少|少一点字|少点字|少写|简洁|简练|太长|长了|"
+    r"短一点|短一些|短些|短点|更短|改短(?!信)|写短(?!信)|缩短|精简|简短|压缩|删减|字数少|少一点字|少点字|少写|简洁|简练|太长|长了|"
     r"(?:字|字数|内容|废话)(?:也)?(?:太多|多了|太长)|太啰嗦|啰嗦|啰唆|冗长|砍(?:一半|掉|短|点|些)|减半|删(?:一半|掉|点|些)|"
-    r"(?:一|两|几)句话|言简意赅|干脆点|利落点")
+    r"(?:一|两|几)句话|言简意赅|干脆点|利落点|"
+    # "字数压一压", "篇幅再压压", "压到100字以内", "一屏能看完": squeezing the text, or a size it must fit
+    r"(?:字数|篇幅|内容|文案|长度)(?:再|还得|得|要)?压|压(?:一压|一下|压|短)|压(?:到|在|成)[^，,。；]{0,8}字|"
+    r"(?:字数|篇幅|长度)(?:再|还得|得|要)?控制|控制(?:一下)?(?:字数|篇幅|长度)|控制在[^，,。；]{0,8}字|一(?:屏|眼|口气)(?:就|能|可以)?(?:看|读)完")
 LONGER = re.compile(
     r"longer|lengthen|more detail(?:ed)?|expand|elaborate|flesh (?:it |this )?out|fuller|richer|more words|"
     r"too short|add more|more content|more specifics|in more depth|beef (?:it |this )?up|"

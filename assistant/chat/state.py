@@ -21,8 +21,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from assistant.chat.router import UNKNOWN, Route
-from assistant.chat.slots import (ALL_SEGMENTS, REQUIRED_SLOTS, SLOT_NAMES, clean_segment_phrase,
-                                  extract_campaign_id, extract_metrics, extract_n_segments, extract_offer,
+from assistant.chat.slots import (ALL_SEGMENTS, REQUIRED_SLOTS, SLOT_NAMES, asked_metrics, clean_segment_phrase,
+                                  extract_campaign_id, extract_channel, extract_metrics, extract_next_campaign_focus, extract_n_segments, extract_offer,
                                   extract_explicit_language, extract_length, extract_segment,
                                   extract_segment_list, extract_slots,
                                   extract_user_id, missing_slots, normalise, says_intent_verb,
@@ -48,6 +48,8 @@ _BACK_REFERENCE = re.compile(
     rf"{_FORMAL_POINTER_ZH}(?:{_PEOPLE_ZH})")
 _BOTH = re.compile(r"\b(?:these|those|the|both|the last)\s+two\b|\bboth\b|这两|这俩|两者|二者|它们俩|他们俩|"
                    r"(?<![第分成为])两(?:个)?(?:组|群|客群|分群|类|细分)")
+_PAIR_WORDS = re.compile(r"^(?:two|pair|both|those|these|them|the two|the pair)$|\b(?:of (?:the|those|these) (?:two|pair)|"
+                         r"of both|of them)\b")
 _ORDINAL_BACK = {"first": 0, "1st": 0, "former": 0, "second": 1, "2nd": 1, "latter": -1, "last": -1,
                  "前者": 0, "第一个": 0, "后者": -1, "第二个": 1, "前面": 0, "前一": 0, "后面": -1, "后一": -1}
 _ORDINAL_ONE = re.compile(r"\b(?:the\s+)?(first|1st|second|2nd|former|latter|last)(?:\s+one)?\b|前者|后者|第一个|第二个|"
@@ -70,6 +72,8 @@ _YES = re.compile(r"^(?:y|yes|yeah|yea|yep|yup|sure|ok|okay|k|alright|all right|
                   r"let'?s do (?:it|that)|let'?s go|sounds good|looks good|run it|rerun|re-run|please proceed|"
                   r"确认|确定|好|好的|好吧|是|是的|可以|行|行吧|执行|同意|没问题|对|就这么办|开始吧|来吧|"
                   r"请执行|照办)\b", re.I)
+_LEAD_YES = re.compile(r"^(?:ok(?:ay)?|yes|yeah|yep|sure|fine|alright|good|great|cool|nice|好的?|好吧|行|嗯|可以|那)"
+                       r"[\s,，.。!！~]*", re.I)
 _NO = re.compile(r"^(?:n|no|nope|nah|cancel|stop|don'?t|do not|never ?mind|forget it|取消|不|不要|不用|算了|别|否)", re.I)
 # A refusal anywhere in the answer: "fine, forget it" / "ok no" / "好，算了" start like a yes but change nothing
 # ("no problem", "不过" — but — are no refusal).
@@ -91,6 +95,11 @@ _COPY_POINTER = re.compile(r"\b(?:it|this|that|the (?:copy|text|message|email|sm
 _AUDIENCE_CUE = re.compile(r"(?:\b(?:for|to|at|targeting|target|aimed at)\s+(?:the\s+|our\s+|my\s+|all\s+)?|给|为|针对|对|"
                            r"发给|面向)\s*$")
 _POLITE = re.compile(r"^(?:please\s+)?(?:can|could|would|will) you\b|^please\b|^(?:请|麻烦|能不能|能否|可以帮|帮我)")
+# Taking back what was done ("roll it back", "revert that", "改回去", "撤销"): with nothing waiting for a yes, a
+# "no, roll it back" cannot cancel anything; it undoes the re-segmentation that just ran
+_UNDO_VERB = re.compile(r"\b(?:undo|revert|roll(?: (?:it|that|this|them|those|the \w+))? back|go back|put (?:it|that|them|"
+                        r"the \w+) back|take (?:it|that) back|bring back|restore)\b|撤销|撤回|回退|回滚|还原|恢复|退回|改回|"
+                        r"回到(?:之前|原来|上一)")
 _EXPLICIT_SEGMENT = re.compile(r"\b(?:re-?)?(?:segment|cluster|split|group|divide|partition|bucket)\w*\b|"
                                r"分群|聚类|分成|分为|聚成|聚为|划分|细分|分组|重新分")
 # Text that tries to steer the assistant instead of asking it something.
@@ -181,6 +190,7 @@ class ConversationState:
         t = normalise(text)
         lang = route.language
         injection = is_injection(t) or bool(BULK_IDS.search(t))
+        had_pending = self.pending is not None
         if self.pending is not None:
             pending, self.pending = self.pending, None
             if _YES.search(t) and not injection and not _REFUSAL.search(t):
@@ -190,6 +200,13 @@ class ConversationState:
             if route.intent == "confirm" and route.confidence >= 0.8 and not injection and not _HEDGED.search(t) \
                     and not _REFUSAL.search(t):
                 return self._accept(pending, text, lang)     # "that works for me": a sure agreement, not a "maybe"
+        undo = self._undo_of_last_change(route, t)
+        if undo is not None:
+            return undo
+        if route.intent in ("confirm", "cancel") and not had_pending:
+            change = self._plain_change(route, text, t)
+            if change is not None:      # "走推送，九折", "可以再短点吗": nothing waits for a yes, it changes the last turn
+                route = replace(route, intent="follow_up", slots=change)
         if route.intent in ("confirm", "cancel") or (len(t) <= 12 and (_YES.fullmatch(t.strip(" .!。！")) or
                                                                    _NO.fullmatch(t.strip(" .!。！")))):
             intent = route.intent if route.intent in ("confirm", "cancel") else \
@@ -208,6 +225,7 @@ class ConversationState:
             # plan's copy (its segment, channel and offer are filled from context below)
             route = replace(route, intent="write_copy", slots=extract_slots("write_copy", text, lang))
         route, proposed = self._reread_empty(route, text, t)
+        route = self._reread_after(route, text, t)
         intent, slots, from_context = route.intent, dict(route.slots), []
         if self._not_a_new_audience(intent, slots.get("segment"), t):
             slots = self._without_segment(intent, slots, t)     # the segment talked about is filled in below
@@ -216,6 +234,8 @@ class ConversationState:
             return Turn("describe_segment", {"segment": chosen}, lang, route.confidence, ("segment",),
                         injection=injection)
         change = self._change_of_last_turn(route, text)
+        if change is None:
+            change = self._edit_of_copy(route, t)
         if change is not None:
             intent, slots = "follow_up", change
         if intent == "follow_up" and self.last_intent is None:
@@ -264,6 +284,62 @@ class ConversationState:
             if runner is not None:
                 return replace(route, intent=runner, slots=extract_slots(runner, text, route.language)), False
         return route, False
+
+    def _reread_after(self, route: Route, text: str, t: str) -> Route:
+        """A reading the router could not place (no intent won, not surely out of scope), re-read from what it says
+        and the turn before:
+          - a question naming a metric ("帮我看看全店客单价", "whats the basket size overall") is a data question,
+            when the router has it among its readings;
+          - right after a campaign's evaluation, asking whom to send to ("so who do we hit next?", "那下次发给谁")
+            is the next-campaign question about that campaign (filled from context below)."""
+        if route.intent != UNKNOWN or route.confidence >= CONFIDENT:
+            return route          # a sure "none of mine" ("what is apple's revenue this year") stays unknown
+        readings = {name: p for name, p in route.alternatives[:3] if p >= 0.1}
+        if "data_question" in readings and asked_metrics(t, route.language):
+            return replace(route, intent="data_question", slots=extract_slots("data_question", text, route.language))
+        if self.last_intent in ("evaluate_campaign", "next_campaign") and "next_campaign" in readings and \
+                extract_next_campaign_focus(t) == "target":
+            return replace(route, intent="next_campaign", slots=extract_slots("next_campaign", text, route.language))
+        return route
+
+    def _undo_of_last_change(self, route: Route, t: str) -> Turn | None:
+        """"no, roll it back" right after a re-segmentation ran: nothing waits for a yes, so it cannot cancel; it
+        undoes. Its confidence is that of both readings of taking something back (cancel + undo), so a weak one
+        still asks first."""
+        if route.intent != "cancel" or self.last_intent != "segment" or not _UNDO_VERB.search(t):
+            return None
+        readings = dict(route.alternatives)
+        confidence = readings.get("cancel", route.confidence) + readings.get("undo", 0.0)
+        turn = Turn("undo", {}, route.language, confidence)
+        return turn if is_explicit_request("undo", t, confidence) else replace(turn, needs_confirmation=True)
+
+    def _plain_change(self, route: Route, text: str, t: str) -> dict[str, Any] | None:
+        """The changes of the last turn in a message read as a yes / no while nothing waits for one ("走推送，九折",
+        "ok, by email with 10% off", "可以再短点吗" after a copy): its channel, offer or length are no answer. A
+        refusal ("no, don't") stays one; a leading "ok" / "好的" / "可以" only opens the change."""
+        if _REFUSAL.search(t):
+            return None
+        unsure = replace(route, intent=UNKNOWN, confidence=0.0)
+        body = _LEAD_YES.sub("", text.strip()) or text
+        return self._change_of_last_turn(unsure, body) or self._edit_of_copy(unsure, t)
+
+    def _edit_of_copy(self, route: Route, t: str) -> dict[str, Any] | None:
+        """The changes of an edit of the copy just written that the router read as something else: its length
+        ("way too long, trim it down", "字数压一压") or its language ("could you also produce it in Chinese?").
+        Only when the router names no intent of its own (nothing, or a weak reading), or the message points at
+        the copy without that intent's verb; the segment stays (a word of the edit names no audience)."""
+        if self.last_intent != "write_copy" or route.intent in ("follow_up", "write_copy"):
+            return None      # those readings carry the length and language themselves, beside a new segment
+        length, language = extract_length(t), extract_explicit_language(t)
+        if length is None and language is None:
+            return None
+        weak = route.intent == UNKNOWN or route.confidence < 0.5
+        pointed = bool(_COPY_POINTER.search(t)) and not says_intent_verb(route.intent, t)
+        if not (weak or pointed):
+            return None
+        pct, offer = extract_offer(t)
+        return {**dict.fromkeys(SLOT_NAMES["follow_up"]), "length": length, "language": language,
+                "channel": extract_channel(t), "offer_pct": pct, "offer": offer}
 
     def _not_a_new_audience(self, intent: str, name: Any, t: str) -> bool:
         """True when the segment name read from `t` is no new audience, so the segment talked about stays:
@@ -317,7 +393,12 @@ class ConversationState:
                 route.intent not in (UNKNOWN, "follow_up", "compare_segments", "describe_segment"):
             return None
         ordinal = _ORDINAL_ONE.search(text)
-        if ordinal is None or extract_segment_list(text, route.language) or extract_segment(text, route.language):
+        if ordinal is None or extract_segment_list(text, route.language):
+            return None
+        named = extract_segment(text, route.language)
+        if isinstance(named, str) and (ordinal.group(0).strip() in named or _PAIR_WORDS.search(named)):
+            named = None                  # "the latter of the two" → "two", "first of the pair": the pointer itself
+        if named is not None:
             return None
         return self.segments[_ORDINAL_BACK.get(ordinal.group(1) or ordinal.group(0), 0)]
 

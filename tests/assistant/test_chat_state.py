@@ -482,3 +482,134 @@ def test_an_answer_that_starts_like_yes_but_refuses_changes_nothing():
         run(state, "segment", "maybe 4 clusters?" if lang == "en" else "要不分成4组？", lang)
         turn = run(state, "confirm", yes, lang)
         assert turn.intent == "segment" and turn.slots["n_segments"] == n, (yes, turn)
+
+
+def reading(intent: str, text: str, lang: str, confidence: float, *alternatives: tuple[str, float]) -> Route:
+    """The router's reading of `text` with its runner-up readings (what the rules that weigh them look at)."""
+    return Route(intent, extract_slots(intent, text, lang) if intent != "unknown" else {}, confidence, lang,
+                 alternatives=((intent, confidence), *alternatives))
+
+
+def play(state: ConversationState, route_: Route, text: str):
+    turn = state.resolve(route_, text)
+    state.remember(turn)
+    return turn
+
+
+def test_a_length_edit_the_router_cannot_place_edits_the_copy_and_the_length_carries_on():
+    state = after("write_copy", "write an sms for the weekend crowd with 20% off", "en")
+    turn = play(state, reading("unknown", "honestly far too long, cut it back", "en", 0.3), "honestly far too long, cut it back")
+    assert turn.intent == "write_copy" and turn.slots["length"] == "shorter"
+    assert turn.slots["segment"] == "weekend crowd" and turn.slots["channel"] == "sms" and turn.slots["offer_pct"] == 20.0
+    # a later copy in the same conversation keeps the length, whatever else changes: audience, channel, language
+    assert run(state, "follow_up", "same for the students").slots == {**turn.slots, "segment": "students"}
+    assert run(state, "follow_up", "send that as a push instead").slots["length"] == "shorter"
+    assert run(state, "follow_up", "now in Chinese").slots == {**turn.slots, "segment": "students", "channel": "push",
+                                                                "language": "zh"}
+    zh = after("write_copy", "给新客写条推送，满100减20", "zh")
+    turn = play(zh, reading("unknown", "篇幅再压压", "zh", 0.4), "篇幅再压压")
+    assert turn.intent == "write_copy" and turn.slots["length"] == "shorter" and turn.slots["segment"] == "新客"
+    assert run(zh, "follow_up", "第4组也来一条", "zh").slots["length"] == "shorter"
+
+
+def test_a_language_edit_pointing_at_the_copy_edits_it_unless_another_intent_is_sure():
+    state = after("write_copy", "draft an email for the night owls, free delivery", "en")
+    text = "could you render it in Chinese as well?"
+    turn = play(state, reading("search_products", text, "en", 0.45, ("follow_up", 0.3)), text)
+    assert turn.intent == "write_copy" and turn.slots["language"] == "zh" and turn.slots["segment"] == "night owls"
+    assert turn.slots["channel"] == "email" and turn.slots["offer"] is not None
+    # a sure other intent, or one whose own verb is said, keeps its reading: the language is that of its answer
+    sure = after("write_copy", "draft an email for the night owls, free delivery", "en")
+    assert play(sure, reading("search_products", "find chinese tea", "en", 0.9), "find chinese tea").intent == \
+        "search_products"
+    text = "describe them in Chinese"
+    assert play(sure, reading("describe_segment", text, "en", 0.45), text).intent == "describe_segment"
+    # no copy before: nothing to edit
+    plan = after("plan_campaign", "plan a winback for the night owls", "en")
+    assert play(plan, reading("unknown", "way too long", "en", 0.3), "way too long").intent == "unknown"
+
+
+def test_squeezing_the_copy_is_a_shorter_edit_but_squeezing_prices_is_not():
+    from assistant.chat.slots import extract_length, normalise
+    for text in ("短点儿", "压到80字以内", "一眼能看完", "字数得压一下", "篇幅再压压", "字数控制一下", "控制在五十字以内"):
+        assert extract_length(normalise(text)) == "shorter", text
+    for text in ("价格压到最低", "压力大的客户", "给压货的门店写条推送", "控制一下预算"):
+        assert extract_length(normalise(text)) is None, text
+
+
+def test_no_roll_it_back_after_a_re_segmentation_undoes_it():
+    def resegmented() -> ConversationState:
+        state = ConversationState()
+        run(state, "segment", "maybe 6 groups would be better?")
+        assert run(state, "confirm", "yes").intent == "segment"
+        return state
+    text = "nah, revert that"
+    turn = play(resegmented(), reading("cancel", text, "en", 0.45, ("undo", 0.35)), text)
+    assert turn.intent == "undo" and not turn.needs_confirmation
+    text = "算了，还是改回去吧"
+    assert play(resegmented(), reading("cancel", text, "zh", 0.5, ("undo", 0.3)), text).intent == "undo"
+    # a weak reading still asks first; a "no" without an undo verb cancels nothing and stays a cancel
+    weak = play(resegmented(), reading("cancel", "no, roll it back", "en", 0.3, ("undo", 0.1)), "no, roll it back")
+    assert weak.intent == "undo" and weak.needs_confirmation
+    assert play(resegmented(), reading("cancel", "no thanks", "en", 0.6), "no thanks").intent == "cancel"
+    # after anything but a re-segmentation, "roll it back" restores no segments
+    copy = after("write_copy", "write an sms for segment 2", "en")
+    assert play(copy, reading("cancel", "no, roll it back", "en", 0.45, ("undo", 0.35)), "no, roll it back").intent \
+        == "cancel"
+
+
+def test_a_channel_and_offer_after_a_plan_change_the_plan_and_are_no_yes():
+    state = after("plan_campaign", "给第5组做个拉新方案", "zh")
+    turn = play(state, reading("confirm", "走短信，八五折", "zh", 0.35, ("follow_up", 0.2)), "走短信，八五折")
+    assert turn.intent == "plan_campaign" and turn.slots == {"segment": 5, "channel": "sms", "offer_pct": 15.0,
+                                                             "offer": "八五折"}
+    copy = run(state, "write_copy", "文案也写一下", "zh")
+    assert copy.slots["channel"] == "sms" and copy.slots["offer"] == "八五折" and copy.slots["segment"] == 5
+    en = after("plan_campaign", "plan a winback for segment 2", "en")
+    assert play(en, reading("confirm", "email, 20% off", "en", 0.4), "email, 20% off").slots["channel"] == "email"
+    # a leading "ok" / "可以" only opens the change while nothing waits for a yes; a refusal stays one
+    turn = play(en, reading("confirm", "ok, by push with free delivery", "en", 0.6), "ok, by push with free delivery")
+    assert turn.intent == "plan_campaign" and turn.slots["channel"] == "push" and turn.slots["offer"] is not None
+    copy = after("write_copy", "给新客写条推送，打八折", "zh")
+    turn = play(copy, reading("confirm", "可以再短点吗", "zh", 0.5), "可以再短点吗")
+    assert turn.intent == "write_copy" and turn.slots["length"] == "shorter" and turn.slots["offer_pct"] == 20.0
+    assert play(copy, reading("cancel", "no, don't", "en", 0.8), "no, don't").intent == "cancel"
+    # a plain yes stays a yes
+    assert play(after("plan_campaign", "plan a winback for segment 2", "en"), reading("confirm", "ok", "en", 0.9),
+                "ok").intent == "confirm"
+
+
+def test_whom_to_target_right_after_an_evaluation_is_the_next_campaign_of_that_campaign():
+    for text, lang in (("ok so who should get the summer push?", "en"), ("那下一波发给谁", "zh")):
+        state = after("evaluate_campaign", "how did promo 31 land?", lang)
+        turn = play(state, reading("unknown", text, lang, 0.2, ("next_campaign", 0.18), ("describe_segment", 0.16)), text)
+        assert turn.intent == "next_campaign" and turn.slots["campaign_id"] == "31", text
+        assert "campaign_id" in turn.from_context
+    text = "ok so who should get the summer push?"
+    fresh = ConversationState()      # no evaluation before: the router's reading stands
+    assert play(fresh, reading("unknown", text, "en", 0.2, ("next_campaign", 0.18)), text).intent == "unknown"
+    state = after("evaluate_campaign", "how did promo 31 land?", "en")
+    assert play(state, reading("unknown", "who won the game last night?", "en", 0.7, ("next_campaign", 0.1)),
+                "who won the game last night?").intent == "unknown"       # a sure "none of mine"
+
+
+def test_an_unsure_none_of_mine_that_asks_a_metric_is_a_data_question():
+    text = "全店的客单价给我看一下"
+    turn = play(ConversationState(language="zh"), reading("unknown", text, "zh", 0.5, ("data_question", 0.2)), text)
+    assert turn.intent == "data_question" and turn.slots["metrics"] == ["aov"]
+    text = "what is apple's revenue this year"
+    assert play(ConversationState(), reading("unknown", text, "en", 0.7, ("data_question", 0.2)), text).intent == "unknown"
+    text = "帮我订个会议室"
+    assert play(ConversationState(), reading("unknown", text, "zh", 0.4, ("data_question", 0.2)), text).intent == "unknown"
+
+
+def test_an_ordinal_of_the_pair_just_compared_names_no_segment_of_its_own():
+    for text, segment in (("could we look closer at the latter of the two?", 3), ("the first of the pair, in more depth", 1),
+                          ("what about the former of those two?", 1)):
+        state = after("compare_segments", "compare segment 1 with segment 3", "en")
+        turn = run(state, "compare_segments", text, "en", confidence=0.4)
+        assert turn.intent == "describe_segment" and turn.slots["segment"] == segment, text
+        back = run(state, "recommend_segment", "which products would you put in front of them? just the top 6 please", "en")
+        assert back.slots == {"segment": segment, "top_k": 6}
+    state = after("compare_segments", "compare segment 1 with segment 3", "en")     # a name is a new audience
+    assert run(state, "describe_segment", "describe the first-time buyers", "en").slots["segment"] == "first-time buyers"
