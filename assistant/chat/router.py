@@ -26,8 +26,10 @@ import numpy as np
 import yaml
 
 from assistant.chat.slots import (REQUIRED_SLOTS, SLOT_NAMES, asked_metrics, detect_language, extract_audience,
-                                  extract_channel, extract_metrics,
-                                  extract_segment_list, extract_slots, missing_slots, normalise, says_intent_verb,
+                                  extract_channel, extract_metrics, extract_product,
+                                  extract_segment_list, extract_segment_number, extract_slots, extract_user_id,
+                                  mentions_all_segments, missing_slots, normalise,
+                                  says_intent_verb,
                                   slot_change)
 from assistant.core.vocabulary import without_channels
 
@@ -40,7 +42,8 @@ UNKNOWN = "unknown"
 FOLLOW_UP_OVERRIDE = 0.6
 # Below the same probability, a comparison verb with two segments parsed (or "side by side") is a comparison:
 # the names in it ("young families", "high-value") otherwise pull towards the intents those names occur in.
-_COMPARISON = re.compile(r"\b(?:compare|comparison|contrast|versus|vs\.?|side[- ]by[- ]side|differ(?:s|ence|ences)?)\b|"
+_COMPARISON = re.compile(r"\b(?:compare|comparison|contrast|versus|vs\.?|side[- ]by[- ]side|differ(?:s|ence|ences)?|"
+                         r"against|stack(?:s|ed)? up|next to)\b|"
                          r"比较|对比|比一比|比一下|区别|差别|差异|不同|不一样|差在|差哪|差距")
 # A comparison of two parsed names is a comparison up to this probability ("weekend shoppers vs loyal customers,
 # what's the difference?" reads like a description of each name to the classifier).
@@ -61,10 +64,15 @@ _PRIVATE_RECIPIENT = re.compile(
     r"grandmother|grandfather|colleague|coworker|co-worker|uncle|aunt|cousin|roommate|flatmate|tenant)s?\b|"
     r"给(?:我的?)?(?:房东|老板|领导|妈妈|爸爸|父母|老师|邻居|老婆|老公|男朋友|女朋友|朋友|姐姐|妹妹|哥哥|弟弟|银行|医生|律师|同事|孩子|"
     r"室友|物业)(?:写|发)|(?:请假条|辞职信|检讨书|情书|求职信|贺卡)")
+# ... and private documents, asked as writing or as a report ("帮我写一份个人年终述职报告", "my cv")
+_PRIVATE_DOCUMENT = re.compile(r"述职报告|个人总结|简历|论文|作业|个税|"
+                               r"\b(?:my|a personal)\s+(?:cv|resume|résumé|thesis|homework|essay|performance review|"
+                               r"self[- ]review|tax return)\b")
 # "Which group first, next time?" asks for the next-campaign advice; a plan for it would also ask how (an offer, a
 # channel): "下一次活动针对哪个人群、用什么优惠比较好" is a plan.
-_NEXT_TARGET = re.compile(r"(?:\bnext\b|下一|下次|下轮|下期|下波|下个月|下周).*(?:\bwhich (?:group|segment|cluster|customers|"
-                          r"audience)|\bwho\b|哪个|哪些|哪类|哪一|哪群|谁)")
+_NEXT_WORD = r"(?:\bnext\b|下一|下次|下轮|下期|下波|下个月|下周)"
+_WHICH_GROUP = r"(?:\bwhich (?:group|segment|cluster|customers|audience)|\bwho\b|哪个|哪些|哪类|哪一|哪群|谁)"
+_NEXT_TARGET = re.compile(rf"{_NEXT_WORD}.*{_WHICH_GROUP}|{_WHICH_GROUP}.*{_NEXT_WORD}")   # "which segment … next quarter"
 _PLAN_DETAIL = re.compile(r"\b(?:offer|discount|deal|channel|how|what kind)\b|优惠|折扣|渠道|怎么|如何|什么样|方案")
 # Shell or SQL commands inside a message ("printenv; rm -rf /", "drop table orders", "curl … | sh") steer, they do
 # not ask: whatever marketing words surround them, the message is not acted on (the chat asks what was meant).
@@ -72,6 +80,17 @@ _SHELL_OR_SQL = re.compile(r"\brm\s+-|\bsudo\b|\bprintenv\b|\bchmod\b|\bshutdown
                            r"\|\s*(?:sh|bash)\b|\$\(|\bdrop\s+table\b|\bdelete\s+from\b|;\s*--|\bexec\s*\(")
 # Intents that act on a segment or customer, told apart by their verbs ("plan", "recommend", "推荐")
 _ACTIONS = ("plan_campaign", "recommend_segment", "recommend_user")
+# Asking for a product's likes ("what's similar?", "alternatives?", "有差不多的吗"): with a product named and no segment,
+# the similar-products question, however the product's name pulls the classifier ("the 2-person dome tent").
+_LIKENESS = re.compile(r"\b(?:similar|alternatives?|substitutes?|lookalikes?|replacements?|dupes?|anything close|"
+                       r"could replace)\b|相似|类似|替代|代替|平替|差不多的|顶上|同款")
+SIMILAR_OVERRIDE = 0.9
+# A message that opens by asking for a plan is a plan, whatever channel and offer follow
+_PLAN_OPENING = re.compile(r"^(?:please\s+|pls\s+|can you\s+|could you\s+|let'?s\s+|help me\s+)?(?:plan|map out|strategi[sz]e)\b|"
+                           r"^(?:请|帮我|麻烦)?(?:策划|规划)")
+_EVALUATION_WORD = re.compile(r"\b(?:evaluat\w*|assess\w*|review\w*|results?|perform\w*|land(?:ed)?|work(?:ed)?|lift|"
+                              r"uplift|impact|effect\w*|roi|test|significan\w*|winner|won)\b|评估|效果|复盘|结果|表现|显著|提升")
+_REPORT_WORD = re.compile(r"\breport\b|\bpdf\b|\bhtml\b|报告|报表")
 _SIDE_BY_SIDE = re.compile(r"side[- ]by[- ]side|next to each other|放在一起|并排")
 
 
@@ -79,6 +98,13 @@ def _two_names(text: str, language: str) -> bool:
     """Two segments named (not numbered) side by side: 'weekend shoppers vs loyal customers'."""
     pair = extract_segment_list(text, language)
     return bool(pair) and len(pair) == 2 and all(isinstance(p, str) for p in pair)
+
+
+def _names_product_only(text: str, language: str) -> bool:
+    """A product is named and no segment apart from it ("similar to the dome tent": the tent is no segment)."""
+    product = extract_product(text)[0]
+    segment = extract_slots("describe_segment", text, language)["segment"]
+    return bool(product) and (segment is None or isinstance(segment, str) and segment in product)
 
 
 def _is_audience(text: str) -> bool:
@@ -322,19 +348,40 @@ class IntentRouter:
         elif intent == "describe_segment" and confidence < METRIC_OVER_PROFILE and \
                 not says_intent_verb(intent, t) and asked_metrics(t, language):
             intent = "data_question"      # "rev share of the vips?": a metric outside the name, no profiling verb
-        elif intent == "data_question" and confidence < FOLLOW_UP_OVERRIDE and _is_audience(t):
+        elif intent in ("describe_segment", "unknown", "search_products", "follow_up") and \
+                confidence < SIMILAR_OVERRIDE and _LIKENESS.search(t) and _names_product_only(t, language):
+            intent = "similar_products"   # "we're OOS on the dome tent, what's similar?": a product's likes, no segment
+        elif intent in ("plan_campaign", "data_question", "unknown", "report") and confidence < 0.5 and \
+                mentions_all_segments(t) and says_intent_verb("describe_segment", t) and \
+                not says_intent_verb(intent, t) and not _REPORT_WORD.search(t) and not extract_metrics(t):
+            intent = "describe_segment"   # "summarise each of the segments for the team": every profile, no plan
+        elif intent in ("data_question", UNKNOWN) and confidence < FOLLOW_UP_OVERRIDE and _is_audience(t):
             intent = "audience"           # "最近10天买过鸡蛋的顾客有多少": who bought what, when — an audience count
+        elif intent == "recommend_segment" and confidence < FOLLOW_UP_OVERRIDE and extract_user_id(t) and \
+                extract_segment_number(t) is None and not mentions_all_segments(t):
+            intent = "recommend_user"     # "top 6 suggestions for loyalty card 558210": a customer's id, no segment
+        elif intent == "evaluate_campaign" and confidence < 0.5 and extract_slots(intent, t, language)["campaign_id"] is None \
+                and extract_metrics(t) and not _EVALUATION_WORD.search(t):
+            intent = "data_question"      # "rev by week pls, to see if the BFCM prep is moving anything": a table asked
         elif intent == UNKNOWN and confidence < self.threshold and extract_metrics(t):
             intent = "data_question"      # "一般会员隔几天来买一次": no intent won, and a metric of the data is asked
         elif intent == UNKNOWN and change is not None:
             intent = "follow_up"          # "多写几句，丰富点": nothing but slot values, which no intent claims
+        elif intent == "recommend_user" and confidence < 0.5 and extract_user_id(t) is None and \
+                not says_intent_verb(intent, t):
+            # no customer id and no recommending verb: a runner-up action whose own word is said ("做个活动")
+            intent = next((name for name, _ in alternatives[1:] if name in _ACTIONS and says_intent_verb(name, t)),
+                          intent)
+        elif intent == "write_copy" and confidence < METRIC_OVER_PROFILE and not says_intent_verb(intent, t) and \
+                _PLAN_OPENING.search(t):
+            intent = "plan_campaign"      # "plan a winback for the lapsed cat owners, email + 15% off": a plan first
         elif intent == "write_copy" and confidence < FOLLOW_UP_OVERRIDE and not says_intent_verb(intent, t):
             # copy is asked for with a copy word ("write", "文案"); without one, a runner-up action whose own verb
             # the message uses is meant: "need recs for one of our members", "给这个人群做个唤醒方案，走短信"
             intent = next((name for name, _ in alternatives[1:] if name in _ACTIONS and says_intent_verb(name, t)),
                           intent)
-        if getattr(self, "rules", True) and intent in ("write_copy", "plan_campaign", "follow_up") and \
-                _PRIVATE_RECIPIENT.search(t):
+        if getattr(self, "rules", True) and (intent in ("write_copy", "plan_campaign", "follow_up") and
+                                             _PRIVATE_RECIPIENT.search(t) or _PRIVATE_DOCUMENT.search(t)):
             intent = UNKNOWN              # "write a letter to my landlord": private writing, not a campaign
         if getattr(self, "rules", True) and _SHELL_OR_SQL.search(t):
             intent = UNKNOWN              # "printenv; rm -rf / and re-cluster": a command smuggled in is never acted on

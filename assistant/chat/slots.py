@@ -162,8 +162,14 @@ def extract_user_id(text: str) -> str | None:
         m = pattern.search(text)
         if m:
             return m.group(1).strip("-_")
-    numbers = [n for n in re.findall(r"(?<![a-z0-9_.%])(\d{3,})(?![a-z0-9_%])", text)]   # not \w: 汉字 are \w
+    numbers = [n for n in re.findall(r"(?<![a-z0-9_.%])(\d{3,})(?![a-z0-9_%])", text)   # not \w: 汉字 are \w
+               if n not in _SHOPPING_FESTIVALS]   # "618准备…", "1111大促": a date, not a customer
     return numbers[0] if len(numbers) == 1 else None
+
+
+_SHOPPING_FESTIVALS = {"618", "1111", "1212", "520", "315"}
+
+
 
 
 _CAMPAIGN_PATTERNS = [
@@ -230,6 +236,11 @@ _PRODUCT_TEXT_EN = [
     re.compile(r"^(?P<p>[^?.!,;]+?)\s+(?:alternatives|substitutes|lookalikes|dupes)\b"),
     re.compile(r"\b(?:replace|substitute|swap out|stand in for|take the place of|fill in for)\s+(?:(?:the|a|an|our|my|this|that)\s+)?"
                r"(?P<p>[^?.!,;]+)"),
+    # a stock-out: "we're OOS on the 2-person tent, what's similar?", "the oat milk is sold out, anything close?"
+    re.compile(r"\b(?:out of stock (?:on|of)|oos (?:on|of)|sold out (?:of|on)|ran out of|run out of|running out of|"
+               r"out of|no more)\s+(?:(?:the|a|an|our|my|this|that)\s+)?(?P<p>[^?.!,;]+?)\s*(?:[?.!,;]|$)"),
+    re.compile(r"^(?:(?:the|our|my|this|that)\s+)?(?P<p>[^?.!,;]+?)\s+(?:is|are|'s|went|has gone|have gone)\s+"
+               r"(?:now\s+)?(?:out of stock|oos|sold out|gone|unavailable|discontinued|out)\b"),
     # the last resort: "... like the X", "... resembling our X" (a likeness said any other way)
     re.compile(r"\b(?:like|resembles?|resembling|as)\s+(?:the|a|an|our|my|this|that)\s+(?P<p>[^?.!,;]+)"),
 ]
@@ -241,6 +252,7 @@ _PRODUCT_TEXT_ZH = [
                r"类似|相似)"),
     re.compile(r"(?:类似于|相似于|类似|相似|替代|代替)\s*(?P<p>[^，。,.!?！？的品]{2,30})\s*(?:的|$)"),
     re.compile(r"(?:买了|买过|购买了|购买过|购买|喜欢|买)\s*(?P<p>[^，。,.!?！？]{1,30}?)\s*(?:的人|的顾客|的用户|的客户)"),
+    re.compile(r"^(?:那款|这款|那个|这个)?(?P<p>[^，。,.!?！？]{1,30}?)\s*(?:断货|缺货|卖完|卖光|没货|售罄|下架)"),
 ]
 _PRODUCT_TRAIL = re.compile(r"\s+(?:please|pls|for me|for us|in stock|instead|too|also|we sell|we have|"
                             r"in the catalog(?:ue)?|in our catalog(?:ue)?|that we carry)$")
@@ -271,12 +283,12 @@ def extract_product(text: str) -> tuple[str | None, bool]:
 
 
 _TOP_K_PATTERNS = [
-    re.compile(rf"\btop\s*-?\s*({NUM})(?![\d.])"),
+    re.compile(rf"(?<![a-z])top\s*-?\s*({NUM})(?![\d.])"),      # "爆品top5": no \b after 汉字
     re.compile(rf"\b(?:just|only|max|maximum|at most|up to|no more than|limit(?: it)? to)\s+({NUM})\b(?!\s*%)"),
     re.compile(rf"\b({NUM})\s+(?:[\w-]+\s+)?(?:products|items|recommendations|recs|suggestions|ideas|skus|picks|"
                rf"things|alternatives|substitutes|options|categories|departments|brands|sellers)\b"),
     re.compile(rf"前\s*({NUM})\s*(?:个|款|件|名|样)?"),
-    re.compile(rf"(?:推荐|推|挑|选|列出|列)\s*({NUM})\s*(?:个|款|件|样|条)"),
+    re.compile(rf"(?:推荐|推|挑|选|列出|列|找|搜)\s*({NUM})\s*(?:个|款|件|样|条)"),
     # "要10个", "只看5条"; but "给我一个英文版" is an article, not a size
     re.compile(rf"(?:给我|要|来|看|显示|只要|只看)\s*(?!一\s*(?:个|条|份|版))({NUM})\s*(?:个|款|件|样|条)"),
     re.compile(rf"(?<!第)(?<!第\s)({NUM})\s*(?:个|款|件|样)\s*(?!会员|用户|客户|顾客|家庭|人|客群|分群|群|组|细分|类(?!目|别|型))"
@@ -336,7 +348,7 @@ def extract_audience(text: str) -> dict[str, Any]:
     m = re.search(r"\b(?:bought|purchased|buy|buys|purchase|ordered|order|picked up|grabbed|got|snapped up|"
                   r"shopped for|added)\s+(?:any\s+|some\s+)?(?P<p>[a-z][\w'&-]*"
                   r"(?:\s+[a-z][\w'&-]*){0,3}?)(?=\s+(?:but|in|during|within|over|last|and|who|before|since|recently|"
-                  r"not|at)\b|[,?.!]|$)", text)
+                  r"not|at|previously|earlier|already|once|ever)\b|\s+in the past|[,?.!]|$)", text)
     m = m or re.search(r"\b(?:buyers|purchasers|customers|shoppers|fans)\s+of\s+(?:the\s+)?(?P<p>[a-z][\w'&-]*"
                        r"(?:\s+[a-z][\w'&-]*){0,3}?)(?=\s+(?:who|that|but|in|and)\b|[,?.!]|$)", text)
     if m:
@@ -347,7 +359,7 @@ def extract_audience(text: str) -> dict[str, Any]:
             bought = m.group("p")
     days, pm = _period_days(text)
     negated = bool(re.search(r"\bbut not\b|\bnot (?:in|within|during|over|since)\b|haven'?t|hasn'?t|have not|"
-                             r"has not|didn'?t|no (?:purchase|order)s?|(?:没|没有|未|不曾)再?(?:买|购买|回购|复购|下单|下过单|光顾)", text))
+                             r"has not|didn'?t|no (?:purchase|order)s?|(?:没|没有|未|不曾)再?来?(?:买|购买|回购|复购|下单|下过单|光顾)", text))
     return {"bought": bought, "within_days": None if negated else days,
             "not_within_days": days if negated else None}
 
@@ -476,6 +488,8 @@ def extract_search_query(text: str) -> str | None:
             query = _SEARCH_PLACE_ZH.sub("", query)
             for _ in range(2):
                 query = _SEARCH_TRAIL.sub("", query).strip()
+            query = re.sub(r"^(?:(?:the|our|my)\s+)?(?:product\s+)?(?:catalog(?:ue)?|range|assortment|inventory|store|shop)"
+                           r"\s+(?:for|to find)\s+", "", query)       # "search the product catalogue for X" → X
             query = re.sub(r"^(?:for|about|the|a|an|some|any)\s+", "", query)
             query = re.sub(r"^(?:anything|something|stuff|things?)\s+(?:with|containing|like|made with|that has)\s+", "",
                            query)
@@ -615,7 +629,7 @@ _CHANGE_FRAME_EN = re.compile(
     r"would|will|i|we|us|me|want|prefer|need|let|bit|little|here|is|are|show|give|look|at|view|break|down|"
     r"broken|per|each|every|same|similar|please|let's|do|done|only|more|fewer|less|few|some|couple|list|"
     r"picks?|results?|instead|again|hm+|um+|well|kindly|switch|bigger|smaller|larger|discount|channel|"
-    r"set|adjust|update|modify|pls|plz)\b")
+    r"set|adjust|update|modify|pls|plz|run|repeat|apply)\b")
 _CHANGE_FRAME_ZH = re.compile(
     # polite and degree words of a change first (longest first): "请将优惠调整为…", "折扣再大点", "力度小一些"
     r"烦请|劳驾|调整为|调整成|调整|调成|修改为|修改成|修改|变更为|变更|设置为|设为|发送|通过|渠道为|渠道|折扣|力度|幅度|"
@@ -631,14 +645,15 @@ _INTENT_VERBS = {
     "similar_products": r"\b(?:alternatives?|similar|substitutes?|options)\b|替代|类似|相似",
     "write_copy": r"\b(?:write|draft|compose|redo|rewrite|copy|copywriting|wording|headline|tagline|slogan|blurb)\b|"
                   r"写|撰写|重写|文案|文字|标题|口号|广告语|话术",
-    "plan_campaign": r"\b(?:plan|campaign|strategy)\b|策划|方案|计划",
+    "plan_campaign": r"\b(?:plan|campaign|strategy|promotion)\b|策划|方案|计划|(?:做|搞|办|弄)(?:个|一个|一场|一波|场|波)?活动",
     "data_question": r"\b(?:show|list|numbers?|figures?|stats?)\b|看|列|统计|数据",
     "describe_segment": r"\b(?:describe|profile|tell me about|who (?:are|is|r)|characteri[sz]e|overview|rundown|lowdown|"
-                        r"persona|portrait)\b|\bwhat (?:are|is) .{0,40} like\b|介绍|描述|说说|讲讲|画像|特征|特点|是什么样|"
-                        r"哪类人|哪些人|了解",
+                        r"persona|portrait|summari[sz]e|sum up|in a nutshell|one-liner)\b|\bwhat (?:are|is) .{0,40} like\b|"
+                        r"介绍|描述|说说|讲讲|画像|特征|特点|是什么样|什么样|啥样|过一遍|过一下|哪类人|哪些人|了解",
 }
 # A polite lead ("please change …", "请将优惠调整为…", "麻烦改成…") opens a change as plainly as "and" / "那"
-_FOLLOW_UP_CUE = re.compile(r"^(?:please\s+|pls\s+|kindly\s+|could you\s+|can you\s+)?(?:and|or|but|same|what about|"
+_FOLLOW_UP_CUE = re.compile(r"^(?:please\s+|pls\s+|kindly\s+|could you\s+|can you\s+)?(?:(?:do|run|repeat)\s+the\s+same|"
+                            r"and|or|but|same|what about|"
                             r"how about|now|change|switch|swap|adjust|update|make the (?:offer|discount|channel)|"
                             r"bigger|smaller|deeper|larger|steeper)\b|\b(?:instead|too|as well)\b|"
                             r"^(?:那|还是|还有|同样|一样|也|换|改|再)|^(?:请|麻烦|烦请|劳驾)\S{0,6}?(?:改|换|调整|修改|变更)|"

@@ -33,7 +33,7 @@ RANKING_EN = (r"best[- ]?sell\w*|top[- ]?sell\w*|top\s*-?\s*(?:\d+|[a-z]+)?\s*(?
               r"(?:products?|items?|skus?)\s+(?:\w+\s+){0,3}?(?:earn|make|bring|generate)\w*\s+(?:us\s+)?(?:in\s+)?(?:the\s+)?most|(?:sell|sold)\s+(?:the\s+)?(?:most|best)|"
               r"(?:which|what)\s+(?:\d+\s+)?(?=(?:product\s+)?(?:categor|department))")
 RANKING_ZH = (r"最常(?:买|购买|下单|购入)|(?:买|购买|下单)(?:得)?最多|最?畅销|最?热销|最?热卖|爆款|爆品|卖得?最(?:好|多|火)|销量(?:最高|最好|最大|最多|前|排名|排行|top|第一)|"
-              r"最受欢迎|受欢迎|最热门|热门|人气最高|人气|排名前|排行|最赚钱|赚钱最多|贡献最大|(?:营收|收入|销售额)最(?:高|多)|"
+              r"最受欢迎|受欢迎|最热门|热门|人气最高|人气|排名前|排前|排行|最赚钱|赚钱最多|贡献最大|(?:营收|收入|销售额)最(?:高|多)|"
               r"哪(?:个|些|一)?(?:个)?(?=品类|类目|类别|大类)")
 # How often people buy
 FREQUENCY = (r"how (?:often|frequently|regularly)|\bfrequen\w*|\bcadence\b|\bregularity\b|repeat (?:purchase|buy|order|"
@@ -57,8 +57,9 @@ METRIC_PATTERNS: list[tuple[str, str]] = [
                       rf"contribut\w*\s+(?:to\s+)?(?:the\s+|our\s+|total\s+)*(?:{MONEY_NOUNS_EN})\b|"
                       rf"account(?:s|ed)? for\s+(?:what\s+|how much\s+)?(?:of\s+)?(?:the\s+|our\s+|total\s+)*(?:{MONEY_NOUNS_EN})\b|"
                       rf"(?:{MONEY_NOUNS_ZH})(?:的)?(?:占比|比例|份额|比重|贡献)|占了?(?:多少|几成|百分之几|多大比例)?(?:的)?(?:总|全部|整体)?(?:的)?(?:{MONEY_NOUNS_ZH})|"
-                      rf"比例的(?:{MONEY_NOUNS_ZH})|贡献了?(?:多少|几成|百分之几)|贡献(?:度|占比|比例)|贡献的(?:{MONEY_NOUNS_ZH})|"
-                      rf"(?:{MONEY_NOUNS_ZH})(?:的)?(?:占|占了)(?:多少|几成|比|百分之)"),
+                      rf"比例的(?:{MONEY_NOUNS_ZH})|贡献了?(?:多少|几成|百分之几|百分之多少)|百分之多少的(?:{MONEY_NOUNS_ZH})|贡献(?:度|占比|比例)|贡献的(?:{MONEY_NOUNS_ZH})|"
+                      rf"(?:{MONEY_NOUNS_ZH})(?:的)?(?:在[^\s，。？?]{{1,6}}?)?(?:占|占了)(?:多少|几成|比|百分之)|"
+                      rf"\b(?:{MONEY_NOUNS_EN})\b[\s,]+(?:what|how much|how big a|which)\s+(?:\w+\s+)?{_SHARE_WORDS}"),
     # a customer's worth over time is lifetime value, not a trend: looked for before "over time"
     ("clv", r"lifetime|(?<![a-z])(?:clv|ltv)(?![a-z])|customer value|"
             r"\b(?:customers?|shoppers?|households?|members?|buyers?|clients?|users?|people|they|each|ones?|\w+ers)\b"
@@ -83,7 +84,7 @@ METRIC_PATTERNS: list[tuple[str, str]] = [
     # "+ total orders", "plus the order count": a second metric joined by a symbol or "plus"
     ("orders", rf"(?:how many |number of |(?:\band|\bplus|\+|&)\s*(?:the )?(?:total )?(?:number of )?|\btotal )"
                rf"(?:{COUNT_ADJ} )?{ORDER_NOUNS_EN}\b|"
-               r"(?:order|basket|transaction|purchase) (?:count|volume)|订单(?:总)?(?:数|量)|多少(?:个|笔|张)?订单|多少笔|"
+               r"(?:order|basket|transaction|purchase) (?:count|volume)|订单(?:总)?(?:数|量)|多少(?:个|笔|张)?(?:订单|小票|单子)|小票(?:总)?(?:数|量)|多少笔|"
                r"多少单|单量|成交(?:了)?(?:多少)?(?:笔|单)|交易笔数|交易次数|成交笔数"),
     ("frequency", FREQUENCY),
     ("spend", r"\bspend(?:s|ing)?\b|\bspent\b|how much (?:do|does|did) .{0,30}?(?:spend|pay)|(?:average|mean|typical) (?:customer |household |"
@@ -122,7 +123,7 @@ def extract_metrics(text: str) -> list[str] | None:
 
 
 def extract_period(text: str) -> str | None:
-    if re.search(r"week|weekly|每周|按周|周度|逐周|一周", text):
+    if re.search(r"week(?!end)|weekly|每周|按周|周度|逐周|一周", text):
         return "week"
     if re.search(r"month|monthly|每月|按月|月度|逐月|每个月", text):
         return "month"

@@ -50,7 +50,8 @@ _EN_STOP_LEAD = {"the", "our", "my", "a", "an", "this", "that", "those", "these"
                  "target", "targeting", "plan", "campaign", "copy", "email", "sms", "push", "wechat", "message",
                  "post", "text", "notification", "ad", "an", "and", "which", "whats", "what's", "how", "do",
                  "does", "best", "products", "marketing", "plan", "every", "each", "all", "items", "offer", "offers", "promo", "promotion", "strategy",
-                 "look", "like", "characterize", "characterise", "analyse", "analyze", "persona", "personas"}
+                 "look", "like", "characterize", "characterise", "analyse", "analyze", "persona", "personas",
+                 "some", "any", "you", "could", "can", "would", "generate", "create", "make", "build", "produce"}
 _NOT_A_SEGMENT = {"them", "us", "me", "it", "him", "her", "you", "everyone", "everybody", "all", "each",
                   "every", "all segments", "all customers", "every segment", "each segment", "all groups",
                   "customers", "segment", "segments", "everyone else", "the segment", "that segment",
@@ -158,7 +159,8 @@ def _clean_en_phrase(phrase: str, from_right: bool = False) -> str | None:
             words = words[:i]
             break
         if i > 0 and re.fullmatch(_EN_BOUNDARY, w) and not (w == "with" and i + 1 < len(words) and
-                                                             words[i + 1] in _WITH_PEOPLE):
+                                                             words[i + 1] in _WITH_PEOPLE) and \
+                not (w == "at" and i + 1 < len(words) and words[i + 1] == "risk"):   # "households at risk of …"
             words = words[:i]
             break
         if i > 0 and w in _EN_TRAILING_VERBS:       # "how much do the deal hunters spend" → "deal hunters"
@@ -178,9 +180,12 @@ def _clean_en_phrase(phrase: str, from_right: bool = False) -> str | None:
         return None
     last = phrase.split()[-1]
     people = _is_people_noun(last) or last in _GENERIC_PEOPLE_EN      # "the holiday shoppers" are people
+    if not people and re.search(r"(?:ity|ness|tion|sion|ment|ism)$", last):
+        return None   # "look at seasonality", "for retention": an abstract noun names no group
     if not people and (phrase.split()[0] in _SEASONS or phrase.split()[0] in _TIME_LEAD or re.search(
             r"\b(?:sale|sales|promotion|promo|event|season|holiday|launch|weekend|day|drop|release|call|meeting|"
-            r"review|deck|presentation|standup|sync|report|workshop)$", phrase)):
+            r"review|deck|presentation|standup|sync|report|workshop|teaser|newsletter|blast|announcement|reminder|"
+            r"countdown|preview|restock)$", phrase) or re.match(r"(?:pre|post)-", phrase)):
         return None   # "the spring sale", "the black friday drop", "the monday call": an occasion, not a segment
     ageless = _AGES.sub(" ", phrase)                 # "the over-60s", "the under-25s": a number inside an age
     if channel_of(phrase) or re.search(r"\d|campaign|product|item|household(?!s\b)|user(?!s\b)|customer \d|\b(?:sales|revenue|"
@@ -196,7 +201,8 @@ def _names_people_en(phrase: str) -> bool:
         return False
     if words[0] in _RANKING_FIRST_EN and (len(words) == 1 or len(words) == 2 and not words[1].endswith("s")):
         return False
-    if extract_metrics(phrase) and not _is_people_noun(words[-1]):     # "frequent flyers" are people
+    if extract_metrics(phrase) and not (_is_people_noun(words[-1]) or words[-1] in _GENERIC_PEOPLE_EN):
+        # "frequent flyers" and "the weekly big-shop households" are people
         return False
     return extract_length(phrase) is None and extract_explicit_language(phrase) is None
 
@@ -217,7 +223,7 @@ def _without_collective_noun(phrase: str) -> str:
     return " ".join(rest)
 
 
-_ZH_STOP = r"(?:的(?:短信|邮件|推送|文案|微信|方案|活动|营销|推文|广告|海报|内容|消息|通知|计划|策略)|专属|专享|定制|写|推荐|选|挑|找|配|主推|推什么|推哪|推点|推些|推几|推个|发|设计|策划|做|制定|推送|准备|生成|创作|撰写|出|规划|安排|弄|想|搞|营销|卖|的营销|用(?!户)|应该|怎么|如何|适合|可以|需要|要|能|，|,|。|？|\?|！|$)"
+_ZH_STOP = r"(?:的(?:短信|邮件|推送|文案|微信|方案|活动|营销|推文|广告|海报|内容|消息|通知|计划|策略)|专属|专享|定制|写|推荐|选|挑|找|配|主推|推什么|推哪|推点|推些|推几|推个|发|设计|策划|做|制定|推送|准备|生成|创作|撰写|出|规划|安排|弄|整(?!体|理|个店)|来(?=一|个|条|份|版|封|篇|点)|想|搞|营销|卖|的营销|用(?!户)|应该|怎么|如何|适合|可以|需要|要|能|，|,|。|？|\?|！|$)"
 _ZH_NAME = r"(?P<name>[^\s，。,.!?！？、:：]{2,12}?)"
 # A group word after a name: "夜猫子用户这群人", "宝妈那帮人", "健身爱好者这一类人", "学生党这个群体", "老年用户们".
 # A bare 人 only counts after a demonstrative (老年人 is a name); 们 only at the very end.
@@ -226,6 +232,8 @@ _ZH_GROUP_NOUN = r"(?:人群|群体|客群|用户群|客户群|细分|分群|群
 _ZH_SIDE = r"(?:那边|这边|那块|这块|那里|这里|方面|里面|里头|当中|之中|里)"          # "养宠人士那边呢"
 _ZH_GROUP_TAIL = rf"(?:{_ZH_DEMONSTRATIVE}\s*(?:{_ZH_GROUP_NOUN}|人|客户|用户|顾客)?|{_ZH_GROUP_NOUN}|{_ZH_SIDE})?们?"
 _ZH_GROUP_TAIL_END = re.compile(rf"(?:{_ZH_SIDE}|一个人|一人|每个人|每人|每位|一位|单人|{_ZH_DEMONSTRATIVE}\s*(?:{_ZH_GROUP_NOUN}|人|客户|用户|顾客)?|{_ZH_GROUP_NOUN}|们)$")
+# The words a Chinese name of people ends in ("银发会员", "宝妈", "学生党", "周末囤货家庭")
+_ZH_PEOPLE_NOUN = r"(?:客户|顾客|用户|会员|家庭|人群|群体|客群|人士|族|党|妈|爸|者|户|们|老客|新客)"
 # Adverbs and modals between a name and its verb: "精致白领们会喜欢什么", "宝妈一般都爱买什么"
 _ZH_ADVERBS = r"(?:会|都|更|最|比较|一般|通常|可能|大多|主要|平时|平常|经常|常常|往往|还|也|最常|常)*"
 _ZH_NAME_PATTERNS = [
@@ -236,7 +244,7 @@ _ZH_NAME_PATTERNS = [
                rf"是什么样|是哪些|是什么人|都是|$|，|。|？|\?)"),
     re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:都|主要|大多|一般|到底|究竟)?(?:是|算)些?(?:一群|一类|一些|一帮|哪些|哪类|什么|怎样|"
                rf"怎么样|啥|谁)"),
-    re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:有什么|有哪些|有啥)(?:典型|主要|明显|共同|显著)?的?(?:特点|特征|特性|习惯|偏好)"),
+    re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:有什么|有哪些|有啥)[^\s，。,.!?！？、]{{0,4}}?的?(?:特点|特征|特性|习惯|偏好)"),
     re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*{_ZH_ADVERBS}(?:(?:喜欢|爱|会|想|常)?(?:买|购买|要|用)(?:什么|啥|哪些)|喜欢(?:什么|啥)|的画像|"
                rf"的特征|的特点)"),
     # "写一段红酒爱好者专属的微信文案": a name said as the copy's owner
@@ -261,6 +269,10 @@ _ZH_NAME_PATTERNS = [
     # a name opening the message, then a side / group word and what to make: "沉默会员那边写条短信", "宝妈群发个推送"
     re.compile(rf"^{_ZH_NAME}(?:{_ZH_SIDE}|{_ZH_DEMONSTRATIVE}\s*(?:{_ZH_GROUP_NOUN}|人|客户|用户|顾客)?|{_ZH_GROUP_NOUN})"
                rf"\s*(?:也|再|就)?(?:写|发|做|出|来|策划|制定|推荐|推)"),
+    # a name ending in a people noun opens the message, then what to make or how to run it: "新开卡会员出一封欢迎邮件",
+    # "银发会员重阳节怎么做活动比较好" (an occasion may sit between)
+    re.compile(rf"^(?P<name>[^\s，。,.!?！？、的]{{1,10}}?{_ZH_PEOPLE_NOUN})\s*(?:也|再|就)?(?:(?:写|发|做|出|整|来)(?:一)?(?:封|条|篇|个|份|版|套)|"
+               rf"[^\s，。,.!?！？、]{{0,6}}?(?:怎么|如何)(?:做|搞|办|推|营销|弄|运营|促活|召回|激活|唤醒|留住))"),
     # a name opening the sentence with a demonstrative group word: "学生党这个群体推荐点什么产品好"
     re.compile(rf"^{_ZH_NAME}{_ZH_DEMONSTRATIVE}\s*(?:{_ZH_GROUP_NOUN}|人|客户|用户|顾客)"),
 ]
@@ -301,6 +313,7 @@ def _clean_zh_phrase(phrase: str) -> str | None:
     if re.match(r"(?:再|更)?(?:大|小|多|少|高|低|长|短|强|弱)(?:一)?(?:点|些)", phrase) or \
             re.search(r"优惠|折扣|力度|渠道", phrase) and not _ZH_PEOPLE_END.search(phrase):
         return None          # "(优惠再给)大一点", "优惠(再给…)": a degree or the offer, not who ("优惠券爱好者" is)
+    phrase = re.sub(r"^(?:出|做|写|整|搞|弄|来|定|制定)(?:一)?(?:个|份|版|套|条|封|篇)", "", phrase)   # "出一个沉睡用户(的方案)"
     phrase = re.sub(r"^(?:一下|下|一个|这个|那个|这些|那些|我们的|我们|我的|的|该|此)", "", phrase)
     phrase = re.sub(r"的$", "", phrase)
     for _ in range(2):                                         # "老年用户这群人们": two tails
@@ -308,6 +321,10 @@ def _clean_zh_phrase(phrase: str) -> str | None:
     if len(phrase) < 2 or phrase in _ZH_NOT_A_SEGMENT or channel_of(phrase) or _ZH_TIME.fullmatch(phrase):
         return None
     phrase = re.sub(r"(?:试试|试一下|看看|一下|吧)+$", "", phrase)        # "八折试试": a hedge is no part of a name
+    made = re.split(r"(?:做|搞|弄|写|出|整|发|来)(?:一)?(?:个|份|版|条|封|套|篇|下)", phrase)[0]
+    phrase = made if len(made) >= 2 else phrase          # "新客做个首单转化": the name, then what to make for it
+    if len(phrase) < 2:
+        return None
     offer = extract_offer(phrase)[1]
     if offer and len(offer) >= len(phrase) - 1 or extract_length(phrase) or extract_explicit_language(phrase):
         return None          # "换成打九折", "改成短一点", "换成英文": a change of offer / length / language
@@ -348,7 +365,7 @@ _ZH_DESCRIPTION = [
                r"畅销|占比|订单|品类|商品|复购|频率|频次|购物|回购)"),
     re.compile(r"^(?P<name>[^\s，。,.!?！？、]{2,8}?)(?:这个|这群)?(?:客群|群体|人群)?(?:贡献|占了|占|带来)"),
     # "养宠人士的营销方案怎么做": a name, 的, and what is made for it
-    re.compile(rf"^(?P<name>[^\s，。,.!?！？、的]{{2,10}}?){_ZH_GROUP_TAIL}的(?:营销|方案|计划|活动|文案|推送|短信|邮件|画像|特征|特点|"
+    re.compile(rf"^(?P<name>[^\s，。,.!?！？、的]{{2,10}}?){_ZH_GROUP_TAIL}的(?:(?!{_ZH_PEOPLE_NOUN}|写|做|发|出|整|来)[^\s，。,.!?！？、的]){{0,4}}?(?:营销|方案|计划|活动|文案|推送|短信|邮件|画像|特征|特点|"
                rf"推荐|偏好|喜好|习惯|消费习惯|购物习惯|用户画像|人物画像)"),
     # "退休老人平均每人花多少钱": words that never start a name may follow it without 的
     re.compile(rf"^(?P<name>[^\s，。,.!?！？、]{{2,10}}?){_ZH_GROUP_TAIL}(?:平均|人均|每人|每单|客单价|复购|多久|隔多久|一般|通常|最常|最爱|最喜欢|经常|平时|平常)"),
@@ -396,7 +413,7 @@ def _relative_clause_name(text: str) -> str | None:
 _ZH_REQUEST_LEAD = re.compile(
     r"^(?:(?:请问|烦请|麻烦(?:您|你)?|劳驾|能否|可否|能不能|可不可以|是否可以|是否能|请(?:您|你)?|帮忙|帮我|您能|你能|我想|想)\s*)*"
     r"(?:(?:协助|帮忙|帮我|帮)\s*)?(?:(?:为|给|针对|面向|向)(?=\S{2})\s*)?"
-    r"(?:(?:计算|统计|查询|查一下|查看|看一下|看看|算一下|算算|输出|列出|告诉我|说明|汇总|整理)(?:一下|下)?\s*)?")
+    r"(?:(?:计算|统计|查询|查一下|查看|看一下|看看|算一下|算算|输出|列出|告诉我|说明|汇总|整理|拉|导出)(?:一下|下)?\s*)?")
 _ZH_OCCASION_LEAD = re.compile(r"^[^，,。？?！!]{1,12}(?:期间|之际|前夕|来临|当天|的时候|时)[，,]\s*")
 
 
