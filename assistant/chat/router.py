@@ -66,8 +66,8 @@ _PRIVATE_RECIPIENT = re.compile(
     r"室友|物业)(?:写|发)|(?:请假条|辞职信|检讨书|情书|求职信|贺卡)")
 # ... and private documents, asked as writing or as a report ("帮我写一份个人年终述职报告", "my cv")
 _PRIVATE_DOCUMENT = re.compile(r"述职报告|个人总结|简历|论文|作业|个税|"
-                               r"\b(?:my|a personal)\s+(?:cv|resume|résumé|thesis|homework|essay|performance review|"
-                               r"self[- ]review|tax return)\b")
+                               r"\b(?:my|a)\s+(?:own\s+|personal\s+)?(?:[\w-]+\s+)?(?:cv|resume|résumé|thesis|homework|essay|"
+                               r"performance review|self[- ]review|tax return)\b")
 # "Which group first, next time?" asks for the next-campaign advice; a plan for it would also ask how (an offer, a
 # channel): "下一次活动针对哪个人群、用什么优惠比较好" is a plan.
 _NEXT_WORD = r"(?:\bnext\b|下一|下次|下轮|下期|下波|下个月|下周)"
@@ -351,7 +351,7 @@ class IntentRouter:
         elif intent in ("describe_segment", "unknown", "search_products", "follow_up") and \
                 confidence < SIMILAR_OVERRIDE and _LIKENESS.search(t) and _names_product_only(t, language):
             intent = "similar_products"   # "we're OOS on the dome tent, what's similar?": a product's likes, no segment
-        elif intent in ("plan_campaign", "data_question", "unknown", "report") and confidence < 0.5 and \
+        elif intent in ("plan_campaign", "data_question", "unknown", "report") and confidence < METRIC_OVER_PROFILE and \
                 mentions_all_segments(t) and says_intent_verb("describe_segment", t) and \
                 not says_intent_verb(intent, t) and not _REPORT_WORD.search(t) and not extract_metrics(t):
             intent = "describe_segment"   # "summarise each of the segments for the team": every profile, no plan

@@ -59,7 +59,7 @@ METRIC_PATTERNS: list[tuple[str, str]] = [
                       rf"(?:{MONEY_NOUNS_ZH})(?:的)?(?:占比|比例|份额|比重|贡献)|占了?(?:多少|几成|百分之几|多大比例)?(?:的)?(?:总|全部|整体)?(?:的)?(?:{MONEY_NOUNS_ZH})|"
                       rf"比例的(?:{MONEY_NOUNS_ZH})|贡献了?(?:多少|几成|百分之几|百分之多少)|百分之多少的(?:{MONEY_NOUNS_ZH})|贡献(?:度|占比|比例)|贡献的(?:{MONEY_NOUNS_ZH})|"
                       rf"(?:{MONEY_NOUNS_ZH})(?:的)?(?:在[^\s，。？?]{{1,6}}?)?(?:占|占了)(?:多少|几成|比|百分之)|"
-                      rf"\b(?:{MONEY_NOUNS_EN})\b[\s,]+(?:what|how much|how big a|which)\s+(?:\w+\s+)?{_SHARE_WORDS}"),
+                      rf"\b(?:{MONEY_NOUNS_EN})\b[^?.!;]{{0,40}}?[\s,]+(?:what|how much|how big a|which)\s+(?:\w+\s+)?{_SHARE_WORDS}"),
     # a customer's worth over time is lifetime value, not a trend: looked for before "over time"
     ("clv", r"lifetime|(?<![a-z])(?:clv|ltv)(?![a-z])|customer value|"
             r"\b(?:customers?|shoppers?|households?|members?|buyers?|clients?|users?|people|they|each|ones?|\w+ers)\b"

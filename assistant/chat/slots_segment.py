@@ -65,7 +65,8 @@ _TIME_NOUNS_EN = {"week", "weeks", "month", "months", "year", "years", "day", "d
                   "now", "time", "today", "weekday", "weekdays", "night", "morning", "evening"}
 _SEASONS = {"spring", "summer", "winter", "autumn", "fall", "christmas", "easter", "halloween", "holiday", "holidays"}
 _EN_VERBS = {"promote", "push", "feature", "sell", "show", "send", "offer", "recommend", "market", "advertise", "pitch",
-             "reach", "buy", "write", "plan", "draft"}
+             "reach", "buy", "write", "plan", "draft", "check", "see", "spot", "track", "measure", "understand", "verify",
+             "confirm", "find", "gauge", "judge", "test"}      # "to check for seasonality": a purpose, no name
 _WITH_PEOPLE = {"kids", "children", "child", "babies", "baby", "toddlers", "teens", "teenagers", "pets", "dogs", "cats",
                 "families", "infants"}          # "families with kids": part of the name, not an offer's "with"
 _EN_TRAILING_VERBS = {"spend", "spends", "buy", "buys", "shop", "shops", "purchase", "purchases", "prefer", "prefers",
@@ -304,6 +305,9 @@ _ZH_PEOPLE_END = re.compile(r"(?:客户|顾客|用户|会员|家庭|人群|群�
 def _clean_zh_phrase(phrase: str) -> str | None:
     phrase = re.sub(r"^(?:说说|讲讲|聊聊|谈谈|说一说|讲一讲|聊一聊|谈一谈|看看|介绍一下|介绍下|介绍|描述一下|描述|分析一下|分析|告诉我|请问|那么|那|还有)", "",
                     phrase)
+    phrase = re.sub(r"^(?:只看|只要|只算|单看|就看|光看|仅看)(?=..)", "", phrase)       # "只看社区宝妈呢": only that group
+    phrase = re.sub(r"^(?:上个月|这个月|本月|上周|这周|本周|今年|去年|今天|昨天|(?:最近|近|过去)[^\s，。]{0,3}?(?:天|周|个月|年))"
+                    r"(?=..)", "", phrase)                     # "上个月一共打了…": when, then the question
     phrase = re.sub(r"^(?:发给|写给|卖给|推荐给|推给|给|为|向|面向|针对|换成|改成|换为|改为)(?=..)", "", phrase)
     inner = re.split(r"针对|面向|对于", phrase)[-1]          # "开学季针对学生用户": an occasion, then who
     phrase = inner if len(inner) >= 2 else phrase

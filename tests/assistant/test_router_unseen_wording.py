@@ -66,7 +66,7 @@ def _labelled_texts() -> set[str]:
 
 def test_variants_are_unseen():
     seen = _labelled_texts() | {normalise(t) for t in load_examples()[0]}
-    variants = [t for group in (UNSEEN, NOT_CUED, FAMILIES, FAMILIES_R5) for texts in group.values() for t in texts]
+    variants = [t for group in (UNSEEN, NOT_CUED, FAMILIES, FAMILIES_R5, FAMILIES_R6) for texts in group.values() for t in texts]
     assert not [t for t in variants if normalise(t) in seen]
 
 
@@ -92,4 +92,22 @@ def test_wording_families_route_right(router, intent, text):
 
 @pytest.mark.parametrize("intent,text", [(i, t) for i, texts in FAMILIES_R5.items() for t in texts])
 def test_round5_wording_families_route_right(router, intent, text):
+    assert router.route(text).intent == intent
+
+
+# Round 6 (the families v9a/v9b missed), new wording: a product's likes asked after a stock-out, every segment's
+# profile in a line, a plan asked first, a customer's id with no segment, occasions / private documents.
+FAMILIES_R6 = {
+    "similar_products": ["we are OOS on the 4-person family tent, anything similar?", "卫生纸断货了，有什么能替代的"],
+    "describe_segment": ["sum up every cluster in one line each", "所有分群都是什么样的人，过一下"],
+    "plan_campaign": ["plan a reactivation for the dormant members, sms + 10% off", "给老会员搞个活动，怎么弄比较好"],
+    "recommend_user": ["Top 4 product suggestions for member card 77120"],
+    "compare_segments": ["put group 1 against group 5 on spend"],
+    "next_campaign": ["which cluster should we go after next month?"],
+    "unknown": ["help me write my personal year-end self-review report", "帮我写份个人总结"],
+}
+
+
+@pytest.mark.parametrize("intent,text", [(i, t) for i, texts in FAMILIES_R6.items() for t in texts])
+def test_round6_wording_families_route_right(router, intent, text):
     assert router.route(text).intent == intent
