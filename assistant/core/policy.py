@@ -83,7 +83,7 @@ _MODIFIERS = {"red", "white", "green", "yellow", "black", "large", "medium", "sm
 # A grade or cut alone ("LEAN", "PRIMAL", "ENHANCED" under BEEF/PORK) does not say what the product is
 _NOT_A_PRODUCT = {"lean", "primal", "enhanced", "premium", "regular", "select", "choice", "value", "standard",
                   "premium meat"}
-_SMALL = {"and", "or", "with", "of", "for", "in", "on", "at", "by", "the", "a", "to", "&"}
+_SMALL = {"and", "or", "with", "of", "for", "in", "on", "at", "by", "the", "a", "to", "&", "de", "du", "la"}   # "Eau de Parfum"
 _SIZE = re.compile(r",?\s*\d+(?:\.\d+)?\s*(?:oz|fz|floz|fl oz|lb|lbs|ct|cnt|pk|pack|ea|gal|ga|qt|pt|l|ml|g|kg|"
                    r"dz|doz|ft|in|sq ft|cs|case)\b.*$", re.I)
 _CASE_PACK = re.compile(r"(\d+(?:\.\d+)?)\s*(lb|lbs|kg|ct|cnt|pk|pack|cs|case)\b", re.I)

@@ -70,7 +70,7 @@ def test_policy_comes_from_settings(monkeypatch):
     ("SW GDS:DONUTS", "Sweet Goods & Donuts"), ("LEAN", None), ("Chocolate Milk", "Chocolate Milk"),
     ("Frzn Jce Conc/Drnks", "Frozen Juice Concentrate & Drinks"),
     ("Soft Drinks 12/18&15pk Can Car, 12 OZ", "Soft Drinks"),
-    ("Misc", None), ("", None), (None, None), (float("nan"), None), ("Milk <script>alert(1)</script>", None),
+    ("Misc", None), ("Eau de Parfum", "Eau de Parfum"), ("", None), (None, None), (float("nan"), None), ("Milk <script>alert(1)</script>", None),
 ])
 def test_consumer_names_are_readable(raw, clean):
     assert consumer_name(raw) == clean
