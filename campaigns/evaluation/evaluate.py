@@ -26,7 +26,7 @@ def evaluate_prepared(prepared: PreparedTest, *, alpha: float = 0.05, robust: st
         raise ValueError(f"alpha must be between 0 and 1, got {alpha}")
     if robust not in ROBUST_CHOICES:
         raise DataError(f"robust='{robust}' is not known", fix="use 'bootstrap' or 'trimmed' (or leave it out)")
-    warnings, check_rows = list(prepared.warnings), list(prepared.checks)
+    warnings, warnings_zh, check_rows = list(prepared.warnings), list(prepared.warnings_zh), list(prepared.checks)
     if check_split and not observational:
         counts = prepared.units["arm"].value_counts().reindex(prepared.arms)
         warning, p_srm = checks.sample_ratio_check(counts, expected_split)
@@ -34,7 +34,8 @@ def evaluate_prepared(prepared: PreparedTest, *, alpha: float = 0.05, robust: st
         check_rows.insert(0, ("sample ratio", "ok" if warning is None else "warning",
                               f"arm sizes vs {split}, chi-square p = {p_srm:.3g}"))
         if warning:
-            warnings.insert(0, warning)
+            warnings.insert(0, warning[0])
+            warnings_zh.insert(0, warning[1])
     arms, uplift, omnibus, seg_frame, seg_note = compare_arms(prepared, alpha=alpha, robust=robust,
                                                               sequential=sequential, segments=segments)
     notes = list(prepared.notes) + ([seg_note[0]] if seg_note else [])
@@ -44,7 +45,7 @@ def evaluate_prepared(prepared: PreparedTest, *, alpha: float = 0.05, robust: st
         conversion=names[1], control_arm=prepared.control, observational=observational, alpha=alpha,
         segment_name=(str(segments.name) if segments is not None and segments.name is not None else
                       ("segment" if segments is not None else None)),
-        notes=tuple(notes), notes_zh=tuple(notes_zh), warnings=tuple(warnings), omnibus=omnibus,
+        notes=tuple(notes), notes_zh=tuple(notes_zh), warnings=tuple(warnings), warnings_zh=tuple(warnings_zh), omnibus=omnibus,
         checks=pd.DataFrame(check_rows, columns=["check", "status", "detail"]), arm_column=prepared.arm_column,
         metric_kinds=tuple((m.name, m.kind) for m in prepared.metrics), covariate=prepared.covariate,
         sequential=sequential, robust=robust)

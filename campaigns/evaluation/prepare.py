@@ -31,6 +31,7 @@ class PreparedTest:
     covariate: str | None = None
     campaign_id: str | None = None
     warnings: tuple[str, ...] = ()
+    warnings_zh: tuple[str, ...] = ()  # the same warnings in Chinese
     notes: tuple[str, ...] = ()
     notes_zh: tuple[str, ...] = ()  # the same notes in Chinese
     match_share: float = float("nan")
@@ -125,7 +126,7 @@ def prepare_test(table: pd.DataFrame | None = None, *, exposures: pd.DataFrame |
     for name, frame in (("exposures", exposures), ("outcomes", outcomes)):
         if frame is not None and not isinstance(frame, pd.DataFrame):
             raise DataError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
-    warnings, notes, check_rows = [], Bilingual(), []
+    warnings, notes, check_rows = Bilingual(), Bilingual(), []
     exp_unit = _unit_column(exposures, user_column, "exposures")
     out_unit = (_unit_column(outcomes, user_column if user_column in outcomes.columns else None, "outcomes")
                 if outcomes is not None else None)
@@ -170,7 +171,7 @@ def prepare_test(table: pd.DataFrame | None = None, *, exposures: pd.DataFrame |
 
     bad = checks.multi_arm_units(assignment)
     if len(bad):
-        warnings.append(checks.multi_arm_warning(len(bad), assignment["unit"].nunique()))
+        warnings.add(*checks.multi_arm_warning(len(bad), assignment["unit"].nunique()))
         check_rows.append(("users in one arm only", "warning", f"{len(bad):,} in several arms, left out"))
     else:
         check_rows.append(("users in one arm only", "ok", "no user in more than one arm"))
@@ -192,7 +193,7 @@ def prepare_test(table: pd.DataFrame | None = None, *, exposures: pd.DataFrame |
         check_rows.append(("outcome rows match exposures", "ok" if warning is None else "warning",
                            f"{share:.1%} of outcome users were exposed"))
         if warning:
-            warnings.append(warning)
+            warnings.add(*warning)
         unit_values = _aggregate(_values(outcomes, chosen), out_units, chosen)
         frame = assignment.drop_duplicates("unit").set_index("unit").join(unit_values)
         no_outcome = int(frame[unit_values.columns[0]].isna().sum()) if len(unit_values.columns) else 0
@@ -236,5 +237,5 @@ def prepare_test(table: pd.DataFrame | None = None, *, exposures: pd.DataFrame |
         notes.add("No control arm recognised: every pair of arms is compared (name one with control=… to "
                   "compare against it).", "未识别出对照组：两两比较所有分组（用 control=… 指定对照组即可与之比较）。")
     return PreparedTest(units=frame, arm_column=arm_col, control=control_arm, metrics=tuple(chosen),
-                        covariate=cov_col, campaign_id=campaign_id, warnings=tuple(warnings), notes=tuple(notes.en),
+                        covariate=cov_col, campaign_id=campaign_id, warnings=tuple(warnings.en), warnings_zh=tuple(warnings.zh), notes=tuple(notes.en),
                         notes_zh=tuple(notes.zh), match_share=share, checks=tuple(check_rows))

@@ -55,6 +55,7 @@ class CampaignEvaluation:
     notes: tuple[str, ...] = ()
     notes_zh: tuple[str, ...] = ()  # the same notes in Chinese, one per note (else the English ones are shown)
     warnings: tuple[str, ...] = ()
+    warnings_zh: tuple[str, ...] = ()  # the same warnings in Chinese
     omnibus: pd.DataFrame = field(default_factory=pd.DataFrame)
     checks: pd.DataFrame = field(default_factory=pd.DataFrame)
     arm_column: str = "arm"
@@ -102,7 +103,8 @@ class CampaignEvaluation:
         return f"{label} — {kind}, arms in '{self.arm_column}', {base}, {int(round((1 - self.alpha) * 100))}% CIs"
 
     def all_warnings(self, language: str = "en") -> list[str]:
-        out = list(self.warnings)
+        zh = language == "zh" and len(self.warnings_zh) == len(self.warnings)
+        out = list(self.warnings_zh if zh else self.warnings)
         if self.observational:
             out.insert(0, OBSERVATIONAL_NOTE_ZH if language == "zh" else OBSERVATIONAL_NOTE)
         return out

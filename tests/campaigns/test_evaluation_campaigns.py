@@ -139,6 +139,7 @@ def test_repeated_exposure_rows_count_once_and_users_in_two_arms_are_excluded_wi
     ev = evaluate_campaign(both, out)
     assert ev.arms.set_index("arm").loc["control", "n"] == 97
     assert ev.warnings and "more than one arm" in ev.warnings[0]
+    assert "出现在多个分组里" in ev.all_warnings("zh")[0] and "more than one arm" not in ev.to_markdown("zh")
     assert ev.to_markdown().index("more than one arm") < ev.to_markdown().index("Verdict")
 
 

@@ -168,6 +168,8 @@ def test_half_matching_ids_warn_and_say_so_first():
     exposures, outcomes = _split(coupon_test(), keep_outcomes=0.6)
     ev = evaluate_test(exposures=exposures, outcomes=outcomes)
     assert ev.warnings and "60.0%" in ev.warnings[0]
+    zh = ev.to_markdown("zh")                  # a Chinese reader gets the warning in Chinese
+    assert "只有 60.0% 能对上曝光用户" in zh and "Unmatched" not in zh
     text = ev.to_markdown()
     assert text.index("60.0%") < text.index("Verdict") and text.index("Caution") < text.index("| arm |")
 
@@ -204,6 +206,7 @@ def test_sample_ratio_mismatch_is_flagged_and_absent_when_the_split_is_right():
     assert ev.warnings and ev.warnings[0].startswith("Sample ratio mismatch")
     expected = stats.chisquare([1700, 2000]).pvalue
     assert f"{expected:.2g}" in ev.warnings[0]
+    assert ev.all_warnings("zh")[0].startswith("样本比例不符") and f"{expected:.2g}" in ev.all_warnings("zh")[0]
     assert not evaluate_test(skewed, expected_split=[1700, 2000]).warnings
     assert not evaluate_test(data).warnings
 
