@@ -283,7 +283,7 @@ def extract_product(text: str) -> tuple[str | None, bool]:
 
 
 _TOP_K_PATTERNS = [
-    re.compile(rf"(?<![a-z])top\s*-?\s*({NUM})(?![\d.])"),      # "爆品top5": no \b after 汉字
+    re.compile(rf"(?<![a-z])top\s*-?\s*({NUM})(?!\d|\.\d)"),   # "爆品top5": no \b after 汉字; "top 3." ends a sentence
     re.compile(rf"\b(?:just|only|max|maximum|at most|up to|no more than|limit(?: it)? to)\s+({NUM})\b(?!\s*%)"),
     re.compile(rf"\b({NUM})\s+(?:[\w-]+\s+)?(?:products|items|recommendations|recs|suggestions|ideas|skus|picks|"
                rf"things|alternatives|substitutes|options|categories|departments|brands|sellers)\b"),
@@ -636,7 +636,7 @@ _CHANGE_FRAME_ZH = re.compile(
     r"就行|就好|即可|将|把|再大|再小|大|小|"
     r"那么|那|还是|还有|也要|也是|也|同样的|同样|一样的|一样|照样|照着|呢|吧|吗|啊|呀|改成|改为|换成|换为|改用|换用|换个|换|改|"
     r"用|走|变成|加上|加个|加|再|一点|一些|点|写|发|来一份|来一个|来个|一份|一条|一封|一篇|一个|一下|要|给|对|针对|方案|文案|推文|"
-    r"版本|版|渠道|的|了|请|帮我|麻烦|试试|试一下|优惠|活动|看|看看|按|分|呢|么|吗|成|为|语言|写成|翻译成|翻译|译成|"
+    r"版本|版|渠道|的|了|请|帮我|麻烦|试试|试一下|优惠|活动|看下|看|看看|按|分|呢|么|吗|成|为|语言|写成|翻译成|翻译|译成|"
     r"更多|多来|多|几个|几款|几条|只要|只|就|列出|列|个|款|条")
 # The verbs of an intent, which frame a change of that intent's last turn ("recommend more", "再写一条")
 _INTENT_VERBS = {

@@ -603,6 +603,22 @@ def test_an_unsure_none_of_mine_that_asks_a_metric_is_a_data_question():
     assert play(ConversationState(), reading("unknown", text, "zh", 0.4, ("data_question", 0.2)), text).intent == "unknown"
 
 
+def test_a_count_at_the_end_of_a_sentence_is_read():
+    from assistant.chat.slots import extract_top_k
+    assert extract_top_k("just show me the top 4.") == 4
+    assert extract_top_k("same for hh 7, but only the top 2.") == 2
+    assert extract_top_k("the top 3.5 ranked") is None
+
+
+def test_narrowing_a_data_question_to_one_segment_keeps_the_question():
+    state = after("data_question", "销量最高的前3个品类是哪些", "zh")
+    for text, segment in (("单看学生党呢", "学生党"), ("光看流失客户呢", "流失客户"), ("只看第2组呢", 2)):
+        turn = run(state, "follow_up", text, "zh")
+        assert turn.intent == "data_question" and turn.slots["segment"] == segment, text
+        assert turn.slots["metrics"] == ["top_categories"] and turn.slots["top_k"] == 3
+    assert run(state, "follow_up", "看护家庭呢", "zh").slots["segment"] == "看护家庭"   # a name may start with 看
+
+
 def test_an_ordinal_of_the_pair_just_compared_names_no_segment_of_its_own():
     for text, segment in (("could we look closer at the latter of the two?", 3), ("the first of the pair, in more depth", 1),
                           ("what about the former of those two?", 1)):
