@@ -290,15 +290,20 @@ class ConversationState:
         and the turn before:
           - a question naming a metric ("帮我看看全店客单价", "whats the basket size overall") is a data question,
             when the router has it among its readings;
-          - right after a campaign's evaluation, asking whom to send to ("so who do we hit next?", "那下次发给谁")
-            is the next-campaign question about that campaign (filled from context below)."""
+          - right after a campaign's evaluation, asking whom to send to ("so who do we hit next?", "那下次发给谁",
+            also read as a follow-up that changes nothing) is the next-campaign question about that campaign
+            (its id is filled from context below)."""
+        targets = self.last_intent in ("evaluate_campaign", "next_campaign") and \
+            extract_next_campaign_focus(t) == "target"
+        if route.intent == "follow_up" and targets and not any(v is not None for v in route.slots.values()):
+            # "and who do we send the holiday mailer to?": a follow-up that changes nothing of the evaluation
+            return replace(route, intent="next_campaign", slots=extract_slots("next_campaign", text, route.language))
         if route.intent != UNKNOWN or route.confidence >= CONFIDENT:
             return route          # a sure "none of mine" ("what is apple's revenue this year") stays unknown
         readings = {name: p for name, p in route.alternatives[:3] if p >= 0.1}
         if "data_question" in readings and asked_metrics(t, route.language):
             return replace(route, intent="data_question", slots=extract_slots("data_question", text, route.language))
-        if self.last_intent in ("evaluate_campaign", "next_campaign") and "next_campaign" in readings and \
-                extract_next_campaign_focus(t) == "target":
+        if targets and "next_campaign" in readings:
             return replace(route, intent="next_campaign", slots=extract_slots("next_campaign", text, route.language))
         return route
 

@@ -585,6 +585,12 @@ def test_whom_to_target_right_after_an_evaluation_is_the_next_campaign_of_that_c
         turn = play(state, reading("unknown", text, lang, 0.2, ("next_campaign", 0.18), ("describe_segment", 0.16)), text)
         assert turn.intent == "next_campaign" and turn.slots["campaign_id"] == "31", text
         assert "campaign_id" in turn.from_context
+    state = after("evaluate_campaign", "how did promo 31 land?", "en")
+    text = "and who do we send the holiday mailer to?"      # a follow-up that would change nothing of the evaluation
+    assert play(state, reading("follow_up", text, "en", 0.47), text).slots["campaign_id"] == "31"
+    assert state.last_intent == "next_campaign"
+    assert play(state, reading("follow_up", "and for promo 32?", "en", 0.9), "and for promo 32?").intent == \
+        "next_campaign"            # a changed id re-aims the question asked last
     text = "ok so who should get the summer push?"
     fresh = ConversationState()      # no evaluation before: the router's reading stands
     assert play(fresh, reading("unknown", text, "en", 0.2, ("next_campaign", 0.18)), text).intent == "unknown"
