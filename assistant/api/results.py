@@ -440,7 +440,7 @@ class DataQuality:
                 for q in self.report.tables]
         cleaning = markdown_table(pd.DataFrame(rows, columns=["表", "来源文件", "输入行数", "输出行数", "去除重复",
                                                               "丢弃（原因：行数）"]), max_rows=None) if rows else ""
-        warnings = "".join(f"\n- {markdown_literal(w)}" for w in self.report.all_warnings)
+        warnings = "".join(f"\n- {markdown_literal(w)}" for w in self.report.warnings_in("zh"))
         return (f"**数据：{markdown_literal(self.name)}**\n\n"
                 f"{markdown_table(summary.rename(columns={'figure': '项目', 'value': '数值'}), max_rows=None)}\n\n"
                 f"**清洗报告**\n\n{cleaning}" + (f"\n\n警告：{warnings}" if warnings else ""))

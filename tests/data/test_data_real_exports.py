@@ -123,3 +123,16 @@ def test_a_chinese_shop_export_is_recognised_by_its_headers(tmp_path):
     assert data.events["timestamp"].dt.month.tolist() == [3, 3, 4] and set(data.events["basket_id"]) == {"A1", "A2", "A3"}
     assert data.products.set_index("item_id").loc["tent", ["title", "category"]].tolist() == ["双人帐篷", "帐篷"]
     assert data.products.set_index("item_id").loc["socks", "price"] == pytest.approx(7.5)
+    # no event-type column: the cleaning report says so, in the reader's language
+    assert "no event type column: every row is taken as a purchase" in data.quality.all_warnings
+    assert data.quality.warnings_in("zh") == ("没有事件类型列：每一行都按购买处理",)
+
+
+def test_cleaning_warnings_read_in_chinese_with_the_same_figures(tmp_path):
+    path = write(tmp_path, "export_de.csv",
+                 "Kunde;Artikel;Datum;price\n" "u1;a;2024-01-01;12,50\n" "u2;b;2024-01-02;-3,00\n")
+    data = load_files(events=path, mapping={"events": {"user_id": "Kunde", "item_id": "Artikel", "timestamp": "Datum"}})
+    zh = data.quality.warnings_in("zh")
+    assert len(zh) == len(data.quality.all_warnings)
+    assert "列「price」：小数点写作逗号（如 '12,50' 读作 12.5）" in zh and "没有事件类型列：每一行都按购买处理" in zh
+    assert not any(w.isascii() for w in zh)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from assistant.core.errors import DataError
-from assistant.core.text import markdown_literal as md
+from assistant.core.text import Bilingual, markdown_literal as md
 from assistant.core.data.schema import (
     CAMPAIGN_COLUMNS, COUPON_COLUMNS, EVENT_COLUMNS, EVENT_TYPES, EXPOSURE_COLUMNS, OUTCOME_COLUMNS,
     OUTCOME_FLAGS, PRODUCT_COLUMNS, REQUIRED_COLUMNS,
@@ -54,6 +54,7 @@ class TableQuality:
     duplicates_removed: int = 0
     dropped: dict[str, int] = field(default_factory=dict)  # reason -> rows dropped
     warnings: tuple[str, ...] = ()
+    warnings_zh: tuple[str, ...] = ()   # the same warnings in Chinese
 
     @property
     def rows_dropped(self) -> int:
@@ -66,6 +67,7 @@ class QualityReport:
 
     tables: tuple[TableQuality, ...] = ()
     warnings: tuple[str, ...] = ()
+    warnings_zh: tuple[str, ...] = ()   # the same warnings in Chinese
 
     def __getitem__(self, table: str) -> TableQuality:
         for quality in self.tables:
@@ -82,6 +84,14 @@ class QualityReport:
     @property
     def all_warnings(self) -> tuple[str, ...]:
         return self.warnings + tuple(w for q in self.tables for w in q.warnings)
+
+    def warnings_in(self, language: str) -> tuple[str, ...]:
+        """All warnings in the reader's language (English where a table has no Chinese for them)."""
+        if language != "zh":
+            return self.all_warnings
+        def pick(en, zh):
+            return zh if len(zh) == len(en) else en
+        return pick(self.warnings, self.warnings_zh) + tuple(w for q in self.tables for w in pick(q.warnings, q.warnings_zh))
 
     def to_frame(self) -> pd.DataFrame:
         """One row per (table, reason); reason '' carries the row totals."""
@@ -187,9 +197,15 @@ def number_format(text: pd.Series) -> tuple[str, str | None]:
 
 
 def read_numbers(series: pd.Series) -> tuple[pd.Series, str | None]:
+    """`read_numbers_noted` with the note in English only."""
+    values, note = read_numbers_noted(series)
+    return values, note[0] if note else None
+
+
+def read_numbers_noted(series: pd.Series) -> tuple[pd.Series, tuple[str, str] | None]:
     """Numbers from numbers or number strings ('1,234.5', '12,50', '1.234,5', '$3.20', '12 '); unparseable ->
     NaN. Returns the values and, when the text used a decimal comma or thousands separators, a note saying how
-    the column was read (for the quality report)."""
+    the column was read (for the quality report), as an (English, Chinese) pair."""
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         return series.astype("float64"), None
     text = series.astype("str").where(series.notna()).str.replace(_NUMBER_NOISE, "", regex=True)
@@ -201,10 +217,12 @@ def read_numbers(series: pd.Series) -> tuple[pd.Series, str | None]:
     values = pd.to_numeric(text, errors="coerce").astype("float64")
     note = None
     if decimal == ",":
-        note = "decimal comma (e.g. '12,50' read as 12.5)" + (f", '{thousands}' as thousands separator"
-                                                               if thousands else "")
+        note = ("decimal comma (e.g. '12,50' read as 12.5)" + (f", '{thousands}' as thousands separator"
+                                                                if thousands else ""),
+                "小数点写作逗号（如 '12,50' 读作 12.5）" + (f"，'{thousands}' 作千位分隔符" if thousands else ""))
     elif thousands:
-        note = f"'{thousands}' read as thousands separator (e.g. '1,234.5' read as 1234.5)"
+        note = (f"'{thousands}' read as thousands separator (e.g. '1,234.5' read as 1234.5)",
+                f"'{thousands}' 读作千位分隔符（如 '1,234.5' 读作 1234.5）")
     return values, note
 
 
@@ -306,7 +324,7 @@ def _no_rows_left(table: str, source: str, rows_in: int, dropped: dict[str, int]
 
 def _keep_first_per_key(frame: pd.DataFrame, key: tuple[str, ...], *, table: str, source: str, rows_in: int,
                         canonical: tuple[str, ...], allow_empty: bool = False,
-                        warnings: tuple[str, ...] = ()) -> tuple[pd.DataFrame, TableQuality]:
+                        warnings: Bilingual | None = None) -> tuple[pd.DataFrame, TableQuality]:
     """The shared tail of the keyed tables: drop rows missing a key id, keep the first row per key (counted as
     duplicates), refuse an empty result, put the canonical columns first."""
     d = _Dropper(frame)
@@ -317,7 +335,9 @@ def _keep_first_per_key(frame: pd.DataFrame, key: tuple[str, ...], *, table: str
     if frame.empty and not allow_empty:
         raise _no_rows_left(table, source, rows_in, d.dropped)
     frame = _order(frame, canonical).reset_index(drop=True)
-    return frame, TableQuality(table, source, rows_in, len(frame), int(duplicated.sum()), d.dropped, warnings)
+    warnings = warnings or Bilingual()
+    return frame, TableQuality(table, source, rows_in, len(frame), int(duplicated.sum()), d.dropped,
+                               tuple(warnings.en), tuple(warnings.zh))
 
 
 def clean_events(frame: pd.DataFrame, *, source: str = "events", event_values: dict[str, str] | None = None,
@@ -332,7 +352,7 @@ def clean_events(frame: pd.DataFrame, *, source: str = "events", event_values: d
     rows_in = len(frame)
     require_columns(frame, REQUIRED_COLUMNS["events"], table="events", source=source,
                     original_names=original_names)
-    warnings: list[str] = []
+    warnings = Bilingual()
     frame = frame.copy()
     frame["user_id"] = to_id(frame["user_id"])
     frame["item_id"] = to_id(frame["item_id"])
@@ -342,24 +362,26 @@ def clean_events(frame: pd.DataFrame, *, source: str = "events", event_values: d
         unknown = frame["event_type"].isna() & raw_types.notna()
         if unknown.any():
             names = raw_types[unknown].astype("str").value_counts().head(5).index.tolist()
-            warnings.append(f"unknown event types dropped: {names} (map them with "
-                            f"mapping={{'event_values': {{'<name>': 'view|cart|fav|purchase'}}}})")
+            hint = "mapping={'event_values': {'<name>': 'view|cart|fav|purchase'}}"
+            warnings.add(f"unknown event types dropped: {names} (map them with {hint})",
+                         f"未知的事件类型已丢弃：{names}（可用 {hint} 映射）")
     else:
         frame["event_type"] = "purchase"
-        warnings.append("no event type column: every row is taken as a purchase")
+        warnings.add("no event type column: every row is taken as a purchase", "没有事件类型列：每一行都按购买处理")
     frame["timestamp"] = parse_timestamps(frame["timestamp"])
     original_names = original_names or {}
     for column in ("quantity", "revenue", "price"):
         if column in frame.columns:
-            frame[column], note = read_numbers(frame[column])
+            frame[column], note = read_numbers_noted(frame[column])
             if note:
-                warnings.append(f"column '{original_names.get(column, column)}': {note}")
+                name = original_names.get(column, column)
+                warnings.add(f"column '{name}': {note[0]}", f"列「{name}」：{note[1]}")
     frame["quantity"] = frame["quantity"].fillna(1.0) if "quantity" in frame.columns else 1.0
     if "revenue" not in frame.columns and "price" in frame.columns:
         frame["revenue"] = frame["price"] * frame["quantity"]
     elif "revenue" not in frame.columns:
         frame["revenue"] = np.nan
-        warnings.append("no revenue or price column: revenue is unknown (NaN)")
+        warnings.add("no revenue or price column: revenue is unknown (NaN)", "没有金额或价格列：销售额未知（NaN）")
     frame["revenue"] = frame["revenue"].where(frame["event_type"] == "purchase", 0.0)
     frame["basket_id"] = to_id(frame["basket_id"]) if "basket_id" in frame.columns else pd.Series(
         pd.NA, index=frame.index, dtype="str")
@@ -395,7 +417,7 @@ def clean_events(frame: pd.DataFrame, *, source: str = "events", event_values: d
         raise _no_rows_left("events", source, rows_in, d.dropped)
     frame = _order(frame.sort_values(["timestamp", "user_id"], kind="stable"), tuple(canonical))
     return frame.reset_index(drop=True), TableQuality("events", source, rows_in, len(frame), duplicates,
-                                                      d.dropped, tuple(warnings))
+                                                      d.dropped, tuple(warnings.en), tuple(warnings.zh))
 
 
 def clean_products(frame: pd.DataFrame, *, source: str = "products",
@@ -411,21 +433,23 @@ def clean_products(frame: pd.DataFrame, *, source: str = "products",
             frame[column] = text.where(text != "").astype("str")
         else:
             frame[column] = pd.Series(pd.NA, index=frame.index, dtype="str")
-    warnings: list[str] = []
+    warnings = Bilingual()
     if "price" in frame.columns:
-        price, note = read_numbers(frame["price"])
+        price, note = read_numbers_noted(frame["price"])
         if note:
-            warnings.append(f"column '{(original_names or {}).get('price', 'price')}': {note}")
+            name = (original_names or {}).get('price', 'price')
+            warnings.add(f"column '{name}': {note[0]}", f"列「{name}」：{note[1]}")
         bad = (price < 0) | (price > MAX_UNIT_PRICE)
         if bad.any():
-            warnings.append(f"{int(bad.sum()):,} absurd prices (negative or > {MAX_UNIT_PRICE:,.0f}) set to unknown")
+            warnings.add(f"{int(bad.sum()):,} absurd prices (negative or > {MAX_UNIT_PRICE:,.0f}) set to unknown",
+                         f"{int(bad.sum()):,} 个离谱的价格（负数或大于 {MAX_UNIT_PRICE:,.0f}）已设为未知")
         frame["price"] = price.where(~bad)
     else:
         frame["price"] = np.nan
     frame["in_stock"] = to_flag(frame["in_stock"]) | frame["in_stock"].isna() if "in_stock" in frame.columns \
         else True
     return _keep_first_per_key(frame, ("item_id",), table="products", source=source, rows_in=rows_in,
-                               canonical=PRODUCT_COLUMNS, warnings=tuple(warnings))
+                               canonical=PRODUCT_COLUMNS, warnings=warnings)
 
 
 def clean_users(frame: pd.DataFrame, *, source: str = "users",

@@ -20,6 +20,7 @@ import pandas as pd
 from assistant.core.data.cleaning import CLEANERS, QualityReport, TableQuality, suggest_columns
 from assistant.core.data.dataset import TABLES, Dataset, empty_table
 from assistant.core.errors import DataError
+from assistant.core.text import Bilingual
 from assistant.core.data.schema import PRODUCT_COLUMNS
 from assistant.core.vocabulary import purchases
 
@@ -270,7 +271,7 @@ def _mostly_numeric(values: pd.Series) -> bool:
 
 
 def apply_mapping(frame: pd.DataFrame, table: str, mapping: dict[str, str], *, source: str,
-                  notes: list[str] | None = None) -> tuple[pd.DataFrame, dict[str, str]]:
+                  notes: Bilingual | None = None) -> tuple[pd.DataFrame, dict[str, str]]:
     """Rename source columns to canonical names: explicit mapping first, then the usual synonyms (for text
     attributes, a column of text before a column of numeric codes; the choice is added to `notes`).
 
@@ -302,8 +303,10 @@ def apply_mapping(frame: pd.DataFrame, table: str, mapping: dict[str, str], *, s
             readable = [c for c in found if not _mostly_numeric(frame[c])]
             if readable and readable[0] != chosen:
                 if notes is not None:
-                    notes.append(f"{table}: '{readable[0]}' (text) used as the {canonical}, not '{chosen}' "
-                                 f"(numeric codes); map it explicitly to choose otherwise")
+                    notes.add(f"{table}: '{readable[0]}' (text) used as the {canonical}, not '{chosen}' "
+                              f"(numeric codes); map it explicitly to choose otherwise",
+                              f"{table}：用文字列「{readable[0]}」作 {canonical}，而不是数字编码列「{chosen}」；"
+                              f"要改用后者，请在映射里写明")
                 chosen = readable[0]
         renames[chosen] = canonical
         taken.add(canonical)
@@ -349,7 +352,7 @@ def load_files(events: PathLike | pd.DataFrame | None = None, products: PathLike
         raise DataError("no file given", fix="pass at least events=<file> (or users/exposures/outcomes)")
     tables: dict[str, pd.DataFrame] = {}
     qualities: list[TableQuality] = []
-    warnings: list[str] = []
+    warnings = Bilingual()
     for table, given in inputs.items():
         if given is None:
             continue
@@ -371,9 +374,10 @@ def load_files(events: PathLike | pd.DataFrame | None = None, products: PathLike
             clean, quality = CLEANERS["products"](derived, source=f"{qualities[0].source} (product columns)")
             tables["products"] = clean
             qualities.append(quality)
-            warnings.append("no products file: the product table was built from product columns of the events")
+            warnings.add("no products file: the product table was built from product columns of the events",
+                         "没有商品文件：商品表由事件文件里的商品列生成")
     if "events" in tables:  # product attributes now live in the products table
         tables["events"] = tables["events"].drop(
             columns=[c for c in PRODUCT_COLUMNS if c != "item_id" and c in tables["events"].columns])
     return Dataset(name=name, **{t: tables.get(t, empty_table(t)) for t in TABLES},
-                   quality=QualityReport(tuple(qualities), tuple(warnings)))
+                   quality=QualityReport(tuple(qualities), tuple(warnings.en), tuple(warnings.zh)))

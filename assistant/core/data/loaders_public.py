@@ -16,6 +16,7 @@ from assistant.core.data.cleaning import (
 )
 from assistant.core.data.dataset import Dataset
 from assistant.core.errors import DataError
+from assistant.core.text import Bilingual
 from assistant.core.data.schema import CATEGORY_SEPARATOR, CONTROL_ARM
 from assistant.core.vocabulary import purchases
 
@@ -126,13 +127,13 @@ def load_complete_journey(folder: PathLike, *, name: str = "completejourney") ->
     outcomes = _complete_journey_outcomes(exposures, campaigns, coupons, redemptions, events)
     outcomes, q_outcomes = clean_outcomes(outcomes, source="campaigns + coupon_redemptions + transactions")
     unexposed = redemptions.merge(exposures, on=["campaign_id", "user_id"], how="left", indicator=True)
-    warnings = []
+    warnings = Bilingual()
     n_unexposed = int((unexposed["_merge"] == "left_only").sum())
     if n_unexposed:
-        warnings.append(f"{n_unexposed:,} coupon redemptions by households that did not receive the campaign "
-                        "were ignored")
+        warnings.add(f"{n_unexposed:,} coupon redemptions by households that did not receive the campaign were ignored",
+                     f"{n_unexposed:,} 次优惠券核销来自没收到该活动的家庭，已忽略")
     quality = QualityReport((q_events, q_products, *tables, q_campaigns, q_exposures, q_coupons, q_outcomes),
-                            tuple(warnings))
+                            tuple(warnings.en), tuple(warnings.zh))
     kwargs = {"users": users} if users is not None else {}
     return Dataset(name=name, events=events, products=products, campaigns=campaigns, exposures=exposures,
                    outcomes=outcomes, coupons=coupons, quality=quality, **kwargs)
@@ -264,9 +265,13 @@ def load_hillstrom(path: PathLike, *, name: str = "hillstrom") -> Dataset:
     campaigns = pd.DataFrame({"campaign_id": [HILLSTROM_CAMPAIGN], "campaign_type": ["email"],
                               "name": ["Hillstrom e-mail test (men's vs women's e-mail vs no e-mail)"]})
     campaigns, q_campaigns = clean_campaigns(campaigns, source=path.name)
-    warnings = (f"{int(unknown.sum())} rows with an unknown segment kept as their own arm",) if unknown.any() else ()
+    warnings = Bilingual()
+    if unknown.any():
+        warnings.add(f"{int(unknown.sum())} rows with an unknown segment kept as their own arm",
+                     f"{int(unknown.sum())} 行的分组未知，单独作为一组保留")
     return Dataset(name=name, users=users, campaigns=campaigns, exposures=exposures, outcomes=outcomes,
-                   quality=QualityReport((q_users, q_campaigns, q_exposures, q_outcomes), warnings))
+                   quality=QualityReport((q_users, q_campaigns, q_exposures, q_outcomes), tuple(warnings.en),
+                                         tuple(warnings.zh)))
 
 
 def load_demo() -> Dataset:
