@@ -33,7 +33,7 @@ from assistant.core.errors import NotReadyError
 from assistant.core.data import DataError, Dataset, QualityReport, load_demo, load_files
 from assistant.core.data.schema import PRODUCT_COLUMNS
 from assistant.core.policy import category_name
-from assistant.core.text import plot_label
+from assistant.core.text import Bilingual, plot_label
 from assistant.core.vocabulary import check_channel, language_of, offer_terms
 from assistant.api.backends import get_backend
 from assistant.api.results import (
@@ -1039,10 +1039,12 @@ class MarketingAssistant:
         by_segment = (ranking.groupby("segment").agg(customers=("uplift", "size"), mean_uplift=("uplift", "mean"),
                                                      share_positive=("target", "mean"))
                       .reset_index().sort_values("mean_uplift", ascending=False, kind="stable"))
-        notes = () if self.segmenter is not None else ("segment the customers to see the uplift per segment",)
+        notes = Bilingual()
+        if self.segmenter is None:
+            notes.add("segment the customers to see the uplift per segment", "先为客户分群，才能看到各客群的提升")
         return UpliftTargeting(campaign=frame.attrs["campaign"], outcome=outcome, ranking=ranking,
                                by_segment=by_segment.round({"share_positive": 3}), qini=float(qini),
-                               holdout_users=len(test_rows), notes=notes)
+                               holdout_users=len(test_rows), notes=tuple(notes.en), notes_zh=tuple(notes.zh))
 
     def _campaign_frame(self, campaign_id, exposures, outcomes, outcome: str, arm: str | None) -> pd.DataFrame:
         """One row per exposed customer with features: treated (0/1), y (the outcome, 0/1)."""

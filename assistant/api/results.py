@@ -547,7 +547,6 @@ class NextCampaignAdvice:
 
 
 _OUTCOMES_ZH = {"visited": "到访", "converted": "转化", "clicked": "点击", "opened": "打开", "redeemed": "核销"}
-_NOTES_ZH = {"segment the customers to see the uplift per segment": "先为客户分群，才能看到各客群的提升"}
 
 
 @dataclass(frozen=True)
@@ -561,6 +560,7 @@ class UpliftTargeting:
     qini: float  # Qini coefficient on the hold-out (0 = random, 1 = perfect)
     holdout_users: int
     notes: tuple[str, ...] = ()
+    notes_zh: tuple[str, ...] = ()   # the same notes in Chinese
 
     @property
     def audience(self) -> pd.Series:
@@ -580,7 +580,7 @@ class UpliftTargeting:
                      markdown_table(table.rename(columns={"segment": "客群", "customers": "客户数",
                                                           "mean_uplift": "平均提升（百分点）",
                                                           "share_positive": "提升为正的占比"}))]
-            lines.extend(f"_{_NOTES_ZH.get(note, note)}_" for note in self.notes)
+            lines.extend(f"_{note}_" for note in (self.notes_zh if len(self.notes_zh) == len(self.notes) else self.notes))
             return "\n".join(lines)
         lines = [f"**Who to target next ({markdown_literal(self.campaign)}, outcome {markdown_literal(self.outcome)})**", "",
                  f"Send to the **{n:,} of {total:,}** customers whose predicted uplift is positive. "

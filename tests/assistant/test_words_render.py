@@ -105,3 +105,14 @@ def test_the_template_copy_note_is_shown_in_the_users_language():
     assert _copy_note(TEMPLATE_COPY_NOTE, "en") == TEMPLATE_COPY_NOTE
     zh = _copy_note(TEMPLATE_COPY_NOTE, "zh")
     assert "模板文案" in zh and "MKT_COPY_LLM=on" in zh and "packaged" not in zh
+
+
+def test_uplift_targeting_notes_follow_the_reader_language():
+    from assistant.api.results import UpliftTargeting
+    one = pd.DataFrame({"segment": [-1], "customers": [1], "mean_uplift": [0.1], "share_positive": [1.0]})
+    targeting = UpliftTargeting(
+        campaign="campaign 1", outcome="visited", by_segment=one, qini=0.1, holdout_users=10,
+        ranking=pd.DataFrame({"user_id": ["a"], "segment": [-1], "uplift": [0.1], "target": [True]}),
+        notes=("segment the customers to see the uplift per segment",), notes_zh=("先为客户分群，才能看到各客群的提升",))
+    assert "先为客户分群" in targeting.to_markdown("zh") and "segment the customers" not in targeting.to_markdown("zh")
+    assert "segment the customers to see the uplift" in targeting.to_markdown()
