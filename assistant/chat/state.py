@@ -339,7 +339,10 @@ class ConversationState:
         if length is None and language is None:
             return None
         weak = route.intent == UNKNOWN or route.confidence < 0.5
-        pointed = bool(_COPY_POINTER.search(t)) and not says_intent_verb(route.intent, t)
+        # "could you produce it in Chinese?" read as a search; but "what's the revenue of this segment, in Chinese?"
+        # is a data question that found its own slots
+        pointed = bool(_COPY_POINTER.search(t)) and not says_intent_verb(route.intent, t) and \
+            route.confidence < CONFIDENT and not any(v is not None for k, v in route.slots.items() if k != "language")
         if not (weak or pointed):
             return None
         pct, offer = extract_offer(t)

@@ -524,6 +524,9 @@ def test_a_language_edit_pointing_at_the_copy_edits_it_unless_another_intent_is_
         "search_products"
     text = "describe them in Chinese"
     assert play(sure, reading("describe_segment", text, "en", 0.45), text).intent == "describe_segment"
+    text = "what's the revenue of this segment, in Chinese?"      # a question that found its own slots
+    fresh = after("write_copy", "draft an email for the night owls, free delivery", "en")
+    assert play(fresh, reading("data_question", text, "en", 0.55), text).intent == "data_question"
     # no copy before: nothing to edit
     plan = after("plan_campaign", "plan a winback for the night owls", "en")
     assert play(plan, reading("unknown", "way too long", "en", 0.3), "way too long").intent == "unknown"
