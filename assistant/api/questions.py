@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from assistant.core.errors import DataError
-from assistant.core.policy import CATEGORY_LABELS, CATEGORY_LABELS_ZH, MarketingPolicy, consumer_name
+from assistant.core.policy import CATEGORY_LABELS, CATEGORY_LABELS_ZH, MarketingPolicy, category_name
 
 METRICS = ("customers", "orders", "revenue", "aov", "spend", "frequency", "top_categories", "top_products", "trend",
            "revenue_share", "clv")
@@ -188,7 +188,7 @@ def _ranking(metric: str, p: pd.DataFrame, products: pd.DataFrame, k: int, polic
     if key == "category":
         names = names.map({v: v.split(" > ")[0] for v in names.unique()})  # once per category, not per line
     raw = p["item_id"].map(names).fillna("(unknown)")
-    readable = {name: consumer_name(name) or name for name in raw.unique()}
+    readable = {name: name if name == "(unknown)" else category_name(name) for name in raw.unique()}   # one naming
     # what the policy reads, as everywhere: a category alone, or a product's category and title
     category = p["item_id"].map(prod["category"]).fillna("") if key == "title" and "category" in prod else ""
     grouped = p.assign(name=raw.map(readable), raw=raw, category=category).groupby("name").agg(
