@@ -60,11 +60,13 @@ def batch_texts(items, batch):
 # (v6 and v7, measured (0.87, 0.78, 0.80, 0.72) and (0.90, 0.87, 0.82, 0.66), landed theirs in round 4).
 # v8a and v8b (two more engineers who never saw the router, written while round 4 ran, measured once after it
 # stopped: 95.3 / 90.1 / 86.0 / 71.9 % and 93.9 / 83.8 / 89.8 / 76.3 %) landed their round (5).
-# v9a and v9b (two more, written while round 5 ran, measured once after it stopped) stay held out, never tuned on.
-MEASURED: dict[str, tuple[float, float, float, float]] = {"v9a": (0.96, 0.94, 0.90, 0.76),
-                                                           "v9b": (0.97, 0.90, 0.84, 0.67)}
+# v9a and v9b (two more, written while round 5 ran, measured once after it stopped: 96.0 / 94.7 / 90.4 / 76.9 % and
+# 97.0 / 90.6 / 84.6 / 67.3 %) landed their round (6). v10a and v10b (two more, written while round 6 ran, measured
+# once after it stopped) stay held out, never tuned on.
+MEASURED: dict[str, tuple[float, float, float, float]] = {"v10a": (0.88, 0.82, 0.92, 0.76),
+                                                           "v10b": (0.96, 0.89, 0.80, 0.56)}
 # Batches written by separate engineers who had not seen the router, each >= 95 % on its own once tuned on
-TUNED_BATCHES = ("v4", "v5", "v6", "v7", "v8a", "v8b")
+TUNED_BATCHES = ("v4", "v5", "v6", "v7", "v8a", "v8b", "v9a", "v9b")
 
 
 def _tuned(frame, items) -> "pd.Series":
