@@ -286,7 +286,7 @@ _TOP_K_PATTERNS = [
     re.compile(rf"(?<![a-z])top\s*-?\s*({NUM})(?!\d|\.\d)"),   # "爆品top5": no \b after 汉字; "top 3." ends a sentence
     re.compile(rf"\b(?:just|only|max|maximum|at most|up to|no more than|limit(?: it)? to)\s+({NUM})\b(?!\s*%)"),
     re.compile(rf"\b({NUM})\s+(?:[\w-]+\s+)?(?:products|items|recommendations|recs|suggestions|ideas|skus|picks|"
-               rf"things|alternatives|substitutes|options|categories|departments|brands|sellers)\b"),
+               rf"things|alternatives|substitutes|options|categories|departments|brands|sellers|articles)\b"),
     re.compile(rf"前\s*({NUM})\s*(?:个|款|件|名|样)?"),
     re.compile(rf"(?:推荐|推|挑|选|列出|列|找|搜)\s*({NUM})\s*(?:个|款|件|样|条)"),
     # "要10个", "只看5条"; but "给我一个英文版" is an article, not a size
@@ -313,9 +313,9 @@ def extract_report_format(text: str) -> str | None:
 # ----------------------------------------------------------------------------------------------------------------
 # Data questions, comparisons, audiences, follow-ups
 
-_WORD_DAYS = {"day": 1, "week": 7, "fortnight": 14, "month": 30, "quarter": 90, "year": 365,
+_WORD_DAYS = {"day": 1, "week": 7, "wk": 7, "fortnight": 14, "month": 30, "mo": 30, "quarter": 90, "year": 365, "yr": 365,
               "天": 1, "日": 1, "周": 7, "星期": 7, "礼拜": 7, "个月": 30, "月": 30, "季度": 90, "年": 365}
-_EN_UNITS = r"(days?|weeks?|fortnight|months?|quarters?|years?)"
+_EN_UNITS = r"(days?|weeks?|wks?|fortnight|months?|mos?|quarters?|years?|yrs?)"
 _ZH_UNITS_TIME = r"(天|日|周|星期|礼拜|个月|月|季度|年)"
 # A window said as "the last 3 weeks", or, when nothing says "last", as "in/for/within 45 days" ("haven't in 45
 # days", "haven't come back for six weeks"); Chinese "最近两周", "近三个月", or a span before 没/未/内 ("半年没再买").
@@ -399,7 +399,9 @@ _MDE_PCT = [re.compile(rf"{_NUMBER}\s*%\s*(?:relative\s+)?(?:lift|uplift|increas
 _CONV = r"(?:conv(?:ersion)?|cvr|cr)"          # "baseline conv is 3%": chat shorthand for the conversion rate
 _BASELINE = [re.compile(rf"{_NUMBER}\s*%\s*(?:base|baseline)\b"),          # "+1pt on a 5% base"
              re.compile(rf"(?:baseline|base rate|current (?:{_CONV} )?rate|{_CONV} rate|control rate)\s*"
-                        rf"(?:{_CONV}\s+)?(?:rate\s+)?(?:of|is|=|at|:|sits at|runs at|around|about)?\s*{_NUMBER}\s*%"),
+                        rf"(?:{_CONV}\s+|[a-z-]+\s+)?(?:rate\s+)?(?:of|is|=|at|:|sits at|runs at|around|about)?\s*{_NUMBER}\s*%"),
+             # "加购转化2%左右", "复购3%": a rate's name, then its level
+             re.compile(rf"(?:转化|核销|打开|点击|复购|回购|下单)率?\s*(?:是|为|在|大概|大约|约|差不多)?\s*{_NUMBER}\s*%"),
              # "3% of people buy after my email", "平时有3%的人会下单": the share who act now is the baseline
              re.compile(rf"{_NUMBER}\s*%\s*of\s+(?:the\s+|my\s+|our\s+)?(?:people|customers|recipients|users|"
                         rf"shoppers|buyers|members|subscribers|them|those|visitors)\s+(?:\w+\s+)?(?:buy|convert|open|"
@@ -481,6 +483,7 @@ def extract_search_query(text: str) -> str | None:
     '搜索有机牛奶' → '有机牛奶'."""
     patterns = (_SEARCH_ZH + _SEARCH_EN) if CJK.search(text) else _SEARCH_EN
     text = text.strip().rstrip("。.!！?？ ")          # "请在商品库中检索保温杯。": the full stop is no part of it
+    text = re.sub(r"(?<=\S)(?:看看|看一下)?(?:有没有|有没)[吗呢]*$", "", text)    # "搜一下X看看有没有": the X
     for pattern in patterns:
         m = pattern.search(text)
         if m:
@@ -495,7 +498,8 @@ def extract_search_query(text: str) -> str | None:
                            query)
             query = re.sub(r"^(?:一下|下|卖|售|有没有|有没|有哪些|有什么|哪些|什么|帮我|请|我们|咱们|店里|商城里|平台上|目录里|"
                            r"商品里|库里)+", "", query)
-            query = re.sub(r"(?:吗|呢|没有|不)$", "", query)
+            query = re.sub(r"(?:看看|看一下)?(?:有没有|有没|吗|呢|没有|不)$", "", query)
+            query = re.sub(r"^(?:那个|这个|那款|这款)(?=..)", "", query)
             query = re.sub(r"(?:类的?|系列|相关)$", "", query)
             query = re.sub(r"\s*(?:products?|items?)$", "", query).strip()
             if query and not re.fullmatch(r"(?:products?|items?|catalog(?:ue)?|商品|产品|it|this|that)", query):
@@ -576,7 +580,8 @@ def extract_slots(intent: str, text: str, language: str | None = None) -> dict[s
         slots = {"segments": extract_segment_list(t, language)}
     elif intent == "next_campaign":
         focus = extract_next_campaign_focus(t)
-        slots = {"campaign_id": _keyword_campaign_id(t), "focus": focus,
+        hashed = _CAMPAIGN_PATTERNS[5].search(t)        # "knowing how #29 went, what next?": only campaigns go next
+        slots = {"campaign_id": _keyword_campaign_id(t) or (hashed.group(1) if hashed else None), "focus": focus,
                  "outcome": extract_outcome(t) if focus == "target" else None}
     elif intent == "personas":
         slots = {"segment": extract_segment(t, language)}

@@ -21,11 +21,11 @@ MONEY_VERBS_EN = (r"earn(?:s|ed|ing)?|make|makes|made|making|bring(?:s|ing)? in|
 MONEY_VERBS_ZH = r"赚了?|挣了?|进账|卖了多少钱|入账|创收"
 # Things ranked
 CATEGORY_NOUNS = (r"\b(?:product\s+)?(?:categories|category|departments?|product lines?|product groups?|aisles?|"
-                  r"product types?)\b|品类|类目|类别|大类|商品类型|商品分类|部门")
-PRODUCT_NOUNS = r"\b(?:products?|items?|skus?|goods|sellers?)\b|商品|产品|单品|货品|东西"
+                  r"product types?)\b|品类|类目|类别|大类|商品类型|商品分类|(?<!全)部门")     # 全部门店: every store
+PRODUCT_NOUNS = r"\b(?:products?|items?|skus?|goods|sellers?|articles?)\b|商品|产品|单品|货品|东西"
 # "best-selling", "most popular", "畅销", "卖得最好", "销量前八": a ranking by sales or popularity
 RANKING_EN = (r"best[- ]?sell\w*|top[- ]?sell\w*|top\s*-?\s*(?:\d+|[a-z]+)?\s*(?=(?:product|item|sku|seller|categor|"
-              r"department|line))|(?:most|best)[- ](?:popular|purchased|bought|sold|ordered|loved|wanted|in-demand)|"
+              r"department|line|article))|(?:most|best)[- ](?:popular|purchased|bought|sold|ordered|loved|wanted|in-demand)|"
               r"(?:biggest|leading|strongest|largest|best|highest[- ]grossing|hottest|popular)\s+(?=(?:\d+\s+)?"
               r"(?:product|item|sku|seller|categor|department|line))|"
               r"(?:sell|sells|sold|selling|perform|performs|move|moves|buy|buys|bought|purchase|purchased|order|ordered)"
@@ -41,15 +41,15 @@ FREQUENCY = (r"how (?:often|frequently|regularly)|\bfrequen\w*|\bcadence\b|\breg
              r"(?:visits?|trips?|orders?|purchases?) per (?:customer|household|shopper|member|person|head)|"
              r"多久|隔多久|多长时间.{0,4}一次|几天.{0,4}一次|频次|频率|复购|回购|回头|购买次数|下单次数|来得勤")
 # Counting people and orders
-PEOPLE_EN = r"(?:customers|households|shoppers|users|buyers|clients|members|people|ppl|persons|accounts|families)"
+PEOPLE_EN = r"(?:customers|custs|households|shoppers|users|buyers|clients|members|people|ppl|persons|accounts|families)"
 PEOPLE_ZH = r"(?:客户|顾客|用户|家庭|会员|买家|消费者)"
 COUNT_ADJ = r"(?:distinct|unique|different|active|total|individual)"
-ORDER_NOUNS_EN = r"(?:orders|baskets|transactions|purchases|trips|checkouts|sales transactions)"
+ORDER_NOUNS_EN = r"(?:orders|baskets|transactions|purchases|trips|checkouts|sales transactions|boxes|parcels|shipments|bills)"
 
 # ---------------------------------------------------------------------------------------------- patterns
 # Order matters where phrases overlap: a matched span is blanked before the next metric is looked for, so
 # "share of revenue" is not also "revenue" and "revenue by month" is a trend.
-_SHARE_WORDS = r"(?:%|share|percent(?:age)?|proportion|fraction|portion|slice|part|piece|contribution|split|breakdown|mix)"
+_SHARE_WORDS = r"(?:%|share|percent(?:age)?|proportion|fraction|portion|slice|part|piece|contribution|split|breakdown|mix|cut)"
 _MONEY_EN = rf"(?:{MONEY_NOUNS_EN}|spend)"
 METRIC_PATTERNS: list[tuple[str, str]] = [
     ("revenue_share", rf"\b(?:{MONEY_NOUNS_EN})\s+(?:split|breakdown|share|mix)|{_SHARE_WORDS}\s+of\s+(?:the\s+|our\s+|my\s+|"
@@ -67,6 +67,7 @@ METRIC_PATTERNS: list[tuple[str, str]] = [
             r"生命周期价值|终身价值|客户价值|未来.{0,8}?(?:价值|贡献)|预[计测估]的?.{0,4}价值|"
             r"(?:predicted|future|expected)\s+(?:\d+[- ]?(?:day|week|month|year)s?\s+)?(?:customer\s+)?(?:value|spend)"),
     ("trend", r"trend|(?<!times )(?<!time )\b(?:by|per|each|every|in each|for each) (?:calendar )?(?:week|month)\b|"
+              r"\b(?:week|month)[- ]?wise\b|\b(?:development|evolution|progression) of\b|"
               r"weekly|monthly|over time|(?:week|month)[- ](?:by|over|on|to)[- ](?:week|month)|\b(?:wow|mom)\b|"
               r"趋势|走势|变化|按月|按周|每月|每周|月度|周度|逐月|逐周|每个月|每一周|环比"),
     ("aov", r"\baov\b|average (?:order|basket|ticket|transaction|cart)(?: size| value| amount| total)?|"
@@ -78,11 +79,11 @@ METRIC_PATTERNS: list[tuple[str, str]] = [
     ("top_products", rf"{RANKING_EN}|{RANKING_ZH}"),
     ("customers", rf"how many (?:{COUNT_ADJ} )?{PEOPLE_EN}|number of (?:{COUNT_ADJ} )?{PEOPLE_EN}|"
                   rf"(?:customer|household|user|shopper|member) (?:count|base size|numbers)|"
-                  rf"count (?:of )?(?:the )?{PEOPLE_EN}|\bhead ?count\b|\bpopulation\b|\bsize of\b|how (?:big|large) (?:is|are)\b|人数|规模|"
+                  rf"count (?:of )?(?:the )?{PEOPLE_EN}|how many (?:of (?:them|those|these) )?(?:r|are) there|\bhead ?count\b|\bpopulation\b|\bsize of\b|how (?:big|large) (?:is|are)\b|人数|规模|"
                   rf"how big is (?:our|the|my) (?:customer|user|member) base|"
                   rf"{PEOPLE_ZH}(?:总)?(?:数|量|规模)|{PEOPLE_ZH}(?:一共|总共|共|总)?有?多少(?:个|位|名|人)?|多少(?:个|位|名|户)?{PEOPLE_ZH}|多少(?:个|位|名)?人|多少户|几(?:个|位)?{PEOPLE_ZH}"),
     # "+ total orders", "plus the order count": a second metric joined by a symbol or "plus"
-    ("orders", rf"(?:how many |number of |(?:\band|\bplus|\+|&)\s*(?:the )?(?:total )?(?:number of )?|\btotal )"
+    ("orders", rf"(?:how many |number of |count of (?:the )?|(?:\band|\bplus|\+|&)\s*(?:the )?(?:total )?(?:number of )?|\btotal )"
                rf"(?:{COUNT_ADJ} )?{ORDER_NOUNS_EN}\b|"
                r"(?:order|basket|transaction|purchase) (?:count|volume)|订单(?:总)?(?:数|量)|多少(?:个|笔|张)?(?:订单|小票|单子)|小票(?:总)?(?:数|量)|多少笔|"
                r"多少单|单量|成交(?:了)?(?:多少)?(?:笔|单)|交易笔数|交易次数|成交笔数"),
@@ -123,7 +124,7 @@ def extract_metrics(text: str) -> list[str] | None:
 
 
 def extract_period(text: str) -> str | None:
-    if re.search(r"week(?!end)|weekly|每周|按周|周度|逐周|一周", text):
+    if re.search(r"week(?!end)|weekly|每周|按周|周度|逐周|一周|礼拜|星期", text):
         return "week"
     if re.search(r"month|monthly|每月|按月|月度|逐月|每个月", text):
         return "month"

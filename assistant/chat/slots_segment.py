@@ -43,7 +43,7 @@ _EN_BOUNDARY = (r"with|using|via|by|over|through|offering|offer|on|in|including|
                 r"which|and|about|to|from|at|next|this|giving|plus|so|because|please|based|as|into|for|like|"
                 r"highlighting|promoting|announcing|telling|before|after|during|focusing|around|buy|want|need|"
                 r"prefer|look|like|are|is|do|does|vs|versus|against|compared|than|overall|instead|too|also|again|"
-                r"w|pls|plz|thx|thanks|tho|asap|btw|tbh|rn")
+                r"w|pls|plz|thx|thanks|tho|asap|btw|tbh|rn|obv|obvs|lol|imo|fyi|idk|ngl")
 _EN_STOP_LEAD = {"the", "our", "my", "a", "an", "this", "that", "those", "these", "for", "to", "about", "of",
                  "is", "are", "who", "what", "describe", "me", "tell", "in", "on", "with", "at", "profile",
                  "explain", "summarize", "summarise", "show", "give", "write", "recommend", "suggest", "sell",
@@ -73,6 +73,7 @@ _EN_TRAILING_VERBS = {"spend", "spends", "buy", "buys", "shop", "shops", "purcha
                       "respond", "order", "orders", "reorder", "reorders", "return", "returns", "visit", "visits",
                       "come", "comes", "churn", "churns", "open", "opens", "click", "clicks", "redeem", "redeems"}
 _ARTICLES_EN = {"the", "our", "my", "those", "these", "your"}
+_OCCASION_NOUNS = {"sale", "sales", "promo", "promotion", "event", "launch", "drop", "campaign", "season", "offer"}
 _EN_ADVERBS = {"usually", "typically", "generally", "normally", "mostly", "really", "actually", "often", "always",
                "ever", "still", "also", "tend", "tends", "currently", "recently", "regularly", "frequently", "even",
                "already", "just", "only", "better", "more", "most", "best", "less", "least", "overall", "then"}
@@ -155,6 +156,9 @@ def _clean_en_phrase(phrase: str, from_right: bool = False) -> str | None:
         if article is not None and not any(re.fullmatch(_EN_BOUNDARY, w) for w in words[:article]):
             words = words[article + 1:]       # "win back the lapsed regulars": a verb phrase, then its object
     for i, w in enumerate(words):
+        if w == "and" and 0 < i < len(words) - 2 and not _is_people_noun(words[i - 1]) and \
+                _is_people_noun(words[i + 2]) and words[i + 1] not in _ARTICLES_EN:
+            continue              # "the organic and fresh lovers": two adjectives of one people noun
         if i > 0 and w in _EN_ADVERBS and not (i + 1 < len(words) and _is_people_noun(words[i + 1])):
             # "the wine lovers typically spend" → "wine lovers"; "my best customers" / "most loyal buyers" stay
             words = words[:i]
@@ -166,6 +170,10 @@ def _clean_en_phrase(phrase: str, from_right: bool = False) -> str | None:
             break
         if i > 0 and w in _EN_TRAILING_VERBS:       # "how much do the deal hunters spend" → "deal hunters"
             words = words[:i]
+            break
+        if i > 0 and len(w) > 5 and w.endswith("ing") and (_is_people_noun(words[i - 1]) or words[i - 1] in
+                                                           _GENERIC_PEOPLE_EN or words[i - 1] in _OCCASION_NOUNS):
+            words = words[:i]     # "the senior shoppers informing them of …", "our sale starting on …": a clause
             break
     if words and words[0] in _EN_VERBS:
         return None           # "to promote to the health nuts": the verb's object comes in a later match
@@ -186,7 +194,7 @@ def _clean_en_phrase(phrase: str, from_right: bool = False) -> str | None:
     if not people and (phrase.split()[0] in _SEASONS or phrase.split()[0] in _TIME_LEAD or re.search(
             r"\b(?:sale|sales|promotion|promo|event|season|holiday|launch|weekend|day|drop|release|call|meeting|"
             r"review|deck|presentation|standup|sync|report|workshop|teaser|newsletter|blast|announcement|reminder|"
-            r"countdown|preview|restock)$", phrase) or re.match(r"(?:pre|post)-", phrase)):
+            r"countdown|preview|restock|qbr|board|all-hands|offsite)$", phrase) or re.match(r"(?:pre|post)-", phrase)):
         return None   # "the spring sale", "the black friday drop", "the monday call": an occasion, not a segment
     ageless = _AGES.sub(" ", phrase)                 # "the over-60s", "the under-25s": a number inside an age
     if channel_of(phrase) or re.search(r"\d|campaign|product|item|household(?!s\b)|user(?!s\b)|customer \d|\b(?:sales|revenue|"
@@ -224,7 +232,7 @@ def _without_collective_noun(phrase: str) -> str:
     return " ".join(rest)
 
 
-_ZH_STOP = r"(?:的(?:短信|邮件|推送|文案|微信|方案|活动|营销|推文|广告|海报|内容|消息|通知|计划|策略)|专属|专享|定制|写|推荐|选|挑|找|配|主推|推什么|推哪|推点|推些|推几|推个|发|设计|策划|做|制定|推送|准备|生成|创作|撰写|出|规划|安排|弄|整(?!体|理|个店)|来(?=一|个|条|份|版|封|篇|点)|想|搞|营销|卖|的营销|用(?!户)|应该|怎么|如何|适合|可以|需要|要|能|，|,|。|？|\?|！|$)"
+_ZH_STOP = r"(?:的(?:短信|邮件|推送|文案|微信|方案|活动|营销|推文|广告|海报|内容|消息|通知|计划|策略)|看(?=\s|$|，|。)|专属|专享|定制|写|推荐|选|挑|找|配|主推|推什么|推哪|推点|推些|推几|推个|发|设计|策划|做|制定|推送|准备|生成|创作|撰写|出|规划|安排|弄|整(?!体|理|个店)|来(?=一|个|条|份|版|封|篇|点)|想|搞|营销|卖|的营销|用(?!户)|应该|怎么|如何|适合|可以|需要|要|能|，|,|。|？|\?|！|$)"
 _ZH_NAME = r"(?P<name>[^\s，。,.!?！？、:：]{2,12}?)"
 # A group word after a name: "夜猫子用户这群人", "宝妈那帮人", "健身爱好者这一类人", "学生党这个群体", "老年用户们".
 # A bare 人 only counts after a demonstrative (老年人 is a name); 们 only at the very end.
@@ -234,7 +242,8 @@ _ZH_SIDE = r"(?:那边|这边|那块|这块|那里|这里|方面|里面|里头|�
 _ZH_GROUP_TAIL = rf"(?:{_ZH_DEMONSTRATIVE}\s*(?:{_ZH_GROUP_NOUN}|人|客户|用户|顾客)?|{_ZH_GROUP_NOUN}|{_ZH_SIDE})?们?"
 _ZH_GROUP_TAIL_END = re.compile(rf"(?:{_ZH_SIDE}|一个人|一人|每个人|每人|每位|一位|单人|{_ZH_DEMONSTRATIVE}\s*(?:{_ZH_GROUP_NOUN}|人|客户|用户|顾客)?|{_ZH_GROUP_NOUN}|们)$")
 # The words a Chinese name of people ends in ("银发会员", "宝妈", "学生党", "周末囤货家庭")
-_ZH_PEOPLE_NOUN = r"(?:客户|顾客|用户|会员|家庭|人群|群体|客群|人士|族|党|妈|爸|者|户|们|老客|新客)"
+_ZH_PEOPLE_NOUN = (r"(?:客户|顾客|用户|会员|家庭|人群|群体|客群|人士|族|党|妈|爸|者|户|们|老客|新客|"
+                   r"(?:买|来|逛|用|吃|喝|玩|囤|养|带)[^\s，。,.!?！？、的]{0,3}的)")   # "下班顺路买菜的": those who …
 # Adverbs and modals between a name and its verb: "精致白领们会喜欢什么", "宝妈一般都爱买什么"
 _ZH_ADVERBS = r"(?:会|都|更|最|比较|一般|通常|可能|大多|主要|平时|平常|经常|常常|往往|还|也|最常|常)*"
 _ZH_NAME_PATTERNS = [
@@ -243,7 +252,7 @@ _ZH_NAME_PATTERNS = [
                rf"分析一下|分析下|分析|解释一下|画像一下|了解一下|了解下|了解|想知道|知道|认识一下|认识|看一下|看看|剖析一下|剖析)"
                rf"{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:的[^\s，。,.!?！？的]{{0,4}}?(?:画像|特征|特点|特性|偏好|习惯|情况|构成|结构)|是谁|是怎样|"
                rf"是什么样|是哪些|是什么人|都是|$|，|。|？|\?)"),
-    re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:都|主要|大多|一般|到底|究竟)?(?:是|算)些?(?:一群|一类|一些|一帮|哪些|哪类|什么|怎样|"
+    re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:都|主要|大多|一般|到底|究竟)?(?:是|算)(?:些|个)?(?:一群|一类|一些|一帮|哪些|哪类|什么|怎样|"
                rf"怎么样|啥|谁)"),
     re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:有什么|有哪些|有啥)[^\s，。,.!?！？、]{{0,4}}?的?(?:特点|特征|特性|习惯|偏好)"),
     re.compile(rf"^{_ZH_NAME}{_ZH_GROUP_TAIL}\s*{_ZH_ADVERBS}(?:(?:喜欢|爱|会|想|常)?(?:买|购买|要|用)(?:什么|啥|哪些)|喜欢(?:什么|啥)|的画像|"
@@ -272,8 +281,9 @@ _ZH_NAME_PATTERNS = [
                rf"\s*(?:也|再|就)?(?:写|发|做|出|来|策划|制定|推荐|推)"),
     # a name ending in a people noun opens the message, then what to make or how to run it: "新开卡会员出一封欢迎邮件",
     # "银发会员重阳节怎么做活动比较好" (an occasion may sit between)
-    re.compile(rf"^(?P<name>[^\s，。,.!?！？、的]{{1,10}}?{_ZH_PEOPLE_NOUN})\s*(?:也|再|就)?(?:(?:写|发|做|出|整|来)(?:一)?(?:封|条|篇|个|份|版|套)|"
-               rf"[^\s，。,.!?！？、]{{0,6}}?(?:怎么|如何)(?:做|搞|办|推|营销|弄|运营|促活|召回|激活|唤醒|留住))"),
+    re.compile(rf"^(?P<name>[^\s，。,.!?！？、]{{1,12}}?{_ZH_PEOPLE_NOUN})\s*(?:也|再|就)?(?:(?:写|发|做|出|整|来)(?:一)?(?:封|条|篇|个|份|版|套)|"
+               rf"[^\s，。,.!?！？、]{{0,6}}?(?:怎么|如何)(?:做|搞|办|推|营销|弄|运营|促活|召回|激活|唤醒|留住|把|让|才能)|"
+               rf"[^\s，。,.!?！？、]{{0,6}}?(?:该|应该|要)?(?:主推|推荐|推)(?:啥|什么|哪))"),
     # a name opening the sentence with a demonstrative group word: "学生党这个群体推荐点什么产品好"
     re.compile(rf"^{_ZH_NAME}{_ZH_DEMONSTRATIVE}\s*(?:{_ZH_GROUP_NOUN}|人|客户|用户|顾客)"),
 ]
@@ -283,7 +293,8 @@ _ZH_NOT_A_SEGMENT = {"前者", "后者", "第一个", "第二个", "他们", "�
                      "全部", "所有", "客户", "用户", "下个月", "下周", "这个月", "谁", "英文", "中文", "英语", "中文版",
                      "英文版", "短一点", "长一点", "这群人", "这些人", "那群人", "那些人", "这类人", "这帮人", "这部分人",
                      "这批人", "这些客户", "这群客户", "这部分客户", "这类客户", "会员", "顾客", "家庭", "买家",
-                     "消费者", "前面", "后面", "前面那个", "后面那个", "前一个", "后一个", "一共", "总共", "总计", "目前", "现在", "平台", "店里", "店铺", "公司"}
+                     "消费者", "前面", "后面", "前面那个", "后面那个", "前一个", "后一个", "一共", "总共", "总计", "目前", "现在", "平台", "店里", "店铺", "公司",
+                     "就是", "那个", "这个"}
 
 
 # "每个月", "按周", "上个月", "最近三个月", "今年": when something happened, never who (a segment name)
@@ -293,7 +304,7 @@ _ZH_TIME = re.compile(rf"(?:按|每|每个|每一|这个|上个|下个|本|上|�
 
 # Chinese phrases that name no group: everyone / the data / us, and rankings unless a people noun ends them
 # ("最受欢迎" is a ranking, "最忠诚的客户" a group).
-_ZH_EVERYONE = re.compile(r"(?:整体|总体|全体|整个|全部|所有|平均|一般|普通|典型|数据|系统|表里|我们|咱们|店里|平台|"
+_ZH_EVERYONE = re.compile(r"(?:整体|总体|全体|整个|全部|所有|平均|一般|普通|典型|数据|系统|表里|我们|咱们|店里|店铺|门店|本店|平台|"
                           r"总共|一共|总|全店|全站|大盘)")
 _ZH_OCCASION = re.compile(r"双十一|双11|双十二|双12|618|春节|中秋|国庆|圣诞|元旦|情人节|周年庆|黑五|大促|年货节|开学季|七夕|端午|"
                           r"元宵|新年|假期|节日|节假日|周末|促销季|换季|会员日")
@@ -306,8 +317,6 @@ def _clean_zh_phrase(phrase: str) -> str | None:
     phrase = re.sub(r"^(?:说说|讲讲|聊聊|谈谈|说一说|讲一讲|聊一聊|谈一谈|看看|介绍一下|介绍下|介绍|描述一下|描述|分析一下|分析|告诉我|请问|那么|那|还有)", "",
                     phrase)
     phrase = re.sub(r"^(?:只看|只要|只算|单看|就看|光看|仅看)(?=..)", "", phrase)       # "只看社区宝妈呢": only that group
-    phrase = re.sub(r"^(?:上个月|这个月|本月|上周|这周|本周|今年|去年|今天|昨天|(?:最近|近|过去)[^\s，。]{0,3}?(?:天|周|个月|年))"
-                    r"(?=..)", "", phrase)                     # "上个月一共打了…": when, then the question
     phrase = re.sub(r"^(?:发给|写给|卖给|推荐给|推给|给|为|向|面向|针对|换成|改成|换为|改为)(?=..)", "", phrase)
     inner = re.split(r"针对|面向|对于", phrase)[-1]          # "开学季针对学生用户": an occasion, then who
     phrase = inner if len(inner) >= 2 else phrase
@@ -318,8 +327,11 @@ def _clean_zh_phrase(phrase: str) -> str | None:
             re.search(r"优惠|折扣|力度|渠道", phrase) and not _ZH_PEOPLE_END.search(phrase):
         return None          # "(优惠再给)大一点", "优惠(再给…)": a degree or the offer, not who ("优惠券爱好者" is)
     phrase = re.sub(r"^(?:出|做|写|整|搞|弄|来|定|制定)(?:一)?(?:个|份|版|套|条|封|篇)", "", phrase)   # "出一个沉睡用户(的方案)"
-    phrase = re.sub(r"^(?:一下|下|一个|这个|那个|这些|那些|我们的|我们|我的|的|该|此)", "", phrase)
-    phrase = re.sub(r"的$", "", phrase)
+    phrase = re.sub(r"^(?:一下|下(?!班|午|周|次|单)|一个|这个|那个|这些|那些|我们的|我们|我的|的|该|此|就是)", "", phrase)
+    phrase = re.sub(r"^(?:现在|目前|当前|如今|上个月|这个月|本月|上周|这周|本周|今年|去年|今天|昨天|(?:最近|近|过去)[^\s，。]{0,3}?(?:天|周|个月|年))"
+                    r"(?=..)", "", phrase)                     # "上个月一共打了…": when, then the question
+    if not re.search(r"[买来逛用吃喝看玩囤做住养带]\S{0,3}的$", phrase):
+        phrase = re.sub(r"的$", "", phrase)   # "下班顺路买菜的" (those who shop on the way home) keeps its 的
     for _ in range(2):                                         # "老年用户这群人们": two tails
         phrase = _ZH_GROUP_TAIL_END.sub("", phrase).strip()
     if len(phrase) < 2 or phrase in _ZH_NOT_A_SEGMENT or channel_of(phrase) or _ZH_TIME.fullmatch(phrase):
@@ -327,6 +339,8 @@ def _clean_zh_phrase(phrase: str) -> str | None:
     phrase = re.sub(r"(?:试试|试一下|看看|一下|吧)+$", "", phrase)        # "八折试试": a hedge is no part of a name
     made = re.split(r"(?:做|搞|弄|写|出|整|发|来)(?:一)?(?:个|份|版|条|封|套|篇|下)", phrase)[0]
     phrase = made if len(made) >= 2 else phrase          # "新客做个首单转化": the name, then what to make for it
+    pushed = re.split(r"主推|推荐|(?:该|要)推", phrase)[0]
+    phrase = pushed if re.search(rf"{_ZH_PEOPLE_NOUN}$", pushed) else phrase   # "熬夜党主推哪…": who, then what
     if len(phrase) < 2:
         return None
     offer = extract_offer(phrase)[1]
@@ -415,7 +429,7 @@ def _relative_clause_name(text: str) -> str | None:
 # and a leading occasion clause ("年货节期间，…"). Patterns anchored at the start of the message read the topic
 # after it: "请计算高价值客户的销售额占比" is about 高价值客户.
 _ZH_REQUEST_LEAD = re.compile(
-    r"^(?:(?:请问|烦请|麻烦(?:您|你)?|劳驾|能否|可否|能不能|可不可以|是否可以|是否能|请(?:您|你)?|帮忙|帮我|您能|你能|我想|想)\s*)*"
+    r"^(?:(?:那个|就是|嗯|呃|那么)\s*)*(?:(?:请问|烦请|麻烦(?:您|你)?|劳驾|能否|可否|能不能|可不可以|是否可以|是否能|请(?:您|你)?|帮忙|帮我|您能|你能|我想|想)\s*)*"
     r"(?:(?:协助|帮忙|帮我|帮)\s*)?(?:(?:为|给|针对|面向|向)(?=\S{2})\s*)?"
     r"(?:(?:计算|统计|查询|查一下|查看|看一下|看看|算一下|算算|输出|列出|告诉我|说明|汇总|整理|拉|导出)(?:一下|下)?\s*)?")
 _ZH_OCCASION_LEAD = re.compile(r"^[^，,。？?！!]{1,12}(?:期间|之际|前夕|来临|当天|的时候|时)[，,]\s*")
@@ -532,8 +546,8 @@ def _group_noun_phrase(text: str) -> str | None:
                     w in ("a", "an", "some", "any", "their", "its"):
                 break
             words.append(w)
-        while words and not _is_people_noun(words[-1]):
-            words.pop()
+        while words and not (_is_people_noun(words[-1]) or len(words) > 1 and words[-1] in _GENERIC_PEOPLE_EN):
+            words.pop()          # "the dormant loyalty members": a described group of a generic people noun
         name = _clean_en_phrase(" ".join(words)) if words else None
         if name:
             return name

@@ -17,7 +17,7 @@ COPY_FORMAT: dict[str, str] = {"email": "email", "sms": "sms", "push": "push", "
 # Latin channel words are bounded by non-letters, not \b: Chinese characters count as word characters, so
 # "写一条push" / "写个SMS，" have no \b around the channel word.
 _CHANNEL_WORDS: tuple[tuple[str, str], ...] = (
-    ("wechat", r"wechat|we chat|weixin|微信|朋友圈|公众号|小程序"),
+    ("wechat", r"wechat|we chat|weixin|wecom|微信|企微|朋友圈|公众号|小程序"),   # 企微 = WeChat Work
     ("sms", r"(?<![a-z])sms(?![a-z])|text messages?|\btexts?\b(?! copy)|短信|短讯|手机消息"),
     ("email", r"e-?mails?|\bmail\b|newsletter|\bedm\b|邮件|邮箱|电邮"),
     ("push", r"(?<![a-z])push(?![a-z])|notifications?|app alert|推送|通知|弹窗"),
@@ -31,9 +31,20 @@ def without_channels(text: str) -> str:
     return text
 
 
+# A channel said only to be left ("instead of SMS", "not by email", "不用短信", "别发邮件"): not the one meant
+_NOT_THIS_CHANNEL = re.compile(r"\b(?:instead of|rather than|not (?:by|via|as an?|through|over)|no more)\s+(?:an?\s+)?|"
+                               r"(?:不用|不要|别用|别发|不发|而不是|不走)")
+
+
 def channel_of(text: Any) -> str | None:
-    """The channel a word or sentence names first ("E-mail", "短信", "App push", "微信"), None when it names none."""
+    """The channel a word or sentence names first ("E-mail", "短信", "App push", "微信"), None when it names none;
+    a channel said only to be left ("instead of SMS, as an e-mail") does not count."""
     t = normalise(str(text or ""))
+    for m in _NOT_THIS_CHANNEL.finditer(t):
+        for _, pattern in _CHANNEL_WORDS:
+            hit = re.match(pattern, t[m.end():])
+            if hit:
+                t = t[:m.end()] + " " * hit.end() + t[m.end() + hit.end():]
     if t in CHANNELS:
         return t
     best: tuple[str, int] | None = None
