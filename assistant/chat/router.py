@@ -26,7 +26,8 @@ import numpy as np
 import yaml
 
 from assistant.chat.slots import (REQUIRED_SLOTS, SLOT_NAMES, asked_metrics, detect_language, extract_audience,
-                                  extract_channel, extract_metrics, extract_product,
+                                  extract_channel, extract_explicit_language, extract_length,
+                                  extract_metrics, extract_offer, extract_product,
                                   extract_segment_list, extract_segment_number, extract_slots, extract_user_id,
                                   mentions_all_segments, missing_slots, normalise,
                                   says_intent_verb,
@@ -65,7 +66,7 @@ _PRIVATE_RECIPIENT = re.compile(
     r"给(?:我的?)?(?:房东|老板|领导|妈妈|爸爸|父母|老师|邻居|老婆|老公|男朋友|女朋友|朋友|姐姐|妹妹|哥哥|弟弟|银行|医生|律师|同事|孩子|"
     r"室友|物业)(?:写|发)|(?:请假条|辞职信|检讨书|情书|求职信|贺卡)")
 # ... and private documents, asked as writing or as a report ("帮我写一份个人年终述职报告", "my cv")
-_PRIVATE_DOCUMENT = re.compile(r"述职报告|个人总结|简历|论文|作业|个税|"
+_PRIVATE_DOCUMENT = re.compile(r"述职报告|个人总结|简历|论文|作业|个税|提成|工资条|"
                                r"\b(?:my|a)\s+(?:own\s+|personal\s+)?(?:[\w-]+\s+)?(?:cv|resume|résumé|thesis|homework|essay|"
                                r"performance review|self[- ]review|tax return)\b")
 # "Which group first, next time?" asks for the next-campaign advice; a plan for it would also ask how (an offer, a
@@ -88,6 +89,13 @@ SIMILAR_OVERRIDE = 0.9
 # A message that opens by asking for a plan is a plan, whatever channel and offer follow
 _PLAN_OPENING = re.compile(r"^(?:please\s+|pls\s+|can you\s+|could you\s+|let'?s\s+|help me\s+)?(?:plan|map out|strategi[sz]e)\b|"
                            r"^(?:请|帮我|麻烦)?(?:策划|规划)")
+_PLAN_NOUN = re.compile(r"\b(?:plan|strategy)\b|方案|策划|计划")      # "出个促活方案，走短信": a plan, with its channel
+# "what else can you do besides copy?", "除了写文案还能帮运营做啥": what the assistant is for
+_WHAT_ELSE = re.compile(r"\bwhat else can (?:you|it|this)\b|\b(?:besides|apart from|other than) .{0,30}\bwhat (?:can|does)\b|"
+                        r"除了.{0,12}还能.{0,8}(?:做|干|帮)(?:啥|什么|哪些)|还能(?:帮我|帮运营)?(?:做|干)(?:啥|什么|哪些)")
+_MAKE_WORD = re.compile(r"\b(?:generate|create|build|make|write|draft|produce|cards?)\b|生成|创建|写|做|制作|输出|"
+                        r"出(?:一)?(?:张|份|个|套)|卡")       # persona cards are made, not read
+_QUESTION = re.compile(r"[?？]|咋样|怎么样|如何|好不好|行不行|\bhow (?:did|was|were|has)\b")
 _EVALUATION_WORD = re.compile(r"\b(?:evaluat\w*|assess\w*|review\w*|results?|perform\w*|land(?:ed)?|work(?:ed)?|lift|"
                               r"uplift|impact|effect\w*|roi|test|significan\w*|winner|won)\b|评估|效果|复盘|结果|表现|显著|提升")
 _REPORT_WORD = re.compile(r"\breport\b|\bpdf\b|\bhtml\b|报告|报表")
@@ -336,6 +344,7 @@ class IntentRouter:
         elif change is not None and change["cued"]:   # "年轻家庭呢？", "same for the churn risk group"
             intent = "follow_up"
         elif intent not in ("compare_segments", "follow_up") and confidence < COMPARISON_OVERRIDE and \
+                not (intent == "evaluate_campaign" and _EVALUATION_WORD.search(t)) and \
                 _COMPARISON.search(t) and (_two_names(t, language) or confidence < FOLLOW_UP_OVERRIDE and
                                            (extract_segment_list(t, language) or _SIDE_BY_SIDE.search(t))):
             intent = "compare_segments"   # "compare the young families with the high-value customers"
@@ -351,7 +360,8 @@ class IntentRouter:
         elif intent in ("describe_segment", "unknown", "search_products", "follow_up") and \
                 confidence < SIMILAR_OVERRIDE and _LIKENESS.search(t) and _names_product_only(t, language):
             intent = "similar_products"   # "we're OOS on the dome tent, what's similar?": a product's likes, no segment
-        elif intent in ("plan_campaign", "data_question", "unknown", "report") and confidence < METRIC_OVER_PROFILE and \
+        elif intent in ("plan_campaign", "data_question", "unknown", "report", "personas") and \
+                confidence < METRIC_OVER_PROFILE and not _MAKE_WORD.search(t) and \
                 mentions_all_segments(t) and says_intent_verb("describe_segment", t) and \
                 not says_intent_verb(intent, t) and not _REPORT_WORD.search(t) and not extract_metrics(t):
             intent = "describe_segment"   # "summarise each of the segments for the team": every profile, no plan
@@ -360,9 +370,29 @@ class IntentRouter:
         elif intent == "recommend_segment" and confidence < FOLLOW_UP_OVERRIDE and extract_user_id(t) and \
                 extract_segment_number(t) is None and not mentions_all_segments(t):
             intent = "recommend_user"     # "top 6 suggestions for loyalty card 558210": a customer's id, no segment
-        elif intent == "evaluate_campaign" and confidence < 0.5 and extract_slots(intent, t, language)["campaign_id"] is None \
-                and extract_metrics(t) and not _EVALUATION_WORD.search(t):
+        elif intent == "evaluate_campaign" and confidence < METRIC_OVER_PROFILE and \
+                extract_slots(intent, t, language)["campaign_id"] is None and extract_metrics(t) and \
+                not _EVALUATION_WORD.search(t):
             intent = "data_question"      # "rev by week pls, to see if the BFCM prep is moving anything": a table asked
+        elif intent in ("plan_campaign", "next_campaign") and confidence < METRIC_OVER_PROFILE and extract_metrics(t) \
+                and not says_intent_verb("plan_campaign", t) and not _NEXT_TARGET.search(t) and \
+                extract_channel(t) is None and extract_offer(t)[1] is None:
+            intent = "data_question"      # "按月看下GMV，想知道会员日有没有拉起来": a table asked, no plan, no target
+        elif intent == "next_campaign" and confidence < FOLLOW_UP_OVERRIDE and \
+                (extract_channel(t) is not None or extract_offer(t)[1] is not None):
+            intent = "plan_campaign"      # "how should we go after the X w/ push": how, by a channel, is a plan
+        elif intent == "compare_segments" and confidence < METRIC_OVER_PROFILE and _EVALUATION_WORD.search(t) and \
+                extract_slots("evaluate_campaign", t, language)["campaign_id"] is not None:
+            intent = "evaluate_campaign"  # "whether promotion no. 9 gave any uplift versus the control group"
+        elif intent in ("write_copy", "plan_campaign") and confidence < FOLLOW_UP_OVERRIDE and \
+                not says_intent_verb(intent, t) and _EVALUATION_WORD.search(t) and _QUESTION.search(t):
+            intent = "evaluate_campaign"  # "上次那波短信召回效果咋样": how a send did, not a new one
+        elif intent != "help" and confidence < 0.95 and _WHAT_ELSE.search(t):
+            intent = "help"               # "这个工具除了写文案还能帮运营做啥": what the assistant can do
+        elif (intent == UNKNOWN or intent == "report" and confidence < 0.5 and not _REPORT_WORD.search(t)) and \
+                (extract_length(t) or extract_explicit_language(t)) and \
+                not any(says_intent_verb(name, t) for name in _ACTIONS):
+            intent = "follow_up"          # "shorter pls, nobody reads past line 2": an edit of the last copy
         elif intent == UNKNOWN and confidence < self.threshold and extract_metrics(t):
             intent = "data_question"      # "一般会员隔几天来买一次": no intent won, and a metric of the data is asked
         elif intent == UNKNOWN and change is not None:
@@ -373,7 +403,7 @@ class IntentRouter:
             intent = next((name for name, _ in alternatives[1:] if name in _ACTIONS and says_intent_verb(name, t)),
                           intent)
         elif intent == "write_copy" and confidence < METRIC_OVER_PROFILE and not says_intent_verb(intent, t) and \
-                _PLAN_OPENING.search(t):
+                (_PLAN_OPENING.search(t) or _PLAN_NOUN.search(t)):
             intent = "plan_campaign"      # "plan a winback for the lapsed cat owners, email + 15% off": a plan first
         elif intent == "write_copy" and confidence < FOLLOW_UP_OVERRIDE and not says_intent_verb(intent, t):
             # copy is asked for with a copy word ("write", "文案"); without one, a runner-up action whose own verb

@@ -285,6 +285,7 @@ def extract_product(text: str) -> tuple[str | None, bool]:
 _TOP_K_PATTERNS = [
     re.compile(rf"(?<![a-z])top\s*-?\s*({NUM})(?!\d|\.\d)"),   # "爆品top5": no \b after 汉字; "top 3." ends a sentence
     re.compile(rf"\b(?:just|only|max|maximum|at most|up to|no more than|limit(?: it)? to)\s+({NUM})\b(?!\s*%)"),
+    re.compile(rf"\b(?:give|show|list)\s+(?:me\s+|us\s+)?({NUM})\s*(?:[.!?]|$|please|pls)"),    # "Kindly give 5."
     re.compile(rf"\b({NUM})\s+(?:[\w-]+\s+)?(?:products|items|recommendations|recs|suggestions|ideas|skus|picks|"
                rf"things|alternatives|substitutes|options|categories|departments|brands|sellers|articles)\b"),
     re.compile(rf"前\s*({NUM})\s*(?:个|款|件|名|样)?"),
@@ -634,7 +635,7 @@ _CHANGE_FRAME_EN = re.compile(
     r"would|will|i|we|us|me|want|prefer|need|let|bit|little|here|is|are|show|give|look|at|view|break|down|"
     r"broken|per|each|every|same|similar|please|let's|do|done|only|more|fewer|less|few|some|couple|list|"
     r"picks?|results?|instead|again|hm+|um+|well|kindly|switch|bigger|smaller|larger|discount|channel|"
-    r"set|adjust|update|modify|pls|plz|run|repeat|apply)\b")
+    r"set|adjust|update|modify|pls|plz|run|repeat|apply|exercise|analysis|steps?|kindly|also)\b")
 _CHANGE_FRAME_ZH = re.compile(
     # polite and degree words of a change first (longest first): "请将优惠调整为…", "折扣再大点", "力度小一些"
     r"烦请|劳驾|调整为|调整成|调整|调成|修改为|修改成|修改|变更为|变更|设置为|设为|发送|通过|渠道为|渠道|折扣|力度|幅度|"

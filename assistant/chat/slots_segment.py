@@ -244,6 +244,8 @@ _ZH_GROUP_TAIL_END = re.compile(rf"(?:{_ZH_SIDE}|一个人|一人|每个人|每�
 # The words a Chinese name of people ends in ("银发会员", "宝妈", "学生党", "周末囤货家庭")
 _ZH_PEOPLE_NOUN = (r"(?:客户|顾客|用户|会员|家庭|人群|群体|客群|人士|族|党|妈|爸|者|户|们|老客|新客|"
                    r"(?:买|来|逛|用|吃|喝|玩|囤|养|带)[^\s，。,.!?！？、的]{0,3}的)")   # "下班顺路买菜的": those who …
+# What may sit between such a name and its verb (an occasion: "重阳节"), never more people ("很久没来的|老会员")
+_ZH_GAP = rf"(?:会员日|会员节|会员周|(?!{_ZH_PEOPLE_NOUN})[^\s，。,.!?！？、]){{0,6}}?"
 # Adverbs and modals between a name and its verb: "精致白领们会喜欢什么", "宝妈一般都爱买什么"
 _ZH_ADVERBS = r"(?:会|都|更|最|比较|一般|通常|可能|大多|主要|平时|平常|经常|常常|往往|还|也|最常|常)*"
 _ZH_NAME_PATTERNS = [
@@ -282,8 +284,8 @@ _ZH_NAME_PATTERNS = [
     # a name ending in a people noun opens the message, then what to make or how to run it: "新开卡会员出一封欢迎邮件",
     # "银发会员重阳节怎么做活动比较好" (an occasion may sit between)
     re.compile(rf"^(?P<name>[^\s，。,.!?！？、]{{1,12}}?{_ZH_PEOPLE_NOUN})\s*(?:也|再|就)?(?:(?:写|发|做|出|整|来)(?:一)?(?:封|条|篇|个|份|版|套)|"
-               rf"[^\s，。,.!?！？、]{{0,6}}?(?:怎么|如何)(?:做|搞|办|推|营销|弄|运营|促活|召回|激活|唤醒|留住|把|让|才能)|"
-               rf"[^\s，。,.!?！？、]{{0,6}}?(?:该|应该|要)?(?:主推|推荐|推)(?:啥|什么|哪))"),
+               rf"{_ZH_GAP}(?:怎么|如何)(?:做|搞|办|推|营销|弄|运营|促活|召回|激活|唤醒|留住|把|让|才能)|"
+               rf"{_ZH_GAP}(?:该|应该|要)?(?:主推|推荐|推)(?:啥|什么|哪))"),
     # a name opening the sentence with a demonstrative group word: "学生党这个群体推荐点什么产品好"
     re.compile(rf"^{_ZH_NAME}{_ZH_DEMONSTRATIVE}\s*(?:{_ZH_GROUP_NOUN}|人|客户|用户|顾客)"),
 ]
@@ -334,7 +336,8 @@ def _clean_zh_phrase(phrase: str) -> str | None:
         phrase = re.sub(r"的$", "", phrase)   # "下班顺路买菜的" (those who shop on the way home) keeps its 的
     for _ in range(2):                                         # "老年用户这群人们": two tails
         phrase = _ZH_GROUP_TAIL_END.sub("", phrase).strip()
-    if len(phrase) < 2 or phrase in _ZH_NOT_A_SEGMENT or channel_of(phrase) or _ZH_TIME.fullmatch(phrase):
+    if len(phrase) < 2 or phrase in _ZH_NOT_A_SEGMENT or channel_of(phrase) or _ZH_TIME.fullmatch(phrase) or \
+            re.search(r"(?:店|商城|平台|官网|小程序)$", phrase):     # "给海外旗舰店用": a shop, not who
         return None
     phrase = re.sub(r"(?:试试|试一下|看看|一下|吧)+$", "", phrase)        # "八折试试": a hedge is no part of a name
     made = re.split(r"(?:做|搞|弄|写|出|整|发|来)(?:一)?(?:个|份|版|条|封|套|篇|下)", phrase)[0]
@@ -546,7 +549,8 @@ def _group_noun_phrase(text: str) -> str | None:
                     w in ("a", "an", "some", "any", "their", "its"):
                 break
             words.append(w)
-        while words and not (_is_people_noun(words[-1]) or len(words) > 1 and words[-1] in _GENERIC_PEOPLE_EN):
+        while words and not (_is_people_noun(words[-1]) or len(words) > 1 and words[-1] in _GENERIC_PEOPLE_EN and
+                             words[-1].endswith("s")):
             words.pop()          # "the dormant loyalty members": a described group of a generic people noun
         name = _clean_en_phrase(" ".join(words)) if words else None
         if name:
