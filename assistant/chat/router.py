@@ -88,6 +88,7 @@ _LIKENESS = re.compile(r"\b(?:similar|alternatives?|substitutes?|lookalikes?|rep
 SIMILAR_OVERRIDE = 0.9
 # A message that opens by asking for a plan is a plan, whatever channel and offer follow
 _PLAN_OPENING = re.compile(r"^(?:please\s+|pls\s+|can you\s+|could you\s+|let'?s\s+|help me\s+)?(?:plan|map out|strategi[sz]e)\b|"
+                           r"^(?:so\s+|ok\s+|and\s+)?how (?:do|should|can|could|would|might) we\b|"
                            r"^(?:请|帮我|麻烦)?(?:策划|规划)")
 _PLAN_NOUN = re.compile(r"\b(?:plan|strategy)\b|方案|策划|计划")      # "出个促活方案，走短信": a plan, with its channel
 # "what else can you do besides copy?", "除了写文案还能帮运营做啥": what the assistant is for
@@ -95,6 +96,7 @@ _WHAT_ELSE = re.compile(r"\bwhat else can (?:you|it|this)\b|\b(?:besides|apart f
                         r"除了.{0,12}还能.{0,8}(?:做|干|帮)(?:啥|什么|哪些)|还能(?:帮我|帮运营)?(?:做|干)(?:啥|什么|哪些)")
 _MAKE_WORD = re.compile(r"\b(?:generate|create|build|make|write|draft|produce|cards?)\b|生成|创建|写|做|制作|输出|"
                         r"出(?:一)?(?:张|份|个|套)|卡")       # persona cards are made, not read
+_SEARCH_VERB = re.compile(r"\b(?:search|find|look for|look up|stock|carry|sell)\b|搜|查找|检索|找|卖|上架|有货")
 _QUESTION = re.compile(r"[?？]|咋样|怎么样|如何|好不好|行不行|\bhow (?:did|was|were|has)\b")
 _EVALUATION_WORD = re.compile(r"\b(?:evaluat\w*|assess\w*|review\w*|results?|perform\w*|land(?:ed)?|work(?:ed)?|lift|"
                               r"uplift|impact|effect\w*|roi|test|significan\w*|winner|won)\b|评估|效果|复盘|结果|表现|显著|提升")
@@ -393,6 +395,9 @@ class IntentRouter:
                 (extract_length(t) or extract_explicit_language(t)) and \
                 not any(says_intent_verb(name, t) for name in _ACTIONS):
             intent = "follow_up"          # "shorter pls, nobody reads past line 2": an edit of the last copy
+        elif intent == "search_products" and confidence < METRIC_OVER_PROFILE and extract_metrics(t) and \
+                not _SEARCH_VERB.search(t):
+            intent = "data_question"      # "按周看下销售额，想知道店庆有没有拉动": 有没有 asks about sales, not stock
         elif intent == UNKNOWN and confidence < self.threshold and extract_metrics(t):
             intent = "data_question"      # "一般会员隔几天来买一次": no intent won, and a metric of the data is asked
         elif intent == UNKNOWN and change is not None:

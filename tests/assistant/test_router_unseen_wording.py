@@ -66,7 +66,7 @@ def _labelled_texts() -> set[str]:
 
 def test_variants_are_unseen():
     seen = _labelled_texts() | {normalise(t) for t in load_examples()[0]}
-    variants = [t for group in (UNSEEN, NOT_CUED, FAMILIES, FAMILIES_R5, FAMILIES_R6) for texts in group.values() for t in texts]
+    variants = [t for group in (UNSEEN, NOT_CUED, FAMILIES, FAMILIES_R5, FAMILIES_R6, FAMILIES_R7) for texts in group.values() for t in texts]
     assert not [t for t in variants if normalise(t) in seen]
 
 
@@ -110,4 +110,20 @@ FAMILIES_R6 = {
 
 @pytest.mark.parametrize("intent,text", [(i, t) for i, texts in FAMILIES_R6.items() for t in texts])
 def test_round6_wording_families_route_right(router, intent, text):
+    assert router.route(text).intent == intent
+
+
+# Round 7 (the families v10a/v10b missed), new wording: a table asked while naming a campaign occasion, a plan with
+# its channel, how a send did, what else the assistant does, an evaluation said with "versus the control group".
+FAMILIES_R7 = {
+    "data_question": ["weekly revenue pls, want to check whether the spring promo moved anything", "按周看下销售额，想知道店庆有没有拉动"],
+    "plan_campaign": ["how do we go after the lapsed members by email, maybe a 3-step flow", "双11给学生党出个拉新方案，走推送"],
+    "evaluate_campaign": ["上回那波邮件召回效果怎么样", "did campaign 12 give a significant lift versus the control group?"],
+    "help": ["what else can you do besides writing copy?", "除了做分群还能帮我干啥"],
+    "unknown": ["can you reset my vpn password", "帮我算一下这个月工资条对不对"],
+}
+
+
+@pytest.mark.parametrize("intent,text", [(i, t) for i, texts in FAMILIES_R7.items() for t in texts])
+def test_round7_wording_families_route_right(router, intent, text):
     assert router.route(text).intent == intent
