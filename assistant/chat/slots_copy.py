@@ -88,7 +88,7 @@ def extract_copy_language(text: str, language: str) -> str:
 SHORTER = re.compile(
     r"shorter|shorten|more concise|\bconcise|less text|less wordy|fewer words|fewer lines|tighter|tighten|\btrim|"
     r"cut (?:it |this |that |the copy |the text )?(?:down|back|in half)|briefer|keep it (?:brief|short|tight)|"
-    r"make it (?:brief|short|tight)|condense|crisper|less long|too long|punchier|snappier|pithier|leaner|"
+    r"make it (?:brief|short|tight)|cut (?:it |this |that |the copy |the text )?short|condense|crisper|less long|too long|too lengthy|(?:too|very|quite|a bit|bit) (?:lengthy|long-winded)|punchier|snappier|pithier|leaner|"
     r"too (?:wordy|much text|many words)|wordy|\b(?:halve|chop|slash)\s+(?:it|this|that|the)\b|in half\b|get to the point|one[- ]liner|"
     r"短一点|短一些|短些|短点|更短|改短(?!信)|写短(?!信)|缩短|精简|简短|压缩|删减|字数少|少一点字|少点字|少写|简洁|简练|太长|长了|"
     r"(?:字|字数|内容|废话)(?:也)?(?:太多|多了|太长)|太啰嗦|啰嗦|啰唆|冗长|砍(?:一半|掉|短|点|些)|减半|删(?:一半|掉|点|些)|"

@@ -29,6 +29,8 @@ from assistant.chat.slots import (ALL_SEGMENTS, REQUIRED_SLOTS, SLOT_NAMES, aske
                                   slot_change)
 
 STATE_CHANGING = frozenset({"segment", "undo"})
+# Reopening a save replaces this chat's data and models: it is always confirmed first (README, "Safe actions")
+ASKS_FIRST = frozenset({"load_workspace"})
 CONFIDENT = 0.6
 _CARRIED_BY_ANSWER = ("channel", "offer_pct", "offer", "length")   # said beside the asked slot, they count too
 _SLOT_MEMORY = {"segment": "segment", "user_id": "customer", "campaign_id": "campaign"}
@@ -36,7 +38,7 @@ _SLOT_MEMORY = {"segment": "segment", "user_id": "customer", "campaign_id": "cam
 # "them", "that segment", "这个客群" … a pointer back to the segment talked about
 _PEOPLE_EN = (r"customers|people|shoppers|ones|folks|buyers|users|households|members|guys|clients|families|"
               r"consumers|lot|crowd|bunch|segments?|groups?|clusters?|personas?|audiences?|cohorts?")
-_PEOPLE_ZH = r"客户|顾客|用户|会员|家庭|人|买家|消费者|家伙|群体|客群|人群|分群|细分|群|组"
+_PEOPLE_ZH = r"客户|顾客|用户|会员|家庭|人|买家|消费者|家伙|群体|客群|人群|分群|细分|群|组|姐妹|宝妈|妈妈|朋友|小伙伴|老铁|粉丝|亲们|家人|老人家"
 # Formal pointers of written Chinese: 该人群, 此客群, 上述客户, 前述群体, 以上用户 (the one just talked about)
 _FORMAL_POINTER_ZH = r"(?:该|此|上述|前述|以上|上面(?:的|那个|那些|这个|这些)?|刚才(?:的|那个|那些|说的)?)(?:的)?(?:那个|这个|那些|这些)?"
 _BACK_REFERENCE = re.compile(
@@ -50,10 +52,15 @@ _BOTH = re.compile(r"\b(?:these|those|the|both|the last)\s+two\b|\bboth\b|这两
                    r"(?<![第分成为])两(?:个)?(?:组|群|客群|分群|类|细分)")
 _PAIR_WORDS = re.compile(r"^(?:two|pair|both|those|these|them|the two|the pair)$|\b(?:of (?:the|those|these) (?:two|pair)|"
                          r"of both|of them)\b")
+_OF_THE_PAIR = re.compile(r"\b(?:first|1st|second|2nd|former|latter|last)(?: one)? of (?:the|these|those|them|both)"
+                          r"(?: two| pair)?\b|(?:这|那)两(?:个|组|群)?(?:里|中|当中|之中)?的?(?:第一|第二|前|后)")
 _ORDINAL_BACK = {"first": 0, "1st": 0, "former": 0, "second": 1, "2nd": 1, "latter": -1, "last": -1,
                  "前者": 0, "第一个": 0, "后者": -1, "第二个": 1, "前面": 0, "前一": 0, "后面": -1, "后一": -1}
 _ORDINAL_ONE = re.compile(r"\b(?:the\s+)?(first|1st|second|2nd|former|latter|last)(?:\s+one)?\b|前者|后者|第一个|第二个|"
-                          r"(前面|后面|前一|后一)(?=(?:那|这)?(?:个|组|群|类))")
+                          r"(前面|后面|前一|后一)(?=(?:(?:说|提|讲)(?:的|到的))?(?:那|这)?(?:个|组|群|类))")
+# A segment "name" that is only a pointer back ("for the same", "for said"), never a new audience
+_POINTER_NAME = re.compile(r"(?:the\s+)?(?:same|said|above|aforementioned|former|latter|ones?|these|those|them|"
+                           r"same (?:ones?|again))")
 # The one number of a short answer ("编号是42", "it's 42 I think", "42号"); read only when the chat has just asked
 # for that id. A span of time or a rate ("最近7天", "30 days", "8%") is no id.
 _LONE_NUMBER = re.compile(r"(?<![\d.])(\d+)(?![\d.]|\s*(?:%|％|折|天|日|周|个月|月|年)|\s*(?:days?|weeks?|months?|years?)\b)")
@@ -67,11 +74,12 @@ def _lone_id(text: str) -> str | None:
 
 # An answer that accepts what the chat proposed; it may go on ("sure, go ahead and rerun", "确认，请执行。",
 # "好的，不过分5组") and whatever slots it goes on with change the proposal (see `_accept`).
-_YES = re.compile(r"^(?:y|yes|yeah|yea|yep|yup|sure|ok|okay|k|alright|all right|fine|absolutely|definitely|"
+# A Latin yes may run straight into Chinese ("OK跑吧", "yes开始"); a Chinese one needs its end ("是不是" is no yes).
+_YES = re.compile(r"^(?:(?:y|yes|yeah|yea|ya|yah|yep|yup|sure|ok|okay|k|alright|all right|fine|absolutely|definitely|"
                   r"of course|confirm|confirmed|go ahead|go for it|go on|do it|do that|please do|proceed|"
-                  r"let'?s do (?:it|that)|let'?s go|sounds good|looks good|run it|rerun|re-run|please proceed|"
-                  r"确认|确定|好|好的|好吧|是|是的|可以|行|行吧|执行|同意|没问题|对|就这么办|开始吧|来吧|"
-                  r"请执行|照办)\b", re.I)
+                  r"let'?s do (?:it|that)|let'?s go|sounds good|looks good|run it|rerun|re-run|please proceed)(?![a-z0-9'])|"
+                  r"(?:确认|确定|好|好的|好吧|是|是的|可以|行|行吧|执行|同意|没问题|对|就这么办|开始吧|来吧|"
+                  r"请执行|照办)\b)", re.I)
 _LEAD_YES = re.compile(r"^(?:ok(?:ay)?|yes|yeah|yep|sure|fine|alright|good|great|cool|nice|好的?|好吧|行|嗯|可以|那)"
                        r"[\s,，.。!！~]*", re.I)
 _NO = re.compile(r"^(?:n|no|nope|nah|cancel|stop|don'?t|do not|never ?mind|forget it|取消|不|不要|不用|算了|别|否)", re.I)
@@ -89,6 +97,13 @@ _HEDGED = re.compile(r"\b(?:maybe|perhaps|might|what if|how about|what about|won
 # A count put forward against the present one ("6 segs might work better", "5个群更清楚", "改为划分4个客群")
 _PROPOSAL = re.compile(r"\b(?:better|more sense|instead|enough|too (?:many|few)|rather|prefer|fewer|more)\b|[?？]\s*$|"
                        r"更好|更合适|更合理|更清楚|更清晰|比较好|就够|够了|太多|太少|改为|改成|还是")
+# A correction of the last request ("sorry, I meant …", "my mistake, it should be …", "我是说…") and what it takes
+# back ("…, not week-wise", "不是第2组"); a narrowing of it ("only for segment 2", "只看…")
+_CORRECTION = re.compile(r"\b(?:sorry|oops|my (?:mistake|bad)|i (?:meant|mean)|meant to say|correction|"
+                         r"(?:it|that) should (?:be|have been)|should have said|i said wrong)\b|说错了|搞错了|写错了|打错了|"
+                         r"我是说|我的意思是|应该是|不好意思", re.I)
+_NEGATED = re.compile(r"(?:,\s*|\s)(?:not|rather than|instead of)\s+[^,.;!?]*|(?:而)?不是[^，,。；;!！?？]*", re.I)
+_NARROW = re.compile(r"^(?:and\s+|but\s+)?(?:only|just)(?=\s+(?:for|in|the|segment|group)\b)|^(?:只|仅)(?:看|算|要|限)?", re.I)
 # What a copy edit points at ("make it longer", "shorten this email", "把文案改短") and how an audience is named
 _COPY_POINTER = re.compile(r"\b(?:it|this|that|the (?:copy|text|message|email|sms|push|post|draft|wording|version))\b|"
                            r"它|这条|这封|这篇|这版|这个版本|文案|内容|字数")
@@ -233,7 +248,9 @@ class ConversationState:
         if chosen is not None:          # "dig into the latter", "前面那个详细讲讲" right after a comparison
             return Turn("describe_segment", {"segment": chosen}, lang, route.confidence, ("segment",),
                         injection=injection)
-        change = self._change_of_last_turn(route, text)
+        change = self._correction(route, t)
+        if change is None:
+            change = self._change_of_last_turn(route, text)
         if change is None:
             change = self._edit_of_copy(route, t)
         if change is not None:
@@ -261,7 +278,13 @@ class ConversationState:
         missing = missing_slots(intent, slots) if intent in REQUIRED_SLOTS else ()
         turn = Turn(intent, slots, lang, route.confidence, tuple(from_context), injection=injection,
                     ask=missing[0] if missing else None)
-        if intent in STATE_CHANGING and (proposed or not is_explicit_request(intent, text, route.confidence)):
+        confidence = route.confidence
+        if intent == "undo" and self.last_intent == "segment" and _UNDO_VERB.search(t):
+            # "please go back to the earlier segments" right after a re-segmentation: the verb says it plainly,
+            # however unsure the router is of the rest of the sentence (hedges and questions still ask first)
+            confidence = max(confidence, CONFIDENT)
+        if intent in STATE_CHANGING and (proposed or not is_explicit_request(intent, text, confidence)) or \
+                intent in ASKS_FIRST:
             turn = replace(turn, needs_confirmation=True)
         return turn
 
@@ -328,6 +351,28 @@ class ConversationState:
         body = _LEAD_YES.sub("", text.strip()) or text
         return self._change_of_last_turn(unsure, body) or self._edit_of_copy(unsure, t)
 
+    def _correction(self, route: Route, t: str) -> dict[str, Any] | None:
+        """The changes of the last turn in a correction ("sorry, I meant month-wise, not week-wise", "my mistake,
+        it should be for segment 5, not the joint families", "我是说第3组，不是第2组") or a narrowing of it ("only
+        for segment 2, please", "只看第2组"): what is taken back ("not …", "不是…") is dropped, and the rest must
+        be made only of slot values of the last turn (see `slot_change`). A message using another intent's own
+        verb ("sorry, write an email instead") is that request; a state change is never repeated this way."""
+        if self.last_intent not in SLOT_NAMES or self.last_intent in STATE_CHANGING or \
+                not (_CORRECTION.search(t) or _NARROW.search(t)):
+            return None
+        if route.intent not in (UNKNOWN, "follow_up", self.last_intent) and says_intent_verb(route.intent, t):
+            return None
+        body = re.sub(r"\b(month|week|day|quarter|year)-?wise\b", r"\1", _NEGATED.sub(" ", t))
+        body = _NARROW.sub(" ", _CORRECTION.sub(" ", body))
+        change = slot_change(body, route.language, self.last_intent)
+        if change is None:
+            return None
+        change.pop("cued")
+        names = SLOT_NAMES[self.last_intent]
+        if not any(name in names for name in change):
+            return None
+        return {name: change.get(name) for name in SLOT_NAMES["follow_up"]}
+
     def _edit_of_copy(self, route: Route, t: str) -> dict[str, Any] | None:
         """The changes of an edit of the copy just written that the router read as something else: its length
         ("way too long, trim it down", "字数压一压") or its language ("could you also produce it in Chinese?").
@@ -359,6 +404,8 @@ class ConversationState:
             name as its audience ("for …", "给…")."""
         if not isinstance(name, str) or name == ALL_SEGMENTS or self.segment is None:
             return False
+        if _POINTER_NAME.fullmatch(name.strip()):
+            return True                   # "write the message for the same": the pointer read as a name
         at = t.find(name)
         for pointer in _BACK_REFERENCE.finditer(t):
             ref = pointer.group(0)
@@ -404,8 +451,9 @@ class ConversationState:
         if ordinal is None or extract_segment_list(text, route.language):
             return None
         named = extract_segment(text, route.language)
-        if isinstance(named, str) and (ordinal.group(0).strip() in named or _PAIR_WORDS.search(named)):
-            named = None                  # "the latter of the two" → "two", "first of the pair": the pointer itself
+        if isinstance(named, str) and (ordinal.group(0).strip() in named or _PAIR_WORDS.search(named) or
+                                       _OF_THE_PAIR.search(text)):
+            named = None                  # "explain in detail about the first of these two": the pair decides                  # "the latter of the two" → "two", "first of the pair": the pointer itself
         if named is not None:
             return None
         return self.segments[_ORDINAL_BACK.get(ordinal.group(1) or ordinal.group(0), 0)]
@@ -443,8 +491,9 @@ class ConversationState:
             if pair:                       # "第3组和第4组呢" after a comparison: a new pair
                 return intent, {**slots, "segments": pair}, []
         names = SLOT_NAMES.get(intent, ())
-        if "segment" not in names and extract_segment(normalise(text), language) is None:
-            # "what about #25" after a campaign, "hh 3817" after a customer: the id ("and segment 3?" is none)
+        if "segment" not in names and not isinstance(extract_segment(normalise(text), language), int):
+            # "what about #25" after a campaign, "hh 3817" / "and for card 300915?" after a customer: the id
+            # ("and segment 3?" is none)
             changes = dict(changes)
             if "campaign_id" in names and changes.get("campaign_id") is None:
                 changes["campaign_id"] = extract_campaign_id(normalise(text))
@@ -501,10 +550,14 @@ class ConversationState:
         """`text` answers the question asked for `asked.ask` ("segment 0", "1029", "the lapsing ones"). An answer
         is short; one the router reads as nothing else (or as the asked request) may be a polite sentence ("I would
         like it for my best customers, please.")."""
-        words, chars = (6, 30) if route.intent not in (UNKNOWN, "follow_up", "describe_segment", asked.intent) else (14, 60)
-        if len(text.split()) > words and not re.search(r"[\u4e00-\u9fff]", text) or len(text) > chars:
-            return None
+        # a weak reading of anything else is no request of its own either ("That one is having the number 12.")
+        words, chars = (6, 30) if route.intent not in (UNKNOWN, "follow_up", "describe_segment", asked.intent) and \
+            route.confidence >= CONFIDENT else (14, 60)
         slot = asked.ask
+        framed = slot_change(text, route.language, asked.intent)    # "For the bulk-buying joint families."
+        if (len(text.split()) > words and not re.search(r"[\u4e00-\u9fff]", text) or len(text) > chars) and \
+                not (framed and framed.get(slot) is not None):
+            return None
         value: Any = None
         if slot == "segment":
             value = extract_segment(text, route.language)

@@ -638,3 +638,149 @@ def test_an_ordinal_of_the_pair_just_compared_names_no_segment_of_its_own():
         assert back.slots == {"segment": segment, "top_k": 6}
     state = after("compare_segments", "compare segment 1 with segment 3", "en")     # a name is a new audience
     assert run(state, "describe_segment", "describe the first-time buyers", "en").slots["segment"] == "first-time buyers"
+
+
+# ---------------------------------------------------------------- round 7 (v10a/v10b families, unseen wordings)
+def _pending_segmentation(n: int = 6) -> ConversationState:
+    state = ConversationState()
+    asked = run(state, "segment", f"perhaps {n} segments would work better?", confidence=0.7)
+    assert asked.needs_confirmation
+    return state
+
+
+def test_a_yes_in_slang_or_running_into_chinese_runs_the_pending_proposal_with_its_values():
+    for answer in ("yah go for it", "OK开始吧", "ok执行"):
+        state = _pending_segmentation(6)
+        turn = run(state, "confirm", answer, confidence=0.5)
+        assert turn.intent == "segment" and turn.confirmed and turn.slots["n_segments"] == 6, answer
+    state = _pending_segmentation(6)   # a question that starts with 是 is no yes, and a yes that refuses cancels
+    assert not run(state, "unknown", "是不是太多了", "zh", confidence=0.3).confirmed
+    state = _pending_segmentation(6)
+    assert run(state, "confirm", "ok不要了", "zh", confidence=0.5).intent == "cancel"
+
+
+def test_lengthy_and_cut_it_short_ask_for_a_shorter_copy():
+    from assistant.chat.slots import extract_length
+    assert extract_length("this one is very lengthy") == "shorter"
+    assert extract_length("please cut the copy short") == "shorter"
+    assert extract_length("draft a short push for the vips") is None
+
+
+def test_a_weakly_read_sentence_answers_the_asked_id():
+    state = ConversationState()
+    assert run(state, "evaluate_campaign", "how did our spring campaign do?").ask == "campaign_id"
+    turn = run(state, "data_question", "It is having the number 31, I believe.", confidence=0.3)
+    assert turn.intent == "evaluate_campaign" and turn.slots["campaign_id"] == "31"
+    state = ConversationState()    # a confident question of its own is no answer
+    run(state, "evaluate_campaign", "how did our spring campaign do?")
+    turn = run(state, "data_question", "what was the revenue of segment 31 over the last month?", confidence=0.95)
+    assert turn.intent == "data_question"
+
+
+def test_an_answer_framed_as_for_the_segment_completes_the_asked_copy():
+    state = ConversationState()
+    assert run(state, "write_copy", "please draft an email about our summer sale").ask == "segment"
+    turn = run(state, "data_question", "For the weekend brunch regulars.", confidence=0.9)
+    assert turn.intent == "write_copy" and turn.slots["segment"] == "weekend brunch regulars"
+    assert turn.slots["channel"] == "email"
+
+
+def test_the_same_is_a_pointer_not_a_segment_name():
+    state = ConversationState()
+    run(state, "plan_campaign", "plan a campaign for the night owls")
+    turn = run(state, "write_copy", "now draft the sms for the same")
+    assert turn.slots["segment"] == "night owls"
+    state = ConversationState()
+    run(state, "plan_campaign", "plan a campaign for the night owls")
+    assert run(state, "write_copy", "now draft the sms for the same-day shoppers").slots["segment"] == "same-day shoppers"
+
+
+def test_an_ordinal_of_these_two_beats_a_word_read_as_a_segment():
+    state = ConversationState()
+    run(state, "compare_segments", "compare segment 2 with segment 5")
+    turn = run(state, "describe_segment", "describe in depth the second of those two", confidence=0.5)
+    assert turn.slots["segment"] == 5
+    state = after("compare_segments", "第2组和第5组对比一下")
+    turn = run(state, "unknown", "前面提到的那个组仔细说说", "zh", confidence=0.5)
+    assert turn.intent == "describe_segment" and turn.slots["segment"] == 2
+
+
+def test_this_bunch_of_sisters_points_back_at_the_segment():
+    state = after("describe_segment", "讲讲精致宝妈")
+    turn = run(state, "data_question", "这帮老铁的复购率怎么样", "zh")
+    assert turn.slots["segment"] == "精致宝妈"
+
+
+def test_a_new_card_number_replaces_the_customer_of_the_follow_up():
+    state = ConversationState()
+    run(state, "recommend_user", "recommend something for customer 40012")
+    turn = run(state, "follow_up", "and for card 40077 too?", confidence=0.5)
+    assert turn.intent == "recommend_user" and turn.slots["user_id"] == "40077"
+
+
+def test_a_correction_changes_the_last_request_and_drops_what_it_takes_back():
+    state = ConversationState()
+    run(state, "data_question", "show me the revenue trend monthly")
+    turn = run(state, "data_question", "My bad, I meant weekly, not monthly.")
+    assert turn.intent == "data_question" and turn.slots["period"] == "week" and turn.slots["metrics"] == ["trend"]
+    state = after("data_question", "GMV按月看走势")
+    turn = run(state, "data_question", "说错了，是按周，不是按月", "zh")
+    assert turn.slots["period"] == "week" and turn.slots["metrics"] == ["trend"]
+    state = ConversationState()
+    run(state, "write_copy", "write an sms for the students with 10% off")
+    turn = run(state, "describe_segment", "oops, it should be for segment 4, not the students.", confidence=0.6)
+    assert turn.intent == "write_copy" and turn.slots["segment"] == 4 and turn.slots["channel"] == "sms"
+    # another request with its own verb is that request, not a correction of the last one
+    state = ConversationState()
+    run(state, "data_question", "show me the revenue trend monthly")
+    assert run(state, "write_copy", "sorry, write an email for segment 4 instead").intent == "write_copy"
+
+
+def test_only_for_a_segment_narrows_the_last_question():
+    state = ConversationState()
+    run(state, "data_question", "what is the average order value?")
+    turn = run(state, "describe_segment", "Just for segment 7, please.", confidence=0.6)
+    assert turn.intent == "data_question" and turn.slots["segment"] == 7 and turn.slots["metrics"] == ["aov"]
+
+
+def test_reopening_a_workspace_always_asks_first_and_runs_on_yes():
+    state = ConversationState()
+    asked = run(state, "load_workspace", "reopen my saved workspace")
+    assert asked.intent == "load_workspace" and asked.needs_confirmation
+    turn = run(state, "follow_up", "yes yes, please reopen it", confidence=0.3)
+    assert turn.intent == "load_workspace" and turn.confirmed
+    state = ConversationState()
+    run(state, "load_workspace", "reopen my saved workspace")
+    assert run(state, "cancel", "no, leave it").intent == "cancel"
+
+
+def test_an_undo_verb_right_after_a_re_segmentation_runs_even_when_the_router_is_unsure():
+    state = ConversationState()
+    run(state, "segment", "split my customers into 6 segments")
+    turn = run(state, "undo", "Hmm, these do not help, please revert to the previous segments.", confidence=0.35)
+    assert turn.intent == "undo" and not turn.needs_confirmation
+    state = ConversationState()
+    run(state, "segment", "split my customers into 6 segments")
+    turn = run(state, "undo", "maybe revert to the previous segments?", confidence=0.35)
+    assert turn.needs_confirmation
+    # without a re-segmentation just before, an unsure undo still asks
+    state = ConversationState()
+    turn = run(state, "undo", "please revert to the previous segments", confidence=0.35)
+    assert turn.needs_confirmation
+
+
+def test_wecom_channel_an_added_coupon_and_the_same_copy_for_another_group():
+    from assistant.chat.slots import extract_channel
+    assert extract_channel("走企微私聊") == "wechat"
+    state = after("write_copy", "给学生党写条短信九折")
+    turn = run(state, "unknown", "再附上满99减10的券", "zh", confidence=0.3)
+    assert turn.intent == "write_copy" and turn.slots["offer"] == "满99减10" and turn.slots["segment"] == "学生党"
+    turn = run(state, "unknown", "第2组也照这样子弄一条", "zh", confidence=0.3)
+    assert turn.intent == "write_copy" and turn.slots["segment"] == 2 and turn.slots["channel"] == "sms"
+
+
+def test_one_customer_is_no_number_of_recommendations():
+    from assistant.chat.slots import extract_top_k
+    assert extract_top_k("帮我给一个新会员推荐点东西") is None
+    assert extract_top_k("给这位顾客推荐3款商品") == 3
+    assert extract_top_k("最畅销的3个品类是哪些") == 3
