@@ -755,18 +755,17 @@ def test_reopening_a_workspace_always_asks_first_and_runs_on_yes():
 
 
 def test_an_undo_verb_right_after_a_re_segmentation_runs_even_when_the_router_is_unsure():
-    state = ConversationState()
-    run(state, "segment", "split my customers into 6 segments")
-    turn = run(state, "undo", "Hmm, these do not help, please revert to the previous segments.", confidence=0.35)
+    def unsure_undo(text: str, resegmented: bool = True):
+        state = ConversationState()
+        if resegmented:
+            run(state, "segment", "split my customers into 6 segments")
+        return run(state, "undo", text, confidence=0.35)
+
+    turn = unsure_undo("Hmm, these do not help, please revert to the previous segments.")
     assert turn.intent == "undo" and not turn.needs_confirmation
-    state = ConversationState()
-    run(state, "segment", "split my customers into 6 segments")
-    turn = run(state, "undo", "maybe revert to the previous segments?", confidence=0.35)
-    assert turn.needs_confirmation
+    assert unsure_undo("maybe revert to the previous segments?").needs_confirmation
     # without a re-segmentation just before, an unsure undo still asks
-    state = ConversationState()
-    turn = run(state, "undo", "please revert to the previous segments", confidence=0.35)
-    assert turn.needs_confirmation
+    assert unsure_undo("please revert to the previous segments", resegmented=False).needs_confirmation
 
 
 def test_wecom_channel_an_added_coupon_and_the_same_copy_for_another_group():
