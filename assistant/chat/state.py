@@ -103,7 +103,8 @@ _CORRECTION = re.compile(r"\b(?:sorry|oops|my (?:mistake|bad)|i (?:meant|mean)|m
                          r"(?:it|that) should (?:be|have been)|should have said|i said wrong)\b|说错了|搞错了|写错了|打错了|"
                          r"我是说|我的意思是|应该是|不好意思", re.I)
 _NEGATED = re.compile(r"(?:,\s*|\s)(?:not|rather than|instead of)\s+[^,.;!?]*|(?:而)?不是[^，,。；;!！?？]*", re.I)
-_NARROW = re.compile(r"^(?:and\s+|but\s+)?(?:only|just)(?=\s+(?:for|in|the|segment|group)\b)|^(?:只|仅)(?:看|算|要|限)?", re.I)
+_NARROW = re.compile(r"^(?:and\s+|but\s+)?(?:only|just)(?=\s+(?:for|in|the|segment|group)\b)|^(?:只|仅)(?=[\u4e00-\u9fff])", re.I)
+# ("只看熬夜党": the verb stays, so the name after it is read as it would be in "看熬夜党")
 # What a copy edit points at ("make it longer", "shorten this email", "把文案改短") and how an audience is named
 _COPY_POINTER = re.compile(r"\b(?:it|this|that|the (?:copy|text|message|email|sms|push|post|draft|wording|version))\b|"
                            r"它|这条|这封|这篇|这版|这个版本|文案|内容|字数")

@@ -741,6 +741,9 @@ def test_only_for_a_segment_narrows_the_last_question():
     run(state, "data_question", "what is the average order value?")
     turn = run(state, "describe_segment", "Just for segment 7, please.", confidence=0.6)
     assert turn.intent == "data_question" and turn.slots["segment"] == 7 and turn.slots["metrics"] == ["aov"]
+    state = after("data_question", "客单价按月看走势")
+    turn = run(state, "follow_up", "只看夜猫子", "zh", confidence=0.3)
+    assert turn.intent == "data_question" and turn.slots["segment"] == "夜猫子" and turn.slots["period"] == "month"
 
 
 def test_reopening_a_workspace_always_asks_first_and_runs_on_yes():
