@@ -104,7 +104,7 @@ _CORRECTION = re.compile(r"\b(?:sorry|oops|my (?:mistake|bad)|i (?:meant|mean)|m
                          r"我是说|我的意思是|应该是|不好意思", re.I)
 _NEGATED = re.compile(r"(?:,\s*|\s)(?:not|rather than|instead of)\s+[^,.;!?]*|(?:而)?不是[^，,。；;!！?？]*", re.I)
 _NARROW = re.compile(r"^(?:and\s+|but\s+)?(?:only|just)(?=\s+(?:for|in|the|segment|group)\b)|^(?:只|仅)(?=[\u4e00-\u9fff])", re.I)
-# ("只看熬夜党": the verb stays, so the name after it is read as it would be in "看熬夜党")
+_NARROW_VERB = re.compile(r"^(?:看|算|要|限)")   # "只看社区宝妈呢" names 社区宝妈; a bare "熬夜党" is read after 看
 # What a copy edit points at ("make it longer", "shorten this email", "把文案改短") and how an audience is named
 _COPY_POINTER = re.compile(r"\b(?:it|this|that|the (?:copy|text|message|email|sms|push|post|draft|wording|version))\b|"
                            r"它|这条|这封|这篇|这版|这个版本|文案|内容|字数")
@@ -364,8 +364,9 @@ class ConversationState:
         if route.intent not in (UNKNOWN, "follow_up", self.last_intent) and says_intent_verb(route.intent, t):
             return None
         body = re.sub(r"\b(month|week|day|quarter|year)-?wise\b", r"\1", _NEGATED.sub(" ", t))
-        body = _NARROW.sub(" ", _CORRECTION.sub(" ", body))
-        change = slot_change(body, route.language, self.last_intent)
+        body = _NARROW.sub("", _CORRECTION.sub(" ", body)).strip()
+        change = slot_change(_NARROW_VERB.sub("", body), route.language, self.last_intent) or \
+            slot_change(body, route.language, self.last_intent)
         if change is None:
             return None
         change.pop("cued")

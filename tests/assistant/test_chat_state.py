@@ -744,6 +744,7 @@ def test_only_for_a_segment_narrows_the_last_question():
     state = after("data_question", "客单价按月看走势")
     turn = run(state, "follow_up", "只看夜猫子", "zh", confidence=0.3)
     assert turn.intent == "data_question" and turn.slots["segment"] == "夜猫子" and turn.slots["period"] == "month"
+    assert run(state, "follow_up", "只看小区宝妈呢", "zh", confidence=0.9).slots["segment"] == "小区宝妈"
 
 
 def test_reopening_a_workspace_always_asks_first_and_runs_on_yes():
