@@ -97,6 +97,8 @@ _WHAT_ELSE = re.compile(r"\bwhat else can (?:you|it|this)\b|\b(?:besides|apart f
 _MAKE_WORD = re.compile(r"\b(?:generate|create|build|make|write|draft|produce|cards?)\b|生成|创建|写|做|制作|输出|"
                         r"出(?:一)?(?:张|份|个|套)|卡")       # persona cards are made, not read
 _SEARCH_VERB = re.compile(r"\b(?:search|find|look for|look up|stock|carry|sell)\b|搜|查找|检索|找|卖|上架|有货")
+# "多写几行，顺便讲个笑话": a second request rides along, which no intent claims; ask instead of guessing
+_SECOND_REQUEST = re.compile(r"顺便|另外|还有|\band then\b|\balso (?:tell|write|do|make|give|send)\b")
 _QUESTION = re.compile(r"[?？]|咋样|怎么样|如何|好不好|行不行|\bhow (?:did|was|were|has)\b")
 _EVALUATION_WORD = re.compile(r"\b(?:evaluat\w*|assess\w*|review\w*|results?|perform\w*|land(?:ed)?|work(?:ed)?|lift|"
                               r"uplift|impact|effect\w*|roi|test|significan\w*|winner|won)\b|评估|效果|复盘|结果|表现|显著|提升")
@@ -392,7 +394,7 @@ class IntentRouter:
         elif intent != "help" and confidence < 0.95 and _WHAT_ELSE.search(t):
             intent = "help"               # "这个工具除了写文案还能帮运营做啥": what the assistant can do
         elif (intent == UNKNOWN or intent == "report" and confidence < 0.5 and not _REPORT_WORD.search(t)) and \
-                (extract_length(t) or extract_explicit_language(t)) and \
+                (extract_length(t) or extract_explicit_language(t)) and not _SECOND_REQUEST.search(t) and \
                 not any(says_intent_verb(name, t) for name in _ACTIONS):
             intent = "follow_up"          # "shorter pls, nobody reads past line 2": an edit of the last copy
         elif intent == "search_products" and confidence < METRIC_OVER_PROFILE and extract_metrics(t) and \

@@ -70,7 +70,7 @@ METRIC_PATTERNS: list[tuple[str, str]] = [
               r"\b(?:week|month)[- ]?wise\b|\b(?:development|evolution|progression) of\b|"
               r"weekly|monthly|over time|(?:week|month)[- ](?:by|over|on|to)[- ](?:week|month)|\b(?:wow|mom)\b|"
               r"趋势|走势|变化|按月|按周|每月|每周|月度|周度|逐月|逐周|每个月|每一周|环比"),
-    ("aov", r"\baov\b|average (?:order|basket|ticket|transaction|cart)(?: size| value| amount| total)?|"
+    ("aov", r"(?<![a-z])aov(?![a-z])|average (?:order|basket|ticket|transaction|cart)(?: size| value| amount| total)?|"
             r"(?:value|size|amount|total|worth) of (?:an?|one|each|every|the average|the typical|a single|a typical|per) "
             r"(?:order|basket|purchase|transaction|checkout|cart)\b|"
             r"(?:order|basket|ticket|cart) (?:value|size)|(?:spend|spent|value) per (?:order|basket|transaction|visit|trip)|"

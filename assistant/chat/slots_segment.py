@@ -244,6 +244,7 @@ _ZH_GROUP_TAIL_END = re.compile(rf"(?:{_ZH_SIDE}|一个人|一人|每个人|每�
 # The words a Chinese name of people ends in ("银发会员", "宝妈", "学生党", "周末囤货家庭")
 _ZH_PEOPLE_NOUN = (r"(?:客户|顾客|用户|会员|家庭|人群|群体|客群|人士|族|党|妈|爸|者|户|们|老客|新客|"
                    r"(?:买|来|逛|用|吃|喝|玩|囤|养|带)[^\s，。,.!?！？、的]{0,3}的)")   # "下班顺路买菜的": those who …
+_ZH_DOER = re.compile(r"(?:买|来|逛|用(?!户)|吃|喝|玩|囤|养|带)[^\s，。,.!?！？、的]{0,3}(?<![户员客族党妈爸者们庭群士])$")   # "…顺路买菜" (+的)
 # What may sit between such a name and its verb (an occasion: "重阳节"), never more people ("很久没来的|老会员")
 _ZH_GAP = rf"(?:会员日|会员节|会员周|(?!{_ZH_PEOPLE_NOUN})[^\s，。,.!?！？、]){{0,6}}?"
 # Adverbs and modals between a name and its verb: "精致白领们会喜欢什么", "宝妈一般都爱买什么"
@@ -467,7 +468,9 @@ def extract_segment(text: str, language: str) -> int | str | None:
         for pattern in _ZH_DESCRIPTION:
             m = pattern.search(_without_request_lead(text))
             if m and _clean_zh_phrase(m.group("name")):
-                return _clean_zh_phrase(m.group("name"))
+                name = _clean_zh_phrase(m.group("name"))
+                # "下班顺路买菜的平均…": the 的 that ends a "those who …" name was read as the possessive
+                return name + "的" if _ZH_DOER.search(name) and name + "的" in text else name
     if not CJK.search(text):
         described = _relative_clause_name(text)
         if described:

@@ -61,12 +61,12 @@ def batch_texts(items, batch):
 # v8a and v8b (two more engineers who never saw the router, written while round 4 ran, measured once after it
 # stopped: 95.3 / 90.1 / 86.0 / 71.9 % and 93.9 / 83.8 / 89.8 / 76.3 %) landed their round (5).
 # v9a and v9b (two more, written while round 5 ran, measured once after it stopped: 96.0 / 94.7 / 90.4 / 76.9 % and
-# 97.0 / 90.6 / 84.6 / 67.3 %) landed their round (6). v10a and v10b (two more, written while round 6 ran, measured
-# once after it stopped) stay held out, never tuned on.
-MEASURED: dict[str, tuple[float, float, float, float]] = {"v10a": (0.88, 0.82, 0.92, 0.76),
-                                                           "v10b": (0.96, 0.89, 0.80, 0.56)}
+# 97.0 / 90.6 / 84.6 / 67.3 %) landed their round (6); v10a and v10b (88.1 / 82.1 / 92.9 / 76.8 % and
+# 96.3 / 89.9 / 80.0 / 56.4 %) landed theirs (7). v11a and v11b (two more, written while round 7 ran, measured once
+# after it stopped) stay held out, never tuned on.
+MEASURED: dict[str, tuple[float, float, float, float]] = {}
 # Batches written by separate engineers who had not seen the router, each >= 95 % on its own once tuned on
-TUNED_BATCHES = ("v4", "v5", "v6", "v7", "v8a", "v8b", "v9a", "v9b")
+TUNED_BATCHES = ("v4", "v5", "v6", "v7", "v8a", "v8b", "v9a", "v9b", "v10a", "v10b")
 
 
 def _tuned(frame, items) -> "pd.Series":
