@@ -64,7 +64,8 @@ def batch_texts(items, batch):
 # 97.0 / 90.6 / 84.6 / 67.3 %) landed their round (6); v10a and v10b (88.1 / 82.1 / 92.9 / 76.8 % and
 # 96.3 / 89.9 / 80.0 / 56.4 %) landed theirs (7). v11a and v11b (two more, written while round 7 ran, measured once
 # after it stopped) stay held out, never tuned on.
-MEASURED: dict[str, tuple[float, float, float, float]] = {}
+MEASURED: dict[str, tuple[float, float, float, float]] = {"v11a": (0.89, 0.84, 0.85, 0.75),
+                                                           "v11b": (0.94, 0.85, 0.78, 0.64)}
 # Batches written by separate engineers who had not seen the router, each >= 95 % on its own once tuned on
 TUNED_BATCHES = ("v4", "v5", "v6", "v7", "v8a", "v8b", "v9a", "v9b", "v10a", "v10b")
 
