@@ -85,16 +85,6 @@ def test_small_intent_words_inside_other_requests_do_not_take_over(router, inten
     assert router.route(text).intent == intent
 
 
-@pytest.mark.parametrize("intent,text", [(i, t) for i, texts in FAMILIES.items() for t in texts])
-def test_wording_families_route_right(router, intent, text):
-    assert router.route(text).intent == intent
-
-
-@pytest.mark.parametrize("intent,text", [(i, t) for i, texts in FAMILIES_R5.items() for t in texts])
-def test_round5_wording_families_route_right(router, intent, text):
-    assert router.route(text).intent == intent
-
-
 # Round 6 (the families v9a/v9b missed), new wording: a product's likes asked after a stock-out, every segment's
 # profile in a line, a plan asked first, a customer's id with no segment, occasions / private documents.
 FAMILIES_R6 = {
@@ -108,11 +98,6 @@ FAMILIES_R6 = {
 }
 
 
-@pytest.mark.parametrize("intent,text", [(i, t) for i, texts in FAMILIES_R6.items() for t in texts])
-def test_round6_wording_families_route_right(router, intent, text):
-    assert router.route(text).intent == intent
-
-
 # Round 7 (the families v10a/v10b missed), new wording: a table asked while naming a campaign occasion, a plan with
 # its channel, how a send did, what else the assistant does, an evaluation said with "versus the control group".
 FAMILIES_R7 = {
@@ -124,6 +109,7 @@ FAMILIES_R7 = {
 }
 
 
-@pytest.mark.parametrize("intent,text", [(i, t) for i, texts in FAMILIES_R7.items() for t in texts])
-def test_round7_wording_families_route_right(router, intent, text):
+@pytest.mark.parametrize("intent,text", [(i, t) for group in (FAMILIES, FAMILIES_R5, FAMILIES_R6, FAMILIES_R7)
+                                         for i, texts in group.items() for t in texts])
+def test_wording_families_of_each_round_route_right(router, intent, text):
     assert router.route(text).intent == intent
