@@ -5,6 +5,8 @@ Example: "mens_email raised visit rate by 7.7 points (95% CI 7.0 to 8.3), clearl
 """
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 TEXT = {
@@ -66,10 +68,12 @@ def metric_label(name: str, kind: str, language: str = "en") -> str:
     return METRICS_EN.get(str(name), str(name)) if language == "en" else f"「{name}」"
 
 
-def _delta(value: float, kind: str, language: str, signed: bool = True) -> str:
+def _delta(value: float, kind: str, language: str, signed: bool = True, label: str = "") -> str:
     t = TEXT[language]
     if kind == "binary":
         return t["points" if signed else "points_abs"].format(v=value * 100)
+    if kind in ("count", "continuous") and re.search(r"per (?:customer|user)|人均|每位", label):
+        return f"{value:+.2f}" if signed else f"{value:.2f}"   # "revenue per customer +3.19", not "… per customer" twice
     if kind in ("count", "continuous"):
         return t["per_customer" if signed else "per_customer_abs"].format(v=value)
     return t["value"].format(v=value) if signed else f"{value:.3g}"
@@ -102,19 +106,19 @@ def verdict(uplift: pd.DataFrame, *, control: str | None, warnings: tuple[str, .
         fields = dict(arm=arm, base=base, label=label, lo=_bound(first["ci_low"], kind),
                       hi=_bound(first["ci_high"], kind))
         if first["significant"] and first["uplift"] > 0:
-            sentence = t["raised"].format(delta=_delta(size, kind, language, signed=False), **fields)
+            sentence = t["raised"].format(delta=_delta(size, kind, language, signed=False, label=label), **fields)
         elif first["significant"] and first["uplift"] < 0:
             fields.update(lo=_bound(-first["ci_high"], kind), hi=_bound(-first["ci_low"], kind))
-            sentence = t["lowered"].format(delta=_delta(size, kind, language, signed=False), **fields)
+            sentence = t["lowered"].format(delta=_delta(size, kind, language, signed=False, label=label), **fields)
         else:
-            sentence = t["flat"].format(delta=_delta(first["uplift"], kind, language), **fields)
+            sentence = t["flat"].format(delta=_delta(first["uplift"], kind, language, label=label), **fields)
         others = []
         for _, row in part[part["metric"] != primary].iterrows():
             if row["kind"] == "ratio" or pd.isna(row["uplift"]):
                 continue
             key = "also_sig" if row["significant"] else "also_not"
-            others.append(t[key].format(label=metric_label(row["metric"], row["kind"], language),
-                                        delta=_delta(row["uplift"], row["kind"], language)))
+            other = metric_label(row["metric"], row["kind"], language)
+            others.append(t[key].format(label=other, delta=_delta(row["uplift"], row["kind"], language, label=other)))
         sep = "; " if language == "en" else "；"
         end = "." if language == "en" else "。"
         lines.append(sentence + (sep + sep.join(others) if others else "") + end)

@@ -295,3 +295,15 @@ def test_tables_for_people_name_metrics_as_marketers_do():
     assert any(c.endswith(" per customer") for c in ev.arms_display().columns), ev.arms_display().columns
     assert not any("_" in m for m in ev.uplift_display()["metric"]), ev.uplift_display()["metric"]
     assert metric_label("revenue_per_user", "continuous") == "revenue per customer"
+
+
+def test_a_per_customer_metric_is_not_said_per_customer_twice():
+    from campaigns.evaluation.verdict import verdict
+    rows = pd.DataFrame([
+        {"arm": "treatment", "baseline": "control", "metric": "converted", "kind": "binary", "uplift": 0.052,
+         "ci_low": 0.002, "ci_high": 0.119, "significant": True},
+        {"arm": "treatment", "baseline": "control", "metric": "revenue_per_user", "kind": "continuous",
+         "uplift": 3.19, "ci_low": 0.5, "ci_high": 6.0, "significant": True}])
+    en, zh = verdict(rows, control="control"), verdict(rows, control="control", language="zh")
+    assert "revenue per customer +3.19, also significant" in en and "per customer +3.19 per customer" not in en
+    assert "人均收入 +3.19，同样显著" in zh and "每位客户" not in zh
