@@ -206,15 +206,36 @@ def _ranking(metric: str, p: pd.DataFrame, products: pd.DataFrame, k: int, polic
     return top
 
 
+def _without_stub_periods(series: pd.DataFrame, when: pd.Series, period: str) -> tuple[pd.DataFrame, int]:
+    """Drop a first or last period the data covers for under half its days: a month with one day of data would
+    read as a collapse of sales (a trend of 2,900 / month ending at 0.79). Weekly bins are labelled by their
+    Monday end (pandas "W-MON"); monthly bins by the month's first day."""
+    if len(series) < 3:
+        return series, 0
+    first, last = pd.Timestamp(when.min()).normalize(), pd.Timestamp(when.max()).normalize()
+    def covered(label: pd.Timestamp) -> float:
+        start, end = (label - pd.Timedelta(days=6), label) if period == "week" else \
+            (label, label + pd.offsets.MonthEnd(0))
+        days = (end - start).days + 1
+        return ((min(end, last) - max(start, first)).days + 1) / days
+    keep = [not (i in (0, len(series) - 1) and covered(label) < 0.5) for i, label in enumerate(series.index)]
+    return series[keep], keep.count(False)
+
+
 def _trend(p: pd.DataFrame, scope: dict, window: dict, period: str) -> DataAnswer:
     freq = "W-MON" if period == "week" else "MS"
     series = p.set_index(pd.DatetimeIndex(p["timestamp"])).groupby(pd.Grouper(freq=freq)).agg(
         revenue=("value", "sum"), orders=("order", "nunique"))
+    series, cut = _without_stub_periods(series, p["timestamp"], period)
     series.index = series.index.strftime("%Y-%m-%d" if period == "week" else "%Y-%m")
     table = series.reset_index(names=period).round({"revenue": 2})
     en, zh = PERIOD_WORDS[period]
     definition = {"en": DEFINITIONS["trend"][0].format(period=en) + f"; {window['en']}",
                   "zh": DEFINITIONS["trend"][1].format(period=zh) + f"；{window['zh']}"}
+    if cut:
+        definition["en"] += (f"; {cut} {en}{'s' if cut > 1 else ''} at the edge of the data, with under half "
+                             f"{'their' if cut > 1 else 'its'} days covered, left out")
+        definition["zh"] += f"；数据首尾覆盖不足一半天数的 {cut} {'周' if period == 'week' else '个月'}已略去"
     return DataAnswer("trend", None, scope, definition, table, _line(table, period), unit="money")
 
 

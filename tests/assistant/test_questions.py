@@ -113,3 +113,17 @@ def test_a_product_ranking_reads_the_category_too():
                              "category": ["TOBACCO > CIGARETTES", "DAIRY > MILK"]})
     titles = answer_question(events, products, "top_products", top_k=2).table
     assert titles["promoted"].tolist() == ["not promoted (tobacco)", ""]
+
+
+def test_a_trend_leaves_out_an_edge_period_with_under_half_its_days_and_says_so():
+    """A month with one day of data would read as sales collapsing to almost nothing."""
+    days = ["2017-01-01", "2017-01-05", "2017-02-10", "2017-03-03", "2017-12-30", "2018-01-01"]
+    events = pd.DataFrame({"user_id": "a", "item_id": "milk", "basket_id": [f"b{i}" for i in range(6)],
+                           "timestamp": pd.to_datetime(days), "revenue": 10.0, "event_type": "purchase"})
+    products = pd.DataFrame({"item_id": ["milk"], "title": ["Milk"], "category": ["DAIRY"]})
+    monthly = answer_question(events, products, "trend", period="month")
+    assert monthly.table["month"].tolist()[0] == "2017-01" and monthly.table["month"].tolist()[-1] == "2017-12"
+    assert "1 month at the edge of the data" in monthly.definition["en"] and "1 个月已略去" in monthly.definition["zh"]
+    weekly = answer_question(events, products, "trend", period="week")
+    assert weekly.table["week"].tolist()[0] == "2017-01-09"          # Dec 27 – Jan 2 has 2 of 7 days of data
+    assert weekly.table["week"].tolist()[-1] == "2018-01-01"         # Dec 26 – Jan 1 is covered whole
