@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from assistant.core.text import markdown_literal
+from assistant.core.text import in_language, markdown_literal
 from assistant.core.policy import category_name
 from assistant.core.vocabulary import distinguishing_phrase, markdown_table
 
@@ -580,7 +580,7 @@ class UpliftTargeting:
                      markdown_table(table.rename(columns={"segment": "客群", "customers": "客户数",
                                                           "mean_uplift": "平均提升（百分点）",
                                                           "share_positive": "提升为正的占比"}))]
-            lines.extend(f"_{note}_" for note in (self.notes_zh if len(self.notes_zh) == len(self.notes) else self.notes))
+            lines.extend(f"_{note}_" for note in in_language(self.notes, self.notes_zh, language))
             return "\n".join(lines)
         lines = [f"**Who to target next ({markdown_literal(self.campaign)}, outcome {markdown_literal(self.outcome)})**", "",
                  f"Send to the **{n:,} of {total:,}** customers whose predicted uplift is positive. "

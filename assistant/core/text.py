@@ -72,3 +72,10 @@ class Bilingual:
     def add(self, en: str, zh: str) -> None:
         self.en.append(en)
         self.zh.append(zh)
+
+
+def in_language(en: tuple[str, ...], zh: tuple[str, ...], language: str) -> tuple[str, ...]:
+    """The lines of `language` from an (English, Chinese) pair of line lists kept side by side (a `Bilingual`'s
+    two lists, stored on a result): the Chinese ones for a Chinese reader when there is one per English line,
+    else the English ones (results saved before the Chinese were written have none)."""
+    return tuple(zh) if language == "zh" and len(zh) == len(en) else tuple(en)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from assistant.core.text import markdown_literal
+from assistant.core.text import in_language, markdown_literal
 from assistant.core.vocabulary import markdown_table
 from campaigns.evaluation.verdict import metric_label, verdict
 
@@ -103,15 +103,14 @@ class CampaignEvaluation:
         return f"{label} — {kind}, arms in '{self.arm_column}', {base}, {int(round((1 - self.alpha) * 100))}% CIs"
 
     def all_warnings(self, language: str = "en") -> list[str]:
-        zh = language == "zh" and len(self.warnings_zh) == len(self.warnings)
-        out = list(self.warnings_zh if zh else self.warnings)
+        out = list(in_language(self.warnings, self.warnings_zh, language))
         if self.observational:
             out.insert(0, OBSERVATIONAL_NOTE_ZH if language == "zh" else OBSERVATIONAL_NOTE)
         return out
 
     def all_notes(self, language: str = "en") -> list[str]:
         zh = language == "zh"
-        notes = list(self.notes_zh if zh and len(self.notes_zh) == len(self.notes) else self.notes)
+        notes = list(in_language(self.notes, self.notes_zh, language))
         if self.covariate and "cuped_uplift" in self.uplift and self.uplift["cuped_uplift"].notna().any():
             notes.append((CUPED_NOTE_ZH if zh else CUPED_NOTE).format(cov=self.covariate))
         if self.sequential:

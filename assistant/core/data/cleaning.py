@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from assistant.core.errors import DataError
-from assistant.core.text import Bilingual, markdown_literal as md
+from assistant.core.text import Bilingual, in_language, markdown_literal as md
 from assistant.core.data.schema import (
     CAMPAIGN_COLUMNS, COUPON_COLUMNS, EVENT_COLUMNS, EVENT_TYPES, EXPOSURE_COLUMNS, OUTCOME_COLUMNS,
     OUTCOME_FLAGS, PRODUCT_COLUMNS, REQUIRED_COLUMNS,
@@ -87,11 +87,8 @@ class QualityReport:
 
     def warnings_in(self, language: str) -> tuple[str, ...]:
         """All warnings in the reader's language (English where a table has no Chinese for them)."""
-        if language != "zh":
-            return self.all_warnings
-        def pick(en, zh):
-            return zh if len(zh) == len(en) else en
-        return pick(self.warnings, self.warnings_zh) + tuple(w for q in self.tables for w in pick(q.warnings, q.warnings_zh))
+        return in_language(self.warnings, self.warnings_zh, language) + tuple(
+            w for q in self.tables for w in in_language(q.warnings, q.warnings_zh, language))
 
     def to_frame(self) -> pd.DataFrame:
         """One row per (table, reason); reason '' carries the row totals."""
