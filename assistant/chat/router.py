@@ -26,7 +26,7 @@ import numpy as np
 import yaml
 
 from assistant.chat.slots import (REQUIRED_SLOTS, SLOT_NAMES, asked_metrics, detect_language, extract_audience,
-                                  extract_channel, extract_explicit_language, extract_length,
+                                  extract_campaign_id, extract_channel, extract_explicit_language, extract_length,
                                   extract_metrics, extract_offer, extract_product,
                                   extract_segment_list, extract_segment_number, extract_slots, extract_user_id,
                                   mentions_all_segments, missing_slots, normalise,
@@ -117,6 +117,11 @@ def _names_product_only(text: str, language: str) -> bool:
     product = extract_product(text)[0]
     segment = extract_slots("describe_segment", text, language)["segment"]
     return bool(product) and (segment is None or isinstance(segment, str) and segment in product)
+
+
+def _runner_up_action(alternatives, text: str, default: str) -> str:
+    """The first runner-up among the actions (plan, recommend) whose own verb `text` uses, else `default`."""
+    return next((name for name, _ in alternatives[1:] if name in _ACTIONS and says_intent_verb(name, text)), default)
 
 
 def _is_audience(text: str) -> bool:
@@ -375,7 +380,7 @@ class IntentRouter:
                 extract_segment_number(t) is None and not mentions_all_segments(t):
             intent = "recommend_user"     # "top 6 suggestions for loyalty card 558210": a customer's id, no segment
         elif intent == "evaluate_campaign" and confidence < METRIC_OVER_PROFILE and \
-                extract_slots(intent, t, language)["campaign_id"] is None and extract_metrics(t) and \
+                extract_campaign_id(t) is None and extract_metrics(t) and \
                 not _EVALUATION_WORD.search(t):
             intent = "data_question"      # "rev by week pls, to see if the BFCM prep is moving anything": a table asked
         elif intent in ("plan_campaign", "next_campaign") and confidence < METRIC_OVER_PROFILE and extract_metrics(t) \
@@ -386,7 +391,7 @@ class IntentRouter:
                 (extract_channel(t) is not None or extract_offer(t)[1] is not None):
             intent = "plan_campaign"      # "how should we go after the X w/ push": how, by a channel, is a plan
         elif intent == "compare_segments" and confidence < METRIC_OVER_PROFILE and _EVALUATION_WORD.search(t) and \
-                extract_slots("evaluate_campaign", t, language)["campaign_id"] is not None:
+                extract_campaign_id(t) is not None:
             intent = "evaluate_campaign"  # "whether promotion no. 9 gave any uplift versus the control group"
         elif intent in ("write_copy", "plan_campaign") and confidence < FOLLOW_UP_OVERRIDE and \
                 not says_intent_verb(intent, t) and _EVALUATION_WORD.search(t) and _QUESTION.search(t):
@@ -406,17 +411,14 @@ class IntentRouter:
             intent = "follow_up"          # "多写几句，丰富点": nothing but slot values, which no intent claims
         elif intent == "recommend_user" and confidence < 0.5 and extract_user_id(t) is None and \
                 not says_intent_verb(intent, t):
-            # no customer id and no recommending verb: a runner-up action whose own word is said ("做个活动")
-            intent = next((name for name, _ in alternatives[1:] if name in _ACTIONS and says_intent_verb(name, t)),
-                          intent)
+            intent = _runner_up_action(alternatives, t, intent)   # no customer id, no recommending verb ("做个活动")
         elif intent == "write_copy" and confidence < METRIC_OVER_PROFILE and not says_intent_verb(intent, t) and \
                 (_PLAN_OPENING.search(t) or _PLAN_NOUN.search(t)):
             intent = "plan_campaign"      # "plan a winback for the lapsed cat owners, email + 15% off": a plan first
         elif intent == "write_copy" and confidence < FOLLOW_UP_OVERRIDE and not says_intent_verb(intent, t):
             # copy is asked for with a copy word ("write", "文案"); without one, a runner-up action whose own verb
             # the message uses is meant: "need recs for one of our members", "给这个人群做个唤醒方案，走短信"
-            intent = next((name for name, _ in alternatives[1:] if name in _ACTIONS and says_intent_verb(name, t)),
-                          intent)
+            intent = _runner_up_action(alternatives, t, intent)
         if getattr(self, "rules", True) and (intent in ("write_copy", "plan_campaign", "follow_up") and
                                              _PRIVATE_RECIPIENT.search(t) or _PRIVATE_DOCUMENT.search(t)):
             intent = UNKNOWN              # "write a letter to my landlord": private writing, not a campaign
