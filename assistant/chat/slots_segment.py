@@ -242,9 +242,12 @@ _ZH_SIDE = r"(?:那边|这边|那块|这块|那里|这里|方面|里面|里头|�
 _ZH_GROUP_TAIL = rf"(?:{_ZH_DEMONSTRATIVE}\s*(?:{_ZH_GROUP_NOUN}|人|客户|用户|顾客)?|{_ZH_GROUP_NOUN}|{_ZH_SIDE})?们?"
 _ZH_GROUP_TAIL_END = re.compile(rf"(?:{_ZH_SIDE}|一个人|一人|每个人|每人|每位|一位|单人|{_ZH_DEMONSTRATIVE}\s*(?:{_ZH_GROUP_NOUN}|人|客户|用户|顾客)?|{_ZH_GROUP_NOUN}|们)$")
 # The words a Chinese name of people ends in ("银发会员", "宝妈", "学生党", "周末囤货家庭")
+# A "those who …" name: a verb of shopping or living, up to three characters, then 的 ("下班顺路买菜的")
+_ZH_DOER_VERB = r"(?:买|来|逛|用(?!户)|吃|喝|玩|囤|养|带)"
 _ZH_PEOPLE_NOUN = (r"(?:客户|顾客|用户|会员|家庭|人群|群体|客群|人士|族|党|妈|爸|者|户|们|老客|新客|"
-                   r"(?:买|来|逛|用|吃|喝|玩|囤|养|带)[^\s，。,.!?！？、的]{0,3}的)")   # "下班顺路买菜的": those who …
-_ZH_DOER = re.compile(r"(?:买|来|逛|用(?!户)|吃|喝|玩|囤|养|带)[^\s，。,.!?！？、的]{0,3}(?<![户员客族党妈爸者们庭群士])$")   # "…顺路买菜" (+的)
+                   rf"{_ZH_DOER_VERB}[^\s，。,.!?！？、的]{{0,3}}的)")
+# ... read without its 的 ("…顺路买菜"), when nothing else ends it as a people noun would
+_ZH_DOER = re.compile(rf"{_ZH_DOER_VERB}[^\s，。,.!?！？、的]{{0,3}}(?<![户员客族党妈爸者们庭群士])$")
 # What may sit between such a name and its verb (an occasion: "重阳节"), never more people ("很久没来的|老会员")
 _ZH_GAP = rf"(?:会员日|会员节|会员周|(?!{_ZH_PEOPLE_NOUN})[^\s，。,.!?！？、]){{0,6}}?"
 # Adverbs and modals between a name and its verb: "精致白领们会喜欢什么", "宝妈一般都爱买什么"
@@ -333,7 +336,7 @@ def _clean_zh_phrase(phrase: str) -> str | None:
     phrase = re.sub(r"^(?:一下|下(?!班|午|周|次|单)|一个|这个|那个|这些|那些|我们的|我们|我的|的|该|此|就是)", "", phrase)
     phrase = re.sub(r"^(?:现在|目前|当前|如今|上个月|这个月|本月|上周|这周|本周|今年|去年|今天|昨天|(?:最近|近|过去)[^\s，。]{0,3}?(?:天|周|个月|年))"
                     r"(?=..)", "", phrase)                     # "上个月一共打了…": when, then the question
-    if not re.search(r"[买来逛用吃喝看玩囤做住养带]\S{0,3}的$", phrase):
+    if not re.search(rf"{_ZH_DOER_VERB}\S{{0,3}}的$", phrase):
         phrase = re.sub(r"的$", "", phrase)   # "下班顺路买菜的" (those who shop on the way home) keeps its 的
     for _ in range(2):                                         # "老年用户这群人们": two tails
         phrase = _ZH_GROUP_TAIL_END.sub("", phrase).strip()
