@@ -63,6 +63,7 @@ from assistant.chat.slots_numbers import (CJK, NUM, ZH_NUM_CHARS, detect_languag
 from assistant.chat.slots_segment import (ALL_SEGMENTS, ALL_SEGMENTS_PATTERN, SEGMENT_NUMBER_PATTERNS,
                                         clean_segment_phrase, extract_segment, extract_segment_list,
                                         extract_segment_number, mentions_all_segments)
+from assistant.chat.slots_spoken import written
 from assistant.core.text import normalise
 from assistant.core.vocabulary import without_channels
 
@@ -246,13 +247,14 @@ _PRODUCT_TEXT_EN = [
 ]
 _PRODUCT_TEXT_ZH = [
     re.compile(r"(?:和|与|跟|同|像)\s*(?P<p>[^，。,.!?！？]{1,30}?)\s*(?:类似|相似|差不多|相近|一样|相关|同类|接近|搭配)"),
+    # a stock-out first: "那个网红气垫断货了 有啥平替" is about 网红气垫
+    re.compile(r"^(?:那款|这款|那个|这个)?(?P<p>[^，。,.!?！？]{1,30}?)\s*(?:断货|缺货|卖完|卖光|没货|售罄|下架)"),
     re.compile(r"^(?:有没有|有什么|有哪些)?\s*(?P<p>[^，。,.!?！？]{1,30}?)\s*的\s*(?:替代品|同类商品|同类产品|相似商品|"
                r"类似商品|相似产品|类似产品|平替|替代)"),
     re.compile(r"^(?P<p>[^，。,.!?！？]{1,30}?)\s*(?:有什么|有哪些|有没有|有啥)\s*(?:可以|能|能够)?\s*(?:替代|代替|平替|"
                r"类似|相似)"),
     re.compile(r"(?:类似于|相似于|类似|相似|替代|代替)\s*(?P<p>[^，。,.!?！？的品]{2,30})\s*(?:的|$)"),
     re.compile(r"(?:买了|买过|购买了|购买过|购买|喜欢|买)\s*(?P<p>[^，。,.!?！？]{1,30}?)\s*(?:的人|的顾客|的用户|的客户)"),
-    re.compile(r"^(?:那款|这款|那个|这个)?(?P<p>[^，。,.!?！？]{1,30}?)\s*(?:断货|缺货|卖完|卖光|没货|售罄|下架)"),
 ]
 _PRODUCT_TRAIL = re.compile(r"\s+(?:please|pls|for me|for us|in stock|instead|too|also|we sell|we have|"
                             r"in the catalog(?:ue)?|in our catalog(?:ue)?|that we carry)$")
@@ -285,6 +287,7 @@ def extract_product(text: str) -> tuple[str | None, bool]:
 _TOP_K_PATTERNS = [
     re.compile(rf"(?<![a-z])top\s*-?\s*({NUM})(?!\d|\.\d)"),   # "爆品top5": no \b after 汉字; "top 3." ends a sentence
     re.compile(rf"\b(?:just|only|max|maximum|at most|up to|no more than|limit(?: it)? to)\s+({NUM})\b(?!\s*%)"),
+    re.compile(r"\bk\s*=\s*(\d+)\b"),                         # "k=5": an analyst's size of a neighbour list
     re.compile(rf"\b(?:give|show|list)\s+(?:me\s+|us\s+)?({NUM})\s*(?:[.!?]|$|please|pls)"),    # "Kindly give 5."
     re.compile(rf"\b({NUM})\s+(?:[\w-]+\s+)?(?:products|items|recommendations|recs|suggestions|ideas|skus|picks|"
                rf"things|alternatives|substitutes|options|categories|departments|brands|sellers|articles)\b"),
@@ -314,14 +317,14 @@ def extract_report_format(text: str) -> str | None:
 # ----------------------------------------------------------------------------------------------------------------
 # Data questions, comparisons, audiences, follow-ups
 
-_WORD_DAYS = {"day": 1, "week": 7, "wk": 7, "fortnight": 14, "month": 30, "mo": 30, "quarter": 90, "year": 365, "yr": 365,
+_WORD_DAYS = {"day": 1, "d": 1, "week": 7, "wk": 7, "fortnight": 14, "month": 30, "mo": 30, "quarter": 90, "year": 365, "yr": 365,
               "天": 1, "日": 1, "周": 7, "星期": 7, "礼拜": 7, "个月": 30, "月": 30, "季度": 90, "年": 365}
-_EN_UNITS = r"(days?|weeks?|wks?|fortnight|months?|mos?|quarters?|years?|yrs?)"
+_EN_UNITS = r"(days?|weeks?|wks?|fortnight|months?|mos?|quarters?|years?|yrs?|(?<=\d)d\b)"     # "21d": shorthand
 _ZH_UNITS_TIME = r"(天|日|周|星期|礼拜|个月|月|季度|年)"
 # A window said as "the last 3 weeks", or, when nothing says "last", as "in/for/within 45 days" ("haven't in 45
 # days", "haven't come back for six weeks"); Chinese "最近两周", "近三个月", or a span before 没/未/内 ("半年没再买").
 _PERIOD_PATTERNS = [
-    re.compile(rf"(?:last|past|previous|recent)\s+(?:({NUM})\s+)?{_EN_UNITS}"),
+    re.compile(rf"(?:last|past|previous|recent)\s+(?:({NUM})\s*)?{_EN_UNITS}"),
     re.compile(rf"\b(?:in|for|within|over)\s+(?:the\s+)?({NUM}|a|an)\s+{_EN_UNITS}"),
     re.compile(rf"(?:最近|近|过去|这|上)\s*({NUM})?\s*(?:个)?\s*{_ZH_UNITS_TIME}"),
     re.compile(rf"({NUM}|半)\s*(?:个)?\s*{_ZH_UNITS_TIME}\s*(?:内|以来|里|没|未|都没|不曾)"),
@@ -350,16 +353,24 @@ def extract_audience(text: str) -> dict[str, Any]:
                   r"shopped for|added)\s+(?:any\s+|some\s+)?(?P<p>[a-z][\w'&-]*"
                   r"(?:\s+[a-z][\w'&-]*){0,3}?)(?=\s+(?:but|in|during|within|over|last|and|who|before|since|recently|"
                   r"not|at|previously|earlier|already|once|ever)\b|\s+in the past|[,?.!]|$)", text)
+    if m and m.group("p") in ("before", "previously", "earlier", "once", "ever", "already", "recently", "something",
+                              "anything", "stuff"):
+        m = None                             # "purchased before": no product named there
     m = m or re.search(r"\b(?:buyers|purchasers|customers|shoppers|fans)\s+of\s+(?:the\s+)?(?P<p>[a-z][\w'&-]*"
                        r"(?:\s+[a-z][\w'&-]*){0,3}?)(?=\s+(?:who|that|but|in|and)\b|[,?.!]|$)", text)
+    m = m or re.search(r"(?:^|\b(?:the|our|all|lapsed|recent|past|former|regular)\s+)(?P<p>[a-z][\w'&-]*(?:\s+[a-z][\w'&-]*)?)"
+                       r"\s+(?:buyers|purchasers)\b", text)                  # "lapsed pet food buyers"
+    if m and m.group("p") in ("them", "it", "those", "these", "that", "this", "one", "any"):
+        topic = re.match(r"(?P<p>[a-z][\w'&-]*(?:\s+[a-z][\w'&-]*){0,2}?),?\s+(?:how many|who|which|count)\b", text)
+        m = topic                            # "eggs, how many people bought them": the thing said first
     if m:
         bought = re.sub(r"^(?:the|a|an)\s+", "", m.group("p"))
     else:
-        m = re.search(r"(?:买过|购买过|下单过|下过单|入手过|买了|购买了|下单了|购买|买)(?P<p>[^，。,.!?！？、但的没]{1,12}?)(?:但|的|，|,|。|、|$|却|而)", text)
+        m = re.search(r"(?:买过|购买过|下单过|下过单|入手过|买了|购买了|下单了|购买|买)(?P<p>[^，。,.!?！？、但的没\s]{1,12}?)(?:但|的|，|,|。|、|\s|$|却|而)", text)
         if m:
             bought = m.group("p")
     days, pm = _period_days(text)
-    negated = bool(re.search(r"\bbut not\b|\bnot (?:in|within|during|over|since)\b|haven'?t|hasn'?t|have not|"
+    negated = bool(re.search(r"\bbut not\b|\b(?:not|nothing|none) (?:in|within|during|over|since)\b|haven'?t|hasn'?t|have not|"
                              r"has not|didn'?t|no (?:purchase|order)s?|(?:没|没有|未|不曾)再?来?(?:买|购买|回购|复购|下单|下过单|光顾)", text))
     return {"bought": bought, "within_days": None if negated else days,
             "not_within_days": days if negated else None}
@@ -442,7 +453,7 @@ def extract_sample_size(text: str) -> dict[str, Any]:
 
 # Where a search looks (not what it looks for): "search our range for kombucha", "find X in our store"
 _CATALOGUE_EN = (r"range|catalog(?:ue)?|shop|store|inventory|assortment|selection|stock|products?|items?|listings?|"
-                 r"shelves|site|website|offer|offering|lines|skus")
+                 r"shelves|site|website|offer|offering|lines|skus|(?:product |item )?(?:table|list|database|db)")
 _SEARCH_EN = [
     # "look in my catalogue whether I sell silicone spatulas", "check if we still carry oat milk"
     re.compile(r"\b(?:whether|if)\s+(?:i|we|you|they|the (?:shop|store))\s+(?:still\s+|even\s+|currently\s+|already\s+)?"
@@ -450,7 +461,7 @@ _SEARCH_EN = [
     re.compile(r"\b(?:look up|lookup|find|search for|search)\s+(?P<q>[^?!]+?)\s+in (?:the|our) (?:product\s+)?(?:catalog(?:ue)?|shop|store)"),
     re.compile(r"\b(?:search|look up|lookup|find|show)\s+(?:(?:the|our|my)\s+)?(?:products?|items?|catalog(?:ue)?|"
                r"skus?)\s*(?:for|about|matching|with|containing|named|called|on)?\s*[:\-]?\s*(?P<q>[^?!]+)"),
-    re.compile(rf"\b(?:search|look|looking|browse|check|scan|comb|dig|hunt)\s+(?:through\s+|in\s+|in\s+to\s+|into\s+|"
+    re.compile(rf"\b(?:search|look|looking|browse|check|scan|comb|dig|hunt|query)\s+(?:through\s+|in\s+|in\s+to\s+|into\s+|"
                rf"across\s+)?(?:(?:the|our|my|your)\s+)?(?:(?:{_CATALOGUE_EN})\s+)?(?:for)\s+(?P<q>[^?!]+)"),
     re.compile(r"\b(?:do|does|did)\s+(?:we|you|the (?:shop|store))\s+(?:still\s+|even\s+|currently\s+)?(?:sell|have|carry|"
                r"stock|offer|list|do|got)\s+(?:any\s+|some\s+)?(?P<q>[^?!]+?)\s*(?:in (?:the|our) (?:catalog(?:ue)?|"
@@ -465,7 +476,7 @@ _SEARCH_EN = [
 ]
 _SEARCH_ZH = [
     # "店里有没有卖无糖可乐", "查查有没有黑巧克力", "我们卖不卖燕麦奶": whether the catalogue has something
-    re.compile(r"(?:有没有|有没|是否有|有无|卖不卖|有不有)\s*(?:在)?(?:卖|售|出售|销售|上架)?\s*(?P<q>[^，。,.!?！？]+?)\s*"
+    re.compile(r"(?:有没有|有没|是否有|有无|卖不卖|有不有|上没上|卖没卖)\s*(?:在)?(?:卖|售|出售|销售|上架)?\s*(?P<q>[^，。,.!?！？]+?)\s*"
                r"(?:相关的|有关的|的)?(?:商品|产品|卖)?\s*[?？吗呢]*\s*$"),
     re.compile(r"(?:搜索|搜一下|搜搜|搜|查找|查询|查看|查一下|查查|找一下|找找|检索|寻找)(?:一下|下)?(?:商品|产品)?\s*[:：]?\s*(?P<q>[^，。,.!?！？]+?)\s*"
                r"(?:相关的|有关的|的)?(?:商品|产品)?\s*$"),
@@ -483,7 +494,7 @@ def extract_search_query(text: str) -> str | None:
     """'search products: organic milk' → 'organic milk'; 'do we sell gluten free bread?' → 'gluten free bread';
     '搜索有机牛奶' → '有机牛奶'."""
     patterns = (_SEARCH_ZH + _SEARCH_EN) if CJK.search(text) else _SEARCH_EN
-    text = text.strip().rstrip("。.!！?？ ")          # "请在商品库中检索保温杯。": the full stop is no part of it
+    text = text.strip().rstrip("。.!！?？ ～~啊呀")          # "请在商品库中检索保温杯。": the full stop is no part of it
     text = re.sub(r"(?<=\S)(?:看看|看一下)?(?:有没有|有没)[吗呢]*$", "", text)    # "搜一下X看看有没有": the X
     for pattern in patterns:
         m = pattern.search(text)
@@ -502,6 +513,8 @@ def extract_search_query(text: str) -> str | None:
             query = re.sub(r"(?:看看|看一下)?(?:有没有|有没|吗|呢|没有|不)$", "", query)
             query = re.sub(r"^(?:那个|这个|那款|这款)(?=..)", "", query)
             query = re.sub(r"(?:类的?|系列|相关)$", "", query)
+            if CJK.match(query):       # "有没有卖酸梅汤 查一下": in Chinese a space ends the thing searched for
+                query = re.split(r"\s+(?=[\u4e00-\u9fff])", query)[0]
             query = re.sub(r"\s*(?:products?|items?)$", "", query).strip()
             if query and not re.fullmatch(r"(?:products?|items?|catalog(?:ue)?|商品|产品|it|this|that)", query):
                 return query
@@ -548,7 +561,7 @@ def extract_slots(intent: str, text: str, language: str | None = None) -> dict[s
     if intent not in SLOT_NAMES:
         raise ValueError(f"unknown intent '{intent}' — expected one of {sorted(SLOT_NAMES)}")
     language = language or detect_language(text)
-    t = normalise(text)
+    t = written(normalise(text))
     slots: dict[str, Any] = {}
     if intent == "segment":
         slots = {"n_segments": extract_n_segments(t), "algorithm": extract_algorithm(t)}
@@ -614,7 +627,7 @@ def extract_slots(intent: str, text: str, language: str | None = None) -> dict[s
 def asked_metrics(text: str, language: str | None = None) -> list[str] | None:
     """The metrics a message asks about outside any segment name in it: "rev share of the vips?" → ['revenue_share'];
     "who are the big spenders?" → None (the metric word names the group)."""
-    t = normalise(text)
+    t = written(normalise(text))
     return extract_metrics(_without_name(t, extract_segment(t, language or detect_language(t))))
 
 

@@ -74,10 +74,10 @@ def _offer_span(text: str, m: re.Match) -> str:
 
 def extract_copy_language(text: str, language: str) -> str:
     """The language the copy must be written in: said explicitly ('in Chinese', '英文版'), else the utterance's."""
-    if re.search(r"\b(?:in|into)\s+(?:simplified\s+)?(?:chinese|mandarin)\b|\bchinese\s+(?:copy|version|text|"
+    if re.search(r"\b(?:in|into)\s+(?:simplified\s+)?(?:chinese|mandarin)\b|\b(?:chinese|mandarin)[- ]language\b|\bchinese\s+(?:copy|version|text|"
                  r"message|sms|email|post|ad)\b|用中文|中文版|中文的|写成中文|翻译成中文", text):
         return "zh"
-    if re.search(r"\b(?:in|into)\s+english\b|\benglish\s+(?:copy|version|text|message|sms|email|post|ad)\b|"
+    if re.search(r"\b(?:in|into)\s+english\b|\benglish[- ]language\b|\benglish\s+(?:copy|version|text|message|sms|email|post|ad)\b|"
                  r"英文|英语", text):
         return "en"
     return language
@@ -89,6 +89,8 @@ SHORTER = re.compile(
     r"shorter|shorten|more concise|\bconcise|less text|less wordy|fewer words|fewer lines|tighter|tighten|\btrim|"
     r"cut (?:it |this |that |the copy |the text )?(?:down|back|in half)|briefer|keep it (?:brief|short|tight)|"
     r"make it (?:brief|short|tight)|cut (?:it |this |that |the copy |the text )?short|condense|crisper|less long|too long|too lengthy|(?:too|very|quite|a bit|bit) (?:lengthy|long-winded)|punchier|snappier|pithier|leaner|"
+    r"(?:cut|trim|bring|get|keep|limit|shrink|squeeze)\s+(?:it|this|that|the copy|the text|the message)?\s*(?:down\s+)?"
+    r"to\s+(?:\d+|one|two|three|four|five|a few|a couple of)\s+(?:sentences|lines|words|characters|chars)\b|"
     r"too (?:wordy|much text|many words)|wordy|\b(?:halve|chop|slash)\s+(?:it|this|that|the)\b|in half\b|get to the point|one[- ]liner|"
     r"短一点|短一些|短些|短点|更短|改短(?!信)|写短(?!信)|缩短|精简|简短|压缩|删减|字数少|少一点字|少点字|少写|简洁|简练|太长|长了|"
     r"(?:字|字数|内容|废话)(?:也)?(?:太多|多了|太长)|太啰嗦|啰嗦|啰唆|冗长|砍(?:一半|掉|短|点|些)|减半|删(?:一半|掉|点|些)|"

@@ -21,7 +21,7 @@ MONEY_VERBS_EN = (r"earn(?:s|ed|ing)?|make|makes|made|making|bring(?:s|ing)? in|
 MONEY_VERBS_ZH = r"赚了?|挣了?|进账|卖了多少钱|入账|创收"
 # Things ranked
 CATEGORY_NOUNS = (r"\b(?:product\s+)?(?:categories|category|departments?|product lines?|product groups?|aisles?|"
-                  r"product types?)\b|品类|类目|类别|大类|商品类型|商品分类|(?<!全)部门")     # 全部门店: every store
+                  r"product types?)\b|品类|类目|类别|大类|商品类型|商品分类|(?<!全)部门|哪几类(?!人|客|用户|顾客|会员)")     # 全部门店: every store
 PRODUCT_NOUNS = r"\b(?:products?|items?|skus?|goods|sellers?|articles?)\b|商品|产品|单品|货品|东西"
 # "best-selling", "most popular", "畅销", "卖得最好", "销量前八": a ranking by sales or popularity
 RANKING_EN = (r"best[- ]?sell\w*|top[- ]?sell\w*|top\s*-?\s*(?:\d+|[a-z]+)?\s*(?=(?:product|item|sku|seller|categor|"
@@ -32,7 +32,7 @@ RANKING_EN = (r"best[- ]?sell\w*|top[- ]?sell\w*|top\s*-?\s*(?:\d+|[a-z]+)?\s*(?
               r"\s+(?:the\s+)?(?:most|best)\b|"
               r"(?:products?|items?|skus?)\s+(?:\w+\s+){0,3}?(?:earn|make|bring|generate)\w*\s+(?:us\s+)?(?:in\s+)?(?:the\s+)?most|(?:sell|sold)\s+(?:the\s+)?(?:most|best)|"
               r"(?:which|what)\s+(?:\d+\s+)?(?=(?:product\s+)?(?:categor|department))")
-RANKING_ZH = (r"最常(?:买|购买|下单|购入)|(?:买|购买|下单)(?:得)?最多|最?畅销|最?热销|最?热卖|爆款|爆品|卖得?最(?:好|多|火)|销量(?:最高|最好|最大|最多|前|排名|排行|top|第一)|"
+RANKING_ZH = (r"最常(?:买|购买|下单|购入)|卖爆|卖疯|(?:买|购买|下单)(?:得)?最多|最?畅销|最?热销|最?热卖|爆款|爆品|卖得?最(?:好|多|火)|销量(?:最高|最好|最大|最多|前|排名|排行|top|第一)|"
               r"最受欢迎|受欢迎|最热门|热门|人气最高|人气|排名前|排前|排行|最赚钱|赚钱最多|贡献最大|(?:营收|收入|销售额)最(?:高|多)|"
               r"哪(?:个|些|一)?(?:个)?(?=品类|类目|类别|大类)")
 # How often people buy
@@ -42,7 +42,7 @@ FREQUENCY = (r"how (?:often|frequently|regularly)|\bfrequen\w*|\bcadence\b|\breg
              r"多久|隔多久|多长时间.{0,4}一次|几天.{0,4}一次|频次|频率|复购|回购|回头|购买次数|下单次数|来得勤")
 # Counting people and orders
 PEOPLE_EN = r"(?:customers|custs|households|shoppers|users|buyers|clients|members|people|ppl|persons|accounts|families)"
-PEOPLE_ZH = r"(?:客户|顾客|用户|家庭|会员|买家|消费者)"
+PEOPLE_ZH = r"(?:客户|顾客|用户|家庭|会员|买家|消费者|客人)"
 COUNT_ADJ = r"(?:distinct|unique|different|active|total|individual)"
 ORDER_NOUNS_EN = r"(?:orders|baskets|transactions|purchases|trips|checkouts|sales transactions|boxes|parcels|shipments|bills)"
 
@@ -68,7 +68,7 @@ METRIC_PATTERNS: list[tuple[str, str]] = [
             r"(?:predicted|future|expected)\s+(?:\d+[- ]?(?:day|week|month|year)s?\s+)?(?:customer\s+)?(?:value|spend)"),
     ("trend", r"trend|(?<!times )(?<!time )\b(?:by|per|each|every|in each|for each) (?:calendar )?(?:week|month)\b|"
               r"\b(?:week|month)[- ]?wise\b|\b(?:development|evolution|progression) of\b|"
-              r"weekly|monthly|over time|(?:week|month)[- ](?:by|over|on|to)[- ](?:week|month)|\b(?:wow|mom)\b|"
+              r"\bby the (?:week|month)\b|weekly|monthly|over time|(?:week|month)[- ](?:by|over|on|to)[- ](?:week|month)|\b(?:wow|mom)\b|"
               r"趋势|走势|变化|按月|按周|每月|每周|月度|周度|逐月|逐周|每个月|每一周|环比"),
     ("aov", r"(?<![a-z])aov(?![a-z])|average (?:order|basket|ticket|transaction|cart)(?: size| value| amount| total)?|"
             r"(?:value|size|amount|total|worth) of (?:an?|one|each|every|the average|the typical|a single|a typical|per) "
@@ -79,9 +79,9 @@ METRIC_PATTERNS: list[tuple[str, str]] = [
     ("top_products", rf"{RANKING_EN}|{RANKING_ZH}"),
     ("customers", rf"how many (?:{COUNT_ADJ} )?{PEOPLE_EN}|number of (?:{COUNT_ADJ} )?{PEOPLE_EN}|"
                   rf"(?:customer|household|user|shopper|member) (?:count|base size|numbers)|"
-                  rf"count (?:of )?(?:the )?{PEOPLE_EN}|how many (?:of (?:them|those|these) )?(?:r|are) there|\bhead ?count\b|\bpopulation\b|\bsize of\b|how (?:big|large) (?:is|are)\b|人数|规模|"
+                  rf"count (?:of )?(?:the )?{PEOPLE_EN}|(?:total )?{PEOPLE_EN},? how many\b|how many (?:of (?:them|those|these) )?(?:r|are) there|\bhead ?count\b|(?<!whole )(?<!full )(?<!entire )(?<!overall )\bpopulation\b|\bsize of\b|how (?:big|large) (?:is|are)\b|人数|规模|"
                   rf"how big is (?:our|the|my) (?:customer|user|member) base|"
-                  rf"{PEOPLE_ZH}(?:总)?(?:数|量|规模)|{PEOPLE_ZH}(?:一共|总共|共|总)?有?多少(?:个|位|名|人)?|多少(?:个|位|名|户)?{PEOPLE_ZH}|多少(?:个|位|名)?人|多少户|几(?:个|位)?{PEOPLE_ZH}"),
+                  rf"{PEOPLE_ZH}(?:总)?(?:数|量|规模)|{PEOPLE_ZH}(?:一共|总共|共|总)?有?多少(?:个|位|名|人)?|多少(?:个|位|名|户)?{PEOPLE_ZH}|多少(?:个|位|名)?人|多少户|有多少(?:个|位|名)(?=\s*(?:[？?。!！呢啊呀]|$))|几(?:个|位)?{PEOPLE_ZH}"),
     # "+ total orders", "plus the order count": a second metric joined by a symbol or "plus"
     ("orders", rf"(?:how many |number of |count of (?:the )?|(?:\band|\bplus|\+|&)\s*(?:the )?(?:total )?(?:number of )?|\btotal )"
                rf"(?:{COUNT_ADJ} )?{ORDER_NOUNS_EN}\b|"
@@ -94,7 +94,7 @@ METRIC_PATTERNS: list[tuple[str, str]] = [
     ("revenue", rf"\b(?:{MONEY_NOUNS_EN})\b|how much (?:money )?(?:do|did|have|has|does|will) (?:we|us|the (?:store|shop|"
                 rf"business|company))\b.{{0,25}}?\b(?:{MONEY_VERBS_EN})\b|how much money|"
                 rf"\b(?:what|how much) (?:did|do|have|has|does) (?:we|the (?:store|shop|business)) (?:sell|sold)\b|"
-                rf"{MONEY_NOUNS_ZH}|(?:{MONEY_VERBS_ZH})(?:了)?多少|多少钱.{{0,3}}(?:进账|入账)|(?:卖|卖出|售出)了?多少钱"),
+                rf"{MONEY_NOUNS_ZH}|(?:{MONEY_VERBS_ZH})(?:了)?多少|(?:总共|一共|合计|总计)(?:卖了|收了)?多少钱|多少钱.{{0,3}}(?:进账|入账)|(?:卖|卖出|售出)了?多少钱"),
 ]
 METRIC_RES = [(name, re.compile(pattern)) for name, pattern in METRIC_PATTERNS]
 _PRODUCT_NOUN = re.compile(PRODUCT_NOUNS)

@@ -57,7 +57,8 @@ _NOT_A_SEGMENT = {"them", "us", "me", "it", "him", "her", "you", "everyone", "ev
                   "customers", "segment", "segments", "everyone else", "the segment", "that segment",
                   "this segment", "it", "first one", "second one", "the first one", "the second one", "former",
                   "latter", "first", "second", "last", "next month", "next week", "today", "tomorrow", "this week",
-                  "english", "chinese", "english version", "chinese version"}
+                  "english", "chinese", "english version", "chinese version", "channel", "offer", "discount",
+                  "length", "language", "tone", "format", "subject", "subject line", "cta", "copy"}
 _TIME_LEAD = {"next", "last", "this", "tomorrow", "today", "tonight", "christmas", "black", "the weekend",
               "weekend", "summer", "winter", "holiday", "holidays", "spring", "autumn", "fall", "monday",
               "friday", "saturday", "sunday", "new", "cyber", "double", "singles", "618", "11.11", "double11"}
@@ -163,8 +164,7 @@ def _clean_en_phrase(phrase: str, from_right: bool = False) -> str | None:
             # "the wine lovers typically spend" → "wine lovers"; "my best customers" / "most loyal buyers" stay
             words = words[:i]
             break
-        if i > 0 and re.fullmatch(_EN_BOUNDARY, w) and not (w == "with" and i + 1 < len(words) and
-                                                             words[i + 1] in _WITH_PEOPLE) and \
+        if i > 0 and re.fullmatch(_EN_BOUNDARY, w) and not (w == "with" and _WITH_PEOPLE & set(words[i + 1:i + 3])) and \
                 not (w == "at" and i + 1 < len(words) and words[i + 1] == "risk"):   # "households at risk of …"
             words = words[:i]
             break
@@ -244,7 +244,7 @@ _ZH_GROUP_TAIL_END = re.compile(rf"(?:{_ZH_SIDE}|一个人|一人|每个人|每�
 # The words a Chinese name of people ends in ("银发会员", "宝妈", "学生党", "周末囤货家庭")
 # A "those who …" name: a verb of shopping or living, up to three characters, then 的 ("下班顺路买菜的")
 _ZH_DOER_VERB = r"(?:买|来|逛|用(?!户)|吃|喝|玩|囤|养|带)"
-_ZH_PEOPLE_NOUN = (r"(?:客户|顾客|用户|会员|家庭|人群|群体|客群|人士|族|党|妈|爸|者|户|们|老客|新客|"
+_ZH_PEOPLE_NOUN = (r"(?:客户|顾客|用户|会员|家庭|人群|群体|客群|人士|族|党|妈|爸|者|户|们|(?<!客)客|主顾|打工人|"
                    rf"{_ZH_DOER_VERB}[^\s，。,.!?！？、的]{{0,3}}的)")
 # ... read without its 的 ("…顺路买菜"), when nothing else ends it as a people noun would
 _ZH_DOER = re.compile(rf"{_ZH_DOER_VERB}[^\s，。,.!?！？、的]{{0,3}}(?<![户员客族党妈爸者们庭群士])$")
@@ -287,9 +287,10 @@ _ZH_NAME_PATTERNS = [
                rf"\s*(?:也|再|就)?(?:写|发|做|出|来|策划|制定|推荐|推)"),
     # a name ending in a people noun opens the message, then what to make or how to run it: "新开卡会员出一封欢迎邮件",
     # "银发会员重阳节怎么做活动比较好" (an occasion may sit between)
-    re.compile(rf"^(?P<name>[^\s，。,.!?！？、]{{1,12}}?{_ZH_PEOPLE_NOUN})\s*(?:也|再|就)?(?:(?:写|发|做|出|整|来)(?:一)?(?:封|条|篇|个|份|版|套)|"
+    re.compile(rf"^(?P<name>[^\s，。,.!?！？、]{{1,12}}?{_ZH_PEOPLE_NOUN})\s*(?:"
+               rf"{_ZH_GAP}(?:也|再|就)?(?:写|发|做|出|整|来|搞|弄|安排)(?:一)?(?:封|条|篇|个|份|版|套)|"
                rf"{_ZH_GAP}(?:怎么|如何)(?:做|搞|办|推|营销|弄|运营|促活|召回|激活|唤醒|留住|把|让|才能)|"
-               rf"{_ZH_GAP}(?:该|应该|要)?(?:主推|推荐|推)(?:啥|什么|哪))"),
+               rf"{_ZH_GAP}(?:该|应该|要)?(?:主推|推荐|推|种草)(?:点|些)?(?:啥|什么|哪))"),
     # a name opening the sentence with a demonstrative group word: "学生党这个群体推荐点什么产品好"
     re.compile(rf"^{_ZH_NAME}{_ZH_DEMONSTRATIVE}\s*(?:{_ZH_GROUP_NOUN}|人|客户|用户|顾客)"),
 ]
@@ -316,7 +317,7 @@ _ZH_OCCASION = re.compile(r"双十一|双11|双十二|双12|618|春节|中秋|�
                           r"元宵|新年|假期|节日|节假日|周末|促销季|换季|会员日")
 _ZH_GENERIC_PEOPLE_START = re.compile(r"(?:客户|顾客|用户|会员|买家|消费者|人们|大家|他们|她们|人)(?!群)")
 _ZH_RANKING = re.compile(r"^最|^前\s*\d|前[一二两三四五六七八九十]|销量|排名|排行|榜")
-_ZH_PEOPLE_END = re.compile(r"(?:客户|顾客|用户|会员|家庭|人群|群体|客群|人|族|党|们|妈|爸|者|户)$")
+_ZH_PEOPLE_END = re.compile(r"(?:客户|顾客|用户|会员|家庭|人群|群体|客群|人|族|党|们|妈|爸|者|户|(?<!客)客|主顾)$")
 
 
 def _clean_zh_phrase(phrase: str) -> str | None:
@@ -348,14 +349,15 @@ def _clean_zh_phrase(phrase: str) -> str | None:
     phrase = made if len(made) >= 2 else phrase          # "新客做个首单转化": the name, then what to make for it
     pushed = re.split(r"主推|推荐|(?:该|要)推", phrase)[0]
     phrase = pushed if re.search(rf"{_ZH_PEOPLE_NOUN}$", pushed) else phrase   # "熬夜党主推哪…": who, then what
-    if len(phrase) < 2:
-        return None
+    if len(phrase) < 2 or re.match(r"哪", phrase) or re.search(r"到底|究竟|(.)没\1|(.)不\2", phrase):
+        return None          # "哪个月yyds", "上次直播到底拉没拉起来": a question, not who
     offer = extract_offer(phrase)[1]
     if offer and len(offer) >= len(phrase) - 1 or extract_length(phrase) or extract_explicit_language(phrase):
         return None          # "换成打九折", "改成短一点", "换成英文": a change of offer / length / language
     if _ZH_GENERIC_PEOPLE_START.match(phrase):
         return None          # "(这些)客户贡献了…": a generic people noun opens no name; the pronoun points back
-    people = bool(_ZH_PEOPLE_END.search(phrase))          # "节日购物者", "每周都来的老顾客" end in people
+    # "节日购物者", "每周都来的老顾客" end in people; so does "不怎么来的" (those who seldom come)
+    people = bool(_ZH_PEOPLE_END.search(phrase) or re.search(rf"{_ZH_DOER_VERB}\S{{0,3}}的$", phrase))
     # "平均消费高的客户" (a clause with 的) and "高客单用户" / "低频会员" (a high / low metric before a people noun)
     described = people and ("的" in phrase or bool(re.match(r"(?:高|低|中高|中低)(?!于)", phrase)))
     if (_ZH_OCCASION.search(phrase) or _ZH_RANKING.search(phrase)) and not people or \
@@ -386,7 +388,7 @@ _EN_DESCRIPTION = [
 ]
 _ZH_DESCRIPTION = [
     # "流失客户的人均消费" → "流失客户" (a data question about a described segment)
-    re.compile(r"^(?P<name>[^\s，。,.!?！？、]{2,8}?)(?:这个|这群)?(?:客群|群体|人群)?的(?:ltv|clv|gmv|aov|人均|平均|客单|销售|收入|购买|消费|热销|生命周期|终身价值|"
+    re.compile(r"^(?P<name>[^\s，。,.!?！？、]{2,8}?)(?:这个|这群)?(?:客群|群体|人群)?的\s*(?:ltv|clv|gmv|aov|人均|平均|客单|销售|收入|购买|消费|热销|生命周期|终身价值|"
                r"畅销|占比|订单|品类|商品|复购|频率|频次|购物|回购)"),
     re.compile(r"^(?P<name>[^\s，。,.!?！？、]{2,8}?)(?:这个|这群)?(?:客群|群体|人群)?(?:贡献|占了|占|带来)"),
     # "养宠人士的营销方案怎么做": a name, 的, and what is made for it
@@ -429,6 +431,8 @@ def _relative_clause_name(text: str) -> str | None:
     words = name.split()
     if len(words) < 3 or words[-1] in ("who", "that", "which"):
         return None
+    if re.search(r"\b(?:who|that|which)\s+(?:are|is|were|was)\s+(?:they|these|those|it|we)\b", name):
+        return None       # "the bargain people who are they": a question about them, not a clause of the name
     return name
 
 
@@ -470,8 +474,11 @@ def extract_segment(text: str, language: str) -> int | str | None:
     if language == "zh" or CJK.search(text):
         for pattern in _ZH_DESCRIPTION:
             m = pattern.search(_without_request_lead(text))
-            if m and _clean_zh_phrase(m.group("name")):
-                name = _clean_zh_phrase(m.group("name"))
+            candidate = m and m.group("name")
+            if candidate and _ZH_DOER.search(candidate) and candidate + "的" in text:
+                candidate += "的"        # "不怎么来的 终身价值": the 的 ends the name, the possessive is left out
+            if candidate and _clean_zh_phrase(candidate):
+                name = _clean_zh_phrase(candidate)
                 # "下班顺路买菜的平均…": the 的 that ends a "those who …" name was read as the possessive
                 return name + "的" if _ZH_DOER.search(name) and name + "的" in text else name
     if not CJK.search(text):
@@ -539,7 +546,10 @@ _NOT_PEOPLE_EN = {"products", "items", "categories", "departments", "sales", "nu
                   "deliveries", "groceries", "batteries", "berries", "cherries", "pastries", "supplies", "accessories",
                   "vegetables", "centers", "counters", "burgers", "crackers", "peppers", "containers", "ingredients",
                   "points", "answers", "reports", "charts", "tables", "letters", "posters", "banners",
-                  "vouchers", "stickers", "timers", "filters", "parameters", "numbers", "orders", "members"}
+                  "vouchers", "stickers", "timers", "filters", "parameters", "numbers", "orders", "members",
+                  "denominators", "numerators", "indicators", "factors", "vectors", "errors", "colors", "colours",
+                  "flavors", "flavours", "layers", "headers", "folders", "identifiers", "queries", "summaries",
+                  "quantities", "varieties", "properties"}
 
 
 _ARTICLE_PHRASE = re.compile(r"\b(?:the|our|my|those|these)\s+([a-z][\w'&-]*(?:\s+[a-z][\w'&-]*){0,3})")

@@ -1,0 +1,94 @@
+"""Dictated, spoken-style messages made written before slots are read: fillers dropped ("um", "uh", "you know",
+"like $5 off", "basically") and self-repairs applied ("seg two no sorry seg three" → "seg three", "20% off um no
+make that 25% off" → "25% off", "第二组 不对 第三组" → "第三组").
+
+Why a step of its own: speech-to-text and phone typing put these words between a segment name and the rest of
+the sentence, so every slot reader (names, offers, products, search words) would otherwise need its own copy of
+the filler list. No library does disfluency removal for short chat turns in EN and ZH without a model, and a
+model would break the < 1 s budget for non-LLM turns. Text without fillers or repairs comes back unchanged.
+"""
+from __future__ import annotations
+
+import re
+
+from assistant.chat.slots_numbers import EN_NUM_WORDS, ZH_NUM_CHARS
+
+# Sounds that carry nothing ("um", "uh", "erm") and stock phrases of speech that carry nothing in a request.
+_EN_SOUNDS = re.compile(r"\s*(?<![\w'])(?:u+m+|u+h+m*|e+r+m+|hmm+)(?![\w'])[,.]?")
+# A sound before a new clause is a pause ("the oat milk creamer um what's close to it").
+_EN_SOUNDS_BEFORE_CLAUSE = re.compile(r"\s*(?<![\w'])(?:u+m+|u+h+m*|e+r+m+|hmm+)[,.]?(?=\s+(?:what|what's|whats|how|who|"
+                                      r"which|where|when|why|i|i'm|we|we're|you|so|and|can|could|is|are|do|does)\b)")
+# Phrases of speech end what was said before them ("the big spenders basically free shipping"): a pause.
+_EN_PAUSES = re.compile(r"\s*(?<![\w'])(?:you know|i guess|basically|exactly|kind of like|sort of like|or something|"
+                        r"or whatever|i can'?t remember|i don'?t remember|i forget)(?![\w'])[,.]?")
+# "like" as a filler comes before an amount, an article or a wh-word ("like $5 off", "like a win back thing",
+# "like what kind of people"); after a verb or a thing ("would like", "products like oat milk") it is a word.
+_EN_LIKE = re.compile(r"\s*(?<![\w'])(?<!\bwould )(?<!\bis )(?<!\bare )(?<!\belse )(?<!\bones )(?<!\bd )(?<!\bi )(?<!\bwe )(?<!\bthey )(?<!\bwho )(?<!\bthat )"
+                      r"(?<!\byou )(?<!\bproducts )(?<!\bitems )(?<!\bsomething )(?<!\banything )(?<!\bstuff )"
+                      r"(?<!\bthings )(?<!\bmore )(?<!\bjust )(?<!\blooks )(?<!\bfeel )(?<!\bdon't )(?<!\bdo )"
+                      rf"like,?\s+(?=[$¥€£]|\d|(?:{EN_NUM_WORDS})\b|(?:a|an|the|what|how|versus|vs|side|ballpark|"
+                      r"product|roughly|about|around|maybe)\b)")
+_EN_LIKE_AFTER_PREPOSITION = re.compile(r"\b(for|to|of|at|on|in|with|about|from) like,?\s+")  # "search for like flour"
+
+# A repair marker: what comes after it replaces the last thing of the same kind before it.
+_EN_REPAIR_WORDS = re.compile(r"(?<![\w'])(?:no,? sorry|sorry,? no|no,? wait|wait,? no|no,? make (?:that|it)|"
+                              r"make that|i mean|i meant|or rather|scratch that)(?![\w'])")
+_EN_NUMBER = re.compile(rf"(?<![\w'])(?:\d+(?:\.\d+)?%?|(?:{EN_NUM_WORDS}))(?![\w'])")
+_ZH_REPAIR_WORDS = re.compile(r"[，,。\s]*(?:哦不对|不对不对|不对|哦不|啊不|不是不是|说错了|错了)[，,。\s]*(?:是)?")
+_ZH_NUMBER = re.compile(rf"第?\s*(?:\d+(?:\.\d+)?|[{ZH_NUM_CHARS}]+)")
+
+
+def _repair_en(text: str) -> str:
+    """'seg two no sorry seg three' → 'seg three'; 'group one 20% off um no make that 25% off' → 'group one 25% off'.
+    The repair replaces the last word of its own kind before the marker: the same head word ("seg … seg"), or
+    else the last number; without either the text is kept."""
+    for _ in range(3):                                  # "two no wait three no sorry four": each repair in turn
+        marker = _EN_REPAIR_WORDS.search(text)
+        if not marker:
+            return text
+        before, after = text[:marker.start()].rstrip(" ,."), text[marker.end():].lstrip(" ,.")
+        first = re.match(r"[\w$%.]+", after)
+        if not before or not first:
+            return text
+        head = first.group(0)
+        start = None
+        if not _EN_NUMBER.fullmatch(head):
+            same = [m.start() for m in re.finditer(rf"(?<![\w']){re.escape(head)}(?![\w'])", before)]
+            start = same[-1] if same else None
+        else:
+            numbers = list(_EN_NUMBER.finditer(before))
+            start = numbers[-1].start() if numbers else None
+        if start is None:
+            return text
+        text = (before[:start] + after).strip()
+    return text
+
+
+def _repair_zh(text: str) -> str:
+    """'第二组 不对 第三组' → '第三组'; '打八折 哦不 七折' → '打七折' (the last number before the marker is replaced)."""
+    marker = _ZH_REPAIR_WORDS.search(text)
+    if not marker or marker.start() == 0:
+        return text
+    before, after = text[:marker.start()], text[marker.end():]
+    if not _ZH_NUMBER.match(after):
+        return text
+    numbers = list(_ZH_NUMBER.finditer(before))
+    if not numbers:
+        return text
+    start = numbers[-1].start()
+    if after.startswith("第") or not before[start:].startswith("第"):
+        return before[:start] + after
+    return before[:start] + "第" + after                # "第二组 不对 三组" keeps its 第
+
+
+def written(text: str) -> str:
+    """`text` (already `normalise`d) without fillers and with its self-repairs applied."""
+    text = _EN_SOUNDS_BEFORE_CLAUSE.sub(",", text)
+    text = _EN_SOUNDS.sub("", text)
+    text = _EN_PAUSES.sub(",", text)
+    text = _EN_LIKE.sub(", ", text)
+    text = _EN_LIKE_AFTER_PREPOSITION.sub(r"\1 ", text)
+    text = _repair_en(text)
+    text = _repair_zh(text)
+    text = re.sub(r"\s*,(?:\s*,)*\s*", ", ", text)            # one comma per pause, none at either end
+    return re.sub(r"\s+", " ", text).strip(" ,")
