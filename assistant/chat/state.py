@@ -33,6 +33,9 @@ STATE_CHANGING = frozenset({"segment", "undo"})
 ASKS_FIRST = frozenset({"load_workspace"})
 CONFIDENT = 0.6
 _CARRIED_BY_ANSWER = ("channel", "offer_pct", "offer", "length")   # said beside the asked slot, they count too
+# Readings that ask the tools for nothing: no intent won, or chit-chat ("太长啦 再短点😂" and "文案也安排上！！" read
+# as smalltalk). Right after a turn, such a reading of a message that changes or continues it is no answer of its own.
+_NO_REQUEST = (UNKNOWN, "smalltalk")
 _SLOT_MEMORY = {"segment": "segment", "user_id": "customer", "campaign_id": "campaign"}
 
 # "them", "that segment", "这个客群" … a pointer back to the segment talked about
@@ -55,15 +58,23 @@ _PAIR_WORDS = re.compile(r"^(?:two|pair|both|those|these|them|the two|the pair)$
 _OF_THE_PAIR = re.compile(r"\b(?:first|1st|second|2nd|former|latter|last)(?: one)? of (?:the|these|those|them|both)"
                           r"(?: two| pair)?\b|(?:这|那)两(?:个|组|群)?(?:里|中|当中|之中)?的?(?:第一|第二|前|后)")
 _ORDINAL_BACK = {"first": 0, "1st": 0, "former": 0, "second": 1, "2nd": 1, "latter": -1, "last": -1,
-                 "前者": 0, "第一个": 0, "后者": -1, "第二个": 1, "前面": 0, "前一": 0, "后面": -1, "后一": -1}
+                 "前者": 0, "第一个": 0, "后者": -1, "第二个": 1, "前面": 0, "前一": 0, "后面": -1, "后一": -1,
+                 "前头": 0, "前边": 0, "后头": -1, "后边": -1}       # 前头 / 后边: spoken forms of 前面 / 后面
 _ORDINAL_ONE = re.compile(r"\b(?:the\s+)?(first|1st|second|2nd|former|latter|last)(?:\s+one)?\b|前者|后者|第一个|第二个|"
-                          r"(前面|后面|前一|后一)(?=(?:(?:说|提|讲)(?:的|到的))?(?:那|这)?(?:个|组|群|类))")
+                          r"(前面|后面|前一|后一|前头|后头|前边|后边)(?=(?:(?:说|提|讲)(?:的|到的))?(?:那|这)?(?:个|组|群|类))")
 # A segment "name" that is only a pointer back ("for the same", "for said"), never a new audience
 _POINTER_NAME = re.compile(r"(?:the\s+)?(?:same|said|above|aforementioned|former|latter|ones?|these|those|them|"
                            r"same (?:ones?|again))")
 # The one number of a short answer ("编号是42", "it's 42 I think", "42号"); read only when the chat has just asked
 # for that id. A span of time or a rate ("最近7天", "30 days", "8%") is no id.
 _LONE_NUMBER = re.compile(r"(?<![\d.])(\d+)(?![\d.]|\s*(?:%|％|折|天|日|周|个月|月|年)|\s*(?:days?|weeks?|months?|years?)\b)")
+
+
+def _length_wish(t: str) -> str | None:
+    """The copy length a message asks for: said ("shorter", "再短点") or meant by a complaint ("这么长谁看")."""
+    complaint = _LENGTH_COMPLAINT.search(t)
+    return extract_length(t) or (None if complaint is None else
+                                 "shorter" if complaint.group(1) or complaint.group(2) else "longer")
 
 
 def _lone_id(text: str) -> str | None:
@@ -79,7 +90,10 @@ _YES = re.compile(r"^(?:(?:y|yes|yeah|yea|ya|yah|yep|yup|sure|ok|okay|k|alright|
                   r"of course|confirm|confirmed|go ahead|go for it|go on|do it|do that|please do|proceed|"
                   r"let'?s do (?:it|that)|let'?s go|sounds good|looks good|run it|rerun|re-run|please proceed)(?![a-z0-9'])|"
                   r"(?:确认|确定|好|好的|好吧|是|是的|可以|行|行吧|执行|同意|没问题|对|就这么办|开始吧|来吧|"
-                  r"请执行|照办)\b)", re.I)
+                  r"请执行|照办|"
+                  # chat slang for "go for it" ("冲！！", "整吧", "安排", "走起"); each needs its end, so "整个方案"
+                  # or "冲什么" is no yes
+                  r"冲+|冲吧|整吧|整起|搞吧|搞起|干吧|安排(?:吧|上)?|走起|妥了?|没毛病)\b)", re.I)
 _LEAD_YES = re.compile(r"^(?:ok(?:ay)?|yes|yeah|yep|sure|fine|alright|good|great|cool|nice|好的?|好吧|行|嗯|可以|那)"
                        r"[\s,，.。!！~]*", re.I)
 _NO = re.compile(r"^(?:n|no|nope|nah|cancel|stop|don'?t|do not|never ?mind|forget it|取消|不|不要|不用|算了|别|否)", re.I)
@@ -104,10 +118,21 @@ _CORRECTION = re.compile(r"\b(?:sorry|oops|my (?:mistake|bad)|i (?:meant|mean)|m
                          r"我是说|我的意思是|应该是|不好意思", re.I)
 _NEGATED = re.compile(r"(?:,\s*|\s)(?:not|rather than|instead of)\s+[^,.;!?]*|(?:而)?不是[^，,。；;!！?？]*", re.I)
 _NARROW = re.compile(r"^(?:and\s+|but\s+)?(?:only|just)(?=\s+(?:for|in|the|segment|group)\b)|^(?:只|仅)(?=[\u4e00-\u9fff])", re.I)
+# "The same again, for another audience": "identical brief, seg 5", "do the regulars the same way", "00后学生党也安排
+# 一条", "照这个给新客来一份". What is left once the cue is cut must name the new audience (see `_same_for_another`)
+_SAME_BRIEF = re.compile(r"\b(?:(?:identical|same|similar)\s+(?:brief|setup|set-up|specs?|settings?|treatment|deal|"
+                         r"thing|one|copy|message|plan)|(?:the\s+)?same\s+(?:way|again|as before)|likewise|ditto)\b|"
+                         r"也(?:给|帮)?(?:安排|整|来|搞|弄|写|出|做|发)(?:上|一下)?(?:一)?(?:条|份|封|个|篇|版)?|"
+                         r"(?:照|按)(?:这个|着|样|原样|刚才的?)(?:来|写|整|搞|弄|发)?(?:一)?(?:条|份|封|个|篇|版)?|"
+                         r"同样(?:的)?(?:来|安排|整|搞|弄|写|发)?(?:一)?(?:条|份|封|个|篇|版)?", re.I)
 _NARROW_VERB = re.compile(r"^(?:看|算|要|限)")   # "只看社区宝妈呢" names 社区宝妈; a bare "熬夜党" is read after 看
 # What a copy edit points at ("make it longer", "shorten this email", "把文案改短") and how an audience is named
 _COPY_POINTER = re.compile(r"\b(?:it|this|that|the (?:copy|text|message|email|sms|push|post|draft|wording|version))\b|"
                            r"它|这条|这封|这篇|这版|这个版本|文案|内容|字数")
+# A complaint about the length of the copy just written is a wish for the other length ("这么长谁看 弄短", "way too
+# wordy", "太短了"): only in context, since alone "too long" names no request. The channel is no length: "邮件没人看".
+_LENGTH_COMPLAINT = re.compile(r"\b(?:too|so|way too|far too|much too|overly)\s+(?:(long|wordy|lengthy|verbose)|short|brief)\b|"
+                               r"(?:太|这么|那么|好|过于|忒)(?:(长|啰嗦|啰唆|冗长)|短|简单)", re.I)
 _AUDIENCE_CUE = re.compile(r"(?:\b(?:for|to|at|targeting|target|aimed at)\s+(?:the\s+|our\s+|my\s+|all\s+)?|给|为|针对|对|"
                            r"发给|面向)\s*$")
 _POLITE = re.compile(r"^(?:please\s+)?(?:can|could|would|will) you\b|^please\b|^(?:请|麻烦|能不能|能否|可以帮|帮我)")
@@ -235,7 +260,7 @@ class ConversationState:
                 return filled
         if injection and route.intent not in STATE_CHANGING:
             return Turn(UNKNOWN, {}, lang, route.confidence, injection=True)
-        if self.last_intent == "plan_campaign" and route.intent in (UNKNOWN, "follow_up") and \
+        if self.last_intent == "plan_campaign" and route.intent in (*_NO_REQUEST, "follow_up") and \
                 says_intent_verb("write_copy", t):
             # "now write the copy", "文案顺便也出一下" right after a plan, which the router cannot place alone: the
             # plan's copy (its segment, channel and offer are filled from context below)
@@ -252,6 +277,8 @@ class ConversationState:
         change = self._correction(route, t)
         if change is None:
             change = self._change_of_last_turn(route, text)
+        if change is None:
+            change = self._same_for_another(route, t)
         if change is None:
             change = self._edit_of_copy(route, t)
         if change is not None:
@@ -274,6 +301,8 @@ class ConversationState:
         if intent == "recommend_user" and slots.get("user_id") is None and self.customer is None and \
                 self.segment is not None and _BACK_REFERENCE.search(t):
             intent, slots = "recommend_segment", extract_slots("recommend_segment", text, lang)  # "给他们推荐商品"
+            if self._not_a_new_audience(intent, slots.get("segment"), t):
+                slots = self._without_segment(intent, slots, t)       # "recs for that cluster": "cluster" is the pointer
         if intent in SLOT_NAMES and intent != UNKNOWN:
             self._fill_from_context(intent, slots, t, from_context)
         missing = missing_slots(intent, slots) if intent in REQUIRED_SLOTS else ()
@@ -375,17 +404,43 @@ class ConversationState:
             return None
         return {name: change.get(name) for name in SLOT_NAMES["follow_up"]}
 
+    def _same_for_another(self, route: Route, t: str) -> dict[str, Any] | None:
+        """The changes of "the same again for another audience" ("identical brief, seg 5", "okay do the regulars the
+        same way", "00后学生党也安排一条"): the last turn with the new segment (and whatever else the message changes),
+        keeping everything else of its brief, its length wish too. The router cannot tell alone whom "the same" is
+        for, so it reads anything; a message that uses another intent's own verb ("also recommend products to the
+        regulars") is that request, and a state change is never repeated this way."""
+        if self.last_intent not in SLOT_NAMES or self.last_intent in STATE_CHANGING or \
+                "segment" not in SLOT_NAMES[self.last_intent] or not _SAME_BRIEF.search(t):
+            return None
+        if route.intent not in (*_NO_REQUEST, "follow_up", self.last_intent) and route.confidence >= CONFIDENT and \
+                says_intent_verb(route.intent, t):
+            return None
+        rest = re.sub(r"[也都还]$", "", _SAME_BRIEF.sub(" ", t).strip(" ,，.。!！~～")).strip()
+        change = slot_change(rest, route.language, self.last_intent) or {}
+        change.pop("cued", None)
+        if change.get("segment") is None:        # a bare name the slot rules read only in a frame ("00后学生党")
+            bare = extract_segment(rest, route.language) or clean_segment_phrase(rest, route.language)
+            if bare is None or _POINTER_NAME.fullmatch(bare):
+                return None
+            change = {"segment": bare}
+        return {name: change.get(name) for name in SLOT_NAMES["follow_up"]}
+
     def _edit_of_copy(self, route: Route, t: str) -> dict[str, Any] | None:
         """The changes of an edit of the copy just written that the router read as something else: its length
         ("way too long, trim it down", "字数压一压") or its language ("could you also produce it in Chinese?").
         Only when the router names no intent of its own (nothing, or a weak reading), or the message points at
         the copy without that intent's verb; the segment stays (a word of the edit names no audience)."""
-        if self.last_intent != "write_copy" or route.intent in ("follow_up", "write_copy"):
-            return None      # those readings carry the length and language themselves, beside a new segment
-        length, language = extract_length(t), extract_explicit_language(t)
+        if self.last_intent != "write_copy" or route.intent == "follow_up":
+            return None      # that reading carries the length and language itself, beside a new segment
+        complaint = _LENGTH_COMPLAINT.search(t)
+        named = route.slots.get("segment")
+        if route.intent == "write_copy" and not (complaint and isinstance(named, str) and complaint.group(0) in named):
+            return None      # a copy request carries its own length; unless all it "named" is the complaint
+        length, language = _length_wish(t), extract_explicit_language(t)
         if length is None and language is None:
             return None
-        weak = route.intent == UNKNOWN or route.confidence < 0.5
+        weak = route.intent in _NO_REQUEST or route.confidence < 0.5
         # "could you produce it in Chinese?" read as a search; but "what's the revenue of this segment, in Chinese?"
         # is a data question that found its own slots
         pointed = bool(_COPY_POINTER.search(t)) and not says_intent_verb(route.intent, t) and \

@@ -787,3 +787,75 @@ def test_one_customer_is_no_number_of_recommendations():
     assert extract_top_k("帮我给一个新会员推荐点东西") is None
     assert extract_top_k("给这位顾客推荐3款商品") == 3
     assert extract_top_k("最畅销的3个品类是哪些") == 3
+
+
+# ---------------------------------------------------------------- round 8 (v11a/v11b families, unseen wordings)
+def test_a_yes_in_chat_slang_runs_the_proposal_but_a_word_that_only_starts_like_one_does_not():
+    for answer in ("冲冲冲", "整吧！", "安排上", "走起~"):
+        state = _pending_segmentation(5)
+        turn = run(state, "smalltalk", answer, "zh", confidence=0.8)
+        assert turn.intent == "segment" and turn.confirmed and turn.slots["n_segments"] == 5, answer
+    state = _pending_segmentation(5)
+    assert not run(state, "smalltalk", "整个太乱了", "zh", confidence=0.6).confirmed
+    state = _pending_segmentation(5)
+    assert run(state, "cancel", "别整了 算了", "zh", confidence=0.6).intent == "cancel"
+
+
+def test_a_length_edit_read_as_chit_chat_or_said_as_a_complaint_edits_the_copy():
+    state = after("write_copy", "给夜猫子写条推送 满50减5")
+    turn = play(state, reading("smalltalk", "哈哈太啰嗦了", "zh", 0.7), "哈哈太啰嗦了")
+    assert turn.intent == "write_copy" and turn.slots["length"] == "shorter" and turn.slots["segment"] == "夜猫子"
+    assert turn.slots["offer"] == "满50减5"
+    state = after("write_copy", "draft a push for the night owls, free delivery", "en")
+    turn = play(state, reading("smalltalk", "lol way too wordy", "en", 0.8), "lol way too wordy")
+    assert turn.intent == "write_copy" and turn.slots["length"] == "shorter"
+    # a complaint about the channel is no length: "邮件没人看" changes the channel only
+    state = after("write_copy", "给夜猫子写封邮件")
+    turn = run(state, "follow_up", "换短信吧 邮件压根没人看", "zh", confidence=0.5)
+    assert turn.slots["channel"] == "sms" and turn.slots["length"] is None
+
+
+def test_the_copy_of_a_plan_asked_in_chit_chat_wording_is_written_with_the_plan():
+    state = after("plan_campaign", "给第2组做个拉新方案")
+    run(state, "follow_up", "走短信 满99减10", "zh")
+    turn = play(state, reading("smalltalk", "文案也顺手来一份哈", "zh", 0.5), "文案也顺手来一份哈")
+    assert turn.intent == "write_copy" and turn.slots["segment"] == 2 and turn.slots["channel"] == "sms"
+    assert turn.slots["offer"] == "满99减10"
+
+
+def test_the_same_brief_for_another_audience_keeps_the_brief_and_its_length():
+    state = after("write_copy", "email for segment 3 with 20% off", "en")
+    run(state, "follow_up", "shorter please", "en")
+    turn = play(state, reading("compare_segments", "same setup, segment 6", "en", 0.3), "same setup, segment 6")
+    assert turn.intent == "write_copy" and turn.slots["segment"] == 6
+    assert turn.slots["channel"] == "email" and turn.slots["offer_pct"] == 20.0 and turn.slots["length"] == "shorter"
+    turn = play(state, reading("unknown", "alright treat the night owls the same way", "en", 0.3),
+                "alright treat the night owls the same way")
+    assert turn.intent == "write_copy" and turn.slots["segment"] == "night owls" and turn.slots["length"] == "shorter"
+    zh = after("write_copy", "给宝妈写条短信 九折")
+    run(zh, "follow_up", "再短点", "zh")
+    turn = play(zh, reading("write_copy", "银发族也来一条", "zh", 0.4), "银发族也来一条")
+    assert turn.slots["segment"] == "银发族" and turn.slots["length"] == "shorter" and turn.slots["offer"] == "九折"
+    # another intent said with its own verb is that request, and a re-segmentation is never repeated this way
+    state = after("write_copy", "email for segment 3 with 20% off", "en")
+    turn = run(state, "recommend_segment", "recommend products to segment 4 the same way", "en", confidence=0.9)
+    assert turn.intent == "recommend_segment"
+    state = after("segment", "split my customers into 5 segments", "en")
+    assert run(state, "unknown", "same thing for segment 2", "en", confidence=0.3).intent != "segment"
+
+
+def test_a_pointer_at_the_segment_just_described_is_no_segment_name_in_a_recommendation():
+    state = ConversationState()
+    run(state, "compare_segments", "compare segment 4 with segment 6")
+    run(state, "describe_segment", "walk me through the latter group", confidence=0.6)
+    text = "product recs for that cohort"
+    turn = play(state, reading("data_question", text, "en", 0.3, ("recommend_user", 0.2)), text)
+    assert turn.intent == "recommend_segment" and turn.slots["segment"] == 6
+
+
+def test_spoken_front_and_back_pick_one_of_the_pair_just_compared():
+    state = after("compare_segments", "夜猫子和银发族对比一下")
+    turn = run(state, "unknown", "后边那个具体说说", "zh", confidence=0.3)
+    assert turn.intent == "describe_segment" and turn.slots["segment"] == "银发族"
+    state = after("compare_segments", "夜猫子和银发族对比一下")
+    assert run(state, "unknown", "前头那个啥情况", "zh", confidence=0.3).slots["segment"] == "夜猫子"
