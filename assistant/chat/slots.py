@@ -63,7 +63,7 @@ from assistant.chat.slots_numbers import (CJK, NUM, ZH_NUM_CHARS, detect_languag
 from assistant.chat.slots_segment import (ALL_SEGMENTS, ALL_SEGMENTS_PATTERN, SEGMENT_NUMBER_PATTERNS,
                                         clean_segment_phrase, extract_segment, extract_segment_list,
                                         extract_segment_number, mentions_all_segments)
-from assistant.chat.slots_spoken import written
+from assistant.chat.slots_spoken import amounts_as_digits, written
 from assistant.core.text import normalise
 from assistant.core.vocabulary import without_channels
 
@@ -134,6 +134,7 @@ _N_SEGMENTS_PATTERNS = [
     re.compile(rf"\bk\s*=\s*(\d+)"),
     re.compile(rf"({NUM})\s+(?:[a-z-]+\s+){{0,2}}{_GROUPS_EN}\b"),
     re.compile(rf"\binto\s+({NUM})\b"),
+    re.compile(rf"\b{_GROUPS_EN}\b.{{0,30}}?\b({NUM}) of them\b"),      # "redo the groups with k-means, five of them"
     re.compile(rf"(?:(?:分|划|划分|聚|聚类|切|切分|拆|拆分|归|归纳|细分)(?:成|为|出)|分)\s*({NUM})\s*(?:个)?\s*"
                rf"(?:组|类|群|簇|段|细分|客群|人群|部分|档)?"),
     re.compile(rf"({NUM})\s*个\s*(?:组|类|群|簇|段|细分|客群|人群|分群|用户群)"),
@@ -427,7 +428,8 @@ _BASELINE = [re.compile(rf"{_NUMBER}\s*%\s*(?:base|baseline)\b"),          # "+1
                         rf"(?:usually\s+|typically\s+|normally\s+|currently\s+)?(?:is|was|runs|sits|of|at)\s+(?:usually\s+|typically\s+|normally\s+|currently\s+|around\s+|"
                         rf"about\s+|roughly\s+|at\s+)*{_NUMBER}\s*%"),
              re.compile(rf"{_NUMBER}\s*%\s*(?:baseline|base rate|(?:current |control )?conversion(?: rate)?|control rate)"),
-             re.compile(rf"{_NUMBER}\s*%\s*的?(?:基线|基准|转化率)")]
+             re.compile(rf"{_NUMBER}\s*%\s*的?(?:基线|基准|转化率)"),
+             re.compile(rf"{_NUMBER}\s*%\s*of the time\b")]              # "coupons get used 3% of the time"
 
 
 def _first_float(patterns, text: str) -> tuple[float | None, str]:
@@ -441,7 +443,7 @@ def _first_float(patterns, text: str) -> tuple[float | None, str]:
 def extract_sample_size(text: str) -> dict[str, Any]:
     """'how many customers per arm to detect a 10% lift?' → mde_pct 10.0; '2 percentage points' → mde_points 2.0;
     'baseline 5%' / '转化率5%' → baseline_pct 5.0; 'campaign 18' → campaign_id '18'."""
-    text = zh_percents_to_digits(text)
+    text = amounts_as_digits(zh_percents_to_digits(text))
     baseline, rest = _first_float(_BASELINE, text)
     points, rest = _first_float(_MDE_POINTS, rest)
     pct, rest = _first_float(_MDE_PCT, rest) if points is None else (None, rest)

@@ -97,6 +97,9 @@ METRIC_PATTERNS: list[tuple[str, str]] = [
                 rf"{MONEY_NOUNS_ZH}|(?:{MONEY_VERBS_ZH})(?:了)?多少|(?:总共|一共|合计|总计)(?:卖了|收了)?多少钱|多少钱.{{0,3}}(?:进账|入账)|(?:卖|卖出|售出)了?多少钱"),
 ]
 METRIC_RES = [(name, re.compile(pattern)) for name, pattern in METRIC_PATTERNS]
+# Beside a trend, the total asked for on its own ("按周看营业额 顺便把总共多少钱也报一下", "… and the total revenue too")
+_TOTAL_REVENUE = re.compile(r"(?:顺便|另外|还有|也)\S{0,4}?(?:总共|一共|合计|总计)\S{0,3}?(?:多少钱|销售额|营业额|收入)|"
+                            r"\b(?:and|plus|also)\s+(?:the\s+)?(?:overall\s+)?total\s+(?:revenue|sales)\b")
 _PRODUCT_NOUN = re.compile(PRODUCT_NOUNS)
 _CATEGORY_NOUN = re.compile(CATEGORY_NOUNS)
 
@@ -114,7 +117,8 @@ def extract_metrics(text: str) -> list[str] | None:
     names = [name for _, name in sorted(found)]
     if "top_categories" in names and "top_products" in names and not _PRODUCT_NOUN.search(_CATEGORY_NOUN.sub(" ", original)):
         names.remove("top_products")                        # "最畅销的3个品类": the ranking word ranks the categories
-    if {"top_categories", "top_products", "trend", "revenue_share"} & set(names):
+    if {"top_categories", "top_products", "trend", "revenue_share"} & set(names) and not (
+            "trend" in names and _TOTAL_REVENUE.search(original)):
         names = [n for n in names if n != "revenue"]        # "revenue" only says what is ranked / shared
     if "revenue_share" in names:
         names = [n for n in names if n != "spend"]

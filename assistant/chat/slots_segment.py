@@ -74,6 +74,8 @@ _EN_TRAILING_VERBS = {"spend", "spends", "buy", "buys", "shop", "shops", "purcha
                       "respond", "order", "orders", "reorder", "reorders", "return", "returns", "visit", "visits",
                       "come", "comes", "churn", "churns", "open", "opens", "click", "clicks", "redeem", "redeems"}
 _ARTICLES_EN = {"the", "our", "my", "those", "these", "your"}
+_TEXT_UNITS_EN = {"sentence", "sentences", "line", "lines", "word", "words", "characters", "chars", "paragraph",
+                  "paragraphs", "bullets", "points", "emojis"}
 _OCCASION_NOUNS = {"sale", "sales", "promo", "promotion", "event", "launch", "drop", "campaign", "season", "offer"}
 _EN_ADVERBS = {"usually", "typically", "generally", "normally", "mostly", "really", "actually", "often", "always",
                "ever", "still", "also", "tend", "tends", "currently", "recently", "regularly", "frequently", "even",
@@ -185,8 +187,8 @@ def _clean_en_phrase(phrase: str, from_right: bool = False) -> str | None:
     phrase = _without_collective_noun(phrase)
     if not phrase or phrase in _NOT_A_SEGMENT or phrase in _TIME_LEAD or phrase.split()[0] in _TIME_FIRST:
         return None
-    if not _names_people_en(phrase) or set(phrase.split()) <= _TIME_NOUNS_EN:
-        return None
+    if not _names_people_en(phrase) or set(phrase.split()) <= _TIME_NOUNS_EN or phrase.split()[-1] in _TEXT_UNITS_EN:
+        return None           # "cut it to two sentences": a length, not who
     last = phrase.split()[-1]
     people = _is_people_noun(last) or last in _GENERIC_PEOPLE_EN      # "the holiday shoppers" are people
     if not people and re.search(r"(?:ity|ness|tion|sion|ment|ism)$", last):
@@ -583,7 +585,8 @@ def extract_segment_list(text: str, language: str) -> list[int | str] | None:
     the high-value customers'); None = all segments."""
     if ALL_SEGMENTS_PATTERN.search(text):
         return None
-    if re.search(r"\ball\b|side by side|所有|全部|各个", text) and not re.search(r"\d", text):
+    if re.search(r"\ball\b|side by side|所有|全部|各个", text) and not re.search(r"\d", text) and \
+            extract_segment_number(text) is None:       # "group one and group three side by side" are numbered
         return _two_compared_names(text)         # "all of them side by side" → None; "A side by side with B" → [A, B]
     if re.search(rf"{_SEG_WORDS_EN}|{_SEG_WORDS_ZH}|第", text):
         tokens = re.findall(rf"(?<![\d.])(\d+)(?![\d%折])|第\s*([{ZH_NUM_CHARS}]+)|([{ZH_NUM_CHARS}]+)\s*(?:号|组|群|类)|"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.chat.slots_numbers import EN_NUM_WORDS, ZH_NUM_CHARS
+from assistant.chat.slots_numbers import EN_NUM_WORDS, ZH_NUM_CHARS, parse_number
 
 # Sounds that carry nothing ("um", "uh", "erm") and stock phrases of speech that carry nothing in a request.
 _EN_SOUNDS = re.compile(r"\s*(?<![\w'])(?:u+m+|u+h+m*|e+r+m+|hmm+)(?![\w'])[,.]?")
@@ -29,6 +29,26 @@ _EN_LIKE = re.compile(r"\s*(?<![\w'])(?<!\bwould )(?<!\bis )(?<!\bare )(?<!\bels
                       rf"like,?\s+(?=[$¥€£]|\d|(?:{EN_NUM_WORDS})\b|(?:a|an|the|what|how|versus|vs|side|ballpark|"
                       r"product|roughly|about|around|maybe)\b)")
 _EN_LIKE_AFTER_PREPOSITION = re.compile(r"\b(for|to|of|at|on|in|with|about|from) like,?\s+")  # "search for like flour"
+
+# Numbers said as words where a digit is meant: an id after its keyword ("campaign twelve"), and, for readers of
+# rates, an amount before its unit ("a ten percent lift"); "twenty five" is one number. Other number words ("the new
+# one") stay words.
+_NUMBER_WORDS = rf"(?<![\w'-])(?:(?:twenty|thirty|forty|fifty)[- ](?:one|two|three|four|five|six|seven|eight|nine)|{EN_NUM_WORDS})(?![\w'-])"
+_NUMBER_BEFORE_UNIT = re.compile(rf"{_NUMBER_WORDS}(?=\s*(?:%|percent\b|per cent\b|pct\b|percentage points?\b|points?\b|pp\b|"
+                                 r"pts?\b))")
+_ID_THEN_NUMBER = re.compile(rf"\b(campaign|promo|promotion|experiment|mailing|blast|household)\s+(?:number\s+|#\s*)?"
+                             rf"({_NUMBER_WORDS})")
+_PERCENT_WORD = re.compile(r"(\d+(?:\.\d+)?)\s*(?:percent|per cent|pct)\b(?!\.?\s*points?)")
+
+
+def _digits(words: str) -> str:
+    """'ten' → '10', 'twenty five' → '25'."""
+    parts = re.split(r"[- ]", words)
+    if len(parts) == 2 and parts[0] in ("twenty", "thirty", "forty", "fifty"):
+        return str((parse_number(parts[0]) or 0) + (parse_number(parts[1]) or 0))
+    number = parse_number(words)
+    return words if number is None else str(number)
+
 
 # A repair marker: what comes after it replaces the last thing of the same kind before it.
 _EN_REPAIR_WORDS = re.compile(r"(?<![\w'])(?:no,? sorry|sorry,? no|no,? wait|wait,? no|no,? make (?:that|it)|"
@@ -90,5 +110,13 @@ def written(text: str) -> str:
     text = _EN_LIKE_AFTER_PREPOSITION.sub(r"\1 ", text)
     text = _repair_en(text)
     text = _repair_zh(text)
+    text = _ID_THEN_NUMBER.sub(lambda m: f"{m.group(1)} {_digits(m.group(2))}", text)
     text = re.sub(r"\s*,(?:\s*,)*\s*", ", ", text)            # one comma per pause, none at either end
     return re.sub(r"\s+", " ", text).strip(" ,")
+
+
+def amounts_as_digits(text: str) -> str:
+    """'a ten percent lift' → 'a 10% lift', 'one point more' → '1 point more': for readers of rates and effects
+    (sample sizes). Not used for copy, whose offer keeps the words the user wrote ("twenty percent off")."""
+    text = _NUMBER_BEFORE_UNIT.sub(lambda m: _digits(m.group(0)), text)
+    return _PERCENT_WORD.sub(r"\1%", text)
