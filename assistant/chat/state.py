@@ -27,6 +27,7 @@ from assistant.chat.slots import (ALL_SEGMENTS, REQUIRED_SLOTS, SLOT_NAMES, aske
                                   extract_segment_list, extract_slots,
                                   extract_user_id, missing_slots, normalise, says_intent_verb,
                                   slot_change)
+from assistant.chat.slots_numbers import EN_NUM_WORDS, ZH_NUM_CHARS, parse_number
 
 STATE_CHANGING = frozenset({"segment", "undo"})
 # Reopening a save replaces this chat's data and models: it is always confirmed first (README, "Safe actions")
@@ -77,9 +78,45 @@ def _length_wish(t: str) -> str | None:
                                  "shorter" if complaint.group(1) or complaint.group(2) else "longer")
 
 
+# A dictated id is spelled ("it's uh campaign nineteen", "number forty two", "二十七号"); "that one" is no number
+_SPELLED_EN = re.compile(rf"(?<![\w'])(?:{EN_NUM_WORDS})(?:[\s-]+(?:{EN_NUM_WORDS}))?(?![\w'])")
+_SPELLED_ZH = re.compile(rf"(?:^|是|编号|号码|id)\s*([{ZH_NUM_CHARS}]+)\s*(?:号|$)|^([{ZH_NUM_CHARS}]+)号")
+
+
+def _spelled_number(t: str) -> int | None:
+    """The one number a short answer spells out, in words: "nineteen", "forty two" (tens + units), "二十七号"."""
+    words = [m.group(0) for m in _SPELLED_EN.finditer(t) if m.group(0) not in ("one", "a dozen", "a couple of")]
+    if len(words) == 1:
+        parts = [parse_number(w) for w in re.split(r"[\s-]+", words[0])]
+        if None not in parts and (len(parts) == 1 or parts[0] % 10 == 0 and parts[0] >= 20 and parts[1] < 10):
+            return sum(parts)
+    zh = _SPELLED_ZH.search(t.strip(" ~～。!！"))
+    return parse_number(zh.group(1) or zh.group(2)) if zh and not words else None
+
+
+# A bare count after a ranked answer ("三个就够", "five is plenty", "just give me 4"): how many to show, nothing else
+_COUNT_ONLY = re.compile(rf"^(?:(?:ok(?:ay)?|so|well|hmm+|alright|actually)[\s,]+)*(?:just|only|maybe)?\s*"
+                         rf"(?:(?:give|show|send|list)\s+(?:me|us)\s+)?(?:the\s+)?(?:top\s+)?(?P<en>\d+|{EN_NUM_WORDS})"
+                         rf"(?:\s+(?:of them|items?|products?|picks?|recs?|things))?"
+                         rf"(?:\s+(?:is|are|will|would|should)\s+(?:be\s+)?(?:enough|fine|plenty|do|ok|okay|good))?"
+                         rf"(?:\s+(?:please|pls|thanks))?|"
+                         rf"^(?:那|嗯)?(?:就|只)?(?:要|给我|来|推|挑|列|给)?(?:前)?(?P<zh>\d+|[{ZH_NUM_CHARS}]+)"
+                         rf"(?:个|款|样|件|条|种)(?:就够了?|就行了?|就好|够了|即可|好了)?(?:吧|哈|啊)?", re.I)
+
+
+def _count_only(t: str) -> int | None:
+    """The count a message says and nothing else ("三个就够" → 3, "five is plenty" → 5)."""
+    m = _COUNT_ONLY.fullmatch(t.strip(" .!。！~～"))
+    value = None if m is None else parse_number(m.group("en") or m.group("zh"))
+    return value if value is not None and 0 < value <= 100 else None
+
+
 def _lone_id(text: str) -> str | None:
-    """The id a short answer gives: its only number, when that number is no time span or rate."""
+    """The id a short answer gives: its only number (said or spelled), when that number is no time span or rate."""
     found = _LONE_NUMBER.findall(normalise(text))
+    if not re.search(r"\d", text):
+        spelled = _spelled_number(normalise(text))
+        return None if spelled is None else str(spelled)
     return found[0] if len(found) == 1 and len(re.findall(r"\d+", text)) == 1 else None
 
 
@@ -117,7 +154,10 @@ _CORRECTION = re.compile(r"\b(?:sorry|oops|my (?:mistake|bad)|i (?:meant|mean)|m
                          r"(?:it|that) should (?:be|have been)|should have said|i said wrong)\b|说错了|搞错了|写错了|打错了|"
                          r"我是说|我的意思是|应该是|不好意思", re.I)
 _NEGATED = re.compile(r"(?:,\s*|\s)(?:not|rather than|instead of)\s+[^,.;!?]*|(?:而)?不是[^，,。；;!！?？]*", re.I)
-_NARROW = re.compile(r"^(?:and\s+|but\s+)?(?:only|just)(?=\s+(?:for|in|the|segment|group)\b)|^(?:只|仅)(?=[\u4e00-\u9fff])", re.I)
+# A narrowing says "only" or a verb of narrowing ("restrict to seg 0", "filter it down to the vips", "光看第二组")
+_NARROW = re.compile(r"^(?:and\s+|but\s+)?(?:(?:only|just)(?=\s+(?:for|in|the|segment|group)\b)|"
+                     r"(?:now\s+)?(?:restrict|limit|narrow|filter|cut|zoom)(?:\s+(?:it|this|that|them|the \w+))?"
+                     r"(?:\s+(?:down|in))?\s+(?:to|on|by)\b)|^(?:只|仅|光|单)(?=[\u4e00-\u9fff])", re.I)
 # "The same again, for another audience": "identical brief, seg 5", "do the regulars the same way", "00后学生党也安排
 # 一条", "照这个给新客来一份". What is left once the cue is cut must name the new audience (see `_same_for_another`)
 _SAME_BRIEF = re.compile(r"\b(?:(?:identical|same|similar)\s+(?:brief|setup|set-up|specs?|settings?|treatment|deal|"
@@ -280,15 +320,22 @@ class ConversationState:
         if change is None:
             change = self._same_for_another(route, t)
         if change is None:
+            change = self._count_for_last(route, t)
+        if change is None:
             change = self._edit_of_copy(route, t)
         if change is not None:
             intent, slots = "follow_up", change
         if intent == "follow_up" and self.last_intent is None:
             # nothing to follow up: a complete request that merely looks like one ("write a push for the
             # high spenders") takes the router's next-best reading
-            other = next(((name, p) for name, p in route.alternatives if name != "follow_up"), None)
+            # (a runner-up whose own verb the message says comes first: "draft a push about the grand reopening"
+            # is copy, whatever "reopening" looks like)
+            others = [(name, p) for name, p in route.alternatives if name != "follow_up"]
+            other = next(((name, p) for name, p in others if p >= 0.1 and says_intent_verb(name, t)),
+                         others[0] if others else None)
             words = re.search(r"[A-Za-z\u4e00-\u9fff]", t)   # a bare "8" or "#25" is no request: ask
-            if other is None or other[1] < 0.2 or other[0] == UNKNOWN or not words:
+            if other is None or other[1] < (0.1 if says_intent_verb(other[0], t) else 0.2) or other[0] == UNKNOWN or \
+                    not words:
                 return Turn(UNKNOWN, {}, lang, route.confidence)
             intent, slots = other[0], extract_slots(other[0], text, lang)
         if intent == "follow_up" and self.last_intent in STATE_CHANGING and not any(
@@ -425,6 +472,16 @@ class ConversationState:
                 return None
             change = {"segment": bare}
         return {name: change.get(name) for name in SLOT_NAMES["follow_up"]}
+
+    def _count_for_last(self, route: Route, t: str) -> dict[str, Any] | None:
+        """The changes of a bare count right after a ranked answer ("三个就够" after recommendations for a customer,
+        "five is plenty" after the top products): the number to show. Alone it names no request, so the router
+        reads anything; a confident reading of its own stays."""
+        if self.last_intent not in SLOT_NAMES or "top_k" not in SLOT_NAMES[self.last_intent] or \
+                route.intent not in (*_NO_REQUEST, "follow_up", self.last_intent) and route.confidence >= CONFIDENT:
+            return None
+        count = _count_only(t)
+        return None if count is None else {**dict.fromkeys(SLOT_NAMES["follow_up"]), "top_k": count}
 
     def _edit_of_copy(self, route: Route, t: str) -> dict[str, Any] | None:
         """The changes of an edit of the copy just written that the router read as something else: its length

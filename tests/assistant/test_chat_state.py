@@ -859,3 +859,57 @@ def test_spoken_front_and_back_pick_one_of_the_pair_just_compared():
     assert turn.intent == "describe_segment" and turn.slots["segment"] == "银发族"
     state = after("compare_segments", "夜猫子和银发族对比一下")
     assert run(state, "unknown", "前头那个啥情况", "zh", confidence=0.3).slots["segment"] == "夜猫子"
+
+
+def test_a_verb_of_narrowing_restricts_the_last_question_to_one_segment():
+    state = after("data_question", "show me the monthly revenue trend", "en")
+    turn = play(state, reading("unknown", "filter it down to segment 4", "en", 0.7), "filter it down to segment 4")
+    assert turn.intent == "data_question" and turn.slots["segment"] == 4
+    assert turn.slots["metrics"] == ["trend"] and turn.slots["period"] == "month"
+    zh = after("data_question", "客单价按周看走势")
+    turn = play(zh, reading("follow_up", "单看第5组", "zh", 0.4), "单看第5组")
+    assert turn.intent == "data_question" and turn.slots["segment"] == 5 and turn.slots["period"] == "week"
+    # a narrowing after a re-segmentation repeats nothing
+    state = after("segment", "split my customers into 5 segments", "en")
+    assert run(state, "unknown", "restrict to segment 2", "en", confidence=0.7).intent != "segment"
+
+
+def test_a_bare_count_after_a_ranked_answer_sets_how_many_and_keeps_the_rest():
+    state = after("recommend_user", "recommend products for customer 5521", "en")
+    turn = play(state, reading("unknown", "ok four is plenty", "en", 0.3), "ok four is plenty")
+    assert turn.intent == "recommend_user" and turn.slots == {"user_id": "5521", "top_k": 4}
+    zh = after("recommend_segment", "给第2组推荐商品")
+    turn = play(zh, reading("unknown", "五款就行", "zh", 0.3), "五款就行")
+    assert turn.intent == "recommend_segment" and turn.slots["top_k"] == 5 and turn.slots["segment"] == 2
+    # a count with more in it, or after a turn that ranks nothing, is no bare count
+    state = after("recommend_user", "recommend products for customer 5521", "en")
+    assert run(state, "unknown", "four of them are rubbish", "en", confidence=0.3).slots.get("top_k") is None
+    state = after("describe_segment", "describe segment 3", "en")
+    assert run(state, "unknown", "three is enough", "en", confidence=0.3).intent != "describe_segment"
+
+
+def test_a_spelled_out_id_answers_the_asked_id():
+    state = ConversationState()
+    assert run(state, "evaluate_campaign", "how did the back to school mailer do").ask == "campaign_id"
+    turn = play(state, reading("evaluate_campaign", "uh that was number thirty four", "en", 0.6),
+                "uh that was number thirty four")
+    assert turn.intent == "evaluate_campaign" and turn.slots["campaign_id"] == "34" and turn.ask is None
+    # what comes next about that campaign keeps it
+    text = "ok so who should get the next one"
+    assert play(state, reading("unknown", text, "en", 0.4, ("next_campaign", 0.2)), text).slots["campaign_id"] == "34"
+    zh = ConversationState(language="zh")
+    run(zh, "evaluate_campaign", "上回那个满减活动效果咋样", "zh")
+    turn = play(zh, reading("unknown", "十五号那个", "zh", 0.3), "十五号那个")
+    assert turn.intent == "evaluate_campaign" and turn.slots["campaign_id"] == "15"
+    # two spelled numbers are no one id: the question stands
+    state = ConversationState()
+    run(state, "evaluate_campaign", "how did the back to school mailer do")
+    assert play(state, reading("unknown", "either twelve or fifteen", "en", 0.3), "either twelve or fifteen").slots \
+        .get("campaign_id") is None
+
+
+def test_a_request_with_nothing_to_follow_up_takes_the_runner_up_whose_verb_it_says():
+    state = ConversationState()
+    text = "draft an sms about the store reopening"
+    turn = play(state, reading("follow_up", text, "en", 0.35, ("load_workspace", 0.3), ("write_copy", 0.15)), text)
+    assert turn.intent == "write_copy" and turn.ask == "segment" and not turn.needs_confirmation
