@@ -57,6 +57,9 @@ OWN_VERB_FLOOR = 0.6
 # profiling verb ("rev share of the vips?", "aov for the night owls") is a data question: the group's name pulls the
 # classifier towards describing it, the metric says what is wanted.
 METRIC_OVER_PROFILE = 0.9
+# Below this probability the "unknown" (off-topic) reading is unsure: a message that asks a metric of the data
+# ("营业额按礼拜给我拉出来") is a data question. A confident off-topic reading keeps its answer.
+UNSURE_UNKNOWN = 0.4
 # Writing for someone in the user's private life ("a letter to my landlord", "给老师写请假条") is no marketing copy,
 # whatever the classifier makes of the writing verb: the assistant writes for customers only.
 _PRIVATE_RECIPIENT = re.compile(
@@ -405,8 +408,10 @@ class IntentRouter:
         elif intent == "search_products" and confidence < METRIC_OVER_PROFILE and extract_metrics(t) and \
                 not _SEARCH_VERB.search(t):
             intent = "data_question"      # "按周看下销售额，想知道店庆有没有拉动": 有没有 asks about sales, not stock
-        elif intent == UNKNOWN and confidence < self.threshold and extract_metrics(t):
-            intent = "data_question"      # "一般会员隔几天来买一次": no intent won, and a metric of the data is asked
+        elif intent == UNKNOWN and confidence < UNSURE_UNKNOWN and extract_metrics(t):
+            # "一般会员隔几天来买一次", "营业额按礼拜给我拉出来": no intent won (or an unsure off-topic reading), and
+            # a metric of the data is asked
+            intent = "data_question"
         elif intent == UNKNOWN and change is not None:
             intent = "follow_up"          # "多写几句，丰富点": nothing but slot values, which no intent claims
         elif intent == "recommend_user" and confidence < 0.5 and extract_user_id(t) is None and \

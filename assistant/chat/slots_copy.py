@@ -92,7 +92,7 @@ SHORTER = re.compile(
     r"(?:cut|trim|bring|get|keep|limit|shrink|squeeze)\s+(?:it|this|that|the copy|the text|the message)?\s*(?:down\s+)?"
     r"to\s+(?:\d+|one|two|three|four|five|a few|a couple of)\s+(?:sentences|lines|words|characters|chars)\b|"
     r"too (?:wordy|much text|many words)|wordy|\b(?:halve|chop|slash)\s+(?:it|this|that|the)\b|in half\b|get to the point|one[- ]liner|"
-    r"短一点|短一些|短些|短点|更短|改短(?!信)|写短(?!信)|缩短|精简|简短|压缩|删减|字数少|少一点字|少点字|少写|简洁|简练|太长|长了|"
+    r"短一点|短一些|短些|短点|更短|(?:改|写|弄|搞|整|缩)短(?!信)|缩短|精简|简短|压缩|删减|字数少|少一点字|少点字|少写|简洁|简练|太长|长了|"
     r"(?:字|字数|内容|废话)(?:也)?(?:太多|多了|太长)|太啰嗦|啰嗦|啰唆|冗长|砍(?:一半|掉|短|点|些)|减半|删(?:一半|掉|点|些)|"
     r"(?:一|两|几)句话|言简意赅|干脆点|利落点|"
     # "字数压一压", "篇幅再压压", "压到100字以内", "一屏能看完": squeezing the text, or a size it must fit

@@ -59,7 +59,9 @@ METRIC_PATTERNS: list[tuple[str, str]] = [
                       rf"(?:{MONEY_NOUNS_ZH})(?:的)?(?:占比|比例|份额|比重|贡献)|占了?(?:多少|几成|百分之几|多大比例)?(?:的)?(?:总|全部|整体)?(?:的)?(?:{MONEY_NOUNS_ZH})|"
                       rf"比例的(?:{MONEY_NOUNS_ZH})|贡献了?(?:多少|几成|百分之几|百分之多少)|百分之多少的(?:{MONEY_NOUNS_ZH})|贡献(?:度|占比|比例)|贡献的(?:{MONEY_NOUNS_ZH})|"
                       rf"(?:{MONEY_NOUNS_ZH})(?:的)?(?:在[^\s，。？?]{{1,6}}?)?(?:占|占了)(?:多少|几成|比|百分之)|"
-                      rf"\b(?:{MONEY_NOUNS_EN})\b[^?.!;]{{0,40}}?[\s,]+(?:what|how much|how big a|which)\s+(?:\w+\s+)?{_SHARE_WORDS}"),
+                      rf"\b(?:{MONEY_NOUNS_EN})\b[^?.!;]{{0,40}}?[\s,]+(?:what|how much|how big a|which)\s+(?:\w+\s+)?{_SHARE_WORDS}|"
+                      rf"how much of the (?:total|whole|pie)\b.{{0,30}}?\b(?:{MONEY_VERBS_EN}|account for|contribute)|"
+                      rf"\bpercent[- ]?wise\b"),
     # a customer's worth over time is lifetime value, not a trend: looked for before "over time"
     ("clv", r"lifetime|(?<![a-z])(?:clv|ltv)(?![a-z])|customer value|"
             r"\b(?:customers?|shoppers?|households?|members?|buyers?|clients?|users?|people|they|each|ones?|\w+ers)\b"
@@ -69,7 +71,7 @@ METRIC_PATTERNS: list[tuple[str, str]] = [
     ("trend", r"trend|(?<!times )(?<!time )\b(?:by|per|each|every|in each|for each) (?:calendar )?(?:week|month)\b|"
               r"\b(?:week|month)[- ]?wise\b|\b(?:development|evolution|progression) of\b|"
               r"\bby the (?:week|month)\b|weekly|monthly|over time|(?:week|month)[- ](?:by|over|on|to)[- ](?:week|month)|\b(?:wow|mom)\b|"
-              r"趋势|走势|变化|按月|按周|每月|每周|月度|周度|逐月|逐周|每个月|每一周|环比"),
+              r"趋势|走势|变化|按月|按周|按(?:礼拜|星期)|每(?:个)?(?:礼拜|星期)|每月|每周|月度|周度|逐月|逐周|每个月|每一周|环比"),
     ("aov", r"(?<![a-z])aov(?![a-z])|average (?:order|basket|ticket|transaction|cart)(?: size| value| amount| total)?|"
             r"(?:value|size|amount|total|worth) of (?:an?|one|each|every|the average|the typical|a single|a typical|per) "
             r"(?:order|basket|purchase|transaction|checkout|cart)\b|"
