@@ -27,7 +27,7 @@ import yaml
 
 from assistant.chat.slots import (REQUIRED_SLOTS, SLOT_NAMES, asked_metrics, detect_language, extract_audience,
                                   extract_campaign_id, extract_channel, extract_explicit_language, extract_length,
-                                  extract_metrics, extract_offer, extract_product,
+                                  extract_metrics, extract_offer, extract_product, extract_sample_size,
                                   extract_segment_list, extract_segment_number, extract_slots, extract_user_id,
                                   mentions_all_segments, missing_slots, normalise,
                                   says_intent_verb,
@@ -57,9 +57,10 @@ OWN_VERB_FLOOR = 0.6
 # profiling verb ("rev share of the vips?", "aov for the night owls") is a data question: the group's name pulls the
 # classifier towards describing it, the metric says what is wanted.
 METRIC_OVER_PROFILE = 0.9
-# Below this probability the "unknown" (off-topic) reading is unsure: a message that asks a metric of the data
-# ("营业额按礼拜给我拉出来") is a data question. A confident off-topic reading keeps its answer.
-UNSURE_UNKNOWN = 0.4
+# Below this probability an off-topic or follow-up reading is unsure: a message that asks a metric of the data
+# ("营业额按礼拜给我拉出来") is a data question, one that says a runner-up action's verb is that action. A confident
+# reading keeps its answer.
+UNSURE_READING = 0.5
 # Writing for someone in the user's private life ("a letter to my landlord", "给老师写请假条") is no marketing copy,
 # whatever the classifier makes of the writing verb: the assistant writes for customers only.
 _PRIVATE_RECIPIENT = re.compile(
@@ -69,9 +70,9 @@ _PRIVATE_RECIPIENT = re.compile(
     r"给(?:我的?)?(?:房东|老板|领导|妈妈|爸爸|父母|老师|邻居|老婆|老公|男朋友|女朋友|朋友|姐姐|妹妹|哥哥|弟弟|银行|医生|律师|同事|孩子|"
     r"室友|物业)(?:写|发)|(?:请假条|辞职信|检讨书|情书|求职信|贺卡)")
 # ... and private documents, asked as writing or as a report ("帮我写一份个人年终述职报告", "my cv")
-_PRIVATE_DOCUMENT = re.compile(r"述职报告|个人总结|简历|论文|作业|个税|提成|工资条|"
+_PRIVATE_DOCUMENT = re.compile(r"述职报告|个人总结|简历|论文|作业|个税|提成|工资条|房租|水电费|房贷|车贷|话费|"
                                r"\b(?:my|a)\s+(?:own\s+|personal\s+)?(?:[\w-]+\s+)?(?:cv|resume|résumé|thesis|homework|essay|"
-                               r"performance review|self[- ]review|tax return)\b")
+                               r"performance review|self[- ]review|tax return|rent|mortgage|phone bill)\b")
 # "Which group first, next time?" asks for the next-campaign advice; a plan for it would also ask how (an offer, a
 # channel): "下一次活动针对哪个人群、用什么优惠比较好" is a plan.
 _NEXT_WORD = r"(?:\bnext\b|下一|下次|下轮|下期|下波|下个月|下周)"
@@ -122,9 +123,30 @@ def _names_product_only(text: str, language: str) -> bool:
     return bool(product) and (segment is None or isinstance(segment, str) and segment in product)
 
 
+# One customer, not a group: "one of our loyalty card holders", "a particular member", "某个会员", "一个老粉"
+_ONE_CUSTOMER = re.compile(r"\b(?:one of (?:our|my|the)|a (?:single|particular|specific|certain))\s+(?:[\w-]+\s+){0,2}?"
+                           r"(?:customers?|members?|shoppers?|households?|(?:card ?)?holders?|buyers?|clients?|users?)\b|"
+                           r"(?:某|某一|一)(?:个|位)(?:老)?(?:客户|会员|顾客|用户|粉丝|粉)")
+
+
 def _runner_up_action(alternatives, text: str, default: str) -> str:
-    """The first runner-up among the actions (plan, recommend) whose own verb `text` uses, else `default`."""
-    return next((name for name, _ in alternatives[1:] if name in _ACTIONS and says_intent_verb(name, text)), default)
+    """The first runner-up among the actions (plan, recommend) whose own verb `text` uses, else `default`; for one
+    customer, recommending to that customer comes before recommending to a segment."""
+    said = [name for name, _ in alternatives[1:] if name in _ACTIONS and says_intent_verb(name, text)]
+    if "recommend_segment" in said and _ONE_CUSTOMER.search(text) and says_intent_verb("recommend_user", text):
+        return "recommend_user"
+    return said[0] if said else default
+
+
+# How many people a test needs, asked per group or arm ("how many per group", "每组要多少人")
+_PER_GROUP = re.compile(r"\bhow many\b.{0,25}?\b(?:per|each|every|in each)\s+(?:group|arm|side|variant|cell|bucket)\b|"
+                        r"(?:每组|每个组|每边|每个版本|每一组).{0,6}?(?:多少|几)")
+
+
+def _has_effect_size(text: str) -> bool:
+    """A lift to detect said in the message ('1 point more', 'a 10% lift', '提升2个点')."""
+    found = extract_sample_size(text)
+    return found["mde_pct"] is not None or found["mde_points"] is not None
 
 
 def _is_audience(text: str) -> bool:
@@ -408,7 +430,10 @@ class IntentRouter:
         elif intent == "search_products" and confidence < METRIC_OVER_PROFILE and extract_metrics(t) and \
                 not _SEARCH_VERB.search(t):
             intent = "data_question"      # "按周看下销售额，想知道店庆有没有拉动": 有没有 asks about sales, not stock
-        elif intent == UNKNOWN and confidence < UNSURE_UNKNOWN and extract_metrics(t):
+        elif intent == "data_question" and confidence < FOLLOW_UP_OVERRIDE and _PER_GROUP.search(t) and \
+                _has_effect_size(t):
+            intent = "sample_size"        # "used 3% of the time, how many per group to catch 1 point more": a test's size
+        elif intent == UNKNOWN and confidence < UNSURE_READING and extract_metrics(t):
             # "一般会员隔几天来买一次", "营业额按礼拜给我拉出来": no intent won (or an unsure off-topic reading), and
             # a metric of the data is asked
             intent = "data_question"
@@ -420,6 +445,12 @@ class IntentRouter:
         elif intent == "write_copy" and confidence < METRIC_OVER_PROFILE and not says_intent_verb(intent, t) and \
                 (_PLAN_OPENING.search(t) or _PLAN_NOUN.search(t)):
             intent = "plan_campaign"      # "plan a winback for the lapsed cat owners, email + 15% off": a plan first
+        elif intent == "follow_up" and confidence < UNSURE_READING and \
+                not (slot_change(text, language) or {}).get("cued") and \
+                _runner_up_action(alternatives, t, intent) != intent:
+            # "老客户该推点啥 列五个": an unsure follow-up reading, while a runner-up action's own verb is said and
+            # nothing opens like a follow-up; without a turn before it there is nothing to follow
+            intent = _runner_up_action(alternatives, t, intent)
         elif intent == "write_copy" and confidence < FOLLOW_UP_OVERRIDE and not says_intent_verb(intent, t):
             # copy is asked for with a copy word ("write", "文案"); without one, a runner-up action whose own verb
             # the message uses is meant: "need recs for one of our members", "给这个人群做个唤醒方案，走短信"
