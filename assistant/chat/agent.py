@@ -19,11 +19,12 @@ import pandas as pd
 
 from assistant.api.facade import MarketingAssistant
 from assistant.api.results import SOURCE_LABELS, frame_markdown, model_markdown
+from assistant.chat.consent import BULK_IDS
 from assistant.chat.messages import (CHANNEL_NAMES, COLUMN_NAMES, COPY_FIELDS, COPY_SOURCES, HELP_EXAMPLES,
                                      LANGUAGE_NAMES, LENGTH_WORDS, PERIOD_NAMES, PRICE_WORDS, listing,
                                      say)
 from assistant.chat.slots import asks_about_history, extract_horizon_days
-from assistant.chat.state import BULK_IDS, ConversationState, Turn
+from assistant.chat.state import ConversationState, Turn
 from assistant.core.errors import DataError, LLMOutputError, LLMUnavailable, NotReadyError
 from assistant.core.policy import category_name
 from assistant.core.text import markdown_literal

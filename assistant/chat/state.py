@@ -11,7 +11,7 @@ The router classifies one message at a time; `ConversationState.resolve(route, t
 Every slot taken from context is listed in `Turn.from_context`, so the reply can say what it understood.
 
 State-changing intents (re-segmenting) run only on a confident, explicit request; otherwise the turn is marked
-`needs_confirmation` and the chat asks first (see `is_explicit_request`). Hand-written because the rules are few
+`needs_confirmation` and the chat asks first (see `assistant.chat.consent`). Hand-written because the rules are few
 and must be exact and testable; no dialogue-state library fits a rule-based router without an LLM.
 """
 from __future__ import annotations
@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from assistant.chat.consent import (BULK_IDS, CONFIDENT, EXPLICIT_SEGMENT, HEDGED, LEAD_YES, NO, PROPOSAL, REFUSAL,
+                                    UNDO_VERB, YES, is_explicit_request, is_injection)
 from assistant.chat.router import UNKNOWN, Route
 from assistant.chat.slots import (ALL_SEGMENTS, REQUIRED_SLOTS, SLOT_NAMES, asked_metrics, clean_segment_phrase,
                                   extract_campaign_id, extract_channel, extract_metrics, extract_next_campaign_focus, extract_n_segments, extract_offer,
@@ -32,7 +34,6 @@ from assistant.chat.slots_numbers import EN_NUM_WORDS, ZH_NUM_CHARS, parse_numbe
 STATE_CHANGING = frozenset({"segment", "undo"})
 # Reopening a save replaces this chat's data and models: it is always confirmed first (README, "Safe actions")
 ASKS_FIRST = frozenset({"load_workspace"})
-CONFIDENT = 0.6
 _CARRIED_BY_ANSWER = ("channel", "offer_pct", "offer", "length")   # said beside the asked slot, they count too
 # Readings that ask the tools for nothing: no intent won, or chit-chat ("太长啦 再短点😂" and "文案也安排上！！" read
 # as smalltalk). Right after a turn, such a reading of a message that changes or continues it is no answer of its own.
@@ -104,6 +105,13 @@ _COUNT_ONLY = re.compile(rf"^(?:(?:ok(?:ay)?|so|well|hmm+|alright|actually)[\s,]
                          rf"(?:个|款|样|件|条|种)(?:就够了?|就行了?|就好|够了|即可|好了)?(?:吧|哈|啊)?", re.I)
 
 
+def _bare_audience(rest: str, language: str) -> int | str | None:
+    """The audience a message names once its framing is cut ("00后学生党", "新来的", "the night owls"): the slot rules
+    read a Chinese name only inside a frame ("给…写"), so a bare one is read as a name phrase. A pointer is none."""
+    named = extract_segment(rest, language) or clean_segment_phrase(rest, language)
+    return None if named is None or isinstance(named, str) and _POINTER_NAME.fullmatch(named) else named
+
+
 def _count_only(t: str) -> int | None:
     """The count a message says and nothing else ("三个就够" → 3, "five is plenty" → 5)."""
     m = _COUNT_ONLY.fullmatch(t.strip(" .!。！~～"))
@@ -120,34 +128,6 @@ def _lone_id(text: str) -> str | None:
     return found[0] if len(found) == 1 and len(re.findall(r"\d+", text)) == 1 else None
 
 
-# An answer that accepts what the chat proposed; it may go on ("sure, go ahead and rerun", "确认，请执行。",
-# "好的，不过分5组") and whatever slots it goes on with change the proposal (see `_accept`).
-# A Latin yes may run straight into Chinese ("OK跑吧", "yes开始"); a Chinese one needs its end ("是不是" is no yes).
-_YES = re.compile(r"^(?:(?:y|yes|yeah|yea|ya|yah|yep|yup|sure|ok|okay|k|alright|all right|fine|absolutely|definitely|"
-                  r"of course|confirm|confirmed|go ahead|go for it|go on|do it|do that|please do|proceed|"
-                  r"let'?s do (?:it|that)|let'?s go|sounds good|looks good|run it|rerun|re-run|please proceed)(?![a-z0-9'])|"
-                  r"(?:确认|确定|好|好的|好吧|是|是的|可以|行|行吧|执行|同意|没问题|对|就这么办|开始吧|来吧|"
-                  r"请执行|照办|"
-                  # chat slang for "go for it" ("冲！！", "整吧", "安排", "走起"); each needs its end, so "整个方案"
-                  # or "冲什么" is no yes
-                  r"冲+|冲吧|整吧|整起|搞吧|搞起|干吧|安排(?:吧|上)?|走起|妥了?|没毛病)\b)", re.I)
-_LEAD_YES = re.compile(r"^(?:ok(?:ay)?|yes|yeah|yep|sure|fine|alright|good|great|cool|nice|好的?|好吧|行|嗯|可以|那)"
-                       r"[\s,，.。!！~]*", re.I)
-_NO = re.compile(r"^(?:n|no|nope|nah|cancel|stop|don'?t|do not|never ?mind|forget it|取消|不|不要|不用|算了|别|否)", re.I)
-# A refusal anywhere in the answer: "fine, forget it" / "ok no" / "好，算了" start like a yes but change nothing
-# ("no problem", "不过" — but — are no refusal).
-_REFUSAL = re.compile(r"\b(?:no(?!\s+(?:problem|worries))|not|nope|nah|don'?t|do not|cancel|stop|never ?mind|"
-                      r"forget (?:it|that|about it)|hold off|wait)\b|不要|不用|算了|取消|别(?!的)|不行|不好|不做|先不|等等", re.I)
-# Hedged or questioning wording: not an explicit request to change state.
-# A wish ("I'd like to …", "我想…", "打算…") or an opinion ("我觉得…更合理") states a plan, not a command: the
-# re-segmenting it would do is confirmed.
-_HEDGED = re.compile(r"\b(?:maybe|perhaps|might|what if|how about|what about|wonder|should (?:we|i)|would .* better|"
-                     r"do you think|could we try|is it worth|i(?:'d| would) like to|i want to|i wanna|"
-                     r"(?:i'm |i am )?(?:thinking|considering|planning) (?:of|about|to)|i plan to|i (?:think|feel|guess))\b|"
-                     r"我觉得|我认为|我感觉|要不|也许|可能|是不是|要不要|试试|会不会|吗[？?]?$|^我?(?:想|想要|打算|考虑|希望)")
-# A count put forward against the present one ("6 segs might work better", "5个群更清楚", "改为划分4个客群")
-_PROPOSAL = re.compile(r"\b(?:better|more sense|instead|enough|too (?:many|few)|rather|prefer|fewer|more)\b|[?？]\s*$|"
-                       r"更好|更合适|更合理|更清楚|更清晰|比较好|就够|够了|太多|太少|改为|改成|还是")
 # A correction of the last request ("sorry, I meant …", "my mistake, it should be …", "我是说…") and what it takes
 # back ("…, not week-wise", "不是第2组"); a narrowing of it ("only for segment 2", "只看…")
 _CORRECTION = re.compile(r"\b(?:sorry|oops|my (?:mistake|bad)|i (?:meant|mean)|meant to say|correction|"
@@ -175,54 +155,6 @@ _LENGTH_COMPLAINT = re.compile(r"\b(?:too|so|way too|far too|much too|overly)\s+
                                r"(?:太|这么|那么|好|过于|忒)(?:(长|啰嗦|啰唆|冗长)|短|简单)", re.I)
 _AUDIENCE_CUE = re.compile(r"(?:\b(?:for|to|at|targeting|target|aimed at)\s+(?:the\s+|our\s+|my\s+|all\s+)?|给|为|针对|对|"
                            r"发给|面向)\s*$")
-_POLITE = re.compile(r"^(?:please\s+)?(?:can|could|would|will) you\b|^please\b|^(?:请|麻烦|能不能|能否|可以帮|帮我)")
-# Taking back what was done ("roll it back", "revert that", "改回去", "撤销"): with nothing waiting for a yes, a
-# "no, roll it back" cannot cancel anything; it undoes the re-segmentation that just ran
-_UNDO_VERB = re.compile(r"\b(?:undo|revert|roll(?: (?:it|that|this|them|those|the \w+))? back|go back|put (?:it|that|them|"
-                        r"the \w+) back|take (?:it|that) back|bring back|restore)\b|撤销|撤回|回退|回滚|还原|恢复|退回|改回|"
-                        r"回到(?:之前|原来|上一)")
-_EXPLICIT_SEGMENT = re.compile(r"\b(?:re-?)?(?:segment|cluster|split|group|divide|partition|bucket)\w*\b|"
-                               r"分群|聚类|分成|分为|聚成|聚为|划分|细分|分组|重新分")
-# Text that tries to steer the assistant instead of asking it something.
-INJECTION = re.compile(
-    r"(?:ignore|disregard|forget|override|bypass)\s+(?:(?:all|any|the|your|my|previous|prior|above|earlier|these|"
-    r"those)\s+)*(?:instructions|rules|prompts?|guidelines|restrictions|previous|prior|above|earlier|your)|"
-    r"system prompt|you are now|act as|pretend (?:to be|you)|developer mode|jailbreak|"
-    r"\bdan\b|override (?:your|the) (?:rules|instructions)|new instructions|forget (?:all |your )?(?:previous |prior )?"
-    r"instructions|```|<\s*/?\s*(?:system|untrusted|script)|忽略(?:之前|以上|上面|前面|所有)|无视(?:之前|以上|所有)|"
-    r"系统提示|你现在是|扮演|越狱|新的指令|忘记(?:之前|所有)", re.I)
-
-
-BULK_IDS = re.compile(r"\b(?:list|print|show|give|dump|export|all|every)\b.{0,40}\b(?:customer|user|household|member|"
-                      r"client)s?[ _-]?ids?\b|(?:所有|全部|列出|导出).{0,12}(?:用户|客户|会员|家庭).{0,4}(?:id|编号|号码)", re.I)
-
-
-def is_injection(text: str) -> bool:
-    """True for messages that try to give the assistant instructions ("ignore previous instructions …")."""
-    return bool(INJECTION.search(normalise(text)))
-
-
-def _last_sentence(text: str) -> str:
-    """The last sentence of `text` ("hmm, I prefer the old ones. could you go back?" → "could you go back?")."""
-    sentences = [part for part in re.split(r"(?<=[.!?;。！？；])\s*", text) if part.strip()]
-    return sentences[-1].strip() if sentences else text
-
-
-def is_explicit_request(intent: str, text: str, confidence: float) -> bool:
-    """A state-changing intent runs without asking only when the router is confident, the wording says so
-    plainly (a segmenting verb, no hedging such as "maybe" / "要不…试试") and nothing tries to steer the bot."""
-    t = normalise(text)
-    if confidence < CONFIDENT or _HEDGED.search(t) or is_injection(t):
-        return False
-    if re.search(r"[?？]\s*$", t) and (intent == "segment" or not _POLITE.match(_last_sentence(t))):
-        # a question, not a request: ask first. Re-segmenting replaces the segments every later answer builds on,
-        # so even a polite question asks first ("能否将客户重新划分为6个客群？"); undoing is itself the way back and
-        # runs on a polite request, wherever it stands ("Hmm, I prefer the old groups. Could you please go back?")
-        return False
-    if intent == "segment":   # a bare word ("groups", "分群") names the topic, it does not ask for anything
-        bare = len(t.split()) < 2 and len(re.sub(r"[^\u4e00-\u9fff]", "", t)) < 3
-        return bool(_EXPLICIT_SEGMENT.search(t)) and not bare
-    return True
 
 
 @dataclass(frozen=True)
@@ -274,12 +206,13 @@ class ConversationState:
         had_pending = self.pending is not None
         if self.pending is not None:
             pending, self.pending = self.pending, None
-            if _YES.search(t) and not injection and not _REFUSAL.search(t):
+            # a drawn-out yes is a yes ("yesss", "lets gooo", "okkk")
+            if YES.search(re.sub(r"([a-z])\1{2,}", r"\1", t)) and not injection and not REFUSAL.search(t):
                 return self._accept(pending, text, lang)
-            if _NO.search(t) or _REFUSAL.search(t) or route.intent == "cancel":
+            if NO.search(t) or REFUSAL.search(t) or route.intent == "cancel":
                 return Turn("cancel", {}, lang, route.confidence)
-            if route.intent == "confirm" and route.confidence >= 0.8 and not injection and not _HEDGED.search(t) \
-                    and not _REFUSAL.search(t):
+            if route.intent == "confirm" and route.confidence >= 0.8 and not injection and not HEDGED.search(t) \
+                    and not REFUSAL.search(t):
                 return self._accept(pending, text, lang)     # "that works for me": a sure agreement, not a "maybe"
         undo = self._undo_of_last_change(route, t)
         if undo is not None:
@@ -288,10 +221,10 @@ class ConversationState:
             change = self._plain_change(route, text, t)
             if change is not None:      # "走推送，九折", "可以再短点吗": nothing waits for a yes, it changes the last turn
                 route = replace(route, intent="follow_up", slots=change)
-        if route.intent in ("confirm", "cancel") or (len(t) <= 12 and (_YES.fullmatch(t.strip(" .!。！")) or
-                                                                   _NO.fullmatch(t.strip(" .!。！")))):
+        if route.intent in ("confirm", "cancel") or (len(t) <= 12 and (YES.fullmatch(t.strip(" .!。！")) or
+                                                                   NO.fullmatch(t.strip(" .!。！")))):
             intent = route.intent if route.intent in ("confirm", "cancel") else \
-                "confirm" if _YES.fullmatch(t.strip(" .!。！")) else "cancel"
+                "confirm" if YES.fullmatch(t.strip(" .!。！")) else "cancel"
             return Turn(intent, {}, lang, route.confidence)
         if self.asking is not None:
             asked, self.asking = self.asking, None
@@ -356,7 +289,7 @@ class ConversationState:
         turn = Turn(intent, slots, lang, route.confidence, tuple(from_context), injection=injection,
                     ask=missing[0] if missing else None)
         confidence = route.confidence
-        if intent == "undo" and self.last_intent == "segment" and _UNDO_VERB.search(t):
+        if intent == "undo" and self.last_intent == "segment" and UNDO_VERB.search(t):
             # "please go back to the earlier segments" right after a re-segmentation: the verb says it plainly,
             # however unsure the router is of the rest of the sentence (hedges and questions still ask first)
             confidence = max(confidence, CONFIDENT)
@@ -376,7 +309,7 @@ class ConversationState:
             return route, False
         named = extract_segment(t, route.language)
         if extract_n_segments(t) is not None and not isinstance(named, int) and named != ALL_SEGMENTS and \
-                (_HEDGED.search(t) or _PROPOSAL.search(t) or _EXPLICIT_SEGMENT.search(t)):
+                (HEDGED.search(t) or PROPOSAL.search(t) or EXPLICIT_SEGMENT.search(t)):
             return replace(route, intent="segment", slots=extract_slots("segment", text, route.language)), True
         if route.intent == "data_question":
             runner = next((name for name, p in route.alternatives[1:] if p >= 0.1 and
@@ -411,7 +344,7 @@ class ConversationState:
         """"no, roll it back" right after a re-segmentation ran: nothing waits for a yes, so it cannot cancel; it
         undoes. Its confidence is that of both readings of taking something back (cancel + undo), so a weak one
         still asks first."""
-        if route.intent != "cancel" or self.last_intent != "segment" or not _UNDO_VERB.search(t):
+        if route.intent != "cancel" or self.last_intent != "segment" or not UNDO_VERB.search(t):
             return None
         readings = dict(route.alternatives)
         confidence = readings.get("cancel", route.confidence) + readings.get("undo", 0.0)
@@ -422,10 +355,10 @@ class ConversationState:
         """The changes of the last turn in a message read as a yes / no while nothing waits for one ("走推送，九折",
         "ok, by email with 10% off", "可以再短点吗" after a copy): its channel, offer or length are no answer. A
         refusal ("no, don't") stays one; a leading "ok" / "好的" / "可以" only opens the change."""
-        if _REFUSAL.search(t):
+        if REFUSAL.search(t):
             return None
         unsure = replace(route, intent=UNKNOWN, confidence=0.0)
-        body = _LEAD_YES.sub("", text.strip()) or text
+        body = LEAD_YES.sub("", text.strip()) or text
         return self._change_of_last_turn(unsure, body) or self._edit_of_copy(unsure, t)
 
     def _correction(self, route: Route, t: str) -> dict[str, Any] | None:
@@ -441,7 +374,10 @@ class ConversationState:
             return None
         body = re.sub(r"\b(month|week|day|quarter|year)-?wise\b", r"\1", _NEGATED.sub(" ", t))
         body = _NARROW.sub("", _CORRECTION.sub(" ", body)).strip()
-        change = slot_change(_NARROW_VERB.sub("", body), route.language, self.last_intent) or \
+        narrowed = _NARROW_VERB.sub("", body)
+        named = _bare_audience(narrowed, route.language) if _NARROW.search(t) else None   # "光看新来的"
+        change = slot_change(narrowed, route.language, self.last_intent) or \
+            ({"segment": named, "cued": True} if named is not None else None) or \
             slot_change(body, route.language, self.last_intent)
         if change is None:
             return None
@@ -466,9 +402,9 @@ class ConversationState:
         rest = re.sub(r"[也都还]$", "", _SAME_BRIEF.sub(" ", t).strip(" ,，.。!！~～")).strip()
         change = slot_change(rest, route.language, self.last_intent) or {}
         change.pop("cued", None)
-        if change.get("segment") is None:        # a bare name the slot rules read only in a frame ("00后学生党")
-            bare = extract_segment(rest, route.language) or clean_segment_phrase(rest, route.language)
-            if bare is None or _POINTER_NAME.fullmatch(bare):
+        if change.get("segment") is None:
+            bare = _bare_audience(rest, route.language)
+            if bare is None:
                 return None
             change = {"segment": bare}
         return {name: change.get(name) for name in SLOT_NAMES["follow_up"]}
@@ -783,5 +719,4 @@ def evaluate_dialogues(router, dialogues) -> Any:
     return pd.DataFrame(rows)
 
 
-__all__ = ["BULK_IDS", "ConversationState", "Turn", "STATE_CHANGING", "is_explicit_request", "is_injection", "load_dialogues",
-           "evaluate_dialogues"]
+__all__ = ["ConversationState", "Turn", "STATE_CHANGING", "load_dialogues", "evaluate_dialogues"]

@@ -5,7 +5,8 @@ import numpy as np
 
 from assistant.chat.router import INTENTS, IntentRouter, Route
 from assistant.chat.slots import extract_slots
-from assistant.chat.state import ConversationState, is_explicit_request, is_injection
+from assistant.chat.consent import is_explicit_request, is_injection
+from assistant.chat.state import ConversationState
 
 
 def route(intent: str, text: str, lang: str = "en", confidence: float = 0.9) -> Route:
@@ -791,7 +792,7 @@ def test_one_customer_is_no_number_of_recommendations():
 
 # ---------------------------------------------------------------- round 8 (v11a/v11b families, unseen wordings)
 def test_a_yes_in_chat_slang_runs_the_proposal_but_a_word_that_only_starts_like_one_does_not():
-    for answer in ("冲冲冲", "整吧！", "安排上", "走起~"):
+    for answer in ("冲冲冲", "整吧！", "安排上", "走起~", "开整", "yesss", "okkk go ahead"):
         state = _pending_segmentation(5)
         turn = run(state, "smalltalk", answer, "zh", confidence=0.8)
         assert turn.intent == "segment" and turn.confirmed and turn.slots["n_segments"] == 5, answer
@@ -869,6 +870,8 @@ def test_a_verb_of_narrowing_restricts_the_last_question_to_one_segment():
     zh = after("data_question", "客单价按周看走势")
     turn = play(zh, reading("follow_up", "单看第5组", "zh", 0.4), "单看第5组")
     assert turn.intent == "data_question" and turn.slots["segment"] == 5 and turn.slots["period"] == "week"
+    turn = play(zh, reading("unknown", "光看银发族", "zh", 0.3), "光看银发族")    # a bare name, read without a frame
+    assert turn.intent == "data_question" and turn.slots["segment"] == "银发族" and turn.slots["period"] == "week"
     # a narrowing after a re-segmentation repeats nothing
     state = after("segment", "split my customers into 5 segments", "en")
     assert run(state, "unknown", "restrict to segment 2", "en", confidence=0.7).intent != "segment"
