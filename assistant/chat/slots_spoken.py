@@ -19,12 +19,13 @@ _EN_SOUNDS = re.compile(r"\s*(?<![\w'])(?:u+m+|u+h+m*|e+r+m+|hmm+)(?![\w'])[,.]?
 _EN_SOUNDS_BEFORE_CLAUSE = re.compile(r"\s*(?<![\w'])(?:u+m+|u+h+m*|e+r+m+|hmm+)[,.]?(?=\s+(?:what|what's|whats|how|who|"
                                       r"which|where|when|why|i|i'm|we|we're|you|so|and|can|could|is|are|do|does)\b)")
 # Phrases of speech end what was said before them ("the big spenders basically free shipping"): a pause.
-_EN_PAUSES = re.compile(r"\s*(?<![\w'])(?:you know|i guess|basically|exactly|kind of like|sort of like|or something|"
-                        r"or whatever|i can'?t remember|i don'?t remember|i forget)(?![\w'])[,.]?")
+_EN_PAUSES = re.compile(r"\s*(?<![\w'])(?:you know|i guess|basically|(?<!who )(?<!what )(?<!which )(?<!how )exactly|"
+                        r"kind of like|sort of like|or something|or whatever|i can'?t remember|i don'?t remember|"
+                        r"i forget)(?![\w'])[,.]?")
 # "like" as a filler comes before an amount, an article or a wh-word ("like $5 off", "like a win back thing",
 # "like what kind of people"); after a verb or a thing ("would like", "products like oat milk") it is a word.
-_EN_LIKE = re.compile(r"\s*(?<![\w'])(?<!\bwould )(?<!\bis )(?<!\bare )(?<!\belse )(?<!\bones )(?<!\bd )(?<!\bi )(?<!\bwe )(?<!\bthey )(?<!\bwho )(?<!\bthat )"
-                      r"(?<!\byou )(?<!\bproducts )(?<!\bitems )(?<!\bsomething )(?<!\banything )(?<!\bstuff )"
+_EN_LIKE = re.compile(r"\s*(?<![\w'])(?<!\bwould )(?<!\bis )(?<!\bare )(?<!\belse )(?<!\bones )(?<!\bd )(?<!\bi )"
+                      r"(?<!\bwe )(?<!\bthey )(?<!\bwho )(?<!\bthat )(?<!\byou )(?<!\bproducts )(?<!\bitems )(?<!\bsomething )(?<!\banything )(?<!\bstuff )"
                       r"(?<!\bthings )(?<!\bmore )(?<!\bjust )(?<!\blooks )(?<!\bfeel )(?<!\bdon't )(?<!\bdo )"
                       rf"like,?\s+(?=[$¥€£]|\d|(?:{EN_NUM_WORDS})\b|(?:a|an|the|what|how|versus|vs|side|ballpark|"
                       r"product|roughly|about|around|maybe)\b)")
@@ -33,7 +34,8 @@ _EN_LIKE_AFTER_PREPOSITION = re.compile(r"\b(for|to|of|at|on|in|with|about|from)
 # Numbers said as words where a digit is meant: an id after its keyword ("campaign twelve"), and, for readers of
 # rates, an amount before its unit ("a ten percent lift"); "twenty five" is one number. Other number words ("the new
 # one") stay words.
-_NUMBER_WORDS = rf"(?<![\w'-])(?:(?:twenty|thirty|forty|fifty)[- ](?:one|two|three|four|five|six|seven|eight|nine)|{EN_NUM_WORDS})(?![\w'-])"
+_NUMBER_WORDS = (rf"(?<![\w'-])(?:(?:twenty|thirty|forty|fifty)[- ](?:one|two|three|four|five|six|seven|eight|nine)|"
+                 rf"{EN_NUM_WORDS})(?![\w'-])")
 _NUMBER_BEFORE_UNIT = re.compile(rf"{_NUMBER_WORDS}(?=\s*(?:%|percent\b|per cent\b|pct\b|percentage points?\b|points?\b|pp\b|"
                                  r"pts?\b))")
 _ID_THEN_NUMBER = re.compile(rf"\b(campaign|promo|promotion|experiment|mailing|blast|household)\s+(?:number\s+|#\s*)?"

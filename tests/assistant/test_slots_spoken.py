@@ -1,0 +1,39 @@
+"""Spoken-style messages made written before slots are read (assistant.chat.slots_spoken)."""
+import pytest
+
+from assistant.chat.slots_spoken import amounts_as_digits, written
+from assistant.core.text import normalise
+
+
+@pytest.mark.parametrize("said,meant", [
+    ("what's the aov for the uh seg two no sorry seg three", "what's the aov for the seg three"),
+    ("sms for group one 20% off um no make that 25% off", "sms for group one 25% off"),
+    ("email the big spenders basically free shipping", "email the big spenders, free shipping"),
+    ("text the folks who stopped coming in like $5 off", "text the folks who stopped coming in, $5 off"),
+    ("we're out of the oat milk creamer um what's close to it", "we're out of the oat milk creamer, what's close to it"),
+    ("search the products for like almond flour", "search the products for almond flour"),
+    ("how'd campaign twelve do", "how'd campaign 12 do"),
+    ("第二组 不对 第三组 的客单价", "第三组 的客单价"),
+    ("打八折 哦不 七折", "打七折"),
+])
+def test_fillers_go_and_repairs_keep_the_corrected_value(said, meant):
+    assert written(normalise(said)) == meant
+
+
+@pytest.mark.parametrize("text", [
+    "what would the big spenders like to buy",
+    "find products like a rotisserie chicken",
+    "what else is like the sparkling lemonade?",
+    "i'd like 5 segments please",
+    "who exactly are the night owls",
+    "write the new one in english",
+    "i mean the regulars",
+    "buy one get one free for segment 2",
+])
+def test_written_text_comes_back_unchanged(text):
+    assert written(normalise(text)) == normalise(text)
+
+
+def test_amounts_said_as_words_become_digits_only_for_rates():
+    assert amounts_as_digits("a ten percent lift, one point more") == "a 10% lift, 1 point more"
+    assert written("twenty percent off for the vips") == "twenty percent off for the vips"   # an offer keeps its words
