@@ -66,7 +66,7 @@ _ORDINAL_ONE = re.compile(r"\b(?:the\s+)?(first|1st|second|2nd|former|latter|las
                           r"(前面|后面|前一|后一|前头|后头|前边|后边)(?=(?:(?:说|提|讲)(?:的|到的))?(?:那|这)?(?:个|组|群|类))")
 # A segment "name" that is only a pointer back ("for the same", "for said"), never a new audience
 _POINTER_NAME = re.compile(r"(?:the\s+)?(?:same|said|above|aforementioned|former|latter|ones?|these|those|them|"
-                           r"same (?:ones?|again))")
+                           r"same (?:ones?|again))|同样|一样|照样|原样")
 # The one number of a short answer ("编号是42", "it's 42 I think", "42号"); read only when the chat has just asked
 # for that id. A span of time or a rate ("最近7天", "30 days", "8%") is no id.
 _LONE_NUMBER = re.compile(r"(?<![\d.])(\d+)(?![\d.]|\s*(?:%|％|折|天|日|周|个月|月|年)|\s*(?:days?|weeks?|months?|years?)\b)")
@@ -145,6 +145,7 @@ _SAME_BRIEF = re.compile(r"\b(?:(?:identical|same|similar)\s+(?:brief|setup|set-
                          r"也(?:给|帮)?(?:安排|整|来|搞|弄|写|出|做|发)(?:上|一下)?(?:一)?(?:条|份|封|个|篇|版)?|"
                          r"(?:照|按)(?:这个|着|样|原样|刚才的?)(?:来|写|整|搞|弄|发)?(?:一)?(?:条|份|封|个|篇|版)?|"
                          r"同样(?:的)?(?:来|安排|整|搞|弄|写|发)?(?:一)?(?:条|份|封|个|篇|版)?", re.I)
+_PEOPLE_TAIL_ZH = re.compile(rf"(?:{_PEOPLE_ZH}|的|党|族|客|户|员|粉|妈|爸|友|们|家|生|者|顾|子|后)$")
 _NARROW_VERB = re.compile(r"^(?:看|算|要|限)")   # "只看社区宝妈呢" names 社区宝妈; a bare "熬夜党" is read after 看
 # What a copy edit points at ("make it longer", "shorten this email", "把文案改短") and how an audience is named
 _COPY_POINTER = re.compile(r"\b(?:it|this|that|the (?:copy|text|message|email|sms|push|post|draft|wording|version))\b|"
@@ -376,6 +377,8 @@ class ConversationState:
         body = _NARROW.sub("", _CORRECTION.sub(" ", body)).strip()
         narrowed = _NARROW_VERB.sub("", body)
         named = _bare_audience(narrowed, route.language) if _NARROW.search(t) else None   # "光看新来的"
+        if isinstance(named, str) and re.search(r"[\u4e00-\u9fff]", named) and not _PEOPLE_TAIL_ZH.search(named):
+            named = None      # "只要数字": a bare narrowing names people ("新来的", "银发族", "老主顾"), not a thing
         change = slot_change(narrowed, route.language, self.last_intent) or \
             ({"segment": named, "cued": True} if named is not None else None) or \
             slot_change(body, route.language, self.last_intent)
@@ -403,6 +406,10 @@ class ConversationState:
         change = slot_change(rest, route.language, self.last_intent) or {}
         change.pop("cued", None)
         if change.get("segment") is None:
+            # a bare name is the topic said before the cue ("00后学生党也安排一条", "学生党照这个来一份"); words after
+            # it are a wish about the copy ("similar one but funnier", "同样来一条 语气活泼点"), not an audience
+            if re.search(r"[a-z\u4e00-\u9fff]", t[_SAME_BRIEF.search(t).end():], re.I):
+                return None
             bare = _bare_audience(rest, route.language)
             if bare is None:
                 return None

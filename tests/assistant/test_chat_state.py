@@ -916,3 +916,15 @@ def test_a_request_with_nothing_to_follow_up_takes_the_runner_up_whose_verb_it_s
     text = "draft an sms about the store reopening"
     turn = play(state, reading("follow_up", text, "en", 0.35, ("load_workspace", 0.3), ("write_copy", 0.15)), text)
     assert turn.intent == "write_copy" and turn.ask == "segment" and not turn.needs_confirmation
+
+
+def test_a_wish_after_the_same_again_cue_or_a_thing_after_only_names_no_audience():
+    state = after("write_copy", "write an sms for segment 1 with 10% off", "en")
+    text = "similar one but chattier"
+    turn = play(state, reading("write_copy", text, "en", 0.4), text)
+    assert turn.intent == "write_copy" and turn.slots["segment"] == 1
+    zh = after("write_copy", "给第1组写条短信 九折")
+    turn = play(zh, reading("write_copy", "同样再来一条 口吻俏皮些", "zh", 0.4), "同样再来一条 口吻俏皮些")
+    assert turn.slots["segment"] == 1
+    data = after("data_question", "按周看营业额走势")
+    assert play(data, reading("unknown", "只要数字", "zh", 0.3), "只要数字").slots.get("segment") is None
