@@ -138,6 +138,12 @@ def _runner_up_action(alternatives, text: str, default: str) -> str:
     return said[0] if said else default
 
 
+# What a saved workspace is called ("load my last session", "存一下进度", "工作区"): without one, "reopen" and "save"
+# may be about the shop ("the grand reopening", "save 20%")
+_WORKSPACE_WORD = re.compile(r"workspace|work ?space|session|project|saved|snapshot|checkpoint|progress|my work|"
+                             r"where (?:i|we) left|工作区|工作|存档|进度|保存|存上|存一下|存下")
+
+
 # How many people a test needs, asked per group or arm ("how many per group", "每组要多少人")
 _PER_GROUP = re.compile(r"\bhow many\b.{0,25}?\b(?:per|each|every|in each)\s+(?:group|arm|side|variant|cell|bucket)\b|"
                         r"(?:每组|每个组|每边|每个版本|每一组).{0,6}?(?:多少|几)")
@@ -445,6 +451,11 @@ class IntentRouter:
         elif intent == "write_copy" and confidence < METRIC_OVER_PROFILE and not says_intent_verb(intent, t) and \
                 (_PLAN_OPENING.search(t) or _PLAN_NOUN.search(t)):
             intent = "plan_campaign"      # "plan a winback for the lapsed cat owners, email + 15% off": a plan first
+        elif intent in ("load_workspace", "save_workspace") and confidence < UNSURE_READING and \
+                not _WORKSPACE_WORD.search(t):
+            # "draft a push about the grand reopening": a shop reopening, not a saved workspace; a runner-up whose
+            # own verb is said is meant
+            intent = next((name for name, _ in alternatives[1:] if says_intent_verb(name, t)), intent)
         elif intent == "follow_up" and confidence < UNSURE_READING and \
                 not (slot_change(text, language) or {}).get("cued") and \
                 _runner_up_action(alternatives, t, intent) != intent:

@@ -63,12 +63,15 @@ NUM = rf"(?:\d+|[{ZH_NUM_CHARS}]+|\b(?:{EN_NUM_WORDS})\b)"
 
 
 def parse_number(token: str) -> int | None:
-    """'5', 'five', '五', '十二' → int; anything else → None."""
+    """'5', 'five', 'forty two', 'twenty-five', '五', '十二' → int; anything else → None."""
     token = normalise(token).strip()
     if token.isdigit():
         return int(token)
     if token in _EN_NUMBERS:
         return _EN_NUMBERS[token]
+    tens_units = re.fullmatch(r"(twenty|thirty|forty|fifty)[\s-]+(one|two|three|four|five|six|seven|eight|nine)", token)
+    if tens_units:
+        return _EN_NUMBERS[tens_units.group(1)] + _EN_NUMBERS[tens_units.group(2)]
     if token in EN_ORDINALS:
         return EN_ORDINALS[token]
     m = re.fullmatch(r"(\d+)(?:st|nd|rd|th)", token)

@@ -303,7 +303,7 @@ _ZH_NOT_A_SEGMENT = {"前者", "后者", "第一个", "第二个", "他们", "�
                      "英文版", "短一点", "长一点", "这群人", "这些人", "那群人", "那些人", "这类人", "这帮人", "这部分人",
                      "这批人", "这些客户", "这群客户", "这部分客户", "这类客户", "会员", "顾客", "家庭", "买家",
                      "消费者", "前面", "后面", "前面那个", "后面那个", "前一个", "后一个", "一共", "总共", "总计", "目前", "现在", "平台", "店里", "店铺", "公司",
-                     "就是", "那个", "这个"}
+                     "就是", "那个", "这个", "同样", "一样", "同样的", "一样的"}
 
 
 # "每个月", "按周", "上个月", "最近三个月", "今年": when something happened, never who (a segment name)
@@ -343,7 +343,8 @@ def _clean_zh_phrase(phrase: str) -> str | None:
         phrase = re.sub(r"的$", "", phrase)   # "下班顺路买菜的" (those who shop on the way home) keeps its 的
     for _ in range(2):                                         # "老年用户这群人们": two tails
         phrase = _ZH_GROUP_TAIL_END.sub("", phrase).strip()
-    if len(phrase) < 2 or phrase in _ZH_NOT_A_SEGMENT or channel_of(phrase) or _ZH_TIME.fullmatch(phrase) or \
+    if len(phrase) < 2 or phrase in _ZH_NOT_A_SEGMENT or channel_of(phrase) or \
+            _ZH_TIME.fullmatch(re.sub(r"(?<=.)(?:看|算|拉|列|统计)+$", "", phrase)) or \
             re.search(r"(?:店|商城|平台|官网|小程序)$", phrase):     # "给海外旗舰店用": a shop, not who
         return None
     phrase = re.sub(r"(?:试试|试一下|看看|一下|吧)+$", "", phrase)        # "八折试试": a hedge is no part of a name

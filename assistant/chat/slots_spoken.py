@@ -45,9 +45,6 @@ _PERCENT_WORD = re.compile(r"(\d+(?:\.\d+)?)\s*(?:percent|per cent|pct)\b(?!\.?\
 
 def _digits(words: str) -> str:
     """'ten' → '10', 'twenty five' → '25'."""
-    parts = re.split(r"[- ]", words)
-    if len(parts) == 2 and parts[0] in ("twenty", "thirty", "forty", "fifty"):
-        return str((parse_number(parts[0]) or 0) + (parse_number(parts[1]) or 0))
     number = parse_number(words)
     return words if number is None else str(number)
 

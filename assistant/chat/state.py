@@ -87,10 +87,8 @@ _SPELLED_ZH = re.compile(rf"(?:^|是|编号|号码|id)\s*([{ZH_NUM_CHARS}]+)\s*(
 def _spelled_number(t: str) -> int | None:
     """The one number a short answer spells out, in words: "nineteen", "forty two" (tens + units), "二十七号"."""
     words = [m.group(0) for m in _SPELLED_EN.finditer(t) if m.group(0) not in ("one", "a dozen", "a couple of")]
-    if len(words) == 1:
-        parts = [parse_number(w) for w in re.split(r"[\s-]+", words[0])]
-        if None not in parts and (len(parts) == 1 or parts[0] % 10 == 0 and parts[0] >= 20 and parts[1] < 10):
-            return sum(parts)
+    if len(words) == 1 and parse_number(words[0]) is not None:
+        return parse_number(words[0])
     zh = _SPELLED_ZH.search(t.strip(" ~～。!！"))
     return parse_number(zh.group(1) or zh.group(2)) if zh and not words else None
 

@@ -35,6 +35,10 @@ def without_channels(text: str) -> str:
 _NOT_THIS_CHANNEL = re.compile(r"\b(?:instead of|rather than|not (?:by|via|as an?|through|over)|no more)\s+(?:an?\s+)?|"
                                r"(?:不用|不要|别用|别发|不发|而不是|不走)")
 
+# A channel switched to ("换成短信", "改用推送", "switch it to push", "change to email"): the one meant
+_SWITCH_TO_CHANNEL = re.compile(r"\b(?:switch|change|move|turn)\s+(?:it\s+|this\s+|that\s+)?(?:over\s+)?to\s+(?:an?\s+)?|"
+                                r"(?:换成|改成|改用|换用|换为|改为|改发|换到|改到)\s*")
+
 
 def channel_of(text: Any) -> str | None:
     """The channel a word or sentence names first ("E-mail", "短信", "App push", "微信"), None when it names none;
@@ -47,6 +51,10 @@ def channel_of(text: Any) -> str | None:
                 t = t[:m.end()] + " " * hit.end() + t[m.end() + hit.end():]
     if t in CHANNELS:
         return t
+    for m in _SWITCH_TO_CHANNEL.finditer(t):
+        for channel, pattern in _CHANNEL_WORDS:
+            if re.match(pattern, t[m.end():]):
+                return channel       # "邮件没人看 换成短信吧": the channel switched to, not the one complained about
     best: tuple[str, int] | None = None
     for channel, pattern in _CHANNEL_WORDS:
         m = re.search(pattern, t)
