@@ -126,6 +126,9 @@ def consumer_name(title: object) -> str | None:
     for raw in re.split(r"\s+", text):
         word = raw.strip(" ,.;-")
         low = word.lower()
+        if low in HIDDEN_WORDS and words and words[-1] == "&":
+            words.pop()     # "COUPON/MISC ITEMS" is "Coupon Items", not "Coupon & Items"; "FROZEN/MISC PIZZA" likewise
+            continue
         if not low or low in HIDDEN_WORDS or (low != "&" and re.fullmatch(r"[\d.,/&%#*+]+", low)):
             continue
         low = ABBREVIATIONS.get(low, low)

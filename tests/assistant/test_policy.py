@@ -66,6 +66,7 @@ def test_policy_comes_from_settings(monkeypatch):
     ("Refgratd Juices/Drnks", "Refrigerated Juices & Drinks"),
     ("REFRGRATD JUICES/DRNKS, 64 OZ", "Refrigerated Juices & Drinks"),
     ("BEERALEMALT LIQUORS", "Beer Ale & Malt Liquors"),
+    ("COUPON/MISC ITEMS", "Coupon Items"), ("FROZEN/MISC PIZZA", "Frozen Pizza"),   # a hidden word takes its "&"
     ("Fluid Milk White Only, 1 GA", "White Milk"), ("EGGS - LARGE", "Large Eggs"), ("GRAPES RED", "Red Grapes"),
     ("SW GDS:DONUTS", "Sweet Goods & Donuts"), ("LEAN", None), ("Chocolate Milk", "Chocolate Milk"),
     ("Frzn Jce Conc/Drnks", "Frozen Juice Concentrate & Drinks"),
