@@ -214,3 +214,14 @@ def test_ambiguous_and_unknown_descriptions_ask_in_the_users_language(agent):
     zh = final(agent, "给这位客户推荐点什么")
     assert zh.text.startswith("请问是哪位客户")
     assert final(agent, "客户 99999999").text.startswith("⚠️ 数据中没有客户")
+
+
+def test_a_shorter_copy_names_the_variants_that_could_not_get_shorter(agent):
+    final(agent, "write an sms for segment 1 with 10% off")
+    before = agent.state.copy
+    shorter = final(agent, "make it shorter")
+    kept = [i for i, (old, new) in enumerate(zip(before.variants, agent.state.copy.variants), 1) if old == new]
+    assert kept and len(kept) < len(before.variants), "the SMS templates: some variants shorten, some cannot"
+    note = shorter.text.split("Unchanged, as short as they get")[1].split("._")[0]
+    assert all(f"Variant {i}" in note for i in kept)
+    assert not any(f"Variant {i}" in note for i in range(1, len(before.variants) + 1) if i not in kept)
