@@ -24,7 +24,7 @@ from assistant.chat.messages import (CHANNEL_NAMES, COLUMN_NAMES, COPY_FIELDS, C
                                      LANGUAGE_NAMES, LENGTH_WORDS, PERIOD_NAMES, PRICE_WORDS, listing,
                                      say)
 from assistant.chat.slots import asks_about_history, extract_horizon_days
-from assistant.chat.state import ConversationState, Turn
+from assistant.chat.state import COPY_EDITS, ConversationState, Turn
 from assistant.core.errors import DataError, LLMOutputError, LLMUnavailable, NotReadyError
 from assistant.core.policy import category_name
 from assistant.core.text import markdown_literal
@@ -99,6 +99,9 @@ class ChatAgent:
             return
         if turn.injection and turn.intent == "unknown":
             yield ChatReply(say("injection", lang), intent="unknown")
+            return
+        if turn.intent == "follow_up" and any(turn.slots.get(name) is not None for name in COPY_EDITS):
+            yield ChatReply(say("no_copy", lang), intent=turn.intent)    # "make it shorter" with no copy to edit
             return
         if turn.intent in ("unknown", "smalltalk", "follow_up"):
             key = "smalltalk" if turn.intent == "smalltalk" else "unknown" if route.intent != "follow_up" \

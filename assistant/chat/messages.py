@@ -76,7 +76,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "already_short": "_The last copy is already as short as it gets without cutting a sentence or the offer._",
         "some_already_short": "_Unchanged, as short as they get without cutting the products or the offer: "
                               "{variants}._",
-        "no_copy": "There is no copy yet to shorten — ask me to write one first.",
+        "no_copy": "There is no copy yet to change — ask me to write one first (e.g. 'write an SMS for segment 1 with "
+                   "10% off').",
         "copy_all_note": "_One set of variants per segment._",
         "plan_header": "**Campaign plan for segment {s} ({name})**",
         "answer": "**{label} — {scope}: {value}**",
@@ -199,7 +200,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "shortened": "_已缩短上一版文案（措辞不变：删去整句，保留优惠；没有新增任何内容）。_",
         "already_short": "_上一版文案已经很短，再删就会删掉整句或优惠。_",
         "some_already_short": "_{variants} 保持不变：再删就会删掉商品或优惠。_",
-        "no_copy": "还没有可以缩短的文案——请先让我写一版。",
+        "no_copy": "还没有可以修改的文案——请先让我写一版（例如“给第1组写一条短信，打九折”）。",
         "copy_all_note": "_每个客群一组文案。_",
         "plan_header": "**第{s}组（{name}）的活动方案**",
         "answer": "**{label}（{scope}）：{value}**",

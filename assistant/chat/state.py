@@ -156,6 +156,10 @@ _AUDIENCE_CUE = re.compile(r"(?:\b(?:for|to|at|targeting|target|aimed at)\s+(?:t
                            r"发给|面向)\s*$")
 
 
+# What a follow-up changes in a copy (or plan) and in nothing else
+COPY_EDITS = ("length", "channel", "offer_pct", "offer")
+
+
 @dataclass(frozen=True)
 class Turn:
     """What the chat will do for one message.
@@ -275,6 +279,13 @@ class ConversationState:
             # "make it shorter" right after a segmentation changes nothing of it: never re-run a state change on
             # a follow-up that does not apply to it
             return Turn(UNKNOWN, {}, lang, route.confidence)
+        if intent == "follow_up" and self.last_intent not in ("write_copy", "plan_campaign") and \
+                any(slots.get(name) is not None for name in ("length", "channel")) and \
+                not any(value is not None and name in SLOT_NAMES.get(self.last_intent, ()) for name, value in slots.items()):
+            # "这么长谁看 弄短", "换成推送吧" after a data question (or after a copy request that failed): an edit of
+            # copy when there is none; the last question is not re-run as if it had been changed
+            return Turn("follow_up", {name: slots[name] for name in COPY_EDITS if slots.get(name) is not None}, lang,
+                        route.confidence)
         if intent == "follow_up":
             intent, slots, from_context = self._follow_up(slots, text, lang)
         if intent == "recommend_user" and slots.get("user_id") is None and self.customer is None and \

@@ -225,3 +225,9 @@ def test_a_shorter_copy_names_the_variants_that_could_not_get_shorter(agent):
     note = shorter.text.split("Unchanged, as short as they get")[1].split("._")[0]
     assert all(f"Variant {i}" in note for i in kept)
     assert not any(f"Variant {i}" in note for i in range(1, len(before.variants) + 1) if i not in kept)
+
+
+def test_a_copy_edit_with_no_copy_says_so_instead_of_rerunning_the_question(agent):
+    final(agent, "what's the average order value of segment 1?")
+    reply = final(agent, "switch it to push")
+    assert "There is no copy yet to change" in reply.text and "Average order value" not in reply.text

@@ -928,3 +928,13 @@ def test_a_wish_after_the_same_again_cue_or_a_thing_after_only_names_no_audience
     assert turn.slots["segment"] == 1
     data = after("data_question", "按周看营业额走势")
     assert play(data, reading("unknown", "只要数字", "zh", 0.3), "只要数字").slots.get("segment") is None
+
+
+def test_a_copy_edit_after_a_data_question_is_no_rerun_of_the_question():
+    """A copy edit ("太长了 弄短点", "switch it to push") when the last turn was a data question (or a copy request
+    that failed): there is no copy to edit, and the data question is not re-run as if it had been changed."""
+    for lang, first, edit in (("zh", "第1组的客单价多少", "太长了 弄短点"), ("en", "what's the aov of segment 1", "switch it to push")):
+        state = ConversationState()
+        run(state, "data_question", first, lang)
+        turn = run(state, "follow_up", edit, lang)
+        assert turn.intent == "follow_up" and set(turn.slots) & {"length", "channel"}, (edit, turn)
