@@ -220,10 +220,12 @@ RULES: tuple[_Rule, ...] = (
     _Rule("affluent", re.compile(r"affluent|wealthy|high[- ]?income|\brich\b|高收入|富裕|有钱"),
           "income_rank", True, "highest income band on average (rank {v}, all customers: {p})",
           "平均收入档次最高（{v}，全体：{p}）"),
-    _Rule("occasional", re.compile(r"occasional|infrequent|\brare\b|one[- ]?time|偶尔|低频|不常"),
+    _Rule("occasional", re.compile(r"occasional|infrequent|\brare\b|one[- ]?time|seldom|偶尔|低频|不常|不怎么来|很少来|"
+                                   r"不咋来|少来"),
           "frequency", False, "fewest purchase occasions: {v} on average (all customers: {p})",
           "购买次数最少：平均 {v} 次（全体：{p}）"),
-    _Rule("loyal", re.compile(r"loyal|frequent|regulars?|most active|engaged|忠诚|常客|高频|活跃|老客|回头客"),
+    _Rule("loyal", re.compile(r"loyal|frequent|regulars?|most active|engaged|忠诚|常客|高频|活跃|老客|回头客|老主顾|熟客|"
+                              r"老顾客|铁粉|常来"),
           "frequency", True, "most purchase occasions: {v} on average (all customers: {p})",
           "购买次数最多：平均 {v} 次（全体：{p}）"),
     _Rule("new", re.compile(r"\bnew (?:customers|shoppers|buyers|users)|newcomers|newly|recently (?:joined|acquired)|"

@@ -58,6 +58,8 @@ def zh_to_int(token: str) -> int | None:
     return total + section + digit
 
 
+# "forty two", "twenty-five": tens and units said as two words
+EN_TENS_UNITS = r"(twenty|thirty|forty|fifty)[\s-]+(one|two|three|four|five|six|seven|eight|nine)"
 EN_NUM_WORDS = "|".join(sorted((re.escape(w) for w in _EN_NUMBERS), key=len, reverse=True))
 NUM = rf"(?:\d+|[{ZH_NUM_CHARS}]+|\b(?:{EN_NUM_WORDS})\b)"
 
@@ -69,7 +71,7 @@ def parse_number(token: str) -> int | None:
         return int(token)
     if token in _EN_NUMBERS:
         return _EN_NUMBERS[token]
-    tens_units = re.fullmatch(r"(twenty|thirty|forty|fifty)[\s-]+(one|two|three|four|five|six|seven|eight|nine)", token)
+    tens_units = re.fullmatch(EN_TENS_UNITS, token)
     if tens_units:
         return _EN_NUMBERS[tens_units.group(1)] + _EN_NUMBERS[tens_units.group(2)]
     if token in EN_ORDINALS:

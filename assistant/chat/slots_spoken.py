@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.chat.slots_numbers import EN_NUM_WORDS, ZH_NUM_CHARS, parse_number
+from assistant.chat.slots_numbers import EN_NUM_WORDS, EN_TENS_UNITS, ZH_NUM_CHARS, parse_number
 
 # Sounds that carry nothing ("um", "uh", "erm") and stock phrases of speech that carry nothing in a request.
 _EN_SOUNDS = re.compile(r"\s*(?<![\w'])(?:u+m+|u+h+m*|e+r+m+|hmm+)(?![\w'])[,.]?")
@@ -34,8 +34,7 @@ _EN_LIKE_AFTER_PREPOSITION = re.compile(r"\b(for|to|of|at|on|in|with|about|from)
 # Numbers said as words where a digit is meant: an id after its keyword ("campaign twelve"), and, for readers of
 # rates, an amount before its unit ("a ten percent lift"); "twenty five" is one number. Other number words ("the new
 # one") stay words.
-_NUMBER_WORDS = (rf"(?<![\w'-])(?:(?:twenty|thirty|forty|fifty)[- ](?:one|two|three|four|five|six|seven|eight|nine)|"
-                 rf"{EN_NUM_WORDS})(?![\w'-])")
+_NUMBER_WORDS = rf"(?<![\w'-])(?:{EN_TENS_UNITS}|{EN_NUM_WORDS})(?![\w'-])"
 _NUMBER_BEFORE_UNIT = re.compile(rf"{_NUMBER_WORDS}(?=\s*(?:%|percent\b|per cent\b|pct\b|percentage points?\b|points?\b|pp\b|"
                                  r"pts?\b))")
 _ID_THEN_NUMBER = re.compile(rf"\b(campaign|promo|promotion|experiment|mailing|blast|household)\s+(?:number\s+|#\s*)?"
