@@ -144,6 +144,11 @@ _WORKSPACE_WORD = re.compile(r"workspace|work ?space|session|project|saved|snaps
                              r"where (?:i|we) left|工作区|工作|存档|进度|保存|存上|存一下|存下")
 
 
+# What to put in front of a group, asked as a question ("推点啥好", "主推什么", "what should we push to …")
+_RECOMMEND_QUESTION = re.compile(r"(?:主推|推荐|推|种草)(?:点|些|个)?(?:啥|什么|哪些|哪几)|"
+                                 r"\bwhat (?:should|could|can) (?:i|we) (?:push|recommend|feature|pitch|offer)\b")
+
+
 # How many people a test needs, asked per group or arm ("how many per group", "每组要多少人")
 _PER_GROUP = re.compile(r"\bhow many\b.{0,25}?\b(?:per|each|every|in each)\s+(?:group|arm|side|variant|cell|bucket)\b|"
                         r"(?:每组|每个组|每边|每个版本|每一组).{0,6}?(?:多少|几)")
@@ -439,6 +444,9 @@ class IntentRouter:
         elif intent == "data_question" and confidence < FOLLOW_UP_OVERRIDE and _PER_GROUP.search(t) and \
                 _has_effect_size(t):
             intent = "sample_size"        # "used 3% of the time, how many per group to catch 1 point more": a test's size
+        elif intent in (UNKNOWN, "data_question") and confidence < UNSURE_READING and _RECOMMEND_QUESTION.search(t) \
+                and not extract_metrics(t) and extract_slots("recommend_segment", text, language)["segment"] is not None:
+            intent = "recommend_segment"  # "不怎么来的 推点啥好": what to offer a named group, whatever 不 looks like
         elif intent == UNKNOWN and confidence < UNSURE_READING and extract_metrics(t):
             # "一般会员隔几天来买一次", "营业额按礼拜给我拉出来": no intent won (or an unsure off-topic reading), and
             # a metric of the data is asked

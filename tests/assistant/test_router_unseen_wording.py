@@ -115,7 +115,7 @@ FAMILIES_R8 = {
     "data_question": ["营业额按星期给我拉个表"],
     "sample_size": ["our sms converts about 4 percent of the time, how many per group to see 2 points more"],
     "unknown": ["帮我算算这个月房贷还多少", "work out my rent increase for next year"],
-    "recommend_segment": ["老客户该推点啥 列五个"],
+    "recommend_segment": ["老客户该推点啥 列五个", "很少来的那批 推点啥好"],
     "write_copy": ["write an sms about the store reopening on saturday"],
 }
 
