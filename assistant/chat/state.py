@@ -281,7 +281,8 @@ class ConversationState:
             return Turn(UNKNOWN, {}, lang, route.confidence)
         if intent == "follow_up" and self.last_intent not in ("write_copy", "plan_campaign") and \
                 any(slots.get(name) is not None for name in ("length", "channel")) and \
-                not any(value is not None and name in SLOT_NAMES.get(self.last_intent, ()) for name, value in slots.items()):
+                not any(value is not None and name in SLOT_NAMES.get(self.last_intent, ())
+                        for name, value in slots.items()):
             # "这么长谁看 弄短", "换成推送吧" after a data question (or after a copy request that failed): an edit of
             # copy when there is none; the last question is not re-run as if it had been changed
             return Turn("follow_up", {name: slots[name] for name in COPY_EDITS if slots.get(name) is not None}, lang,
