@@ -40,21 +40,29 @@ _SWITCH_TO_CHANNEL = re.compile(r"\b(?:switch|change|move|turn)\s+(?:it\s+|this\
                                 r"(?:换成|改成|改用|换用|换为|改为|改发|换到|改到)\s*")
 
 
+def _channel_at(t: str, start: int) -> tuple[str, int] | None:
+    """(channel, length) of the channel word that starts at `start` in `t`, else None."""
+    for channel, pattern in _CHANNEL_WORDS:
+        hit = re.match(pattern, t[start:])
+        if hit:
+            return channel, hit.end()
+    return None
+
+
 def channel_of(text: Any) -> str | None:
     """The channel a word or sentence names first ("E-mail", "短信", "App push", "微信"), None when it names none;
     a channel said only to be left ("instead of SMS, as an e-mail") does not count."""
     t = normalise(str(text or ""))
     for m in _NOT_THIS_CHANNEL.finditer(t):
-        for _, pattern in _CHANNEL_WORDS:
-            hit = re.match(pattern, t[m.end():])
-            if hit:
-                t = t[:m.end()] + " " * hit.end() + t[m.end() + hit.end():]
+        left = _channel_at(t, m.end())
+        if left:
+            t = t[:m.end()] + " " * left[1] + t[m.end() + left[1]:]
     if t in CHANNELS:
         return t
     for m in _SWITCH_TO_CHANNEL.finditer(t):
-        for channel, pattern in _CHANNEL_WORDS:
-            if re.match(pattern, t[m.end():]):
-                return channel       # "邮件没人看 换成短信吧": the channel switched to, not the one complained about
+        switched = _channel_at(t, m.end())
+        if switched:
+            return switched[0]       # "邮件没人看 换成短信吧": the channel switched to, not the one complained about
     best: tuple[str, int] | None = None
     for channel, pattern in _CHANNEL_WORDS:
         m = re.search(pattern, t)
