@@ -586,10 +586,11 @@ class ChatAgent:
 
     def _shorter_copy(self, lang: str) -> Iterator[ChatReply]:
         copy = _shorten(self.state.copy)
-        note = say("shortened" if copy != self.state.copy else "already_short", lang)
+        changed = copy != self.state.copy
+        note = say("shortened" if changed else "already_short", lang)
         kept = [say("variant", lang, i=i).strip("*") for i, (old, new) in
                 enumerate(zip(self.state.copy.variants, copy.variants), 1) if old == new]
-        if copy != self.state.copy and kept:   # say which variants could not get shorter, so none looks ignored
+        if changed and kept:   # say which variants could not get shorter, so none looks ignored
             note += " " + say("some_already_short", lang, variants=listing(kept, lang))
         self.state.copy = copy
         yield ChatReply(note + "\n\n" + self._copy_text(copy, lang, self._copy_segment), table=copy.to_frame())

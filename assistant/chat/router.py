@@ -466,10 +466,10 @@ class IntentRouter:
             intent = next((name for name, _ in alternatives[1:] if says_intent_verb(name, t)), intent)
         elif intent == "follow_up" and confidence < UNSURE_READING and \
                 not (slot_change(text, language) or {}).get("cued") and \
-                _runner_up_action(alternatives, t, intent) != intent:
+                (action := _runner_up_action(alternatives, t, intent)) != intent:
             # "老客户该推点啥 列五个": an unsure follow-up reading, while a runner-up action's own verb is said and
             # nothing opens like a follow-up; without a turn before it there is nothing to follow
-            intent = _runner_up_action(alternatives, t, intent)
+            intent = action
         elif intent == "write_copy" and confidence < FOLLOW_UP_OVERRIDE and not says_intent_verb(intent, t):
             # copy is asked for with a copy word ("write", "文案"); without one, a runner-up action whose own verb
             # the message uses is meant: "need recs for one of our members", "给这个人群做个唤醒方案，走短信"
