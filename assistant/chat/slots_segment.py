@@ -248,6 +248,8 @@ _ZH_GROUP_TAIL_END = re.compile(rf"(?:{_ZH_SIDE}|一个人|一人|每个人|每�
 _ZH_DOER_VERB = r"(?:买|来|逛|用(?!户)|吃|喝|玩|囤|养|带)"
 _ZH_PEOPLE_NOUN = (r"(?:客户|顾客|用户|会员|家庭|人群|群体|客群|人士|族|党|妈|爸|者|户|们|(?<!客)客|主顾|打工人|"
                    rf"{_ZH_DOER_VERB}[^\s，。,.!?！？、的]{{0,3}}的)")
+# ... said whole, ending in its 的 ("不怎么来的", "下班顺路买菜的")
+_ZH_DOER_NAME = re.compile(rf"{_ZH_DOER_VERB}\S{{0,3}}的$")
 # ... read without its 的 ("…顺路买菜"), when nothing else ends it as a people noun would
 _ZH_DOER = re.compile(rf"{_ZH_DOER_VERB}[^\s，。,.!?！？、的]{{0,3}}(?<![户员客族党妈爸者们庭群士])$")
 # What may sit between such a name and its verb (an occasion: "重阳节"), never more people ("很久没来的|老会员")
@@ -339,7 +341,7 @@ def _clean_zh_phrase(phrase: str) -> str | None:
     phrase = re.sub(r"^(?:一下|下(?!班|午|周|次|单)|一个|这个|那个|这些|那些|我们的|我们|我的|的|该|此|就是)", "", phrase)
     phrase = re.sub(r"^(?:现在|目前|当前|如今|上个月|这个月|本月|上周|这周|本周|今年|去年|今天|昨天|(?:最近|近|过去)[^\s，。]{0,3}?(?:天|周|个月|年))"
                     r"(?=..)", "", phrase)                     # "上个月一共打了…": when, then the question
-    if not re.search(rf"{_ZH_DOER_VERB}\S{{0,3}}的$", phrase):
+    if not _ZH_DOER_NAME.search(phrase):
         phrase = re.sub(r"的$", "", phrase)   # "下班顺路买菜的" (those who shop on the way home) keeps its 的
     for _ in range(2):                                         # "老年用户这群人们": two tails
         phrase = _ZH_GROUP_TAIL_END.sub("", phrase).strip()
@@ -360,7 +362,7 @@ def _clean_zh_phrase(phrase: str) -> str | None:
     if _ZH_GENERIC_PEOPLE_START.match(phrase):
         return None          # "(这些)客户贡献了…": a generic people noun opens no name; the pronoun points back
     # "节日购物者", "每周都来的老顾客" end in people; so does "不怎么来的" (those who seldom come)
-    people = bool(_ZH_PEOPLE_END.search(phrase) or re.search(rf"{_ZH_DOER_VERB}\S{{0,3}}的$", phrase))
+    people = bool(_ZH_PEOPLE_END.search(phrase) or _ZH_DOER_NAME.search(phrase))
     # "平均消费高的客户" (a clause with 的) and "高客单用户" / "低频会员" (a high / low metric before a people noun)
     described = people and ("的" in phrase or bool(re.match(r"(?:高|低|中高|中低)(?!于)", phrase)))
     if (_ZH_OCCASION.search(phrase) or _ZH_RANKING.search(phrase)) and not people or \
