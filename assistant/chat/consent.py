@@ -16,7 +16,8 @@ CONFIDENT = 0.6          # a router reading at least this sure counts as the use
 # An answer that accepts what the chat proposed; it may go on ("sure, go ahead and rerun", "确认，请执行。",
 # "好的，不过分5组") and whatever slots it goes on with change the proposal (see `ConversationState._accept`).
 # A Latin yes may run straight into Chinese ("OK跑吧", "yes开始"); a Chinese one needs its end ("是不是" is no yes).
-YES = re.compile(r"^(?:(?:y|yes|yeah|yea|ya|yah|yep|yup|sure|ok|okay|k|alright|all right|fine|absolutely|definitely|"
+# A thanks may come first ("Thank you, yes, please go ahead", "谢谢，好的"): it adds nothing to the answer.
+YES = re.compile(r"^(?:(?:thank you|thanks|many thanks|谢谢|多谢)[\s,，.。!！]*)?(?:(?:y|yes|yeah|yea|ya|yah|yep|yup|sure|ok|okay|k|alright|all right|fine|absolutely|definitely|"
                  r"of course|confirm|confirmed|go ahead|go for it|go on|do it|do that|please do|proceed|"
                  r"let'?s do (?:it|that)|let'?s go|sounds good|looks good|run it|rerun|re-run|please proceed)(?![a-z0-9'])|"
                  r"(?:确认|确定|好|好的|好吧|是|是的|可以|行|行吧|执行|同意|没问题|对|就这么办|开始吧|来吧|"
@@ -75,13 +76,19 @@ def _last_sentence(text: str) -> str:
     return sentences[-1].strip() if sentences else text
 
 
+def _asks_politely(text: str) -> bool:
+    """The last sentence of `text` is a polite request, in any of its clauses ("Oh dear, these look worse, sorry,
+    could you put the previous ones back?")."""
+    return any(_POLITE.match(clause.strip()) for clause in re.split(r"[,，]", _last_sentence(text)))
+
+
 def is_explicit_request(intent: str, text: str, confidence: float) -> bool:
     """A state-changing intent runs without asking only when the router is confident, the wording says so
     plainly (a segmenting verb, no hedging such as "maybe" / "要不…试试") and nothing tries to steer the bot."""
     t = normalise(text)
     if confidence < CONFIDENT or HEDGED.search(t) or is_injection(t):
         return False
-    if re.search(r"[?？]\s*$", t) and (intent == "segment" or not _POLITE.match(_last_sentence(t))):
+    if re.search(r"[?？]\s*$", t) and (intent == "segment" or not _asks_politely(t)):
         # a question, not a request: ask first. Re-segmenting replaces the segments every later answer builds on,
         # so even a polite question asks first ("能否将客户重新划分为6个客群？"); undoing is itself the way back and
         # runs on a polite request, wherever it stands ("Hmm, I prefer the old groups. Could you please go back?")

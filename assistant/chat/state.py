@@ -133,16 +133,45 @@ _CORRECTION = re.compile(r"\b(?:sorry|oops|my (?:mistake|bad)|i (?:meant|mean)|m
                          r"我是说|我的意思是|应该是|不好意思", re.I)
 _NEGATED = re.compile(r"(?:,\s*|\s)(?:not|rather than|instead of)\s+[^,.;!?]*|(?:而)?不是[^，,。；;!！?？]*", re.I)
 # A narrowing says "only" or a verb of narrowing ("restrict to seg 0", "filter it down to the vips", "光看第二组")
-_NARROW = re.compile(r"^(?:and\s+|but\s+)?(?:(?:only|just)(?=\s+(?:for|in|the|segment|group)\b)|"
+# (a polite opener may come first: "could you restrict that to segment 0, please?")
+_NARROW = re.compile(r"^(?:and\s+|but\s+)?(?:(?:could|can|would|will) you\s+(?:please\s+|kindly\s+)?|please\s+|kindly\s+)?"
+                     r"(?:(?:only|just)(?=\s+(?:for|in|the|segment|group)\b)|"
                      r"(?:now\s+)?(?:restrict|limit|narrow|filter|cut|zoom)(?:\s+(?:it|this|that|them|the \w+))?"
                      r"(?:\s+(?:down|in))?\s+(?:to|on|by)\b)|^(?:只|仅|光|单)(?=[\u4e00-\u9fff])", re.I)
 # "The same again, for another audience": "identical brief, seg 5", "do the regulars the same way", "00后学生党也安排
 # 一条", "照这个给新客来一份". What is left once the cue is cut must name the new audience (see `_same_for_another`)
 _SAME_BRIEF = re.compile(r"\b(?:(?:identical|same|similar)\s+(?:brief|setup|set-up|specs?|settings?|treatment|deal|"
-                         r"thing|one|copy|message|plan)|(?:the\s+)?same\s+(?:way|again|as before)|likewise|ditto)\b|"
+                         r"thing|one|copy|message|plan|figures?|numbers?|metrics?|stats?)|"
+                         r"(?:the\s+)?same\s+(?:way|again|as before)|likewise|ditto|"
+                         # "prepare the same for the lapsed subscribers", "could I have exactly the same for segment 2"
+                         r"(?:(?:prepare|do|make|write|draft|have|get|give (?:me|us))\s+)?(?:exactly\s+|just\s+)?"
+                         r"the\s+same(?=\s+(?:for|to)\b))\b|"
                          r"也(?:给|帮)?(?:安排|整|来|搞|弄|写|出|做|发)(?:上|一下)?(?:一)?(?:条|份|封|个|篇|版)?|"
                          r"(?:照|按)(?:这个|着|样|原样|刚才的?)(?:来|写|整|搞|弄|发)?(?:一)?(?:条|份|封|个|篇|版)?|"
                          r"同样(?:的)?(?:来|安排|整|搞|弄|写|发)?(?:一)?(?:条|份|封|个|篇|版)?", re.I)
+# "Send to" opening an answer to "Which segment?" ("发VIP老客", "发给薅羊毛的", "send it to the night owls")
+# (a bare 发 only before no word of its own: "发烧友" are enthusiasts)
+_SEND_TO = re.compile(r"^(?:发送给|发给|推给|发(?!烧|财|福)|send(?: it| this| them)? to\s+|to\s+)", re.I)
+# A follow-up's opening: "and for …", "what about …", "那…呢" (the last request again, for what the message names)
+_ANOTHER_ONE = re.compile(r"^(?:and|what about|how about|now|same for)\b|^(?:那|还有)|呢[?？!！。.\s]*$")
+# Courtesy that asks for nothing ("Thank you.", "I would be grateful if you could …", "if I may", "my apologies",
+# "oh dear", "亲～"): cut before a message is read as a change of the last turn, so a formal or apologetic writer's
+# "And for subscriber 40912, if you would be so kind?" is read like the plain "and for 40912?"
+_COURTESY = re.compile(
+    r"\b(?:(?:thank you|thanks)(?: (?:so|very) much| a lot)?|many thanks|cheers|splendid|lovely|wonderful|"
+    r"(?:my )?apologies|sorry(?: (?:to|if|for) [^,.;!?]*)?|oh(?: dear)?|um+|uh+|"
+    r"i(?: would|'d) be (?:grateful|glad|obliged|delighted) if you (?:could|would)|"
+    r"would you be so kind as to|if (?:i may|you (?:would|could) be so kind|(?:that's|that is|it's) (?:ok|okay|alright|fine)|"
+    r"possible|you don't mind)|(?:could|can|may) (?:i|we)(?: please)?(?: (?:have|get))?|"
+    r"(?:would|is) it (?:be )?possible to(?: (?:see|get|have))?|as well|please|kindly)\b|"
+    r"谢谢(?:你|您|啦|了)?|多谢|感谢|麻烦(?:你|您)?了?|(?<![\u4e00-\u9fff])亲(?=[\s，,~～]|$)|[~～]+", re.I)
+
+
+def _without_courtesy(t: str) -> str:
+    """`t` without its courtesy (see `_COURTESY`) and the punctuation left dangling at its start."""
+    return re.sub(r"^[\s,，.。!！;；]+", "", _COURTESY.sub(" ", t)).strip()
+
+
 _PEOPLE_TAIL_ZH = re.compile(rf"(?:{_PEOPLE_ZH}|的|党|族|客|户|员|粉|妈|爸|友|们|家|生|者|顾|子|后)$")
 _NARROW_VERB = re.compile(r"^(?:看|算|要|限)")   # "只看社区宝妈呢" names 社区宝妈; a bare "熬夜党" is read after 看
 # What a copy edit points at ("make it longer", "shorten this email", "把文案改短") and how an audience is named
@@ -257,6 +286,8 @@ class ConversationState:
             change = self._same_for_another(route, t)
         if change is None:
             change = self._count_for_last(route, t)
+        if change is None:
+            change = self._new_id_for_last(route, t)
         if change is None:
             change = self._edit_of_copy(route, t)
         if change is not None:
@@ -384,7 +415,7 @@ class ConversationState:
         if route.intent not in (UNKNOWN, "follow_up", self.last_intent) and says_intent_verb(route.intent, t):
             return None
         body = re.sub(r"\b(month|week|day|quarter|year)-?wise\b", r"\1", _NEGATED.sub(" ", t))
-        body = _NARROW.sub("", _CORRECTION.sub(" ", body)).strip()
+        body = _NARROW.sub("", _without_courtesy(_CORRECTION.sub(" ", body))).strip()
         narrowed = _NARROW_VERB.sub("", body)
         named = _bare_audience(narrowed, route.language) if _NARROW.search(t) else None   # "光看新来的"
         if isinstance(named, str) and re.search(r"[\u4e00-\u9fff]", named) and not _PEOPLE_TAIL_ZH.search(named):
@@ -412,7 +443,7 @@ class ConversationState:
         if route.intent not in (*_NO_REQUEST, "follow_up", self.last_intent) and route.confidence >= CONFIDENT and \
                 says_intent_verb(route.intent, t):
             return None
-        rest = re.sub(r"[也都还]$", "", _SAME_BRIEF.sub(" ", t).strip(" ,，.。!！~～")).strip()
+        rest = re.sub(r"[也都还]$", "", _without_courtesy(_SAME_BRIEF.sub(" ", t)).strip(" ,，.。!！?？~～")).strip()
         change = slot_change(rest, route.language, self.last_intent) or {}
         change.pop("cued", None)
         if change.get("segment") is None:
@@ -435,6 +466,23 @@ class ConversationState:
             return None
         count = _count_only(t)
         return None if count is None else {**dict.fromkeys(SLOT_NAMES["follow_up"]), "top_k": count}
+
+    def _new_id_for_last(self, route: Route, t: str) -> dict[str, Any] | None:
+        """The changes of "the same for another customer / campaign" right after a request about one ("Thank you.
+        And for subscriber 40912, if you would be so kind?", "那16号活动呢"): the new id. The router reads such a
+        courteous, id-only message as chit-chat; it must open like a follow-up ("and …", "what about …", "那…") and,
+        its courtesy cut, say one id and little else. A confident reading of its own stays."""
+        names = SLOT_NAMES.get(self.last_intent or "", ())
+        key = "user_id" if "user_id" in names else "campaign_id" if "campaign_id" in names else None
+        if key is None or "segment" in names or \
+                route.intent not in (*_NO_REQUEST, "follow_up", self.last_intent) and route.confidence >= CONFIDENT:
+            return None
+        rest = _without_courtesy(t)
+        if not _ANOTHER_ONE.search(rest) or len(rest.split()) > 6 or len(rest) > 40 or \
+                isinstance(extract_segment(rest, route.language), int):
+            return None           # "and for segment 3?" after a campaign names a segment, no campaign
+        found = _lone_id(rest)
+        return None if found is None else {**dict.fromkeys(SLOT_NAMES["follow_up"]), key: found}
 
     def _edit_of_copy(self, route: Route, t: str) -> dict[str, Any] | None:
         """The changes of an edit of the copy just written that the router read as something else: its length
@@ -521,6 +569,8 @@ class ConversationState:
         if isinstance(named, str) and (ordinal.group(0).strip() in named or _PAIR_WORDS.search(named) or
                                        _OF_THE_PAIR.search(text)):
             named = None                  # "explain in detail about the first of these two": the pair decides                  # "the latter of the two" → "two", "first of the pair": the pointer itself
+        if isinstance(named, str) and re.search(r"[\u4e00-\u9fff]", named) and not _PEOPLE_TAIL_ZH.search(named):
+            named = None                  # "前面那个细说说呗亲": a leftover ("呗亲") names no people, the ordinal decides
         if named is not None:
             return None
         return self.segments[_ORDINAL_BACK.get(ordinal.group(1) or ordinal.group(0), 0)]
@@ -535,7 +585,8 @@ class ConversationState:
         message opens like a follow-up ("same for …", "那…呢")."""
         if self.last_intent not in SLOT_NAMES or route.intent == "follow_up":
             return None
-        change = slot_change(text, route.language, self.last_intent)
+        change = slot_change(text, route.language, self.last_intent) or \
+            slot_change(_without_courtesy(normalise(text)), route.language, self.last_intent)
         if change is None:
             return None
         cued = change.pop("cued")
@@ -632,6 +683,10 @@ class ConversationState:
                 value = int(text.strip())
             if value is None and route.intent in ("follow_up", UNKNOWN, "describe_segment"):
                 value = route.slots.get("segment") or clean_segment_phrase(text, route.language)
+            send = _SEND_TO.match(value) if isinstance(value, str) and asked.intent in ("write_copy", "plan_campaign") \
+                else None
+            if send is not None and value[send.end():].strip():
+                value = value[send.end():].strip()   # "发VIP老客": whom to send the asked copy to is the audience
         elif slot == "user_id":
             value = extract_user_id(text) or _lone_id(text) or \
                 (text.strip() if re.fullmatch(r"[A-Za-z_-]*\d[\w-]*", text.strip()) else None)

@@ -938,3 +938,87 @@ def test_a_copy_edit_after_a_data_question_is_no_rerun_of_the_question():
         run(state, "data_question", first, lang)
         turn = run(state, "follow_up", edit, lang)
         assert turn.intent == "follow_up" and set(turn.slots) & {"length", "channel"}, (edit, turn)
+
+
+# ---------------------------------------------------------------- round 9 (v12a/v12b families, unseen wordings)
+def test_a_courteous_same_for_another_audience_carries_the_whole_brief():
+    for thanks in ("Many thanks! Would you kindly do the same for the new subscribers too?",
+                   "Lovely, thank you. May I have exactly the same for the new subscribers, please?"):
+        state = ConversationState()
+        run(state, "write_copy", "draft an sms for segment 4 with 5% off")
+        run(state, "follow_up", "make it shorter")
+        turn = run(state, "smalltalk", thanks, confidence=0.4)
+        assert turn.intent == "write_copy" and turn.slots["segment"] == "new subscribers", thanks
+        assert (turn.slots["channel"], turn.slots["offer_pct"], turn.slots["length"]) == ("sms", 5.0, "shorter")
+    state = ConversationState()       # the same figure for another segment is the data question again
+    asked = run(state, "data_question", "what is our repeat rate?")
+    turn = run(state, "describe_segment", "Wonderful. And, if I may, the same number for segment 1?", confidence=0.3)
+    assert turn.intent == "data_question" and turn.slots["segment"] == 1
+    assert turn.slots["metrics"] == asked.slots["metrics"] and asked.slots["metrics"]
+    state = ConversationState()       # a thanks that changes nothing stays chit-chat
+    run(state, "write_copy", "draft an sms for segment 4 with 5% off")
+    assert run(state, "smalltalk", "Thank you so much, that is all for today.", confidence=0.9).intent == "smalltalk"
+
+
+def test_a_courteous_new_id_after_a_request_about_one_customer_or_campaign_is_that_request_again():
+    state = ConversationState()
+    run(state, "recommend_user", "what would household 5521 like?")
+    turn = run(state, "smalltalk", "Many thanks. And what about household 6610, if you don't mind?", confidence=0.9)
+    assert turn.intent == "recommend_user" and turn.slots["user_id"] == "6610"
+    state = after("evaluate_campaign", "12号活动效果怎么样")
+    turn = run(state, "smalltalk", "谢谢～ 那20号活动呢", "zh", confidence=0.8)
+    assert turn.intent == "evaluate_campaign" and turn.slots["campaign_id"] == "20"
+    state = ConversationState()       # a confident request of its own stays that request
+    run(state, "recommend_user", "what would household 5521 like?")
+    assert run(state, "describe_segment", "and what about segment 6610?", confidence=0.9).intent != "recommend_user"
+
+
+def test_an_apologetic_correction_or_a_polite_narrowing_changes_the_last_question():
+    state = ConversationState()
+    run(state, "data_question", "show me the revenue trend by month")
+    turn = run(state, "data_question", "Oh dear, my apologies, I meant weekly rather than monthly.", confidence=0.95)
+    assert turn.intent == "data_question" and turn.slots["period"] == "week" and turn.slots.get("segment") is None
+    turn = run(state, "unknown", "Would you please limit that to segment 2?", confidence=0.2)
+    assert turn.intent == "data_question" and turn.slots["segment"] == 2 and turn.slots["period"] == "week"
+    turn = run(state, "unknown", "Could you kindly narrow it down to the lapsing ones?", confidence=0.2)
+    assert turn.slots["segment"] in ("lapsing", "lapsing ones") and turn.slots["metrics"] == ["trend"]
+
+
+def test_a_thanks_before_the_yes_runs_the_proposal_but_a_thanks_before_a_no_cancels():
+    for answer in ("Thanks, yes, please proceed.", "Thank you, yes, I would appreciate that.", "谢谢，好的"):
+        state = _pending_segmentation(7)
+        turn = run(state, "smalltalk", answer, confidence=0.7)
+        assert turn.intent == "segment" and turn.confirmed and turn.slots["n_segments"] == 7, answer
+    for answer in ("Thank you, but no, leave them.", "Thanks, yes, but wait until Monday.", "谢谢，不用了"):
+        state = _pending_segmentation(7)
+        assert not run(state, "smalltalk", answer, confidence=0.7).confirmed, answer
+    state = _pending_segmentation(7)
+    assert run(state, "smalltalk", "Thanks, I will think about it.", confidence=0.7).intent != "segment"
+
+
+def test_a_polite_request_at_the_end_of_a_run_on_sentence_undoes_but_a_hedged_one_asks():
+    state = ConversationState()
+    run(state, "segment", "split my customers into 6 segments")
+    turn = run(state, "undo", "Hmm, these are confusing, sorry, would you restore the old ones?", confidence=0.7)
+    assert turn.intent == "undo" and not turn.needs_confirmation
+    state = ConversationState()
+    run(state, "segment", "split my customers into 6 segments")
+    assert run(state, "undo", "these are confusing, sorry, maybe restore the old ones?", confidence=0.7).needs_confirmation
+    # re-segmenting still asks first on any question, however polite its last clause
+    assert not is_explicit_request("segment", "ugh, sorry, could you split them into 5 groups?", 0.9)
+
+
+def test_an_ordinal_with_a_leftover_filler_picks_from_the_pair_and_a_send_to_answer_names_the_audience():
+    state = after("compare_segments", "夜猫子和学生党对比一下")
+    turn = state.resolve(Route("describe_segment", {"segment": "展开唠唠哈"}, 0.6, "zh"), "后面那个展开唠唠哈")
+    assert turn.intent == "describe_segment" and turn.slots["segment"] == "学生党"
+    state = after("compare_segments", "夜猫子和学生党对比一下")    # a name of people is a new audience
+    turn = state.resolve(Route("describe_segment", {"segment": "宝妈们"}, 0.6, "zh"), "前面那个不看了，说说宝妈们")
+    assert turn.slots["segment"] == "宝妈们"
+    state = ConversationState(language="zh")
+    assert run(state, "write_copy", "写条双十一的短信", "zh").ask == "segment"
+    turn = run(state, "follow_up", "发新注册用户", "zh", confidence=0.3)
+    assert turn.intent == "write_copy" and turn.slots["segment"] == "新注册用户"
+    state = ConversationState(language="zh")
+    run(state, "write_copy", "写条双十一的短信", "zh")
+    assert run(state, "unknown", "发烧友", "zh", confidence=0.3).slots["segment"] == "发烧友"
