@@ -25,9 +25,10 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import yaml
 
-from assistant.chat.slots import (REQUIRED_SLOTS, SLOT_NAMES, asked_metrics, detect_language, extract_audience,
-                                  extract_campaign_id, extract_channel, extract_explicit_language, extract_length,
-                                  extract_metrics, extract_offer, extract_product, extract_sample_size,
+from assistant.chat.consent import YES
+from assistant.chat.slots import (REQUIRED_SLOTS, SLOT_NAMES, asked_metrics, detect_language, extract_algorithm,
+                                  extract_audience, extract_campaign_id, extract_channel, extract_explicit_language,
+                                  extract_length, extract_metrics, extract_offer, extract_product, extract_sample_size,
                                   extract_segment_list, extract_segment_number, extract_slots, extract_user_id,
                                   mentions_all_segments, missing_slots, normalise,
                                   says_intent_verb,
@@ -72,7 +73,12 @@ _PRIVATE_RECIPIENT = re.compile(
 # ... and private documents, asked as writing or as a report ("帮我写一份个人年终述职报告", "my cv")
 _PRIVATE_DOCUMENT = re.compile(r"述职报告|个人总结|简历|论文|作业|个税|提成|工资条|房租|水电费|房贷|车贷|话费|"
                                r"\b(?:my|a)\s+(?:own\s+|personal\s+)?(?:[\w-]+\s+)?(?:cv|resume|résumé|thesis|homework|essay|"
-                               r"performance review|self[- ]review|tax return|rent|mortgage|phone bill)\b")
+                               r"performance review|self[- ]review|tax return|rent|mortgage|phone bill)\b|"
+                               # ... and the paperwork of running a shop, which is no marketing: an appeal to a
+                               # marketplace, a contract to translate, a courier to book
+                               r"申诉信|申诉材料|合同|报关单|快递员|\b(?:supplier|rental|lease|employment|tenancy|vendor)\s+"
+                               r"(?:contract|agreement)s?\b|\bcourier\b|\bappeal letter\b|"
+                               r"\bmy\s+(?:\w+\s+)?shifts?\b|换班|调班")      # a staff rota, not a campaign
 # "Which group first, next time?" asks for the next-campaign advice; a plan for it would also ask how (an offer, a
 # channel): "下一次活动针对哪个人群、用什么优惠比较好" is a plan.
 _NEXT_WORD = r"(?:\bnext\b|下一|下次|下轮|下期|下波|下个月|下周)"
@@ -382,8 +388,12 @@ class IntentRouter:
             intent = UNKNOWN              # unsure; but "email copy for the X, bogo on Y" says its intent's own word
         language = detect_language(text)
         t = normalise(text)
+        # a message made only of slot values that opens like a follow-up ("exactly the same for segment 4, please")
+        # outweighs all but a sure reading; one that does not open so only an unsure one
         change = slot_change(text, language) if intent != "follow_up" and \
-            (confidence < FOLLOW_UP_OVERRIDE or intent == UNKNOWN) else None
+            (confidence < METRIC_OVER_PROFILE or intent == UNKNOWN) else None
+        if change is not None and not change["cued"] and confidence >= FOLLOW_UP_OVERRIDE and intent != UNKNOWN:
+            change = None
         if not getattr(self, "rules", True):
             pass                          # ablation: the classifier alone
         elif change is not None and change["cued"]:   # "年轻家庭呢？", "same for the churn risk group"
@@ -412,9 +422,15 @@ class IntentRouter:
             intent = "describe_segment"   # "summarise each of the segments for the team": every profile, no plan
         elif intent in ("data_question", UNKNOWN) and confidence < FOLLOW_UP_OVERRIDE and _is_audience(t):
             intent = "audience"           # "最近10天买过鸡蛋的顾客有多少": who bought what, when — an audience count
-        elif intent == "recommend_segment" and confidence < FOLLOW_UP_OVERRIDE and extract_user_id(t) and \
+        elif intent == "recommend_segment" and confidence < METRIC_OVER_PROFILE and extract_user_id(t) and \
                 extract_segment_number(t) is None and not mentions_all_segments(t):
             intent = "recommend_user"     # "top 6 suggestions for loyalty card 558210": a customer's id, no segment
+        elif intent == "recommend_segment" and confidence < METRIC_OVER_PROFILE and _ONE_CUSTOMER.search(t) and \
+                extract_segment_number(t) is None:
+            intent = "recommend_user"     # "products for one of my regular customers": one person, not the group
+        elif intent == "next_campaign" and confidence < UNSURE_READING and _EVALUATION_WORD.search(t) and \
+                not re.search(_NEXT_WORD, t) and not _NEXT_TARGET.search(t):
+            intent = "evaluate_campaign"  # "上周直播那场复盘一下": a look back at a past send, nothing about next time
         elif intent == "evaluate_campaign" and confidence < METRIC_OVER_PROFILE and \
                 extract_campaign_id(t) is None and extract_metrics(t) and \
                 not _EVALUATION_WORD.search(t):
@@ -441,7 +457,7 @@ class IntentRouter:
         elif intent == "search_products" and confidence < METRIC_OVER_PROFILE and extract_metrics(t) and \
                 not _SEARCH_VERB.search(t):
             intent = "data_question"      # "按周看下销售额，想知道店庆有没有拉动": 有没有 asks about sales, not stock
-        elif intent == "data_question" and confidence < FOLLOW_UP_OVERRIDE and _PER_GROUP.search(t) and \
+        elif intent == "data_question" and confidence < METRIC_OVER_PROFILE and _PER_GROUP.search(t) and \
                 _has_effect_size(t):
             intent = "sample_size"        # "used 3% of the time, how many per group to catch 1 point more": a test's size
         elif intent in (UNKNOWN, "data_question") and confidence < UNSURE_READING and _RECOMMEND_QUESTION.search(t) \
@@ -451,6 +467,14 @@ class IntentRouter:
             # "一般会员隔几天来买一次", "营业额按礼拜给我拉出来": no intent won (or an unsure off-topic reading), and
             # a metric of the data is asked
             intent = "data_question"
+        elif intent == UNKNOWN and confidence < UNSURE_READING and says_intent_verb("describe_segment", t) and \
+                not extract_metrics(t) and extract_slots("describe_segment", text, language)["segment"] is not None:
+            intent = "describe_segment"   # "宝妈团有啥特点，老板让我摸摸底": a named group's traits, around an aside
+        elif intent == UNKNOWN and extract_algorithm(t):
+            intent = "segment"            # "cluster the beauty list w/ hdbscan": an algorithm named is a segmentation
+        elif intent == "smalltalk" and confidence < UNSURE_READING and \
+                "confirm" in (name for name, _ in alternatives) and YES.search(t):
+            intent = "confirm"            # "好的，确认": a yes the classifier half reads as chat
         elif intent == UNKNOWN and change is not None:
             intent = "follow_up"          # "多写几句，丰富点": nothing but slot values, which no intent claims
         elif intent == "recommend_user" and confidence < 0.5 and extract_user_id(t) is None and \

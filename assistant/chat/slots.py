@@ -114,7 +114,7 @@ REQUIRED_SLOTS: dict[str, tuple[str, ...]] = {
 _ALGORITHMS = [
     ("kmeans", r"k-?means|k means|k均值|k-均值"),
     ("hdbscan", r"hdbscan|dbscan|density[- ]based|密度聚类"),
-    ("gmm", r"\bgmm\b|gaussian mixture|mixture model|高斯混合"),
+    ("gmm", r"(?<![a-z])gmm(?![a-z])|gaussian mixture|mixture model|高斯混合"),
     ("agglomerative", r"agglomerative|hierarchical|ward|层次聚类|层级聚类"),
 ]
 
@@ -138,6 +138,7 @@ _N_SEGMENTS_PATTERNS = [
     re.compile(rf"(?:(?:分|划|划分|聚|聚类|切|切分|拆|拆分|归|归纳|细分)(?:成|为|出)|分)\s*({NUM})\s*(?:个)?\s*"
                rf"(?:组|类|群|簇|段|细分|客群|人群|部分|档)?"),
     re.compile(rf"({NUM})\s*个\s*(?:组|类|群|簇|段|细分|客群|人群|分群|用户群)"),
+    re.compile(rf"({NUM})\s*个?\s*(?:clusters?|groups?|segments?|segs?)(?![a-z])"),      # "5个cluster就行": 中英混写
 ]
 
 
@@ -149,6 +150,7 @@ def extract_n_segments(text: str) -> int | None:
 _ID = r"([a-z]*[-_]?\d[a-z0-9_-]*)"  # ASCII only: \w would swallow Chinese
 _USER_PATTERNS = [
     re.compile(rf"\b(?:household|house hold|hh|user|customer|client|member|shopper|buyer|account|uid|user id|"
+               rf"(?:loyalty |member(?:ship)? |club |rewards )card|"
                rf"customer id|household id|household_key|id)\s*(?:#|no\.?|number|id|key)?\s*[:=]?\s*#?\s*{_ID}"),
     re.compile(rf"(?:用户|客户|顾客|会员|家庭|住户|买家|账号|账户)\s*(?:编号|号|id|#)?\s*(?:是|为)?\s*[:：]?\s*#?\s*{_ID}"),
     re.compile(rf"(\d+)\s*号\s*(?:用户|客户|顾客|会员|家庭)"),
@@ -287,15 +289,18 @@ def extract_product(text: str) -> tuple[str | None, bool]:
 
 _TOP_K_PATTERNS = [
     re.compile(rf"(?<![a-z])top\s*-?\s*({NUM})(?!\d|\.\d)"),   # "爆品top5": no \b after 汉字; "top 3." ends a sentence
-    re.compile(rf"\b(?:just|only|max|maximum|at most|up to|no more than|limit(?: it)? to)\s+({NUM})\b(?!\s*%)"),
+    # "not just one store": more than one, and of places, no size
+    re.compile(rf"(?<!not )(?<!n't )\b(?:just|only|max|maximum|at most|up to|no more than|limit(?: it)? to)\s+({NUM})\b(?!\s*%)"
+               r"(?!\s+(?:stores?|shops?|branch(?:es)?|locations?|sites?|regions?|markets?|countries|country)\b)"),
     re.compile(r"\bk\s*=\s*(\d+)\b"),                         # "k=5": an analyst's size of a neighbour list
     re.compile(rf"\b(?:give|show|list)\s+(?:me\s+|us\s+)?({NUM})\s*(?:[.!?]|$|please|pls)"),    # "Kindly give 5."
     re.compile(rf"\b({NUM})\s+(?:[\w-]+\s+)?(?:products|items|recommendations|recs|suggestions|ideas|skus|picks|"
                rf"things|alternatives|substitutes|options|categories|departments|brands|sellers|articles)\b"),
-    re.compile(rf"前\s*({NUM})\s*(?:个|款|件|名|样)?"),
+    re.compile(rf"(?<![目之以当眼提从面])前\s*({NUM})(?![共直定起般])\s*(?:个|款|件|名|样)?"),     # 目前一共: "now", no size
     re.compile(rf"(?:推荐|推|挑|选|列出|列|找|搜)\s*({NUM})\s*(?:个|款|件|样|条)"),
     # "要10个", "只看5条"; but "给我一个英文版" is an article, not a size
-    re.compile(rf"(?:给我|要|来|看|显示|只要|只看)\s*(?!一\s*(?:个|条|份|版))({NUM})\s*(?:个|款|件|样|条)"),
+    re.compile(rf"(?:给我|给|要|来|看|显示|只要|只看)\s*(?!一\s*(?:个|条|份|版))({NUM})\s*(?:个|款|件|样|条)"
+               r"(?!\s*\w?(?:会员|用户|客户|顾客|家庭|人|粉|客))"),             # "给3个会员发": people, not a size
     re.compile(rf"({NUM})\s*(?:个|款|件|样|条)\s*(?:就够|就行|就好|够了)"),                # "三个就够": the size, said alone
     re.compile(rf"(?<!第)(?<!第\s)({NUM})\s*(?:个|款|件|样)\s*(?!\w?(?:会员|用户|客户|顾客|家庭|人|粉|客|客群|分群|群|组|细分)|类(?!目|别|型))"   # "一个老顾客": a customer, not a size
                rf"(?:\w{{0,4}})?(?:商品|产品|推荐|替代品|东西|品类|类目|类别|"
@@ -416,6 +421,9 @@ _BASELINE = [re.compile(rf"{_NUMBER}\s*%\s*(?:base|baseline)\b"),          # "+1
                         rf"(?:{_CONV}\s+|[a-z-]+\s+)?(?:rate\s+)?(?:of|is|=|at|:|sits at|runs at|around|about)?\s*{_NUMBER}\s*%"),
              # "加购转化2%左右", "复购3%": a rate's name, then its level
              re.compile(rf"(?:转化|核销|打开|点击|复购|回购|下单)率?\s*(?:是|为|在|大概|大约|约|差不多)?\s*{_NUMBER}\s*%"),
+             # "现在cvr大概3%": the rate's abbreviation, then its level
+             re.compile(rf"(?<![a-z])(?:cvr|ctr|cr|open rate|redemption rate)\s*(?:是|为|在|is|of|at|=|:)?\s*"
+                        rf"(?:大概|大约|约|差不多|around|about|roughly)?\s*{_NUMBER}\s*%"),
              # "3% of people buy after my email", "平时有3%的人会下单": the share who act now is the baseline
              re.compile(rf"{_NUMBER}\s*%\s*of\s+(?:the\s+|my\s+|our\s+)?(?:people|customers|recipients|users|"
                         rf"shoppers|buyers|members|subscribers|them|those|visitors)\s+(?:\w+\s+)?(?:buy|convert|open|"
@@ -468,7 +476,10 @@ _SEARCH_EN = [
                rf"across\s+)?(?:(?:the|our|my|your)\s+)?(?:(?:{_CATALOGUE_EN})\s+)?(?:for)\s+(?P<q>[^?!]+)"),
     re.compile(r"\b(?:do|does|did)\s+(?:we|you|the (?:shop|store))\s+(?:still\s+|even\s+|currently\s+)?(?:sell|have|carry|"
                r"stock|offer|list|do|got)\s+(?:any\s+|some\s+)?(?P<q>[^?!]+?)\s*(?:in (?:the|our) (?:catalog(?:ue)?|"
-               r"range|store|shop)|in stock|at all)?[?!.\s]*$"),
+               r"range|store|shop)|in stock|at all)?(?:[?!]|\.\s|\.?$)"),      # the question ends at its sentence
+    # "check whether our catalogue includes a ceramic dripper": the catalogue as the subject
+    re.compile(rf"\b(?:{_CATALOGUE_EN})\s+(?:still\s+|already\s+|currently\s+)?(?:includes?|has|contains?|carries|lists?|"
+               r"stocks?|offers?)\s+(?:an?\s+|any\s+|some\s+)?(?P<q>[^?!]+)"),
     re.compile(r"\b(?:do we (?:sell|have|carry)|are there any|any)\s+(?:products?|items?)?\s*(?:with|about|for|"
                r"containing|named|called|like)?\s*(?P<q>[^?!]+?)\s*(?:in (?:the|our) catalog(?:ue)?|in stock)?[?!.\s]*$"),
     re.compile(r"\bsearch(?:\s+for)?\s*[:\-]?\s+(?P<q>[^?!]+)"),
@@ -489,7 +500,10 @@ _SEARCH_ZH = [
 # Where a Chinese search looks, said before the thing: "商品库里的冷冻虾仁", "在目录中是否有…"
 _SEARCH_PLACE_ZH = re.compile(r"^(?:在|从)?(?:我们的?|咱们的?|店里的?)?(?:商品库|产品库|商品目录|产品目录|商品列表|目录|货架|商城|店铺|店|库|"
                               r"平台|系统)(?:里面|里头|里|中|内|上)?(?:的|有没有|是否有|有无)?")
-_SEARCH_TRAIL = re.compile(rf"\s+(?:please|pls|for me|(?:in|on|from) (?:the|our|my|your) (?:product )?(?:{_CATALOGUE_EN})|"
+# A search verb said after the thing, as its own clause ("有没有冻梨啊，搜搜", "有没有在卖玄米茶，帮忙查下")
+_SEARCH_VERB_AFTER_ZH = re.compile(r"(?<=.)[，,\s]+(?:帮忙|帮我|你)?(?:搜搜|搜一下|搜下|查查|查下|查一下|找找|找一下|看看|瞅瞅)"
+                                   r"(?:呗|吧|呀|啊|哈)?[。.!！?？～~\s]*$")
+_SEARCH_TRAIL = re.compile(rf"[\s,]+(?:please|pls|for me|(?:in|on|from) (?:the|our|my|your) (?:product )?(?:{_CATALOGUE_EN})|"
                           rf"in stock|that we (?:sell|carry|stock|have)|at all)$")
 
 
@@ -498,6 +512,7 @@ def extract_search_query(text: str) -> str | None:
     '搜索有机牛奶' → '有机牛奶'."""
     patterns = (_SEARCH_ZH + _SEARCH_EN) if CJK.search(text) else _SEARCH_EN
     text = text.strip().rstrip("。.!！?？ ～~啊呀")          # "请在商品库中检索保温杯。": the full stop is no part of it
+    text = _SEARCH_VERB_AFTER_ZH.sub("", text).rstrip("。.!！?？ ～~啊呀")   # "有没有冻梨啊，搜搜": the ask, then the verb
     text = re.sub(r"(?<=\S)(?:看看|看一下)?(?:有没有|有没)[吗呢]*$", "", text)    # "搜一下X看看有没有": the X
     for pattern in patterns:
         m = pattern.search(text)
@@ -651,7 +666,11 @@ _CHANGE_FRAME_EN = re.compile(
     r"would|will|i|we|us|me|want|prefer|need|let|bit|little|here|is|are|show|give|look|at|view|break|down|"
     r"broken|per|each|every|same|similar|please|let's|do|done|only|more|fewer|less|few|some|couple|list|"
     r"picks?|results?|instead|again|hm+|um+|well|kindly|switch|bigger|smaller|larger|discount|channel|"
-    r"set|adjust|update|modify|pls|plz|run|repeat|apply|exercise|analysis|steps?|kindly|also)\b")
+    r"set|adjust|update|modify|pls|plz|run|repeat|apply|exercise|analysis|steps?|kindly|also|"
+    # courtesy around a change: "thank you, this reads well. could you possibly make it a touch shorter?",
+    # "would you mind preparing exactly the same for segment 4", "on reflection, might we …", "sorry to change my mind"
+    r"thanks?|thank you|reads|well|possibly|touch|tad|mind|prepar(?:e|ing)|exactly|reflection|might|may|sorry|"
+    r"my|grateful|if|be|kind|alright|possible|it'?s|lovely|great|nice|good|looks?|cheers|much|mistake|than)\b")
 _CHANGE_FRAME_ZH = re.compile(
     # polite and degree words of a change first (longest first): "请将优惠调整为…", "折扣再大点", "力度小一些"
     r"烦请|劳驾|调整为|调整成|调整|调成|修改为|修改成|修改|变更为|变更|设置为|设为|发送|通过|渠道为|渠道|折扣|力度|幅度|"
@@ -674,7 +693,9 @@ _INTENT_VERBS = {
                         r"介绍|描述|说说|讲讲|画像|特征|特点|是什么样|什么样|啥样|过一遍|过一下|哪类人|哪些人|了解",
 }
 # A polite lead ("please change …", "请将优惠调整为…", "麻烦改成…") opens a change as plainly as "and" / "那"
-_FOLLOW_UP_CUE = re.compile(r"^(?:please\s+|pls\s+|kindly\s+|could you\s+|can you\s+)?(?:(?:do|run|repeat)\s+the\s+same|"
+_FOLLOW_UP_CUE = re.compile(r"\b(?:exactly\s+|just\s+)?the\s+same\s+(?:thing\s+|again\s+)?for\b|"
+                            r"\b(?:make|send|turn|put|have)\s+(?:it|this|that|them)\b|\brather than\b|"   # "make it shorter"
+                            r"^(?:please\s+|pls\s+|kindly\s+|could you\s+|can you\s+)?(?:(?:do|run|repeat)\s+the\s+same|"
                             r"and|or|but|same|what about|"
                             r"how about|now|change|switch|swap|adjust|update|make the (?:offer|discount|channel)|"
                             r"bigger|smaller|deeper|larger|steeper)\b|\b(?:instead|too|as well)\b|"

@@ -24,7 +24,7 @@ CATEGORY_NOUNS = (r"\b(?:product\s+)?(?:categories|category|departments?|product
                   r"product types?)\b|品类|类目|类别|大类|商品类型|商品分类|(?<!全)部门|哪几类(?!人|客|用户|顾客|会员)")     # 全部门店: every store
 PRODUCT_NOUNS = r"\b(?:products?|items?|skus?|goods|sellers?|articles?)\b|商品|产品|单品|货品|东西"
 # "best-selling", "most popular", "畅销", "卖得最好", "销量前八": a ranking by sales or popularity
-RANKING_EN = (r"best[- ]?sell\w*|top[- ]?sell\w*|top\s*-?\s*(?:\d+|[a-z]+)?\s*(?=(?:product|item|sku|seller|categor|"
+RANKING_EN = (r"best[- ]?sell\w*|top[- ]?sell\w*|top\s*-?\s*(?:\d+|[a-z]+)?\s*(?:的\s*)?(?=(?:product|item|sku|seller|categor|"
               r"department|line|article))|(?:most|best)[- ](?:popular|purchased|bought|sold|ordered|loved|wanted|in-demand)|"
               r"(?:biggest|leading|strongest|largest|best|highest[- ]grossing|hottest|popular)\s+(?=(?:\d+\s+)?"
               r"(?:product|item|sku|seller|categor|department|line))|"
@@ -42,7 +42,7 @@ FREQUENCY = (r"how (?:often|frequently|regularly)|\bfrequen\w*|\bcadence\b|\breg
              r"多久|隔多久|多长时间.{0,4}一次|几天.{0,4}一次|频次|频率|复购|回购|回头|购买次数|下单次数|来得勤")
 # Counting people and orders
 PEOPLE_EN = r"(?:customers|custs|households|shoppers|users|buyers|clients|members|people|ppl|persons|accounts|families)"
-PEOPLE_ZH = r"(?:客户|顾客|用户|家庭|会员|买家|消费者|客人)"
+PEOPLE_ZH = r"(?:客户|顾客|用户|家庭|会员|买家|消费者|客人|customers?|users?|buyers?|members?)"   # "多少个customer": 中英混写
 COUNT_ADJ = r"(?:distinct|unique|different|active|total|individual)"
 ORDER_NOUNS_EN = r"(?:orders|baskets|transactions|purchases|trips|checkouts|sales transactions|boxes|parcels|shipments|bills)"
 
@@ -76,7 +76,7 @@ METRIC_PATTERNS: list[tuple[str, str]] = [
             r"(?:value|size|amount|total|worth) of (?:an?|one|each|every|the average|the typical|a single|a typical|per) "
             r"(?:order|basket|purchase|transaction|checkout|cart)\b|"
             r"(?:order|basket|ticket|cart) (?:value|size)|(?:spend|spent|value) per (?:order|basket|transaction|visit|trip)|"
-            r"客单价|客单|笔单价|单均|平均订单(?:金额|价值|价格)?|平均每(?:单|笔)|每(?:单|笔)(?:平均)?(?:多少钱|金额|消费)?(?=平均|多少|金额|消费)"),
+            r"客单价|客单|笔单价|单均|一(?:单|笔)(?:平均|大概|大约)?(?:多少钱|花多少|消费多少)|平均订单(?:金额|价值|价格)?|平均每(?:单|笔)|每(?:单|笔)(?:平均)?(?:多少钱|金额|消费)?(?=平均|多少|金额|消费)"),
     ("top_categories", rf"(?:{CATEGORY_NOUNS})"),
     ("top_products", rf"{RANKING_EN}|{RANKING_ZH}"),
     ("customers", rf"how many (?:{COUNT_ADJ} )?{PEOPLE_EN}|number of (?:{COUNT_ADJ} )?{PEOPLE_EN}|"
@@ -129,12 +129,27 @@ def extract_metrics(text: str) -> list[str] | None:
     return names or None
 
 
+_PERIODS = (("week", re.compile(r"week(?!end)|weekly|每周|按周|周度|逐周|一周|礼拜|星期")),
+            ("month", re.compile(r"month|monthly|每月|按月|月度|逐月|每个月")))
+# A period ruled out ("not weekly", "rather than weekly", "不要按周") is not the one asked for.
+_NOT_PERIOD = re.compile(r"(?:\bnot|\bno longer|\brather than|\binstead of|\bnot by the|\bnot by|不要|不是|别)\s*(?:by\s+)?"
+                         r"(?:the\s+)?$")
+# A correction cue between two periods: the later one is meant ("week by week? or, month by month actually").
+_CORRECTION = re.compile(r"\bactually\b|\bi mean|\bi meant|\bsorry\b|\bmy mistake\b|\bapologies\b|不对|算了|还是|改成|换成")
+
+
 def extract_period(text: str) -> str | None:
-    if re.search(r"week(?!end)|weekly|每周|按周|周度|逐周|一周|礼拜|星期", text):
+    """'week' or 'month': the period asked for. One ruled out doesn't count; of two, the one after a correction
+    cue wins, else the week (the finer grain) as before."""
+    said = sorted((m.start(), name) for name, pattern in _PERIODS for m in pattern.finditer(text)
+                  if not _NOT_PERIOD.search(text[max(0, m.start() - 16):m.start()]))
+    names = {name for _, name in said}
+    if len(names) == 2:
+        first, last = said[0], said[-1]
+        if first[1] != last[1] and _CORRECTION.search(text, first[0]):
+            return last[1]
         return "week"
-    if re.search(r"month|monthly|每月|按月|月度|逐月|每个月", text):
-        return "month"
-    return None
+    return names.pop() if names else None
 
 
 __all__ = ["METRICS", "METRIC_PATTERNS", "METRIC_RES", "extract_metrics", "extract_period"]

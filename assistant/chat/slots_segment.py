@@ -52,7 +52,7 @@ _EN_STOP_LEAD = {"the", "our", "my", "a", "an", "this", "that", "those", "these"
                  "does", "best", "products", "marketing", "plan", "every", "each", "all", "items", "offer", "offers", "promo", "promotion", "strategy",
                  "look", "like", "characterize", "characterise", "analyse", "analyze", "persona", "personas",
                  "some", "any", "you", "could", "can", "would", "generate", "create", "make", "build", "produce"}
-_NOT_A_SEGMENT = {"them", "us", "me", "it", "him", "her", "you", "everyone", "everybody", "all", "each",
+_NOT_A_SEGMENT = {"them", "us", "me", "it", "him", "her", "you", "mind", "my mind", "everyone", "everybody", "all", "each",
                   "every", "all segments", "all customers", "every segment", "each segment", "all groups",
                   "customers", "segment", "segments", "everyone else", "the segment", "that segment",
                   "this segment", "it", "first one", "second one", "the first one", "the second one", "former",
@@ -93,7 +93,9 @@ _GENERIC_PEOPLE_EN = {"customers", "customer", "shoppers", "shopper", "buyers", 
 _DATA_WORDS_EN = {"data", "dataset", "datasets", "database", "system", "records", "table", "tables", "file", "files",
                   "shop", "store", "business", "company", "brand", "website", "site", "webshop", "app",
                   "catalog", "catalogue", "overall", "total", "totals", "whole", "entire", "everything", "base",
-                  "sample", "numbers", "figures", "history"}
+                  "sample", "numbers", "figures", "history",
+                  # ... and the document the answer goes into ("that's what the template wants", "for the agency brief")
+                  "template", "templates", "slide", "slides", "deck", "brief", "spreadsheet", "sheet", "dashboard"}
 _EVERYONE_FIRST_EN = {"average", "typical", "mean", "median", "normal", "usual", "ordinary", "overall", "total",
                       "whole", "entire", "general", "any", "some", "one", "single", "individual", "many", "much",
                       "few", "more", "less"}
@@ -125,7 +127,7 @@ _EN_NAME_PATTERNS = [
                rf"purchase|return|come|visit|churn|open|redeem)\b"),
     re.compile(rf"\bwhat\s+(?:do|does|are|is)\s+(?:(?:the|our|my)\s+)?{_PHRASE}\s+(?:buy|buying|like|want|"
                rf"prefer|look|purchase|into|about|shop|worth|spend|value|care)\b"),
-    re.compile(rf"\b(?:describe|profile|explain|summari[sz]e|characteri[sz]e|tell me about|tell me more about|"
+    re.compile(rf"\b(?:describes?|profiles?|explains?|summari[sz]es?|characteri[sz]es?|tell me about|tell me more about|"
                rf"more about|analy[sz]e|(?:lowdown|low-down|rundown|run-down|overview|summary|picture|portrait|profile|"
                rf"persona|breakdown|snapshot|details?|info|information|insights?|intel|read|take)s?\s+(?:on|of|about|for))"
                rf"\s+(?:(?:the|our|my)\s+)?{_PHRASE}"),
@@ -187,6 +189,8 @@ def _clean_en_phrase(phrase: str, from_right: bool = False) -> str | None:
     phrase = _without_collective_noun(phrase)
     if not phrase or phrase in _NOT_A_SEGMENT or phrase in _TIME_LEAD or phrase.split()[0] in _TIME_FIRST:
         return None
+    if phrase.split()[-1] in ("you", "me", "us", "him", "her", "it", "them"):
+        return None           # "sorry to bother you", "to help me": a verb and its object, no group
     if not _names_people_en(phrase) or set(phrase.split()) <= _TIME_NOUNS_EN or phrase.split()[-1] in _TEXT_UNITS_EN:
         return None           # "cut it to two sentences": a length, not who
     last = phrase.split()[-1]
@@ -245,8 +249,9 @@ _ZH_GROUP_TAIL = rf"(?:{_ZH_DEMONSTRATIVE}\s*(?:{_ZH_GROUP_NOUN}|人|客户|用�
 _ZH_GROUP_TAIL_END = re.compile(rf"(?:{_ZH_SIDE}|一个人|一人|每个人|每人|每位|一位|单人|{_ZH_DEMONSTRATIVE}\s*(?:{_ZH_GROUP_NOUN}|人|客户|用户|顾客)?|{_ZH_GROUP_NOUN}|们)$")
 # The words a Chinese name of people ends in ("银发会员", "宝妈", "学生党", "周末囤货家庭")
 # A "those who …" name: a verb of shopping or living, up to three characters, then 的 ("下班顺路买菜的")
-_ZH_DOER_VERB = r"(?:买|来|逛|用(?!户)|吃|喝|玩|囤|养|带)"
+_ZH_DOER_VERB = r"(?:买|来|逛|用(?!户)|吃|喝|玩|囤|养|带|薅|抢|蹲)"
 _ZH_PEOPLE_NOUN = (r"(?:客户|顾客|用户|会员|家庭|人群|群体|客群|人士|族|党|妈|爸|者|户|们|(?<!客)客|主顾|打工人|"
+                   r"(?<=[妈爸党族友粉货])团(?!购|长)|"          # "宝妈团", "吃货团": a people noun's club
                    rf"{_ZH_DOER_VERB}[^\s，。,.!?！？、的]{{0,3}}的)")
 # ... said whole, ending in its 的 ("不怎么来的", "下班顺路买菜的")
 _ZH_DOER_NAME = re.compile(rf"{_ZH_DOER_VERB}\S{{0,3}}的$")
@@ -257,7 +262,8 @@ _ZH_GAP = rf"(?:会员日|会员节|会员周|(?!{_ZH_PEOPLE_NOUN})[^\s，。,.!
 # Adverbs and modals between a name and its verb: "精致白领们会喜欢什么", "宝妈一般都爱买什么"
 _ZH_ADVERBS = r"(?:会|都|更|最|比较|一般|通常|可能|大多|主要|平时|平常|经常|常常|往往|还|也|最常|常)*"
 _ZH_NAME_PATTERNS = [
-    re.compile(rf"(?:给(?!我)|为(?!我)|向|对|针对|面向|推荐给|发给|卖给|对于|关于|帮(?!我|忙|助)){_ZH_NAME}{_ZH_GROUP_TAIL}\s*{_ZH_ADVERBS}\s*{_ZH_STOP}"),
+    # 给 before a doubled verb is "for me" left out ("给唠唠", "给瞅瞅"), no receiver
+    re.compile(rf"(?:给(?!我|(?P<verb>[\u4e00-\u9fff])(?P=verb))|为(?!我)|向|对|针对|面向|推荐给|发给|卖给|对于|关于|帮(?!我|忙|助)){_ZH_NAME}{_ZH_GROUP_TAIL}\s*{_ZH_ADVERBS}\s*{_ZH_STOP}"),
     re.compile(rf"(?:介绍一下|介绍下|介绍|描述一下|描述下|描述|说说|讲讲|聊聊|谈谈|说一说|讲一讲|聊一聊|谈一谈|讲一下|说一下|"
                rf"分析一下|分析下|分析|解释一下|画像一下|了解一下|了解下|了解|想知道|知道|认识一下|认识|看一下|看看|剖析一下|剖析)"
                rf"{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:的[^\s，。,.!?！？的]{{0,4}}?(?:画像|特征|特点|特性|偏好|习惯|情况|构成|结构)|是谁|是怎样|"
@@ -316,18 +322,20 @@ _ZH_TIME = re.compile(rf"(?:按|每|每个|每一|这个|上个|下个|本|上|�
 # Chinese phrases that name no group: everyone / the data / us, and rankings unless a people noun ends them
 # ("最受欢迎" is a ranking, "最忠诚的客户" a group).
 _ZH_EVERYONE = re.compile(r"(?:整体|总体|全体|整个|全部|所有|平均|一般|普通|典型|数据|系统|表里|我们|咱们|店里|店铺|门店|本店|平台|"
-                          r"总共|一共|总|全店|全站|大盘)")
+                          r"咱|总共|一共|总|全店|全站|大盘|独立站|官网|商城|网店|旗舰店|小程序)")
 _ZH_OCCASION = re.compile(r"双十一|双11|双十二|双12|618|春节|中秋|国庆|圣诞|元旦|情人节|周年庆|黑五|大促|年货节|开学季|七夕|端午|"
                           r"元宵|新年|假期|节日|节假日|周末|促销季|换季|会员日")
 _ZH_GENERIC_PEOPLE_START = re.compile(r"(?:客户|顾客|用户|会员|买家|消费者|人们|大家|他们|她们|人)(?!群)")
 _ZH_RANKING = re.compile(r"^最|^前\s*\d|前[一二两三四五六七八九十]|销量|排名|排行|榜")
-_ZH_PEOPLE_END = re.compile(r"(?:客户|顾客|用户|会员|家庭|人群|群体|客群|人|族|党|们|妈|爸|者|户|(?<!客)客|主顾)$")
+_ZH_PEOPLE_END = re.compile(r"(?:客户|顾客|用户|会员|家庭|人群|群体|客群|人|族|党|们|妈|爸|者|户|(?<!客)客|主顾|"
+                            r"(?<=[妈爸党族友粉货])团)$")
 
 
 def _clean_zh_phrase(phrase: str) -> str | None:
     phrase = re.sub(r"^(?:说说|讲讲|聊聊|谈谈|说一说|讲一讲|聊一聊|谈一谈|看看|介绍一下|介绍下|介绍|描述一下|描述|分析一下|分析|告诉我|请问|那么|那|还有)", "",
                     phrase)
     phrase = re.sub(r"^(?:只看|只要|只算|单看|就看|光看|仅看)(?=..)", "", phrase)       # "只看社区宝妈呢": only that group
+    phrase = re.sub(r"^(?:老板|上头|上面|领导|经理|主管|同事|客户)(?:问|说|想知道|让我|要我|叫我)(?=..)", "", phrase)  # "上头问退休阿姨…"
     phrase = re.sub(r"^(?:发给|写给|卖给|推荐给|推给|给|为|向|面向|针对|换成|改成|换为|改为)(?=..)", "", phrase)
     inner = re.split(r"针对|面向|对于", phrase)[-1]          # "开学季针对学生用户": an occasion, then who
     phrase = inner if len(inner) >= 2 else phrase

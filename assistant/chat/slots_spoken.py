@@ -49,8 +49,10 @@ def _digits(words: str) -> str:
 
 
 # A repair marker: what comes after it replaces the last thing of the same kind before it.
-_EN_REPAIR_WORDS = re.compile(r"(?<![\w'])(?:no,? sorry|sorry,? no|no,? wait|wait,? no|no,? make (?:that|it)|"
-                              r"make that|i mean|i meant|or rather|scratch that)(?![\w'])")
+_EN_REPAIR_WORDS = re.compile(r"(?<![\w'])(?:(?:sorry,? )?(?:no,? sorry|sorry,? no|no,? wait|wait,? no|no,? make (?:that|it)|"
+                              r"make that|i mean|i meant|or rather|scratch that)|sorry(?=,? \d))(?![\w'])")
+# A repair that gives numbers ("Sorry, 1 and 3") replaces as many numbers before it ("segment 1 and segment 4").
+_EN_NUMBER_LIST = re.compile(r"\d+(?:\.\d+)?%?(?:\s*(?:,|and|&)\s*\d+(?:\.\d+)?%?)*")
 _EN_NUMBER = re.compile(rf"(?<![\w'])(?:\d+(?:\.\d+)?%?|(?:{EN_NUM_WORDS}))(?![\w'])")
 _ZH_REPAIR_WORDS = re.compile(r"[，,。\s]*(?:哦不对|不对不对|不对|哦不|啊不|不是不是|说错了|错了)[，,。\s]*(?:是)?")
 _ZH_NUMBER = re.compile(rf"第?\s*(?:\d+(?:\.\d+)?|[{ZH_NUM_CHARS}]+)")
@@ -71,11 +73,21 @@ def _repair_en(text: str) -> str:
         head = first.group(0)
         start = None
         if not _EN_NUMBER.fullmatch(head):
+            numbered = re.match(r"(?:the\s+)?([a-z]+)\s+(\d+(?:\.\d+)?)(?![\w.])", after)
+            said = numbered and list(re.finditer(rf"(?<![\w']){numbered.group(1)}\s+(\d+(?:\.\d+)?)(?![\w.])", before))
+            if said:
+                # "the top 5 best-selling products? sorry, I mean the top 10": only the number is repaired, the
+                # words after it ("best-selling products") still stand
+                number = said[-1].span(1)
+                text = (before[:number[0]] + numbered.group(2) + before[number[1]:] + after[numbered.end():]).strip()
+                continue
             same = [m.start() for m in re.finditer(rf"(?<![\w']){re.escape(head)}(?![\w'])", before)]
             start = same[-1] if same else None
         else:
             numbers = list(_EN_NUMBER.finditer(before))
-            start = numbers[-1].start() if numbers else None
+            given = _EN_NUMBER_LIST.match(after)
+            count = len(re.findall(r"\d+(?:\.\d+)?%?", given.group(0))) if given else 1
+            start = numbers[-count].start() if len(numbers) >= count else None
         if start is None:
             return text
         text = (before[:start] + after).strip()
@@ -99,8 +111,15 @@ def _repair_zh(text: str) -> str:
     return before[:start] + "第" + after                # "第二组 不对 三组" keeps its 第
 
 
+# Calling the reader by a pet name ("家人们", "宝子", "亲") opens or closes a message and names nobody.
+_ZH_ADDRESS_FIRST = re.compile(r"^(?:家人们|宝子们|宝子|宝宝们|姐妹们|集美们|亲们|亲亲|亲|老铁们?)[，,\s!！~～]+")
+_ZH_ADDRESS_LAST = re.compile(r"(?<=[\u4e00-\u9fff])(?:[，,\s]*(?:呗|吧|啊|呀|哈|嘛|哦))?[，,\s]*(?:家人们|宝子们|宝子|姐妹们|"
+                              r"集美们|亲们|亲亲|(?<![母父双乡相])亲)(?=[。.!！?？~～…\s]*$)")
+
+
 def written(text: str) -> str:
     """`text` (already `normalise`d) without fillers and with its self-repairs applied."""
+    text = _ZH_ADDRESS_LAST.sub("", _ZH_ADDRESS_FIRST.sub("", text))
     text = _EN_SOUNDS_BEFORE_CLAUSE.sub(",", text)
     text = _EN_SOUNDS.sub("", text)
     text = _EN_PAUSES.sub(",", text)

@@ -19,7 +19,7 @@ COPY_FORMAT: dict[str, str] = {"email": "email", "sms": "sms", "push": "push", "
 _CHANNEL_WORDS: tuple[tuple[str, str], ...] = (
     ("wechat", r"wechat|we chat|weixin|wecom|微信|企微|朋友圈|公众号|小程序"),   # 企微 = WeChat Work
     ("sms", r"(?<![a-z])sms(?![a-z])|text messages?|\btexts?\b(?! copy)|短信|短讯|手机消息"),
-    ("email", r"e-?mails?|\bmail\b|newsletter|\bedm\b|邮件|邮箱|电邮"),
+    ("email", r"e-?mails?|\bmail\b|newsletter|(?<![a-z])edm(?![a-z])|邮件|邮箱|电邮"),
     ("push", r"(?<![a-z])push(?![a-z])|notifications?|app alert|推送|通知|弹窗"),
 )
 
@@ -32,7 +32,8 @@ def without_channels(text: str) -> str:
 
 
 # A channel said only to be left ("instead of SMS", "not by email", "不用短信", "别发邮件"): not the one meant
-_NOT_THIS_CHANNEL = re.compile(r"\b(?:instead of|rather than|not (?:by|via|as an?|through|over)|no more)\s+(?:an?\s+)?|"
+_NOT_THIS_CHANNEL = re.compile(r"\b(?:(?:instead of|rather than)(?:\s+(?:by|via|through|over|as))?|not (?:by|via|as an?|through|over)|"
+                               r"no more)\s+(?:an?\s+)?|"
                                r"(?:不用|不要|别用|别发|不发|而不是|不走)")
 
 # A channel switched to ("换成短信", "改用推送", "switch it to push", "change to email"): the one meant
