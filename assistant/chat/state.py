@@ -29,7 +29,7 @@ from assistant.chat.slots import (ALL_SEGMENTS, REQUIRED_SLOTS, SLOT_NAMES, aske
                                   extract_segment_list, extract_slots,
                                   extract_user_id, missing_slots, normalise, says_intent_verb,
                                   slot_change)
-from assistant.chat.slots_numbers import EN_NUM_WORDS, ZH_NUM_CHARS, parse_number
+from assistant.chat.replies import count_only, lone_id, without_courtesy
 
 STATE_CHANGING = frozenset({"segment", "undo"})
 # Reopening a save replaces this chat's data and models: it is always confirmed first (README, "Safe actions")
@@ -67,9 +67,6 @@ _ORDINAL_ONE = re.compile(r"\b(?:the\s+)?(first|1st|second|2nd|former|latter|las
 # A segment "name" that is only a pointer back ("for the same", "for said"), never a new audience
 _POINTER_NAME = re.compile(r"(?:the\s+)?(?:same|said|above|aforementioned|former|latter|ones?|these|those|them|"
                            r"same (?:ones?|again))|同样|一样|照样|原样")
-# The one number of a short answer ("编号是42", "it's 42 I think", "42号"); read only when the chat has just asked
-# for that id. A span of time or a rate ("最近7天", "30 days", "8%") is no id.
-_LONE_NUMBER = re.compile(r"(?<![\d.])(\d+)(?![\d.]|\s*(?:%|％|折|天|日|周|个月|月|年)|\s*(?:days?|weeks?|months?|years?)\b)")
 
 
 def _length_wish(t: str) -> str | None:
@@ -79,51 +76,11 @@ def _length_wish(t: str) -> str | None:
                                  "shorter" if complaint.group(1) or complaint.group(2) else "longer")
 
 
-# A dictated id is spelled ("it's uh campaign nineteen", "number forty two", "二十七号"); "that one" is no number
-_SPELLED_EN = re.compile(rf"(?<![\w'])(?:{EN_NUM_WORDS})(?:[\s-]+(?:{EN_NUM_WORDS}))?(?![\w'])")
-_SPELLED_ZH = re.compile(rf"(?:^|是|编号|号码|id)\s*([{ZH_NUM_CHARS}]+)\s*(?:号|$)|^([{ZH_NUM_CHARS}]+)号")
-
-
-def _spelled_number(t: str) -> int | None:
-    """The one number a short answer spells out, in words: "nineteen", "forty two" (tens + units), "二十七号"."""
-    words = [m.group(0) for m in _SPELLED_EN.finditer(t) if m.group(0) not in ("one", "a dozen", "a couple of")]
-    if len(words) == 1 and parse_number(words[0]) is not None:
-        return parse_number(words[0])
-    zh = _SPELLED_ZH.search(t.strip(" ~～。!！"))
-    return parse_number(zh.group(1) or zh.group(2)) if zh and not words else None
-
-
-# A bare count after a ranked answer ("三个就够", "five is plenty", "just give me 4"): how many to show, nothing else
-_COUNT_ONLY = re.compile(rf"^(?:(?:ok(?:ay)?|so|well|hmm+|alright|actually)[\s,]+)*(?:just|only|maybe)?\s*"
-                         rf"(?:(?:give|show|send|list)\s+(?:me|us)\s+)?(?:the\s+)?(?:top\s+)?(?P<en>\d+|{EN_NUM_WORDS})"
-                         rf"(?:\s+(?:of them|items?|products?|picks?|recs?|things))?"
-                         rf"(?:\s+(?:is|are|will|would|should)\s+(?:be\s+)?(?:enough|fine|plenty|do|ok|okay|good))?"
-                         rf"(?:\s+(?:please|pls|thanks))?|"
-                         rf"^(?:那|嗯)?(?:就|只)?(?:要|给我|来|推|挑|列|给)?(?:前)?(?P<zh>\d+|[{ZH_NUM_CHARS}]+)"
-                         rf"(?:个|款|样|件|条|种)(?:就够了?|就行了?|就好|够了|即可|好了)?(?:吧|哈|啊)?", re.I)
-
-
 def _bare_audience(rest: str, language: str) -> int | str | None:
     """The audience a message names once its framing is cut ("00后学生党", "新来的", "the night owls"): the slot rules
     read a Chinese name only inside a frame ("给…写"), so a bare one is read as a name phrase. A pointer is none."""
     named = extract_segment(rest, language) or clean_segment_phrase(rest, language)
     return None if named is None or isinstance(named, str) and _POINTER_NAME.fullmatch(named) else named
-
-
-def _count_only(t: str) -> int | None:
-    """The count a message says and nothing else ("三个就够" → 3, "five is plenty" → 5)."""
-    m = _COUNT_ONLY.fullmatch(t.strip(" .!。！~～"))
-    value = None if m is None else parse_number(m.group("en") or m.group("zh"))
-    return value if value is not None and 0 < value <= 100 else None
-
-
-def _lone_id(text: str) -> str | None:
-    """The id a short answer gives: its only number (said or spelled), when that number is no time span or rate."""
-    found = _LONE_NUMBER.findall(normalise(text))
-    if not re.search(r"\d", text):
-        spelled = _spelled_number(normalise(text))
-        return None if spelled is None else str(spelled)
-    return found[0] if len(found) == 1 and len(re.findall(r"\d+", text)) == 1 else None
 
 
 # A correction of the last request ("sorry, I meant …", "my mistake, it should be …", "我是说…") and what it takes
@@ -154,24 +111,6 @@ _SAME_BRIEF = re.compile(r"\b(?:(?:identical|same|similar)\s+(?:brief|setup|set-
 _SEND_TO = re.compile(r"^(?:发送给|发给|推给|发(?!烧|财|福)|send(?: it| this| them)? to\s+|to\s+)", re.I)
 # A follow-up's opening: "and for …", "what about …", "那…呢" (the last request again, for what the message names)
 _ANOTHER_ONE = re.compile(r"^(?:and|what about|how about|now|same for)\b|^(?:那|还有)|呢[?？!！。.\s]*$")
-# Courtesy that asks for nothing ("Thank you.", "I would be grateful if you could …", "if I may", "my apologies",
-# "oh dear", "亲～"): cut before a message is read as a change of the last turn, so a formal or apologetic writer's
-# "And for subscriber 40912, if you would be so kind?" is read like the plain "and for 40912?"
-_COURTESY = re.compile(
-    r"\b(?:(?:thank you|thanks)(?: (?:so|very) much| a lot)?|many thanks|cheers|splendid|lovely|wonderful|"
-    r"(?:my )?apologies|sorry(?: (?:to|if|for) [^,.;!?]*)?|oh(?: dear)?|um+|uh+|"
-    r"i(?: would|'d) be (?:grateful|glad|obliged|delighted) if you (?:could|would)|"
-    r"would you be so kind as to|if (?:i may|you (?:would|could) be so kind|(?:that's|that is|it's) (?:ok|okay|alright|fine)|"
-    r"possible|you don't mind)|(?:could|can|may) (?:i|we)(?: please)?(?: (?:have|get))?|"
-    r"(?:would|is) it (?:be )?possible to(?: (?:see|get|have))?|as well|please|kindly)\b|"
-    r"谢谢(?:你|您|啦|了)?|多谢|感谢|麻烦(?:你|您)?了?|(?<![\u4e00-\u9fff])亲(?=[\s，,~～]|$)|[~～]+", re.I)
-
-
-def _without_courtesy(t: str) -> str:
-    """`t` without its courtesy (see `_COURTESY`) and the punctuation left dangling at its start."""
-    return re.sub(r"^[\s,，.。!！;；]+", "", _COURTESY.sub(" ", t)).strip()
-
-
 _PEOPLE_TAIL_ZH = re.compile(rf"(?:{_PEOPLE_ZH}|的|党|族|客|户|员|粉|妈|爸|友|们|家|生|者|顾|子|后)$")
 _NARROW_VERB = re.compile(r"^(?:看|算|要|限)")   # "只看社区宝妈呢" names 社区宝妈; a bare "熬夜党" is read after 看
 # What a copy edit points at ("make it longer", "shorten this email", "把文案改短") and how an audience is named
@@ -415,7 +354,7 @@ class ConversationState:
         if route.intent not in (UNKNOWN, "follow_up", self.last_intent) and says_intent_verb(route.intent, t):
             return None
         body = re.sub(r"\b(month|week|day|quarter|year)-?wise\b", r"\1", _NEGATED.sub(" ", t))
-        body = _NARROW.sub("", _without_courtesy(_CORRECTION.sub(" ", body))).strip()
+        body = _NARROW.sub("", without_courtesy(_CORRECTION.sub(" ", body))).strip()
         narrowed = _NARROW_VERB.sub("", body)
         named = _bare_audience(narrowed, route.language) if _NARROW.search(t) else None   # "光看新来的"
         if isinstance(named, str) and re.search(r"[\u4e00-\u9fff]", named) and not _PEOPLE_TAIL_ZH.search(named):
@@ -443,7 +382,7 @@ class ConversationState:
         if route.intent not in (*_NO_REQUEST, "follow_up", self.last_intent) and route.confidence >= CONFIDENT and \
                 says_intent_verb(route.intent, t):
             return None
-        rest = re.sub(r"[也都还]$", "", _without_courtesy(_SAME_BRIEF.sub(" ", t)).strip(" ,，.。!！?？~～")).strip()
+        rest = re.sub(r"[也都还]$", "", without_courtesy(_SAME_BRIEF.sub(" ", t)).strip(" ,，.。!！?？~～")).strip()
         change = slot_change(rest, route.language, self.last_intent) or {}
         change.pop("cued", None)
         if change.get("segment") is None:
@@ -464,7 +403,7 @@ class ConversationState:
         if self.last_intent not in SLOT_NAMES or "top_k" not in SLOT_NAMES[self.last_intent] or \
                 route.intent not in (*_NO_REQUEST, "follow_up", self.last_intent) and route.confidence >= CONFIDENT:
             return None
-        count = _count_only(t)
+        count = count_only(t)
         return None if count is None else {**dict.fromkeys(SLOT_NAMES["follow_up"]), "top_k": count}
 
     def _new_id_for_last(self, route: Route, t: str) -> dict[str, Any] | None:
@@ -477,11 +416,11 @@ class ConversationState:
         if key is None or "segment" in names or \
                 route.intent not in (*_NO_REQUEST, "follow_up", self.last_intent) and route.confidence >= CONFIDENT:
             return None
-        rest = _without_courtesy(t)
+        rest = without_courtesy(t)
         if not _ANOTHER_ONE.search(rest) or len(rest.split()) > 6 or len(rest) > 40 or \
                 isinstance(extract_segment(rest, route.language), int):
             return None           # "and for segment 3?" after a campaign names a segment, no campaign
-        found = _lone_id(rest)
+        found = lone_id(rest)
         return None if found is None else {**dict.fromkeys(SLOT_NAMES["follow_up"]), key: found}
 
     def _edit_of_copy(self, route: Route, t: str) -> dict[str, Any] | None:
@@ -586,7 +525,7 @@ class ConversationState:
         if self.last_intent not in SLOT_NAMES or route.intent == "follow_up":
             return None
         change = slot_change(text, route.language, self.last_intent) or \
-            slot_change(_without_courtesy(normalise(text)), route.language, self.last_intent)
+            slot_change(without_courtesy(normalise(text)), route.language, self.last_intent)
         if change is None:
             return None
         cued = change.pop("cued")
@@ -688,10 +627,10 @@ class ConversationState:
             if send is not None and value[send.end():].strip():
                 value = value[send.end():].strip()   # "发VIP老客": whom to send the asked copy to is the audience
         elif slot == "user_id":
-            value = extract_user_id(text) or _lone_id(text) or \
+            value = extract_user_id(text) or lone_id(text) or \
                 (text.strip() if re.fullmatch(r"[A-Za-z_-]*\d[\w-]*", text.strip()) else None)
         elif slot == "campaign_id":
-            value = extract_campaign_id(text) or _lone_id(text)
+            value = extract_campaign_id(text) or lone_id(text)
         elif slot == "product":
             value = text.strip() or None
         if value is None:

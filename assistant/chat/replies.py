@@ -1,0 +1,77 @@
+"""What a short reply says once its wording is cut away: the one id of an answer ("编号是42", "it's uh nineteen"),
+a bare count ("三个就够", "five is plenty"), and the courtesy around a request ("Thank you. And, if I may, …").
+
+Its own module because the conversation state (`assistant.chat.state`) reads replies at several points (an answer
+to the chat's question, a change of the last turn) and these readers are exact rules tested on their own.
+Hand-written: the wording is a closed set of courtesy and number forms, in EN and ZH.
+"""
+from __future__ import annotations
+
+import re
+
+from assistant.chat.slots import normalise
+from assistant.chat.slots_numbers import EN_NUM_WORDS, ZH_NUM_CHARS, parse_number
+
+# The one number of a short answer ("编号是42", "it's 42 I think", "42号"); read only when the chat has just asked
+# for that id. A span of time or a rate ("最近7天", "30 days", "8%") is no id.
+_LONE_NUMBER = re.compile(r"(?<![\d.])(\d+)(?![\d.]|\s*(?:%|％|折|天|日|周|个月|月|年)|\s*(?:days?|weeks?|months?|years?)\b)")
+
+# A dictated id is spelled ("it's uh campaign nineteen", "number forty two", "二十七号"); "that one" is no number
+_SPELLED_EN = re.compile(rf"(?<![\w'])(?:{EN_NUM_WORDS})(?:[\s-]+(?:{EN_NUM_WORDS}))?(?![\w'])")
+_SPELLED_ZH = re.compile(rf"(?:^|是|编号|号码|id)\s*([{ZH_NUM_CHARS}]+)\s*(?:号|$)|^([{ZH_NUM_CHARS}]+)号")
+
+
+def _spelled_number(t: str) -> int | None:
+    """The one number a short answer spells out, in words: "nineteen", "forty two" (tens + units), "二十七号"."""
+    words = [m.group(0) for m in _SPELLED_EN.finditer(t) if m.group(0) not in ("one", "a dozen", "a couple of")]
+    if len(words) == 1 and parse_number(words[0]) is not None:
+        return parse_number(words[0])
+    zh = _SPELLED_ZH.search(t.strip(" ~～。!！"))
+    return parse_number(zh.group(1) or zh.group(2)) if zh and not words else None
+
+
+# A bare count after a ranked answer ("三个就够", "five is plenty", "just give me 4"): how many to show, nothing else
+_COUNT_ONLY = re.compile(rf"^(?:(?:ok(?:ay)?|so|well|hmm+|alright|actually)[\s,]+)*(?:just|only|maybe)?\s*"
+                         rf"(?:(?:give|show|send|list)\s+(?:me|us)\s+)?(?:the\s+)?(?:top\s+)?(?P<en>\d+|{EN_NUM_WORDS})"
+                         rf"(?:\s+(?:of them|items?|products?|picks?|recs?|things))?"
+                         rf"(?:\s+(?:is|are|will|would|should)\s+(?:be\s+)?(?:enough|fine|plenty|do|ok|okay|good))?"
+                         rf"(?:\s+(?:please|pls|thanks))?|"
+                         rf"^(?:那|嗯)?(?:就|只)?(?:要|给我|来|推|挑|列|给)?(?:前)?(?P<zh>\d+|[{ZH_NUM_CHARS}]+)"
+                         rf"(?:个|款|样|件|条|种)(?:就够了?|就行了?|就好|够了|即可|好了)?(?:吧|哈|啊)?", re.I)
+
+
+def count_only(t: str) -> int | None:
+    """The count a message says and nothing else ("三个就够" → 3, "five is plenty" → 5)."""
+    m = _COUNT_ONLY.fullmatch(t.strip(" .!。！~～"))
+    value = None if m is None else parse_number(m.group("en") or m.group("zh"))
+    return value if value is not None and 0 < value <= 100 else None
+
+
+def lone_id(text: str) -> str | None:
+    """The id a short answer gives: its only number (said or spelled), when that number is no time span or rate."""
+    found = _LONE_NUMBER.findall(normalise(text))
+    if not re.search(r"\d", text):
+        spelled = _spelled_number(normalise(text))
+        return None if spelled is None else str(spelled)
+    return found[0] if len(found) == 1 and len(re.findall(r"\d+", text)) == 1 else None
+
+
+# Courtesy that asks for nothing ("Thank you.", "I would be grateful if you could …", "if I may", "my apologies",
+# "oh dear", "亲～"): cut before a message is read as a change of the last turn, so a formal or apologetic writer's
+# "And for subscriber 40912, if you would be so kind?" is read like the plain "and for 40912?"
+_COURTESY = re.compile(
+    r"\b(?:(?:thank you|thanks)(?: (?:so|very) much| a lot)?|many thanks|cheers|splendid|lovely|wonderful|"
+    r"(?:my )?apologies|sorry(?: (?:to|if|for) [^,.;!?]*)?|oh(?: dear)?|um+|uh+|"
+    r"i(?: would|'d) be (?:grateful|glad|obliged|delighted) if you (?:could|would)|"
+    r"would you be so kind as to|if (?:i may|you (?:would|could) be so kind|(?:that's|that is|it's) (?:ok|okay|alright|fine)|"
+    r"possible|you don't mind)|(?:could|can|may) (?:i|we)(?: please)?(?: (?:have|get))?|"
+    r"(?:would|is) it (?:be )?possible to(?: (?:see|get|have))?|as well|please|kindly)\b|"
+    r"谢谢(?:你|您|啦|了)?|多谢|感谢|麻烦(?:你|您)?了?|(?<![\u4e00-\u9fff])亲(?=[\s，,~～]|$)|[~～]+", re.I)
+
+
+def without_courtesy(t: str) -> str:
+    """`t` without its courtesy (see `_COURTESY`) and the punctuation left dangling at its start."""
+    return re.sub(r"^[\s,，.。!！;；]+", "", _COURTESY.sub(" ", t)).strip()
+
+
+__all__ = ["count_only", "lone_id", "without_courtesy"]
