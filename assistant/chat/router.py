@@ -25,10 +25,10 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import yaml
 
-from assistant.chat.consent import YES
+from assistant.chat.consent import HEDGED, YES
 from assistant.chat.slots import (REQUIRED_SLOTS, SLOT_NAMES, asked_metrics, detect_language, extract_algorithm,
                                   extract_audience, extract_campaign_id, extract_channel, extract_explicit_language,
-                                  extract_length, extract_metrics, extract_offer, extract_product, extract_sample_size,
+                                  extract_length, extract_metrics, extract_n_segments, extract_offer, extract_product, extract_sample_size,
                                   extract_segment_list, extract_segment_number, extract_slots, extract_user_id,
                                   mentions_all_segments, missing_slots, normalise,
                                   says_intent_verb,
@@ -132,7 +132,9 @@ def _names_product_only(text: str, language: str) -> bool:
 # One customer, not a group: "one of our loyalty card holders", "a particular member", "某个会员", "一个老粉"
 _ONE_CUSTOMER = re.compile(r"\b(?:one of (?:our|my|the)|a (?:single|particular|specific|certain))\s+(?:[\w-]+\s+){0,2}?"
                            r"(?:customers?|members?|shoppers?|households?|(?:card ?)?holders?|buyers?|clients?|users?)\b|"
-                           r"(?:某|某一|一)(?:个|位)(?:老)?(?:客户|会员|顾客|用户|粉丝|粉)")
+                           r"(?:某|某一|一)(?:个|位)(?:老)?(?:客户|会员|顾客|用户|粉丝|粉|团员|buyer|user|customer|member)")
+# A send that is over ("上回那个团购", "the last push"): how it went is an evaluation
+_PAST_SEND = re.compile(r"上次|上回|上一次|上一波|上周|上个月|那场|那波|那次|\b(?:last|previous|past)\b")
 
 
 def _runner_up_action(alternatives, text: str, default: str) -> str:
@@ -403,6 +405,10 @@ class IntentRouter:
                 _COMPARISON.search(t) and (_two_names(t, language) or confidence < FOLLOW_UP_OVERRIDE and
                                            (extract_segment_list(t, language) or _SIDE_BY_SIDE.search(t))):
             intent = "compare_segments"   # "compare the young families with the high-value customers"
+        elif intent == "describe_segment" and confidence < METRIC_OVER_PROFILE and extract_n_segments(t) and \
+                HEDGED.search(t) and extract_slots("describe_segment", text, language)["segment"] is None:
+            # "whether six segments might describe our subscribers better": a count put forward, not "上述两个人群"
+            intent = "segment"
         elif intent == "describe_segment" and confidence < FOLLOW_UP_OVERRIDE and \
                 alternatives[1][0] == "data_question" and extract_metrics(t):
             intent = "data_question"      # "what's their AOV?": a metric asked about a segment, not its profile
@@ -467,11 +473,22 @@ class IntentRouter:
             # "一般会员隔几天来买一次", "营业额按礼拜给我拉出来": no intent won (or an unsure off-topic reading), and
             # a metric of the data is asked
             intent = "data_question"
+        elif intent == UNKNOWN and confidence < METRIC_OVER_PROFILE and says_intent_verb("write_copy", t) and \
+                extract_channel(t) is not None:
+            intent = "write_copy"         # "帮我写条国庆团购的push～～": a copy verb and a channel, whatever else is unsure
+        elif intent == UNKNOWN and confidence < UNSURE_READING and _ONE_CUSTOMER.search(t) and \
+                says_intent_verb("recommend_user", t):
+            intent = "recommend_user"     # "帮一个老buyer挑几个SKU": picks for one customer
+        elif intent == UNKNOWN and confidence < UNSURE_READING and _EVALUATION_WORD.search(t) and _PAST_SEND.search(t):
+            intent = "evaluate_campaign"  # "老板让我复盘下上回那个车厘子团购": how a past send went
         elif intent == UNKNOWN and confidence < UNSURE_READING and says_intent_verb("describe_segment", t) and \
                 not extract_metrics(t) and extract_slots("describe_segment", text, language)["segment"] is not None:
             intent = "describe_segment"   # "宝妈团有啥特点，老板让我摸摸底": a named group's traits, around an aside
-        elif intent == UNKNOWN and extract_algorithm(t):
-            intent = "segment"            # "cluster the beauty list w/ hdbscan": an algorithm named is a segmentation
+        elif intent in (UNKNOWN, "write_copy", "plan_campaign") and confidence < METRIC_OVER_PROFILE and \
+                extract_algorithm(t) and not says_intent_verb(intent, t):
+            # "cluster the beauty list w/ hdbscan", "try hdbscan on the newsletter list": a clustering algorithm
+            # named, and no copy or plan asked for, is a segmentation (still confirmed before it runs)
+            intent = "segment"
         elif intent == "smalltalk" and confidence < UNSURE_READING and \
                 "confirm" in (name for name, _ in alternatives) and YES.search(t):
             intent = "confirm"            # "好的，确认": a yes the classifier half reads as chat

@@ -302,7 +302,8 @@ _TOP_K_PATTERNS = [
     re.compile(rf"(?:给我|给|要|来|看|显示|只要|只看)\s*(?!一\s*(?:个|条|份|版))({NUM})\s*(?:个|款|件|样|条)"
                r"(?!\s*\w?(?:会员|用户|客户|顾客|家庭|人|粉|客))"),             # "给3个会员发": people, not a size
     re.compile(rf"({NUM})\s*(?:个|款|件|样|条)\s*(?:就够|就行|就好|够了)"),                # "三个就够": the size, said alone
-    re.compile(rf"(?<!第)(?<!第\s)({NUM})\s*(?:个|款|件|样)\s*(?!\w?(?:会员|用户|客户|顾客|家庭|人|粉|客|客群|分群|群|组|细分)|类(?!目|别|型))"   # "一个老顾客": a customer, not a size
+    re.compile(rf"(?<!第)(?<!第\s)({NUM})\s*(?:个|款|件|样)\s*(?!\w?(?:会员|用户|客户|顾客|家庭|人|粉|客|客群|分群|群|组|细分|团员|"
+               rf"买家|buyer|user|member|customer)|类(?!目|别|型))"   # "一个老顾客": a customer, not a size
                rf"(?:\w{{0,4}})?(?:商品|产品|推荐|替代品|东西|品类|类目|类别|"
                rf"大类|单品)"),
 ]
@@ -669,7 +670,8 @@ _CHANGE_FRAME_EN = re.compile(
     r"set|adjust|update|modify|pls|plz|run|repeat|apply|exercise|analysis|steps?|kindly|also|"
     # courtesy around a change: "thank you, this reads well. could you possibly make it a touch shorter?",
     # "would you mind preparing exactly the same for segment 4", "on reflection, might we …", "sorry to change my mind"
-    r"thanks?|thank you|reads|well|possibly|touch|tad|mind|prepar(?:e|ing)|exactly|reflection|might|may|sorry|"
+    r"thanks?|thank you|reads|well|possibly|touch|tad|mind|prepar(?:e|ing)|exactly|reflection|second|thoughts?|"
+    r"might|may|sorry|"
     r"my|grateful|if|be|kind|alright|possible|it'?s|lovely|great|nice|good|looks?|cheers|much|mistake|than)\b")
 _CHANGE_FRAME_ZH = re.compile(
     # polite and degree words of a change first (longest first): "请将优惠调整为…", "折扣再大点", "力度小一些"

@@ -12,6 +12,9 @@ CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
 
 
+_ZH_GRAMMAR = re.compile(r"[的了吧个条把给按拉呢吗啊呀么是没]")
+
+
 def detect_language(text: str) -> str:
     """'zh' when Chinese carries the sentence, else 'en'.
 
@@ -22,7 +25,12 @@ def detect_language(text: str) -> str:
     if cjk == 0:
         return "en"
     latin = len(_LATIN_WORD.findall(text))
-    return "zh" if cjk / 2 >= latin else "en"
+    if cjk / 2 >= latin:
+        return "zh"
+    # Chinese grammar around English nouns ("GMV按周拉个trend", "写条Prime Day预热的push", "OK的，没问题") is Chinese,
+    # unless the message opens as an English sentence ("write a push for 高价值的客户")
+    opens_english = re.match(r"\s*[a-z][a-z'-]*\s+[a-z]", text, re.I)
+    return "zh" if cjk >= latin and _ZH_GRAMMAR.search(text) and not opens_english else "en"
 
 
 _ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "幺": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "四": 4, "五": 5,

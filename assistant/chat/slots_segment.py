@@ -67,7 +67,8 @@ _TIME_NOUNS_EN = {"week", "weeks", "month", "months", "year", "years", "day", "d
 _SEASONS = {"spring", "summer", "winter", "autumn", "fall", "christmas", "easter", "halloween", "holiday", "holidays"}
 _EN_VERBS = {"promote", "push", "feature", "sell", "show", "send", "offer", "recommend", "market", "advertise", "pitch",
              "reach", "buy", "write", "plan", "draft", "check", "see", "spot", "track", "measure", "understand", "verify",
-             "confirm", "find", "gauge", "judge", "test"}      # "to check for seasonality": a purpose, no name
+             "confirm", "find", "gauge", "judge", "test", "go", "match", "accompany", "pair", "fit"}
+#              "to check for seasonality", "the copy to go with that plan": a purpose, no name
 _WITH_PEOPLE = {"kids", "children", "child", "babies", "baby", "toddlers", "teens", "teenagers", "pets", "dogs", "cats",
                 "families", "infants"}          # "families with kids": part of the name, not an offer's "with"
 _EN_TRAILING_VERBS = {"spend", "spends", "buy", "buys", "shop", "shops", "purchase", "purchases", "prefer", "prefers",
@@ -88,7 +89,8 @@ _PRONOUNS_EN = {"they", "them", "their", "those", "these", "we", "us", "our", "y
 # A bare people noun names nobody in particular ("these shoppers" points back; "how many buyers" counts everyone)
 _GENERIC_PEOPLE_EN = {"customers", "customer", "shoppers", "shopper", "buyers", "buyer", "users", "user", "households",
                       "household", "clients", "client", "members", "member", "consumers", "consumer", "guys", "ones",
-                      "families", "family", "accounts", "lot", "crowd", "bunch", "group", "groups"}
+                      "families", "family", "accounts", "lot", "crowd", "bunch", "group", "groups", "subscribers",
+                      "subscriber", "followers", "fans", "patrons", "guests", "visitors", "readers"}
 # ... and the business itself: "in my shop", "worth to our store" name where, not who
 _DATA_WORDS_EN = {"data", "dataset", "datasets", "database", "system", "records", "table", "tables", "file", "files",
                   "shop", "store", "business", "company", "brand", "website", "site", "webshop", "app",
@@ -154,6 +156,8 @@ def _clean_en_phrase(phrase: str, from_right: bool = False) -> str | None:
     if re.search(r"\b(?:sale|promo|promotion|event|launch|season|campaign)s?$", phrase.strip()):
         return None   # "for a back to school promo": an occasion, even when a boundary word sits inside it
     if from_right:
+        if words and re.fullmatch(rf"\d+|{EN_NUM_WORDS}", words[-1]):
+            return None       # "whether six segments would fit better": a count of segments, not a name
         cut = [i for i, w in enumerate(words) if re.fullmatch(_EN_BOUNDARY, w) or w in _EN_STOP_LEAD]
         words = words[cut[-1] + 1:] if cut else words
     else:
@@ -311,7 +315,10 @@ _ZH_NOT_A_SEGMENT = {"前者", "后者", "第一个", "第二个", "他们", "�
                      "英文版", "短一点", "长一点", "这群人", "这些人", "那群人", "那些人", "这类人", "这帮人", "这部分人",
                      "这批人", "这些客户", "这群客户", "这部分客户", "这类客户", "会员", "顾客", "家庭", "买家",
                      "消费者", "前面", "后面", "前面那个", "后面那个", "前一个", "后一个", "一共", "总共", "总计", "目前", "现在", "平台", "店里", "店铺", "公司",
-                     "就是", "那个", "这个", "同样", "一样", "同样的", "一样的"}
+                     "就是", "那个", "这个", "同样", "一样", "同样的", "一样的",
+                     # English work nouns in a Chinese sentence ("沉睡用户出个召回plan"): what is made, not who
+                     "plan", "copy", "list", "sku", "skus", "edm", "kpi", "roi", "gmv", "campaign", "report", "deck",
+                     "banner", "ppt", "excel", "brief"}
 
 
 # "每个月", "按周", "上个月", "最近三个月", "今年": when something happened, never who (a segment name)
@@ -332,6 +339,7 @@ _ZH_PEOPLE_END = re.compile(r"(?:客户|顾客|用户|会员|家庭|人群|群�
 
 
 def _clean_zh_phrase(phrase: str) -> str | None:
+    phrase = re.sub(r"[^\w\s]+$", "", phrase)           # "发给薅羊毛的😂": an emoji ends the name
     phrase = re.sub(r"^(?:说说|讲讲|聊聊|谈谈|说一说|讲一讲|聊一聊|谈一谈|看看|介绍一下|介绍下|介绍|描述一下|描述|分析一下|分析|告诉我|请问|那么|那|还有)", "",
                     phrase)
     phrase = re.sub(r"^(?:只看|只要|只算|单看|就看|光看|仅看)(?=..)", "", phrase)       # "只看社区宝妈呢": only that group

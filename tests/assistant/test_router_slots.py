@@ -89,7 +89,10 @@ def test_products(text, product, is_id):
 
 
 @pytest.mark.parametrize("text,lang", [("hello", "en"), ("给高价值客户写一条促销短信", "zh"), ("给segment 2写一条sms", "zh"),
-                                       ("write an email for 高价值客户", "en"), ("1029", "en"), ("", "en")])
+                                       ("write an email for 高价值客户", "en"), ("1029", "en"), ("", "en"),
+                                       # Chinese grammar around English nouns is Chinese; an English opening is not
+                                       ("CTR按月拉个chart，thx", "zh"), ("OK的，没事，go", "zh"),
+                                       ("write a push for 高价值的客户", "en")])
 def test_detect_language(text, lang):
     assert detect_language(text) == lang
 

@@ -66,7 +66,8 @@ def _labelled_texts() -> set[str]:
 
 def test_variants_are_unseen():
     seen = _labelled_texts() | {normalise(t) for t in load_examples()[0]}
-    variants = [t for group in (UNSEEN, NOT_CUED, FAMILIES, FAMILIES_R5, FAMILIES_R6, FAMILIES_R7, FAMILIES_R8) for texts in group.values() for t in texts]
+    variants = [t for group in (UNSEEN, NOT_CUED, FAMILIES, FAMILIES_R5, FAMILIES_R6, FAMILIES_R7, FAMILIES_R8,
+                                   FAMILIES_R9) for texts in group.values() for t in texts]
     assert not [t for t in variants if normalise(t) in seen]
 
 
@@ -119,8 +120,26 @@ FAMILIES_R8 = {
     "write_copy": ["write an sms about the store reopening on saturday"],
 }
 
+# Round 9 (tuned on v12a/v12b): courtesy around an edit of the last copy, shop paperwork and staff rotas, an
+# algorithm named alone, "one of my … customers", a look back without "next", a yes read half as chat
+FAMILIES_R9 = {
+    "follow_up": ["cheers, that works. could you possibly make it a tad shorter?",
+                  "on second thoughts, could we send this as a push rather than by sms?",
+                  "would you mind doing exactly the same for group 1, please?"],
+    "unknown": ["please book a courier for the returns pallet on Thursday",
+                "could you translate the supplier agreement into German?",
+                "can I swap my Monday shift with Sam?", "拼多多店铺被罚了 申诉信帮我写下", "下周的班能跟小王调班吗"],
+    "recommend_user": ["could you pick some products for one of our loyal members?", "帮一个老user挑几个商品"],
+    "describe_segment": ["吃货团有啥特点 领导让我摸个底"],
+    "evaluate_campaign": ["上个月那场直播复盘一下", "领导让我复盘下上次那波短信"],
+    "write_copy": ["帮我写条中秋团购的push～～"],
+    "segment": ["try hdbscan on the newsletter list and see what comes out",
+                "I was wondering whether five segments might fit our members better?"],
+}
 
-@pytest.mark.parametrize("intent,text", [(i, t) for group in (FAMILIES, FAMILIES_R5, FAMILIES_R6, FAMILIES_R7, FAMILIES_R8)
+
+@pytest.mark.parametrize("intent,text", [(i, t) for group in (FAMILIES, FAMILIES_R5, FAMILIES_R6, FAMILIES_R7, FAMILIES_R8,
+                                                       FAMILIES_R9)
                                          for i, texts in group.items() for t in texts])
 def test_wording_families_of_each_round_route_right(router, intent, text):
     assert router.route(text).intent == intent

@@ -15,6 +15,13 @@ from assistant.core.text import normalise
     ("how'd campaign twelve do", "how'd campaign 12 do"),
     ("第二组 不对 第三组 的客单价", "第三组 的客单价"),
     ("打八折 哦不 七折", "打七折"),
+    # round 9: "sorry, N" repairs a number; a list of numbers repairs as many; "the top N" repairs only its number
+    ("a push for the pet owners at 5% off? sorry, 8% off, wrong sheet", "a push for the pet owners at 8% off, wrong sheet"),
+    ("recs for member 3301? sorry, 3310", "recs for member 3310"),
+    ("put group 2 next to group 5? sorry, 2 and 4.", "put group 2 and 4."),
+    ("show the top 3 categories by revenue. sorry, i mean the top 5", "show the top 5 categories by revenue"),
+    ("姐妹们 第二组的客单价多少呀 亲", "第二组的客单价多少"),
+    ("有没有卖冻梨的呀宝子", "有没有卖冻梨的"),
 ])
 def test_fillers_go_and_repairs_keep_the_corrected_value(said, meant):
     assert written(normalise(said)) == meant
@@ -29,6 +36,9 @@ def test_fillers_go_and_repairs_keep_the_corrected_value(said, meant):
     "write the new one in english",
     "i mean the regulars",
     "buy one get one free for segment 2",
+    "sorry to bother you, what's the aov?",
+    "sorry, which products sell best?",
+    "给母亲节做个活动",
 ])
 def test_written_text_comes_back_unchanged(text):
     assert written(normalise(text)) == normalise(text)
