@@ -30,9 +30,9 @@ LEAD_YES = re.compile(r"^(?:ok(?:ay)?|yes|yeah|yep|sure|fine|alright|good|great|
                       r"[\s,，.。!！~]*", re.I)
 NO = re.compile(r"^(?:n|no|nope|nah|cancel|stop|don'?t|do not|never ?mind|forget it|取消|不|不要|不用|算了|别|否)", re.I)
 # A refusal anywhere in the answer: "fine, forget it" / "ok no" / "好，算了" start like a yes but change nothing
-# ("no problem", "不过" — but — are no refusal).
+# ("no problem", "不过" — but — and the apology "不好意思" are no refusal).
 REFUSAL = re.compile(r"\b(?:no(?!\s+(?:problem|worries))|not|nope|nah|don'?t|do not|cancel|stop|never ?mind|"
-                     r"forget (?:it|that|about it)|hold off|wait)\b|不要|不用|算了|取消|别(?!的)|不行|不好|不做|先不|等等", re.I)
+                     r"forget (?:it|that|about it)|hold off|wait)\b|不要|不用|算了|取消|别(?!的)|不行|不好(?!意思)|不做|先不|等等", re.I)
 # Hedged or questioning wording: not an explicit request to change state.
 # A wish ("I'd like to …", "我想…", "打算…") or an opinion ("我觉得…更合理") states a plan, not a command: the
 # re-segmenting it would do is confirmed.

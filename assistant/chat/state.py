@@ -231,6 +231,10 @@ class ConversationState:
             change = self._edit_of_copy(route, t)
         if change is not None:
             intent, slots = "follow_up", change
+        elif intent != UNKNOWN and route.confidence < CONFIDENT and not re.search(r"[A-Za-z\u4e00-\u9fff]", t):
+            # a bare "8" or "#25" that answers no question and changes nothing of the last turn could be a segment,
+            # a campaign, a customer or a count: a weak guess at one is no request; the chat asks
+            return Turn(UNKNOWN, {}, lang, route.confidence)
         if intent == "follow_up" and self.last_intent is None:
             # nothing to follow up: a complete request that merely looks like one ("write a push for the
             # high spenders") takes the router's next-best reading
@@ -334,13 +338,15 @@ class ConversationState:
 
     def _plain_change(self, route: Route, text: str, t: str) -> dict[str, Any] | None:
         """The changes of the last turn in a message read as a yes / no while nothing waits for one ("走推送，九折",
-        "ok, by email with 10% off", "可以再短点吗" after a copy): its channel, offer or length are no answer. A
+        "ok, by email with 10% off", "可以再短点吗" after a copy, "sorry, I meant monthly"): its channel, offer,
+        length or correction are no answer. A
         refusal ("no, don't") stays one; a leading "ok" / "好的" / "可以" only opens the change."""
         if REFUSAL.search(t):
             return None
         unsure = replace(route, intent=UNKNOWN, confidence=0.0)
         body = LEAD_YES.sub("", text.strip()) or text
-        return self._change_of_last_turn(unsure, body) or self._edit_of_copy(unsure, t)
+        # an apologetic correction ("不好意思 我是说按月") reads like a "no" too
+        return self._change_of_last_turn(unsure, body) or self._correction(unsure, t) or self._edit_of_copy(unsure, t)
 
     def _correction(self, route: Route, t: str) -> dict[str, Any] | None:
         """The changes of the last turn in a correction ("sorry, I meant month-wise, not week-wise", "my mistake,

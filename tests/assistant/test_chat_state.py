@@ -1022,3 +1022,29 @@ def test_an_ordinal_with_a_leftover_filler_picks_from_the_pair_and_a_send_to_ans
     state = ConversationState(language="zh")
     run(state, "write_copy", "写条双十一的短信", "zh")
     assert run(state, "unknown", "发烧友", "zh", confidence=0.3).slots["segment"] == "发烧友"
+
+
+def test_an_apologetic_correction_read_as_a_no_corrects_but_an_apologetic_refusal_still_cancels():
+    state = after("data_question", "按周看下销售额趋势")
+    turn = run(state, "cancel", "不好意思 我是说按月", "zh", confidence=0.3)
+    assert turn.intent == "data_question" and turn.slots["period"] == "month"
+    state = ConversationState()
+    run(state, "data_question", "show me the revenue trend by week")
+    assert run(state, "cancel", "sorry, I meant month by month", confidence=0.3).slots["period"] == "month"
+    state = ConversationState()
+    run(state, "data_question", "show me the revenue trend by week")
+    assert run(state, "cancel", "sorry, no, forget it", confidence=0.6).intent == "cancel"
+    state = _pending_segmentation(6)
+    assert run(state, "cancel", "不好意思，算了", "zh", confidence=0.6).intent == "cancel"
+
+
+def test_a_bare_number_that_answers_nothing_is_no_request_on_a_weak_reading():
+    for reading in ("evaluate_campaign", "describe_segment", "recommend_user"):
+        assert run(ConversationState(), reading, "8", confidence=0.3).intent == "unknown", reading
+    assert run(ConversationState(), "evaluate_campaign", "#25", confidence=0.4).intent == "unknown"
+    state = ConversationState()            # an answer to the chat's question is read as one
+    run(state, "evaluate_campaign", "how did the spring campaign do?")
+    assert run(state, "unknown", "8", confidence=0.3).slots["campaign_id"] == "8"
+    state = ConversationState()            # a bare count after a ranked answer still sets how many
+    run(state, "recommend_user", "recommend products for customer 1201")
+    assert run(state, "unknown", "5", confidence=0.3).slots["top_k"] == 5
