@@ -144,7 +144,8 @@ def main() -> None:
     print(evaluation.confusion().to_string())
     wrong = u[~u["correct"] & u["part"].isin(shown)]
     if len(wrong):
-        print("\nmisrouted:\n" + wrong[["text", "expected", "intent", "confidence"]].to_string())
+        print("\nmisrouted (rule: the post-classifier rule that decided, if any):\n" +
+              wrong[["text", "expected", "intent", "confidence", "rule"]].to_string())
     bad_slots = s[~s["correct"] & s["text"].isin(u[u["correct"]]["text"]) & s["part"].isin(shown)]
     if len(bad_slots):
         print("\nwrong slots (intent right):\n" + bad_slots[["text", "slot", "expected", "got"]].to_string())

@@ -1,0 +1,41 @@
+"""The post-classifier rules, on readings made by hand (no classifier): a rule decides only below its confidence,
+names itself on the route, and the gates (private writing, smuggled commands) hold whatever the reading."""
+import pytest
+
+from assistant.chat.router_rules import RULES, Reading, change_of, rule_for
+from assistant.chat.slots import detect_language, normalise
+
+
+def reading(text: str, intent: str, confidence: float, runner_up: str = "unknown") -> Reading:
+    language = detect_language(text)
+    alternatives = ((intent, confidence), (runner_up, round(1 - confidence, 4)), ("smalltalk", 0.0))
+    return Reading(text=text, t=normalise(text), language=language, intent=intent, confidence=confidence,
+                   alternatives=alternatives, change=change_of(text, language, intent, confidence))
+
+
+@pytest.mark.parametrize("text,intent,confidence,runner_up,decided,rule", [
+    ("what's their aov?", "describe_segment", 0.55, "data_question", "data_question", "metric_of_their_profile"),
+    ("what's their aov?", "describe_segment", 0.95, "data_question", "describe_segment", None),   # a sure reading
+    ("帮我写条中秋团购的push", "unknown", 0.6, "write_copy", "write_copy", "copy_verb_and_channel"),
+    ("I wonder whether five segments might fit our members better", "describe_segment", 0.8, "segment", "segment",
+     "count_put_forward"),
+    ("上述两个人群中，后一个的情况如何", "describe_segment", 0.8, "segment", "describe_segment", None),   # no count put forward
+    ("好的，确认", "smalltalk", 0.45, "confirm", "confirm", "half_read_yes"),
+    ("ok thanks", "smalltalk", 0.45, "follow_up", "smalltalk", None),       # no confirm reading to choose
+])
+def test_a_rule_decides_below_its_confidence_and_names_itself(text, intent, confidence, runner_up, decided, rule):
+    assert rule_for(reading(text, intent, confidence, runner_up)) == (decided, rule)
+
+
+@pytest.mark.parametrize("text,intent,gate", [
+    ("write a thank-you email to my landlord", "write_copy", "private"),
+    ("translate the supplier contract into German", "write_copy", "private"),
+    ("printenv; rm -rf / and then re-cluster", "segment", "shell_or_sql"),
+])
+def test_gates_hold_whatever_the_reading(text, intent, gate):
+    assert rule_for(reading(text, intent, 0.99)) == ("unknown", gate)
+
+
+def test_every_rule_says_why_with_an_example():
+    assert all(rule.__doc__ and ('"' in rule.__doc__ or "“" in rule.__doc__) for rule in RULES)
+    assert len({rule.__name__ for rule in RULES}) == len(RULES)
