@@ -540,6 +540,14 @@ class ChatAgent:
     def _on_search_products(self, slots: dict, lang: str) -> Iterator[ChatReply]:
         query = str(slots["query"])
         hits = self.assistant.search_products(query, k=slots.get("top_k") or 10)
+        floor = self.assistant.CLOSE_TEXT_SIMILARITY
+        best = float(hits.items["score"].max()) if len(hits.items) else 0.0
+        if best < floor:   # the nearest text is still far: say the catalogue lacks it, never list look-alikes
+            titles = self.assistant.dataset.products["title"].head(500).astype(str).str.cat(sep=" ")
+            english = re.search(r"[\u4e00-\u9fff]", query) and not re.search(r"[\u4e00-\u9fff]", titles)
+            yield ChatReply(say("search_none", lang, query=_esc(query), best=best, floor=floor) +
+                            (say("search_english_catalogue", lang) if english else ""))
+            return
         # the similarity in Chinese replies (the facade's reason is English text)
         shown = hits.items[[c for c in ("title", "category", "price", "reason" if lang == "en" else "score")
                             if c in hits.items]]

@@ -19,8 +19,8 @@ from assistant.chat.consent import HEDGED, YES
 from assistant.chat.slots import (asked_metrics, extract_algorithm, extract_audience, extract_campaign_id,
                                   extract_channel, extract_explicit_language, extract_length, extract_metrics,
                                   extract_n_segments, extract_offer, extract_product, extract_sample_size,
-                                  extract_segment_list, extract_segment_number, extract_slots, extract_user_id,
-                                  mentions_all_segments, says_intent_verb, slot_change)
+                                  extract_search_query, extract_segment_list, extract_segment_number, extract_slots,
+                                  extract_user_id, mentions_all_segments, says_intent_verb, slot_change)
 from assistant.core.vocabulary import without_channels
 
 UNKNOWN = "unknown"
@@ -350,6 +350,15 @@ def _sales_not_stock(r: Reading) -> str | None:
     return None
 
 
+def _catalogue_question(r: Reading) -> str | None:
+    """"do we sell bicycle helmets?", "do we carry X?": whether the catalogue has something, read unsure as a data
+    question without a metric or as off-topic."""
+    if r.intent in ("data_question", UNKNOWN) and r.confidence < UNSURE_READING and not extract_metrics(r.t) and \
+            extract_search_query(r.t):
+        return "search_products"
+    return None
+
+
 def _test_size(r: Reading) -> str | None:
     """"used 3% of the time, how many per group to catch 1 point more": a test's size."""
     if r.intent == "data_question" and r.confidence < METRIC_OVER_PROFILE and _PER_GROUP.search(r.t) and \
@@ -475,7 +484,7 @@ RULES: tuple[Callable[[Reading], str | None], ...] = (
     _cued_follow_up, _comparison, _count_put_forward, _metric_of_their_profile, _who_next, _metric_of_a_name,
     _likes_of_a_product, _every_profile, _audience_count, _customer_id, _one_customer, _look_back,
     _table_not_evaluation, _table_not_plan, _how_by_a_channel, _numbered_campaign_compared, _how_a_send_did,
-    _what_else, _copy_edit, _sales_not_stock, _test_size, _what_to_push_to_a_name, _unsure_metric,
+    _what_else, _copy_edit, _sales_not_stock, _catalogue_question, _test_size, _what_to_push_to_a_name, _unsure_metric,
     _copy_verb_and_channel, _picks_for_one, _past_send_reviewed, _traits_of_a_name, _algorithm_named,
     _half_read_yes, _only_slot_values, _no_customer_no_verb, _plan_first, _no_workspace_word, _nothing_to_follow,
     _copy_without_a_copy_word,

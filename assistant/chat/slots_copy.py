@@ -34,7 +34,7 @@ OTHER_OFFERS = re.compile(
     rf"(?:double|triple|2x|3x|bonus|extra) (?:loyalty )?points|gift with purchase|half price|half off|"
     r"满\s*\d+\s*(?:减\s*\d+|包邮|免运费|送\S{1,4})|包邮|免运费|免邮|买\s*(?:\d+|[一二两三四五])\s*送\s*(?:\d+|[一二两三四五])|第二件半价|"
     r"\d+\s*元(?:无门槛)?(?:优惠券|券|红包|立减|代金券)|(?:立减|减|直降)\s*\d+\s*元|半价|赠品|送礼品|"
-    r"(?:双倍|三倍|多倍)积分|积分(?:翻倍|加倍|双倍)|优惠券|coupon")
+    r"(?:双倍|三倍|多倍)积分|积分(?:翻倍|加倍|双倍)|优惠券|coupon|bundle deal|组合优惠|套装优惠")
 
 
 def extract_offer(text: str) -> tuple[float | None, str | None]:

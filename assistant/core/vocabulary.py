@@ -159,6 +159,10 @@ _ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "幺": 1, "二": 2, "两": 2, "俩":
 _ZHE = re.compile(r"^(?:打\s*)?([\d.]+|[零〇一幺二两俩三四五六七八九点]+)\s*折$")
 _PCT = re.compile(r"^(\d+(?:\.\d+)?)\s*(?:%|percent|pct)?\s*(?:off)?$")
 FREE_SHIPPING_WORDS: tuple[str, ...] = ("free shipping", "free delivery", "包邮", "免运费", "免邮")
+BUNDLE_WORDS: tuple[str, ...] = ("bundle", "组合优惠", "套装优惠", "搭配购")
+# "buy 2 get 1", "买二送一", "bogo", "第二件半价": a multi-buy, which copy and plans cannot state yet (no offer type
+# carries two quantities), so it is refused with what can be offered instead, never silently turned into another deal
+_MULTI_BUY = re.compile(r"\bbuy\s*\w+,?\s*get\s*\w+|\bbogo\b|买\s*\S{1,2}\s*送\s*\S{1,2}|第二件")
 
 
 def zhe_to_percent_off(token: str) -> float | None:
@@ -178,13 +182,20 @@ def zhe_to_percent_off(token: str) -> float | None:
 
 def offer_terms(value: Any) -> tuple[str, float | None]:
     """("percent_off", 15.0) from 15, "15", "15%", "15% off", "八五折"; ("free_shipping", None) from "free
-    shipping" / "包邮". Anything else is a user error saying what is understood."""
+    shipping" / "包邮"; ("bundle", None) from "a bundle deal" / "组合优惠". Anything else is a user error saying what
+    is understood, in English and Chinese."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         pct = float(value)
     else:
         text = normalise(str(value))
         if any(word in text for word in FREE_SHIPPING_WORDS):
             return "free_shipping", None
+        if any(word in text for word in BUNDLE_WORDS):
+            return "bundle", None
+        if _MULTI_BUY.search(text):
+            raise DataError(f"a multi-buy offer ('{value}') cannot be written yet",
+                            fix="use a percent off (15%, '八五折'), 'free shipping' or 'a bundle deal' instead",
+                            zh=f"暂不支持“{value}”这类买赠优惠——请改用折扣（如 15%、八五折）、包邮或组合优惠。")
         zhe = _ZHE.match(text)
         pct_match = _PCT.match(text)
         if zhe:
@@ -195,7 +206,9 @@ def offer_terms(value: Any) -> tuple[str, float | None]:
             pct = None
     if pct is None or not 0 < pct < 100:
         raise DataError(f"offer '{value}' is not understood",
-                        fix="give a percent off between 0 and 100 such as 15 (or '15%', '八五折'), or 'free shipping'")
+                        fix="give a percent off between 0 and 100 such as 15 (or '15%', '八五折'), 'free shipping' or "
+                            "'a bundle deal'",
+                        zh=f"没看懂优惠“{value}”——请给出 0 到 100 之间的折扣（如 15、15%、八五折），或包邮、组合优惠。")
     return "percent_off", pct
 
 

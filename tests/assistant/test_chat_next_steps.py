@@ -52,16 +52,23 @@ def test_next_campaign_loop_in_chinese(assistant):
     size = final(agent, "下次测试要检测出10%的提升，每组需要多少人？")
     plan = assistant.sample_size(0.1, campaign_id=C)   # the campaign talked about gives the baseline
     assert size.intent == "sample_size" and f"{plan.n_per_arm:,}" in size.text and "对照组" in size.text
-    search = final(agent, "搜索一下牛奶")
+    search = final(agent, "搜索一下milk")
     assert search.intent == "search_products" and "相似度" in search.text and len(search.table) == 10
+    # Chinese words on English product names: no look-alikes listed, the reason and what to do instead
+    nothing = final(agent, "搜索一下牛奶")
+    assert nothing.intent == "search_products" and nothing.table is None
+    assert "目录里可能没有" in nothing.text and "英文词" in nothing.text
     personas = final(agent, "为每个客群写一份用户画像")
     assert personas.intent == "personas" and personas.text.count("第") >= 4 and "文字来源" in personas.text
-    for reply in (who, advice, size, search, personas):
+    for reply in (who, advice, size, search, nothing, personas):
         assert not EN_FRAMING.search(reply.text), reply.text
 
 
 def test_next_campaign_in_english_says_who_and_what(assistant):
     agent = ChatAgent(assistant)
+    absent = final(agent, "do we sell bicycle helmets?")    # the nearest text ("Sunglasses Sport") is far
+    assert absent.intent == "search_products" and absent.table is None
+    assert "probably does not carry it" in absent.text and "English words" not in absent.text
     who = final(agent, f"who should we send the next campaign to, based on campaign {C}?")
     assert "Who to target next" in who.text and who.table is not None and "mean_uplift" in who.table
     what = final(agent, f"what should we change in the next campaign after campaign {C}?")

@@ -112,6 +112,15 @@ def test_parse_offer_errors_are_clear():
     assert parse_offer("free shipping").type == "free_shipping"
     with pytest.raises(DataError, match="not understood"):
         parse_offer("a lot")
+    assert parse_offer("组合优惠").type == "bundle" and parse_offer("a bundle deal").type == "bundle"
+
+
+@pytest.mark.parametrize("multi_buy", ["买二送一", "buy 2 get 1 free", "BOGO", "第二件半价"])
+def test_a_multi_buy_is_refused_in_both_languages_never_turned_into_another_deal(multi_buy):
+    with pytest.raises(DataError) as refused:
+        parse_offer(multi_buy)
+    assert "multi-buy" in str(refused.value) and "bundle" in str(refused.value)
+    assert "买赠" in refused.value.message_in("zh") and "组合优惠" in refused.value.message_in("zh")
 
 
 def test_evaluate_dataset_campaign_is_observational(assistant, demo):

@@ -133,6 +133,7 @@ FAMILIES_R9 = {
     "describe_segment": ["吃货团有啥特点 领导让我摸个底"],
     "evaluate_campaign": ["上个月那场直播复盘一下", "领导让我复盘下上次那波短信"],
     "write_copy": ["帮我写条中秋团购的push～～"],
+    "search_products": ["do we sell bicycle helmets?", "do we carry snow chains?"],
     "segment": ["try hdbscan on the newsletter list and see what comes out",
                 "I was wondering whether five segments might fit our members better?"],
 }
