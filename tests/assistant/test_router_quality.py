@@ -63,14 +63,15 @@ def batch_texts(items, batch):
 # v9a and v9b (two more, written while round 5 ran, measured once after it stopped: 96.0 / 94.7 / 90.4 / 76.9 % and
 # 97.0 / 90.6 / 84.6 / 67.3 %) landed their round (6); v10a and v10b (88.1 / 82.1 / 92.9 / 76.8 % and
 # 96.3 / 89.9 / 80.0 / 56.4 %) landed theirs (7); v11a and v11b (89.5 / 84.6 / 85.2 / 75.9 % and
-# 94.1 / 85.2 / 78.6 / 64.3 %) landed theirs (8). v12a and v12b (two more, written while round 8 ran, measured once
+# 94.1 / 85.2 / 78.6 / 64.3 %) landed theirs (8); v12a and v12b (93.9 / 86.2 / 86.8 / 66.0 % and
+# 95.4 / 91.2 / 88.7 / 73.6 %) landed theirs (9). v13a and v13b (two more, written while round 9 ran, measured once
 # after it stopped) stay held out, never tuned on.
-MEASURED: dict[str, tuple[float, float, float, float]] = {"v12a": (0.93, 0.86, 0.86, 0.66),
-                                                           "v12b": (0.95, 0.91, 0.88, 0.73)}
+MEASURED: dict[str, tuple[float, float, float, float]] = {"v13a": (0.92, 0.92, 0.80, 0.78),
+                                                           "v13b": (0.94, 0.87, 0.89, 0.79)}
 # ... and the share of their messages whose language was detected as labelled
-LANGUAGE_MEASURED = {"v12a": 129 / 131, "v12b": 1.0}
+LANGUAGE_MEASURED = {"v13a": 1.0, "v13b": 133 / 134}
 # Batches written by separate engineers who had not seen the router, each >= 95 % on its own once tuned on
-TUNED_BATCHES = ("v4", "v5", "v6", "v7", "v8a", "v8b", "v9a", "v9b", "v10a", "v10b", "v11a", "v11b")
+TUNED_BATCHES = ("v4", "v5", "v6", "v7", "v8a", "v8b", "v9a", "v9b", "v10a", "v10b", "v11a", "v11b", "v12a", "v12b")
 
 
 def _tuned(frame, items) -> "pd.Series":
@@ -140,8 +141,7 @@ def test_dialogues_resolve_intents_and_slots_on_each_part(dialogue_turns):
 
 def test_language_detection_matches_labels(evaluation, items):
     """Every tuned message's language is detected as labelled; a held-out batch (never tuned on) keeps at least
-    the share it had when measured once (v12a: two short Chinese messages made mostly of English words, "GMV按周拉个
-    trend，asap", are read as English)."""
+    the share it had when measured once (v13b: one of 134 is read in the other language)."""
     u = evaluation.utterances
     right = u["lang"] == u["language"]
     assert right[~u["text"].isin(set().union(*(batch_texts(items, b) for b in MEASURED)))].all(), u[~right]
