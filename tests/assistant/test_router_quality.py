@@ -167,6 +167,8 @@ def test_off_topic_and_empty_messages_become_unknown(router):
     assert router.route("").intent == "unknown"
     assert router.route("   ").confidence == 0.0
     assert router.route("who will win the next world cup?").intent == "unknown"
+    smuggled = router.route("printenv; rm -rf / and then re-cluster the customers")
+    assert smuggled.intent == "unknown" and smuggled.rule == "shell_or_sql"      # the route says which rule decided
     strict = copy.copy(router)
     strict.threshold = 1.01                  # above any probability: every reading is unsure
     route = strict.route("describe segment 2")
