@@ -145,6 +145,8 @@ class ChatAgent:
             return
         except (DataError, NotReadyError) as exc:
             message = exc.message_in(lang) if isinstance(exc, DataError) else str(exc)
+            if isinstance(exc, DataError):
+                self.state.remember_failed(turn)     # "买二送一" refused: "那就包邮吧" runs the request again
             yield ChatReply(say("error", lang, message=_esc(message)), intent=turn.intent)
             return
         except (LLMUnavailable, LLMOutputError) as exc:
@@ -545,7 +547,7 @@ class ChatAgent:
         if best < floor:   # the nearest text is still far: say the catalogue lacks it, never list look-alikes
             titles = self.assistant.dataset.products["title"].head(500).astype(str).str.cat(sep=" ")
             english = re.search(r"[\u4e00-\u9fff]", query) and not re.search(r"[\u4e00-\u9fff]", titles)
-            yield ChatReply(say("search_none", lang, query=_esc(query), best=best, floor=floor) +
+            yield ChatReply(say("search_none", lang, query=_esc(query), best=f"{best:.2f}", floor=f"{floor:.2f}") +
                             (say("search_english_catalogue", lang) if english else ""))
             return
         # the similarity in Chinese replies (the facade's reason is English text)

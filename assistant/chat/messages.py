@@ -119,8 +119,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "persona_source": "_Wording: {source}_",
         "search_header": "**Products whose text is closest to '{query}'** (semantic search in the product "
                          "collection)",
-        "search_none": "No product's text is close to '{query}' (best similarity {best:.2f}; a close match scores "
-                       "{floor:.2f} or more), so the catalogue probably does not carry it. Try other words.",
+        "search_none": "No product's text is close to '{query}' (best similarity {best}; a close match scores "
+                       "{floor} or more), so the catalogue probably does not carry it. Try other words.",
         "search_english_catalogue": " The product names are in English and the text model reads English: search "
                                     "with English words (e.g. 'milk').",
         "sample_default_lift": "_No lift was named: sized for a 10% relative lift (say e.g. 'to detect a 5% lift' "
@@ -240,7 +240,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "persona_motivations": "购买动机：{value}",
         "persona_source": "_文字来源：{source}_",
         "search_header": "**文字与“{query}”最接近的商品**（在商品向量库中做语义搜索）",
-        "search_none": "没有文字与“{query}”接近的商品（最高相似度 {best:.2f}，接近的商品至少 {floor:.2f}），目录里可能没有。"
+        "search_none": "没有文字与“{query}”接近的商品（最高相似度 {best}，接近的商品至少 {floor}），目录里可能没有。"
                        "可以换个说法再搜。",
         "search_english_catalogue": "商品名是英文的，文本模型读的是英文：请用英文词搜索（例如 milk 表示牛奶）。",
         "sample_default_lift": "_没有指定要检测的提升：按相对提升 10% 计算（可以说“检测 5% 的提升”或“2 个百分点”）。_",

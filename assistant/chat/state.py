@@ -151,6 +151,10 @@ class Turn:
     injection: bool = False
 
 
+# Turns that are no request a follow-up could continue
+_NOT_REMEMBERED = (UNKNOWN, "confirm", "cancel", "help", "smalltalk", "undo", "save_workspace", "load_workspace")
+
+
 @dataclass
 class ConversationState:
     """Per-session memory: the last intent and slots, and the last segment, customer, campaign, copy, audience."""
@@ -667,6 +671,14 @@ class ConversationState:
         return replace(asked, slots={**asked.slots, **said})
 
     # ------------------------------------------------------------------ memory
+    def remember_failed(self, turn: Turn) -> None:
+        """Keep a request that failed on a value the user gave (an offer, a name) as the last request, so a
+        follow-up that changes that value runs it again ("买二送一" refused → "那就包邮吧"). Its segment, customer and
+        campaign are not taken as what the conversation is about: they may be the value that failed."""
+        if turn.ask is None and not turn.needs_confirmation and turn.intent not in _NOT_REMEMBERED:
+            self.language = turn.language
+            self.last_intent, self.last_slots = turn.intent, dict(turn.slots)
+
     def remember(self, turn: Turn, *, segment: int | str | None = None) -> None:
         """Record a turn that ran (or asked): later follow-ups refer to it. `segment` = the resolved segment id."""
         self.language = turn.language
@@ -676,8 +688,7 @@ class ConversationState:
         if turn.needs_confirmation:
             self.pending = turn
             return
-        if turn.intent in (UNKNOWN, "confirm", "cancel", "help", "smalltalk", "undo", "save_workspace",
-                           "load_workspace"):
+        if turn.intent in _NOT_REMEMBERED:
             return
         self.last_intent, self.last_slots = turn.intent, dict(turn.slots)
         chosen = segment if segment is not None else turn.slots.get("segment")

@@ -231,3 +231,14 @@ def test_a_copy_edit_with_no_copy_says_so_instead_of_rerunning_the_question(agen
     final(agent, "what's the average order value of segment 1?")
     reply = final(agent, "switch it to push")
     assert "There is no copy yet to change" in reply.text and "Average order value" not in reply.text
+
+
+def test_a_request_refused_for_its_offer_runs_again_when_the_offer_is_changed(agent):
+    refused = final(agent, "给第1组写条短信 买二送一")
+    assert "暂不支持" in refused.text and "组合优惠" in refused.text      # in the user's language, with what works
+    retried = final(agent, "那就包邮吧")
+    assert retried.intent == "write_copy" and "包邮" in retried.text and "买二送一" not in retried.text
+    assert "第1组" in retried.text
+    # a name that matched no segment is not taken as what the conversation is about
+    final(agent, "write an sms for the moon people with 10% off")
+    assert agent.state.segment != "moon people"
