@@ -1,18 +1,30 @@
 """Chat tab: the conversation with the assistant (EN / 中文)."""
 from __future__ import annotations
 
+import bisect
+
 import gradio as gr
 
 from assistant.ui.session import SAFE_MARKDOWN, Session, session_of, user_message
 
 
-def take_message(message: str, state: Session | None, request: gr.Request = None):
+# The browser numbers each message it sends (`_SEND_JS`): two messages sent back to back reach the server as two
+# requests that may arrive in either order, and the number puts them back in the order they were typed.
+_SEP = "\u0001"
+_SEND_JS = f"(message) => ['', (window.mktSent = (window.mktSent || 0) + 1) + '{_SEP}' + message]"
+
+
+def take_message(sent: str, state: Session | None, request: gr.Request = None):
     """A turn's step outside the queue: the message shows at once, marked as waiting for its turn. (The box was
     emptied in the browser when the message was sent, so nothing the server returns later can wipe what the
     user types next.)"""
     state = session_of(state, request)
-    if (message or "").strip():
-        state.waiting.append(message.strip())
+    number, _, message = (sent or "").rpartition(_SEP)
+    if message.strip():
+        if number.isdigit():   # after the messages sent before it; equal numbers keep their arrival order
+            bisect.insort(state.waiting, (int(number), message.strip()), key=lambda waiting: waiting[0])
+        else:                  # not from the browser's send button (the API, a test): last
+            state.waiting.append((state.waiting[-1][0] if state.waiting else 0, message.strip()))
     return _view(state), state
 
 
@@ -25,7 +37,7 @@ def respond(state: Session | None, request: gr.Request = None):
     state = session_of(state, request)
     with state.turn:
         while state.waiting:
-            state.live = [{"role": "user", "content": state.waiting.pop(0)}]
+            state.live = [{"role": "user", "content": state.waiting.pop(0)[1]}]
             try:
                 for reply in state.agent.respond(state.live[0]["content"]):
                     messages = [{"role": "assistant", "content": reply.text}]
@@ -46,7 +58,7 @@ def respond(state: Session | None, request: gr.Request = None):
 
 def _view(state: Session) -> list[dict]:
     """The chat as shown: finished turns, the running one, then messages waiting for their turn."""
-    return state.transcript + state.live + [{"role": "user", "content": text} for text in state.waiting]
+    return state.transcript + state.live + [{"role": "user", "content": text} for _, text in state.waiting]
 
 
 def build(state: gr.State) -> None:
@@ -65,6 +77,6 @@ def build(state: gr.State) -> None:
         sent = gr.Textbox(visible=False)  # the message just sent, moved out of the box in the browser
         for event in (send.click, box.submit):
             # every send counts ("multiple"): a message sent while another is on its way is not dropped
-            event(None, [box], [box, sent], js="(message) => ['', message]", trigger_mode="multiple").then(
+            event(None, [box], [box, sent], js=_SEND_JS, trigger_mode="multiple").then(
                 take_message, [sent, state], [chatbot, state], queue=False, trigger_mode="multiple").then(
                 respond, [state], [chatbot, state], trigger_mode="multiple")

@@ -68,7 +68,8 @@ class Session:
         self._agent: ChatAgent | None = None
         self.transcript: list[dict] = []   # the chat as shown: the session's, not what a browser sends back
         self.live: list[dict] = []         # the running turn: its message and the reply so far
-        self.waiting: list[str] = []       # messages sent while a turn runs, answered in order
+        # messages sent while a turn runs, with the browser's send number: answered in the order they were sent
+        self.waiting: list[tuple[int, str]] = []
         self.turn = threading.Lock()       # one chat turn at a time per session
 
     @property

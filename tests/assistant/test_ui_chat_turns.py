@@ -82,3 +82,14 @@ def test_actions_racing_at_a_page_start_share_one_session(monkeypatch, tmp_path)
     assert one is two and [m["content"] for m in chat] == ["first", "second"]
     _, other = take_message("hello", None, SimpleNamespace(session_hash="browser-2"))
     assert other is not one
+
+
+def test_messages_that_arrive_out_of_order_wait_in_the_order_they_were_sent(tmp_path):
+    """The browser numbers what it sends; two requests sent back to back may reach the server either way round."""
+    from assistant.ui.chat_tab import _SEP
+    state = _session(tmp_path)
+    take_message(f"2{_SEP}what's the average order value?", state)
+    chat, _ = take_message(f"1{_SEP}how many customers do we have?", state)
+    assert [m["content"] for m in chat] == ["how many customers do we have?", "what's the average order value?"]
+    chat, _ = take_message("typed elsewhere", state)                  # no number (the API): last
+    assert chat[-1]["content"] == "typed elsewhere"
