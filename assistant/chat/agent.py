@@ -24,6 +24,7 @@ from assistant.chat.messages import (CHANNEL_NAMES, COLUMN_NAMES, COPY_FIELDS, C
                                      LANGUAGE_NAMES, LENGTH_WORDS, PERIOD_NAMES, PRICE_WORDS, listing,
                                      say)
 from assistant.chat.slots import asks_about_history, extract_horizon_days
+from assistant.chat.slots_numbers import CJK
 from assistant.chat.state import COPY_EDITS, ConversationState, Turn
 from assistant.core.errors import DataError, LLMOutputError, LLMUnavailable, NotReadyError
 from assistant.core.policy import category_name
@@ -546,7 +547,7 @@ class ChatAgent:
         best = float(hits.items["score"].max()) if len(hits.items) else 0.0
         if best < floor:   # the nearest text is still far: say the catalogue lacks it, never list look-alikes
             titles = self.assistant.dataset.products["title"].head(500).astype(str).str.cat(sep=" ")
-            english = re.search(r"[\u4e00-\u9fff]", query) and not re.search(r"[\u4e00-\u9fff]", titles)
+            english = CJK.search(query) and not CJK.search(titles)
             yield ChatReply(say("search_none", lang, query=_esc(query), best=f"{best:.2f}", floor=f"{floor:.2f}") +
                             (say("search_english_catalogue", lang) if english else ""))
             return

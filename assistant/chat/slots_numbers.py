@@ -12,6 +12,7 @@ CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
 
 
+# Function words of Chinese grammar: around English nouns they make the sentence Chinese ("GMV按周拉个trend")
 _ZH_GRAMMAR = re.compile(r"[的了吧个条把给按拉呢吗啊呀么是没]")
 
 
