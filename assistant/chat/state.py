@@ -30,6 +30,7 @@ from assistant.chat.slots import (ALL_SEGMENTS, REQUIRED_SLOTS, SLOT_NAMES, aske
                                   extract_user_id, missing_slots, normalise, says_intent_verb,
                                   slot_change)
 from assistant.chat.replies import count_only, lone_id, without_courtesy
+from assistant.chat.slots_numbers import CJK
 
 STATE_CHANGING = frozenset({"segment", "undo"})
 # Reopening a save replaces this chat's data and models: it is always confirmed first (README, "Safe actions")
@@ -112,6 +113,12 @@ _SEND_TO = re.compile(r"^(?:发送给|发给|推给|发(?!烧|财|福)|send(?: i
 # A follow-up's opening: "and for …", "what about …", "那…呢" (the last request again, for what the message names)
 _ANOTHER_ONE = re.compile(r"^(?:and|what about|how about|now|same for)\b|^(?:那|还有)|呢[?？!！。.\s]*$")
 _PEOPLE_TAIL_ZH = re.compile(rf"(?:{_PEOPLE_ZH}|的|党|族|客|户|员|粉|妈|爸|友|们|家|生|者|顾|子|后)$")
+
+
+def _names_no_people_zh(named: Any) -> bool:
+    """A Chinese phrase read as an audience that ends in no people word ("只要数字", "细说说呗亲"): no audience."""
+    return isinstance(named, str) and bool(CJK.search(named)) and not _PEOPLE_TAIL_ZH.search(named)
+
 _NARROW_VERB = re.compile(r"^(?:看|算|要|限)")   # "只看社区宝妈呢" names 社区宝妈; a bare "熬夜党" is read after 看
 # What a copy edit points at ("make it longer", "shorten this email", "把文案改短") and how an audience is named
 _COPY_POINTER = re.compile(r"\b(?:it|this|that|the (?:copy|text|message|email|sms|push|post|draft|wording|version))\b|"
@@ -367,7 +374,7 @@ class ConversationState:
         body = _NARROW.sub("", without_courtesy(_CORRECTION.sub(" ", body))).strip()
         narrowed = _NARROW_VERB.sub("", body)
         named = _bare_audience(narrowed, route.language) if _NARROW.search(t) else None   # "光看新来的"
-        if isinstance(named, str) and re.search(r"[\u4e00-\u9fff]", named) and not _PEOPLE_TAIL_ZH.search(named):
+        if _names_no_people_zh(named):
             named = None      # "只要数字": a bare narrowing names people ("新来的", "银发族", "老主顾"), not a thing
         change = slot_change(narrowed, route.language, self.last_intent) or \
             ({"segment": named, "cued": True} if named is not None else None) or \
@@ -517,8 +524,10 @@ class ConversationState:
         named = extract_segment(text, route.language)
         if isinstance(named, str) and (ordinal.group(0).strip() in named or _PAIR_WORDS.search(named) or
                                        _OF_THE_PAIR.search(text)):
-            named = None                  # "explain in detail about the first of these two": the pair decides                  # "the latter of the two" → "two", "first of the pair": the pointer itself
-        if isinstance(named, str) and re.search(r"[\u4e00-\u9fff]", named) and not _PEOPLE_TAIL_ZH.search(named):
+            # "explain in detail about the first of these two", "the latter of the two" → "two", "first of the
+            # pair": the pointer itself, and the pair decides
+            named = None
+        if _names_no_people_zh(named):
             named = None                  # "前面那个细说说呗亲": a leftover ("呗亲") names no people, the ordinal decides
         if named is not None:
             return None
