@@ -670,7 +670,7 @@ _CHANGE_FRAME_EN = re.compile(
     r"set|adjust|update|modify|pls|plz|run|repeat|apply|exercise|analysis|steps?|kindly|also|"
     # courtesy around a change: "thank you, this reads well. could you possibly make it a touch shorter?",
     # "would you mind preparing exactly the same for segment 4", "on reflection, might we …", "sorry to change my mind"
-    r"thanks?|thank you|reads|well|possibly|touch|tad|mind|prepar(?:e|ing)|exactly|reflection|second|thoughts?|"
+    r"thanks?|thank you|reads|possibly|touch|tad|mind|prepar(?:e|ing)|exactly|reflection|second|thoughts?|"
     r"might|may|sorry|"
     r"my|grateful|if|be|kind|alright|possible|it'?s|lovely|great|nice|good|looks?|cheers|much|mistake|than)\b")
 _CHANGE_FRAME_ZH = re.compile(

@@ -132,8 +132,7 @@ def extract_metrics(text: str) -> list[str] | None:
 _PERIODS = (("week", re.compile(r"week(?!end)|weekly|每周|按周|周度|逐周|一周|礼拜|星期")),
             ("month", re.compile(r"month|monthly|每月|按月|月度|逐月|每个月")))
 # A period ruled out ("not weekly", "rather than weekly", "不要按周") is not the one asked for.
-_NOT_PERIOD = re.compile(r"(?:\bnot|\bno longer|\brather than|\binstead of|\bnot by the|\bnot by|不要|不是|别)\s*(?:by\s+)?"
-                         r"(?:the\s+)?$")
+_NOT_PERIOD = re.compile(r"(?:\bnot|\bno longer|\brather than|\binstead of|不要|不是|别)\s*(?:by\s+)?(?:the\s+)?$")
 # A correction cue between two periods: the later one is meant ("week by week? or, month by month actually").
 _CORRECTION = re.compile(r"\bactually\b|\bi mean|\bi meant|\bsorry\b|\bmy mistake\b|\bapologies\b|不对|算了|还是|改成|换成")
 
