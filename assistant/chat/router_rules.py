@@ -159,6 +159,7 @@ def _is_audience(text: str) -> bool:
     slots = extract_audience(text)
     return bool(slots["bought"]) and (slots["within_days"] or slots["not_within_days"]) is not None
 
+
 @dataclass(frozen=True)
 class Reading:
     """The classifier's reading of one message, as the rules see it."""
