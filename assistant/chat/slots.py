@@ -148,13 +148,14 @@ def extract_n_segments(text: str) -> int | None:
 
 
 _ID = r"([a-z]*[-_]?\d[a-z0-9_-]*)"  # ASCII only: \w would swallow Chinese
+_HASH_ID = re.compile(r"#\s*([a-z0-9_]*\d[a-z0-9_]*)")       # "#29": an id with no keyword; what of, the intent says
 _USER_PATTERNS = [
     re.compile(rf"\b(?:household|house hold|hh|user|customer|client|member|shopper|buyer|account|uid|user id|"
                rf"(?:loyalty |member(?:ship)? |club |rewards )card|"
                rf"customer id|household id|household_key|id)\s*(?:#|no\.?|number|id|key)?\s*[:=]?\s*#?\s*{_ID}"),
     re.compile(rf"(?:用户|客户|顾客|会员|家庭|住户|买家|账号|账户)\s*(?:编号|号|id|#)?\s*(?:是|为)?\s*[:：]?\s*#?\s*{_ID}"),
     re.compile(rf"(\d+)\s*号\s*(?:用户|客户|顾客|会员|家庭)"),
-    re.compile(r"#\s*([a-z0-9_]*\d[a-z0-9_]*)"),
+    _HASH_ID,
 ]
 
 
@@ -176,7 +177,8 @@ _SHOPPING_FESTIVALS = {"618", "1111", "1212", "520", "315"}
 
 
 
-_CAMPAIGN_PATTERNS = [
+# A campaign named by a keyword ("campaign 13", "活动18", "第8期"); a "#29" alone is read only where a campaign is meant
+_CAMPAIGN_KEYWORD_PATTERNS = [
     re.compile(rf"\b(?:campaign|promo|promotion|coupon campaign|mailing|campaign id)\s*(?:#|no\.?|number|id)?\s*"
                rf"[:=]?\s*#?\s*{_ID}"),
     re.compile(rf"(?:活动|营销活动|促销活动|促销|campaign)\s*(?:编号|号|id|#)?\s*[:：]?\s*#?\s*(\d[a-z0-9_-]*|[{ZH_NUM_CHARS}]+)"),
@@ -185,8 +187,9 @@ _CAMPAIGN_PATTERNS = [
                rf"优惠券|会员)?\s*(?:活动|促销|营销活动)"),
     # "第十五期拼团活动": a few words of the campaign's kind between its number and 活动
     re.compile(rf"第\s*(\d+|[{ZH_NUM_CHARS}]+)\s*(?:期|次|号|场)\s*[^\s，。,.!?！？的]{{1,5}}?(?:活动|促销|营销活动)"),
-    re.compile(r"#\s*([a-z0-9_]*\d[a-z0-9_]*)"),
+    re.compile(rf"第\s*(\d+|[{ZH_NUM_CHARS}]+)\s*期"),             # "第8期满减到底带没带来增量": an issue number alone
 ]
+_CAMPAIGN_PATTERNS = [*_CAMPAIGN_KEYWORD_PATTERNS, _HASH_ID]
 
 
 def _keyword_user_id(text: str) -> str | None:
@@ -200,7 +203,7 @@ def _keyword_user_id(text: str) -> str | None:
 
 def _keyword_campaign_id(text: str) -> str | None:
     """A campaign id only when a keyword names it ('campaign 13', '活动18')."""
-    for pattern in _CAMPAIGN_PATTERNS[:5]:
+    for pattern in _CAMPAIGN_KEYWORD_PATTERNS:
         m = pattern.search(text)
         if m:
             token = m.group(1).strip("-_")
@@ -281,7 +284,7 @@ def extract_product(text: str) -> tuple[str | None, bool]:
                 product = _PRODUCT_TRAIL.sub("", product).strip()
             if product and not re.fullmatch(r"(?:it|this|that|them|one|这个|那个)", product):
                 return product, False
-    m = re.search(r"#\s*([a-z0-9_]*\d[a-z0-9_]*)", text)
+    m = _HASH_ID.search(text)
     if m:
         return m.group(1), True
     return None, False
@@ -297,7 +300,8 @@ _TOP_K_PATTERNS = [
     re.compile(rf"\b({NUM})\s+(?:[\w-]+\s+)?(?:products|items|recommendations|recs|suggestions|ideas|skus|picks|"
                rf"things|alternatives|substitutes|options|categories|departments|brands|sellers|articles)\b"),
     re.compile(rf"(?<![目之以当眼提从面])前\s*({NUM})(?![共直定起般])\s*(?:个|款|件|名|样)?"),     # 目前一共: "now", no size
-    re.compile(rf"(?:推荐|推|挑|选|列出|列|找|搜)\s*({NUM})\s*(?:个|款|件|样|条)"),
+    re.compile(rf"(?:推荐|推|挑|选|列出|列|找|搜|出)\s*({NUM})\s*(?:个|款|件|样|条)"),
+    re.compile(rf"\b(?:show|give|find|get)\s+(?:me\s+|us\s+)?({NUM})\s+(?:that|which)\b"),     # "show me 4 that are …"
     # "要10个", "只看5条"; but "给我一个英文版" is an article, not a size
     re.compile(rf"(?:给我|给|要|来|看|显示|只要|只看)\s*(?!一\s*(?:个|条|份|版))({NUM})\s*(?:个|款|件|样|条)"
                r"(?!\s*\w?(?:会员|用户|客户|顾客|家庭|人|粉|客))"),             # "给3个会员发": people, not a size
@@ -305,7 +309,7 @@ _TOP_K_PATTERNS = [
     re.compile(rf"(?<!第)(?<!第\s)({NUM})\s*(?:个|款|件|样)\s*(?!\w?(?:会员|用户|客户|顾客|家庭|人|粉|客|客群|分群|群|组|细分|团员|"
                rf"买家|buyer|user|member|customer)|类(?!目|别|型))"   # "一个老顾客": a customer, not a size
                rf"(?:\w{{0,4}})?(?:商品|产品|推荐|替代品|东西|品类|类目|类别|"
-               rf"大类|单品)"),
+               rf"大类|单品|sku)"),
 ]
 
 
@@ -360,7 +364,7 @@ def extract_audience(text: str) -> dict[str, Any]:
     m = re.search(r"\b(?:bought|purchased|buy|buys|purchase|ordered|order|picked up|grabbed|got|snapped up|"
                   r"shopped for|added)\s+(?:any\s+|some\s+)?(?P<p>[a-z][\w'&-]*"
                   r"(?:\s+[a-z][\w'&-]*){0,3}?)(?=\s+(?:but|in|during|within|over|last|and|who|before|since|recently|"
-                  r"not|at|previously|earlier|already|once|ever)\b|\s+in the past|[,?.!]|$)", text)
+                  r"not|at|previously|earlier|already|once|ever|from)\b|\s+in the past|[,?.!]|$)", text)
     if m and m.group("p") in ("before", "previously", "earlier", "once", "ever", "already", "recently", "something",
                               "anything", "stuff"):
         m = None                             # "purchased before": no product named there
@@ -368,13 +372,17 @@ def extract_audience(text: str) -> dict[str, Any]:
                        r"(?:\s+[a-z][\w'&-]*){0,3}?)(?=\s+(?:who|that|but|in|and)\b|[,?.!]|$)", text)
     m = m or re.search(r"(?:^|\b(?:the|our|all|lapsed|recent|past|former|regular)\s+)(?P<p>[a-z][\w'&-]*(?:\s+[a-z][\w'&-]*)?)"
                        r"\s+(?:buyers|purchasers)\b", text)                  # "lapsed pet food buyers"
-    if m and m.group("p") in ("them", "it", "those", "these", "that", "this", "one", "any"):
+    if m and m.group("p") in ("them", "it", "those", "these", "that", "this", "one", "any") or not m and re.search(
+            r"\b(?:picked|bought|got|grabbed|ordered|purchased)\s+(?:some|any|it|them|one)\b", text):
         topic = re.match(r"(?P<p>[a-z][\w'&-]*(?:\s+[a-z][\w'&-]*){0,2}?),?\s+(?:how many|who|which|count)\b", text)
         m = topic                            # "eggs, how many people bought them": the thing said first
     if m:
         bought = re.sub(r"^(?:the|a|an)\s+", "", m.group("p"))
     else:
         m = re.search(r"(?:买过|购买过|下单过|下过单|入手过|买了|购买了|下单了|购买|买)(?P<p>[^，。,.!?！？、但的没\s]{1,12}?)(?:但|的|，|,|。|、|\s|$|却|而)", text)
+        if m and m.group("p") in ("过", "了"):
+            # "面膜以前买过、…": the thing said before its verb
+            m = re.match(r"(?P<p>[^，。,.!?！？、\s]{1,8}?)(?:以前|之前|曾经|都|有)?(?:买过|购买过|下单过|入手过)", text)
         if m:
             bought = m.group("p")
     days, pm = _period_days(text)
@@ -465,7 +473,8 @@ def extract_sample_size(text: str) -> dict[str, Any]:
 
 # Where a search looks (not what it looks for): "search our range for kombucha", "find X in our store"
 _CATALOGUE_EN = (r"range|catalog(?:ue)?|shop|store|inventory|assortment|selection|stock|products?|items?|listings?|"
-                 r"shelves|site|website|offer|offering|lines|skus|(?:product |item )?(?:table|list|database|db)")
+                 r"shelves|site|website|offer|offering|lines|skus|(?:product |item )?(?:table|list|database|db)|"
+                 r"list of (?:stuff|things|products|items|goods)")          # "look through our list of stuff for X"
 _SEARCH_EN = [
     # "look in my catalogue whether I sell silicone spatulas", "check if we still carry oat milk"
     re.compile(r"\b(?:whether|if)\s+(?:i|we|you|they|the (?:shop|store))\s+(?:still\s+|even\s+|currently\s+|already\s+)?"
@@ -479,7 +488,7 @@ _SEARCH_EN = [
                r"stock|offer|list|do|got)\s+(?:any\s+|some\s+)?(?P<q>[^?!]+?)\s*(?:in (?:the|our) (?:catalog(?:ue)?|"
                r"range|store|shop)|in stock|at all)?(?:[?!]|\.\s|\.?$)"),      # the question ends at its sentence
     # "check whether our catalogue includes a ceramic dripper": the catalogue as the subject
-    re.compile(rf"\b(?:{_CATALOGUE_EN})\s+(?:still\s+|already\s+|currently\s+)?(?:includes?|has|contains?|carries|lists?|"
+    re.compile(rf"\b(?:{_CATALOGUE_EN})\s+(?:still\s+|already\s+|currently\s+|even\s+)?(?:includes?|has|have|contains?|carries|carry|lists?|"
                r"stocks?|offers?)\s+(?:an?\s+|any\s+|some\s+)?(?P<q>[^?!]+)"),
     re.compile(r"\b(?:do we (?:sell|have|carry)|are there any|any)\s+(?:products?|items?)?\s*(?:with|about|for|"
                r"containing|named|called|like)?\s*(?P<q>[^?!]+?)\s*(?:in (?:the|our) catalog(?:ue)?|in stock)?[?!.\s]*$"),
@@ -494,7 +503,9 @@ _SEARCH_ZH = [
     re.compile(r"(?:有没有|有没|是否有|有无|卖不卖|有不有|上没上|卖没卖)\s*(?:在)?(?:卖|售|出售|销售|上架)?\s*(?P<q>[^，。,.!?！？]+?)\s*"
                r"(?:相关的|有关的|的)?(?:商品|产品|卖)?\s*[?？吗呢]*\s*$"),
     re.compile(r"(?:搜索|搜一下|搜搜|搜|查找|查询|查看|查一下|查查|找一下|找找|检索|寻找)(?:一下|下)?(?:商品|产品)?\s*[:：]?\s*(?P<q>[^，。,.!?！？]+?)\s*"
-               r"(?:相关的|有关的|的)?(?:商品|产品)?\s*$"),
+               r"(?:相关的|有关的|的)?(?:商品|产品)?\s*(?:[，。,.!?！？]|$)"),
+    # "商品库里查下羊排", "库里找下冻梨": a short verb after the place searched
+    re.compile(r"(?:商品库|产品库|目录|库)(?:里面|里|中|内)\s*(?:查|找|搜)(?:一下|下)?\s*(?P<q>[^，。,.!?！？]+?)\s*(?:[，。,.!?！？]|$)"),
     re.compile(r"(?:有没有|有哪些|有什么)\s*(?P<q>[^，。,.!?！？]+?)\s*(?:相关的|有关的|的)?(?:商品|产品)"),
     re.compile(r"(?:商品|产品)(?:搜索|检索)\s*[:：]?\s*(?P<q>[^，。,.!?！？]+)"),
 ]
@@ -505,7 +516,7 @@ _SEARCH_PLACE_ZH = re.compile(r"^(?:在|从)?(?:我们的?|咱们的?|店里的?
 _SEARCH_VERB_AFTER_ZH = re.compile(r"(?<=.)[，,\s]+(?:帮忙|帮我|你)?(?:搜搜|搜一下|搜下|查查|查下|查一下|找找|找一下|看看|瞅瞅)"
                                    r"(?:呗|吧|呀|啊|哈)?[。.!！?？～~\s]*$")
 _SEARCH_TRAIL = re.compile(rf"[\s,]+(?:please|pls|for me|(?:in|on|from) (?:the|our|my|your) (?:product )?(?:{_CATALOGUE_EN})|"
-                          rf"in stock|that we (?:sell|carry|stock|have)|at all)$")
+                          rf"in stock|that we (?:sell|carry|stock|have)|at all|in it|on it)$")
 
 
 def extract_search_query(text: str) -> str | None:
@@ -613,7 +624,7 @@ def extract_slots(intent: str, text: str, language: str | None = None) -> dict[s
         slots = {"segments": extract_segment_list(t, language)}
     elif intent == "next_campaign":
         focus = extract_next_campaign_focus(t)
-        hashed = _CAMPAIGN_PATTERNS[5].search(t)        # "knowing how #29 went, what next?": only campaigns go next
+        hashed = _HASH_ID.search(t)        # "knowing how #29 went, what next?": only campaigns go next
         slots = {"campaign_id": _keyword_campaign_id(t) or (hashed.group(1) if hashed else None), "focus": focus,
                  "outcome": extract_outcome(t) if focus == "target" else None}
     elif intent == "personas":
@@ -727,7 +738,7 @@ def slot_change(text: str, language: str | None = None, last_intent: str | None 
         if isinstance(value, str) and value != ALL_SEGMENTS:
             rest = rest.replace(value, " ")
     for pattern in (*SEGMENT_NUMBER_PATTERNS, ALL_SEGMENTS_PATTERN, *OFFER_PCT_PATTERNS, ZHE_PATTERN, OTHER_OFFERS, SHORTER,
-                    LONGER, *(p for _, p in _METRIC_RES), *_USER_PATTERNS[:3], *_CAMPAIGN_PATTERNS[:5],
+                    LONGER, *(p for _, p in _METRIC_RES), *_USER_PATTERNS[:3], *_CAMPAIGN_KEYWORD_PATTERNS,
                     *_TOP_K_PATTERNS):
         rest = pattern.sub(" ", rest)
     rest = without_channels(rest)

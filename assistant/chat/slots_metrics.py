@@ -21,10 +21,10 @@ MONEY_VERBS_EN = (r"earn(?:s|ed|ing)?|make|makes|made|making|bring(?:s|ing)? in|
 MONEY_VERBS_ZH = r"赚了?|挣了?|进账|卖了多少钱|入账|创收"
 # Things ranked
 CATEGORY_NOUNS = (r"\b(?:product\s+)?(?:categories|category|departments?|product lines?|product groups?|aisles?|"
-                  r"product types?)\b|品类|类目|类别|大类|商品类型|商品分类|(?<!全)部门|哪几类(?!人|客|用户|顾客|会员)")     # 全部门店: every store
+                  r"product types?)\b|\b(?:type|kind|sort)s? of (?:stuff|things|goods|products)\b|品类|类目|类别|大类|商品类型|商品分类|(?<!全)部门|哪几类(?!人|客|用户|顾客|会员)")     # 全部门店: every store
 PRODUCT_NOUNS = r"\b(?:products?|items?|skus?|goods|sellers?|articles?)\b|商品|产品|单品|货品|东西"
 # "best-selling", "most popular", "畅销", "卖得最好", "销量前八": a ranking by sales or popularity
-RANKING_EN = (r"best[- ]?sell\w*|top[- ]?sell\w*|top\s*-?\s*(?:\d+|[a-z]+)?\s*(?:的\s*)?(?=(?:product|item|sku|seller|categor|"
+RANKING_EN = (r"best[- ]?sell\w*|fl(?:y|ies|ew|ying) off the shel(?:f|ves)|top[- ]?sell\w*|top\s*-?\s*(?:\d+|[a-z]+)?\s*(?:的\s*)?(?=(?:product|item|sku|seller|categor|"
               r"department|line|article))|(?:most|best)[- ](?:popular|purchased|bought|sold|ordered|loved|wanted|in-demand)|"
               r"(?:biggest|leading|strongest|largest|best|highest[- ]grossing|hottest|popular)\s+(?=(?:\d+\s+)?"
               r"(?:product|item|sku|seller|categor|department|line))|"
@@ -49,8 +49,8 @@ ORDER_NOUNS_EN = r"(?:orders|baskets|transactions|purchases|trips|checkouts|sale
 # ---------------------------------------------------------------------------------------------- patterns
 # Order matters where phrases overlap: a matched span is blanked before the next metric is looked for, so
 # "share of revenue" is not also "revenue" and "revenue by month" is a trend.
-_SHARE_WORDS = r"(?:%|share|percent(?:age)?|proportion|fraction|portion|slice|part|piece|contribution|split|breakdown|mix|cut)"
-_MONEY_EN = rf"(?:{MONEY_NOUNS_EN}|spend)"
+_SHARE_WORDS = r"(?:%|share|percent(?:age)?|proportion|fraction|portion|slice|part|piece|chunk|contribution|split|breakdown|mix|cut)"
+_MONEY_EN = rf"(?:{MONEY_NOUNS_EN}|spend|money)"          # "what chunk of our money"
 METRIC_PATTERNS: list[tuple[str, str]] = [
     ("revenue_share", rf"\b(?:{MONEY_NOUNS_EN})\s+(?:split|breakdown|share|mix)|{_SHARE_WORDS}\s+of\s+(?:the\s+|our\s+|my\s+|"
                       rf"total\s+|all\s+|overall\s+)*{_MONEY_EN}\b|how much of (?:the |our |my |total |overall |all )*(?:{MONEY_NOUNS_EN})\b|"
@@ -69,13 +69,15 @@ METRIC_PATTERNS: list[tuple[str, str]] = [
             r"生命周期价值|终身价值|客户价值|未来.{0,8}?(?:价值|贡献)|预[计测估]的?.{0,4}价值|"
             r"(?:predicted|future|expected)\s+(?:\d+[- ]?(?:day|week|month|year)s?\s+)?(?:customer\s+)?(?:value|spend)"),
     ("trend", r"trend|(?<!times )(?<!time )\b(?:by|per|each|every|in each|for each) (?:calendar )?(?:week|month)\b|"
-              r"\b(?:week|month)[- ]?wise\b|\b(?:development|evolution|progression) of\b|"
+              r"\b(?:week|month)[- ]?wise\b|from (?:one |each )?(?:week|month) to the next|\b(?:development|evolution|progression) of\b|"
               r"\bby the (?:week|month)\b|weekly|monthly|over time|(?:week|month)[- ](?:by|over|on|to)[- ](?:week|month)|\b(?:wow|mom)\b|"
               r"趋势|走势|变化|按月|按周|按(?:礼拜|星期)|每(?:个)?(?:礼拜|星期)|每月|每周|月度|周度|逐月|逐周|每个月|每一周|环比"),
     ("aov", r"(?<![a-z])aov(?![a-z])|average (?:order|basket|ticket|transaction|cart)(?: size| value| amount| total)?|"
             r"(?:value|size|amount|total|worth) of (?:an?|one|each|every|the average|the typical|a single|a typical|per) "
             r"(?:order|basket|purchase|transaction|checkout|cart)\b|"
-            r"(?:order|basket|ticket|cart) (?:value|size)|(?:spend|spent|value) per (?:order|basket|transaction|visit|trip)|"
+            r"(?:order|basket|ticket|cart) (?:value|size)|(?:spend|spent|value|drop|drops|dropped|pay|pays|paid) per (?:order|basket|transaction|visit|trip)|"
+            # "what does their cart usually come to", "what a basket adds up to at checkout"
+            r"\b(?:cart|basket|order)s?\b.{0,25}?\b(?:come|comes|came|add|adds|added) (?:up )?to\b|"
             r"客单价|客单|笔单价|单均|一(?:单|笔)(?:平均|大概|大约)?(?:多少钱|花多少|消费多少)|平均订单(?:金额|价值|价格)?|平均每(?:单|笔)|每(?:单|笔)(?:平均)?(?:多少钱|金额|消费)?(?=平均|多少|金额|消费)"),
     ("top_categories", rf"(?:{CATEGORY_NOUNS})"),
     ("top_products", rf"{RANKING_EN}|{RANKING_ZH}"),
@@ -88,7 +90,7 @@ METRIC_PATTERNS: list[tuple[str, str]] = [
     ("orders", rf"(?:how many |number of |count of (?:the )?|(?:\band|\bplus|\+|&)\s*(?:the )?(?:total )?(?:number of )?|\btotal )"
                rf"(?:{COUNT_ADJ} )?{ORDER_NOUNS_EN}\b|"
                r"(?:order|basket|transaction|purchase) (?:count|volume)|订单(?:总)?(?:数|量)|多少(?:个|笔|张)?(?:订单|小票|单子)|小票(?:总)?(?:数|量)|多少笔|"
-               r"多少单|单量|成交(?:了)?(?:多少)?(?:笔|单)|交易笔数|交易次数|成交笔数"),
+               r"多少单|(?:出|成交|下|卖)了?几(?:单|笔)|单量|成交(?:了)?(?:多少)?(?:笔|单)|交易笔数|交易次数|成交笔数"),
     ("frequency", FREQUENCY),
     ("spend", r"\bspend(?:s|ing)?\b|\bspent\b|how much (?:do|does|did) .{0,30}?(?:spend|pay)|(?:average|mean|typical) (?:customer |household |"
               r"shopper )?(?:value|spend)|spend per (?:head|customer|household|person|shopper|member)|per[- ](?:capita|head)|"

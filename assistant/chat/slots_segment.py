@@ -41,7 +41,7 @@ def extract_segment_number(text: str) -> int | None:
 # Words that end an English name phrase ("for young families WITH 15% off").
 _EN_BOUNDARY = (r"with|using|via|by|over|through|offering|offer|on|in|including|featuring|mentioning|that|who|"
                 r"which|and|about|to|from|at|next|this|giving|plus|so|because|please|based|as|into|for|like|"
-                r"highlighting|promoting|announcing|telling|before|after|during|focusing|around|buy|want|need|"
+                r"highlighting|promoting|announcing|telling|before|after|during|ahead|focusing|around|buy|want|wants|need|needs|"
                 r"prefer|look|like|are|is|do|does|vs|versus|against|compared|than|overall|instead|too|also|again|"
                 r"w|pls|plz|thx|thanks|tho|asap|btw|tbh|rn|obv|obvs|lol|imo|fyi|idk|ngl")
 _EN_STOP_LEAD = {"the", "our", "my", "a", "an", "this", "that", "those", "these", "for", "to", "about", "of",
@@ -95,7 +95,7 @@ _GENERIC_PEOPLE_EN = {"customers", "customer", "shoppers", "shopper", "buyers", 
 _DATA_WORDS_EN = {"data", "dataset", "datasets", "database", "system", "records", "table", "tables", "file", "files",
                   "shop", "store", "business", "company", "brand", "website", "site", "webshop", "app",
                   "catalog", "catalogue", "overall", "total", "totals", "whole", "entire", "everything", "base",
-                  "sample", "numbers", "figures", "history",
+                  "sample", "numbers", "figures", "history", "shelf", "shelves",
                   # ... and the document the answer goes into ("that's what the template wants", "for the agency brief")
                   "template", "templates", "slide", "slides", "deck", "brief", "spreadsheet", "sheet", "dashboard"}
 _EVERYONE_FIRST_EN = {"average", "typical", "mean", "median", "normal", "usual", "ordinary", "overall", "total",
@@ -204,7 +204,9 @@ def _clean_en_phrase(phrase: str, from_right: bool = False) -> str | None:
     if not people and (phrase.split()[0] in _SEASONS or phrase.split()[0] in _TIME_LEAD or re.search(
             r"\b(?:sale|sales|promotion|promo|event|season|holiday|launch|weekend|day|drop|release|call|meeting|"
             r"review|deck|presentation|standup|sync|report|workshop|teaser|newsletter|blast|announcement|reminder|"
-            r"countdown|preview|restock|qbr|board|all-hands|offsite)$", phrase) or re.match(r"(?:pre|post)-", phrase)):
+            r"countdown|preview|restock|qbr|board|all-hands|offsite|"
+            # what is written or reported, not who: "for a letter to their email", "for a headline number"
+            r"letter|note|blurb|caption|wording|headline|number|figure|count|stat|stats|metric|kpi)$", phrase) or re.match(r"(?:pre|post)-", phrase)):
         return None   # "the spring sale", "the black friday drop", "the monday call": an occasion, not a segment
     ageless = _AGES.sub(" ", phrase)                 # "the over-60s", "the under-25s": a number inside an age
     if channel_of(phrase) or re.search(r"\d|campaign|product|item|household(?!s\b)|user(?!s\b)|customer \d|\b(?:sales|revenue|"
@@ -232,8 +234,9 @@ def _without_collective_noun(phrase: str) -> str:
     if len(words) < 2 or words[-1] not in _COLLECTIVE_EN:
         return phrase
     rest = words[:-1]
-    if words[-1] in ("people", "folks", "folk") and len(rest) == 1 and not rest[0].endswith("s"):
-        return phrase
+    if words[-1] in ("people", "folks", "folk") and (len(rest) == 1 and not rest[0].endswith("s") or
+                                                      not _is_people_noun(rest[-1])):
+        return phrase        # "young people", "the big basket people": the rest names no people on its own
     if rest[0] in _TIME_LEAD or rest[0] in _SEASONS or " ".join(rest) in _NOT_A_SEGMENT:
         return phrase
     if words[-1] in ("crowd", "bunch", "lot", "set") and not (_is_people_noun(rest[-1]) or
@@ -307,6 +310,12 @@ _ZH_NAME_PATTERNS = [
                rf"{_ZH_GAP}(?:该|应该|要)?(?:主推|推荐|推|种草)(?:点|些)?(?:啥|什么|哪))"),
     # a name opening the sentence with a demonstrative group word: "学生党这个群体推荐点什么产品好"
     re.compile(rf"^{_ZH_NAME}{_ZH_DEMONSTRATIVE}\s*(?:{_ZH_GROUP_NOUN}|人|客户|用户|顾客)"),
+    # last: a message that opens with a name ending in a people noun, whatever follows ("高客单用户短信，包邮",
+    # "沉睡用户什么特征", "囤货家庭GMV占比多少", "沉睡用户拉活"); the cleaner still rejects everyone and rankings
+    # (no 的 inside: "下过单的用户一共多少人" is everyone who ordered; not before a count or a record of people:
+    # "会员总数", "客户画像卡片")
+    re.compile(r"^(?P<name>[^\s，。,.!?！？、的]{1,10}?(?:客户|顾客|用户|会员|家庭|人群|客群|人士|族|党))"
+               r"(?![群们员户庭士族党总数量画信名列编])"),
 ]
 _LATIN_NAME_IN_ZH = re.compile(rf"(?:给|为|向|对|针对|面向|介绍一下|介绍|描述)\s*(?P<name>[a-z][a-z'&-]*(?:\s+[a-z][a-z'&-]*){{0,4}})\s*"
                                rf"(?:这个|这群)?(?:群体|客群|人群|分群)?\s*{_ZH_STOP}")
@@ -416,7 +425,7 @@ _ZH_DESCRIPTION = [
     re.compile(rf"^(?P<name>[^\s，。,.!?！？、的]{{2,10}}?){_ZH_GROUP_TAIL}的(?:(?!{_ZH_PEOPLE_NOUN}|写|做|发|出|整|来)[^\s，。,.!?！？、的]){{0,4}}?(?:营销|方案|计划|活动|文案|推送|短信|邮件|画像|特征|特点|"
                rf"推荐|偏好|喜好|习惯|消费习惯|购物习惯|用户画像|人物画像)"),
     # "退休老人平均每人花多少钱": words that never start a name may follow it without 的
-    re.compile(rf"^(?P<name>[^\s，。,.!?！？、]{{2,10}}?){_ZH_GROUP_TAIL}(?:平均|人均|每人|每单|客单价|复购|多久|隔多久|一般|通常|最常|最爱|最喜欢|经常|平时|平常)"),
+    re.compile(rf"^(?P<name>[^\s，。,.!?！？、]{{2,10}}?){_ZH_GROUP_TAIL}(?:一单|每单)?(?:平均|人均|每人|每单|客单价|复购|多久|隔多久|一般|通常|最常|最爱|最喜欢|经常|平时|平常)"),
     # "高价值客户有多少人" → "高价值客户" (a count over a described segment)
     re.compile(r"^(?P<name>[^\s，。,.!?！？、的]{2,8}?)(?:这个|这群)?(?:客群|群体|人群)?(?:一共|总共|共)?有?(?:多少|几)(?!\s*(?:个|款|件|样)?\s*(?:商品|产品|东西|推荐))"),
     # "流失风险高的是哪一群人" → "流失风险"
@@ -629,9 +638,10 @@ _BARE_PAIR = re.compile(rf"(?<![\d.#])({NUM})\s*(?:and|vs\.?|versus|with|to|agai
 # 有什么不同", "宝妈和白领用户相比". The left name is read from its right end (after the last verb or article), the
 # right name from its left end; a comparison verb or question after either is not part of it.
 _COMPARE_LEAD = re.compile(r"^.*?\b(?:compare|comparison of|contrast|difference between|differences between)\s+|"
+                           r"^(?:please\s+|pls\s+|can you\s+|could you\s+)?(?:put|place|set|line up|stack)\s+|"   # "put A next to B"
                            r"^(?:请|帮我|麻烦|烦请|劳驾|能否|可否|请您|请你)?(?:比较|对比|比一比|比一下|区分)(?:一下|下)?|"
                            r"^(?:请|帮我|麻烦|烦请|劳驾|能否|可否)?(?:把|将|拿)")
-_COMPARE_SPLIT = re.compile(r"\s+(?:compared (?:to|with)|as opposed to|vs\.?|versus|against|with|and|or|to|from)\s+|"
+_COMPARE_SPLIT = re.compile(r"\s+(?:compared (?:to|with)|as opposed to|next to|beside|alongside|vs\.?|versus|against|with|and|or|to|from)\s+|"
                             r"(?<=\S)\s*(?:和|与|跟|同|对比|对上|vs\.?|比(?!较))\s*")   # 比较好 = "rather good"
 _COMPARE_LEFT_TAIL_EN = re.compile(r"\s+(?:side by side|next to each other|together|(?:stack|measure|match|line|size)s?\s+up|compare[sd]?|differs?|fares?|"
                                    r"contrasts?|rank|ranks|different|similar|alike|unlike|distinct|vary|varies|"
@@ -663,7 +673,10 @@ def _names_around_connector(body: str) -> list[str] | None:
         elif side == "left":
             name = _clean_en_phrase(_COMPARE_LEFT_TAIL_EN.sub("", part), from_right=True)
         else:
-            name = _clean_en_phrase(_COMPARE_RIGHT_TAIL_EN.sub("", part))
+            right = _COMPARE_RIGHT_TAIL_EN.sub("", part)
+            # "… next to the people who used to come a lot but stopped and tell me the differences"
+            clause = _relative_clause_name(re.sub(r"\s+and\s+(?:tell|show|give|explain|list)\b.*$", "", part))
+            name = clause or _clean_en_phrase(right)
         if not name:
             return None
         names.append(name)

@@ -20,7 +20,8 @@ _CHANNEL_WORDS: tuple[tuple[str, str], ...] = (
     ("wechat", r"wechat|we chat|weixin|wecom|微信|企微|朋友圈|公众号|小程序"),   # 企微 = WeChat Work
     ("sms", r"(?<![a-z])sms(?![a-z])|text messages?|\btexts?\b(?! copy)|短信|短讯|手机消息"),
     ("email", r"e-?mails?|\bmail\b|newsletter|(?<![a-z])edm(?![a-z])|邮件|邮箱|电邮"),
-    ("push", r"(?<![a-z])push(?![a-z])|notifications?|app alert|推送|通知|弹窗"),
+    # "the app popup thingy", "a message pops up on their phone from our app"
+    ("push", r"(?<![a-z])push(?![a-z])|notifications?|app alert|\bpop-?ups?\b|\bpops? up\b|推送|通知|弹窗"),
 )
 
 
