@@ -47,7 +47,7 @@ _POLITE = re.compile(r"^(?:please\s+)?(?:can|could|would|will) you\b|^please\b|^
 # Taking back what was done ("roll it back", "revert that", "改回去", "撤销"): with nothing waiting for a yes, a
 # "no, roll it back" cannot cancel anything; it undoes the re-segmentation that just ran
 UNDO_VERB = re.compile(r"\b(?:undo|revert|roll(?: (?:it|that|this|them|those|the \w+))? back|go back|put (?:it|that|them|"
-                       r"the \w+) back|take (?:it|that) back|bring back|restore)\b|撤销|撤回|回退|回滚|还原|恢复|退回|改回|"
+                       r"the (?:\w+ )?\w+) back|take (?:it|that) back|bring back|restore)\b|撤销|撤回|回退|回滚|还原|恢复|退回|改回|"
                        r"回到(?:之前|原来|上一)")
 EXPLICIT_SEGMENT = re.compile(r"\b(?:re-?)?(?:segment|cluster|split|group|divide|partition|bucket)\w*\b|"
                               r"分群|聚类|分成|分为|聚成|聚为|划分|细分|分组|重新分")

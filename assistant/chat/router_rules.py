@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from assistant.chat.consent import HEDGED, YES
+from assistant.chat.consent import HEDGED, UNDO_VERB, YES
 from assistant.chat.slots import (asked_metrics, extract_algorithm, extract_audience, extract_campaign_id,
                                   extract_channel, extract_explicit_language, extract_length, extract_metrics,
                                   extract_n_segments, extract_offer, extract_product, extract_sample_size,
@@ -80,7 +80,7 @@ _ACTIONS = ("plan_campaign", "recommend_segment", "recommend_user")
 # Asking for a product's likes ("what's similar?", "alternatives?", "有差不多的吗"): with a product named and no segment,
 # the similar-products question, however the product's name pulls the classifier ("the 2-person dome tent").
 _LIKENESS = re.compile(r"\b(?:similar|alternatives?|substitutes?|lookalikes?|replacements?|dupes?|anything close|"
-                       r"could replace)\b|相似|类似|替代|代替|平替|差不多的|顶上|同款")
+                       r"could replace|(?:kind of|sort of|pretty much|more or less) the same)\b|相似|类似|替代|代替|平替|差不多的|顶上|同款")
 SIMILAR_OVERRIDE = 0.9
 # A message that opens by asking for a plan is a plan, whatever channel and offer follow
 _PLAN_OPENING = re.compile(r"^(?:please\s+|pls\s+|can you\s+|could you\s+|let'?s\s+|help me\s+)?(?:plan|map out|strategi[sz]e)\b|"
@@ -88,7 +88,7 @@ _PLAN_OPENING = re.compile(r"^(?:please\s+|pls\s+|can you\s+|could you\s+|let'?s
                            r"^(?:请|帮我|麻烦)?(?:策划|规划)")
 _PLAN_NOUN = re.compile(r"\b(?:plan|strategy)\b|方案|策划|计划")      # "出个促活方案，走短信": a plan, with its channel
 # "what else can you do besides copy?", "除了写文案还能帮运营做啥": what the assistant is for
-_WHAT_ELSE = re.compile(r"\bwhat else can (?:you|it|this)\b|\b(?:besides|apart from|other than) .{0,30}\bwhat (?:can|does)\b|"
+_WHAT_ELSE = re.compile(r"\bwhat else can (?:you|it|this)\b|\bwhat (?:sorts?|kinds?|types?) of (?:things|stuff) can (?:you|it|this)\b|\b(?:besides|apart from|other than) .{0,30}\bwhat (?:can|does)\b|"
                         r"除了.{0,12}还能.{0,8}(?:做|干|帮)(?:啥|什么|哪些)|还能(?:帮我|帮运营)?(?:做|干)(?:啥|什么|哪些)")
 _MAKE_WORD = re.compile(r"\b(?:generate|create|build|make|write|draft|produce|cards?)\b|生成|创建|写|做|制作|输出|"
                         r"出(?:一)?(?:张|份|个|套)|卡")       # persona cards are made, not read
@@ -97,9 +97,34 @@ _SEARCH_VERB = re.compile(r"\b(?:search|find|look for|look up|stock|carry|sell)\
 _SECOND_REQUEST = re.compile(r"顺便|另外|还有|\band then\b|\balso (?:tell|write|do|make|give|send)\b")
 _QUESTION = re.compile(r"[?？]|咋样|怎么样|如何|好不好|行不行|\bhow (?:did|was|were|has)\b")
 _EVALUATION_WORD = re.compile(r"\b(?:evaluat\w*|assess\w*|review\w*|results?|perform\w*|land(?:ed)?|work(?:ed)?|lift|"
-                              r"uplift|impact|effect\w*|roi|test|significan\w*|winner|won)\b|评估|效果|复盘|结果|表现|显著|提升")
+                              r"uplift|impact|effect\w*|roi|test|significan\w*|winner|won|holdout|moved the needle)\b|评估|效果|复盘|结果|表现|显著|"
+                              r"提升|增量")
 _REPORT_WORD = re.compile(r"\breport\b|\bpdf\b|\bhtml\b|报告|报表")
 _SIDE_BY_SIDE = re.compile(r"side[- ]by[- ]side|next to each other|放在一起|并排")
+# What a group is told about, in place of a metric: "which products to feature for the Budget Families", "best sellers
+# to feature for the young families" (a ranking word that only says which products are meant)
+_PRODUCTS_TO_FEATURE = re.compile(r"\b(?:products?|items?|skus?|sellers?|things?|merchandise|stuff)\s+(?:\w+\s+)?to\s+"
+                                  r"(?:feature|push|promote|recommend|highlight|spotlight|pitch|offer|show)\b|"
+                                  r"(?:主推|推荐|推)(?:哪些|哪几|什么)(?:商品|产品|单品|sku)")
+# One message sent, said as a send: "send a text to the folks who …", "ping the X with a push"
+_SEND_ONE_MESSAGE = re.compile(r"\bsend (?:them |the \w+ )?(?:a|an|one)\s+(?:quick\s+|short\s+)?(?:text|sms|push|message|note|email)\b|"
+                               r"发(?:一)?(?:条|封)")
+# A group won back, asked how: "i want to get the X to come back, how should we go about it", "沉睡用户怎么召回"
+_HOW_TO_WIN = re.compile(r"\bhow (?:should|do|can|could|would|might) (?:we|i)\s+(?:go about|get|win|bring|make|reach|"
+                         r"approach|re-?engage|reactivate)\b|怎么(?:召回|唤醒|激活|拉回|挽回|拉活)|如何(?:召回|唤醒|激活|拉回|挽回)")
+# A send that ran, asked against those who did not get it: "that discount thing we ran, number 16, did the people
+# who got it buy more than the ones who didn't"
+_RAN_AGAINST_HOLDOUT = re.compile(r"\b(?:we ran|we sent|we did|that went out)\b.*\b(?:didn'?t|did not|weren'?t|"
+                                  r"without|holdout|control)\b")
+# Questions that are not about the shop's data at all: where to eat, travel, the weather
+_OFF_TOPIC_PLACE = re.compile(r"\b(?:restaurant|pizza place|coffee shop|caf[eé]|bar|hotel|flight|weather|near (?:me|their|"
+                              r"our|my|the) (?:office|place|house|home))\b|餐厅|饭店|酒店|机票|天气")
+
+
+def _two_numbered_side_by_side(text: str, language: str) -> bool:
+    """"a side-by-side of segment 1 and segment 3": two numbered segments, put next to each other."""
+    pair = extract_segment_list(text, language)
+    return bool(_SIDE_BY_SIDE.search(text)) and bool(pair) and len(pair) == 2
 
 
 def _two_names(text: str, language: str) -> bool:
@@ -118,7 +143,8 @@ def _names_product_only(text: str, language: str) -> bool:
 # One customer, not a group: "one of our loyalty card holders", "a particular member", "某个会员", "一个老粉"
 _ONE_CUSTOMER = re.compile(r"\b(?:one of (?:our|my|the)|a (?:single|particular|specific|certain))\s+(?:[\w-]+\s+){0,2}?"
                            r"(?:customers?|members?|shoppers?|households?|(?:card ?)?holders?|buyers?|clients?|users?)\b|"
-                           r"(?:某|某一|一)(?:个|位)(?:老)?(?:客户|会员|顾客|用户|粉丝|粉|团员|buyer|user|customer|member)")
+                           r"(?:某|某一|一|有)(?:个|位)(?:老|铁|忠实|死忠|新)?(?:客户|会员|顾客|用户|粉丝|粉|团员|buyer|user|customer|member)"
+                           r"(?!群|们)")                    # "给一个铁粉推荐点好物", "有个老客户，给他推几个SKU"
 # A send that is over ("上回那个团购", "the last push"): how it went is an evaluation
 _PAST_SEND = re.compile(r"上次|上回|上一次|上一波|上周|上个月|那场|那波|那次|\b(?:last|previous|past)\b")
 
@@ -200,7 +226,8 @@ def _comparison(r: Reading) -> str | None:
     """"compare the young families with the high-value customers": a comparison verb and two groups."""
     if r.intent not in ("compare_segments", "follow_up") and r.confidence < COMPARISON_OVERRIDE and \
             not (r.intent == "evaluate_campaign" and _EVALUATION_WORD.search(r.t)) and \
-            _COMPARISON.search(r.t) and (_two_names(r.t, r.language) or r.confidence < FOLLOW_UP_OVERRIDE and
+            _COMPARISON.search(r.t) and (_two_names(r.t, r.language) or _two_numbered_side_by_side(r.t, r.language) or
+                                         r.confidence < FOLLOW_UP_OVERRIDE and
                                          (extract_segment_list(r.t, r.language) or _SIDE_BY_SIDE.search(r.t))):
         return "compare_segments"
     return None
@@ -218,7 +245,7 @@ def _count_put_forward(r: Reading) -> str | None:
 def _metric_of_their_profile(r: Reading) -> str | None:
     """"what's their AOV?": a metric asked about a segment, not its profile."""
     if r.intent == "describe_segment" and r.confidence < FOLLOW_UP_OVERRIDE and \
-            r.alternatives[1][0] == "data_question" and extract_metrics(r.t):
+            r.alternatives[1][0] == "data_question" and asked_metrics(r.t, r.language):   # "高客单用户": a name
         return "data_question"
     return None
 
@@ -241,7 +268,8 @@ def _metric_of_a_name(r: Reading) -> str | None:
 
 def _likes_of_a_product(r: Reading) -> str | None:
     """"we're OOS on the dome tent, what's similar?": a product's likes, no segment."""
-    if r.intent in ("describe_segment", UNKNOWN, "search_products", "follow_up") and \
+    if (r.intent in ("describe_segment", UNKNOWN, "search_products", "follow_up") or
+            r.intent == "data_question" and not asked_metrics(r.t, r.language)) and \
             r.confidence < SIMILAR_OVERRIDE and _LIKENESS.search(r.t) and _names_product_only(r.t, r.language):
         return "similar_products"
     return None
@@ -249,8 +277,8 @@ def _likes_of_a_product(r: Reading) -> str | None:
 
 def _every_profile(r: Reading) -> str | None:
     """"summarise each of the segments for the team": every profile, no plan, report or metric."""
-    if r.intent in ("plan_campaign", "data_question", UNKNOWN, "report", "personas") and \
-            r.confidence < METRIC_OVER_PROFILE and not _MAKE_WORD.search(r.t) and \
+    if r.intent in ("plan_campaign", "data_question", UNKNOWN, "report", "personas", "next_campaign") and \
+            r.confidence < METRIC_OVER_PROFILE and not _MAKE_WORD.search(r.t) and not re.search(_NEXT_WORD, r.t) and \
             mentions_all_segments(r.t) and r.said("describe_segment") and \
             not r.said(r.intent) and not _REPORT_WORD.search(r.t) and not extract_metrics(r.t):
         return "describe_segment"
@@ -282,7 +310,7 @@ def _one_customer(r: Reading) -> str | None:
 
 def _look_back(r: Reading) -> str | None:
     """"上周直播那场复盘一下": a look back at a past send, nothing about next time."""
-    if r.intent == "next_campaign" and r.confidence < UNSURE_READING and _EVALUATION_WORD.search(r.t) and \
+    if r.intent == "next_campaign" and r.confidence < FOLLOW_UP_OVERRIDE and _EVALUATION_WORD.search(r.t) and \
             not re.search(_NEXT_WORD, r.t) and not _NEXT_TARGET.search(r.t):
         return "evaluate_campaign"
     return None
@@ -300,6 +328,7 @@ def _table_not_plan(r: Reading) -> str | None:
     """"按月看下GMV，想知道会员日有没有拉起来": a table asked, no plan, no target, no channel or offer."""
     if r.intent in ("plan_campaign", "next_campaign") and r.confidence < METRIC_OVER_PROFILE and \
             extract_metrics(r.t) and not r.said("plan_campaign") and not _NEXT_TARGET.search(r.t) and \
+            not _HOW_TO_WIN.search(r.t) and \
             extract_channel(r.t) is None and extract_offer(r.t)[1] is None:
         return "data_question"
     return None
@@ -335,10 +364,16 @@ def _what_else(r: Reading) -> str | None:
 
 
 def _copy_edit(r: Reading) -> str | None:
-    """"shorter pls, nobody reads past line 2": a length or language edit of the last copy, nothing else asked."""
+    """"shorter pls, nobody reads past line 2": a length or language edit of the last copy, nothing else asked.
+    Read unsure as new copy or a plan ("写长一点！卖点多写几条", "Can we get that in Chinese? The client's office will
+    run it"), it is still an edit when it names no segment, channel or offer of its own."""
+    if not (extract_length(r.t) or extract_explicit_language(r.t)) or _SECOND_REQUEST.search(r.t):
+        return None
     if (r.intent == UNKNOWN or r.intent == "report" and r.confidence < 0.5 and not _REPORT_WORD.search(r.t)) and \
-            (extract_length(r.t) or extract_explicit_language(r.t)) and not _SECOND_REQUEST.search(r.t) and \
             not any(r.said(name) for name in _ACTIONS):
+        return "follow_up"
+    if r.intent in ("write_copy", "plan_campaign") and r.confidence < UNSURE_READING and \
+            r.segment_as("write_copy") is None and extract_channel(r.t) is None and extract_offer(r.t)[1] is None:
         return "follow_up"
     return None
 
@@ -480,15 +515,74 @@ def _copy_without_a_copy_word(r: Reading) -> str | None:
     return None
 
 
+def _products_to_feature(r: Reading) -> str | None:
+    """"which products to feature for the Budget Families": picks for a group, read as a ranking of products."""
+    if r.intent == "data_question" and r.confidence < 0.995 and _PRODUCTS_TO_FEATURE.search(r.t) and \
+            r.segment_as("recommend_segment") is not None:
+        return "recommend_segment"
+    return None
+
+
+def _put_back(r: Reading) -> str | None:
+    """"can you roll back to the segmentation we had before?", "put the old segments back": taking back a
+    re-segmentation, not another one (no count of segments said)."""
+    if r.intent == "segment" and r.confidence < METRIC_OVER_PROFILE and UNDO_VERB.search(r.t) and \
+            extract_n_segments(r.t) is None:
+        return "undo"
+    return None
+
+
+def _share_of_a_group(r: Reading) -> str | None:
+    """"the people who used to come a lot but stopped, what chunk of our money came from them": a metric of a
+    described group, no product bought, is no audience."""
+    if r.intent == "audience" and r.confidence < UNSURE_READING and not extract_audience(r.t)["bought"] and \
+            asked_metrics(r.t, r.language):
+        return "data_question"
+    return None
+
+
+def _send_one_message(r: Reading) -> str | None:
+    """"send a text to the folks who only show up when there's a sale, give them $10 off": one message, not a plan."""
+    if r.intent in ("plan_campaign", "next_campaign") and r.confidence < FOLLOW_UP_OVERRIDE and not r.said(r.intent) and \
+            _SEND_ONE_MESSAGE.search(r.t):
+        return "write_copy"
+    return None
+
+
+def _how_to_win_a_group(r: Reading) -> str | None:
+    """"i want to get the X to come back, how should we go about it": how to win a group is a plan."""
+    if r.intent in ("data_question", UNKNOWN) and r.confidence < UNSURE_READING and not asked_metrics(r.t, r.language) \
+            and _HOW_TO_WIN.search(r.t) and r.segment_as("plan_campaign") is not None:
+        return "plan_campaign"
+    return None
+
+
+def _ran_against_holdout(r: Reading) -> str | None:
+    """"that discount thing we ran, number 16, did the people who got it buy more than the ones who didn't"."""
+    if r.intent in ("data_question", UNKNOWN, "compare_segments") and r.confidence < UNSURE_READING and \
+            _RAN_AGAINST_HOLDOUT.search(r.t) and extract_campaign_id(r.t) is not None:
+        return "evaluate_campaign"
+    return None
+
+
+def _nothing_like_a_product(r: Reading) -> str | None:
+    """"the best pizza place near their office": no product to find likes of, and off the shop's topic."""
+    if r.intent == "similar_products" and r.confidence < UNSURE_READING and _OFF_TOPIC_PLACE.search(r.t) and \
+            not _LIKENESS.search(r.t):
+        return UNKNOWN
+    return None
+
+
 # The order matters: the first rule that answers decides.
 RULES: tuple[Callable[[Reading], str | None], ...] = (
     _cued_follow_up, _comparison, _count_put_forward, _metric_of_their_profile, _who_next, _metric_of_a_name,
     _likes_of_a_product, _every_profile, _audience_count, _customer_id, _one_customer, _look_back,
-    _table_not_evaluation, _table_not_plan, _how_by_a_channel, _numbered_campaign_compared, _how_a_send_did,
-    _what_else, _copy_edit, _sales_not_stock, _catalogue_question, _test_size, _what_to_push_to_a_name, _unsure_metric,
-    _copy_verb_and_channel, _picks_for_one, _past_send_reviewed, _traits_of_a_name, _algorithm_named,
-    _half_read_yes, _only_slot_values, _no_customer_no_verb, _plan_first, _no_workspace_word, _nothing_to_follow,
-    _copy_without_a_copy_word,
+    _table_not_evaluation, _table_not_plan, _send_one_message, _how_by_a_channel, _numbered_campaign_compared,
+    _how_a_send_did, _what_else, _copy_edit, _sales_not_stock, _catalogue_question, _test_size,
+    _what_to_push_to_a_name, _unsure_metric, _copy_verb_and_channel, _picks_for_one, _past_send_reviewed,
+    _traits_of_a_name, _algorithm_named, _half_read_yes, _only_slot_values, _no_customer_no_verb, _plan_first,
+    _no_workspace_word, _nothing_to_follow, _copy_without_a_copy_word, _products_to_feature, _put_back,
+    _share_of_a_group, _how_to_win_a_group, _ran_against_holdout, _nothing_like_a_product,
 )
 
 

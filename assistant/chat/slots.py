@@ -698,7 +698,7 @@ _INTENT_VERBS = {
     "recommend_user": r"\b(?:recommend|suggest|recs?|picks?)\b|推荐|推(?![文送])|挑|选",
     "similar_products": r"\b(?:alternatives?|similar|substitutes?|options)\b|替代|类似|相似",
     "write_copy": r"\b(?:write|draft|compose|redo|rewrite|copy|copywriting|wording|headline|tagline|slogan|blurb)\b|"
-                  r"写|撰写|重写|文案|文字|标题|口号|广告语|话术",
+                  r"写|撰写|重写|文案|文字|标题|口号|广告语|话术|出(?:一)?(?:条|封|篇)",
     "plan_campaign": r"\b(?:plan|campaign|strategy|promotion)\b|策划|方案|计划|(?:做|搞|办|弄)(?:个|一个|一场|一波|场|波)?活动",
     "data_question": r"\b(?:show|list|numbers?|figures?|stats?)\b|看|列|统计|数据",
     "describe_segment": r"\b(?:describe|profile|tell me about|who (?:are|is|r)|characteri[sz]e|overview|rundown|lowdown|"

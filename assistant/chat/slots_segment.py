@@ -58,7 +58,7 @@ _NOT_A_SEGMENT = {"them", "us", "me", "it", "him", "her", "you", "mind", "my min
                   "this segment", "it", "first one", "second one", "the first one", "the second one", "former",
                   "latter", "first", "second", "last", "next month", "next week", "today", "tomorrow", "this week",
                   "english", "chinese", "english version", "chinese version", "channel", "offer", "discount",
-                  "length", "language", "tone", "format", "subject", "subject line", "cta", "copy"}
+                  "length", "language", "tone", "format", "subject", "subject line", "cta", "copy", "same"}
 _TIME_LEAD = {"next", "last", "this", "tomorrow", "today", "tonight", "christmas", "black", "the weekend",
               "weekend", "summer", "winter", "holiday", "holidays", "spring", "autumn", "fall", "monday",
               "friday", "saturday", "sunday", "new", "cyber", "double", "singles", "618", "11.11", "double11"}
