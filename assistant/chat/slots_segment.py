@@ -75,6 +75,8 @@ _EN_TRAILING_VERBS = {"spend", "spends", "buy", "buys", "shop", "shops", "purcha
                       "respond", "order", "orders", "reorder", "reorders", "return", "returns", "visit", "visits",
                       "come", "comes", "churn", "churns", "open", "opens", "click", "clicks", "redeem", "redeems"}
 _ARTICLES_EN = {"the", "our", "my", "those", "these", "your"}
+_CLAUSE_OPENERS_EN = {"when", "whenever", "where", "wherever", "if", "once", "while", "whether", "because", "since",
+                      "until", "unless"}
 _TEXT_UNITS_EN = {"sentence", "sentences", "line", "lines", "word", "words", "characters", "chars", "paragraph",
                   "paragraphs", "bullets", "points", "emojis"}
 _OCCASION_NOUNS = {"sale", "sales", "promo", "promotion", "event", "launch", "drop", "campaign", "season", "offer"}
@@ -185,6 +187,8 @@ def _clean_en_phrase(phrase: str, from_right: bool = False) -> str | None:
             break
     if words and words[0] in _EN_VERBS:
         return None           # "to promote to the health nuts": the verb's object comes in a later match
+    if words and words[0] in _CLAUSE_OPENERS_EN:
+        return None           # "add up to when people check out": a clause of time, no group
     while words and words[0] in _EN_STOP_LEAD and not (words[0] == "best" and len(words) > 1 and
                                                       words[1] in ("customers", "shoppers", "buyers", "clients")):
         words = words[1:]
@@ -445,6 +449,7 @@ _RELATIVE_NAME = re.compile(
 _RELATIVE_END = re.compile(
     r"\s+(?:w/|w/o|with\s+(?=\d|an?\s|the\s|my\s|our\s|free|bogo|\$|email|sms|push|wechat|text)|via|using|"
     r"offering|giving|please|pls|plz|thx|thanks|might|would|could|should|may|can|will\s+(?:get|receive|like|love|want)|"
+    r"to\s+(?:come back|return|buy again|shop again|order again)\b|"      # "get the X who stopped to come back"
     r"vs\.?|versus|compared|and\s+(?:the|my|our|those)\s|(?:in|by|as|over)\s+(?:an?\s+)?(?:email|sms|text message|"
     r"push|wechat|app notification)s?\b).*$")
 
