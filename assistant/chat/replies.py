@@ -1,5 +1,6 @@
 """What a short reply says once its wording is cut away: the one id of an answer ("编号是42", "it's uh nineteen"),
-a bare count ("三个就够", "five is plenty"), and the courtesy around a request ("Thank you. And, if I may, …").
+a bare count ("三个就够", "five is plenty"), and the courtesy around a request ("Thank you. And, if I may, …") or
+the relaying of someone else's wish ("the client wants …, per the brief").
 
 Its own module because the conversation state (`assistant.chat.state`) reads replies at several points (an answer
 to the chat's question, a change of the last turn) and these readers are exact rules tested on their own.
@@ -30,19 +31,22 @@ def _spelled_number(t: str) -> int | None:
     return parse_number(zh.group(1) or zh.group(2)) if zh and not words else None
 
 
-# A bare count after a ranked answer ("三个就够", "five is plenty", "just give me 4"): how many to show, nothing else
+# A bare count after a ranked answer ("三个就够", "five is plenty", "just give me 4"): how many to show, nothing else.
+# The count may say which of the ranking it keeps: its best ("the best 3", "3 best ones", "挑3个最好的就够了")
 _COUNT_ONLY = re.compile(rf"^(?:(?:ok(?:ay)?|so|well|hmm+|alright|actually)[\s,]+)*(?:just|only|maybe)?\s*"
-                         rf"(?:(?:give|show|send|list)\s+(?:me|us)\s+)?(?:the\s+)?(?:top\s+)?(?P<en>\d+|{EN_NUM_WORDS})"
-                         rf"(?:\s+(?:of them|items?|products?|picks?|recs?|things))?"
+                         rf"(?:(?:give|show|send|list|pick)\s+(?:me|us)\s+)?(?:the\s+)?(?:(?:top|best)\s+)?"
+                         rf"(?P<en>\d+|{EN_NUM_WORDS})(?:\s+(?:best|top))?"
+                         rf"(?:\s+(?:of them|items?|products?|picks?|recs?|things|ones?))?"
                          rf"(?:\s+(?:is|are|will|would|should)\s+(?:be\s+)?(?:enough|fine|plenty|do|ok|okay|good))?"
                          rf"(?:\s+(?:please|pls|thanks))?|"
                          rf"^(?:那|嗯)?(?:就|只)?(?:要|给我|来|推|挑|列|给)?(?:前)?(?P<zh>\d+|[{ZH_NUM_CHARS}]+)"
-                         rf"(?:个|款|样|件|条|种)(?:就够了?|就行了?|就好|够了|即可|好了)?(?:吧|哈|啊)?", re.I)
+                         rf"(?:个|款|样|件|条|种)(?:最(?:好|棒|佳|合适|相关|热门|火|值得(?:买|推荐|入手)?)的)?(?:就够了?|就行了?|就好|够了|即可|好了)?(?:吧|哈|啊)?", re.I)
 
 
 def count_only(t: str) -> int | None:
-    """The count a message says and nothing else ("三个就够" → 3, "five is plenty" → 5)."""
-    m = _COUNT_ONLY.fullmatch(t.strip(" .!。！~～"))
+    """The count a message says and nothing else ("三个就够" → 3, "five is plenty" → 5); the punctuation and emoji
+    around it say nothing ("挑3个最好的就够了✨")."""
+    m = _COUNT_ONLY.fullmatch(re.sub(r"^[\W_]+|[\W_]+$", "", t))
     value = None if m is None else parse_number(m.group("en") or m.group("zh"))
     return value if value is not None and 0 < value <= 100 else None
 
@@ -69,9 +73,26 @@ _COURTESY = re.compile(
     r"谢谢(?:你|您|啦|了)?|多谢|感谢|麻烦(?:你|您)?了?|(?<![\u4e00-\u9fff])亲(?=[\s，,~～]|$)|[~～]+", re.I)
 
 
+# Whose wish it is, said by someone passing it on ("the client wants …", "they were thinking …", "…, per the brief",
+# "a correction from the client: …", "客户说…", "老板要…"): it asks for nothing itself, so "They were thinking SMS
+# with 15% off, per the brief." changes the last turn as "SMS with 15% off" does. An opening acknowledgement
+# ("Great, …", "Perfect.") is cut with it.
+_WHO = r"(?:the|our|my|their|his|her)\s+(?:client|customer|boss|manager|team|cfo|ceo|brand|partner|stakeholders?)"
+_REPORTED = re.compile(
+    rf"\b(?:{_WHO}(?:'s\s+[\w ]{{1,20}}?\s+team)?|they|he|she|we)\s+(?:(?:are|were|was|is|also|really|now)\s+)*"
+    r"(?:thinking(?:\s+(?:of|about))?|wants?|wanted|would (?:like|prefer)|asked for|asks for|suggested|prefers?|"
+    r"hoping for|(?:is|are) after|signed off on)\b|"
+    r"\b(?:as\s+)?(?:per|according to|in line with)\s+(?:the|our|their)\s+(?:brief|request|client|email)\b|"
+    r"\bas (?:agreed|discussed|requested)\b|\bfrom\s+(?:the|our|my)\s+(?:client|boss|manager|team|cfo|ceo|brand|partner)\b|"
+    r"^(?:great|perfect|awesome|brilliant|excellent)(?=\s*[,.!;])|"
+    r"(?:客户|甲方|老板|领导|品牌方|他们|她们)(?:那边)?(?:说|想要|想|要求|要|希望|的意思是)(?:的是)?|"
+    r"按(?:照)?(?:brief|需求|要求)", re.I)
+
+
 def without_courtesy(t: str) -> str:
-    """`t` without its courtesy (see `_COURTESY`) and the punctuation left dangling at its start."""
-    return re.sub(r"^[\s,，.。!！;；]+", "", _COURTESY.sub(" ", t)).strip()
+    """`t` without its courtesy (see `_COURTESY`), whose wish it relays (see `_REPORTED`) and the punctuation left
+    dangling at its start."""
+    return re.sub(r"^[\s,，.。!！;；]+", "", _REPORTED.sub(" ", _COURTESY.sub(" ", t))).strip()
 
 
 __all__ = ["count_only", "lone_id", "without_courtesy"]

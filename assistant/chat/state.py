@@ -63,8 +63,9 @@ _OF_THE_PAIR = re.compile(r"\b(?:first|1st|second|2nd|former|latter|last)(?: one
 _ORDINAL_BACK = {"first": 0, "1st": 0, "former": 0, "second": 1, "2nd": 1, "latter": -1, "last": -1,
                  "前者": 0, "第一个": 0, "后者": -1, "第二个": 1, "前面": 0, "前一": 0, "后面": -1, "后一": -1,
                  "前头": 0, "前边": 0, "后头": -1, "后边": -1}       # 前头 / 后边: spoken forms of 前面 / 后面
+# (a position may be said with 的: "排后面的那组", "前边的那个")
 _ORDINAL_ONE = re.compile(r"\b(?:the\s+)?(first|1st|second|2nd|former|latter|last)(?:\s+one)?\b|前者|后者|第一个|第二个|"
-                          r"(前面|后面|前一|后一|前头|后头|前边|后边)(?=(?:(?:说|提|讲)(?:的|到的))?(?:那|这)?(?:个|组|群|类))")
+                          r"(前面|后面|前一|后一|前头|后头|前边|后边)(?=(?:(?:说|提|讲)(?:的|到的))?的?(?:那|这)?(?:个|组|群|类))")
 # A segment "name" that is only a pointer back ("for the same", "for said"), never a new audience
 _POINTER_NAME = re.compile(r"(?:the\s+)?(?:same|said|above|aforementioned|former|latter|ones?|these|those|them|"
                            r"same (?:ones?|again))|同样|一样|照样|原样")
@@ -119,6 +120,9 @@ def _names_no_people_zh(named: Any) -> bool:
     """A Chinese phrase read as an audience that ends in no people word ("只要数字", "细说说呗亲"): no audience."""
     return isinstance(named, str) and bool(CJK.search(named)) and not _PEOPLE_TAIL_ZH.search(named)
 
+# A message's lead clause and what follows it ("And for segment 3? They suspect …", "Only the top 3 for that one,
+# the client's template has three slots", "第3组呢？感觉他们更高"): see `ConversationState._lead_of`
+_LEAD_CLAUSE = re.compile(r"^(.+?)(?:[?？!！。;；，]|[.,](?=\s))\s*(\S.*)$")
 _NARROW_VERB = re.compile(r"^(?:看|算|要|限)")   # "只看社区宝妈呢" names 社区宝妈; a bare "熬夜党" is read after 看
 # What a copy edit points at ("make it longer", "shorten this email", "把文案改短") and how an audience is named
 _COPY_POINTER = re.compile(r"\b(?:it|this|that|the (?:copy|text|message|email|sms|push|post|draft|wording|version))\b|"
@@ -416,11 +420,14 @@ class ConversationState:
     def _count_for_last(self, route: Route, t: str) -> dict[str, Any] | None:
         """The changes of a bare count right after a ranked answer ("三个就够" after recommendations for a customer,
         "five is plenty" after the top products): the number to show. Alone it names no request, so the router
-        reads anything; a confident reading of its own stays."""
+        reads anything, even confidently ("挑3个最好的就够了" looks like a top-products question); a confident
+        reading stays only when the message says that intent's own verb."""
         if self.last_intent not in SLOT_NAMES or "top_k" not in SLOT_NAMES[self.last_intent] or \
-                route.intent not in (*_NO_REQUEST, "follow_up", self.last_intent) and route.confidence >= CONFIDENT:
+                route.intent not in (*_NO_REQUEST, "follow_up", self.last_intent) and route.confidence >= CONFIDENT \
+                and says_intent_verb(route.intent, t):
             return None
-        count = count_only(t)
+        lead = self._lead_of(t, route.language)
+        count = count_only(t) or (None if lead is None else count_only(lead))
         return None if count is None else {**dict.fromkeys(SLOT_NAMES["follow_up"]), "top_k": count}
 
     def _new_id_for_last(self, route: Route, t: str) -> dict[str, Any] | None:
@@ -514,9 +521,13 @@ class ConversationState:
     def _one_of_compared(self, route: Route, text: str) -> int | str | None:
         """The segment an ordinal picks out of the pair just compared ("the latter", "前面那个"), when the message
         asks for nothing else (the router reads it as a follow-up, a comparison or nothing); a new pair or
-        another intent ("write copy for the former") is left to the usual resolution."""
-        if self.last_intent != "compare_segments" or not self.segments or \
-                route.intent not in (UNKNOWN, "follow_up", "compare_segments", "describe_segment"):
+        another intent ("write copy for the former") is left to the usual resolution. A weak reading of another
+        intent whose own verb the message does not say is a guess from the ordinal's few words ("第二个再展开讲讲"
+        read as a recommendation): it asks for nothing else either."""
+        if self.last_intent != "compare_segments" or not self.segments:
+            return None
+        if route.intent not in (UNKNOWN, "follow_up", "compare_segments", "describe_segment") and \
+                (route.confidence >= CONFIDENT or says_intent_verb(route.intent, text)):
             return None
         ordinal = _ORDINAL_ONE.search(text)
         if ordinal is None or extract_segment_list(text, route.language):
@@ -533,6 +544,28 @@ class ConversationState:
             return None
         return self.segments[_ORDINAL_BACK.get(ordinal.group(1) or ordinal.group(0), 0)]
 
+    def _lead_of(self, t: str, language: str) -> str | None:
+        """The lead clause of a message whose rest is a remark that asks for nothing ("And for segment 3? They
+        suspect that group skews higher.", "Only the top 3 for that one, the client's template has three slots."),
+        else None. The readers of a change take the whole message as slot values and framing, so a remark (a reason,
+        a guess) would hide the change. A remark is a statement (no question) that uses no intent's verb and names
+        no slot value of the last turn other than the one it has: "…. Also write them an email" or "…. what is
+        their revenue share?" ask for something themselves."""
+        split = _LEAD_CLAUSE.match(t.strip())
+        if split is None or self.last_intent not in SLOT_NAMES:
+            return None
+        rest = split.group(2)
+        if re.search(r"[?？吗]\s*$", rest) or any(says_intent_verb(name, rest) for name in SLOT_NAMES):
+            return None
+        said = {name: value for name, value in extract_slots("follow_up", rest, language).items() if value is not None}
+        if asked_metrics(rest, language):
+            said["metrics"] = asked_metrics(rest, language)
+        names = SLOT_NAMES[self.last_intent]
+        if "metrics" in said and "metrics" not in names or \
+                any(name in names and value != self.last_slots.get(name) for name, value in said.items()):
+            return None
+        return split.group(1)
+
     def _change_of_last_turn(self, route: Route, text: str) -> dict[str, Any] | None:
         """The slots `text` changes when it only re-aims the last turn ("use 15% off", "改用邮件发", "同样的给
         流失客户", "所有分群呢") and the router read it as something else; None = take the router's reading.
@@ -543,8 +576,10 @@ class ConversationState:
         message opens like a follow-up ("same for …", "那…呢")."""
         if self.last_intent not in SLOT_NAMES or route.intent == "follow_up":
             return None
+        lead = self._lead_of(normalise(text), route.language)
         change = slot_change(text, route.language, self.last_intent) or \
-            slot_change(without_courtesy(normalise(text)), route.language, self.last_intent)
+            slot_change(without_courtesy(normalise(text)), route.language, self.last_intent) or \
+            (None if lead is None else slot_change(without_courtesy(lead), route.language, self.last_intent))
         if change is None:
             return None
         cued = change.pop("cued")
@@ -641,6 +676,11 @@ class ConversationState:
                 value = int(text.strip())
             if value is None and route.intent in ("follow_up", UNKNOWN, "describe_segment"):
                 value = route.slots.get("segment") or clean_segment_phrase(text, route.language)
+            sent = _SEND_TO.match(text.strip()) if asked.intent in ("write_copy", "plan_campaign") else None
+            if value is None and sent is not None and not sent.group(0).lower().startswith("to"):
+                # "发高客单用户", "send it to the big spenders": whom to send the asked copy to answers, whatever
+                # the router reads into the name alone ("客单" looks like a metric)
+                value = _bare_audience(text.strip()[sent.end():], route.language)
             send = _SEND_TO.match(value) if isinstance(value, str) and asked.intent in ("write_copy", "plan_campaign") \
                 else None
             if send is not None and value[send.end():].strip():

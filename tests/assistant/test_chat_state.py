@@ -1048,3 +1048,100 @@ def test_a_bare_number_that_answers_nothing_is_no_request_on_a_weak_reading():
     state = ConversationState()            # a bare count after a ranked answer still sets how many
     run(state, "recommend_user", "recommend products for customer 1201")
     assert run(state, "unknown", "5", confidence=0.3).slots["top_k"] == 5
+
+
+# ---------------------------------------------------------------- round 10 (v13a/v13b): context-only readings
+def test_a_wish_relayed_for_someone_else_changes_the_last_turn_as_said_directly():
+    state = after("plan_campaign", "draft a campaign plan for the night owls", "en")
+    text = "Our client is hoping for email with 10% off, as agreed."      # read as copy from its slot values
+    turn = play(state, reading("write_copy", text, "en", 0.7), text)
+    assert turn.intent == "plan_campaign" and turn.slots["segment"] == "night owls"
+    assert turn.slots["channel"] == "email" and turn.slots["offer_pct"] == 10.0
+    zh = after("write_copy", "给银发族写条短信，九折")
+    turn = play(zh, reading("unknown", "老板说改成推送", "zh", 0.3), "老板说改成推送")
+    assert turn.intent == "write_copy" and turn.slots["channel"] == "push" and turn.slots["segment"] == "银发族"
+    assert turn.slots["offer"] == "九折"
+    # the same again for another audience, relayed: the whole brief (the length wish too) goes to the new audience
+    state = after("write_copy", "write an sms for the night owls with 15% off", "en")
+    run(state, "follow_up", "make it shorter")
+    text = "Perfect, my boss wants that same copy for segment 4 too."
+    turn = play(state, reading("unknown", text, "en", 0.2), text)
+    assert turn.intent == "write_copy" and turn.slots["segment"] == 4
+    assert turn.slots["channel"] == "sms" and turn.slots["offer_pct"] == 15.0 and turn.slots["length"] == "shorter"
+    # relaying asks for nothing, but a new request relayed is that request: the router's sure reading stays
+    state = after("write_copy", "write an sms for the night owls with 15% off", "en")
+    text = "The client wants a campaign plan for segment 2."
+    assert play(state, reading("plan_campaign", text, "en", 0.9), text).intent == "plan_campaign"
+
+
+def test_a_follow_up_with_a_remark_after_it_changes_the_last_turn():
+    state = after("data_question", "what's the average order value?", "en")
+    text = "What about group 4? I have a hunch they are different."
+    turn = play(state, reading("describe_segment", text, "en", 0.55), text)
+    assert turn.intent == "data_question" and turn.slots["segment"] == 4 and turn.slots["metrics"] == ["aov"]
+    zh = after("data_question", "全店客单价多少")
+    turn = play(zh, reading("describe_segment", "那第4组呢？感觉她们买得多", "zh", 0.5), "那第4组呢？感觉她们买得多")
+    assert turn.intent == "data_question" and turn.slots["segment"] == 4 and turn.slots["metrics"] == ["aov"]
+    state = after("recommend_user", "recommend products for customer 5521", "en")
+    text = "Just 4, the newsletter only has room for four."
+    turn = play(state, reading("data_question", text, "en", 0.5), text)
+    assert turn.intent == "recommend_user" and turn.slots == {"user_id": "5521", "top_k": 4}
+    # what follows that asks for something is no remark: a request of its own, a question, another metric
+    state = after("data_question", "what's the average order value?", "en")
+    text = "What about group 4? Show me how much they spend."
+    assert play(state, reading("describe_segment", text, "en", 0.55), text).slots.get("metrics") != ["aov"]
+    state = after("data_question", "what's the average order value?", "en")
+    text = "And for segment 3? Also write them an email."
+    assert play(state, reading("write_copy", text, "en", 0.8), text).intent == "write_copy"
+    state = after("write_copy", "write an sms for the night owls", "en")
+    text = "And for segment 3? What is their revenue share?"
+    assert play(state, reading("data_question", text, "en", 0.55), text).intent == "data_question"
+
+
+def test_a_bare_count_of_the_best_after_a_ranked_answer_beats_a_confident_reading_from_the_number():
+    state = after("recommend_user", "给会员7788推荐点商品")
+    turn = play(state, reading("data_question", "只要2个最合适的", "zh", 0.65), "只要2个最合适的")
+    assert turn.intent == "recommend_user" and turn.slots == {"user_id": "7788", "top_k": 2}
+    state = after("recommend_user", "recommend products for customer 5521", "en")
+    turn = play(state, reading("data_question", "the best 2 will do!", "en", 0.65), "the best 2 will do!")
+    assert turn.intent == "recommend_user" and turn.slots["top_k"] == 2
+    # another ranking ("the cheapest") is no bare count; a confident reading that says its own verb stays
+    state = after("recommend_user", "给会员7788推荐点商品")
+    assert run(state, "unknown", "3个最便宜的", "zh", confidence=0.3).slots.get("top_k") is None
+    state = after("recommend_user", "recommend products for customer 5521", "en")
+    text = "top 5 products by revenue"
+    assert play(state, reading("data_question", text, "en", 0.9), text).intent == "data_question"
+
+
+def test_an_ordinal_said_with_de_or_read_weakly_as_another_intent_picks_from_the_pair():
+    state = after("compare_segments", "夜猫子和银发族对比一下")
+    turn = run(state, "unknown", "排前面的那个展开说说", "zh", confidence=0.3)
+    assert turn.intent == "describe_segment" and turn.slots["segment"] == "夜猫子"
+    state = after("compare_segments", "夜猫子和银发族对比一下")
+    turn = play(state, reading("recommend_segment", "第一个再详细说说", "zh", 0.4), "第一个再详细说说")
+    assert turn.intent == "describe_segment" and turn.slots["segment"] == "夜猫子"
+    state = after("compare_segments", "compare the night owls with the silver shoppers", "en")
+    text = "the latter, in more depth"
+    turn = play(state, reading("plan_campaign", text, "en", 0.35), text)
+    assert turn.intent == "describe_segment" and turn.slots["segment"] == "silver shoppers"
+    # a request with its own verb for one of the pair stays that request
+    state = after("compare_segments", "夜猫子和银发族对比一下")
+    turn = play(state, reading("write_copy", "给第二个写条短信", "zh", 0.5), "给第二个写条短信")
+    assert turn.intent == "write_copy" and turn.slots["segment"] == "银发族"
+
+
+def test_a_send_to_answer_names_the_audience_whatever_the_router_reads_in_the_name():
+    state = ConversationState(language="zh")
+    assert run(state, "write_copy", "写条中秋的推送", "zh").ask == "segment"
+    turn = play(state, reading("data_question", "发低客单新客", "zh", 0.75), "发低客单新客")    # 客单 reads as a metric
+    assert turn.intent == "write_copy" and turn.slots["segment"] == "低客单新客" and turn.slots["channel"] == "push"
+    state = ConversationState()
+    assert run(state, "write_copy", "write a push about the autumn sale").ask == "segment"
+    text = "send it to the biggest spenders"
+    turn = play(state, reading("data_question", text, "en", 0.7), text)
+    assert turn.intent == "write_copy" and turn.slots["segment"] == "biggest spenders"
+    # a bare "to …" is no verb of sending: "to be honest, the numbers first" answers nothing
+    state = ConversationState()
+    run(state, "write_copy", "write a push about the autumn sale")
+    text = "to be honest, what is our revenue?"
+    assert play(state, reading("data_question", text, "en", 0.8), text).intent == "data_question"
