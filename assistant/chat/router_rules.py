@@ -565,11 +565,21 @@ def _ran_against_holdout(r: Reading) -> str | None:
     return None
 
 
-def _nothing_like_a_product(r: Reading) -> str | None:
-    """"the best pizza place near their office": no product to find likes of, and off the shop's topic."""
-    if r.intent == "similar_products" and r.confidence < UNSURE_READING and _OFF_TOPIC_PLACE.search(r.t) and \
-            not _LIKENESS.search(r.t):
+def _off_topic_place(r: Reading) -> str | None:
+    """"the best pizza place near their office", "any good restaurant near our office?": a place to go, read unsure
+    as something in the catalogue."""
+    if r.intent in ("similar_products", "search_products", UNKNOWN) and r.confidence < UNSURE_READING and \
+            _OFF_TOPIC_PLACE.search(r.t) and not _LIKENESS.search(r.t):
         return UNKNOWN
+    return None
+
+
+def _ranking_for_no_group(r: Reading) -> str | None:
+    """"which products fly off the shelves?": a ranking of the shop's products, no group to recommend to."""
+    if r.intent == "recommend_segment" and r.confidence < METRIC_OVER_PROFILE and not r.said(r.intent) and \
+            "top_products" in (extract_metrics(r.t) or []) and r.segment_as(r.intent) is None and \
+            not mentions_all_segments(r.t):
+        return "data_question"
     return None
 
 
@@ -578,11 +588,11 @@ RULES: tuple[Callable[[Reading], str | None], ...] = (
     _cued_follow_up, _comparison, _count_put_forward, _metric_of_their_profile, _who_next, _metric_of_a_name,
     _likes_of_a_product, _every_profile, _audience_count, _customer_id, _one_customer, _look_back,
     _table_not_evaluation, _table_not_plan, _send_one_message, _how_by_a_channel, _numbered_campaign_compared,
-    _how_a_send_did, _what_else, _copy_edit, _sales_not_stock, _catalogue_question, _test_size,
+    _how_a_send_did, _what_else, _copy_edit, _sales_not_stock, _off_topic_place, _catalogue_question, _test_size,
     _what_to_push_to_a_name, _unsure_metric, _copy_verb_and_channel, _picks_for_one, _past_send_reviewed,
     _traits_of_a_name, _algorithm_named, _half_read_yes, _only_slot_values, _no_customer_no_verb, _plan_first,
     _no_workspace_word, _nothing_to_follow, _copy_without_a_copy_word, _products_to_feature, _put_back,
-    _share_of_a_group, _how_to_win_a_group, _ran_against_holdout, _nothing_like_a_product,
+    _share_of_a_group, _how_to_win_a_group, _ran_against_holdout, _ranking_for_no_group,
 )
 
 

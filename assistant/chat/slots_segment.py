@@ -97,7 +97,8 @@ _GENERIC_PEOPLE_EN = {"customers", "customer", "shoppers", "shopper", "buyers", 
 _DATA_WORDS_EN = {"data", "dataset", "datasets", "database", "system", "records", "table", "tables", "file", "files",
                   "shop", "store", "business", "company", "brand", "website", "site", "webshop", "app",
                   "catalog", "catalogue", "overall", "total", "totals", "whole", "entire", "everything", "base",
-                  "sample", "numbers", "figures", "history", "shelf", "shelves",
+                  "sample", "numbers", "figures", "history", "shelf", "shelves", "till", "checkout", "register", "counter",
+                  "mobile", "desktop", "phone", "phones", "tablet",          # "too long for mobile": a device
                   # ... and the document the answer goes into ("that's what the template wants", "for the agency brief")
                   "template", "templates", "slide", "slides", "deck", "brief", "spreadsheet", "sheet", "dashboard"}
 _EVERYONE_FIRST_EN = {"average", "typical", "mean", "median", "normal", "usual", "ordinary", "overall", "total",
@@ -239,7 +240,7 @@ def _without_collective_noun(phrase: str) -> str:
         return phrase
     rest = words[:-1]
     if words[-1] in ("people", "folks", "folk") and (len(rest) == 1 and not rest[0].endswith("s") or
-                                                      not _is_people_noun(rest[-1])):
+                                                      not (_is_people_noun(rest[-1]) or _is_people_noun(rest[-1] + "s"))):
         return phrase        # "young people", "the big basket people": the rest names no people on its own
     if rest[0] in _TIME_LEAD or rest[0] in _SEASONS or " ".join(rest) in _NOT_A_SEGMENT:
         return phrase

@@ -67,7 +67,7 @@ def _labelled_texts() -> set[str]:
 def test_variants_are_unseen():
     seen = _labelled_texts() | {normalise(t) for t in load_examples()[0]}
     variants = [t for group in (UNSEEN, NOT_CUED, FAMILIES, FAMILIES_R5, FAMILIES_R6, FAMILIES_R7, FAMILIES_R8,
-                                   FAMILIES_R9) for texts in group.values() for t in texts]
+                                   FAMILIES_R9, FAMILIES_R10) for texts in group.values() for t in texts]
     assert not [t for t in variants if normalise(t) in seen]
 
 
@@ -139,8 +139,31 @@ FAMILIES_R9 = {
 }
 
 
+# Round 10 (the families v13a/v13b missed), new wording: products to feature for a group, the old segments put back,
+# a share of money from a described group, a cart's size said roundabout, one message sent, winning a group back,
+# a send that ran against those who didn't get it, a side-by-side of two numbered segments, copy edits that repeat
+# the writing verb, a place to eat, a product's near-twin after a stock-out, 第N期, one loyal customer.
+FAMILIES_R10 = {
+    "recommend_segment": ["which items should we feature for the night owls this month?"],
+    "undo": ["the client prefers the earlier groups, please roll back", "can you put the previous clusters back?"],
+    "data_question": ["the folks who stopped coming, what portion of our money do they bring in",
+                      "what does an order usually come to?", "which products fly off the shelves?"],
+    "write_copy": ["send a quick text to the bargain hunters with 10% off", "每个分群都出条短信，周末八折"],
+    "plan_campaign": ["we need the lapsed regulars back, how should we go about it?"],
+    "evaluate_campaign": ["the coupon mailer we ran, number 9, did those who got it buy more than those who didn't?",
+                          "第12期满减效果怎样"],
+    "compare_segments": ["can I get a side-by-side of group 2 and group 4?"],
+    "follow_up": ["写短一点！字太多了", "could we get that in English? their London team runs it"],
+    "help": ["what sorts of things can this do?"],
+    "unknown": ["any good restaurant near our office?"],
+    "similar_products": ["item 551234 is sold out for now, show me 3 that are pretty much the same"],
+    "describe_segment": ["高频用户都是哪类人，年龄情况看下"],
+    "recommend_user": ["有个老会员，给她推几个商品", "给一个铁粉挑几样东西"],
+}
+
+
 @pytest.mark.parametrize("intent,text", [(i, t) for group in (FAMILIES, FAMILIES_R5, FAMILIES_R6, FAMILIES_R7, FAMILIES_R8,
-                                                       FAMILIES_R9)
+                                                       FAMILIES_R9, FAMILIES_R10)
                                          for i, texts in group.items() for t in texts])
 def test_wording_families_of_each_round_route_right(router, intent, text):
     assert router.route(text).intent == intent
