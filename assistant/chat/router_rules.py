@@ -107,7 +107,7 @@ _PRODUCTS_TO_FEATURE = re.compile(r"\b(?:products?|items?|skus?|sellers?|things?
                                   r"(?:feature|push|promote|recommend|highlight|spotlight|pitch|offer|show)\b|"
                                   r"(?:主推|推荐|推)(?:哪些|哪几|什么)(?:商品|产品|单品|sku)")
 # One message sent, said as a send: "send a text to the folks who …", "ping the X with a push"
-_SEND_ONE_MESSAGE = re.compile(r"\bsend (?:them |the \w+ )?(?:a|an|one)\s+(?:quick\s+|short\s+)?(?:text|sms|push|message|note|email)\b|"
+_SEND_ONE_MESSAGE = re.compile(r"\b(?:send|shoot|fire off|drop|ping)\s+(?:them |the \w+ )?(?:a|an|one)\s+(?:quick\s+|short\s+)?(?:text|sms|push|message|note|email)\b|"
                                r"发(?:一)?(?:条|封)")
 # A group won back, asked how: "i want to get the X to come back, how should we go about it", "沉睡用户怎么召回"
 _HOW_TO_WIN = re.compile(r"\bhow (?:should|do|can|could|would|might) (?:we|i)\s+(?:go about|get|win|bring|make|reach|"

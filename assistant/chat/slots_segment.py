@@ -67,7 +67,7 @@ _TIME_NOUNS_EN = {"week", "weeks", "month", "months", "year", "years", "day", "d
 _SEASONS = {"spring", "summer", "winter", "autumn", "fall", "christmas", "easter", "halloween", "holiday", "holidays"}
 _EN_VERBS = {"promote", "push", "feature", "sell", "show", "send", "offer", "recommend", "market", "advertise", "pitch",
              "reach", "buy", "write", "plan", "draft", "check", "see", "spot", "track", "measure", "understand", "verify",
-             "confirm", "find", "gauge", "judge", "test", "go", "match", "accompany", "pair", "fit"}
+             "confirm", "find", "gauge", "judge", "test", "go", "match", "accompany", "pair", "fit", "spotlight", "highlight"}
 #              "to check for seasonality", "the copy to go with that plan": a purpose, no name
 _WITH_PEOPLE = {"kids", "children", "child", "babies", "baby", "toddlers", "teens", "teenagers", "pets", "dogs", "cats",
                 "families", "infants"}          # "families with kids": part of the name, not an offer's "with"

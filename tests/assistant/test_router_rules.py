@@ -22,6 +22,17 @@ def reading(text: str, intent: str, confidence: float, runner_up: str = "unknown
     ("上述两个人群中，后一个的情况如何", "describe_segment", 0.8, "segment", "describe_segment", None),   # no count put forward
     ("好的，确认", "smalltalk", 0.45, "confirm", "confirm", "half_read_yes"),
     ("ok thanks", "smalltalk", 0.45, "follow_up", "smalltalk", None),       # no confirm reading to choose
+    # round 10
+    ("roll back to the clusters we had last week please", "segment", 0.7, "undo", "undo", "put_back"),
+    ("roll back to 4 clusters please", "segment", 0.7, "undo", "segment", None),     # a count: a new segmentation
+    ("which items to spotlight for the dog owners", "data_question", 0.98, "recommend_segment", "recommend_segment",
+     "products_to_feature"),
+    ("which items to spotlight", "data_question", 0.98, "recommend_segment", "data_question", None),   # no group
+    ("shoot a quick text to the lapsed members, 10% off", "plan_campaign", 0.55, "write_copy", "write_copy",
+     "send_one_message"),
+    ("any decent hotel near the office?", "search_products", 0.4, "unknown", "unknown", "off_topic_place"),
+    ("写长一点", "write_copy", 0.45, "follow_up", "follow_up", "copy_edit"),
+    ("给宝妈写长一点的短信", "write_copy", 0.45, "follow_up", "write_copy", None),       # a segment and a channel: new copy
 ])
 def test_a_rule_decides_below_its_confidence_and_names_itself(text, intent, confidence, runner_up, decided, rule):
     assert rule_for(reading(text, intent, confidence, runner_up)) == (decided, rule)
