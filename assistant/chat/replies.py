@@ -79,8 +79,8 @@ _COURTESY = re.compile(
 # ("Great, …", "Perfect.") is cut with it.
 _WHO = r"(?:the|our|my|their|his|her)\s+(?:client|customer|boss|manager|team|cfo|ceo|brand|partner|stakeholders?)"
 _REPORTED = re.compile(
-    rf"\b(?:{_WHO}(?:'s\s+[\w ]{{1,20}}?\s+team)?|they|he|she|we)\s+(?:(?:are|were|was|is|also|really|now)\s+)*"
-    r"(?:thinking(?:\s+(?:of|about))?|wants?|wanted|would (?:like|prefer)|asked for|asks for|suggested|prefers?|"
+    rf"\b(?:{_WHO}(?:'s\s+[\w ]{{1,20}}?\s+team)?|they|he|she|we)(?:\s+(?:are|were|was|is|also|really|now))*\s*"
+    r"(?:thinking(?:\s+(?:of|about))?|wants?|wanted|would (?:like|prefer)|'d (?:like|prefer)|asked for|asks for|suggested|prefers?|"
     r"hoping for|(?:is|are) after|signed off on)\b|"
     r"\b(?:as\s+)?(?:per|according to|in line with)\s+(?:the|our|their)\s+(?:brief|request|client|email)\b|"
     r"\bas (?:agreed|discussed|requested)\b|\bfrom\s+(?:the|our|my)\s+(?:client|boss|manager|team|cfo|ceo|brand|partner)\b|"

@@ -22,6 +22,8 @@ from typing import Any
 
 from assistant.chat.consent import (BULK_IDS, CONFIDENT, EXPLICIT_SEGMENT, HEDGED, LEAD_YES, NO, PROPOSAL, REFUSAL,
                                     UNDO_VERB, YES, is_explicit_request, is_injection)
+from assistant.chat.pointers import (BACK_REFERENCE, BOTH, OF_THE_PAIR, ORDINAL_BACK, ORDINAL_ONE,
+                                     PAIR_WORDS, PEOPLE_ZH, POINTER_NAME, names_no_people_zh)
 from assistant.chat.router import UNKNOWN, Route
 from assistant.chat.slots import (ALL_SEGMENTS, REQUIRED_SLOTS, SLOT_NAMES, asked_metrics, clean_segment_phrase,
                                   extract_campaign_id, extract_channel, extract_metrics, extract_next_campaign_focus, extract_n_segments, extract_offer,
@@ -30,7 +32,6 @@ from assistant.chat.slots import (ALL_SEGMENTS, REQUIRED_SLOTS, SLOT_NAMES, aske
                                   extract_user_id, missing_slots, normalise, says_intent_verb,
                                   slot_change)
 from assistant.chat.replies import count_only, lone_id, without_courtesy
-from assistant.chat.slots_numbers import CJK
 
 STATE_CHANGING = frozenset({"segment", "undo"})
 # Reopening a save replaces this chat's data and models: it is always confirmed first (README, "Safe actions")
@@ -40,35 +41,6 @@ _CARRIED_BY_ANSWER = ("channel", "offer_pct", "offer", "length")   # said beside
 # as smalltalk). Right after a turn, such a reading of a message that changes or continues it is no answer of its own.
 _NO_REQUEST = (UNKNOWN, "smalltalk")
 _SLOT_MEMORY = {"segment": "segment", "user_id": "customer", "campaign_id": "campaign"}
-
-# "them", "that segment", "这个客群" … a pointer back to the segment talked about
-_PEOPLE_EN = (r"customers|people|shoppers|ones|folks|buyers|users|households|members|guys|clients|families|"
-              r"consumers|lot|crowd|bunch|segments?|groups?|clusters?|personas?|audiences?|cohorts?")
-_PEOPLE_ZH = r"客户|顾客|用户|会员|家庭|人|买家|消费者|家伙|群体|客群|人群|分群|细分|群|组|姐妹|宝妈|妈妈|朋友|小伙伴|老铁|粉丝|亲们|家人|老人家"
-# Formal pointers of written Chinese: 该人群, 此客群, 上述客户, 前述群体, 以上用户 (the one just talked about)
-_FORMAL_POINTER_ZH = r"(?:该|此|上述|前述|以上|上面(?:的|那个|那些|这个|这些)?|刚才(?:的|那个|那些|说的)?)(?:的)?(?:那个|这个|那些|这些)?"
-_BACK_REFERENCE = re.compile(
-    rf"\b(?:them|they|their|theirs|(?:those|these|the same|said) (?:{_PEOPLE_EN})|"
-    r"(?:that|this|same) (?:segment|group|cluster|persona|audience|one|crowd|bunch|lot|cohort)|it|him|her|"
-    r"(?:this|that|the same) (?:customer|shopper|household|user|member|client|buyer))\b|"
-    r"the (?:above|aforementioned|said) (?:\w+ )?(?:segment|group|cluster|persona|audience|customers|people)|"
-    rf"他们|她们|他(?!们)|她(?!们)|这位|那位|(?:这|那)(?:个|些|群|批|帮|部分|类)(?:{_PEOPLE_ZH})|"
-    rf"{_FORMAL_POINTER_ZH}(?:{_PEOPLE_ZH})")
-_BOTH = re.compile(r"\b(?:these|those|the|both|the last)\s+two\b|\bboth\b|这两|这俩|两者|二者|它们俩|他们俩|"
-                   r"(?<![第分成为])两(?:个)?(?:组|群|客群|分群|类|细分)")
-_PAIR_WORDS = re.compile(r"^(?:two|pair|both|those|these|them|the two|the pair)$|\b(?:of (?:the|those|these) (?:two|pair)|"
-                         r"of both|of them)\b")
-_OF_THE_PAIR = re.compile(r"\b(?:first|1st|second|2nd|former|latter|last)(?: one)? of (?:the|these|those|them|both)"
-                          r"(?: two| pair)?\b|(?:这|那)两(?:个|组|群)?(?:里|中|当中|之中)?的?(?:第一|第二|前|后)")
-_ORDINAL_BACK = {"first": 0, "1st": 0, "former": 0, "second": 1, "2nd": 1, "latter": -1, "last": -1,
-                 "前者": 0, "第一个": 0, "后者": -1, "第二个": 1, "前面": 0, "前一": 0, "后面": -1, "后一": -1,
-                 "前头": 0, "前边": 0, "后头": -1, "后边": -1}       # 前头 / 后边: spoken forms of 前面 / 后面
-# (a position may be said with 的: "排后面的那组", "前边的那个")
-_ORDINAL_ONE = re.compile(r"\b(?:the\s+)?(first|1st|second|2nd|former|latter|last)(?:\s+one)?\b|前者|后者|第一个|第二个|"
-                          r"(前面|后面|前一|后一|前头|后头|前边|后边)(?=(?:(?:说|提|讲)(?:的|到的))?的?(?:那|这)?(?:个|组|群|类))")
-# A segment "name" that is only a pointer back ("for the same", "for said"), never a new audience
-_POINTER_NAME = re.compile(r"(?:the\s+)?(?:same|said|above|aforementioned|former|latter|ones?|these|those|them|"
-                           r"same (?:ones?|again))|同样|一样|照样|原样")
 
 
 def _length_wish(t: str) -> str | None:
@@ -82,7 +54,7 @@ def _bare_audience(rest: str, language: str) -> int | str | None:
     """The audience a message names once its framing is cut ("00后学生党", "新来的", "the night owls"): the slot rules
     read a Chinese name only inside a frame ("给…写"), so a bare one is read as a name phrase. A pointer is none."""
     named = extract_segment(rest, language) or clean_segment_phrase(rest, language)
-    return None if named is None or isinstance(named, str) and _POINTER_NAME.fullmatch(named) else named
+    return None if named is None or isinstance(named, str) and POINTER_NAME.fullmatch(named) else named
 
 
 # A correction of the last request ("sorry, I meant …", "my mistake, it should be …", "我是说…") and what it takes
@@ -113,16 +85,10 @@ _SAME_BRIEF = re.compile(r"\b(?:(?:identical|same|similar)\s+(?:brief|setup|set-
 _SEND_TO = re.compile(r"^(?:发送给|发给|推给|发(?!烧|财|福)|send(?: it| this| them)? to\s+|to\s+)", re.I)
 # A follow-up's opening: "and for …", "what about …", "那…呢" (the last request again, for what the message names)
 _ANOTHER_ONE = re.compile(r"^(?:and|what about|how about|now|same for)\b|^(?:那|还有)|呢[?？!！。.\s]*$")
-_PEOPLE_TAIL_ZH = re.compile(rf"(?:{_PEOPLE_ZH}|的|党|族|客|户|员|粉|妈|爸|友|们|家|生|者|顾|子|后)$")
-
-
-def _names_no_people_zh(named: Any) -> bool:
-    """A Chinese phrase read as an audience that ends in no people word ("只要数字", "细说说呗亲"): no audience."""
-    return isinstance(named, str) and bool(CJK.search(named)) and not _PEOPLE_TAIL_ZH.search(named)
-
 # A message's lead clause and what follows it ("And for segment 3? They suspect …", "Only the top 3 for that one,
 # the client's template has three slots", "第3组呢？感觉他们更高"): see `ConversationState._lead_of`
-_LEAD_CLAUSE = re.compile(r"^(.+?)(?:[?？!！。;；，]|[.,](?=\s))\s*(\S.*)$")
+# (normalised Chinese punctuation is ASCII: "给3个就够了,版面有限")
+_LEAD_CLAUSE = re.compile(r"^(.+?)(?:[?？!！。;；，]|[.,](?=\s|[\u4e00-\u9fff]))\s*(\S.*)$")
 _NARROW_VERB = re.compile(r"^(?:看|算|要|限)")   # "只看社区宝妈呢" names 社区宝妈; a bare "熬夜党" is read after 看
 # What a copy edit points at ("make it longer", "shorten this email", "把文案改短") and how an audience is named
 _COPY_POINTER = re.compile(r"\b(?:it|this|that|the (?:copy|text|message|email|sms|push|post|draft|wording|version))\b|"
@@ -279,7 +245,7 @@ class ConversationState:
         if intent == "follow_up":
             intent, slots, from_context = self._follow_up(slots, text, lang)
         if intent == "recommend_user" and slots.get("user_id") is None and self.customer is None and \
-                self.segment is not None and _BACK_REFERENCE.search(t):
+                self.segment is not None and BACK_REFERENCE.search(t):
             intent, slots = "recommend_segment", extract_slots("recommend_segment", text, lang)  # "给他们推荐商品"
             if self._not_a_new_audience(intent, slots.get("segment"), t):
                 slots = self._without_segment(intent, slots, t)       # "recs for that cluster": "cluster" is the pointer
@@ -378,7 +344,7 @@ class ConversationState:
         body = _NARROW.sub("", without_courtesy(_CORRECTION.sub(" ", body))).strip()
         narrowed = _NARROW_VERB.sub("", body)
         named = _bare_audience(narrowed, route.language) if _NARROW.search(t) else None   # "光看新来的"
-        if _names_no_people_zh(named):
+        if names_no_people_zh(named):
             named = None      # "只要数字": a bare narrowing names people ("新来的", "银发族", "老主顾"), not a thing
         change = slot_change(narrowed, route.language, self.last_intent) or \
             ({"segment": named, "cued": True} if named is not None else None) or \
@@ -482,17 +448,17 @@ class ConversationState:
             name as its audience ("for …", "给…")."""
         if not isinstance(name, str) or name == ALL_SEGMENTS or self.segment is None:
             return False
-        if _POINTER_NAME.fullmatch(name.strip()):
+        if POINTER_NAME.fullmatch(name.strip()):
             return True                   # "write the message for the same": the pointer read as a name
         at = t.find(name)
-        for pointer in _BACK_REFERENCE.finditer(t):
+        for pointer in BACK_REFERENCE.finditer(t):
             ref = pointer.group(0)
             if ref in ("it", "him", "her"):
                 continue
             overlaps = ref in name or name in ref or (at >= 0 and at < pointer.end() and pointer.start() < at + len(name))
             if not overlaps and at >= 0 and pointer.start() == at + len(name):
                 continue                  # the name the pointer points at: "宝妈那群人呢" is the 宝妈
-            if overlaps or (re.search(r"[\u4e00-\u9fff]", ref) and not re.search(_PEOPLE_ZH, name)):
+            if overlaps or (re.search(r"[\u4e00-\u9fff]", ref) and not re.search(PEOPLE_ZH, name)):
                 return True
         if intent in ("write_copy", "follow_up") and self.last_intent == "write_copy" and _COPY_POINTER.search(t) and \
                 (extract_length(t) or extract_explicit_language(t)):
@@ -523,26 +489,28 @@ class ConversationState:
         asks for nothing else (the router reads it as a follow-up, a comparison or nothing); a new pair or
         another intent ("write copy for the former") is left to the usual resolution. A weak reading of another
         intent whose own verb the message does not say is a guess from the ordinal's few words ("第二个再展开讲讲"
-        read as a recommendation): it asks for nothing else either."""
+        read as a recommendation): it asks for nothing else either, unless it names a metric ("how big is the
+        first one?" is a question about it)."""
         if self.last_intent != "compare_segments" or not self.segments:
             return None
         if route.intent not in (UNKNOWN, "follow_up", "compare_segments", "describe_segment") and \
-                (route.confidence >= CONFIDENT or says_intent_verb(route.intent, text)):
+                (route.confidence >= CONFIDENT or says_intent_verb(route.intent, text) or
+                 asked_metrics(text, route.language)):
             return None
-        ordinal = _ORDINAL_ONE.search(text)
+        ordinal = ORDINAL_ONE.search(text)
         if ordinal is None or extract_segment_list(text, route.language):
             return None
         named = extract_segment(text, route.language)
-        if isinstance(named, str) and (ordinal.group(0).strip() in named or _PAIR_WORDS.search(named) or
-                                       _OF_THE_PAIR.search(text)):
+        if isinstance(named, str) and (ordinal.group(0).strip() in named or PAIR_WORDS.search(named) or
+                                       OF_THE_PAIR.search(text)):
             # "explain in detail about the first of these two", "the latter of the two" → "two", "first of the
             # pair": the pointer itself, and the pair decides
             named = None
-        if _names_no_people_zh(named):
+        if names_no_people_zh(named):
             named = None                  # "前面那个细说说呗亲": a leftover ("呗亲") names no people, the ordinal decides
         if named is not None:
             return None
-        return self.segments[_ORDINAL_BACK.get(ordinal.group(1) or ordinal.group(0), 0)]
+        return self.segments[ORDINAL_BACK.get(ordinal.group(1) or ordinal.group(0), 0)]
 
     def _lead_of(self, t: str, language: str) -> str | None:
         """The lead clause of a message whose rest is a remark that asks for nothing ("And for segment 3? They
@@ -626,18 +594,18 @@ class ConversationState:
 
     def _fill_from_context(self, intent: str, slots: dict[str, Any], text: str, from_context: list[str]) -> None:
         names = SLOT_NAMES[intent]
-        back = bool(_BACK_REFERENCE.search(text))
+        back = bool(BACK_REFERENCE.search(text))
         if "segment" in names and slots.get("segment") is None:
-            ordinal = _ORDINAL_ONE.search(text)
+            ordinal = ORDINAL_ONE.search(text)
             if ordinal and self.segments:
                 key = ordinal.group(1) or ordinal.group(0)
-                slots["segment"] = self.segments[_ORDINAL_BACK.get(key, 0)]
+                slots["segment"] = self.segments[ORDINAL_BACK.get(key, 0)]
                 from_context.append("segment")
             elif self.segment is not None and (back or "segment" in REQUIRED_SLOTS.get(intent, ())):
                 slots["segment"] = self.segment
                 from_context.append("segment")
         if intent == "compare_segments" and slots.get("segments") is None and len(self.recent_segments) == 2 and \
-                _BOTH.search(text):       # "compare these two" after talking about two segments
+                BOTH.search(text):       # "compare these two" after talking about two segments
             slots["segments"] = list(self.recent_segments)
             from_context.append("segments")
         if "user_id" in names and slots.get("user_id") is None and self.customer and back:

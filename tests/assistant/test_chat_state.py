@@ -1068,6 +1068,10 @@ def test_a_wish_relayed_for_someone_else_changes_the_last_turn_as_said_directly(
     turn = play(state, reading("unknown", text, "en", 0.2), text)
     assert turn.intent == "write_copy" and turn.slots["segment"] == 4
     assert turn.slots["channel"] == "sms" and turn.slots["offer_pct"] == 15.0 and turn.slots["length"] == "shorter"
+    state = after("plan_campaign", "draft a campaign plan for the night owls", "en")
+    text = "Per the brief they'd like push and free shipping."
+    turn = play(state, reading("write_copy", text, "en", 0.75), text)
+    assert turn.intent == "plan_campaign" and turn.slots["channel"] == "push" and turn.slots["offer"] == "free shipping"
     # relaying asks for nothing, but a new request relayed is that request: the router's sure reading stays
     state = after("write_copy", "write an sms for the night owls with 15% off", "en")
     text = "The client wants a campaign plan for segment 2."
@@ -1086,6 +1090,9 @@ def test_a_follow_up_with_a_remark_after_it_changes_the_last_turn():
     text = "Just 4, the newsletter only has room for four."
     turn = play(state, reading("data_question", text, "en", 0.5), text)
     assert turn.intent == "recommend_user" and turn.slots == {"user_id": "5521", "top_k": 4}
+    zh = after("recommend_user", "给会员7788推荐点商品")
+    turn = play(zh, reading("unknown", "给2个就够了，版面有限", "zh", 0.2), "给2个就够了，版面有限")
+    assert turn.intent == "recommend_user" and turn.slots == {"user_id": "7788", "top_k": 2}
     # what follows that asks for something is no remark: a request of its own, a question, another metric
     state = after("data_question", "what's the average order value?", "en")
     text = "What about group 4? Show me how much they spend."
@@ -1124,7 +1131,11 @@ def test_an_ordinal_said_with_de_or_read_weakly_as_another_intent_picks_from_the
     text = "the latter, in more depth"
     turn = play(state, reading("plan_campaign", text, "en", 0.35), text)
     assert turn.intent == "describe_segment" and turn.slots["segment"] == "silver shoppers"
-    # a request with its own verb for one of the pair stays that request
+    # a request with its own verb or metric for one of the pair stays that request
+    state = after("compare_segments", "compare the night owls with the silver shoppers", "en")
+    text = "how big is the first one?"
+    turn = play(state, reading("data_question", text, "en", 0.4), text)
+    assert turn.intent == "data_question" and turn.slots["segment"] == "night owls"
     state = after("compare_segments", "夜猫子和银发族对比一下")
     turn = play(state, reading("write_copy", "给第二个写条短信", "zh", 0.5), "给第二个写条短信")
     assert turn.intent == "write_copy" and turn.slots["segment"] == "银发族"
