@@ -173,7 +173,9 @@ def _days(v: float) -> str:
 
 
 _LAPSING = _Rule("lapsing", re.compile(r"laps|churned|inactive|dormant|sleeping|\blost\b|haven'?t (?:bought|shopped)|"
-                                        r"win[- ]?back|drifting|slipping|流失|沉睡|不活跃|召回|挽回|很久没|休眠"),
+                                        r"win[- ]?back|drifting|slipping|stopped (?:coming|buying|shopping|ordering|visiting)|used to (?:come|buy|shop|order)|"
+                                        r"no longer (?:come|comes|buy|buys|shop|shops|order|orders)|gone quiet|"
+                                        r"流失|沉睡|不活跃|召回|挽回|很久没|好久没|休眠|不来了|没再来|不再来"),
                  "recency", True, "longest time since the last purchase: {v} days on average (all customers: {p})",
                  "距上次购买时间最长：平均 {v} 天（全体：{p}）", _days)
 _SPEND_TO_DATE = _Rule("big_spenders", re.compile(r"big spenders|high[- ]?spend|biggest spenders|whales|premium|spent the most|"

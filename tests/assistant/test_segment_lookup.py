@@ -32,6 +32,7 @@ def stats() -> pd.DataFrame:
     ("流失风险", 2), ("young families", 3), ("年轻家庭", 3), ("price-sensitive", 3), ("价格敏感用户", 3),
     ("new customers", 3), ("loyal shoppers", 1), ("low-value", 2),
     ("老主顾", 1), ("熟客", 1), ("不怎么来的", 2), ("seldom shoppers", 2),
+    ("shoppers who stopped coming", 2), ("people who used to come a lot but stopped", 2), ("好久没来的", 2),
 ])
 def test_descriptions_resolve_by_the_numbers(stats, phrase, segment):
     found = match_segment(phrase, stats, NAMES)
