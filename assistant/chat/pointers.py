@@ -34,10 +34,11 @@ OF_THE_PAIR = re.compile(r"\b(?:first|1st|second|2nd|former|latter|last)(?: one)
                          r"(?: two| pair)?\b|(?:这|那)两(?:个|组|群)?(?:里|中|当中|之中)?的?(?:第一|第二|前|后)")
 ORDINAL_BACK = {"first": 0, "1st": 0, "former": 0, "second": 1, "2nd": 1, "latter": -1, "last": -1,
                 "前者": 0, "第一个": 0, "后者": -1, "第二个": 1, "前面": 0, "前一": 0, "后面": -1, "后一": -1,
-                "前头": 0, "前边": 0, "后头": -1, "后边": -1}       # 前头 / 后边: spoken forms of 前面 / 后面
+                "前头": 0, "前边": 0, "后头": -1, "后边": -1,       # 前头 / 后边: spoken forms of 前面 / 后面
+                "靠前": 0, "靠后": -1}                               # "靠后的那组": the one placed later
 # (a position may be said with 的: "排后面的那组", "前边的那个")
 ORDINAL_ONE = re.compile(r"\b(?:the\s+)?(first|1st|second|2nd|former|latter|last)(?:\s+one)?\b|前者|后者|第一个|第二个|"
-                         r"(前面|后面|前一|后一|前头|后头|前边|后边)(?=(?:(?:说|提|讲)(?:的|到的))?的?(?:那|这)?(?:个|组|群|类))")
+                         r"(前面|后面|前一|后一|前头|后头|前边|后边|靠前|靠后)(?=(?:(?:说|提|讲)(?:的|到的))?的?(?:那|这)?(?:个|组|群|类))")
 # A segment "name" that is only a pointer back ("for the same", "for said"), never a new audience
 POINTER_NAME = re.compile(r"(?:the\s+)?(?:same|said|above|aforementioned|former|latter|ones?|these|those|them|"
                           r"same (?:ones?|again))|同样|一样|照样|原样")

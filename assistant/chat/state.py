@@ -87,8 +87,8 @@ _SEND_TO = re.compile(r"^(?:发送给|发给|推给|发(?!烧|财|福)|send(?: i
 _ANOTHER_ONE = re.compile(r"^(?:and|what about|how about|now|same for)\b|^(?:那|还有)|呢[?？!！。.\s]*$")
 # A message's lead clause and what follows it ("And for segment 3? They suspect …", "Only the top 3 for that one,
 # the client's template has three slots", "第3组呢？感觉他们更高"): see `ConversationState._lead_of`
-# (normalised Chinese punctuation is ASCII: "给3个就够了,版面有限")
-_LEAD_CLAUSE = re.compile(r"^(.+?)(?:[?？!！。;；，]|[.,](?=\s|[\u4e00-\u9fff]))\s*(\S.*)$")
+# (normalised Chinese punctuation is ASCII: "给3个就够了,版面有限"; a dash sets a remark off too: "group 2 - the CFO …")
+_LEAD_CLAUSE = re.compile(r"^(.+?)(?:[?？!！。;；，—–]|[.,](?=\s|[\u4e00-\u9fff])|\s-+\s)\s*(\S.*)$")
 _NARROW_VERB = re.compile(r"^(?:看|算|要|限)")   # "只看社区宝妈呢" names 社区宝妈; a bare "熬夜党" is read after 看
 # What a copy edit points at ("make it longer", "shorten this email", "把文案改短") and how an audience is named
 _COPY_POINTER = re.compile(r"\b(?:it|this|that|the (?:copy|text|message|email|sms|push|post|draft|wording|version))\b|"

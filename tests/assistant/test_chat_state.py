@@ -1083,6 +1083,10 @@ def test_a_follow_up_with_a_remark_after_it_changes_the_last_turn():
     text = "What about group 4? I have a hunch they are different."
     turn = play(state, reading("describe_segment", text, "en", 0.55), text)
     assert turn.intent == "data_question" and turn.slots["segment"] == 4 and turn.slots["metrics"] == ["aov"]
+    state = after("data_question", "what's the average order value?", "en")
+    text = "Now just group 2 - I have a hunch it differs."                 # a remark set off by a dash
+    turn = play(state, reading("compare_segments", text, "en", 0.4), text)
+    assert turn.intent == "data_question" and turn.slots["segment"] == 2 and turn.slots["metrics"] == ["aov"]
     zh = after("data_question", "全店客单价多少")
     turn = play(zh, reading("describe_segment", "那第4组呢？感觉她们买得多", "zh", 0.5), "那第4组呢？感觉她们买得多")
     assert turn.intent == "data_question" and turn.slots["segment"] == 4 and turn.slots["metrics"] == ["aov"]
@@ -1124,6 +1128,9 @@ def test_an_ordinal_said_with_de_or_read_weakly_as_another_intent_picks_from_the
     state = after("compare_segments", "夜猫子和银发族对比一下")
     turn = run(state, "unknown", "排前面的那个展开说说", "zh", confidence=0.3)
     assert turn.intent == "describe_segment" and turn.slots["segment"] == "夜猫子"
+    state = after("compare_segments", "夜猫子和银发族对比一下")
+    turn = run(state, "describe_segment", "靠后的那组细说一下", "zh", confidence=0.3)
+    assert turn.intent == "describe_segment" and turn.slots["segment"] == "银发族"
     state = after("compare_segments", "夜猫子和银发族对比一下")
     turn = play(state, reading("recommend_segment", "第一个再详细说说", "zh", 0.4), "第一个再详细说说")
     assert turn.intent == "describe_segment" and turn.slots["segment"] == "夜猫子"
