@@ -234,7 +234,8 @@ RULES: tuple[_Rule, ...] = (
                             r"新客|新用户|新顾客|新会员"),
           "tenure", False, "shortest time since the first visit: {v} days on average (all customers: {p})",
           "首次到访距今最短：平均 {v} 天（全体：{p}）", _days),
-    _Rule("big_baskets", re.compile(r"big baskets|large baskets|stock(?:s|ing)? up|bulk|大单|囤货|大额订单"),
+    _Rule("big_baskets", re.compile(r"big[- ]baskets?|large baskets?|big (?:orders|carts)|large orders|high[- ]?aov|"
+                                    r"stock(?:s|ing)? up|bulk|大单|囤货|大额订单|高客单|客单价?高|大客单"),
           "aov", True, "largest baskets: {v} per order on average (all customers: {p})",
           "客单价最高：平均每单 {v}（全体：{p}）"),
 )

@@ -33,6 +33,7 @@ def stats() -> pd.DataFrame:
     ("new customers", 3), ("loyal shoppers", 1), ("low-value", 2),
     ("老主顾", 1), ("熟客", 1), ("不怎么来的", 2), ("seldom shoppers", 2),
     ("shoppers who stopped coming", 2), ("people who used to come a lot but stopped", 2), ("好久没来的", 2),
+    ("高客单用户", 2), ("the big basket people", 2),          # the largest AOV
 ])
 def test_descriptions_resolve_by_the_numbers(stats, phrase, segment):
     found = match_segment(phrase, stats, NAMES)
