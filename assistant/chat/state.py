@@ -178,6 +178,7 @@ class ConversationState:
             intent = route.intent if route.intent in ("confirm", "cancel") else \
                 "confirm" if YES.fullmatch(t.strip(" .!。！")) else "cancel"
             return Turn(intent, {}, lang, route.confidence)
+        asked: Turn | None = None
         if self.asking is not None:
             asked, self.asking = self.asking, None
             filled = self._change_of_asked(asked, route, text) or self._answer_to(asked, route, t)
@@ -252,6 +253,10 @@ class ConversationState:
         if intent in SLOT_NAMES and intent != UNKNOWN:
             self._fill_from_context(intent, slots, t, from_context)
         missing = missing_slots(intent, slots) if intent in REQUIRED_SLOTS else ()
+        if asked is not None and intent == asked.intent and missing[:1] == (asked.ask,):
+            # "send it tomorrow morning" after "Which segment?" for a push: no answer, and the same request still
+            # waits for the same slot; what was said of it before (the push) stays, what is said now is added
+            slots = {**asked.slots, **{name: value for name, value in slots.items() if value is not None}}
         turn = Turn(intent, slots, lang, route.confidence, tuple(from_context), injection=injection,
                     ask=missing[0] if missing else None)
         confidence = route.confidence

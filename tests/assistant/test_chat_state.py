@@ -1163,3 +1163,16 @@ def test_a_send_to_answer_names_the_audience_whatever_the_router_reads_in_the_na
     run(state, "write_copy", "write a push about the autumn sale")
     text = "to be honest, what is our revenue?"
     assert play(state, reading("data_question", text, "en", 0.8), text).intent == "data_question"
+
+
+def test_a_message_that_leaves_the_asked_slot_open_keeps_what_the_request_said():
+    state = ConversationState()
+    assert run(state, "write_copy", "write a push about the autumn sale").ask == "segment"
+    text = "send it tomorrow morning"
+    turn = play(state, reading("follow_up", text, "en", 0.5, ("write_copy", 0.3)), text)
+    assert turn.intent == "write_copy" and turn.ask == "segment" and turn.slots["channel"] == "push"
+    assert run(state, "unknown", "the night owls", confidence=0.3).slots["channel"] == "push"
+    zh = ConversationState(language="zh")
+    assert run(zh, "write_copy", "写条中秋的短信", "zh").ask == "segment"
+    turn = play(zh, reading("write_copy", "八折", "zh", 0.5), "八折")      # a change of the asked request still asks
+    assert turn.ask == "segment" and turn.slots["channel"] == "sms" and turn.slots["offer"] == "八折"
