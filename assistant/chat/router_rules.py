@@ -300,6 +300,14 @@ def _customer_id(r: Reading) -> str | None:
     return None
 
 
+def _group_not_customer(r: Reading) -> str | None:
+    """"第三个分群的热门推荐商品，前10个": picks for a numbered segment, no customer id, read as picks for one person."""
+    if r.intent == "recommend_user" and r.confidence < UNSURE_READING and extract_user_id(r.t) is None and \
+            extract_segment_number(r.t) is not None and not _ONE_CUSTOMER.search(r.t):
+        return "recommend_segment"
+    return None
+
+
 def _one_customer(r: Reading) -> str | None:
     """"products for one of my regular customers": one person, not the group."""
     if r.intent == "recommend_segment" and r.confidence < METRIC_OVER_PROFILE and _ONE_CUSTOMER.search(r.t) and \
@@ -586,7 +594,7 @@ def _ranking_for_no_group(r: Reading) -> str | None:
 # The order matters: the first rule that answers decides.
 RULES: tuple[Callable[[Reading], str | None], ...] = (
     _cued_follow_up, _comparison, _count_put_forward, _metric_of_their_profile, _who_next, _metric_of_a_name,
-    _likes_of_a_product, _every_profile, _audience_count, _customer_id, _one_customer, _look_back,
+    _likes_of_a_product, _every_profile, _audience_count, _customer_id, _group_not_customer, _one_customer, _look_back,
     _table_not_evaluation, _table_not_plan, _send_one_message, _how_by_a_channel, _numbered_campaign_compared,
     _how_a_send_did, _what_else, _copy_edit, _sales_not_stock, _off_topic_place, _catalogue_question, _test_size,
     _what_to_push_to_a_name, _unsure_metric, _copy_verb_and_channel, _picks_for_one, _past_send_reviewed,

@@ -129,7 +129,7 @@ def extract_algorithm(text: str) -> str | None:
 
 
 _GROUPS_EN = (r"(?:segments|groups|clusters|personas|buckets|tiers|cohorts|audiences|segs|types|kinds|categories|"
-              r"components|partitions|classes|profiles)")
+              r"components|partitions|classes|profiles|piles|batches|bins|buckets)")      # "5 piles of customers"
 _N_SEGMENTS_PATTERNS = [
     re.compile(rf"\bk\s*=\s*(\d+)"),
     re.compile(rf"({NUM})\s+(?:[a-z-]+\s+){{0,2}}{_GROUPS_EN}\b"),

@@ -43,6 +43,7 @@ _EN_BOUNDARY = (r"with|using|via|by|over|through|offering|offer|on|in|including|
                 r"which|and|about|to|from|at|next|this|giving|plus|so|because|please|based|as|into|for|like|"
                 r"highlighting|promoting|announcing|telling|before|after|during|ahead|focusing|around|buy|want|wants|need|needs|"
                 r"prefer|look|like|are|is|do|does|vs|versus|against|compared|than|overall|instead|too|also|again|"
+                r"thinks?|thought|says?|said|feels?|felt|believes?|reckons?|told|"    # "the cfo thinks it's different"
                 r"w|pls|plz|thx|thanks|tho|asap|btw|tbh|rn|obv|obvs|lol|imo|fyi|idk|ngl")
 _EN_STOP_LEAD = {"the", "our", "my", "a", "an", "this", "that", "those", "these", "for", "to", "about", "of",
                  "is", "are", "who", "what", "describe", "me", "tell", "in", "on", "with", "at", "profile",
@@ -58,7 +59,10 @@ _NOT_A_SEGMENT = {"them", "us", "me", "it", "him", "her", "you", "mind", "my min
                   "this segment", "it", "first one", "second one", "the first one", "the second one", "former",
                   "latter", "first", "second", "last", "next month", "next week", "today", "tomorrow", "this week",
                   "english", "chinese", "english version", "chinese version", "channel", "offer", "discount",
-                  "length", "language", "tone", "format", "subject", "subject line", "cta", "copy", "same"}
+                  "length", "language", "tone", "format", "subject", "subject line", "cta", "copy", "same",
+                  # the people a marketer answers to, not customers: "the cfo thinks …", "my boss wants …"
+                  "boss", "cfo", "ceo", "cmo", "coo", "cto", "vp", "manager", "director", "founder", "team", "agency",
+                  "board", "lead", "head", "colleague", "colleagues", "client's team", "marketing lead"}
 _TIME_LEAD = {"next", "last", "this", "tomorrow", "today", "tonight", "christmas", "black", "the weekend",
               "weekend", "summer", "winter", "holiday", "holidays", "spring", "autumn", "fall", "monday",
               "friday", "saturday", "sunday", "new", "cyber", "double", "singles", "618", "11.11", "double11"}
@@ -275,7 +279,7 @@ _ZH_GAP = rf"(?:会员日|会员节|会员周|(?!{_ZH_PEOPLE_NOUN})[^\s，。,.!
 _ZH_ADVERBS = r"(?:会|都|更|最|比较|一般|通常|可能|大多|主要|平时|平常|经常|常常|往往|还|也|最常|常)*"
 _ZH_NAME_PATTERNS = [
     # 给 before a doubled verb is "for me" left out ("给唠唠", "给瞅瞅"), no receiver
-    re.compile(rf"(?:给(?!我|(?P<verb>[\u4e00-\u9fff])(?P=verb))|为(?!我)|向|对|针对|面向|推荐给|发给|卖给|对于|关于|帮(?!我|忙|助)){_ZH_NAME}{_ZH_GROUP_TAIL}\s*{_ZH_ADVERBS}\s*{_ZH_STOP}"),
+    re.compile(rf"(?:给(?!我|(?P<verb>[\u4e00-\u9fff])(?P=verb))|为(?!我)|向|对|针对|面向|推荐给|发给|卖给|投放给|投给|对于|关于|帮(?!我|忙|助)){_ZH_NAME}{_ZH_GROUP_TAIL}\s*{_ZH_ADVERBS}\s*{_ZH_STOP}"),
     re.compile(rf"(?:介绍一下|介绍下|介绍|描述一下|描述下|描述|说说|讲讲|聊聊|谈谈|说一说|讲一讲|聊一聊|谈一谈|讲一下|说一下|"
                rf"分析一下|分析下|分析|解释一下|画像一下|了解一下|了解下|了解|想知道|知道|认识一下|认识|看一下|看看|剖析一下|剖析)"
                rf"{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:的[^\s，。,.!?！？的]{{0,4}}?(?:画像|特征|特点|特性|偏好|习惯|情况|构成|结构)|是谁|是怎样|"
@@ -358,10 +362,10 @@ def _clean_zh_phrase(phrase: str) -> str | None:
                     phrase)
     phrase = re.sub(r"^(?:只看|只要|只算|单看|就看|光看|仅看)(?=..)", "", phrase)       # "只看社区宝妈呢": only that group
     phrase = re.sub(r"^(?:老板|上头|上面|领导|经理|主管|同事|客户)(?:问|说|想知道|让我|要我|叫我)(?=..)", "", phrase)  # "上头问退休阿姨…"
-    phrase = re.sub(r"^(?:发给|写给|卖给|推荐给|推给|给|为|向|面向|针对|换成|改成|换为|改为)(?=..)", "", phrase)
+    phrase = re.sub(r"^(?:发给|写给|卖给|推荐给|推给|投放给|投给|给|为|向|面向|针对|换成|改成|换为|改为)(?=..)", "", phrase)
     inner = re.split(r"针对|面向|对于", phrase)[-1]          # "开学季针对学生用户": an occasion, then who
     phrase = inner if len(inner) >= 2 else phrase
-    if re.match(r"(?:请|烦请|麻烦|能否|可否|劳驾)", phrase) or re.match(r"(?:这|那|该|此)(?:一)?(?:批|些|群|帮|类|部分|个|位)?"
+    if re.match(r"(?:请|烦请|麻烦|能否|可否|劳驾)|(?:要|想|得|需要|让我|叫我)(?:看|查|知道|了解|算|拉)", phrase) or re.match(r"(?:这|那|该|此)(?:一)?(?:批|些|群|帮|类|部分|个|位)?"
                                                           r"(?:人|客户|用户|顾客|会员)", phrase):
         return None          # a request frame, or a pronoun ("这批人占了…") pointing back, is no name
     if re.match(r"(?:再|更)?(?:大|小|多|少|高|低|长|短|强|弱)(?:一)?(?:点|些)", phrase) or \
@@ -430,7 +434,9 @@ _ZH_DESCRIPTION = [
     re.compile(rf"^(?P<name>[^\s，。,.!?！？、的]{{2,10}}?){_ZH_GROUP_TAIL}的(?:(?!{_ZH_PEOPLE_NOUN}|写|做|发|出|整|来)[^\s，。,.!?！？、的]){{0,4}}?(?:营销|方案|计划|活动|文案|推送|短信|邮件|画像|特征|特点|"
                rf"推荐|偏好|喜好|习惯|消费习惯|购物习惯|用户画像|人物画像)"),
     # "退休老人平均每人花多少钱": words that never start a name may follow it without 的
-    re.compile(rf"^(?P<name>[^\s，。,.!?！？、]{{2,10}}?){_ZH_GROUP_TAIL}(?:一单|每单)?(?:平均|人均|每人|每单|客单价|复购|多久|隔多久|一般|通常|最常|最爱|最喜欢|经常|平时|平常)"),
+    re.compile(rf"^(?P<name>[^\s，。,.!?！？、]{{2,10}}?){_ZH_GROUP_TAIL}(?:一单|每单)?(?:平均|人均|每人|每单|客单价|复购|多久|隔多久|一般|通常|最常|最爱|最喜欢|经常|平时|平常)"
+               # ... unless those words describe the people named after them ("高频复购的老客")
+               r"(?![^\s，。,.!?！？、]{0,4}的[^\s，。,.!?！？、]{0,3}(?:客户|顾客|用户|会员|老客|家庭|人))"),
     # "高价值客户有多少人" → "高价值客户" (a count over a described segment)
     re.compile(r"^(?P<name>[^\s，。,.!?！？、的]{2,8}?)(?:这个|这群)?(?:客群|群体|人群)?(?:一共|总共|共)?有?(?:多少|几)(?!\s*(?:个|款|件|样)?\s*(?:商品|产品|东西|推荐))"),
     # "流失风险高的是哪一群人" → "流失风险"

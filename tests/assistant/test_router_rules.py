@@ -33,6 +33,8 @@ def reading(text: str, intent: str, confidence: float, runner_up: str = "unknown
     ("any decent hotel near the office?", "search_products", 0.4, "unknown", "unknown", "off_topic_place"),
     ("写长一点", "write_copy", 0.45, "follow_up", "follow_up", "copy_edit"),
     ("给宝妈写长一点的短信", "write_copy", 0.45, "follow_up", "write_copy", None),       # a segment and a channel: new copy
+    ("第4组的热门推荐商品", "recommend_user", 0.35, "recommend_segment", "recommend_segment", "group_not_customer"),
+    ("第4组里一个老会员的推荐商品", "recommend_user", 0.35, "recommend_segment", "recommend_user", None),   # one of them
 ])
 def test_a_rule_decides_below_its_confidence_and_names_itself(text, intent, confidence, runner_up, decided, rule):
     assert rule_for(reading(text, intent, confidence, runner_up)) == (decided, rule)
