@@ -13,7 +13,7 @@ _LATIN_WORD = re.compile(r"[A-Za-z]+")
 
 
 # Function words of Chinese grammar: around English nouns they make the sentence Chinese ("GMV按周拉个trend")
-_ZH_GRAMMAR = re.compile(r"[的了吧个条把给按拉呢吗啊呀么是没]")
+_ZH_GRAMMAR = re.compile(r"[的了吧个条把给按拉呢吗啊呀么是没]|一下")      # "kmeans跑一下，k=5"
 
 
 def detect_language(text: str) -> str:

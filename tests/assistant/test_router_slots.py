@@ -92,7 +92,7 @@ def test_products(text, product, is_id):
                                        ("write an email for 高价值客户", "en"), ("1029", "en"), ("", "en"),
                                        # Chinese grammar around English nouns is Chinese; an English opening is not
                                        ("CTR按月拉个chart，thx", "zh"), ("OK的，没事，go", "zh"),
-                                       ("write a push for 高价值的客户", "en")])
+                                       ("write a push for 高价值的客户", "en"), ("gmm跑一下，k=4", "zh")])
 def test_detect_language(text, lang):
     assert detect_language(text) == lang
 
