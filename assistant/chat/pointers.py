@@ -21,7 +21,7 @@ PEOPLE_ZH = r"客户|顾客|用户|会员|家庭|人|买家|消费者|家伙|群
 FORMAL_POINTER_ZH = r"(?:该|此|上述|前述|以上|上面(?:的|那个|那些|这个|这些)?|刚才(?:的|那个|那些|说的)?)(?:的)?(?:那个|这个|那些|这些)?"
 BACK_REFERENCE = re.compile(
     rf"\b(?:them|they|their|theirs|(?:those|these|the same|said) (?:{PEOPLE_EN})|"
-    r"(?:that|this|same) (?:segment|group|cluster|persona|audience|one|crowd|bunch|lot|cohort)|it|him|her|"
+    r"(?:that|this|same) (?:segment|seg|group|grp|cluster|persona|audience|one|crowd|bunch|lot|cohort)|it|him|her|"
     r"(?:this|that|the same) (?:customer|shopper|household|user|member|client|buyer))\b|"
     r"the (?:above|aforementioned|said) (?:\w+ )?(?:segment|group|cluster|persona|audience|customers|people)|"
     rf"他们|她们|他(?!们)|她(?!们)|这位|那位|(?:这|那)(?:个|些|群|批|帮|部分|类)(?:{PEOPLE_ZH})|"

@@ -22,6 +22,8 @@ from typing import Any
 
 from assistant.chat.consent import (BULK_IDS, CONFIDENT, EXPLICIT_SEGMENT, HEDGED, LEAD_YES, NO, PROPOSAL, REFUSAL,
                                     UNDO_VERB, YES, is_explicit_request, is_injection)
+from assistant.chat.cues import (ANOTHER_ONE, ANSWER_LABEL, AUDIENCE_CUE, COPY_POINTER, CORRECTION, LEAD_CLAUSE,
+                                 LENGTH_COMPLAINT, NARROW, NARROW_VERB, NEGATED, READERS, SAME_BRIEF, SEND_TO)
 from assistant.chat.pointers import (BACK_REFERENCE, BOTH, OF_THE_PAIR, ORDINAL_BACK, ORDINAL_ONE,
                                      PAIR_WORDS, PEOPLE_ZH, POINTER_NAME, names_no_people_zh)
 from assistant.chat.router import UNKNOWN, Route
@@ -45,7 +47,7 @@ _SLOT_MEMORY = {"segment": "segment", "user_id": "customer", "campaign_id": "cam
 
 def _length_wish(t: str) -> str | None:
     """The copy length a message asks for: said ("shorter", "再短点") or meant by a complaint ("这么长谁看")."""
-    complaint = _LENGTH_COMPLAINT.search(t)
+    complaint = LENGTH_COMPLAINT.search(t)
     return extract_length(t) or (None if complaint is None else
                                  "shorter" if complaint.group(1) or complaint.group(2) else "longer")
 
@@ -55,50 +57,6 @@ def _bare_audience(rest: str, language: str) -> int | str | None:
     read a Chinese name only inside a frame ("给…写"), so a bare one is read as a name phrase. A pointer is none."""
     named = extract_segment(rest, language) or clean_segment_phrase(rest, language)
     return None if named is None or isinstance(named, str) and POINTER_NAME.fullmatch(named) else named
-
-
-# A correction of the last request ("sorry, I meant …", "my mistake, it should be …", "我是说…") and what it takes
-# back ("…, not week-wise", "不是第2组"); a narrowing of it ("only for segment 2", "只看…")
-_CORRECTION = re.compile(r"\b(?:sorry|oops|my (?:mistake|bad)|i (?:meant|mean)|meant to say|correction|"
-                         r"(?:it|that) should (?:be|have been)|should have said|i said wrong)\b|说错了|搞错了|写错了|打错了|"
-                         r"我是说|我的意思是|应该是|不好意思", re.I)
-_NEGATED = re.compile(r"(?:,\s*|\s)(?:not|rather than|instead of)\s+[^,.;!?]*|(?:而)?不是[^，,。；;!！?？]*", re.I)
-# A narrowing says "only" or a verb of narrowing ("restrict to seg 0", "filter it down to the vips", "光看第二组")
-# (a polite opener may come first: "could you restrict that to segment 0, please?")
-_NARROW = re.compile(r"^(?:and\s+|but\s+)?(?:(?:could|can|would|will) you\s+(?:please\s+|kindly\s+)?|please\s+|kindly\s+)?"
-                     r"(?:(?:only|just)(?=\s+(?:for|in|the|segment|group)\b)|"
-                     r"(?:now\s+)?(?:restrict|limit|narrow|filter|cut|zoom)(?:\s+(?:it|this|that|them|the \w+))?"
-                     r"(?:\s+(?:down|in))?\s+(?:to|on|by)\b)|^(?:只|仅|光|单)(?=[\u4e00-\u9fff])", re.I)
-# "The same again, for another audience": "identical brief, seg 5", "do the regulars the same way", "00后学生党也安排
-# 一条", "照这个给新客来一份". What is left once the cue is cut must name the new audience (see `_same_for_another`)
-_SAME_BRIEF = re.compile(r"\b(?:(?:identical|same|similar)\s+(?:brief|setup|set-up|specs?|settings?|treatment|deal|"
-                         r"thing|one|copy|message|plan|figures?|numbers?|metrics?|stats?)|"
-                         r"(?:the\s+)?same\s+(?:way|again|as before)|likewise|ditto|"
-                         # "prepare the same for the lapsed subscribers", "could I have exactly the same for segment 2"
-                         r"(?:(?:prepare|do|make|write|draft|have|get|give (?:me|us))\s+)?(?:exactly\s+|just\s+)?"
-                         r"the\s+same(?=\s+(?:for|to)\b))\b|"
-                         r"也(?:给|帮)?(?:安排|整|来|搞|弄|写|出|做|发)(?:上|一下)?(?:一)?(?:条|份|封|个|篇|版)?|"
-                         r"(?:照|按)(?:这个|着|样|原样|刚才的?)(?:来|写|整|搞|弄|发)?(?:一)?(?:条|份|封|个|篇|版)?|"
-                         r"同样(?:的)?(?:来|安排|整|搞|弄|写|发)?(?:一)?(?:条|份|封|个|篇|版)?", re.I)
-# "Send to" opening an answer to "Which segment?" ("发VIP老客", "发给薅羊毛的", "send it to the night owls")
-# (a bare 发 only before no word of its own: "发烧友" are enthusiasts)
-_SEND_TO = re.compile(r"^(?:发送给|发给|推给|发(?!烧|财|福)|send(?: it| this| them)? to\s+|to\s+)", re.I)
-# A follow-up's opening: "and for …", "what about …", "那…呢" (the last request again, for what the message names)
-_ANOTHER_ONE = re.compile(r"^(?:and|what about|how about|now|same for)\b|^(?:那|还有)|呢[?？!！。.\s]*$")
-# A message's lead clause and what follows it ("And for segment 3? They suspect …", "Only the top 3 for that one,
-# the client's template has three slots", "第3组呢？感觉他们更高"): see `ConversationState._lead_of`
-# (normalised Chinese punctuation is ASCII: "给3个就够了,版面有限"; a dash sets a remark off too: "group 2 - the CFO …")
-_LEAD_CLAUSE = re.compile(r"^(.+?)(?:[?？!！。;；，—–]|[.,](?=\s|[\u4e00-\u9fff])|\s-+\s)\s*(\S.*)$")
-_NARROW_VERB = re.compile(r"^(?:看|算|要|限)")   # "只看社区宝妈呢" names 社区宝妈; a bare "熬夜党" is read after 看
-# What a copy edit points at ("make it longer", "shorten this email", "把文案改短") and how an audience is named
-_COPY_POINTER = re.compile(r"\b(?:it|this|that|the (?:copy|text|message|email|sms|push|post|draft|wording|version))\b|"
-                           r"它|这条|这封|这篇|这版|这个版本|文案|内容|字数")
-# A complaint about the length of the copy just written is a wish for the other length ("这么长谁看 弄短", "way too
-# wordy", "太短了"): only in context, since alone "too long" names no request. The channel is no length: "邮件没人看".
-_LENGTH_COMPLAINT = re.compile(r"\b(?:too|so|way too|far too|much too|overly)\s+(?:(long|wordy|lengthy|verbose)|short|brief)\b|"
-                               r"(?:太|这么|那么|好|过于|忒)(?:(长|啰嗦|啰唆|冗长)|短|简单)", re.I)
-_AUDIENCE_CUE = re.compile(r"(?:\b(?:for|to|at|targeting|target|aimed at)\s+(?:the\s+|our\s+|my\s+|all\s+)?|给|为|针对|对|"
-                           r"发给|面向)\s*$")
 
 
 # What a follow-up changes in a copy (or plan) and in nothing else
@@ -294,6 +252,7 @@ class ConversationState:
         and the turn before:
           - a question naming a metric ("帮我看看全店客单价", "whats the basket size overall") is a data question,
             when the router has it among its readings;
+          - a weak undo without an undo verb that names a metric ("rev trend by week pls") is that question;
           - right after a campaign's evaluation, asking whom to send to ("so who do we hit next?", "那下次发给谁",
             also read as a follow-up that changes nothing) is the next-campaign question about that campaign
             (its id is filled from context below)."""
@@ -302,9 +261,14 @@ class ConversationState:
         if route.intent == "follow_up" and targets and not any(v is not None for v in route.slots.values()):
             # "and who do we send the holiday mailer to?": a follow-up that changes nothing of the evaluation
             return replace(route, intent="next_campaign", slots=extract_slots("next_campaign", text, route.language))
+        readings = {name: p for name, p in route.alternatives[:3] if p >= 0.1}
+        if route.intent == "undo" and route.confidence < CONFIDENT and not UNDO_VERB.search(t) and \
+                "data_question" in readings and asked_metrics(t, route.language):
+            # "rev trend by week pls": a weak undo that says no verb of taking back ("rev" looks like "revert")
+            # but names a metric is the question; an undo is never guessed
+            return replace(route, intent="data_question", slots=extract_slots("data_question", text, route.language))
         if route.intent != UNKNOWN or route.confidence >= CONFIDENT:
             return route          # a sure "none of mine" ("what is apple's revenue this year") stays unknown
-        readings = {name: p for name, p in route.alternatives[:3] if p >= 0.1}
         if "data_question" in readings and asked_metrics(t, route.language):
             return replace(route, intent="data_question", slots=extract_slots("data_question", text, route.language))
         if targets and "next_campaign" in readings:
@@ -341,14 +305,14 @@ class ConversationState:
         be made only of slot values of the last turn (see `slot_change`). A message using another intent's own
         verb ("sorry, write an email instead") is that request; a state change is never repeated this way."""
         if self.last_intent not in SLOT_NAMES or self.last_intent in STATE_CHANGING or \
-                not (_CORRECTION.search(t) or _NARROW.search(t)):
+                not (CORRECTION.search(t) or NARROW.search(t)):
             return None
         if route.intent not in (UNKNOWN, "follow_up", self.last_intent) and says_intent_verb(route.intent, t):
             return None
-        body = re.sub(r"\b(month|week|day|quarter|year)-?wise\b", r"\1", _NEGATED.sub(" ", t))
-        body = _NARROW.sub("", without_courtesy(_CORRECTION.sub(" ", body))).strip()
-        narrowed = _NARROW_VERB.sub("", body)
-        named = _bare_audience(narrowed, route.language) if _NARROW.search(t) else None   # "光看新来的"
+        body = re.sub(r"\b(month|week|day|quarter|year)-?wise\b", r"\1", NEGATED.sub(" ", t))
+        body = NARROW.sub("", without_courtesy(CORRECTION.sub(" ", body))).strip()
+        narrowed = NARROW_VERB.sub("", body)
+        named = _bare_audience(narrowed, route.language) if NARROW.search(t) else None   # "光看新来的"
         if names_no_people_zh(named):
             named = None      # "只要数字": a bare narrowing names people ("新来的", "银发族", "老主顾"), not a thing
         change = slot_change(narrowed, route.language, self.last_intent) or \
@@ -369,18 +333,18 @@ class ConversationState:
         for, so it reads anything; a message that uses another intent's own verb ("also recommend products to the
         regulars") is that request, and a state change is never repeated this way."""
         if self.last_intent not in SLOT_NAMES or self.last_intent in STATE_CHANGING or \
-                "segment" not in SLOT_NAMES[self.last_intent] or not _SAME_BRIEF.search(t):
+                "segment" not in SLOT_NAMES[self.last_intent] or not SAME_BRIEF.search(t):
             return None
         if route.intent not in (*_NO_REQUEST, "follow_up", self.last_intent) and route.confidence >= CONFIDENT and \
                 says_intent_verb(route.intent, t):
             return None
-        rest = re.sub(r"[也都还]$", "", without_courtesy(_SAME_BRIEF.sub(" ", t)).strip(" ,，.。!！?？~～")).strip()
+        rest = re.sub(r"[也都还]$", "", without_courtesy(SAME_BRIEF.sub(" ", t)).strip(" ,，.。!！?？~～")).strip()
         change = slot_change(rest, route.language, self.last_intent) or {}
         change.pop("cued", None)
         if change.get("segment") is None:
             # a bare name is the topic said before the cue ("00后学生党也安排一条", "学生党照这个来一份"); words after
             # it are a wish about the copy ("similar one but funnier", "同样来一条 语气活泼点"), not an audience
-            if re.search(r"[a-z\u4e00-\u9fff]", t[_SAME_BRIEF.search(t).end():], re.I):
+            if re.search(r"[a-z\u4e00-\u9fff]", t[SAME_BRIEF.search(t).end():], re.I):
                 return None
             bare = _bare_audience(rest, route.language)
             if bare is None:
@@ -412,7 +376,7 @@ class ConversationState:
                 route.intent not in (*_NO_REQUEST, "follow_up", self.last_intent) and route.confidence >= CONFIDENT:
             return None
         rest = without_courtesy(t)
-        if not _ANOTHER_ONE.search(rest) or len(rest.split()) > 6 or len(rest) > 40 or \
+        if not ANOTHER_ONE.search(rest) or len(rest.split()) > 6 or len(rest) > 40 or \
                 isinstance(extract_segment(rest, route.language), int):
             return None           # "and for segment 3?" after a campaign names a segment, no campaign
         found = lone_id(rest)
@@ -425,7 +389,7 @@ class ConversationState:
         the copy without that intent's verb; the segment stays (a word of the edit names no audience)."""
         if self.last_intent != "write_copy" or route.intent == "follow_up":
             return None      # that reading carries the length and language itself, beside a new segment
-        complaint = _LENGTH_COMPLAINT.search(t)
+        complaint = LENGTH_COMPLAINT.search(t)
         named = route.slots.get("segment")
         if route.intent == "write_copy" and not (complaint and isinstance(named, str) and complaint.group(0) in named):
             return None      # a copy request carries its own length; unless all it "named" is the complaint
@@ -435,7 +399,7 @@ class ConversationState:
         weak = route.intent in _NO_REQUEST or route.confidence < 0.5
         # "could you produce it in Chinese?" read as a search; but "what's the revenue of this segment, in Chinese?"
         # is a data question that found its own slots
-        pointed = bool(_COPY_POINTER.search(t)) and not says_intent_verb(route.intent, t) and \
+        pointed = bool(COPY_POINTER.search(t)) and not says_intent_verb(route.intent, t) and \
             route.confidence < CONFIDENT and not any(v is not None for k, v in route.slots.items() if k != "language")
         if not (weak or pointed):
             return None
@@ -465,9 +429,13 @@ class ConversationState:
                 continue                  # the name the pointer points at: "宝妈那群人呢" is the 宝妈
             if overlaps or (re.search(r"[\u4e00-\u9fff]", ref) and not re.search(PEOPLE_ZH, name)):
                 return True
-        if intent in ("write_copy", "follow_up") and self.last_intent == "write_copy" and _COPY_POINTER.search(t) and \
+        if intent in ("write_copy", "follow_up") and self.last_intent == "write_copy" and \
+                extract_explicit_language(t) and (READERS.search(name.strip()) or
+                                                  at >= 0 and READERS.match(t[at + len(name):].split(" ")[0])):
+            return True                   # "also need it in chinese for the sh team": who reads the translation
+        if intent in ("write_copy", "follow_up") and self.last_intent == "write_copy" and COPY_POINTER.search(t) and \
                 (extract_length(t) or extract_explicit_language(t)):
-            return at < 0 or not _AUDIENCE_CUE.search(t[:at])
+            return at < 0 or not AUDIENCE_CUE.search(t[:at])
         return False
 
     @staticmethod
@@ -524,7 +492,7 @@ class ConversationState:
         a guess) would hide the change. A remark is a statement (no question) that uses no intent's verb and names
         no slot value of the last turn other than the one it has: "…. Also write them an email" or "…. what is
         their revenue share?" ask for something themselves."""
-        split = _LEAD_CLAUSE.match(t.strip())
+        split = LEAD_CLAUSE.match(t.strip())
         if split is None or self.last_intent not in SLOT_NAMES:
             return None
         rest = split.group(2)
@@ -584,6 +552,9 @@ class ConversationState:
             if "user_id" in names and changes.get("user_id") is None:
                 changes["user_id"] = extract_user_id(normalise(text))
         from_context = [k for k, v in slots.items() if v is not None and k != "language"]
+        if "channel" in names:
+            changes = dict(changes)
+            self._switched_channel(changes, normalise(text))
         for key, value in changes.items():
             if value is None or key not in names:
                 continue
@@ -596,6 +567,18 @@ class ConversationState:
         if intent == "compare_segments" and changes.get("segment") is not None:
             slots["segments"] = [*(slots.get("segments") or [])[:1], changes["segment"]]
         return intent, slots, from_context
+
+    def _switched_channel(self, changes: dict[str, Any], text: str) -> None:
+        """A message naming the copy's channel and another ("短信不得劲 换推送", "sms is meh, switch to push") changes
+        to the other one: the one said first is usually the one complained about, so the router's first is wrong."""
+        old = self.last_slots.get("channel")
+        if old is None or changes.get("channel") != old:
+            return
+        for clause in reversed(re.split(r"[\s,，。;；!！?？]+", text)):
+            channel = extract_channel(clause) if clause else None
+            if channel is not None and channel != old:
+                changes["channel"] = channel
+                return
 
     def _fill_from_context(self, intent: str, slots: dict[str, Any], text: str, from_context: list[str]) -> None:
         names = SLOT_NAMES[intent]
@@ -644,17 +627,25 @@ class ConversationState:
             return None
         value: Any = None
         if slot == "segment":
-            value = extract_segment(text, route.language)
+            # the courtesy and a label around the name name nobody ("oh for the organic millennials sry",
+            # "target = promo junkies", "受众：宝妈")
+            # (after a label, the whole rest is the name: "promo junkies" are people, not a promotion)
+            unlabelled = without_courtesy(text)
+            named = ANSWER_LABEL.sub("", unlabelled).strip() or text
+            value = extract_segment(named, route.language)
+            if named != unlabelled.strip() and not isinstance(value, int) and len(named.split()) <= 5:
+                value = re.sub(r"^(?:the|our|my|all)\s+", "", named, flags=re.I).strip(" .!?。！？") or value
             if value is None and text.strip().isdigit():
                 value = int(text.strip())
-            if value is None and route.intent in ("follow_up", UNKNOWN, "describe_segment"):
-                value = route.slots.get("segment") or clean_segment_phrase(text, route.language)
-            sent = _SEND_TO.match(text.strip()) if asked.intent in ("write_copy", "plan_campaign") else None
+            if value is None and (route.intent in ("follow_up", UNKNOWN, "describe_segment") or named != text.strip()):
+                value = (route.slots.get("segment") if named == text.strip() else None) or \
+                    clean_segment_phrase(named, route.language)
+            sent = SEND_TO.match(text.strip()) if asked.intent in ("write_copy", "plan_campaign") else None
             if value is None and sent is not None and not sent.group(0).lower().startswith("to"):
                 # "发高客单用户", "send it to the big spenders": whom to send the asked copy to answers, whatever
                 # the router reads into the name alone ("客单" looks like a metric)
                 value = _bare_audience(text.strip()[sent.end():], route.language)
-            send = _SEND_TO.match(value) if isinstance(value, str) and asked.intent in ("write_copy", "plan_campaign") \
+            send = SEND_TO.match(value) if isinstance(value, str) and asked.intent in ("write_copy", "plan_campaign") \
                 else None
             if send is not None and value[send.end():].strip():
                 value = value[send.end():].strip()   # "发VIP老客": whom to send the asked copy to is the audience

@@ -1176,3 +1176,98 @@ def test_a_message_that_leaves_the_asked_slot_open_keeps_what_the_request_said()
     assert run(zh, "write_copy", "写条中秋的短信", "zh").ask == "segment"
     turn = play(zh, reading("write_copy", "八折", "zh", 0.5), "八折")      # a change of the asked request still asks
     assert turn.ask == "segment" and turn.slots["channel"] == "sms" and turn.slots["offer"] == "八折"
+
+
+def test_the_same_brief_said_with_with_carries_the_whole_brief_to_the_new_audience():
+    state = after("write_copy", "write an sms for segment 2 with 10% off", "en")
+    run(state, "follow_up", "make it shorter")
+    text = "nice, now the night owls with the same brief"
+    turn = play(state, reading("data_question", text, "en", 0.4), text)
+    assert turn.intent == "write_copy" and turn.slots["segment"] == "night owls"
+    assert turn.slots["channel"] == "sms" and turn.slots["offer_pct"] == 10.0 and turn.slots["length"] == "shorter"
+
+
+def test_an_abbreviated_pointer_keeps_the_segment_for_a_new_metric():
+    state = after("data_question", "what's the aov of segment 3", "en")
+    turn = run(state, "data_question", "and what share of revenue is that seg")
+    assert turn.slots["segment"] == 3 and turn.slots["metrics"] == ["revenue_share"]
+
+
+def test_colleagues_a_translation_is_for_are_no_new_audience():
+    state = after("write_copy", "write an email for the weekend crowd with 20% off", "en")
+    text = "could you also do it in chinese for our beijing office"
+    turn = play(state, reading("follow_up", text, "en", 0.7), text)
+    assert turn.intent == "write_copy" and turn.slots["segment"] == "weekend crowd" and turn.slots["language"] == "zh"
+    state = after("write_copy", "给第2组写一条推送，九折")
+    turn = play(state, reading("follow_up", "香港同事也要看，出个英文版", "zh", 0.8), "香港同事也要看，出个英文版")
+    assert turn.slots["segment"] == 2 and turn.slots["language"] == "en" and turn.slots["channel"] == "push"
+    # customers named for the translation are its new audience
+    state = after("write_copy", "write an email for the weekend crowd with 20% off", "en")
+    text = "now in chinese for the night owls"
+    turn = play(state, reading("follow_up", text, "en", 0.7), text)
+    assert turn.slots["segment"] == "night owls" and turn.slots["language"] == "zh"
+
+
+def test_an_answer_with_an_apology_or_a_label_names_only_the_audience():
+    state = ConversationState()
+    assert run(state, "write_copy", "write a push about the autumn sale").ask == "segment"
+    turn = run(state, "unknown", "ah for the weekend crowd soz", confidence=0.2)
+    assert turn.intent == "write_copy" and turn.slots["segment"] == "weekend crowd" and turn.slots["channel"] == "push"
+    state = ConversationState()
+    run(state, "write_copy", "write an email about the autumn sale")
+    turn = play(state, reading("write_copy", "audience: deal chasers", "en", 0.35), "audience: deal chasers")
+    assert turn.ask is None and turn.slots["segment"] == "deal chasers" and turn.slots["channel"] == "email"
+    state = ConversationState(language="zh")
+    run(state, "write_copy", "写条中秋的短信", "zh")
+    turn = play(state, reading("unknown", "目标人群是带娃的宝妈", "zh", 0.3), "目标人群是带娃的宝妈")
+    assert turn.slots["segment"] == "带娃的宝妈" and turn.slots["channel"] == "sms"
+    state = ConversationState()
+    run(state, "write_copy", "write an email about the autumn sale")
+    assert run(state, "unknown", "target: segment 4", confidence=0.3).slots["segment"] == 4
+
+
+def test_a_message_naming_the_old_and_a_new_channel_switches_to_the_new_one():
+    state = after("write_copy", "write an sms for segment 2", "en")
+    text = "the sms feels flat, switch to email"
+    turn = play(state, reading("follow_up", text, "en", 0.7), text)
+    assert turn.intent == "write_copy" and turn.slots["channel"] == "email" and turn.slots["segment"] == 2
+    state = after("write_copy", "给第3组写条推送")
+    turn = play(state, reading("follow_up", "推送没人点 改成短信", "zh", 0.7), "推送没人点 改成短信")
+    assert turn.slots["channel"] == "sms" and turn.slots["segment"] == 3
+    # naming only the channel it has keeps it
+    state = after("write_copy", "write an sms for segment 2", "en")
+    text = "keep the sms but add 10% off"
+    turn = play(state, reading("follow_up", text, "en", 0.7), text)
+    assert turn.slots["channel"] == "sms" and turn.slots["offer_pct"] == 10.0
+
+
+def test_a_weak_undo_without_an_undo_verb_that_names_a_metric_is_the_question():
+    state = ConversationState()
+    text = "rev by month pls"
+    turn = play(state, reading("undo", text, "en", 0.27, ("data_question", 0.21)), text)
+    assert turn.intent == "data_question" and turn.slots["period"] == "month"
+    # an undo verb keeps the undo, and it still asks first
+    state = ConversationState()
+    text = "revert the revenue view"
+    turn = play(state, reading("undo", text, "en", 0.27, ("data_question", 0.21)), text)
+    assert turn.intent == "undo" and turn.needs_confirmation
+
+
+def test_chat_shorthand_for_a_yes_runs_the_proposal_but_a_refusal_after_it_cancels():
+    state = ConversationState()
+    run(state, "segment", "maybe 6 segments would be better?", confidence=0.6)
+    assert state.pending is not None
+    turn = run(state, "unknown", "sgtm", confidence=0.5)
+    assert turn.intent == "segment" and turn.confirmed and turn.slots["n_segments"] == 6
+    state = ConversationState()
+    run(state, "segment", "maybe 6 segments would be better?", confidence=0.6)
+    assert run(state, "unknown", "lgtm... actually no, don't", confidence=0.5).intent == "cancel"
+
+
+def test_a_cap_on_the_count_after_a_ranked_answer_is_the_count():
+    state = after("recommend_user", "recommend products for customer 5521", "en")
+    turn = play(state, reading("follow_up", "limit it to 3", "en", 0.8), "limit it to 3")
+    assert turn.intent == "recommend_user" and turn.slots == {"user_id": "5521", "top_k": 3}
+    state = after("recommend_user", "给会员7788推荐点商品")
+    turn = play(state, reading("unknown", "给我2个就好哦", "zh", 0.4), "给我2个就好哦")
+    assert turn.intent == "recommend_user" and turn.slots["top_k"] == 2

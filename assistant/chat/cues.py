@@ -1,0 +1,66 @@
+"""The words that mark a chat message as a change of the last turn rather than a request of its own: a correction
+("sorry, I meant …"), a narrowing ("only for …"), "the same again for …", an answer's opening ("send it to …",
+"target = …"), a follow-up's opening ("and for …", "那…呢"), a complaint about the copy's length, the colleagues a
+translation is for.
+
+Their own module so the conversation state (`assistant.chat.state`) keeps only the rules that use them; hand-written
+because they are a closed set of phrasings in EN and ZH that must be exact and testable.
+"""
+from __future__ import annotations
+
+import re
+
+# A correction of the last request ("sorry, I meant …", "my mistake, it should be …", "我是说…") and what it takes
+# back ("…, not week-wise", "不是第2组"); a narrowing of it ("only for segment 2", "只看…")
+CORRECTION = re.compile(r"\b(?:sorry|oops|my (?:mistake|bad)|i (?:meant|mean)|meant to say|correction|"
+                         r"(?:it|that) should (?:be|have been)|should have said|i said wrong)\b|说错了|搞错了|写错了|打错了|"
+                         r"我是说|我的意思是|应该是|不好意思", re.I)
+NEGATED = re.compile(r"(?:,\s*|\s)(?:not|rather than|instead of)\s+[^,.;!?]*|(?:而)?不是[^，,。；;!！?？]*", re.I)
+# A narrowing says "only" or a verb of narrowing ("restrict to seg 0", "filter it down to the vips", "光看第二组")
+# (a polite opener may come first: "could you restrict that to segment 0, please?")
+NARROW = re.compile(r"^(?:and\s+|but\s+)?(?:(?:could|can|would|will) you\s+(?:please\s+|kindly\s+)?|please\s+|kindly\s+)?"
+                     r"(?:(?:only|just)(?=\s+(?:for|in|the|segment|group)\b)|"
+                     r"(?:now\s+)?(?:restrict|limit|narrow|filter|cut|zoom)(?:\s+(?:it|this|that|them|the \w+))?"
+                     r"(?:\s+(?:down|in))?\s+(?:to|on|by)\b)|^(?:只|仅|光|单)(?=[\u4e00-\u9fff])", re.I)
+# "The same again, for another audience": "identical brief, seg 5", "do the regulars the same way", "00后学生党也安排
+# 一条", "照这个给新客来一份". What is left once the cue is cut must name the new audience (see `ConversationState._same_for_another`)
+SAME_BRIEF = re.compile(r"\b(?:(?:identical|same|similar)\s+(?:brief|setup|set-up|specs?|settings?|treatment|deal|"
+                         r"thing|one|copy|message|plan|figures?|numbers?|metrics?|stats?)|"
+                         r"(?:the\s+)?same\s+(?:way|again|as before)|likewise|ditto|"
+                         # "do the budget families next w the same": with the same brief
+                         r"(?:with|w/?)\s+(?:the\s+)?same(?:\s+(?:brief|setup|offer|deal|everything|stuff))?|"
+                         # "prepare the same for the lapsed subscribers", "could I have exactly the same for segment 2"
+                         r"(?:(?:prepare|do|make|write|draft|have|get|give (?:me|us))\s+)?(?:exactly\s+|just\s+)?"
+                         r"the\s+same(?=\s+(?:for|to)\b))\b|"
+                         r"也(?:给|帮)?(?:安排|整|来|搞|弄|写|出|做|发)(?:上|一下)?(?:一)?(?:条|份|封|个|篇|版)?|"
+                         r"(?:照|按)(?:这个|着|样|原样|刚才的?)(?:来|写|整|搞|弄|发)?(?:一)?(?:条|份|封|个|篇|版)?|"
+                         r"同样(?:的)?(?:来|安排|整|搞|弄|写|发)?(?:一)?(?:条|份|封|个|篇|版)?", re.I)
+# "Send to" opening an answer to "Which segment?" ("发VIP老客", "发给薅羊毛的", "send it to the night owls")
+# (a bare 发 only before no word of its own: "发烧友" are enthusiasts)
+SEND_TO = re.compile(r"^(?:发送给|发给|推给|发(?!烧|财|福)|send(?: it| this| them)? to\s+|to\s+)", re.I)
+# A label opening an answer to "Which segment?" ("target = promo junkies", "audience: the night owls", "受众：宝妈")
+ANSWER_LABEL = re.compile(r"^(?:(?:the\s+)?(?:target(?:ing)?|audience|segment|seg|group)\s*(?:[=:：]|->|is\b)|"
+                           r"(?:目标|受众|人群|客群|对象){1,2}\s*(?:[=:：]|是))\s*", re.I)
+# A follow-up's opening: "and for …", "what about …", "那…呢" (the last request again, for what the message names)
+ANOTHER_ONE = re.compile(r"^(?:and|what about|how about|now|same for)\b|^(?:那|还有)|呢[?？!！。.\s]*$")
+# A message's lead clause and what follows it ("And for segment 3? They suspect …", "Only the top 3 for that one,
+# the client's template has three slots", "第3组呢？感觉他们更高"): see `ConversationState._lead_of`
+# (normalised Chinese punctuation is ASCII: "给3个就够了,版面有限"; a dash sets a remark off too: "group 2 - the CFO …")
+LEAD_CLAUSE = re.compile(r"^(.+?)(?:[?？!！。;；，—–]|[.,](?=\s|[\u4e00-\u9fff])|\s-+\s)\s*(\S.*)$")
+NARROW_VERB = re.compile(r"^(?:看|算|要|限)")   # "只看社区宝妈呢" names 社区宝妈; a bare "熬夜党" is read after 看
+# What a copy edit points at ("make it longer", "shorten this email", "把文案改短") and how an audience is named
+COPY_POINTER = re.compile(r"\b(?:it|this|that|the (?:copy|text|message|email|sms|push|post|draft|wording|version))\b|"
+                           r"它|这条|这封|这篇|这版|这个版本|文案|内容|字数")
+# A complaint about the length of the copy just written is a wish for the other length ("这么长谁看 弄短", "way too
+# wordy", "太短了"): only in context, since alone "too long" names no request. The channel is no length: "邮件没人看".
+LENGTH_COMPLAINT = re.compile(r"\b(?:too|so|way too|far too|much too|overly)\s+(?:(long|wordy|lengthy|verbose)|short|brief)\b|"
+                               r"(?:太|这么|那么|好|过于|忒)(?:(长|啰嗦|啰唆|冗长)|短|简单)", re.I)
+# Colleagues a translation of the copy is for ("need it in chinese for the sh team", "老外那边也要看 翻成英文"): they
+# read it, they are no customers to aim it at
+READERS = re.compile(r"\b(?:team|teams|colleagues?|staff|office|hq|dept|department|boss|manager|agency|branch)$|"
+                      r"(?:那边|团队|同事|总部|老板|领导|分公司|办公室)(?:也|都|要|的|$)", re.I)
+AUDIENCE_CUE = re.compile(r"(?:\b(?:for|to|at|targeting|target|aimed at)\s+(?:the\s+|our\s+|my\s+|all\s+)?|给|为|针对|对|"
+                           r"发给|面向)\s*$")
+
+
+__all__ = ["CORRECTION", "NEGATED", "NARROW", "SAME_BRIEF", "SEND_TO", "ANSWER_LABEL", "ANOTHER_ONE", "LEAD_CLAUSE", "NARROW_VERB", "COPY_POINTER", "LENGTH_COMPLAINT", "READERS", "AUDIENCE_CUE"]
