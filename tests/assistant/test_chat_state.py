@@ -884,6 +884,10 @@ def test_a_bare_count_after_a_ranked_answer_sets_how_many_and_keeps_the_rest():
     zh = after("recommend_segment", "给第2组推荐商品")
     turn = play(zh, reading("unknown", "五款就行", "zh", 0.3), "五款就行")
     assert turn.intent == "recommend_segment" and turn.slots["top_k"] == 5 and turn.slots["segment"] == 2
+    # a cap on the list is a count too ("cap it at 4", "给我2个就好哦")
+    for text, lang, count in (("cap it at 4", "en", 4), ("给我2个就好哦", "zh", 2)):
+        state = after("recommend_user", "recommend products for customer 5521", lang)
+        assert play(state, reading("follow_up", text, lang, 0.6), text).slots == {"user_id": "5521", "top_k": count}
     # a count with more in it, or after a turn that ranks nothing, is no bare count
     state = after("recommend_user", "recommend products for customer 5521", "en")
     assert run(state, "unknown", "four of them are rubbish", "en", confidence=0.3).slots.get("top_k") is None
@@ -1181,7 +1185,7 @@ def test_a_message_that_leaves_the_asked_slot_open_keeps_what_the_request_said()
 def test_the_same_brief_said_with_with_carries_the_whole_brief_to_the_new_audience():
     state = after("write_copy", "write an sms for segment 2 with 10% off", "en")
     run(state, "follow_up", "make it shorter")
-    text = "nice, now the night owls with the same brief"
+    text = "gr8, the night owls next w the same"
     turn = play(state, reading("data_question", text, "en", 0.4), text)
     assert turn.intent == "write_copy" and turn.slots["segment"] == "night owls"
     assert turn.slots["channel"] == "sms" and turn.slots["offer_pct"] == 10.0 and turn.slots["length"] == "shorter"
@@ -1228,12 +1232,12 @@ def test_an_answer_with_an_apology_or_a_label_names_only_the_audience():
 
 def test_a_message_naming_the_old_and_a_new_channel_switches_to_the_new_one():
     state = after("write_copy", "write an sms for segment 2", "en")
-    text = "the sms feels flat, switch to email"
+    text = "sms is meh, go with email"
     turn = play(state, reading("follow_up", text, "en", 0.7), text)
     assert turn.intent == "write_copy" and turn.slots["channel"] == "email" and turn.slots["segment"] == 2
-    state = after("write_copy", "给第3组写条推送")
-    turn = play(state, reading("follow_up", "推送没人点 改成短信", "zh", 0.7), "推送没人点 改成短信")
-    assert turn.slots["channel"] == "sms" and turn.slots["segment"] == 3
+    state = after("write_copy", "给第3组写条短信")
+    turn = play(state, reading("follow_up", "短信没意思 换邮件", "zh", 0.7), "短信没意思 换邮件")
+    assert turn.slots["channel"] == "email" and turn.slots["segment"] == 3
     # naming only the channel it has keeps it
     state = after("write_copy", "write an sms for segment 2", "en")
     text = "keep the sms but add 10% off"
@@ -1262,12 +1266,3 @@ def test_chat_shorthand_for_a_yes_runs_the_proposal_but_a_refusal_after_it_cance
     state = ConversationState()
     run(state, "segment", "maybe 6 segments would be better?", confidence=0.6)
     assert run(state, "unknown", "lgtm... actually no, don't", confidence=0.5).intent == "cancel"
-
-
-def test_a_cap_on_the_count_after_a_ranked_answer_is_the_count():
-    state = after("recommend_user", "recommend products for customer 5521", "en")
-    turn = play(state, reading("follow_up", "limit it to 3", "en", 0.8), "limit it to 3")
-    assert turn.intent == "recommend_user" and turn.slots == {"user_id": "5521", "top_k": 3}
-    state = after("recommend_user", "给会员7788推荐点商品")
-    turn = play(state, reading("unknown", "给我2个就好哦", "zh", 0.4), "给我2个就好哦")
-    assert turn.intent == "recommend_user" and turn.slots["top_k"] == 2
