@@ -15,13 +15,13 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from assistant.chat.consent import HEDGED, UNDO_VERB, YES
+from assistant.chat.consent import HEDGED, PROPOSAL, UNDO_VERB, YES
 from assistant.chat.slots import (asked_metrics, extract_algorithm, extract_audience, extract_campaign_id,
                                   extract_channel, extract_explicit_language, extract_length, extract_metrics,
                                   extract_n_segments, extract_offer, extract_product, extract_sample_size,
                                   extract_search_query, extract_segment_list, extract_segment_number, extract_slots,
                                   extract_user_id, mentions_all_segments, says_intent_verb, slot_change)
-from assistant.core.vocabulary import without_channels
+from assistant.core.vocabulary import channel_of, without_channels
 
 UNKNOWN = "unknown"
 # Below this probability a message made only of slot values and follow-up wording ("年轻家庭呢？", "same for the
@@ -67,7 +67,7 @@ _PRIVATE_DOCUMENT = re.compile(r"述职报告|个人总结|简历|论文|作业|
                                r"\bmy\s+(?:\w+\s+)?shifts?\b|换班|调班")      # a staff rota, not a campaign
 # "Which group first, next time?" asks for the next-campaign advice; a plan for it would also ask how (an offer, a
 # channel): "下一次活动针对哪个人群、用什么优惠比较好" is a plan.
-_NEXT_WORD = r"(?:\bnext\b|下一|下次|下轮|下期|下波|下个月|下周)"
+_NEXT_WORD = r"(?:\bnext\b|下一|下次|下回|下轮|下期|下波|下个月|下周)"
 _WHICH_GROUP = r"(?:\bwhich (?:group|segment|cluster|customers|audience)|\bwho\b|哪个|哪些|哪类|哪一|哪群|谁)"
 _NEXT_TARGET = re.compile(rf"{_NEXT_WORD}.*{_WHICH_GROUP}|{_WHICH_GROUP}.*{_NEXT_WORD}")   # "which segment … next quarter"
 _PLAN_DETAIL = re.compile(r"\b(?:offer|discount|deal|channel|how|what kind)\b|优惠|折扣|渠道|怎么|如何|什么样|方案")
@@ -80,7 +80,8 @@ _ACTIONS = ("plan_campaign", "recommend_segment", "recommend_user")
 # Asking for a product's likes ("what's similar?", "alternatives?", "有差不多的吗"): with a product named and no segment,
 # the similar-products question, however the product's name pulls the classifier ("the 2-person dome tent").
 _LIKENESS = re.compile(r"\b(?:similar|alternatives?|substitutes?|lookalikes?|replacements?|dupes?|anything close|"
-                       r"could replace|(?:kind of|sort of|pretty much|more or less) the same)\b|相似|类似|替代|代替|平替|差不多的|顶上|同款")
+                       r"could replace|(?:kind of|sort of|pretty much|more or less) the same)\b|相似|类似|替代|代替|平替|差不多的|顶上|同款|"
+                       r"(?:很|挺|蛮|超)像")
 SIMILAR_OVERRIDE = 0.9
 # A message that opens by asking for a plan is a plan, whatever channel and offer follow
 _PLAN_OPENING = re.compile(r"^(?:please\s+|pls\s+|can you\s+|could you\s+|let'?s\s+|help me\s+)?(?:plan|map out|strategi[sz]e)\b|"
@@ -97,8 +98,10 @@ _SEARCH_VERB = re.compile(r"\b(?:search|find|look for|look up|stock|carry|sell)\
 _SECOND_REQUEST = re.compile(r"顺便|另外|还有|\band then\b|\balso (?:tell|write|do|make|give|send)\b")
 _QUESTION = re.compile(r"[?？]|咋样|怎么样|如何|好不好|行不行|\bhow (?:did|was|were|has)\b")
 _EVALUATION_WORD = re.compile(r"\b(?:evaluat\w*|assess\w*|review\w*|results?|perform\w*|land(?:ed)?|work(?:ed)?|lift|"
-                              r"uplift|impact|effect\w*|roi|test|significan\w*|winner|won|holdout|moved the needle)\b|评估|效果|复盘|结果|表现|显著|"
+                              r"uplift|impact|effect\w*|roi|test|significan\w*|winner|won|holdout|moved the needle|read-?outs?)\b|评估|效果|复盘|结果|表现|显著|"
                               r"提升|增量")
+# How a send did, asked for as a document: "need the readout on the spring promo"
+_READOUT = re.compile(r"\bread-?outs?\b|\brecap\b|\bpost-?mortem\b|复盘")
 _REPORT_WORD = re.compile(r"\breport\b|\bpdf\b|\bhtml\b|报告|报表")
 _SIDE_BY_SIDE = re.compile(r"side[- ]by[- ]side|next to each other|放在一起|并排")
 # What a group is told about, in place of a metric: "which products to feature for the Budget Families", "best sellers
@@ -118,7 +121,20 @@ _RAN_AGAINST_HOLDOUT = re.compile(r"\b(?:we ran|we sent|we did|that went out)\b.
                                   r"without|holdout|control)\b")
 # Questions that are not about the shop's data at all: where to eat, travel, the weather
 _OFF_TOPIC_PLACE = re.compile(r"\b(?:restaurant|pizza place|coffee shop|caf[eé]|bar|hotel|flight|weather|near (?:me|their|"
-                              r"our|my|the) (?:office|place|house|home))\b|餐厅|饭店|酒店|机票|天气")
+                              r"our|my|the) (?:office|place|house|home))\b|餐厅|饭店|酒店|机票|天气|"
+                              r"(?:上哪|去哪)儿?(?:吃|喝|玩|撸串|聚餐|吃饭)|撸串去|吃饭去")
+# Copy asked as a channel with its receiver: "txt msg for every seg abt …", "sms for seg 4 but in chinese, 10% off",
+# "can u do an emial for the lapsed regulars"
+_CHANNEL_FOR = re.compile(r"^(?:can (?:u|you) |could (?:u|you) |pls |please )?(?:do |make |need |want |get |whip up )?"
+                          r"(?:me |us )?(?:an? |one )?(?:quick |short )?(?P<channel>\S+(?: msgs?| message| blast)?)\s+"
+                          r"(?:for|to|->)\s")
+# ... or, in Chinese, as a name's message: "沉睡顾客的唤回简讯，75折"
+_NAMED_CHANNEL_ZH = re.compile(r"的[^\s，。,]{0,4}?(?:短信|简讯|推送|推播|邮件|电子报|贴文|朋友圈)")
+# Persona cards asked for by another name: "persona one-pagers for each seg", "人物志卡片"
+_PERSONA_CARDS = re.compile(r"\bpersonas?\b.{0,20}\b(?:one-?pagers?|cards?|sheets?|profiles?)\b|\bpersona\s+one-?pagers?\b|"
+                            r"人物志|人设卡|画像卡")
+# What to do next, asked from a result: "照着活动23的结果 下回咋整", "given how #12 went, what do we do next"
+_WHAT_NOW = re.compile(r"咋整|怎么办|怎么做|怎么搞|怎么弄|\bwhat (?:do|should|can) we do\b|\bwhat now\b|\bnext steps?\b")
 
 
 def _two_numbered_side_by_side(text: str, language: str) -> bool:
@@ -143,7 +159,8 @@ def _names_product_only(text: str, language: str) -> bool:
 # One customer, not a group: "one of our loyalty card holders", "a particular member", "某个会员", "一个老粉"
 _ONE_CUSTOMER = re.compile(r"\b(?:one of (?:our|my|the)|a (?:single|particular|specific|certain))\s+(?:[\w-]+\s+){0,2}?"
                            r"(?:customers?|members?|shoppers?|households?|(?:card ?)?holders?|buyers?|clients?|users?)\b|"
-                           r"(?:某|某一|一|有)(?:个|位)(?:老|铁|忠实|死忠|新)?(?:客户|会员|顾客|用户|粉丝|粉|团员|buyer|user|customer|member)"
+                           r"(?:某|某一|一|有)(?:个|位)(?:老|铁|忠实|死忠|新)?(?:客户|会员|顾客|用户|粉丝|粉|团员|熟客|老主顾|客人|buyer|user|"
+                           r"customer|member)"
                            r"(?!群|们)")                    # "给一个铁粉推荐点好物", "有个老客户，给他推几个SKU"
 # A send that is over ("上回那个团购", "the last push"): how it went is an evaluation
 _PAST_SEND = re.compile(r"上次|上回|上一次|上一波|上周|上个月|那场|那波|那次|\b(?:last|previous|past)\b")
@@ -217,6 +234,15 @@ def change_of(text: str, language: str, intent: str, confidence: float) -> dict[
     return change
 
 
+def _plan_for_a_named_group(r: Reading) -> str | None:
+    """"囤货大户这活动咋整 短信发 打九折": how to run a campaign for a named group, with its channel and offer, is a
+    plan, not a change of the last one."""
+    if r.intent == "follow_up" and r.confidence < METRIC_OVER_PROFILE and r.said("plan_campaign") and \
+            not (r.change or {}).get("cued") and r.segment_as("plan_campaign") is not None:
+        return "plan_campaign"
+    return None
+
+
 def _cued_follow_up(r: Reading) -> str | None:
     """"年轻家庭呢？", "same for the churn risk group": slot values only, opened like a follow-up."""
     return "follow_up" if r.change is not None and r.change["cued"] else None
@@ -236,8 +262,10 @@ def _comparison(r: Reading) -> str | None:
 def _count_put_forward(r: Reading) -> str | None:
     """"whether six segments might describe our subscribers better": a count of segments put forward (still
     confirmed before it runs), not "上述两个人群"."""
-    if r.intent == "describe_segment" and r.confidence < METRIC_OVER_PROFILE and extract_n_segments(r.t) and \
-            HEDGED.search(r.t) and r.segment_as("describe_segment") is None:
+    if r.intent in ("describe_segment", "recommend_segment", "data_question", UNKNOWN) and \
+            r.confidence < METRIC_OVER_PROFILE and extract_n_segments(r.t) and \
+            (HEDGED.search(r.t) or PROPOSAL.search(r.t)) and r.segment_as("describe_segment") is None and \
+            not asked_metrics(r.t, r.language):          # "what are our 3 biggest categories?": a ranking
         return "segment"
     return None
 
@@ -287,7 +315,7 @@ def _every_profile(r: Reading) -> str | None:
 
 def _audience_count(r: Reading) -> str | None:
     """"最近10天买过鸡蛋的顾客有多少": who bought what, when — an audience count."""
-    if r.intent in ("data_question", UNKNOWN) and r.confidence < FOLLOW_UP_OVERRIDE and _is_audience(r.t):
+    if r.intent in ("data_question", UNKNOWN) and r.confidence < METRIC_OVER_PROFILE and _is_audience(r.t):
         return "audience"
     return None
 
@@ -301,9 +329,11 @@ def _customer_id(r: Reading) -> str | None:
 
 
 def _group_not_customer(r: Reading) -> str | None:
-    """"第三个分群的热门推荐商品，前10个": picks for a numbered segment, no customer id, read as picks for one person."""
-    if r.intent == "recommend_user" and r.confidence < UNSURE_READING and extract_user_id(r.t) is None and \
-            extract_segment_number(r.t) is not None and not _ONE_CUSTOMER.search(r.t):
+    """"第三个分群的热门推荐商品，前10个", "给囤货大户推荐8个商品": picks for a segment, no customer id, read as picks for
+    one person."""
+    if r.intent == "recommend_user" and r.confidence < FOLLOW_UP_OVERRIDE and extract_user_id(r.t) is None and \
+            r.segment_as("recommend_segment") is not None and not _ONE_CUSTOMER.search(r.t) and \
+            not (extract_channel(r.t) and r.said("write_copy")):      # "老客户那边整个推送 … 写得…": copy
         return "recommend_segment"
     return None
 
@@ -360,8 +390,10 @@ def _numbered_campaign_compared(r: Reading) -> str | None:
 
 def _how_a_send_did(r: Reading) -> str | None:
     """"上次那波短信召回效果咋样": how a send did, not a new one."""
-    if r.intent in ("write_copy", "plan_campaign") and r.confidence < FOLLOW_UP_OVERRIDE and \
-            not r.said(r.intent) and _EVALUATION_WORD.search(r.t) and _QUESTION.search(r.t):
+    readout = _READOUT.search(r.t)        # "need the readout on the spring promo": asked as a document
+    if r.intent in ("write_copy", "plan_campaign") and \
+            r.confidence < (METRIC_OVER_PROFILE if readout else FOLLOW_UP_OVERRIDE) and \
+            not r.said(r.intent) and _EVALUATION_WORD.search(r.t) and (_QUESTION.search(r.t) or readout):
         return "evaluate_campaign"
     return None
 
@@ -421,15 +453,33 @@ def _what_to_push_to_a_name(r: Reading) -> str | None:
 
 
 def _unsure_metric(r: Reading) -> str | None:
-    """"一般会员隔几天来买一次", "营业额按礼拜给我拉出来": no intent won (or an unsure off-topic reading), and a
-    metric of the data is asked."""
-    return "data_question" if r.intent == UNKNOWN and r.confidence < UNSURE_READING and extract_metrics(r.t) else None
+    """"一般会员隔几天来买一次", "营业额按礼拜给我拉出来": no intent won (or an unsure off-topic reading, or an unsure
+    undo with no undoing verb), and a metric of the data is asked."""
+    unsure = r.intent == UNKNOWN or r.intent == "undo" and not UNDO_VERB.search(r.t)   # "rev trend by week pls"
+    return "data_question" if unsure and r.confidence < UNSURE_READING and extract_metrics(r.t) else None
 
 
 def _copy_verb_and_channel(r: Reading) -> str | None:
-    """"帮我写条国庆团购的push～～": a copy verb and a channel, whatever else is unsure."""
-    if r.intent == UNKNOWN and r.confidence < METRIC_OVER_PROFILE and r.said("write_copy") and \
-            extract_channel(r.t) is not None:
+    """"帮我写条国庆团购的push～～", "帮我写给第3群的推播": a copy verb and a channel, whatever else is unsure; "txt msg for
+    every seg abt the new holiday hours": a channel with its receiver is a copy brief by itself."""
+    if extract_channel(r.t) is None or r.intent in ("write_copy", "plan_campaign", "follow_up"):
+        return None
+    channel_first = _CHANNEL_FOR.match(r.t)
+    brief = bool(channel_first and channel_of(channel_first.group("channel"))) or bool(
+        _NAMED_CHANNEL_ZH.search(r.t) and r.segment_as("write_copy") is not None)
+    if r.intent == UNKNOWN and r.confidence < METRIC_OVER_PROFILE and (r.said("write_copy") or brief):
+        return "write_copy"
+    if r.confidence < UNSURE_READING and not r.said(r.intent) and (r.said("write_copy") or brief):
+        return "write_copy"
+    return None
+
+
+def _channel_brief_not_edit(r: Reading) -> str | None:
+    """"sms for seg 4 but in chinese, 10% off": a channel for a segment opens a new brief, not a change of the last
+    copy ("but in chinese" only reads like one)."""
+    channel_first = _CHANNEL_FOR.match(r.t)
+    if r.intent == "follow_up" and r.confidence < METRIC_OVER_PROFILE and channel_first and \
+            channel_of(channel_first.group("channel")) and r.segment_as("write_copy") is not None:
         return "write_copy"
     return None
 
@@ -461,7 +511,8 @@ def _traits_of_a_name(r: Reading) -> str | None:
 def _algorithm_named(r: Reading) -> str | None:
     """"cluster the beauty list w/ hdbscan", "try hdbscan on the newsletter list": a clustering algorithm named,
     and no copy or plan asked for, is a segmentation (still confirmed before it runs)."""
-    if r.intent in (UNKNOWN, "write_copy", "plan_campaign") and r.confidence < METRIC_OVER_PROFILE and \
+    if r.intent in (UNKNOWN, "write_copy", "plan_campaign", "recommend_segment", "recommend_user", "describe_segment",
+                    "data_question") and r.confidence < METRIC_OVER_PROFILE and \
             extract_algorithm(r.t) and not r.said(r.intent):
         return "segment"
     return None
@@ -576,9 +627,25 @@ def _ran_against_holdout(r: Reading) -> str | None:
 def _off_topic_place(r: Reading) -> str | None:
     """"the best pizza place near their office", "any good restaurant near our office?": a place to go, read unsure
     as something in the catalogue."""
-    if r.intent in ("similar_products", "search_products", UNKNOWN) and r.confidence < UNSURE_READING and \
+    if r.intent in ("similar_products", "search_products", "smalltalk", UNKNOWN) and r.confidence < UNSURE_READING and \
             _OFF_TOPIC_PLACE.search(r.t) and not _LIKENESS.search(r.t):
         return UNKNOWN
+    return None
+
+
+def _persona_cards(r: Reading) -> str | None:
+    """"persona one-pagers for each seg -> agency brief", "每个客群的人物志卡片可以帮我做吗？": the persona cards."""
+    if r.intent in ("describe_segment", "data_question", "report", "personas", UNKNOWN) and \
+            r.confidence < METRIC_OVER_PROFILE and _PERSONA_CARDS.search(r.t):
+        return "personas"
+    return None
+
+
+def _next_from_a_result(r: Reading) -> str | None:
+    """"照着活动23的结果 下回咋整": what to do next time, from how a campaign went."""
+    if r.intent == "evaluate_campaign" and r.confidence < METRIC_OVER_PROFILE and re.search(_NEXT_WORD, r.t) and \
+            _WHAT_NOW.search(r.t):
+        return "next_campaign"
     return None
 
 
@@ -593,14 +660,15 @@ def _ranking_for_no_group(r: Reading) -> str | None:
 
 # The order matters: the first rule that answers decides.
 RULES: tuple[Callable[[Reading], str | None], ...] = (
-    _cued_follow_up, _comparison, _count_put_forward, _metric_of_their_profile, _who_next, _metric_of_a_name,
-    _likes_of_a_product, _every_profile, _audience_count, _customer_id, _group_not_customer, _one_customer, _look_back,
-    _table_not_evaluation, _table_not_plan, _send_one_message, _how_by_a_channel, _numbered_campaign_compared,
-    _how_a_send_did, _what_else, _copy_edit, _sales_not_stock, _off_topic_place, _catalogue_question, _test_size,
-    _what_to_push_to_a_name, _unsure_metric, _copy_verb_and_channel, _picks_for_one, _past_send_reviewed,
-    _traits_of_a_name, _algorithm_named, _half_read_yes, _only_slot_values, _no_customer_no_verb, _plan_first,
-    _no_workspace_word, _nothing_to_follow, _copy_without_a_copy_word, _products_to_feature, _put_back,
-    _share_of_a_group, _how_to_win_a_group, _ran_against_holdout, _ranking_for_no_group,
+    _channel_brief_not_edit, _plan_for_a_named_group, _cued_follow_up, _comparison, _count_put_forward,
+    _metric_of_their_profile, _who_next, _metric_of_a_name, _likes_of_a_product, _persona_cards, _every_profile,
+    _audience_count, _customer_id, _group_not_customer, _one_customer, _look_back, _table_not_evaluation,
+    _table_not_plan, _send_one_message, _how_by_a_channel, _numbered_campaign_compared, _how_a_send_did, _what_else,
+    _copy_edit, _sales_not_stock, _off_topic_place, _catalogue_question, _test_size, _what_to_push_to_a_name,
+    _unsure_metric, _copy_verb_and_channel, _picks_for_one, _past_send_reviewed, _traits_of_a_name, _algorithm_named,
+    _half_read_yes, _only_slot_values, _no_customer_no_verb, _plan_first, _no_workspace_word, _nothing_to_follow,
+    _copy_without_a_copy_word, _products_to_feature, _put_back, _share_of_a_group, _how_to_win_a_group,
+    _ran_against_holdout, _ranking_for_no_group, _next_from_a_result,
 )
 
 

@@ -115,7 +115,7 @@ _ALGORITHMS = [
     ("kmeans", r"k-?means|k means|k均值|k-均值"),
     ("hdbscan", r"hdbscan|dbscan|density[- ]based|密度聚类"),
     ("gmm", r"(?<![a-z])gmm(?![a-z])|gaussian mixture|mixture model|高斯混合"),
-    ("agglomerative", r"agglomerative|hierarchical|ward|层次聚类|层级聚类"),
+    ("agglomerative", r"agglomerative|hierarchical|ward|层次聚类|层级聚类|阶层式|階層式"),
 ]
 
 
@@ -187,7 +187,7 @@ _CAMPAIGN_KEYWORD_PATTERNS = [
                rf"优惠券|会员)?\s*(?:活动|促销|营销活动)"),
     # "第十五期拼团活动": a few words of the campaign's kind between its number and 活动
     re.compile(rf"第\s*(\d+|[{ZH_NUM_CHARS}]+)\s*(?:期|次|号|场)\s*[^\s，。,.!?！？的]{{1,5}}?(?:活动|促销|营销活动)"),
-    re.compile(rf"第\s*(\d+|[{ZH_NUM_CHARS}]+)\s*期"),             # "第8期满减到底带没带来增量": an issue number alone
+    re.compile(rf"第\s*(\d+|[{ZH_NUM_CHARS}]+)\s*(?:期|档)"),      # "第8期满减到底带没带来增量", "第12档": an issue number alone
 ]
 _CAMPAIGN_PATTERNS = [*_CAMPAIGN_KEYWORD_PATTERNS, _HASH_ID]
 
@@ -252,7 +252,7 @@ _PRODUCT_TEXT_EN = [
     re.compile(r"\b(?:like|resembles?|resembling|as)\s+(?:the|a|an|our|my|this|that)\s+(?P<p>[^?.!,;]+)"),
 ]
 _PRODUCT_TEXT_ZH = [
-    re.compile(r"(?:和|与|跟|同|像)\s*(?P<p>[^，。,.!?！？]{1,30}?)\s*(?:类似|相似|差不多|相近|一样|相关|同类|接近|搭配)"),
+    re.compile(r"(?:和|与|跟|同|像)\s*(?P<p>[^，。,.!?！？]{1,30}?)\s*(?:类似|相似|差不多|相近|一样|相关|同类|接近|搭配|(?:很|挺|蛮|超)?像)"),
     # a stock-out first: "那个网红气垫断货了 有啥平替" is about 网红气垫
     re.compile(r"^(?:那款|这款|那个|这个)?(?P<p>[^，。,.!?！？]{1,30}?)\s*(?:断货|缺货|卖完|卖光|没货|售罄|下架)"),
     re.compile(r"^(?:有没有|有什么|有哪些)?\s*(?P<p>[^，。,.!?！？]{1,30}?)\s*的\s*(?:替代品|同类商品|同类产品|相似商品|"
@@ -296,14 +296,15 @@ _TOP_K_PATTERNS = [
     re.compile(rf"(?<!not )(?<!n't )\b(?:just|only|max|maximum|at most|up to|no more than|limit(?: it)? to)\s+({NUM})\b(?!\s*%)"
                r"(?!\s+(?:stores?|shops?|branch(?:es)?|locations?|sites?|regions?|markets?|countries|country)\b)"),
     re.compile(r"\bk\s*=\s*(\d+)\b"),                         # "k=5": an analyst's size of a neighbour list
+    re.compile(rf"\b({NUM})\s+max\b"),                           # "8 max"
     re.compile(rf"\b(?:give|show|list)\s+(?:me\s+|us\s+)?({NUM})\s*(?:[.!?]|$|please|pls)"),    # "Kindly give 5."
     re.compile(rf"\b({NUM})\s+(?:[\w-]+\s+)?(?:products|items|recommendations|recs|suggestions|ideas|skus|picks|"
-               rf"things|alternatives|substitutes|options|categories|departments|brands|sellers|articles)\b"),
+               rf"things|alternatives|substitutes|subs|options|categories|departments|brands|sellers|articles)\b"),
     re.compile(rf"(?<![目之以当眼提从面])前\s*({NUM})(?![共直定起般])\s*(?:个|款|件|名|样)?"),     # 目前一共: "now", no size
     re.compile(rf"(?:推荐|推|挑|选|列出|列|找|搜|出)\s*({NUM})\s*(?:个|款|件|样|条)"),
     re.compile(rf"\b(?:show|give|find|get)\s+(?:me\s+|us\s+)?({NUM})\s+(?:that|which)\b"),     # "show me 4 that are …"
     # "要10个", "只看5条"; but "给我一个英文版" is an article, not a size
-    re.compile(rf"(?:给我|给|要|来|看|显示|只要|只看)\s*(?!一\s*(?:个|条|份|版))({NUM})\s*(?:个|款|件|样|条)"
+    re.compile(rf"(?:给我|给|要|来|看|显示|只要|只看)\s*(?:整|弄|挑|找|来)?\s*(?!一\s*(?:个|条|份|版))({NUM})\s*(?:个|款|件|样|条)"
                r"(?!\s*\w?(?:会员|用户|客户|顾客|家庭|人|粉|客))"),             # "给3个会员发": people, not a size
     re.compile(rf"({NUM})\s*(?:个|款|件|样|条)\s*(?:就够|就行|就好|够了)"),                # "三个就够": the size, said alone
     re.compile(rf"(?<!第)(?<!第\s)({NUM})\s*(?:个|款|件|样)\s*(?!\w?(?:会员|用户|客户|顾客|家庭|人|粉|客|客群|分群|群|组|细分|团员|"
@@ -337,7 +338,7 @@ _ZH_UNITS_TIME = r"(天|日|周|星期|礼拜|个月|月|季度|年)"
 # days", "haven't come back for six weeks"); Chinese "最近两周", "近三个月", or a span before 没/未/内 ("半年没再买").
 _PERIOD_PATTERNS = [
     re.compile(rf"(?:last|past|previous|recent)\s+(?:({NUM})\s*)?{_EN_UNITS}"),
-    re.compile(rf"\b(?:in|for|within|over)\s+(?:the\s+)?({NUM}|a|an)\s+{_EN_UNITS}"),
+    re.compile(rf"\b(?:in|for|within|over)\s+(?:the\s+)?({NUM}|a|an)\s*{_EN_UNITS}"),        # "in 90d"
     re.compile(rf"(?:最近|近|过去|这|上)\s*({NUM})?\s*(?:个)?\s*{_ZH_UNITS_TIME}"),
     re.compile(rf"({NUM}|半)\s*(?:个)?\s*{_ZH_UNITS_TIME}\s*(?:内|以来|里|没|未|都没|不曾)"),
 ]
@@ -376,8 +377,9 @@ def extract_audience(text: str) -> dict[str, Any]:
             r"\b(?:picked|bought|got|grabbed|ordered|purchased)\s+(?:some|any|it|them|one)\b", text):
         topic = re.match(r"(?P<p>[a-z][\w'&-]*(?:\s+[a-z][\w'&-]*){0,2}?),?\s+(?:how many|who|which|count)\b", text)
         m = topic                            # "eggs, how many people bought them": the thing said first
-    if m:
+    if m:   # "lapsed kombucha buyers": who they are is no part of what they bought
         bought = re.sub(r"^(?:the|a|an)\s+", "", m.group("p"))
+        bought = re.sub(r"^(?:lapsed|recent|past|former|regular|loyal|new|old|repeat|one-time)\s+(?=\S)", "", bought)
     else:
         m = re.search(r"(?:买过|购买过|下单过|下过单|入手过|买了|购买了|下单了|购买|买)(?P<p>[^，。,.!?！？、但的没\s]{1,12}?)(?:但|的|，|,|。|、|\s|$|却|而)", text)
         if m and m.group("p") in ("过", "了"):
@@ -386,7 +388,8 @@ def extract_audience(text: str) -> dict[str, Any]:
         if m:
             bought = m.group("p")
     days, pm = _period_days(text)
-    negated = bool(re.search(r"\bbut not\b|\b(?:not|nothing|none) (?:in|within|during|over|since)\b|haven'?t|hasn'?t|have not|"
+    negated = bool(re.search(r"\bbut not\b|\b(?:not|nothing|none) (?:in|within|during|over|since)\b|"
+                             r"\bno\s+(?:[a-z]+\s+){1,2}(?:in|within|during|over|for)\b|haven'?t|hasn'?t|have not|"
                              r"has not|didn'?t|no (?:purchase|order)s?|(?:没|没有|未|不曾)再?来?(?:买|购买|回购|复购|下单|下过单|光顾)", text))
     return {"bought": bought, "within_days": None if negated else days,
             "not_within_days": days if negated else None}
@@ -429,7 +432,7 @@ _BASELINE = [re.compile(rf"{_NUMBER}\s*%\s*(?:base|baseline)\b"),          # "+1
              re.compile(rf"(?:baseline|base rate|current (?:{_CONV} )?rate|{_CONV} rate|control rate)\s*"
                         rf"(?:{_CONV}\s+|[a-z-]+\s+)?(?:rate\s+)?(?:of|is|=|at|:|sits at|runs at|around|about)?\s*{_NUMBER}\s*%"),
              # "加购转化2%左右", "复购3%": a rate's name, then its level
-             re.compile(rf"(?:转化|核销|打开|点击|复购|回购|下单)率?\s*(?:是|为|在|大概|大约|约|差不多)?\s*{_NUMBER}\s*%"),
+             re.compile(rf"(?:转化|转换|核销|打开|点击|复购|回购|下单)率?\s*(?:是|为|在|大概|大约|约|差不多)?\s*{_NUMBER}\s*%"),
              # "现在cvr大概3%": the rate's abbreviation, then its level
              re.compile(rf"(?<![a-z])(?:cvr|ctr|cr|open rate|redemption rate)\s*(?:是|为|在|is|of|at|=|:)?\s*"
                         rf"(?:大概|大约|约|差不多|around|about|roughly)?\s*{_NUMBER}\s*%"),
@@ -493,6 +496,7 @@ _SEARCH_EN = [
     re.compile(r"\b(?:do we (?:sell|have|carry)|are there any|any)\s+(?:products?|items?)?\s*(?:with|about|for|"
                r"containing|named|called|like)?\s*(?P<q>[^?!]+?)\s*(?:in (?:the|our) catalog(?:ue)?|in stock)?[?!.\s]*$"),
     re.compile(r"\bsearch(?:\s+for)?\s*[:\-]?\s+(?P<q>[^?!]+)"),
+    re.compile(r"\b(?:catalog(?:ue)?|product|sku)\s+(?:lookup|look-up|search)\s*[:\-]\s*(?P<q>[^?!]+)"),   # "catalog lookup: kimchi"
     # "show me our rice products": the words before a catalogue noun
     re.compile(rf"\b(?:show|list|give|find)\s+(?:me\s+|us\s+)?(?:all\s+)?(?:(?:the|our|my)\s+)?(?P<q>[a-z][\w' -]*?)\s+"
                rf"(?:products|items|range|selection|skus|lines)\b"),
@@ -508,6 +512,8 @@ _SEARCH_ZH = [
     re.compile(r"(?:商品库|产品库|目录|库)(?:里面|里|中|内)\s*(?:查|找|搜)(?:一下|下)?\s*(?P<q>[^，。,.!?！？]+?)\s*(?:[，。,.!?！？]|$)"),
     re.compile(r"(?:有没有|有哪些|有什么)\s*(?P<q>[^，。,.!?！？]+?)\s*(?:相关的|有关的|的)?(?:商品|产品)"),
     re.compile(r"(?:商品|产品)(?:搜索|检索)\s*[:：]?\s*(?P<q>[^，。,.!?！？]+)"),
+    # "商品库里有冻梨不": whether the place searched has it, asked with 不 / 没 / 吗 at the end
+    re.compile(r"(?:商品库|产品库|目录|库|店|货架)(?:里面|里|中|上)?有\s*(?P<q>[^，。,.!?！？\s]+?)\s*(?:不|没|吗|没有)$"),
 ]
 # Where a Chinese search looks, said before the thing: "商品库里的冷冻虾仁", "在目录中是否有…"
 _SEARCH_PLACE_ZH = re.compile(r"^(?:在|从)?(?:我们的?|咱们的?|店里的?)?(?:商品库|产品库|商品目录|产品目录|商品列表|目录|货架|商城|店铺|店|库|"
@@ -523,8 +529,8 @@ def extract_search_query(text: str) -> str | None:
     """'search products: organic milk' → 'organic milk'; 'do we sell gluten free bread?' → 'gluten free bread';
     '搜索有机牛奶' → '有机牛奶'."""
     patterns = (_SEARCH_ZH + _SEARCH_EN) if CJK.search(text) else _SEARCH_EN
-    text = text.strip().rstrip("。.!！?？ ～~啊呀")          # "请在商品库中检索保温杯。": the full stop is no part of it
-    text = _SEARCH_VERB_AFTER_ZH.sub("", text).rstrip("。.!！?？ ～~啊呀")   # "有没有冻梨啊，搜搜": the ask, then the verb
+    text = text.strip().rstrip("。.!！?？ ～~啊呀唷哟喔哦呦哈")   # "请在商品库中检索保温杯。": the full stop is no part of it
+    text = _SEARCH_VERB_AFTER_ZH.sub("", text).rstrip("。.!！?？ ～~啊呀唷哟喔哦呦哈")   # "有没有冻梨啊，搜搜": the ask, then the verb
     text = re.sub(r"(?<=\S)(?:看看|看一下)?(?:有没有|有没)[吗呢]*$", "", text)    # "搜一下X看看有没有": the X
     for pattern in patterns:
         m = pattern.search(text)
@@ -698,8 +704,9 @@ _INTENT_VERBS = {
     "recommend_user": r"\b(?:recommend|suggest|recs?|picks?)\b|推荐|推(?![文送])|挑|选",
     "similar_products": r"\b(?:alternatives?|similar|substitutes?|options)\b|替代|类似|相似",
     "write_copy": r"\b(?:write|draft|compose|redo|rewrite|copy|copywriting|wording|headline|tagline|slogan|blurb)\b|"
-                  r"写|撰写|重写|文案|文字|标题|口号|广告语|话术|出(?:一)?(?:条|封|篇)",
-    "plan_campaign": r"\b(?:plan|campaign|strategy|promotion)\b|策划|方案|计划|(?:做|搞|办|弄)(?:个|一个|一场|一波|场|波)?活动",
+                  r"写|撰写|重写|文案|文字|标题|口号|广告语|话术|出(?:一)?(?:条|封|篇)|整(?:一)?(?:条|封|篇)|拟|草拟|起草",
+    "plan_campaign": r"\b(?:plan|campaign|strategy|promotion)\b|策划|方案|计划|(?:做|搞|办|弄)(?:个|一个|一场|一波|场|波)?活动|"
+                     r"活动(?:咋整|怎么做|怎么搞|怎么办|咋办|咋搞)",
     "data_question": r"\b(?:show|list|numbers?|figures?|stats?)\b|看|列|统计|数据",
     "describe_segment": r"\b(?:describe|profile|tell me about|who (?:are|is|r)|characteri[sz]e|overview|rundown|lowdown|"
                         r"persona|portrait|summari[sz]e|sum up|in a nutshell|one-liner)\b|\bwhat (?:are|is) .{0,40} like\b|"

@@ -74,7 +74,7 @@ def _offer_span(text: str, m: re.Match) -> str:
 
 def extract_copy_language(text: str, language: str) -> str:
     """The language the copy must be written in: said explicitly ('in Chinese', '英文版'), else the utterance's."""
-    if re.search(r"\b(?:in|into)\s+(?:simplified\s+)?(?:chinese|mandarin)\b|\b(?:chinese|mandarin)[- ]language\b|\bchinese\s+(?:copy|version|text|"
+    if re.search(r"\b(?:in|into)\s+(?:simplified\s+)?(?:chinese|mandarin)\b|\b(?:chinese|mandarin)[- ]language\b|\bzh version\b|\bchinese\s+(?:copy|version|text|"
                  r"message|sms|email|post|ad)\b|用中文|中文版|中文的|写成中文|翻译成中文", text):
         return "zh"
     if re.search(r"\b(?:in|into)\s+english\b|\benglish[- ]language\b|\benglish\s+(?:copy|version|text|message|sms|email|post|ad)\b|"
@@ -115,7 +115,7 @@ def extract_length(text: str) -> str | None:
 
 def extract_explicit_language(text: str) -> str | None:
     """The language asked for explicitly ('now in Chinese', '用英文写'), else None."""
-    if re.search(r"\b(?:in|into|to)\s+(?:simplified\s+)?(?:chinese|mandarin)\b|\bchinese\b|中文|汉语|华文", text):
+    if re.search(r"\b(?:in|into|to)\s+(?:simplified\s+)?(?:chinese|mandarin)\b|\bchinese\b|\bzh\b|中文|汉语|华文", text):
         return "zh"
     if re.search(r"\b(?:in|into|to)\s+english\b|\benglish\b|英文|英语", text):
         return "en"

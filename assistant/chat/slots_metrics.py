@@ -21,10 +21,10 @@ MONEY_VERBS_EN = (r"earn(?:s|ed|ing)?|make|makes|made|making|bring(?:s|ing)? in|
 MONEY_VERBS_ZH = r"赚了?|挣了?|进账|卖了多少钱|入账|创收"
 # Things ranked
 CATEGORY_NOUNS = (r"\b(?:product\s+)?(?:categories|category|departments?|product lines?|product groups?|aisles?|"
-                  r"product types?)\b|\b(?:type|kind|sort)s? of (?:stuff|things|goods|products)\b|品类|类目|类别|大类|商品类型|商品分类|(?<!全)部门|哪几类(?!人|客|用户|顾客|会员)")     # 全部门店: every store
+                  r"product types?|categries|catagories)\b|\b(?:type|kind|sort)s? of (?:stuff|things|goods|products)\b|品类|类目|类别|大类|商品类型|商品分类|(?<!全)部门|哪几类(?!人|客|用户|顾客|会员)")     # 全部门店: every store
 PRODUCT_NOUNS = r"\b(?:products?|items?|skus?|goods|sellers?|articles?)\b|商品|产品|单品|货品|东西"
 # "best-selling", "most popular", "畅销", "卖得最好", "销量前八": a ranking by sales or popularity
-RANKING_EN = (r"best[- ]?sell\w*|fl(?:y|ies|ew|ying) off the shel(?:f|ves)|top[- ]?sell\w*|top\s*-?\s*(?:\d+|[a-z]+)?\s*(?:的\s*)?(?=(?:product|item|sku|seller|categor|"
+RANKING_EN = (r"best[- ]?sell\w*|fl(?:y|ies|ew|ying) off the shel(?:f|ves)|top[- ]?sell\w*|top\s*-?\s*(?:\d+|[a-z]+)?\s*(?:的\s*)?(?=(?:product|prods?\b|item|sku|seller|categor|"
               r"department|line|article))|(?:most|best)[- ](?:popular|purchased|bought|sold|ordered|loved|wanted|in-demand)|"
               r"(?:biggest|leading|strongest|largest|best|highest[- ]grossing|hottest|popular)\s+(?=(?:\d+\s+)?"
               r"(?:product|item|sku|seller|categor|department|line))|"
@@ -32,14 +32,14 @@ RANKING_EN = (r"best[- ]?sell\w*|fl(?:y|ies|ew|ying) off the shel(?:f|ves)|top[-
               r"\s+(?:the\s+)?(?:most|best)\b|"
               r"(?:products?|items?|skus?)\s+(?:\w+\s+){0,3}?(?:earn|make|bring|generate)\w*\s+(?:us\s+)?(?:in\s+)?(?:the\s+)?most|(?:sell|sold)\s+(?:the\s+)?(?:most|best)|"
               r"(?:which|what)\s+(?:\d+\s+)?(?=(?:product\s+)?(?:categor|department))")
-RANKING_ZH = (r"最常(?:买|购买|下单|购入)|卖爆|卖疯|(?:买|购买|下单)(?:得)?最多|最?畅销|最?热销|最?热卖|爆款|爆品|卖得?最(?:好|多|火)|销量(?:最高|最好|最大|最多|前|排名|排行|top|第一)|"
+RANKING_ZH = (r"最常(?:买|购买|下单|购入)|卖爆|卖疯|卖得?(?:贼|特|超|巨|老)(?:好|多|火)|(?:买|购买|下单)(?:得)?最多|最?畅销|最?热销|最?热卖|爆款|爆品|卖得?最(?:好|多|火)|销量(?:最高|最好|最大|最多|前|排名|排行|top|第一)|"
               r"最受欢迎|受欢迎|最热门|热门|人气最高|人气|排名前|排前|排行|最赚钱|赚钱最多|贡献最大|(?:营收|收入|销售额)最(?:高|多)|"
               r"哪(?:个|些|一)?(?:个)?(?=品类|类目|类别|大类)")
 # How often people buy
-FREQUENCY = (r"how (?:often|frequently|regularly)|\bfrequen\w*|\bcadence\b|\bregularity\b|repeat (?:purchase|buy|order|"
+FREQUENCY = (r"how (?:often|frequently|regularly)|\bfrequen\w*|\bfreq\b|\bcadence\b|\bregularity\b|repeat (?:purchase|buy|order|"
              r"rate|visit)\w*|come back|comes back|return to (?:buy|shop)|times (?:a|per) (?:week|month|year)|"
              r"(?:visits?|trips?|orders?|purchases?) per (?:customer|household|shopper|member|person|head)|"
-             r"多久|隔多久|多长时间.{0,4}一次|几天.{0,4}一次|频次|频率|复购|回购|回头|购买次数|下单次数|来得勤")
+             r"多久|隔多久|多长时间.{0,4}一(?:次|回|趟)|几天.{0,4}一次|频次|频率|复购|回购|回头|购买次数|下单次数|来得勤")
 # Counting people and orders
 PEOPLE_EN = r"(?:customers|custs|households|shoppers|users|buyers|clients|members|people|ppl|persons|accounts|families)"
 PEOPLE_ZH = r"(?:客户|顾客|用户|家庭|会员|买家|消费者|客人|customers?|users?|buyers?|members?)"   # "多少个customer": 中英混写
@@ -63,7 +63,8 @@ METRIC_PATTERNS: list[tuple[str, str]] = [
                       rf"how much of the (?:total|whole|pie)\b.{{0,30}}?\b(?:{MONEY_VERBS_EN}|account for|contribute)|"
                       rf"\bpercent[- ]?wise\b"),
     # a customer's worth over time is lifetime value, not a trend: looked for before "over time"
-    ("clv", r"lifetime|(?<![a-z])(?:clv|ltv)(?![a-z])|customer value|"
+    # "lifetime" alone is all of the history ("top 10 SKUs by GMV, lifetime"), not a customer's value
+    ("clv", r"lifetime (?:value|spend|worth|revenue)|(?<![a-z])(?:clv|ltv)(?![a-z])|customer value|"
             r"\b(?:customers?|shoppers?|households?|members?|buyers?|clients?|users?|people|they|each|ones?|\w+ers)\b"
             r".{0,25}?\bworth\b(?:.{0,30}?\bover (?:time|the long run|the years))?|"
             r"生命周期价值|终身价值|客户价值|未来.{0,8}?(?:价值|贡献)|预[计测估]的?.{0,4}价值|"
@@ -78,23 +79,24 @@ METRIC_PATTERNS: list[tuple[str, str]] = [
             r"(?:order|basket|ticket|cart) (?:value|size)|(?:spend|spent|value|drop|drops|dropped|pay|pays|paid) per (?:order|basket|transaction|visit|trip)|"
             # "what does their cart usually come to", "what a basket adds up to at checkout"
             r"\b(?:cart|basket|order)s?\b.{0,25}?\b(?:come|comes|came|add|adds|added) (?:up )?to\b|"
-            r"客单价|客单|笔单价|单均|一(?:单|笔)(?:平均|大概|大约)?(?:多少钱|花多少|消费多少)|平均订单(?:金额|价值|价格)?|平均每(?:单|笔)|每(?:单|笔)(?:平均)?(?:多少钱|金额|消费)?(?=平均|多少|金额|消费)"),
+            r"客单价|客单|笔单价|单均|每(?:张|个|笔)订单(?:平均|大概|大约)?(?:多少钱|金额|花多少)|一(?:单|笔)(?:平均|大概|大约)?(?:多少钱|花多少|消费多少)|平均订单(?:金额|价值|价格)?|平均每(?:单|笔)|每(?:单|笔)(?:平均)?(?:多少钱|金额|消费)?(?=平均|多少|金额|消费)"),
     ("top_categories", rf"(?:{CATEGORY_NOUNS})"),
     ("top_products", rf"{RANKING_EN}|{RANKING_ZH}"),
     ("customers", rf"how many (?:{COUNT_ADJ} )?{PEOPLE_EN}|number of (?:{COUNT_ADJ} )?{PEOPLE_EN}|"
-                  rf"(?:customer|household|user|shopper|member) (?:count|base size|numbers)|"
+                  rf"(?:customer|cust|household|user|shopper|member|buyer) (?:count|base size|numbers)|"
                   rf"count (?:of )?(?:the )?{PEOPLE_EN}|(?:total )?{PEOPLE_EN},? how many\b|how many (?:of (?:them|those|these) )?(?:r|are) there|\bhead ?count\b|(?<!whole )(?<!full )(?<!entire )(?<!overall )\bpopulation\b|\bsize of\b|how (?:big|large) (?:is|are)\b|人数|规模|"
                   rf"how big is (?:our|the|my) (?:customer|user|member) base|"
                   rf"{PEOPLE_ZH}(?:总)?(?:数|量|规模)|{PEOPLE_ZH}(?:一共|总共|共|总)?有?多少(?:个|位|名|人)?|多少(?:个|位|名|户)?{PEOPLE_ZH}|多少(?:个|位|名)?人|多少户|有多少(?:个|位|名)(?=\s*(?:[？?。!！呢啊呀]|$))|几(?:个|位)?{PEOPLE_ZH}"),
     # "+ total orders", "plus the order count": a second metric joined by a symbol or "plus"
-    ("orders", rf"(?:how many |number of |count of (?:the )?|(?:\band|\bplus|\+|&)\s*(?:the )?(?:total )?(?:number of )?|\btotal )"
+    ("orders", rf"(?<=[,:/]\s)orders\b|\borders(?=\s*[,/])|"             # "headline numbers pls: GMV, orders, AOV"
+               rf"(?:how many |number of |count of (?:the )?|(?:\band|\bplus|\+|&)\s*(?:the )?(?:total )?(?:number of )?|\btotal )"
                rf"(?:{COUNT_ADJ} )?{ORDER_NOUNS_EN}\b|"
                r"(?:order|basket|transaction|purchase) (?:count|volume)|订单(?:总)?(?:数|量)|多少(?:个|笔|张)?(?:订单|小票|单子)|小票(?:总)?(?:数|量)|多少笔|"
                r"多少单|(?:出|成交|下|卖)了?几(?:单|笔)|单量|成交(?:了)?(?:多少)?(?:笔|单)|交易笔数|交易次数|成交笔数"),
     ("frequency", FREQUENCY),
     ("spend", r"\bspend(?:s|ing)?\b|\bspent\b|how much (?:do|does|did) .{0,30}?(?:spend|pay)|(?:average|mean|typical) (?:customer |household |"
               r"shopper )?(?:value|spend)|spend per (?:head|customer|household|person|shopper|member)|per[- ](?:capita|head)|"
-              r"人均|平均消费|消费(?:金额|额|水平)|花多少|花了多少|每人(?:消费|花)|消费多少"),
+              r"\barpu\b|人均|平均消费|消费(?:金额|额|水平)|花多少|花了多少|每人(?:消费|花)|消费多少"),
     ("revenue", rf"\b(?:{MONEY_NOUNS_EN})\b|how much (?:money )?(?:do|did|have|has|does|will) (?:we|us|the (?:store|shop|"
                 rf"business|company))\b.{{0,25}}?\b(?:{MONEY_VERBS_EN})\b|how much money|"
                 rf"\b(?:what|how much) (?:did|do|have|has|does) (?:we|the (?:store|shop|business)) (?:sell|sold)\b|"
@@ -131,8 +133,8 @@ def extract_metrics(text: str) -> list[str] | None:
     return names or None
 
 
-_PERIODS = (("week", re.compile(r"week(?!end)|weekly|每周|按周|周度|逐周|一周|礼拜|星期")),
-            ("month", re.compile(r"month|monthly|每月|按月|月度|逐月|每个月")))
+_PERIODS = (("week", re.compile(r"week(?!end)|weekly|\bwow\b|每周|按周|周度|逐周|一周|礼拜|星期")),
+            ("month", re.compile(r"month|monthly|\bmom\b|每月|按月|月度|逐月|每个月")))      # MoM / WoW
 # A period ruled out ("not weekly", "rather than weekly", "不要按周") is not the one asked for.
 _NOT_PERIOD = re.compile(r"(?:\bnot|\bno longer|\brather than|\binstead of|不要|不是|别)\s*(?:by\s+)?(?:the\s+)?$")
 # A correction cue between two periods: the later one is meant ("week by week? or, month by month actually").

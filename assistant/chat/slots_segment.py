@@ -23,7 +23,7 @@ _SEG_WORDS_ZH = r"(?:细分|分群|客群|人群|群组|群体|簇|组|类|群|�
 _ORDINAL_WORDS = "|".join(EN_ORDINALS)
 
 SEGMENT_NUMBER_PATTERNS = [
-    re.compile(rf"\b{_SEG_WORDS_EN}\s*(?:#|no\.?|number|num|id)?\s*:?\s*({NUM})(?![\d%])"),
+    re.compile(rf"\b{_SEG_WORDS_EN}\s*(?:#|no\.?|number|num|id)?\s*:?\s*({NUM})(?![\d%]|-)"),   # "persona one-pagers": no number
     re.compile(rf"\b(?:the\s+)?({_ORDINAL_WORDS}|\d+(?:st|nd|rd|th))\s+{_SEG_WORDS_EN}\b"),
     re.compile(rf"第\s*({NUM})\s*(?:个)?\s*{_SEG_WORDS_ZH}"),
     re.compile(rf"({NUM})\s*号\s*{_SEG_WORDS_ZH}"),
@@ -43,7 +43,7 @@ _EN_BOUNDARY = (r"with|using|via|by|over|through|offering|offer|on|in|including|
                 r"which|and|about|to|from|at|next|this|giving|plus|so|because|please|based|as|into|for|like|"
                 r"highlighting|promoting|announcing|telling|before|after|during|ahead|focusing|around|buy|want|wants|need|needs|"
                 r"prefer|look|like|are|is|do|does|vs|versus|against|compared|than|overall|instead|too|also|again|"
-                r"thinks?|thought|says?|said|feels?|felt|believes?|reckons?|told|"    # "the cfo thinks it's different"
+                r"thinks?|thought|says?|said|feels?|felt|believes?|reckons?|told|sry|soz|srry|sorry|"    # "the cfo thinks it's different"
                 r"w|pls|plz|thx|thanks|tho|asap|btw|tbh|rn|obv|obvs|lol|imo|fyi|idk|ngl")
 _EN_STOP_LEAD = {"the", "our", "my", "a", "an", "this", "that", "those", "these", "for", "to", "about", "of",
                  "is", "are", "who", "what", "describe", "me", "tell", "in", "on", "with", "at", "profile",
@@ -59,10 +59,12 @@ _NOT_A_SEGMENT = {"them", "us", "me", "it", "him", "her", "you", "mind", "my min
                   "this segment", "it", "first one", "second one", "the first one", "the second one", "former",
                   "latter", "first", "second", "last", "next month", "next week", "today", "tomorrow", "this week",
                   "english", "chinese", "english version", "chinese version", "channel", "offer", "discount",
-                  "length", "language", "tone", "format", "subject", "subject line", "cta", "copy", "same",
-                  # the people a marketer answers to, not customers: "the cfo thinks …", "my boss wants …"
-                  "boss", "cfo", "ceo", "cmo", "coo", "cto", "vp", "manager", "director", "founder", "team", "agency",
-                  "board", "lead", "head", "colleague", "colleagues", "client's team", "marketing lead"}
+                  "length", "language", "tone", "format", "subject", "subject line", "cta", "copy", "same", "same thing",
+                  "actually",
+                  }
+# The people a marketer answers to or works with, not customers: "the cfo thinks …", "for the sh team"
+_ROLES_EN = {"boss", "cfo", "ceo", "cmo", "coo", "cto", "vp", "manager", "director", "founder", "team", "agency",
+             "board", "lead", "head", "colleague", "colleagues", "office", "department", "dept"}
 _TIME_LEAD = {"next", "last", "this", "tomorrow", "today", "tonight", "christmas", "black", "the weekend",
               "weekend", "summer", "winter", "holiday", "holidays", "spring", "autumn", "fall", "monday",
               "friday", "saturday", "sunday", "new", "cyber", "double", "singles", "618", "11.11", "double11"}
@@ -102,7 +104,7 @@ _DATA_WORDS_EN = {"data", "dataset", "datasets", "database", "system", "records"
                   "shop", "store", "business", "company", "brand", "website", "site", "webshop", "app",
                   "catalog", "catalogue", "overall", "total", "totals", "whole", "entire", "everything", "base",
                   "sample", "numbers", "figures", "history", "shelf", "shelves", "till", "checkout", "register", "counter",
-                  "mobile", "desktop", "phone", "phones", "tablet",          # "too long for mobile": a device
+                  "mobile", "desktop", "phone", "phones", "tablet", "list", "lifetime",          # "too long for mobile": a device
                   # ... and the document the answer goes into ("that's what the template wants", "for the agency brief")
                   "template", "templates", "slide", "slides", "deck", "brief", "spreadsheet", "sheet", "dashboard"}
 _EVERYONE_FIRST_EN = {"average", "typical", "mean", "median", "normal", "usual", "ordinary", "overall", "total",
@@ -153,6 +155,10 @@ _EN_NAME_PATTERNS = [
     re.compile(rf"^(?:(?:the|our|my)\s+)?(?P<name>[a-z][\w'&-]*(?:\s+[a-z0-9][\w'&-]*){{0,4}})\s*:"),
     # a verb with two objects: "which products should we show the young families?", "what can we offer the X"
     re.compile(rf"\b(?:{_GIVING_VERBS})\s+(?:the|our|my|those|these)\s+{_PHRASE}"),
+    # shorthand: "winback email -> lapsed whales", "one-time buyers -> sms w/ 30% off", "target = promo junkies"
+    re.compile(rf"(?:->|→|=>|\btarget\s*[=:])\s*(?:(?:the|our|my)\s+)?{_PHRASE}"),
+    re.compile(rf"^(?:(?:the|our|my)\s+)?(?P<name>[a-z][\w'&-]*(?:\s+[a-z][\w'&-]*){{0,3}})\s*(?:->|→|=>)"),
+    re.compile(rf"\bon\s+(?:the|our|my)\s+{_PHRASE}"),        # "purchase freq on the whales?"
 ]
 
 
@@ -195,14 +201,16 @@ def _clean_en_phrase(phrase: str, from_right: bool = False) -> str | None:
     if words and words[0] in _CLAUSE_OPENERS_EN:
         return None           # "add up to when people check out": a clause of time, no group
     while words and words[0] in _EN_STOP_LEAD and not (words[0] == "best" and len(words) > 1 and
-                                                      words[1] in ("customers", "shoppers", "buyers", "clients")):
+                                                      words[1] in ("customers", "shoppers", "buyers", "clients")) \
+            and not (words[0] in _OCCASION_NOUNS | {"promo", "deal", "coupon", "discount"} and len(words) == 2 and
+                     _is_people_noun(words[1])):         # "the promo junkies", "deal hunters": people named by it
         words = words[1:]
     phrase = _SEG_TRAIL_EN.sub("", " ".join(words)).strip(" -'")
     phrase = re.sub(r"\s+ones?$", "", phrase)
     phrase = _without_collective_noun(phrase)
     if not phrase or phrase in _NOT_A_SEGMENT or phrase in _TIME_LEAD or phrase.split()[0] in _TIME_FIRST:
         return None
-    if phrase.split()[-1] in ("you", "me", "us", "him", "her", "it", "them"):
+    if phrase.split()[-1] in ("you", "me", "us", "him", "her", "it", "them") or phrase.split()[-1] in _ROLES_EN:
         return None           # "sorry to bother you", "to help me": a verb and its object, no group
     if not _names_people_en(phrase) or set(phrase.split()) <= _TIME_NOUNS_EN or phrase.split()[-1] in _TEXT_UNITS_EN:
         return None           # "cut it to two sentences": a length, not who
@@ -310,7 +318,7 @@ _ZH_NAME_PATTERNS = [
                rf"(?:方案|计划|活动|策略|打法)"),
     # a name opening the message, then a side / group word and what to make: "沉默会员那边写条短信", "宝妈群发个推送"
     re.compile(rf"^{_ZH_NAME}(?:{_ZH_SIDE}|{_ZH_DEMONSTRATIVE}\s*(?:{_ZH_GROUP_NOUN}|人|客户|用户|顾客)?|{_ZH_GROUP_NOUN})"
-               rf"\s*(?:也|再|就)?(?:写|发|做|出|来|策划|制定|推荐|推)"),
+               rf"\s*(?:也|再|就)?(?:写|发|做|出|来|整|搞|弄|策划|制定|推荐|推)"),
     # a name ending in a people noun opens the message, then what to make or how to run it: "新开卡会员出一封欢迎邮件",
     # "银发会员重阳节怎么做活动比较好" (an occasion may sit between)
     re.compile(rf"^(?P<name>[^\s，。,.!?！？、]{{1,12}}?{_ZH_PEOPLE_NOUN})\s*(?:"
@@ -323,7 +331,7 @@ _ZH_NAME_PATTERNS = [
     # "沉睡用户什么特征", "囤货家庭GMV占比多少", "沉睡用户拉活"); the cleaner still rejects everyone and rankings
     # (no 的 inside: "下过单的用户一共多少人" is everyone who ordered; not before a count or a record of people:
     # "会员总数", "客户画像卡片")
-    re.compile(r"^(?P<name>[^\s，。,.!?！？、的]{1,10}?(?:客户|顾客|用户|会员|家庭|人群|客群|人士|族|党))"
+    re.compile(r"^(?P<name>[^\s，。,.!?！？、的]{1,10}?(?:客户|顾客|用户|会员|家庭|人群|客群|人士|族|党|大户|女|男))"
                r"(?![群们员户庭士族党总数量画信名列编])"),
 ]
 _LATIN_NAME_IN_ZH = re.compile(rf"(?:给|为|向|对|针对|面向|介绍一下|介绍|描述)\s*(?P<name>[a-z][a-z'&-]*(?:\s+[a-z][a-z'&-]*){{0,4}})\s*"
@@ -333,7 +341,9 @@ _ZH_NOT_A_SEGMENT = {"前者", "后者", "第一个", "第二个", "他们", "�
                      "英文版", "短一点", "长一点", "这群人", "这些人", "那群人", "那些人", "这类人", "这帮人", "这部分人",
                      "这批人", "这些客户", "这群客户", "这部分客户", "这类客户", "会员", "顾客", "家庭", "买家",
                      "消费者", "前面", "后面", "前面那个", "后面那个", "前一个", "后一个", "一共", "总共", "总计", "目前", "现在", "平台", "店里", "店铺", "公司",
-                     "就是", "那个", "这个", "同样", "一样", "同样的", "一样的",
+                     "就是", "那个", "这个", "同样", "一样", "同样的", "一样的", "可以", "能不能", "能否",
+                     # who reads a translation, not a segment: "老外那边也要看 给我翻成英文"
+                     "老外", "外国人", "外国团员", "外国朋友",
                      # English work nouns in a Chinese sentence ("沉睡用户出个召回plan"): what is made, not who
                      "plan", "copy", "list", "sku", "skus", "edm", "kpi", "roi", "gmv", "campaign", "report", "deck",
                      "banner", "ppt", "excel", "brief"}
@@ -352,7 +362,7 @@ _ZH_OCCASION = re.compile(r"双十一|双11|双十二|双12|618|春节|中秋|�
                           r"元宵|新年|假期|节日|节假日|周末|促销季|换季|会员日")
 _ZH_GENERIC_PEOPLE_START = re.compile(r"(?:客户|顾客|用户|会员|买家|消费者|人们|大家|他们|她们|人)(?!群)")
 _ZH_RANKING = re.compile(r"^最|^前\s*\d|前[一二两三四五六七八九十]|销量|排名|排行|榜")
-_ZH_PEOPLE_END = re.compile(r"(?:客户|顾客|用户|会员|家庭|人群|群体|客群|人|族|党|们|妈|爸|者|户|(?<!客)客|主顾|"
+_ZH_PEOPLE_END = re.compile(r"(?:客户|顾客|用户|会员|家庭|人群|群体|客群|人|族|党|们|妈|爸|者|户|(?<!客)客|主顾|(?<=.)女|"
                             r"(?<=[妈爸党族友粉货])团)$")
 
 
@@ -361,6 +371,7 @@ def _clean_zh_phrase(phrase: str) -> str | None:
     phrase = re.sub(r"^(?:说说|讲讲|聊聊|谈谈|说一说|讲一讲|聊一聊|谈一谈|看看|介绍一下|介绍下|介绍|描述一下|描述|分析一下|分析|告诉我|请问|那么|那|还有)", "",
                     phrase)
     phrase = re.sub(r"^(?:只看|只要|只算|单看|就看|光看|仅看)(?=..)", "", phrase)       # "只看社区宝妈呢": only that group
+    phrase = re.sub(rf"(?<=..)(?:蛮|挺|很|超|特别|非常|有点)(?:好奇|感兴趣|想了解|想知道).*$", "", phrase)   # "小资女蛮好奇"
     phrase = re.sub(r"^(?:老板|上头|上面|领导|经理|主管|同事|客户)(?:问|说|想知道|让我|要我|叫我)(?=..)", "", phrase)  # "上头问退休阿姨…"
     phrase = re.sub(r"^(?:发给|写给|卖给|推荐给|推给|投放给|投给|给|为|向|面向|针对|换成|改成|换为|改为)(?=..)", "", phrase)
     inner = re.split(r"针对|面向|对于", phrase)[-1]          # "开学季针对学生用户": an occasion, then who
@@ -388,7 +399,7 @@ def _clean_zh_phrase(phrase: str) -> str | None:
     phrase = made if len(made) >= 2 else phrase          # "新客做个首单转化": the name, then what to make for it
     pushed = re.split(r"主推|推荐|(?:该|要)推", phrase)[0]
     phrase = pushed if re.search(rf"{_ZH_PEOPLE_NOUN}$", pushed) else phrase   # "熬夜党主推哪…": who, then what
-    if len(phrase) < 2 or re.match(r"哪", phrase) or re.search(r"到底|究竟|(.)没\1|(.)不\2", phrase):
+    if len(phrase) < 2 or re.match(r"哪", phrase) or re.search(r"到底|究竟|(.)没\1|(.)不\2|(?:像|类似|相似)$", phrase):
         return None          # "哪个月yyds", "上次直播到底拉没拉起来": a question, not who
     offer = extract_offer(phrase)[1]
     if offer and len(offer) >= len(phrase) - 1 or extract_length(phrase) or extract_explicit_language(phrase):
@@ -431,10 +442,10 @@ _ZH_DESCRIPTION = [
                r"畅销|占比|订单|品类|商品|复购|频率|频次|购物|回购)"),
     re.compile(r"^(?P<name>[^\s，。,.!?！？、]{2,8}?)(?:这个|这群)?(?:客群|群体|人群)?(?:贡献|占了|占|带来)"),
     # "养宠人士的营销方案怎么做": a name, 的, and what is made for it
-    re.compile(rf"^(?P<name>[^\s，。,.!?！？、的]{{2,10}}?){_ZH_GROUP_TAIL}的(?:(?!{_ZH_PEOPLE_NOUN}|写|做|发|出|整|来)[^\s，。,.!?！？、的]){{0,4}}?(?:营销|方案|计划|活动|文案|推送|短信|邮件|画像|特征|特点|"
+    re.compile(rf"^(?P<name>[^\s，。,.!?！？、的]{{2,10}}?){_ZH_GROUP_TAIL}的(?:(?!{_ZH_PEOPLE_NOUN}|写|做|发|出|整|来)[^\s，。,.!?！？、的]){{0,4}}?(?:营销|方案|计划|活动|文案|推送|推播|短信|简讯|邮件|电子报|画像|特征|特点|"
                rf"推荐|偏好|喜好|习惯|消费习惯|购物习惯|用户画像|人物画像)"),
     # "退休老人平均每人花多少钱": words that never start a name may follow it without 的
-    re.compile(rf"^(?P<name>[^\s，。,.!?！？、]{{2,10}}?){_ZH_GROUP_TAIL}(?:一单|每单)?(?:平均|人均|每人|每单|客单价|复购|多久|隔多久|一般|通常|最常|最爱|最喜欢|经常|平时|平常)"
+    re.compile(rf"^(?P<name>[^\s，。,.!?！？、]{{2,10}}?){_ZH_GROUP_TAIL}(?:一单|每单)?(?:平均|人均|每人|每单|每张|每笔|客单价|复购|多久|隔多久|一般|通常|最常|最爱|最喜欢|经常|平时|平常)"
                # ... unless those words describe the people named after them ("高频复购的老客")
                r"(?![^\s，。,.!?！？、]{0,4}的[^\s，。,.!?！？、]{0,3}(?:客户|顾客|用户|会员|老客|家庭|人))"),
     # "高价值客户有多少人" → "高价值客户" (a count over a described segment)

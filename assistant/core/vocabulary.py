@@ -18,10 +18,11 @@ COPY_FORMAT: dict[str, str] = {"email": "email", "sms": "sms", "push": "push", "
 # "写一条push" / "写个SMS，" have no \b around the channel word.
 _CHANNEL_WORDS: tuple[tuple[str, str], ...] = (
     ("wechat", r"wechat|we chat|weixin|wecom|微信|企微|朋友圈|公众号|小程序"),   # 企微 = WeChat Work
-    ("sms", r"(?<![a-z])sms(?![a-z])|text messages?|\btexts?\b(?! copy)|短信|短讯|手机消息"),
-    ("email", r"e-?mails?|\bmail\b|newsletter|(?<![a-z])edm(?![a-z])|邮件|邮箱|电邮"),
+    # ... and the words used in Taiwan / Hong Kong (简讯, 电子报, 推播) and typed in a hurry ("txt msg", "emial")
+    ("sms", r"(?<![a-z])sms(?![a-z])|text messages?|\btexts?\b(?! copy)|\btxt(?: msgs?)?\b|短信|短讯|简讯|簡訊|手机消息"),
+    ("email", r"e-?mails?|\bemials?\b|\bmail\b|newsletter|(?<![a-z])edm(?![a-z])|邮件|邮箱|电邮|电子报|電子報"),
     # "the app popup thingy", "a message pops up on their phone from our app"
-    ("push", r"(?<![a-z])push(?![a-z])|notifications?|app alert|\bpop-?ups?\b|\bpops? up\b|推送|通知|弹窗"),
+    ("push", r"(?<![a-z])push(?![a-z])|notifications?|app alert|\bpop-?ups?\b|\bpops? up\b|推送|推播|通知|弹窗"),
 )
 
 
@@ -39,7 +40,7 @@ _NOT_THIS_CHANNEL = re.compile(r"\b(?:(?:instead of|rather than)(?:\s+(?:by|via|
 
 # A channel switched to ("换成短信", "改用推送", "switch it to push", "change to email"): the one meant
 _SWITCH_TO_CHANNEL = re.compile(r"\b(?:switch|change|move|turn)\s+(?:it\s+|this\s+|that\s+)?(?:over\s+)?to\s+(?:an?\s+)?|"
-                                r"(?:换成|改成|改用|换用|换为|改为|改发|换到|改到)\s*")
+                                r"(?:换成|改成|改用|换用|换为|改为|改发|换到|改到|换|改)\s*")      # "短信不得劲 换推送"
 
 
 def _channel_at(t: str, start: int) -> tuple[str, int] | None:
