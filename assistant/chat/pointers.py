@@ -51,5 +51,10 @@ def names_no_people_zh(named: Any) -> bool:
     return isinstance(named, str) and bool(CJK.search(named)) and not PEOPLE_TAIL_ZH.search(named)
 
 
-__all__ = ["PEOPLE_EN", "PEOPLE_ZH", "FORMAL_POINTER_ZH", "BACK_REFERENCE", "BOTH", "PAIR_WORDS", "OF_THE_PAIR",
+# One person, not a group: "有位熟客…推荐给他", "a regular of mine, what would suit him", "这位顾客"
+ONE_PERSON = re.compile(r"\b(?:him|her|this (?:customer|shopper|member|household|client)|"
+                        r"(?:a|one) (?:customer|shopper|member|household|client|regular))\b|"
+                        r"(?:有|一|这|那)位|他(?!们)|她(?!们)", re.I)
+
+__all__ = ["ONE_PERSON", "PEOPLE_EN", "PEOPLE_ZH", "FORMAL_POINTER_ZH", "BACK_REFERENCE", "BOTH", "PAIR_WORDS", "OF_THE_PAIR",
            "ORDINAL_BACK", "ORDINAL_ONE", "POINTER_NAME", "PEOPLE_TAIL_ZH", "names_no_people_zh"]

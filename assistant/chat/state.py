@@ -24,7 +24,7 @@ from assistant.chat.consent import (BULK_IDS, CONFIDENT, EXPLICIT_SEGMENT, HEDGE
                                     UNDO_VERB, YES, is_explicit_request, is_injection)
 from assistant.chat.cues import (ANOTHER_ONE, ANSWER_LABEL, AUDIENCE_CUE, COPY_POINTER, CORRECTION, LEAD_CLAUSE,
                                  LENGTH_COMPLAINT, NARROW, NARROW_VERB, NEGATED, READERS, SAME_BRIEF, SEND_TO)
-from assistant.chat.pointers import (BACK_REFERENCE, BOTH, OF_THE_PAIR, ORDINAL_BACK, ORDINAL_ONE,
+from assistant.chat.pointers import (BACK_REFERENCE, BOTH, OF_THE_PAIR, ONE_PERSON, ORDINAL_BACK, ORDINAL_ONE,
                                      PAIR_WORDS, PEOPLE_ZH, POINTER_NAME, names_no_people_zh)
 from assistant.chat.router import UNKNOWN, Route
 from assistant.chat.slots import (ALL_SEGMENTS, REQUIRED_SLOTS, SLOT_NAMES, asked_metrics, clean_segment_phrase,
@@ -208,6 +208,12 @@ class ConversationState:
             intent, slots = "recommend_segment", extract_slots("recommend_segment", text, lang)  # "给他们推荐商品"
             if self._not_a_new_audience(intent, slots.get("segment"), t):
                 slots = self._without_segment(intent, slots, t)       # "recs for that cluster": "cluster" is the pointer
+        named = slots.get("segment") if intent == "recommend_segment" else None
+        if intent == "recommend_segment" and self.segment is None and ONE_PERSON.search(t) and \
+                (named is None or isinstance(named, str) and ONE_PERSON.match(named)):
+            # "有位熟客，想推荐些东西给他" with no segment talked about: recommendations for one customer (whose id is
+            # asked), not for a segment nobody named ("有位老顾客" read as a name is that one person)
+            intent, slots = "recommend_user", extract_slots("recommend_user", text, lang)
         if intent in SLOT_NAMES and intent != UNKNOWN:
             self._fill_from_context(intent, slots, t, from_context)
         missing = missing_slots(intent, slots) if intent in REQUIRED_SLOTS else ()

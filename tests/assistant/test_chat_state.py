@@ -1266,3 +1266,20 @@ def test_chat_shorthand_for_a_yes_runs_the_proposal_but_a_refusal_after_it_cance
     state = ConversationState()
     run(state, "segment", "maybe 6 segments would be better?", confidence=0.6)
     assert run(state, "unknown", "lgtm... actually no, don't", confidence=0.5).intent == "cancel"
+
+
+def test_recommendations_for_one_person_with_no_segment_talked_about_ask_for_the_customer():
+    state = ConversationState(language="zh")
+    text = "有位老顾客，帮我挑点东西推荐给她"
+    turn = play(state, reading("recommend_segment", text, "zh", 0.4, ("recommend_user", 0.2)), text)
+    assert turn.intent == "recommend_user" and turn.ask == "user_id"
+    state = ConversationState()
+    text = "got a loyal client here, what would you suggest for him"
+    turn = play(state, reading("recommend_segment", text, "en", 0.4, ("recommend_user", 0.2)), text)
+    assert turn.intent == "recommend_user" and turn.ask == "user_id"
+    # a group, or a segment talked about, stays a segment's recommendations
+    state = ConversationState(language="zh")
+    assert run(state, "recommend_segment", "给这群人推荐点东西", "zh", confidence=0.4).intent == "recommend_segment"
+    state = after("describe_segment", "介绍一下第2组")
+    turn = run(state, "recommend_segment", "给他们推荐点东西", "zh", confidence=0.4)
+    assert turn.intent == "recommend_segment" and turn.slots["segment"] == 2
