@@ -237,8 +237,12 @@ def change_of(text: str, language: str, intent: str, confidence: float) -> dict[
 def _plan_for_a_named_group(r: Reading) -> str | None:
     """"囤货大户这活动咋整 短信发 打九折": how to run a campaign for a named group, with its channel and offer, is a
     plan, not a change of the last one."""
-    if r.intent == "follow_up" and r.confidence < METRIC_OVER_PROFILE and r.said("plan_campaign") and \
-            not (r.change or {}).get("cued") and r.segment_as("plan_campaign") is not None:
+    if not r.said("plan_campaign") or r.segment_as("plan_campaign") is None:
+        return None
+    if r.intent == "follow_up" and r.confidence < METRIC_OVER_PROFILE and not (r.change or {}).get("cued"):
+        return "plan_campaign"
+    if r.intent in ("recommend_user", "recommend_segment", "write_copy", UNKNOWN) and r.confidence < UNSURE_READING and \
+            not r.said(r.intent):
         return "plan_campaign"
     return None
 
@@ -650,11 +654,15 @@ def _next_from_a_result(r: Reading) -> str | None:
 
 
 def _ranking_for_no_group(r: Reading) -> str | None:
-    """"which products fly off the shelves?": a ranking of the shop's products, no group to recommend to."""
-    if r.intent == "recommend_segment" and r.confidence < METRIC_OVER_PROFILE and not r.said(r.intent) and \
-            "top_products" in (extract_metrics(r.t) or []) and r.segment_as(r.intent) is None and \
-            not mentions_all_segments(r.t):
+    """"which products fly off the shelves?": a ranking of the shop's products, no group to recommend to; "arpu for
+    seg 2": an unsure reading of picks where a metric is asked and no picking verb said."""
+    if r.intent != "recommend_segment" or r.said(r.intent):
+        return None
+    if r.confidence < METRIC_OVER_PROFILE and "top_products" in (extract_metrics(r.t) or []) and \
+            r.segment_as(r.intent) is None and not mentions_all_segments(r.t):
         return "data_question"
+    if r.confidence < UNSURE_READING and set(asked_metrics(r.t, r.language) or ()) - {"top_products", "top_categories"}:
+        return "data_question"           # ... but "top 6 items for the snack stockers" are picks for them
     return None
 
 

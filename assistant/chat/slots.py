@@ -167,7 +167,8 @@ def extract_user_id(text: str) -> str | None:
         m = pattern.search(text)
         if m:
             return m.group(1).strip("-_")
-    numbers = [n for n in re.findall(r"(?<![a-z0-9_.%])(\d{3,})(?![a-z0-9_%])", text)   # not \w: 汉字 are \w
+    # not \w: 汉字 are \w; a price is no customer ("满200减20", "$100 off", "300元")
+    numbers = [n for n in re.findall(r"(?<![a-z0-9_.%满减送¥$£€₹])(\d{3,})(?![a-z0-9_%])(?!\s*(?:元|块|减|off\b|折))", text)
                if n not in _SHOPPING_FESTIVALS]   # "618准备…", "1111大促": a date, not a customer
     return numbers[0] if len(numbers) == 1 else None
 

@@ -44,7 +44,7 @@ _EN_BOUNDARY = (r"with|using|via|by|over|through|offering|offer|on|in|including|
                 r"highlighting|promoting|announcing|telling|before|after|during|ahead|focusing|around|buy|want|wants|need|needs|"
                 r"prefer|look|like|are|is|do|does|vs|versus|against|compared|than|overall|instead|too|also|again|"
                 r"thinks?|thought|says?|said|feels?|felt|believes?|reckons?|told|sry|soz|srry|sorry|"    # "the cfo thinks it's different"
-                r"w|pls|plz|thx|thanks|tho|asap|btw|tbh|rn|obv|obvs|lol|imo|fyi|idk|ngl")
+                r"w|pls|plz|thx|thanks|tho|asap|btw|tbh|rn|obv|obvs|lol|imo|fyi|idk|ngl|abt|re")
 _EN_STOP_LEAD = {"the", "our", "my", "a", "an", "this", "that", "those", "these", "for", "to", "about", "of",
                  "is", "are", "who", "what", "describe", "me", "tell", "in", "on", "with", "at", "profile",
                  "explain", "summarize", "summarise", "show", "give", "write", "recommend", "suggest", "sell",
@@ -331,7 +331,7 @@ _ZH_NAME_PATTERNS = [
     # "沉睡用户什么特征", "囤货家庭GMV占比多少", "沉睡用户拉活"); the cleaner still rejects everyone and rankings
     # (no 的 inside: "下过单的用户一共多少人" is everyone who ordered; not before a count or a record of people:
     # "会员总数", "客户画像卡片")
-    re.compile(r"^(?P<name>[^\s，。,.!?！？、的]{1,10}?(?:客户|顾客|用户|会员|家庭|人群|客群|人士|族|党|大户|女|男))"
+    re.compile(r"^(?P<name>[^\s，。,.!?！？、的]{1,10}?(?:客户|顾客|用户|会员|家庭|人群|客群|人士|族|党|大户|女|男|妈|爸|者|粉))"
                r"(?![群们员户庭士族党总数量画信名列编])"),
 ]
 _LATIN_NAME_IN_ZH = re.compile(rf"(?:给|为|向|对|针对|面向|介绍一下|介绍|描述)\s*(?P<name>[a-z][a-z'&-]*(?:\s+[a-z][a-z'&-]*){{0,4}})\s*"
@@ -368,6 +368,9 @@ _ZH_PEOPLE_END = re.compile(r"(?:客户|顾客|用户|会员|家庭|人群|群�
 
 def _clean_zh_phrase(phrase: str) -> str | None:
     phrase = re.sub(r"[^\w\s]+$", "", phrase)           # "发给薅羊毛的😂": an emoji ends the name
+    phrase = re.sub(r"(?<=..)(?:唷|喔|哦|哟|呦|啦|嘛)+$", "", phrase)          # "…唷": a sentence particle
+    if re.search(r"新到|新品|上架|到货", phrase):
+        return None          # "介绍新到的有机蔬菜": what the copy is about, not who
     phrase = re.sub(r"^(?:说说|讲讲|聊聊|谈谈|说一说|讲一讲|聊一聊|谈一谈|看看|介绍一下|介绍下|介绍|描述一下|描述|分析一下|分析|告诉我|请问|那么|那|还有)", "",
                     phrase)
     phrase = re.sub(r"^(?:只看|只要|只算|单看|就看|光看|仅看)(?=..)", "", phrase)       # "只看社区宝妈呢": only that group
@@ -670,7 +673,7 @@ _COMPARE_LEFT_TAIL_EN = re.compile(r"\s+(?:side by side|next to each other|toget
                                    r"contrasts?|rank|ranks|different|similar|alike|unlike|distinct|vary|varies|"
                                    r"(?:so\s+|any\s+|really\s+)?(?:different|similar))$")
 _COMPARE_RIGHT_TAIL_EN = re.compile(r"\s*(?:[?.!,;:]|\s[—–-]\s|\b(?:which|who|how|what|in terms|side by side)\b).*$")
-_COMPARE_TAIL_ZH = re.compile(r"(?<=.)放(?:在)?一起.*$|(?<=.)(?:相比|相比较|比起来|比较起来|比较|对比|比一比|比)(?:一下|起来|之下)?.*$|[，,。？?!！].*$|"
+_COMPARE_TAIL_ZH = re.compile(r"(?<=.)放(?:在)?一起.*$|(?<=.)(?:帮我|给我|麻烦)?(?:相比|相比较|比起来|比较起来|比较|对比|比一比|比)(?:一下|起来|之下)?.*$|[，,。？?!！].*$|"
                               r"(?:有什么|有何|有啥|的)?(?:主要|核心|最大|具体|关键)?(?:区别|不同|差别|差异|不一样|差在|哪个|谁更|谁).*$")
 
 
