@@ -35,6 +35,13 @@ def reading(text: str, intent: str, confidence: float, runner_up: str = "unknown
     ("给宝妈写长一点的短信", "write_copy", 0.45, "follow_up", "write_copy", None),       # a segment and a channel: new copy
     ("第4组的热门推荐商品", "recommend_user", 0.35, "recommend_segment", "recommend_segment", "group_not_customer"),
     ("第4组里一个老会员的推荐商品", "recommend_user", 0.35, "recommend_segment", "recommend_user", None),   # one of them
+    # round 11
+    ("push for seg 3 but in chinese, 5% off", "follow_up", 0.8, "write_copy", "write_copy", "channel_brief_not_edit"),
+    ("and in chinese", "follow_up", 0.8, "write_copy", "follow_up", None),            # a change of the last copy
+    ("宝妈这活动咋整 短信发", "follow_up", 0.7, "plan_campaign", "plan_campaign", "plan_for_a_named_group"),
+    ("persona cards for all segs", "describe_segment", 0.7, "personas", "personas", "persona_cards"),
+    ("照着活动12的结果 下回咋整", "evaluate_campaign", 0.7, "next_campaign", "next_campaign", "next_from_a_result"),
+    ("活动12的结果咋样", "evaluate_campaign", 0.7, "next_campaign", "evaluate_campaign", None),   # nothing about next time
 ])
 def test_a_rule_decides_below_its_confidence_and_names_itself(text, intent, confidence, runner_up, decided, rule):
     assert rule_for(reading(text, intent, confidence, runner_up)) == (decided, rule)

@@ -67,7 +67,7 @@ def _labelled_texts() -> set[str]:
 def test_variants_are_unseen():
     seen = _labelled_texts() | {normalise(t) for t in load_examples()[0]}
     variants = [t for group in (UNSEEN, NOT_CUED, FAMILIES, FAMILIES_R5, FAMILIES_R6, FAMILIES_R7, FAMILIES_R8,
-                                   FAMILIES_R9, FAMILIES_R10) for texts in group.values() for t in texts]
+                                   FAMILIES_R9, FAMILIES_R10, FAMILIES_R11) for texts in group.values() for t in texts]
     assert not [t for t in variants if normalise(t) in seen]
 
 
@@ -162,8 +162,27 @@ FAMILIES_R10 = {
 }
 
 
+# Round 11 (the families v14a/v14b missed), new wording: Taiwan / Hong Kong channel words, a channel with its
+# receiver as a whole brief, a plan for a named group, what next from a result, a readout, persona cards, shorthand
+# metrics, a near-twin said with 像, a place to go out, picks for a named group, one regular customer.
+FAMILIES_R11 = {
+    "write_copy": ["帮我拟一则简讯给第2群，全店免运费", "txt msg for the night owls abt the late opening", "沉默会员的召回简讯，八折"],
+    "plan_campaign": ["宝妈这活动咋整 推播发 满200减20"],
+    "next_campaign": ["照着第9期的结果 下回咋整"],
+    "evaluate_campaign": ["need the readout on campaign 14"],
+    "personas": ["persona cards for every seg -> for the agency"],
+    "data_question": ["cust count + order count pls", "rev trend by month pls", "arpu for seg 2"],
+    "similar_products": ["跟燕麦奶挺像的商品，找5个"],
+    "segment": ["hmm wld 6 segs work better?"],
+    "unknown": ["老铁 周末上哪玩去"],
+    "recommend_segment": ["给银发会员推荐6个商品"],
+    "recommend_user": ["有位老客人，帮他挑几样"],
+}
+
+
 @pytest.mark.parametrize("intent,text", [(i, t) for group in (FAMILIES, FAMILIES_R5, FAMILIES_R6, FAMILIES_R7, FAMILIES_R8,
-                                                       FAMILIES_R9, FAMILIES_R10)
+                                                       FAMILIES_R9, FAMILIES_R10,
+                                                       FAMILIES_R11)
                                          for i, texts in group.items() for t in texts])
 def test_wording_families_of_each_round_route_right(router, intent, text):
     assert router.route(text).intent == intent
