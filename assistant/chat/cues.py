@@ -63,4 +63,7 @@ AUDIENCE_CUE = re.compile(r"(?:\b(?:for|to|at|targeting|target|aimed at)\s+(?:th
                            r"发给|面向)\s*$")
 
 
-__all__ = ["CORRECTION", "NEGATED", "NARROW", "SAME_BRIEF", "SEND_TO", "ANSWER_LABEL", "ANOTHER_ONE", "LEAD_CLAUSE", "NARROW_VERB", "COPY_POINTER", "LENGTH_COMPLAINT", "READERS", "AUDIENCE_CUE"]
+__all__ = [
+    "CORRECTION", "NEGATED", "NARROW", "SAME_BRIEF", "SEND_TO", "ANSWER_LABEL", "ANOTHER_ONE",
+    "LEAD_CLAUSE", "NARROW_VERB", "COPY_POINTER", "LENGTH_COMPLAINT", "READERS", "AUDIENCE_CUE",
+]

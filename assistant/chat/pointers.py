@@ -56,5 +56,5 @@ ONE_PERSON = re.compile(r"\b(?:him|her|this (?:customer|shopper|member|household
                         r"(?:a|one) (?:customer|shopper|member|household|client|regular))\b|"
                         r"(?:有|一|这|那)位|他(?!们)|她(?!们)", re.I)
 
-__all__ = ["ONE_PERSON", "PEOPLE_EN", "PEOPLE_ZH", "FORMAL_POINTER_ZH", "BACK_REFERENCE", "BOTH", "PAIR_WORDS", "OF_THE_PAIR",
-           "ORDINAL_BACK", "ORDINAL_ONE", "POINTER_NAME", "PEOPLE_TAIL_ZH", "names_no_people_zh"]
+__all__ = ["ONE_PERSON", "PEOPLE_EN", "PEOPLE_ZH", "FORMAL_POINTER_ZH", "BACK_REFERENCE", "BOTH", "PAIR_WORDS",
+           "OF_THE_PAIR", "ORDINAL_BACK", "ORDINAL_ONE", "POINTER_NAME", "PEOPLE_TAIL_ZH", "names_no_people_zh"]
