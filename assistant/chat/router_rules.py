@@ -137,16 +137,17 @@ _PERSONA_CARDS = re.compile(r"\bpersonas?\b.{0,20}\b(?:one-?pagers?|cards?|sheet
 _WHAT_NOW = re.compile(r"咋整|怎么办|怎么做|怎么搞|怎么弄|\bwhat (?:do|should|can) we do\b|\bwhat now\b|\bnext steps?\b")
 
 
-def _two_numbered_side_by_side(text: str, language: str) -> bool:
-    """"a side-by-side of segment 1 and segment 3": two numbered segments, put next to each other."""
+def _two_compared(text: str, language: str) -> bool:
+    """Two segments named (not numbered): 'weekend shoppers vs loyal customers'; or two of any kind put next to each
+    other: 'a side-by-side of segment 1 and segment 3'."""
     pair = extract_segment_list(text, language)
-    return bool(_SIDE_BY_SIDE.search(text)) and bool(pair) and len(pair) == 2
+    return bool(pair) and len(pair) == 2 and (all(isinstance(p, str) for p in pair) or bool(_SIDE_BY_SIDE.search(text)))
 
 
-def _two_names(text: str, language: str) -> bool:
-    """Two segments named (not numbered) side by side: 'weekend shoppers vs loyal customers'."""
-    pair = extract_segment_list(text, language)
-    return bool(pair) and len(pair) == 2 and all(isinstance(p, str) for p in pair)
+def _opens_with_channel_for(text: str) -> bool:
+    """'sms for seg 4 …', 'txt msg for every seg …', 'can u do an emial for …': a channel with its receiver first."""
+    channel_first = _CHANNEL_FOR.match(text)
+    return bool(channel_first and channel_of(channel_first.group("channel")))
 
 
 def _names_product_only(text: str, language: str) -> bool:
@@ -256,8 +257,7 @@ def _comparison(r: Reading) -> str | None:
     """"compare the young families with the high-value customers": a comparison verb and two groups."""
     if r.intent not in ("compare_segments", "follow_up") and r.confidence < COMPARISON_OVERRIDE and \
             not (r.intent == "evaluate_campaign" and _EVALUATION_WORD.search(r.t)) and \
-            _COMPARISON.search(r.t) and (_two_names(r.t, r.language) or _two_numbered_side_by_side(r.t, r.language) or
-                                         r.confidence < FOLLOW_UP_OVERRIDE and
+            _COMPARISON.search(r.t) and (_two_compared(r.t, r.language) or r.confidence < FOLLOW_UP_OVERRIDE and
                                          (extract_segment_list(r.t, r.language) or _SIDE_BY_SIDE.search(r.t))):
         return "compare_segments"
     return None
@@ -468,12 +468,10 @@ def _copy_verb_and_channel(r: Reading) -> str | None:
     every seg abt the new holiday hours": a channel with its receiver is a copy brief by itself."""
     if extract_channel(r.t) is None or r.intent in ("write_copy", "plan_campaign", "follow_up"):
         return None
-    channel_first = _CHANNEL_FOR.match(r.t)
-    brief = bool(channel_first and channel_of(channel_first.group("channel"))) or bool(
-        _NAMED_CHANNEL_ZH.search(r.t) and r.segment_as("write_copy") is not None)
-    if r.intent == UNKNOWN and r.confidence < METRIC_OVER_PROFILE and (r.said("write_copy") or brief):
-        return "write_copy"
-    if r.confidence < UNSURE_READING and not r.said(r.intent) and (r.said("write_copy") or brief):
+    unsure = r.intent == UNKNOWN and r.confidence < METRIC_OVER_PROFILE or \
+        r.confidence < UNSURE_READING and not r.said(r.intent)
+    if unsure and (r.said("write_copy") or _opens_with_channel_for(r.t) or
+                   _NAMED_CHANNEL_ZH.search(r.t) and r.segment_as("write_copy") is not None):
         return "write_copy"
     return None
 
@@ -481,9 +479,8 @@ def _copy_verb_and_channel(r: Reading) -> str | None:
 def _channel_brief_not_edit(r: Reading) -> str | None:
     """"sms for seg 4 but in chinese, 10% off": a channel for a segment opens a new brief, not a change of the last
     copy ("but in chinese" only reads like one)."""
-    channel_first = _CHANNEL_FOR.match(r.t)
-    if r.intent == "follow_up" and r.confidence < METRIC_OVER_PROFILE and channel_first and \
-            channel_of(channel_first.group("channel")) and r.segment_as("write_copy") is not None:
+    if r.intent == "follow_up" and r.confidence < METRIC_OVER_PROFILE and _opens_with_channel_for(r.t) and \
+            r.segment_as("write_copy") is not None:
         return "write_copy"
     return None
 

@@ -522,6 +522,8 @@ _SEARCH_PLACE_ZH = re.compile(r"^(?:在|从)?(?:我们的?|咱们的?|店里的?
 # A search verb said after the thing, as its own clause ("有没有冻梨啊，搜搜", "有没有在卖玄米茶，帮忙查下")
 _SEARCH_VERB_AFTER_ZH = re.compile(r"(?<=.)[，,\s]+(?:帮忙|帮我|你)?(?:搜搜|搜一下|搜下|查查|查下|查一下|找找|找一下|看看|瞅瞅)"
                                    r"(?:呗|吧|呀|啊|哈)?[。.!！?？～~\s]*$")
+# What ends a search without being searched for: punctuation and sentence particles ("搜一下凤梨酥唷")
+_SEARCH_END = "。.!！?？ ～~啊呀唷哟喔哦呦哈"
 _SEARCH_TRAIL = re.compile(rf"[\s,]+(?:please|pls|for me|(?:in|on|from) (?:the|our|my|your) (?:product )?(?:{_CATALOGUE_EN})|"
                           rf"in stock|that we (?:sell|carry|stock|have)|at all|in it|on it)$")
 
@@ -530,8 +532,8 @@ def extract_search_query(text: str) -> str | None:
     """'search products: organic milk' → 'organic milk'; 'do we sell gluten free bread?' → 'gluten free bread';
     '搜索有机牛奶' → '有机牛奶'."""
     patterns = (_SEARCH_ZH + _SEARCH_EN) if CJK.search(text) else _SEARCH_EN
-    text = text.strip().rstrip("。.!！?？ ～~啊呀唷哟喔哦呦哈")   # "请在商品库中检索保温杯。": the full stop is no part of it
-    text = _SEARCH_VERB_AFTER_ZH.sub("", text).rstrip("。.!！?？ ～~啊呀唷哟喔哦呦哈")   # "有没有冻梨啊，搜搜": the ask, then the verb
+    text = text.strip().rstrip(_SEARCH_END)          # "请在商品库中检索保温杯。": the full stop is no part of it
+    text = _SEARCH_VERB_AFTER_ZH.sub("", text).rstrip(_SEARCH_END)   # "有没有冻梨啊，搜搜": the ask, then the verb
     text = re.sub(r"(?<=\S)(?:看看|看一下)?(?:有没有|有没)[吗呢]*$", "", text)    # "搜一下X看看有没有": the X
     for pattern in patterns:
         m = pattern.search(text)
