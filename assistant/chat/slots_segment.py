@@ -88,7 +88,8 @@ _TEXT_UNITS_EN = {"sentence", "sentences", "line", "lines", "word", "words", "ch
 _OCCASION_NOUNS = {"sale", "sales", "promo", "promotion", "event", "launch", "drop", "campaign", "season", "offer"}
 _EN_ADVERBS = {"usually", "typically", "generally", "normally", "mostly", "really", "actually", "often", "always",
                "ever", "still", "also", "tend", "tends", "currently", "recently", "regularly", "frequently", "even",
-               "already", "just", "only", "better", "more", "most", "best", "less", "least", "overall", "then"}
+               "already", "just", "only", "better", "more", "most", "best", "less", "least", "overall", "then",
+               "specifically", "particularly", "especially", "exclusively"}
 _TIME_FIRST = {"next", "last", "this", "tomorrow", "today", "tonight", "every", "each", "all"}
 # Words that make a phrase something other than a group of customers: pronouns (resolved from the conversation
 # instead), the data itself ("in the dataset"), and everyone taken together ("the average customer", "overall").
@@ -127,6 +128,15 @@ _GIVING_VERBS = (r"show|shows|offer|pitch|sell|send|give|recommend|suggest|featu
                  r"promote|market|advertise|serve|gift|target|message|ping|notify|tempt|entice|nudge")
 _PHRASE = r"(?P<name>[a-z][\w'&-]*(?:\s+[a-z][\w'&-]*){0,4})"
 
+# "for X", "to X", "at X" open a name as often as a purpose or a time ("for the board narrative", "to size the
+# opportunity properly", "at this point"): after them a phrase counts only when it could name people.
+_FOR_NAME = re.compile(rf"\b(?:for|targeting|target|towards|aimed at)\s+(?:(?:the|our|my|all)\s+)?{_PHRASE}")
+# "it has to fit …", "we need to win …": "to" after a modal opens a verb, never a name
+_TO_OR_AT_NAME = re.compile(
+    rf"\b(?:(?<!\bhas )(?<!\bhave )(?<!\bneed )(?<!\bneeds )(?<!\bwant )(?<!\bwants )(?<!\bgot )(?<!\bable )(?<!\bought )"
+    rf"(?<!\bgoing )to|at)\s+(?!(?:promote|push|feature|sell|show|send|offer|recommend|market|reach|buy)\b)"
+    rf"(?:(?:the|our|my|all)\s+)?{_PHRASE}")
+
 _EN_NAME_PATTERNS = [
     # "the segment called Premium Foodies" — a name given outright
     re.compile(rf"\b{_SEG_WORDS_EN}\s+(?:called|named|labell?ed|known as)\s+['\"]?{_PHRASE}"),
@@ -142,11 +152,8 @@ _EN_NAME_PATTERNS = [
                rf"more about|analy[sz]e|(?:lowdown|low-down|rundown|run-down|overview|summary|picture|portrait|profile|"
                rf"persona|breakdown|snapshot|details?|info|information|insights?|intel|read|take)s?\s+(?:on|of|about|for))"
                rf"\s+(?:(?:the|our|my)\s+)?{_PHRASE}"),
-    re.compile(rf"\b(?:for|targeting|target|towards|aimed at)\s+(?:(?:the|our|my|all)\s+)?{_PHRASE}"),
-    # "it has to fit …", "we need to win …": "to" after a modal opens a verb, never a name
-    re.compile(rf"\b(?:(?<!\bhas )(?<!\bhave )(?<!\bneed )(?<!\bneeds )(?<!\bwant )(?<!\bwants )(?<!\bgot )"
-               rf"(?<!\bable )(?<!\bought )(?<!\bgoing )to|at)\s+(?!(?:promote|push|feature|sell|show|send|offer|recommend|market|reach|buy)\b)"
-               rf"(?:(?:the|our|my|all)\s+)?{_PHRASE}"),
+    _FOR_NAME,
+    _TO_OR_AT_NAME,
     re.compile(rf"\b(?:of|among|in|from)\s+(?:the|our|my)\s+{_PHRASE}"),
     # a follow-up that only names a segment: "and the students?", "what about our night owls", "same for the X"
     re.compile(rf"^(?:and|or|but|now|then|ok|okay|so)?[\s,]*(?:(?:how|what)\s+about|same(?:\s+thing)?\s+for|"
@@ -287,7 +294,7 @@ _ZH_GAP = rf"(?:会员日|会员节|会员周|(?!{_ZH_PEOPLE_NOUN})[^\s，。,.!
 _ZH_ADVERBS = r"(?:会|都|更|最|比较|一般|通常|可能|大多|主要|平时|平常|经常|常常|往往|还|也|最常|常)*"
 _ZH_NAME_PATTERNS = [
     # 给 before a doubled verb is "for me" left out ("给唠唠", "给瞅瞅"), no receiver
-    re.compile(rf"(?:给(?!我|(?P<verb>[\u4e00-\u9fff])(?P=verb))|为(?!我)|向|对|针对|面向|推荐给|发给|卖给|投放给|投给|对于|关于|帮(?!我|忙|助)){_ZH_NAME}{_ZH_GROUP_TAIL}\s*{_ZH_ADVERBS}\s*{_ZH_STOP}"),
+    re.compile(rf"(?:给(?!我|(?P<verb>[\u4e00-\u9fff])(?P=verb))|为(?!我|了)|向|对|针对|面向|推荐给|发给|卖给|投放给|投给|对于|关于|帮(?!我|忙|助)){_ZH_NAME}{_ZH_GROUP_TAIL}\s*{_ZH_ADVERBS}\s*{_ZH_STOP}"),
     re.compile(rf"(?:介绍一下|介绍下|介绍|描述一下|描述下|描述|说说|讲讲|聊聊|谈谈|说一说|讲一讲|聊一聊|谈一谈|讲一下|说一下|"
                rf"分析一下|分析下|分析|解释一下|画像一下|了解一下|了解下|了解|想知道|知道|认识一下|认识|看一下|看看|剖析一下|剖析)"
                rf"{_ZH_NAME}{_ZH_GROUP_TAIL}\s*(?:的[^\s，。,.!?！？的]{{0,4}}?(?:画像|特征|特点|特性|偏好|习惯|情况|构成|结构)|是谁|是怎样|"
@@ -356,14 +363,21 @@ _ZH_TIME = re.compile(rf"(?:按|每|每个|每一|这个|上个|下个|本|上|�
 
 # Chinese phrases that name no group: everyone / the data / us, and rankings unless a people noun ends them
 # ("最受欢迎" is a ranking, "最忠诚的客户" a group).
-_ZH_EVERYONE = re.compile(r"(?:整体|总体|全体|整个|全部|所有|平均|一般|普通|典型|数据|系统|表里|我们|咱们|店里|店铺|门店|本店|平台|"
+_ZH_EVERYONE = re.compile(r"(?:整体|总体|全体|全量|整个|全部|所有|平均|一般|普通|典型|数据|系统|表里|我们|咱们|店里|店铺|门店|本店|平台|"
                           r"咱|总共|一共|总|全店|全站|大盘|独立站|官网|商城|网店|旗舰店|小程序)")
 _ZH_OCCASION = re.compile(r"双十一|双11|双十二|双12|618|春节|中秋|国庆|圣诞|元旦|情人节|周年庆|黑五|大促|年货节|开学季|七夕|端午|"
                           r"元宵|新年|假期|节日|节假日|周末|促销季|换季|会员日")
-_ZH_GENERIC_PEOPLE_START = re.compile(r"(?:客户|顾客|用户|会员|买家|消费者|人们|大家|他们|她们|人)(?!群)")
+_ZH_GENERIC_PEOPLE_START = re.compile(r"(?:客户|顾客|客人|用户|会员|买家|消费者|人们|大家|他们|她们|人)(?!群)")
 _ZH_RANKING = re.compile(r"^最|^前\s*\d|前[一二两三四五六七八九十]|销量|排名|排行|榜")
 _ZH_PEOPLE_END = re.compile(r"(?:客户|顾客|用户|会员|家庭|人群|群体|客群|人|族|党|们|妈|爸|者|户|(?<!客)客|主顾|(?<=.)女|"
                             r"(?<=[妈爸党族友粉货])团)$")
+
+
+# Names of people that end in no people noun above ("精致白领", "铁粉", "铲屎官", "退休阿姨"), and descriptions that
+# name a group on their own ("流失风险", "高净值", "沉睡", "价格敏感").
+_ZH_OTHER_PEOPLE = re.compile(r"(?:白领|蓝领|金领|阿姨|大叔|大妈|大爷|老人|学生|宝宝|孩子|娃|粉丝|粉|官|友|员|控|迷|人|狗|少女|青年|"
+                              r"老年|中年|一代|新人|新手|达人|玩家|大佬|土豪|吃货)$|"
+                              r"(?:流失|沉睡|沉默|休眠|风险|价值|净值|敏感|忠诚|活跃|潜力|高频|低频|高消费|低消费)$")
 
 
 def _clean_zh_phrase(phrase: str) -> str | None:
@@ -376,10 +390,10 @@ def _clean_zh_phrase(phrase: str) -> str | None:
     phrase = re.sub(r"^(?:只看|只要|只算|单看|就看|光看|仅看)(?=..)", "", phrase)       # "只看社区宝妈呢": only that group
     phrase = re.sub(rf"(?<=..)(?:蛮|挺|很|超|特别|非常|有点)(?:好奇|感兴趣|想了解|想知道).*$", "", phrase)   # "小资女蛮好奇"
     phrase = re.sub(r"^(?:老板|上头|上面|领导|经理|主管|同事|客户)(?:问|说|想知道|让我|要我|叫我)(?=..)", "", phrase)  # "上头问退休阿姨…"
-    phrase = re.sub(r"^(?:发给|写给|卖给|推荐给|推给|投放给|投给|给|为|向|面向|针对|换成|改成|换为|改为)(?=..)", "", phrase)
+    phrase = re.sub(r"^(?:发给|写给|卖给|推荐给|推给|投放给|投给|给|为(?!了)|向|面向|针对|换成|改成|换为|改为)(?=..)", "", phrase)
     inner = re.split(r"针对|面向|对于", phrase)[-1]          # "开学季针对学生用户": an occasion, then who
     phrase = inner if len(inner) >= 2 else phrase
-    if re.match(r"(?:请|烦请|麻烦|能否|可否|劳驾)|(?:要|想|得|需要|让我|叫我)(?:看|查|知道|了解|算|拉)", phrase) or re.match(r"(?:这|那|该|此)(?:一)?(?:批|些|群|帮|类|部分|个|位)?"
+    if re.match(r"(?:请|烦请|麻烦|能否|可否|劳驾|为了|作为|基于)|(?:要|想|得|需要|让我|叫我)(?:看|查|知道|了解|算|拉)", phrase) or re.match(r"(?:这|那|该|此)(?:一)?(?:批|些|群|帮|类|部分|个|位)?"
                                                           r"(?:人|客户|用户|顾客|会员)", phrase):
         return None          # a request frame, or a pronoun ("这批人占了…") pointing back, is no name
     if re.match(r"(?:再|更)?(?:大|小|多|少|高|低|长|短|强|弱)(?:一)?(?:点|些)", phrase) or \
@@ -411,6 +425,8 @@ def _clean_zh_phrase(phrase: str) -> str | None:
         return None          # "(这些)客户贡献了…": a generic people noun opens no name; the pronoun points back
     # "节日购物者", "每周都来的老顾客" end in people; so does "不怎么来的" (those who seldom come)
     people = bool(_ZH_PEOPLE_END.search(phrase) or _ZH_DOER_NAME.search(phrase))
+    if not people and not _ZH_OTHER_PEOPLE.search(phrase):
+        return None          # "周会复盘", "沉睡老客召回的抓手", "了打通": a purpose or a frame, nobody named
     # "平均消费高的客户" (a clause with 的) and "高客单用户" / "低频会员" (a high / low metric before a people noun)
     described = people and ("的" in phrase or bool(re.match(r"(?:高|低|中高|中低)(?!于)", phrase)))
     if (_ZH_OCCASION.search(phrase) or _ZH_RANKING.search(phrase)) and not people or \
@@ -497,9 +513,15 @@ def _relative_clause_name(text: str) -> str | None:
 # after it: "请计算高价值客户的销售额占比" is about 高价值客户.
 _ZH_REQUEST_LEAD = re.compile(
     r"^(?:(?:那个|就是|嗯|呃|那么)\s*)*(?:(?:请问|烦请|麻烦(?:您|你)?|劳驾|能否|可否|能不能|可不可以|是否可以|是否能|请(?:您|你)?|帮忙|帮我|您能|你能|我想|想)\s*)*"
-    r"(?:(?:协助|帮忙|帮我|帮)\s*)?(?:(?:为|给|针对|面向|向)(?=\S{2})\s*)?"
-    r"(?:(?:计算|统计|查询|查一下|查看|看一下|看看|算一下|算算|输出|列出|告诉我|说明|汇总|整理|拉|导出)(?:一下|下)?\s*)?")
+    r"(?:(?:协助|帮忙|帮我|帮)\s*)?(?:(?:为(?!了)|给|针对|面向|向)(?=\S{2})\s*)?"
+    r"(?:(?:计算|测算|估算|统计|查询|查一下|查看|看一下|看看|算一下|算算|输出|列出|告诉我|说明|汇总|整理|拉|导出)(?:一下|下)?\s*)?"
+    r"(?:基于\s*)?")
 _ZH_OCCASION_LEAD = re.compile(r"^[^，,。？?！!]{1,12}(?:期间|之际|前夕|来临|当天|的时候|时)[，,]\s*")
+
+
+# A formal Chinese request often gives its context first, then asks: "为了拉齐对用户规模的认知，烦请确认一下…",
+# "周会复盘需要，烦请按周…". The clause before the ask says why, and names a group only when the ask does not.
+_ZH_ASK_AFTER_CONTEXT = re.compile(r"[，,]\s*(?=(?:烦请|请|麻烦|劳驾|能否|可否|帮忙|帮我|想先看|想看|想了解|需要看)\S)")
 
 
 def _without_request_lead(text: str) -> str:
@@ -527,6 +549,11 @@ def extract_segment(text: str, language: str) -> int | str | None:
         return number
     if ALL_SEGMENTS_PATTERN.search(text):
         return ALL_SEGMENTS
+    ask = _ZH_ASK_AFTER_CONTEXT.search(text)
+    if ask and CJK.search(text):
+        named = extract_segment(text[ask.end():], language)     # the ask first; its context only if it names none
+        if named is not None:
+            return named
     if language == "zh" or CJK.search(text):
         for pattern in _ZH_DESCRIPTION:
             m = pattern.search(_without_request_lead(text))
@@ -559,7 +586,11 @@ def extract_segment(text: str, language: str) -> int | str | None:
             return _clean_en_phrase(m.group("name"))
     for k, pattern in enumerate(_EN_NAME_PATTERNS):
         for m in _overlapping(pattern, text):
+            if re.search(r"\b(?:a|an)\s+$", text[:m.start("name")]) or re.match(r"an?\s", m.group("name")):
+                continue      # "the business case for a loyalty tier": a tier to be made, not one that exists
             name = _clean_en_phrase(m.group("name"), from_right=(k == 1))
+            if name and pattern in (_FOR_NAME, _TO_OR_AT_NAME) and not _could_name_people(name):
+                continue
             if name and _TOPIC_LEAD.match(m.group(0)) and not _is_people_noun(name.split()[-1]):
                 continue      # "more details about the knives": what the copy is about, not who it is for
             if name:
@@ -605,7 +636,7 @@ _NOT_PEOPLE_EN = {"products", "items", "categories", "departments", "sales", "nu
                   "vouchers", "stickers", "timers", "filters", "parameters", "numbers", "orders", "members",
                   "denominators", "numerators", "indicators", "factors", "vectors", "errors", "colors", "colours",
                   "flavors", "flavours", "layers", "headers", "folders", "identifiers", "queries", "summaries",
-                  "quantities", "varieties", "properties"}
+                  "quantities", "varieties", "properties", "moves", "steps", "decisions", "conversations", "discussions"}
 
 
 _ARTICLE_PHRASE = re.compile(r"\b(?:the|our|my|those|these)\s+([a-z][\w'&-]*(?:\s+[a-z][\w'&-]*){0,3})")
@@ -628,6 +659,19 @@ def _group_noun_phrase(text: str) -> str | None:
         if name:
             return name
     return None
+
+
+# One word that describes customers without a people noun: "the lapsing", "for high value", "price-sensitive"
+_DESCRIBING_WORD_EN = re.compile(r"(?:ing|ive|ed|value|vip|vips|elderly|youth|loyal|new|budget|premium)$")
+
+
+def _could_name_people(name: str) -> bool:
+    """'young families', 'single-origin enthusiasts', 'lapsing' could; 'board narrative', 'point', 'earliest',
+    'merchandising moves' could not."""
+    last = name.split()[-1]
+    if _is_people_noun(last) or last in _GENERIC_PEOPLE_EN or _DESCRIBING_WORD_EN.search(last):
+        return True
+    return last.endswith("s") and not last.endswith("ss") and last not in _NOT_PEOPLE_EN
 
 
 def _is_people_noun(word: str) -> bool:
