@@ -131,7 +131,7 @@ def extract_algorithm(text: str) -> str | None:
 _GROUPS_EN = (r"(?:segments|groups|clusters|personas|buckets|tiers|cohorts|audiences|segs|types|kinds|categories|"
               r"components|partitions|classes|profiles|piles|batches|bins|buckets)")      # "5 piles of customers"
 _N_SEGMENTS_PATTERNS = [
-    re.compile(rf"\bk\s*=\s*(\d+)"),
+    re.compile(rf"\bk\s*(?:=|set to|of|equal to|equals|as)\s*(\d+)"),
     re.compile(rf"({NUM})\s+(?:[a-z-]+\s+){{0,2}}{_GROUPS_EN}\b"),
     re.compile(rf"\binto\s+({NUM})\b"),
     re.compile(rf"\b{_GROUPS_EN}\b.{{0,30}}?\b({NUM}) of them\b"),      # "redo the groups with k-means, five of them"
@@ -227,7 +227,8 @@ def extract_campaign_id(text: str) -> str | None:
 
 _PRODUCT_ID = re.compile(rf"\b(?:item|product|sku|article|prod|item id|product id|商品|产品|货号)\s*"
                          rf"(?:#|no\.?|id|编号|号)?\s*[:：=]?\s*#?\s*{_ID}")
-_PRODUCT_ID_ZH = re.compile(rf"(?:商品|产品|货号|sku)\s*(?:编号|号|id|#)?\s*[:：]?\s*#?\s*{_ID}")
+_PRODUCT_ID_ZH = re.compile(rf"(?:商品|产品|货号|sku)\s*(?:编号|号|id|#)?\s*[:：]?\s*#?\s*{_ID}|"
+                            rf"编号\s*[:：]?\s*#?\s*{_ID}(?=\s*的?(?:货|商品|产品|东西|单品))")     # "编号55012的货没了"
 _PRODUCT_TEXT_EN = [
     re.compile(r"(?:similar to|alternatives? (?:to|for)|substitutes? (?:for|to)|replacements? for|related to|"
                r"comparable to|resembling|close to|lookalikes? (?:of|for)|dupes? (?:of|for)|instead of|"
@@ -245,7 +246,7 @@ _PRODUCT_TEXT_EN = [
     re.compile(r"\b(?:replace|substitute|swap out|stand in for|take the place of|fill in for)\s+(?:(?:the|a|an|our|my|this|that)\s+)?"
                r"(?P<p>[^?.!,;]+)"),
     # a stock-out: "we're OOS on the 2-person tent, what's similar?", "the oat milk is sold out, anything close?"
-    re.compile(r"\b(?:out of stock (?:on|of)|oos (?:on|of)|sold out (?:of|on)|ran out of|run out of|running out of|"
+    re.compile(r"\b(?:out of stock (?:on|of)|oos (?:on|of)|stock-?outs? (?:on|of)|sold out (?:of|on)|ran out of|run out of|running out of|"
                r"out of|no more)\s+(?:(?:the|a|an|our|my|this|that)\s+)?(?P<p>[^?.!,;]+?)\s*(?:[?.!,;]|$)"),
     re.compile(r"^(?:(?:the|our|my|this|that)\s+)?(?P<p>[^?.!,;]+?)\s+(?:is|are|'s|went|has gone|have gone)\s+"
                r"(?:now\s+)?(?:out of stock|oos|sold out|gone|unavailable|discontinued|out)\b"),
@@ -263,7 +264,8 @@ _PRODUCT_TEXT_ZH = [
     re.compile(r"(?:类似于|相似于|类似|相似|替代|代替)\s*(?P<p>[^，。,.!?！？的品]{2,30})\s*(?:的|$)"),
     re.compile(r"(?:买了|买过|购买了|购买过|购买|喜欢|买)\s*(?P<p>[^，。,.!?！？]{1,30}?)\s*(?:的人|的顾客|的用户|的客户)"),
 ]
-_PRODUCT_TRAIL = re.compile(r"\s+(?:please|pls|for me|for us|in stock|instead|too|also|we sell|we have|"
+_PRODUCT_TRAIL = re.compile(r"\s+(?:please|pls|for me|for us|in stock|instead|too|also|we sell|we have|we are having|"
+                            r"we're having|we are selling|we stock|we carry|"
                             r"in the catalog(?:ue)?|in our catalog(?:ue)?|that we carry)$")
 
 
@@ -273,7 +275,7 @@ def extract_product(text: str) -> tuple[str | None, bool]:
     for pattern in (_PRODUCT_ID, _PRODUCT_ID_ZH):
         m = pattern.search(text)
         if m:
-            return m.group(1).strip("-_"), True
+            return next(g for g in m.groups() if g).strip("-_"), True
     patterns = (_PRODUCT_TEXT_ZH + _PRODUCT_TEXT_EN) if CJK.search(text) else _PRODUCT_TEXT_EN
     for pattern in patterns:
         m = pattern.search(text)
@@ -321,7 +323,8 @@ def extract_top_k(text: str) -> int | None:
 
 
 def extract_report_format(text: str) -> str | None:
-    if re.search(r"markdown|(?<![a-z])md(?![a-z])", text):          # "出个md格式的报告": no \b beside 汉字
+    # "出个md格式的报告": no \b beside 汉字; "forward it to the MD" is a managing director, not markdown
+    if re.search(r"markdown|(?<![a-z])(?<!to )(?<!the )(?<!our )(?<!my )(?<!for )md(?![a-z])", text):
         return "md"
     if re.search(r"html|web ?page|browser|网页|浏览器", text):
         return "html"
@@ -441,6 +444,9 @@ _BASELINE = [re.compile(rf"{_NUMBER}\s*%\s*(?:base|baseline)\b"),          # "+1
              re.compile(rf"{_NUMBER}\s*%\s*of\s+(?:the\s+|my\s+|our\s+)?(?:people|customers|recipients|users|"
                         rf"shoppers|buyers|members|subscribers|them|those|visitors)\s+(?:\w+\s+)?(?:buy|convert|open|"
                         rf"click|redeem|respond|order|purchase|reply|use)"),
+             # "平时买的人大概4%": who acts, then their share
+             re.compile(rf"(?:买|购买|下单|转化|核销|打开|点击)的(?:人|用户|客户|顾客|会员)\s*(?:大概|大约|约|差不多|有|是|在)*\s*"
+                        rf"{_NUMBER}\s*%"),
              re.compile(rf"{_NUMBER}\s*%\s*的?(?:人|用户|客户|顾客|会员|收件人)\s*(?:会|才|能)?(?:买|购买|下单|转化|打开|"
                         rf"点击|核销|回复|响应)"),
              re.compile(rf"(?:基线|基准|当前转化率|现在的转化率|转化率|核销率|打开率|点击率|对照组转化率)\s*(?:是|为|在|=|：|:)?\s*"
@@ -492,7 +498,7 @@ _SEARCH_EN = [
                r"stock|offer|list|do|got)\s+(?:any\s+|some\s+)?(?P<q>[^?!]+?)\s*(?:in (?:the|our) (?:catalog(?:ue)?|"
                r"range|store|shop)|in stock|at all)?(?:[?!]|\.\s|\.?$)"),      # the question ends at its sentence
     # "check whether our catalogue includes a ceramic dripper": the catalogue as the subject
-    re.compile(rf"\b(?:{_CATALOGUE_EN})\s+(?:still\s+|already\s+|currently\s+|even\s+)?(?:includes?|has|have|contains?|carries|carry|lists?|"
+    re.compile(rf"\b(?:{_CATALOGUE_EN})\s+(?:still\s+|already\s+|currently\s+|even\s+|actually\s+|really\s+)?(?:includes?|has|have|contains?|carries|carry|lists?|"
                r"stocks?|offers?)\s+(?:an?\s+|any\s+|some\s+)?(?P<q>[^?!]+)"),
     re.compile(r"\b(?:do we (?:sell|have|carry)|are there any|any)\s+(?:products?|items?)?\s*(?:with|about|for|"
                r"containing|named|called|like)?\s*(?P<q>[^?!]+?)\s*(?:in (?:the|our) catalog(?:ue)?|in stock)?[?!.\s]*$"),
@@ -520,12 +526,13 @@ _SEARCH_ZH = [
 _SEARCH_PLACE_ZH = re.compile(r"^(?:在|从)?(?:我们的?|咱们的?|店里的?)?(?:商品库|产品库|商品目录|产品目录|商品列表|目录|货架|商城|店铺|店|库|"
                               r"平台|系统)(?:里面|里头|里|中|内|上)?(?:的|有没有|是否有|有无)?")
 # A search verb said after the thing, as its own clause ("有没有冻梨啊，搜搜", "有没有在卖玄米茶，帮忙查下")
-_SEARCH_VERB_AFTER_ZH = re.compile(r"(?<=.)[，,\s]+(?:帮忙|帮我|你)?(?:搜搜|搜一下|搜下|查查|查下|查一下|找找|找一下|看看|瞅瞅)"
+_SEARCH_VERB_AFTER_ZH = re.compile(r"(?<=.)[，,\s]+(?:帮忙|帮我|你|烦请|麻烦|请)?(?:搜搜|搜一下|搜下|查查|查下|查一下|找找|找一下|看看|瞅瞅)"
                                    r"(?:呗|吧|呀|啊|哈)?[。.!！?？～~\s]*$")
 # What ends a search without being searched for: punctuation and sentence particles ("搜一下凤梨酥唷")
 _SEARCH_END = "。.!！?？ ～~啊呀唷哟喔哦呦哈"
 _SEARCH_TRAIL = re.compile(rf"[\s,]+(?:please|pls|for me|(?:in|on|from) (?:the|our|my|your) (?:product )?(?:{_CATALOGUE_EN})|"
-                          rf"in stock|that we (?:sell|carry|stock|have)|at all|in it|on it)$")
+                          rf"in stock|that we (?:sell|carry|stock|have)|at all|in it|on it|"
+                          rf"and (?:revert|let me know|tell me|get back(?: to me)?|report back|confirm))$")
 
 
 def extract_search_query(text: str) -> str | None:
@@ -552,6 +559,7 @@ def extract_search_query(text: str) -> str | None:
             query = re.sub(r"(?:看看|看一下)?(?:有没有|有没|吗|呢|没有|不)$", "", query)
             query = re.sub(r"^(?:那个|这个|那款|这款)(?=..)", "", query)
             query = re.sub(r"(?:类的?|系列|相关)$", "", query)
+            query = re.sub(r"(?<=..)(?:这个|这种|这款|那个|那种)(?:货|东西|商品|产品)$", "", query)   # "红糖这个货"
             if CJK.match(query):       # "有没有卖酸梅汤 查一下": in Chinese a space ends the thing searched for
                 query = re.split(r"\s+(?=[\u4e00-\u9fff])", query)[0]
             query = re.sub(r"\s*(?:products?|items?)$", "", query).strip()

@@ -29,7 +29,7 @@ ZHE_PATTERN = re.compile(rf"(?:打\s*)?((?:\d+(?:\.\d+)?)|[{ZH_NUM_CHARS}点]+)\
 _EN_COUNT = r"(?:\d+|one|two|three|four|five)"
 OTHER_OFFERS = re.compile(
     rf"free (?:home |next[- ]day |express )?(?:shipping|delivery|postage|returns|gift|sample)s?|buy {_EN_COUNT},? get {_EN_COUNT}(?: free| half off)?|"
-    rf"bogo|(?:\$|£|€|¥)\s?\d+(?:\.\d+)?\s*(?:off|voucher|coupon|gift card|credit|cashback|discount)|"
+    rf"bogo|(?:\$|£|€|¥|₹|rs\.?|inr|aud|a\$|s\$|hk\$)\s?\d+(?:\.\d+)?\s*(?:off|voucher|coupon|gift card|credit|cashback|discount)|"
     rf"\d+ (?:dollars?|euros?|pounds?|yuan|rmb) (?:off|voucher|coupon)|"
     rf"(?:double|triple|2x|3x|bonus|extra) (?:loyalty )?points|gift with purchase|half price|half off|"
     r"满\s*\d+\s*(?:减\s*\d+|包邮|免运费|送\S{1,4})|包邮|免运费|免邮|买\s*(?:\d+|[一二两三四五])\s*送\s*(?:\d+|[一二两三四五])|第二件半价|"
@@ -91,7 +91,7 @@ SHORTER = re.compile(
     r"make it (?:brief|short|tight)|cut (?:it |this |that |the copy |the text )?short|condense|crisper|less long|too long|too lengthy|(?:too|very|quite|a bit|bit) (?:lengthy|long-winded)|punchier|snappier|pithier|leaner|"
     r"(?:cut|trim|bring|get|keep|limit|shrink|squeeze)\s+(?:it|this|that|the copy|the text|the message)?\s*(?:down\s+)?"
     r"to\s+(?:\d+|one|two|three|four|five|a few|a couple of)\s+(?:sentences|lines|words|characters|chars)\b|"
-    r"too (?:wordy|much text|many words)|wordy|\b(?:halve|chop|slash)\s+(?:it|this|that|the)\b|in half\b|get to the point|one[- ]liner|"
+    r"too (?:wordy|much text|many words)|wordy|\bmore short\b|\b(?:little|bit)\s+short(?:er)?\b|\b(?:halve|chop|slash)\s+(?:it|this|that|the)\b|in half\b|get to the point|one[- ]liner|"
     r"短一点|短一些|短些|短点|更短|(?:改|写|弄|搞|整|缩)短(?!信)|缩短|精简|简短|压缩|删减|字数少|少一点字|少点字|少写|简洁|简练|太长|长了|"
     r"(?:字|字数|内容|废话)(?:也)?(?:太多|多了|太长)|太啰嗦|啰嗦|啰唆|冗长|砍(?:一半|掉|短|点|些)|减半|删(?:一半|掉|点|些)|"
     r"(?:一|两|几)句话|言简意赅|干脆点|利落点|"

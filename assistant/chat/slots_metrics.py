@@ -32,7 +32,7 @@ RANKING_EN = (r"best[- ]?sell\w*|fl(?:y|ies|ew|ying) off the shel(?:f|ves)|top[-
               r"\s+(?:the\s+)?(?:most|best)\b|"
               r"(?:products?|items?|skus?)\s+(?:\w+\s+){0,3}?(?:earn|make|bring|generate)\w*\s+(?:us\s+)?(?:in\s+)?(?:the\s+)?most|(?:sell|sold)\s+(?:the\s+)?(?:most|best)|"
               r"(?:which|what)\s+(?:\d+\s+)?(?=(?:product\s+)?(?:categor|department))")
-RANKING_ZH = (r"最常(?:买|购买|下单|购入)|卖爆|卖疯|卖得?(?:贼|特|超|巨|老)(?:好|多|火)|(?:买|购买|下单)(?:得)?最多|最?畅销|最?热销|最?热卖|爆款|爆品|卖得?最(?:好|多|火)|销量(?:最高|最好|最大|最多|前|排名|排行|top|第一)|"
+RANKING_ZH = (r"top\s*\d*\s*的?\s*(?=单品|商品|产品|货|东西|品)|最常(?:买|购买|下单|购入)|卖爆|卖疯|卖得?(?:贼|特|超|巨|老)(?:好|多|火)|(?:买|购买|下单)(?:得)?最多|最?畅销|最?热销|最?热卖|爆款|爆品|卖[得的]?最(?:好|多|火)|销量(?:最高|最好|最大|最多|前|排名|排行|top|第一)|"
               r"最受欢迎|受欢迎|最热门|热门|人气最高|人气|排名前|排前|排行|最赚钱|赚钱最多|贡献最大|(?:营收|收入|销售额)最(?:高|多)|"
               r"哪(?:个|些|一)?(?:个)?(?=品类|类目|类别|大类)")
 # How often people buy
@@ -52,11 +52,11 @@ ORDER_NOUNS_EN = r"(?:orders|baskets|transactions|purchases|trips|checkouts|sale
 _SHARE_WORDS = r"(?:%|share|percent(?:age)?|proportion|fraction|portion|slice|part|piece|chunk|contribution|split|breakdown|mix|cut)"
 _MONEY_EN = rf"(?:{MONEY_NOUNS_EN}|spend|money)"          # "what chunk of our money"
 METRIC_PATTERNS: list[tuple[str, str]] = [
-    ("revenue_share", rf"\b(?:{MONEY_NOUNS_EN})\s+(?:split|breakdown|share|mix)|{_SHARE_WORDS}\s+of\s+(?:the\s+|our\s+|my\s+|"
+    ("revenue_share", rf"\b(?:{MONEY_NOUNS_EN})\s+(?:split|breakdown|share|mix|contribution)|{_SHARE_WORDS}\s+of\s+(?:the\s+|our\s+|my\s+|"
                       rf"total\s+|all\s+|overall\s+)*{_MONEY_EN}\b|how much of (?:the |our |my |total |overall |all )*(?:{MONEY_NOUNS_EN})\b|"
                       rf"contribut\w*\s+(?:to\s+)?(?:the\s+|our\s+|total\s+)*(?:{MONEY_NOUNS_EN})\b|"
                       rf"account(?:s|ed)? for\s+(?:what\s+|how much\s+)?(?:of\s+)?(?:the\s+|our\s+|total\s+)*(?:{MONEY_NOUNS_EN})\b|"
-                      rf"(?:{MONEY_NOUNS_ZH})(?:的)?(?:占比|比例|份额|比重|贡献)|占了?(?:多少|几成|百分之几|多大比例)?(?:的)?(?:总|全部|整体)?(?:的)?(?:{MONEY_NOUNS_ZH})|"
+                      rf"(?:{MONEY_NOUNS_ZH})(?:的)?(?:占比|比例|份额|比重|贡献)|占了?(?:我们?|咱们?|店里)?(?:多少|几成|百分之几|多大比例)?(?:的)?(?:总|全部|整体)?(?:的)?(?:{MONEY_NOUNS_ZH})|"
                       rf"比例的(?:{MONEY_NOUNS_ZH})|贡献了?(?:多少|几成|百分之几|百分之多少)|百分之多少的(?:{MONEY_NOUNS_ZH})|贡献(?:度|占比|比例)|贡献的(?:{MONEY_NOUNS_ZH})|"
                       rf"(?:{MONEY_NOUNS_ZH})(?:的)?(?:在[^\s，。？?]{{1,6}}?)?(?:占|占了)(?:多少|几成|比|百分之)|"
                       rf"\b(?:{MONEY_NOUNS_EN})\b[^?.!;]{{0,40}}?[\s,]+(?:what|how much|how big a|which)\s+(?:\w+\s+)?{_SHARE_WORDS}|"
@@ -67,7 +67,7 @@ METRIC_PATTERNS: list[tuple[str, str]] = [
     ("clv", r"lifetime (?:value|spend|worth|revenue)|(?<![a-z])(?:clv|ltv)(?![a-z])|customer value|"
             r"\b(?:customers?|shoppers?|households?|members?|buyers?|clients?|users?|people|they|each|ones?|\w+ers)\b"
             r".{0,25}?\bworth\b(?:.{0,30}?\bover (?:time|the long run|the years))?|"
-            r"生命周期价值|终身价值|客户价值|未来.{0,8}?(?:价值|贡献)|预[计测估]的?.{0,4}价值|"
+            r"生命周期价值|终身价值|客户价值|(?:一辈子|这辈子|终身).{0,8}?(?:花|消费|买|贡献)|未来.{0,8}?(?:价值|贡献)|预[计测估]的?.{0,4}价值|"
             r"(?:predicted|future|expected)\s+(?:\d+[- ]?(?:day|week|month|year)s?\s+)?(?:customer\s+)?(?:value|spend)"),
     ("trend", r"trend|(?<!times )(?<!time )\b(?:by|per|each|every|in each|for each) (?:calendar )?(?:week|month)\b|"
               r"\b(?:week|month)[- ]?wise\b|from (?:one |each )?(?:week|month) to the next|\b(?:development|evolution|progression) of\b|"
@@ -79,7 +79,7 @@ METRIC_PATTERNS: list[tuple[str, str]] = [
             r"(?:order|basket|ticket|cart) (?:value|size)|(?:spend|spent|value|drop|drops|dropped|pay|pays|paid) per (?:order|basket|transaction|visit|trip)|"
             # "what does their cart usually come to", "what a basket adds up to at checkout"
             r"\b(?:cart|basket|order)s?\b.{0,25}?\b(?:come|comes|came|add|adds|added) (?:up )?to\b|"
-            r"客单价|客单|笔单价|单均|每(?:张|个|笔)订单(?:平均|大概|大约)?(?:多少钱|金额|花多少)|一(?:单|笔)(?:平均|大概|大约)?(?:多少钱|花多少|消费多少)|平均订单(?:金额|价值|价格)?|平均每(?:单|笔)|每(?:单|笔)(?:平均)?(?:多少钱|金额|消费)?(?=平均|多少|金额|消费)"),
+            r"客单价|客单|笔单价|单均|每(?:张|个|笔)订单(?:平均|大概|大约)?(?:多少钱|金额|花多少)|一(?:单|笔)(?:平均|大概|大约)?(?:买|花|消费)?多少钱|一(?:单|笔)(?:平均|大概|大约)?(?:花多少|消费多少)|每一?(?:单|笔)\s*(?:平均|大概|大约)?(?:下来)?\s*多少钱|平均订单(?:金额|价值|价格)?|平均每(?:单|笔)|每(?:单|笔)(?:平均)?(?:多少钱|金额|消费)?(?=平均|多少|金额|消费)"),
     ("top_categories", rf"(?:{CATEGORY_NOUNS})"),
     ("top_products", rf"{RANKING_EN}|{RANKING_ZH}"),
     ("customers", rf"how many (?:{COUNT_ADJ} )?{PEOPLE_EN}|number of (?:{COUNT_ADJ} )?{PEOPLE_EN}|"

@@ -23,7 +23,8 @@ _SEG_WORDS_ZH = r"(?:细分|分群|客群|人群|群组|群体|簇|组|类|群|�
 _ORDINAL_WORDS = "|".join(EN_ORDINALS)
 
 SEGMENT_NUMBER_PATTERNS = [
-    re.compile(rf"\b{_SEG_WORDS_EN}\s*(?:#|no\.?|number|num|id)?\s*:?\s*({NUM})(?![\d%]|-)"),   # "persona one-pagers": no number
+    # "persona one-pagers", "all the segments one by one": no number
+    re.compile(rf"\b{_SEG_WORDS_EN}\s*(?:#|no\.?|number|num|id)?\s*:?\s*({NUM})(?![\d%]|-|\s+by\s+one\b)"),
     re.compile(rf"\b(?:the\s+)?({_ORDINAL_WORDS}|\d+(?:st|nd|rd|th))\s+{_SEG_WORDS_EN}\b"),
     re.compile(rf"第\s*({NUM})\s*(?:个)?\s*{_SEG_WORDS_ZH}"),
     re.compile(rf"({NUM})\s*号\s*{_SEG_WORDS_ZH}"),
@@ -445,7 +446,8 @@ ALL_SEGMENTS_PATTERN = re.compile(
     rf"\b(?:every|each|all)(?:\s+(?:single|one|last|and every))?(?:\s+of)?(?:\s+(?:the|our|my|these|those|your))?\s+"
     rf"(?:\w+\s+)?{_SEG_WORDS_EN}\b|\b(?:per|by|across)\s+(?:the\s+)?{_SEG_WORDS_EN}\b|"
     rf"\b{_SEG_WORDS_EN} by {_SEG_WORDS_EN}\b|\bfor each\b|\b(?:both|all) of them\b|"
-    rf"(?:每个|每一个|每一|所有|全部|各个|各|全体|整个)\s*(?:的)?\s*(?:分群|客群|细分|人群|群体|群组|用户群|客户群|群|组|类)")
+    rf"(?:每个|每一个|每一|所有|全部|各个|各|全体|整个)\s*(?:的)?\s*(?:分群|客群|细分|人群|群体|群组|用户群|客户群|群|组|类)|"
+    rf"分(?:出来)?的(?:那|这)?几(?:个)?(?:分群|组|群|类)")       # "分的那几组": the groups made, all of them
 _EN_DESCRIPTION = [
     # "who is likely to churn?" → "likely to churn" (a prediction, matched by the churn-risk rule)
     re.compile(r"\bwho\s+(?:is|are|will be)\s+(?:the\s+)?(?:most\s+)?(?P<name>(?:likely|about|going) to (?:churn|leave|lapse|"
@@ -707,7 +709,8 @@ _BARE_PAIR = re.compile(rf"(?<![\d.#])({NUM})\s*(?:and|vs\.?|versus|with|to|agai
 # Two names around a comparison word: "A vs B", "A compared with B", "what separates A from B", "学生党跟上班族比，
 # 有什么不同", "宝妈和白领用户相比". The left name is read from its right end (after the last verb or article), the
 # right name from its left end; a comparison verb or question after either is not part of it.
-_COMPARE_LEAD = re.compile(r"^.*?\b(?:compare|comparison of|contrast|difference between|differences between)\s+|"
+_COMPARE_LEAD = re.compile(r"^.*?\b(?:compare|comparison of|contrast|difference between|differences between|"
+                           r"differentiates|distinguishes|separates|sets apart)\s+|"
                            r"^(?:please\s+|pls\s+|can you\s+|could you\s+)?(?:put|place|set|line up|stack)\s+|"   # "put A next to B"
                            r"^(?:请|帮我|麻烦|烦请|劳驾|能否|可否|请您|请你)?(?:比较|对比|比一比|比一下|区分)(?:一下|下)?|"
                            r"^(?:请|帮我|麻烦|烦请|劳驾|能否|可否)?(?:把|将|拿)")
@@ -717,7 +720,7 @@ _COMPARE_LEFT_TAIL_EN = re.compile(r"\s+(?:side by side|next to each other|toget
                                    r"contrasts?|rank|ranks|different|similar|alike|unlike|distinct|vary|varies|"
                                    r"(?:so\s+|any\s+|really\s+)?(?:different|similar))$")
 _COMPARE_RIGHT_TAIL_EN = re.compile(r"\s*(?:[?.!,;:]|\s[—–-]\s|\b(?:which|who|how|what|in terms|side by side)\b).*$")
-_COMPARE_TAIL_ZH = re.compile(r"(?<=.)放(?:在)?一起.*$|(?<=.)(?:帮我|给我|麻烦)?(?:相比|相比较|比起来|比较起来|比较|对比|比一比|比)(?:一下|起来|之下)?.*$|[，,。？?!！].*$|"
+_COMPARE_TAIL_ZH = re.compile(r"(?<=.)(?:之间|两者|二者|两个|这两).*$|(?<=.)放(?:在)?一起.*$|(?<=.)(?:帮我|给我|麻烦)?(?:相比|相比较|比起来|比较起来|比较|对比|比一比|比)(?:一下|起来|之下)?.*$|[，,。？?!！].*$|"
                               r"(?:有什么|有何|有啥|的)?(?:主要|核心|最大|具体|关键)?(?:区别|不同|差别|差异|不一样|差在|哪个|谁更|谁).*$")
 
 
@@ -736,7 +739,8 @@ def _names_around_connector(body: str) -> list[str] | None:
     names = []
     for side, part in zip(("left", "right"), parts):
         part = part.strip()
-        if CJK.search(part):
+        if CJK.search(part):       # "基于消费行为维度，A和B之间…": the left name starts after the context clause
+            part = re.split(r"[，,。]", part)[-1] if side == "left" else part
             name = _clean_zh_phrase(_COMPARE_TAIL_ZH.sub("", part).strip())
         elif side == "left" and _relative_clause_name(part):
             name = _relative_clause_name(part)

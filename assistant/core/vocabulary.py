@@ -19,8 +19,11 @@ COPY_FORMAT: dict[str, str] = {"email": "email", "sms": "sms", "push": "push", "
 _CHANNEL_WORDS: tuple[tuple[str, str], ...] = (
     ("wechat", r"wechat|we chat|weixin|wecom|微信|企微|朋友圈|公众号|小程序"),   # 企微 = WeChat Work
     # ... and the words used in Taiwan / Hong Kong (简讯, 电子报, 推播) and typed in a hurry ("txt msg", "emial")
-    ("sms", r"(?<![a-z])sms(?![a-z])|text messages?|\btexts?\b(?! copy)|\btxt(?: msgs?)?\b|短信|短讯|简讯|簡訊|手机消息"),
-    ("email", r"e-?mails?|\bemials?\b|\bmail\b|newsletter|(?<![a-z])edm(?![a-z])|邮件|邮箱|电邮|电子报|電子報"),
+    # ... a shopkeeper's 发个信息 (send a text; 信息 alone is "information": 客户信息)
+    ("sms", r"(?<![a-z])sms(?![a-z])|text messages?|\btexts?\b(?! copy)|\btxt(?: msgs?)?\b|短信|短讯|简讯|簡訊|手机消息|"
+            r"(?<=[发写编])(?:个|条|一条|一个|几条)?信息"),
+    ("email", r"e-?mails?|\bemials?\b|\bmail\b|\bmailers?\b|\bmailshots?\b|newsletter|(?<![a-z])edm(?![a-z])|邮件|邮箱|"
+              r"电邮|电子报|電子報"),
     # "the app popup thingy", "a message pops up on their phone from our app"
     ("push", r"(?<![a-z])push(?![a-z])|notifications?|app alert|\bpop-?ups?\b|\bpops? up\b|推送|推播|通知|弹窗"),
 )
