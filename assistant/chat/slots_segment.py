@@ -180,6 +180,8 @@ def _clean_en_phrase(phrase: str, from_right: bool = False) -> str | None:
         if words and re.fullmatch(rf"\d+|{EN_NUM_WORDS}", words[-1]):
             return None       # "whether six segments would fit better": a count of segments, not a name
         cut = [i for i, w in enumerate(words) if re.fullmatch(_EN_BOUNDARY, w) or w in _EN_STOP_LEAD]
+        if cut and words[cut[-1]] in ("a", "an"):
+            return None       # "the business case for a loyalty tier": a tier to be made, not one that exists
         words = words[cut[-1] + 1:] if cut else words
     else:
         article = next((i for i, w in enumerate(words) if i > 0 and w in _ARTICLES_EN), None)
@@ -282,7 +284,7 @@ _ZH_GROUP_TAIL_END = re.compile(rf"(?:{_ZH_SIDE}|一个人|一人|每个人|每�
 # The words a Chinese name of people ends in ("银发会员", "宝妈", "学生党", "周末囤货家庭")
 # A "those who …" name: a verb of shopping or living, up to three characters, then 的 ("下班顺路买菜的")
 _ZH_DOER_VERB = r"(?:买|来|逛|用(?!户)|吃|喝|玩|囤|养|带|薅|抢|蹲)"
-_ZH_PEOPLE_NOUN = (r"(?:客户|顾客|用户|会员|家庭|人群|群体|客群|人士|族|党|妈|爸|者|户|们|(?<!客)客|主顾|打工人|"
+_ZH_PEOPLE_NOUN = (r"(?:客户|顾客|客人|用户|会员|家庭|人群|群体|客群|人士|族|党|妈|爸|者|户|们|(?<!客)客|主顾|打工人|"
                    r"(?<=[妈爸党族友粉货])团(?!购|长)|"          # "宝妈团", "吃货团": a people noun's club
                    rf"{_ZH_DOER_VERB}[^\s，。,.!?！？、的]{{0,3}}的)")
 # ... said whole, ending in its 的 ("不怎么来的", "下班顺路买菜的")
@@ -333,6 +335,8 @@ _ZH_NAME_PATTERNS = [
                rf"{_ZH_GAP}(?:也|再|就)?(?:写|发|做|出|整|来|搞|弄|安排)(?:一)?(?:封|条|篇|个|份|版|套)|"
                rf"{_ZH_GAP}(?:怎么|如何)(?:做|搞|办|推|营销|弄|运营|促活|召回|激活|唤醒|留住|把|让|才能)|"
                rf"{_ZH_GAP}(?:该|应该|要)?(?:主推|推荐|推|种草)(?:点|些)?(?:啥|什么|哪))"),
+    # a name, then what to do for "them": "很久没来的客人 给他们发信息"
+    re.compile(rf"^(?P<name>[^\s，。,.!?！？、]{{1,12}}?{_ZH_PEOPLE_NOUN})\s*[，,\s]\s*(?:给|跟|对|帮|向)(?:他们|她们|这些人|这帮人)"),
     # a name opening the sentence with a demonstrative group word: "学生党这个群体推荐点什么产品好"
     re.compile(rf"^{_ZH_NAME}{_ZH_DEMONSTRATIVE}\s*(?:{_ZH_GROUP_NOUN}|人|客户|用户|顾客)"),
     # last: a message that opens with a name ending in a people noun, whatever follows ("高客单用户短信，包邮",
@@ -521,6 +525,9 @@ _ZH_REQUEST_LEAD = re.compile(
 _ZH_OCCASION_LEAD = re.compile(r"^[^，,。？?！!]{1,12}(?:期间|之际|前夕|来临|当天|的时候|时)[，,]\s*")
 
 
+# ... the group in that context clause: "作为沉睡老客召回的抓手", "基于沉睡老客的召回目标"
+_ZH_CONTEXT_NAME = re.compile(rf"^(?:作为|基于|针对|围绕|为了|面向|对)?(?P<name>[^\s，。,的]{{1,10}}?{_ZH_PEOPLE_NOUN})"
+                              rf"(?=召回|唤醒|激活|拉新|留存|复购|转化|促活|的|$)")
 # A formal Chinese request often gives its context first, then asks: "为了拉齐对用户规模的认知，烦请确认一下…",
 # "周会复盘需要，烦请按周…". The clause before the ask says why, and names a group only when the ask does not.
 _ZH_ASK_AFTER_CONTEXT = re.compile(r"[，,]\s*(?=(?:烦请|请|麻烦|劳驾|能否|可否|帮忙|帮我|想先看|想看|想了解|需要看)\S)")
@@ -554,7 +561,9 @@ def extract_segment(text: str, language: str) -> int | str | None:
     ask = _ZH_ASK_AFTER_CONTEXT.search(text)
     if ask and CJK.search(text):
         named = extract_segment(text[ask.end():], language)     # the ask first; its context only if it names none
-        if named is not None:
+        context = _ZH_CONTEXT_NAME.search(text[:ask.start()])
+        named = named if named is not None else context and _clean_zh_phrase(context.group("name"))
+        if named:
             return named
     if language == "zh" or CJK.search(text):
         for pattern in _ZH_DESCRIPTION:
@@ -589,7 +598,7 @@ def extract_segment(text: str, language: str) -> int | str | None:
     for k, pattern in enumerate(_EN_NAME_PATTERNS):
         for m in _overlapping(pattern, text):
             if re.search(r"\b(?:a|an)\s+$", text[:m.start("name")]) or re.match(r"an?\s", m.group("name")):
-                continue      # "the business case for a loyalty tier": a tier to be made, not one that exists
+                continue      # ... "for a loyalty tier" read from its left end
             name = _clean_en_phrase(m.group("name"), from_right=(k == 1))
             if name and pattern in (_FOR_NAME, _TO_OR_AT_NAME) and not _could_name_people(name):
                 continue
@@ -664,7 +673,7 @@ def _group_noun_phrase(text: str) -> str | None:
 
 
 # One word that describes customers without a people noun: "the lapsing", "for high value", "price-sensitive"
-_DESCRIBING_WORD_EN = re.compile(r"(?:ing|ive|ed|value|vip|vips|elderly|youth|loyal|new|budget|premium)$")
+_DESCRIBING_WORD_EN = re.compile(r"(?:ing|sensitive|ed|value|vip|vips|elderly|youth|loyal|new|budget|premium)$")
 
 
 def _could_name_people(name: str) -> bool:
