@@ -67,7 +67,7 @@ _PRIVATE_DOCUMENT = re.compile(r"述职报告|个人总结|简历|论文|作业|
                                r"\bmy\s+(?:\w+\s+)?shifts?\b|换班|调班")      # a staff rota, not a campaign
 # "Which group first, next time?" asks for the next-campaign advice; a plan for it would also ask how (an offer, a
 # channel): "下一次活动针对哪个人群、用什么优惠比较好" is a plan.
-_NEXT_WORD = r"(?:\bnext\b|下一|下次|下回|下轮|下期|下波|下个月|下周)"
+_NEXT_WORD = r"(?:\bnext\b|下一|下次|下回|下轮|下期|下波|下个月|下周|下个?季度|下半年|明年)"
 _WHICH_GROUP = r"(?:\bwhich (?:group|segment|cluster|customers|audience)|\bwho\b|哪个|哪些|哪类|哪一|哪群|谁)"
 _NEXT_TARGET = re.compile(rf"{_NEXT_WORD}.*{_WHICH_GROUP}|{_WHICH_GROUP}.*{_NEXT_WORD}")   # "which segment … next quarter"
 _PLAN_DETAIL = re.compile(r"\b(?:offer|discount|deal|channel|how|what kind)\b|优惠|折扣|渠道|怎么|如何|什么样|方案")
@@ -123,6 +123,24 @@ _RAN_AGAINST_HOLDOUT = re.compile(r"\b(?:we ran|we sent|we did|that went out)\b.
 _OFF_TOPIC_PLACE = re.compile(r"\b(?:restaurant|pizza place|coffee shop|caf[eé]|bar|hotel|flight|weather|near (?:me|their|"
                               r"our|my|the) (?:office|place|house|home))\b|餐厅|饭店|酒店|机票|天气|"
                               r"(?:上哪|去哪)儿?(?:吃|喝|玩|撸串|聚餐|吃饭)|撸串去|吃饭去")
+# Copy asked by its channel's name for it ("烦请输出一版短信文案", "the SMS text for segment 0"): copy, not a plan
+_CHANNEL_COPY = re.compile(r"(?:短信|推送|邮件|微信|朋友圈|push|sms|edm)\s*(?:的)?\s*(?:文案|内容|话术)|"
+                           r"\b(?:sms|email|push|wechat|text message)\s+(?:copy|wording|text|message body)\b")
+# The world outside the shop, asked as if it were data: markets, prices of money, taxes
+_OFF_TOPIC_WORLD = re.compile(r"\bs&p\b|\bnasdaq\b|\bdow jones\b|\bftse\b|\bhang seng\b|stock market|share price|"
+                              r"\bbitcoin\b|\bcrypto\w*|exchange rate|interest rate|\b(?:gst|vat|sales tax|income tax)\b|"
+                              r"\btax rate|股市|股票|大盘指数|比特币|汇率|利率|税率|增值税")
+# Holding off what was asked: "please don't go ahead", "park that for now", "先别分 等等再说"
+_HOLD_OFF = re.compile(r"\b(?:don'?t|do not) (?:go ahead|proceed|do (?:it|that|this))\b|\bhold off\b|"
+                       r"\bpark (?:that|it|this)\b|\blet'?s not\b|\bleave it for now\b|\bnot now\b|"
+                       r"先别|先不|等等再说|回头再说|以后再说|暂时不|先放着|先搁着|先放一放")
+# A yes-or-no question about how a past send did: "上次过年那个活动 赚没赚到钱", "did the last promo pay off"
+_HOW_IT_WENT = re.compile(r"(\S)没\1|有没有(?:效果|用|赚)|\bdid (?:it|that|the \w+(?: \w+)?) (?:work|pay off|pay back)\b|"
+                          r"\bwas it worth\b")
+# A saved workspace kept or reopened, said in a shopkeeper's words: "先存上 明天在弄", "昨天存的那个 打开"
+_SAVE_VERB = re.compile(r"\bsave\b|存上|存一下|存下|保存|存个档|存档")
+_OPEN_SAVED = re.compile(r"(?:存的|保存的|\bsaved\b|存档).{0,6}(?:打开|开|加载|\bload\b|\bopen\b)|"
+                         r"(?:打开|加载|\bload\b|\bopen\b|\breopen\b).{0,12}(?:存的|保存的|\bsaved\b|存档)")
 # Copy asked as a channel with its receiver: "txt msg for every seg abt …", "sms for seg 4 but in chinese, 10% off",
 # "can u do an emial for the lapsed regulars"
 _CHANNEL_FOR = re.compile(r"^(?:can (?:u|you) |could (?:u|you) |pls |please )?(?:do |make |need |want |get |whip up )?"
@@ -164,7 +182,7 @@ _ONE_CUSTOMER = re.compile(r"\b(?:one of (?:our|my|the)|a (?:single|particular|s
                            r"customer|member)"
                            r"(?!群|们)")                    # "给一个铁粉推荐点好物", "有个老客户，给他推几个SKU"
 # A send that is over ("上回那个团购", "the last push"): how it went is an evaluation
-_PAST_SEND = re.compile(r"上次|上回|上一次|上一波|上周|上个月|那场|那波|那次|\b(?:last|previous|past)\b")
+_PAST_SEND = re.compile(r"上次|上回|上一次|上一波|上周|上个月|那场|那波|那次|\b(?:last|previous|past|latest|most recent)\b")
 
 
 def _runner_up_action(alternatives, text: str, default: str) -> str:
@@ -301,7 +319,8 @@ def _metric_of_a_name(r: Reading) -> str | None:
 def _likes_of_a_product(r: Reading) -> str | None:
     """"we're OOS on the dome tent, what's similar?": a product's likes, no segment."""
     if (r.intent in ("describe_segment", UNKNOWN, "search_products", "follow_up") or
-            r.intent == "data_question" and not asked_metrics(r.t, r.language)) and \
+            r.intent == "data_question" and not asked_metrics(r.t, r.language) or
+            r.intent == "recommend_segment" and r.confidence < UNSURE_READING) and \
             r.confidence < SIMILAR_OVERRIDE and _LIKENESS.search(r.t) and _names_product_only(r.t, r.language):
         return "similar_products"
     return None
@@ -353,7 +372,7 @@ def _one_customer(r: Reading) -> str | None:
 def _look_back(r: Reading) -> str | None:
     """"上周直播那场复盘一下": a look back at a past send, nothing about next time."""
     if r.intent == "next_campaign" and r.confidence < FOLLOW_UP_OVERRIDE and _EVALUATION_WORD.search(r.t) and \
-            not re.search(_NEXT_WORD, r.t) and not _NEXT_TARGET.search(r.t):
+            not re.search(_NEXT_WORD, r.t) and not _NEXT_TARGET.search(r.t) and not _PLAN_NOUN.search(r.t):
         return "evaluate_campaign"
     return None
 
@@ -416,9 +435,9 @@ def _copy_edit(r: Reading) -> str | None:
     if (r.intent == UNKNOWN or r.intent == "report" and r.confidence < 0.5 and not _REPORT_WORD.search(r.t)) and \
             not any(r.said(name) for name in _ACTIONS):
         return "follow_up"
-    if r.intent in ("write_copy", "plan_campaign") and r.confidence < UNSURE_READING and \
+    if r.intent in ("write_copy", "plan_campaign", "describe_segment") and r.confidence < UNSURE_READING and \
             r.segment_as("write_copy") is None and extract_channel(r.t) is None and extract_offer(r.t)[1] is None:
-        return "follow_up"
+        return "follow_up"          # "在写长点 多说说好处": read unsure as a description of nobody
     return None
 
 
@@ -494,9 +513,13 @@ def _picks_for_one(r: Reading) -> str | None:
 
 
 def _past_send_reviewed(r: Reading) -> str | None:
-    """"老板让我复盘下上回那个车厘子团购": how a past send went."""
+    """"老板让我复盘下上回那个车厘子团购", "a proper readout on our most recent promotion": how a past send went;
+    "上次过年那个活动 赚没赚到钱" asks it yes or no, however much the festival reads like a plan."""
     if r.intent == UNKNOWN and r.confidence < UNSURE_READING and _EVALUATION_WORD.search(r.t) and \
             _PAST_SEND.search(r.t):
+        return "evaluate_campaign"
+    if r.intent in ("plan_campaign", "write_copy") and r.confidence < METRIC_OVER_PROFILE and not r.said(r.intent) and \
+            _PAST_SEND.search(r.t) and _HOW_IT_WENT.search(r.t):
         return "evaluate_campaign"
     return None
 
@@ -664,6 +687,57 @@ def _ranking_for_no_group(r: Reading) -> str | None:
 
 
 # The order matters: the first rule that answers decides.
+def _copy_not_plan(r: Reading) -> str | None:
+    """"烦请输出一版短信文案，全场八折": the copy of a channel asked by name, no plan noun: copy."""
+    if r.intent == "plan_campaign" and r.confidence < METRIC_OVER_PROFILE and _CHANNEL_COPY.search(r.t) and \
+            not _PLAN_NOUN.search(r.t):
+        return "write_copy"
+    return None
+
+
+def _full_brief_not_edit(r: Reading) -> str | None:
+    """"第0组 推送 九五折", "What should be the SMS text for segment 0? Put 10% off in it.": a segment, a channel and an
+    offer, with no word of change, are a whole new brief, not an edit of the last copy."""
+    change = slot_change(r.t, r.language)
+    if r.intent == "follow_up" and r.confidence < 0.95 and not (change and change["cued"]) and \
+            extract_segment_number(r.t) is not None and extract_channel(r.t) and extract_offer(r.t)[1]:
+        return "write_copy"
+    return None
+
+
+def _off_topic_world(r: Reading) -> str | None:
+    """"where the S&P 500 is heading", "the GST rate on biscuits": the world outside the shop, read unsure as data."""
+    if r.intent in ("data_question", "search_products", UNKNOWN) and r.confidence < FOLLOW_UP_OVERRIDE and \
+            _OFF_TOPIC_WORLD.search(r.t):
+        return UNKNOWN
+    return None
+
+
+def _held_off(r: Reading) -> str | None:
+    """"I'd rather we park that for now, so please don't go ahead", "先别分 等等再说": holding off, not a request."""
+    if r.intent in (UNKNOWN, "segment", "follow_up", "smalltalk") and r.confidence < UNSURE_READING and \
+            _HOLD_OFF.search(r.t) and extract_n_segments(r.t) is None:
+        return "cancel"
+    return None
+
+
+def _picks_for_a_group(r: Reading) -> str | None:
+    """"第3组的客人 进点啥货好。推荐下": what to offer a numbered or named group, with nothing about next time."""
+    if r.intent == "next_campaign" and r.confidence < UNSURE_READING and r.said("recommend_segment") and \
+            not re.search(_NEXT_WORD, r.t) and r.segment_as("recommend_segment") is not None:
+        return "recommend_segment"
+    return None
+
+
+def _workspace_in_other_words(r: Reading) -> str | None:
+    """"先存上 明天在弄" keeps the work; "昨天存的那个 打开" reopens it: read unsure as chat or nothing."""
+    if r.intent not in ("smalltalk", UNKNOWN) or r.confidence >= UNSURE_READING:
+        return None
+    if _OPEN_SAVED.search(r.t):
+        return "load_workspace"
+    return "save_workspace" if _SAVE_VERB.search(r.t) else None
+
+
 RULES: tuple[Callable[[Reading], str | None], ...] = (
     _channel_brief_not_edit, _plan_for_a_named_group, _cued_follow_up, _comparison, _count_put_forward,
     _metric_of_their_profile, _who_next, _metric_of_a_name, _likes_of_a_product, _persona_cards, _every_profile,
@@ -673,7 +747,8 @@ RULES: tuple[Callable[[Reading], str | None], ...] = (
     _unsure_metric, _copy_verb_and_channel, _picks_for_one, _past_send_reviewed, _traits_of_a_name, _algorithm_named,
     _half_read_yes, _only_slot_values, _no_customer_no_verb, _plan_first, _no_workspace_word, _nothing_to_follow,
     _copy_without_a_copy_word, _products_to_feature, _put_back, _share_of_a_group, _how_to_win_a_group,
-    _ran_against_holdout, _ranking_for_no_group, _next_from_a_result,
+    _ran_against_holdout, _ranking_for_no_group, _next_from_a_result, _copy_not_plan, _full_brief_not_edit,
+    _off_topic_world, _held_off, _picks_for_a_group, _workspace_in_other_words,
 )
 
 

@@ -263,6 +263,8 @@ _PRODUCT_TEXT_ZH = [
                r"类似|相似)"),
     re.compile(r"(?:类似于|相似于|类似|相似|替代|代替)\s*(?P<p>[^，。,.!?！？的品]{2,30})\s*(?:的|$)"),
     re.compile(r"(?:买了|买过|购买了|购买过|购买|喜欢|买)\s*(?P<p>[^，。,.!?！？]{1,30}?)\s*(?:的人|的顾客|的用户|的客户)"),
+    # the product said first as the topic: "燕麦片这个单品毛利偏低，烦请找4个相似商品"
+    re.compile(r"^(?P<p>[^，。,.!?！？\s]{1,20}?)(?:这个|这款|那个|那款)(?:单品|商品|产品|货|sku)"),
 ]
 _PRODUCT_TRAIL = re.compile(r"\s+(?:please|pls|for me|for us|in stock|instead|too|also|we sell|we have|we are having|"
                             r"we're having|we are selling|we stock|we carry|"
@@ -700,7 +702,9 @@ _CHANGE_FRAME_EN = re.compile(
     # "would you mind preparing exactly the same for segment 4", "on reflection, might we …", "sorry to change my mind"
     r"thanks?|thank you|reads|possibly|touch|tad|mind|prepar(?:e|ing)|exactly|reflection|second|thoughts?|"
     r"might|may|sorry|"
-    r"my|grateful|if|be|kind|alright|possible|it'?s|lovely|great|nice|good|looks?|cheers|much|mistake|than)\b")
+    r"my|grateful|if|be|kind|alright|possible|it'?s|lovely|great|nice|good|looks?|cheers|much|mistake|than|"
+    # the consultant's verbs and nouns for the offer in place: "could we leverage 30% off instead of the current incentive"
+    r"leverage|current|existing|previous|incentive|incentives|perk|benefit)\b")
 _CHANGE_FRAME_ZH = re.compile(
     # polite and degree words of a change first (longest first): "请将优惠调整为…", "折扣再大点", "力度小一些"
     r"烦请|劳驾|调整为|调整成|调整|调成|修改为|修改成|修改|变更为|变更|设置为|设为|发送|通过|渠道为|渠道|折扣|力度|幅度|"
@@ -708,7 +712,8 @@ _CHANGE_FRAME_ZH = re.compile(
     r"那么|那|还是|还有|也要|也是|也|同样的|同样|一样的|一样|照样|照着|照|呢|吧|吗|啊|呀|改成|改为|换成|换为|改用|换用|换个|换|改|"
     r"用|走|变成|加上|加个|加|带上|带个|带|附上|附带|配上|配个|的券|券|这个样子|这样子|这样|样子|给我|弄|搞|整|再|一点|一些|点|写|发|来一份|来一个|来个|一份|一条|一封|一篇|一个|一下|要|给|对|针对|方案|文案|推文|"
     r"版本|版|渠道|的|了|请|帮我|麻烦|试试|试一下|优惠|活动|看下|看|看看|按|分|呢|么|吗|成|为|语言|写成|翻译成|翻译|译成|"
-    r"更多|多来|多|几个|几款|几条|只要|只|就|列出|列|个|款|条")
+    r"更多|多来|多|几个|几款|几条|只要|只|就|列出|列|个|款|条|"
+    r"利益点|拉齐|对齐|输出|出|一版")          # 大厂黑话: "利益点再拉齐一下，改成满199减20", "同样的文案，第3组也输出一版"
 # The verbs of an intent, which frame a change of that intent's last turn ("recommend more", "再写一条")
 _INTENT_VERBS = {
     "recommend_segment": r"\b(?:recommend|suggest|recs?|picks?)\b|推荐|推(?![文送])|挑|选",

@@ -21,7 +21,7 @@ MONEY_VERBS_EN = (r"earn(?:s|ed|ing)?|make|makes|made|making|bring(?:s|ing)? in|
 MONEY_VERBS_ZH = r"赚了?|挣了?|进账|卖了多少钱|入账|创收"
 # Things ranked
 CATEGORY_NOUNS = (r"\b(?:product\s+)?(?:categories|category|departments?|product lines?|product groups?|aisles?|"
-                  r"product types?|categries|catagories)\b|\b(?:type|kind|sort)s? of (?:stuff|things|goods|products)\b|品类|类目|类别|大类|商品类型|商品分类|(?<!全)部门|哪几类(?!人|客|用户|顾客|会员)")     # 全部门店: every store
+                  r"product types?|categries|catagories)\b|\b(?:type|kind|sort)s? of (?:stuff|things|goods|products)\b|品类|类目|类别|大类|商品类型|商品分类|(?<!全)部门|哪(?:类|种)货|哪几类(?!人|客|用户|顾客|会员)")     # 全部门店: every store
 PRODUCT_NOUNS = r"\b(?:products?|items?|skus?|goods|sellers?|articles?)\b|商品|产品|单品|货品|东西"
 # "best-selling", "most popular", "畅销", "卖得最好", "销量前八": a ranking by sales or popularity
 RANKING_EN = (r"best[- ]?sell\w*|fl(?:y|ies|ew|ying) off the shel(?:f|ves)|top[- ]?sell\w*|top\s*-?\s*(?:\d+|[a-z]+)?\s*(?:的\s*)?(?=(?:product|prods?\b|item|sku|seller|categor|"
@@ -32,7 +32,7 @@ RANKING_EN = (r"best[- ]?sell\w*|fl(?:y|ies|ew|ying) off the shel(?:f|ves)|top[-
               r"\s+(?:the\s+)?(?:most|best)\b|"
               r"(?:products?|items?|skus?)\s+(?:\w+\s+){0,3}?(?:earn|make|bring|generate)\w*\s+(?:us\s+)?(?:in\s+)?(?:the\s+)?most|(?:sell|sold)\s+(?:the\s+)?(?:most|best)|"
               r"(?:which|what)\s+(?:\d+\s+)?(?=(?:product\s+)?(?:categor|department))")
-RANKING_ZH = (r"top\s*\d*\s*的?\s*(?=单品|商品|产品|货|东西|品)|最常(?:买|购买|下单|购入)|卖爆|卖疯|卖得?(?:贼|特|超|巨|老)(?:好|多|火)|(?:买|购买|下单)(?:得)?最多|最?畅销|最?热销|最?热卖|爆款|爆品|卖[得的]?最(?:好|多|火)|销量(?:最高|最好|最大|最多|前|排名|排行|top|第一)|"
+RANKING_ZH = (r"卖[得的](?:好|多|火)(?!不)|top\s*\d*\s*的?\s*(?=单品|商品|产品|货|东西|品)|最常(?:买|购买|下单|购入)|卖爆|卖疯|卖得?(?:贼|特|超|巨|老)(?:好|多|火)|(?:买|购买|下单)(?:得)?最多|最?畅销|最?热销|最?热卖|爆款|爆品|卖[得的]?最(?:好|多|火)|销量(?:最高|最好|最大|最多|前|排名|排行|top|第一)|"
               r"最受欢迎|受欢迎|最热门|热门|人气最高|人气|排名前|排前|排行|最赚钱|赚钱最多|贡献最大|(?:营收|收入|销售额)最(?:高|多)|"
               r"哪(?:个|些|一)?(?:个)?(?=品类|类目|类别|大类)")
 # How often people buy

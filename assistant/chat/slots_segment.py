@@ -233,7 +233,8 @@ def _clean_en_phrase(phrase: str, from_right: bool = False) -> str | None:
             r"review|deck|presentation|standup|sync|report|workshop|teaser|newsletter|blast|announcement|reminder|"
             r"countdown|preview|restock|qbr|board|all-hands|offsite|"
             # what is written or reported, not who: "for a letter to their email", "for a headline number"
-            r"letter|note|blurb|caption|wording|headline|number|figure|count|stat|stats|metric|kpi)$", phrase) or re.match(r"(?:pre|post)-", phrase)):
+            r"letter|note|blurb|caption|wording|headline|number|figure|count|stat|stats|metric|kpi|"
+            r"incentive|perk|benefit|deal|discount|voucher|coupon)$", phrase) or re.match(r"(?:pre|post)-", phrase)):
         return None   # "the spring sale", "the black friday drop", "the monday call": an occasion, not a segment
     ageless = _AGES.sub(" ", phrase)                 # "the over-60s", "the under-25s": a number inside an age
     if channel_of(phrase) or re.search(r"\d|campaign|product|item|household(?!s\b)|user(?!s\b)|customer \d|\b(?:sales|revenue|"
@@ -398,7 +399,7 @@ def _clean_zh_phrase(phrase: str) -> str | None:
     phrase = re.sub(r"^(?:发给|写给|卖给|推荐给|推给|投放给|投给|给|为(?!了)|向|面向|针对|换成|改成|换为|改为)(?=..)", "", phrase)
     inner = re.split(r"针对|面向|对于", phrase)[-1]          # "开学季针对学生用户": an occasion, then who
     phrase = inner if len(inner) >= 2 else phrase
-    if re.match(r"(?:请|烦请|麻烦|能否|可否|劳驾|为了|作为|基于)|(?:要|想|得|需要|让我|叫我)(?:看|查|知道|了解|算|拉)", phrase) or re.match(r"(?:这|那|该|此)(?:一)?(?:批|些|群|帮|类|部分|个|位)?"
+    if re.match(r"(?:请|烦请|麻烦|能否|可否|劳驾|为了|作为|基于)|(?:先|再)?(?:拉齐|对齐|确认|核对|盘点)|(?:要|想|得|需要|让我|叫我)(?:看|查|知道|了解|算|拉)", phrase) or re.match(r"(?:这|那|该|此)(?:一)?(?:批|些|群|帮|类|部分|个|位)?"
                                                           r"(?:人|客户|用户|顾客|会员)", phrase):
         return None          # a request frame, or a pronoun ("这批人占了…") pointing back, is no name
     if re.match(r"(?:再|更)?(?:大|小|多|少|高|低|长|短|强|弱)(?:一)?(?:点|些)", phrase) or \

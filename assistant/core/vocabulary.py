@@ -21,7 +21,7 @@ _CHANNEL_WORDS: tuple[tuple[str, str], ...] = (
     # ... and the words used in Taiwan / Hong Kong (简讯, 电子报, 推播) and typed in a hurry ("txt msg", "emial")
     # ... a shopkeeper's 发个信息 (send a text; 信息 alone is "information": 客户信息)
     ("sms", r"(?<![a-z])sms(?![a-z])|text messages?|\btexts?\b(?! copy)|\btxt(?: msgs?)?\b|短信|短讯|简讯|簡訊|手机消息|"
-            r"(?<=[发写编])(?:个|条|一条|一个|几条)?信息"),
+            r"(?:(?<=[发写编])|^)(?:个|条|一条|一个|几条)?信息"),
     ("email", r"e-?mails?|\bemials?\b|\bmail\b|\bmailers?\b|\bmailshots?\b|newsletter|(?<![a-z])edm(?![a-z])|邮件|邮箱|"
               r"电邮|电子报|電子報"),
     # "the app popup thingy", "a message pops up on their phone from our app"
@@ -43,7 +43,7 @@ _NOT_THIS_CHANNEL = re.compile(r"\b(?:(?:instead of|rather than)(?:\s+(?:by|via|
 
 # A channel switched to ("换成短信", "改用推送", "switch it to push", "change to email"): the one meant
 _SWITCH_TO_CHANNEL = re.compile(r"\b(?:switch|change|move|turn)\s+(?:it\s+|this\s+|that\s+)?(?:over\s+)?to\s+(?:an?\s+)?|"
-                                r"(?:换成|改成|改用|换用|换为|改为|改发|换到|改到|换|改)\s*")      # "短信不得劲 换推送"
+                                r"(?:换成|改成|改用|换用|换为|改为|改发|换到|改到|调整成|调整为|调成|调为|换|改)\s*")      # "短信不得劲 换推送"
 
 
 def _channel_at(t: str, start: int) -> tuple[str, int] | None:
