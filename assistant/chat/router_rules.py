@@ -706,9 +706,10 @@ def _full_brief_not_edit(r: Reading) -> str | None:
 
 
 def _off_topic_world(r: Reading) -> str | None:
-    """"where the S&P 500 is heading", "the GST rate on biscuits": the world outside the shop, read unsure as data."""
-    if r.intent in ("data_question", "search_products", UNKNOWN) and r.confidence < FOLLOW_UP_OVERRIDE and \
-            _OFF_TOPIC_WORLD.search(r.t):
+    """"where the S&P 500 is heading", "the GST rate on biscuits": the world outside the shop, read unsure as data
+    (or sure, when no metric of the shop is asked: "增值税税率是多少")."""
+    unsure = r.confidence < FOLLOW_UP_OVERRIDE or r.intent == "data_question" and not extract_metrics(r.t)
+    if r.intent in ("data_question", "search_products", UNKNOWN) and unsure and _OFF_TOPIC_WORLD.search(r.t):
         return UNKNOWN
     return None
 
@@ -722,9 +723,12 @@ def _held_off(r: Reading) -> str | None:
 
 
 def _picks_for_a_group(r: Reading) -> str | None:
-    """"第3组的客人 进点啥货好。推荐下": what to offer a numbered or named group, with nothing about next time."""
-    if r.intent == "next_campaign" and r.confidence < UNSURE_READING and r.said("recommend_segment") and \
-            not re.search(_NEXT_WORD, r.t) and r.segment_as("recommend_segment") is not None:
+    """"第3组的客人 进点啥货好。推荐下": what to offer a numbered or named group, with nothing about next time, read
+    unsure as next-campaign advice or as the group's description."""
+    unsure = r.intent == "next_campaign" and r.confidence < UNSURE_READING or \
+        r.intent == "describe_segment" and r.confidence < FOLLOW_UP_OVERRIDE and not r.said("describe_segment")
+    if unsure and r.said("recommend_segment") and not re.search(_NEXT_WORD, r.t) and \
+            r.segment_as("recommend_segment") is not None:
         return "recommend_segment"
     return None
 

@@ -285,6 +285,7 @@ def extract_product(text: str) -> tuple[str | None, bool]:
             product = m.group("p").strip(" '\"“”‘’「」《》")
             product = re.sub(r"^(?:what|which|any|the|a|an)\s+", "", product)
             product = re.sub(r"^(?:这个|那个|这款|那款|一款)", "", product)
+            product = re.sub(r"(?<=.)(?:这个|这款|那个|那款)(?:单品|商品|产品|货|sku)$", "", product)   # "酸奶这个单品断货了"
             for _ in range(2):
                 product = _PRODUCT_TRAIL.sub("", product).strip()
             if product and not re.fullmatch(r"(?:it|this|that|them|one|这个|那个)", product):
@@ -492,6 +493,7 @@ _SEARCH_EN = [
     re.compile(r"\b(?:whether|if)\s+(?:i|we|you|they|the (?:shop|store))\s+(?:still\s+|even\s+|currently\s+|already\s+)?"
                r"(?:sell|have|carry|stock|offer|list|got)\s+(?:any\s+|some\s+)?(?P<q>[^?!]+)"),
     re.compile(r"\b(?:look up|lookup|find|search for|search)\s+(?P<q>[^?!]+?)\s+in (?:the|our) (?:product\s+)?(?:catalog(?:ue)?|shop|store)"),
+    re.compile(rf"\bis there (?:any |some )?(?P<q>[^?!]+?)\s+in (?:the|our) (?:{_CATALOGUE_EN})\b"),   # "is there oat milk in the products"
     re.compile(r"\b(?:search|look up|lookup|find|show)\s+(?:(?:the|our|my)\s+)?(?:products?|items?|catalog(?:ue)?|"
                r"skus?)\s*(?:for|about|matching|with|containing|named|called|on)?\s*[:\-]?\s*(?P<q>[^?!]+)"),
     re.compile(rf"\b(?:search|look|looking|browse|check|scan|comb|dig|hunt|query)\s+(?:through\s+|in\s+|in\s+to\s+|into\s+|"

@@ -39,7 +39,7 @@ RANKING_ZH = (r"卖[得的](?:好|多|火)(?!不)|top\s*\d*\s*的?\s*(?=单品|�
 FREQUENCY = (r"how (?:often|frequently|regularly)|\bfrequen\w*|\bfreq\b|\bcadence\b|\bregularity\b|repeat (?:purchase|buy|order|"
              r"rate|visit)\w*|come back|comes back|return to (?:buy|shop)|times (?:a|per) (?:week|month|year)|"
              r"(?:visits?|trips?|orders?|purchases?) per (?:customer|household|shopper|member|person|head)|"
-             r"多久|隔多久|多长时间.{0,4}一(?:次|回|趟)|几天.{0,4}一次|频次|频率|复购|回购|回头|购买次数|下单次数|来得勤")
+             r"多久|隔多久|多长时间.{0,4}一(?:次|回|趟)|几天.{0,4}一次|频次|频率|复购|回购|回头(?!再)|购买次数|下单次数|来得勤")
 # Counting people and orders
 PEOPLE_EN = r"(?:customers|custs|households|shoppers|users|buyers|clients|members|people|ppl|persons|accounts|families)"
 PEOPLE_ZH = r"(?:客户|顾客|用户|家庭|会员|买家|消费者|客人|customers?|users?|buyers?|members?)"   # "多少个customer": 中英混写

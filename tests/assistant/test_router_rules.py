@@ -42,6 +42,19 @@ def reading(text: str, intent: str, confidence: float, runner_up: str = "unknown
     ("persona cards for all segs", "describe_segment", 0.7, "personas", "personas", "persona_cards"),
     ("照着活动12的结果 下回咋整", "evaluate_campaign", 0.7, "next_campaign", "next_campaign", "next_from_a_result"),
     ("活动12的结果咋样", "evaluate_campaign", 0.7, "next_campaign", "evaluate_campaign", None),   # nothing about next time
+    # round 12
+    ("麻烦出一版邮件文案给宝妈", "plan_campaign", 0.8, "write_copy", "write_copy", "copy_not_plan"),
+    ("麻烦出一版邮件方案给宝妈", "plan_campaign", 0.8, "write_copy", "plan_campaign", None),      # a plan noun: a plan
+    ("group 5, sms, 25% off", "follow_up", 0.9, "write_copy", "write_copy", "full_brief_not_edit"),
+    ("same for group 5, sms, 25% off", "follow_up", 0.9, "write_copy", "follow_up", None),       # a word of change
+    ("how are nasdaq futures doing", "data_question", 0.55, "unknown", "unknown", "off_topic_world"),
+    ("please hold off for now", "segment", 0.4, "cancel", "cancel", "held_off"),
+    ("hold off, split into 4 instead", "segment", 0.4, "cancel", "segment", None),          # a count: a new split
+    ("第5组的客人 推荐点啥", "next_campaign", 0.4, "recommend_segment", "recommend_segment", "picks_for_a_group"),
+    ("下次第5组的客人 推荐点啥", "next_campaign", 0.4, "recommend_segment", "next_campaign", None),   # next time
+    ("上回那个满减活动 赚没赚", "plan_campaign", 0.7, "evaluate_campaign", "evaluate_campaign", "past_send_reviewed"),
+    ("先存上", "smalltalk", 0.4, "save_workspace", "save_workspace", "workspace_in_other_words"),
+    ("上周存的那个 打开", "unknown", 0.4, "load_workspace", "load_workspace", "workspace_in_other_words"),
 ])
 def test_a_rule_decides_below_its_confidence_and_names_itself(text, intent, confidence, runner_up, decided, rule):
     assert rule_for(reading(text, intent, confidence, runner_up)) == (decided, rule)

@@ -67,7 +67,8 @@ def _labelled_texts() -> set[str]:
 def test_variants_are_unseen():
     seen = _labelled_texts() | {normalise(t) for t in load_examples()[0]}
     variants = [t for group in (UNSEEN, NOT_CUED, FAMILIES, FAMILIES_R5, FAMILIES_R6, FAMILIES_R7, FAMILIES_R8,
-                                   FAMILIES_R9, FAMILIES_R10, FAMILIES_R11) for texts in group.values() for t in texts]
+                                   FAMILIES_R9, FAMILIES_R10, FAMILIES_R11, FAMILIES_R12)
+                for texts in group.values() for t in texts]
     assert not [t for t in variants if normalise(t) in seen]
 
 
@@ -180,9 +181,25 @@ FAMILIES_R11 = {
 }
 
 
+# Round 12 (the families v15a/v15b missed), new wording: a channel's copy asked by name, a whole brief in three
+# words, markets and taxes, holding off, picks for a numbered group, a past send asked yes-or-no or as the latest
+# readout, saving / reopening in a shopkeeper's words, a product said first, a length edit read as a description.
+FAMILIES_R12 = {
+    "write_copy": ["烦请输出一版推送文案给第4组，满100减10。", "segment 2, email, 20% off", "第1组 短信 八折"],
+    "unknown": ["what's the bitcoin price today?", "增值税税率是多少"],
+    "cancel": ["hmm let's not do that yet, hold off", "先放一放 回头再说"],
+    "recommend_segment": ["第2组的客人 进点啥好。推荐几个"],
+    "evaluate_campaign": ["上回中秋那个活动 有没有效果", "did the last promo pay off?"],
+    "save_workspace": ["先存一下 晚点再弄"],
+    "load_workspace": ["前天存的那个 帮我打开"],
+    "similar_products": ["酸奶这个单品断货了 找3个相似商品"],
+    "follow_up": ["写长点 把好处多讲讲"],
+}
+
+
 @pytest.mark.parametrize("intent,text", [(i, t) for group in (FAMILIES, FAMILIES_R5, FAMILIES_R6, FAMILIES_R7, FAMILIES_R8,
                                                        FAMILIES_R9, FAMILIES_R10,
-                                                       FAMILIES_R11)
+                                                       FAMILIES_R11, FAMILIES_R12)
                                          for i, texts in group.items() for t in texts])
 def test_wording_families_of_each_round_route_right(router, intent, text):
     assert router.route(text).intent == intent
