@@ -25,7 +25,9 @@ YES = re.compile(r"^(?:(?:thank you|thanks|many thanks|谢谢|多谢)[\s,，.。
                  # chat slang for "go for it" ("冲！！", "整吧", "安排", "走起"); each needs its end, so "整个方案"
                  # or "冲什么" is no yes
                  r"冲+(?:鸭|吧)?|整|整吧|整起|开整|搞吧|搞起(?:来)?|开搞|干吧|开干|干就完了|安排(?:吧|上)?|走起|妥了?|"
-                 r"没毛病)\b)", re.I)
+                 r"没毛病|"
+                 # dialect and shop talk: 中 (Henan "OK"), "你弄吧" (you do it)
+                 r"中|(?:你)?弄吧)\b)", re.I)
 LEAD_YES = re.compile(r"^(?:ok(?:ay)?|yes|yeah|yep|sure|fine|alright|good|great|cool|nice|好的?|好吧|行|嗯|可以|那)"
                       r"[\s,，.。!！~]*", re.I)
 NO = re.compile(r"^(?:n|no|nope|nah|cancel|stop|don'?t|do not|never ?mind|forget it|取消|不|不要|不用|算了|别|否)", re.I)
@@ -33,6 +35,23 @@ NO = re.compile(r"^(?:n|no|nope|nah|cancel|stop|don'?t|do not|never ?mind|forget
 # ("no problem", "不过" — but — and the apology "不好意思" are no refusal).
 REFUSAL = re.compile(r"\b(?:no(?!\s+(?:problem|worries))|not|nope|nah|don'?t|do not|cancel|stop|never ?mind|"
                      r"forget (?:it|that|about it)|hold off|wait)\b|不要|不用|算了|取消|别(?!的)|不行|不好(?!意思)|不做|先不|等等", re.I)
+# Giving up what the proposed action replaces ("current one is not required", "we don't need the current data",
+# "现在的不需要了", "当前的不用保留"): a reason for the yes, no refusal of it (see `refuses`)
+_CURRENT = r"(?:current|existing|present|old)\s+(?:one|data|work|session|state|setup|version|stuff)s?"
+LETS_GO_OF_CURRENT = re.compile(
+    rf"\b(?:the\s+)?{_CURRENT}\s+(?:is|are)\s+(?:not|no longer)\s+(?:required|needed|necessary|important|wanted)\b|"
+    rf"\b(?:i|we)\s+(?:don'?t|do not|no longer)\s+need\s+(?:the\s+)?{_CURRENT}\b|"
+    # (the time word alone is no thing: "现在不要" is "not now", a refusal)
+    r"(?:当前|现在|目前|手上|眼下)(?:(?:的|这个|这份)(?:数据|结果|工作|版本)?|数据|结果|工作|版本)(?:的)?"
+    r"(?:不需要|不用|不要)(?:了|保留|留着)?", re.I)
+
+
+def refuses(t: str) -> bool:
+    """A refusal anywhere in the answer (see `REFUSAL`), except in giving up what the proposal replaces ("yes, load
+    it, current one is not required" is a yes)."""
+    return bool(REFUSAL.search(LETS_GO_OF_CURRENT.sub(" ", t)))
+
+
 # Hedged or questioning wording: not an explicit request to change state.
 # A wish ("I'd like to …", "我想…", "打算…") or an opinion ("我觉得…更合理") states a plan, not a command: the
 # re-segmenting it would do is confirmed.
@@ -99,5 +118,5 @@ def is_explicit_request(intent: str, text: str, confidence: float) -> bool:
     return True
 
 
-__all__ = ["BULK_IDS", "CONFIDENT", "EXPLICIT_SEGMENT", "HEDGED", "INJECTION", "LEAD_YES", "NO", "PROPOSAL",
-           "REFUSAL", "UNDO_VERB", "YES", "is_explicit_request", "is_injection"]
+__all__ = ["BULK_IDS", "CONFIDENT", "EXPLICIT_SEGMENT", "HEDGED", "INJECTION", "LEAD_YES", "LETS_GO_OF_CURRENT", "NO",
+           "PROPOSAL", "REFUSAL", "UNDO_VERB", "YES", "is_explicit_request", "is_injection", "refuses"]

@@ -13,7 +13,8 @@ import re
 # A correction of the last request ("sorry, I meant …", "my mistake, it should be …", "我是说…") and what it takes
 # back ("…, not week-wise", "不是第2组"); a narrowing of it ("only for segment 2", "只看…")
 CORRECTION = re.compile(r"\b(?:sorry|oops|my (?:mistake|bad)|i (?:meant|mean)|meant to say|correction|"
-                         r"(?:it|that) should (?:be|have been)|should have said|i said wrong)\b|说错了|搞错了|写错了|打错了|"
+                         r"(?:it|that) should (?:be|have been)|(?:i\s+)?should have said|i said wrong)\b|"
+                         r"说错了|搞错了|写错了|打错了|"
                          r"我是说|我的意思是|应该是|不好意思", re.I)
 NEGATED = re.compile(r"(?:,\s*|\s)(?:not|rather than|instead of)\s+[^,.;!?]*|(?:而)?不是[^，,。；;!！?？]*", re.I)
 # A narrowing says "only" or a verb of narrowing ("restrict to seg 0", "filter it down to the vips", "光看第二组")
@@ -23,7 +24,8 @@ NARROW = re.compile(r"^(?:and\s+|but\s+)?(?:(?:could|can|would|will) you\s+(?:pl
                      r"(?:now\s+)?(?:restrict|limit|narrow|filter|cut|zoom)(?:\s+(?:it|this|that|them|the \w+))?"
                      r"(?:\s+(?:down|in))?\s+(?:to|on|by)\b)|^(?:只|仅|光|单)(?=[\u4e00-\u9fff])", re.I)
 # "The same again, for another audience": "identical brief, seg 5", "do the regulars the same way", "00后学生党也安排
-# 一条", "照这个给新客来一份". What is left once the cue is cut must name the new audience (see `ConversationState._same_for_another`)
+# 一条", "照这个给新客来一份", "第2组的也推荐下". What is left once the cue is cut must name the new audience
+# (see `ConversationState._same_for_another`)
 SAME_BRIEF = re.compile(r"\b(?:(?:identical|same|similar)\s+(?:brief|setup|set-up|specs?|settings?|treatment|deal|"
                          r"thing|one|copy|message|plan|figures?|numbers?|metrics?|stats?)|"
                          r"(?:the\s+)?same\s+(?:way|again|as before)|likewise|ditto|"
@@ -32,7 +34,8 @@ SAME_BRIEF = re.compile(r"\b(?:(?:identical|same|similar)\s+(?:brief|setup|set-u
                          # "prepare the same for the lapsed subscribers", "could I have exactly the same for segment 2"
                          r"(?:(?:prepare|do|make|write|draft|have|get|give (?:me|us))\s+)?(?:exactly\s+|just\s+)?"
                          r"the\s+same(?=\s+(?:for|to)\b))\b|"
-                         r"也(?:给|帮)?(?:安排|整|来|搞|弄|写|出|做|发)(?:上|一下)?(?:一)?(?:条|份|封|个|篇|版)?|"
+                         r"也(?:给|帮)?(?:安排|整|来|搞|弄|写|出|做|发|推荐|推(?![文送])|算|查|看|分析)(?:上|一下|下)?(?:一)?"
+                         r"(?:条|份|封|个|篇|版)?|"
                          r"(?:照|按)(?:这个|着|样|原样|刚才的?)(?:来|写|整|搞|弄|发)?(?:一)?(?:条|份|封|个|篇|版)?|"
                          r"同样(?:的)?(?:来|安排|整|搞|弄|写|发)?(?:一)?(?:条|份|封|个|篇|版)?", re.I)
 # "Send to" opening an answer to "Which segment?" ("发VIP老客", "发给薅羊毛的", "send it to the night owls")
@@ -55,15 +58,39 @@ COPY_POINTER = re.compile(r"\b(?:it|this|that|the (?:copy|text|message|email|sms
 # wordy", "太短了"): only in context, since alone "too long" names no request. The channel is no length: "邮件没人看".
 LENGTH_COMPLAINT = re.compile(r"\b(?:too|so|way too|far too|much too|overly)\s+(?:(long|wordy|lengthy|verbose)|short|brief)\b|"
                                r"(?:太|这么|那么|好|过于|忒)(?:(长|啰嗦|啰唆|冗长)|短|简单)", re.I)
+# A length wish said as a scale of the copy just written ("at roughly half the length", "twice as long", "篇幅砍一半",
+# "字数翻倍"): alone it names no request either. Group 1 = shorter.
+LENGTH_SCALE = re.compile(r"\b((?:half|a third|a quarter|a fraction)\s+(?:of\s+)?(?:the|its|that|this)\s+"
+                          r"(?:length|size|word count)|half as (?:long|many words))\b|"
+                          r"\b(?:twice|double)\s+(?:the|its)\s+length\b|\btwice as long\b|"
+                          r"((?:篇幅|长度|字数)(?:减半|砍半|砍一半|压一半|缩一半|砍掉一半|减一半)|一半(?:的)?(?:篇幅|长度|字数))|"
+                          r"(?:篇幅|长度|字数)(?:翻倍|加倍|翻一倍)|两倍(?:的)?(?:篇幅|长度|字数)", re.I)
+# Field labels of a brief said before their values ("渠道走邮件，利益点满300减40", "offer: 20% off", "channel = sms"):
+# they name the slot, the value after them is the change
+BRIEF_LABEL = re.compile(r"(?:\b(?:channel|offer|discount|incentive|hook|mechanic)\s*(?:[=:：]|->|is\b|will be\b)|"
+                         r"(?:渠道|触达渠道|投放渠道|利益点|优惠(?:力度|方式|机制)?(?!券|码)|折扣|玩法)\s*(?:[=:：]|是|为|就|用)?)\s*", re.I)
 # Colleagues a translation of the copy is for ("need it in chinese for the sh team", "老外那边也要看 翻成英文"): they
 # read it, they are no customers to aim it at
 READERS = re.compile(r"\b(?:team|teams|colleagues?|staff|office|hq|dept|department|boss|manager|agency|branch)$|"
                       r"(?:那边|团队|同事|总部|老板|领导|分公司|办公室)(?:也|都|要|的|$)", re.I)
+# A "segment" read out of a request for the copy itself ("see the actual message copy", "the final email text",
+# "正式的推送文案"): the thing to write, never an audience
+COPY_THING = re.compile(r"\b(?:copy|copies|message|messages|text|wording|draft|version|email|e-mail|sms|push|post|"
+                        r"notification|mailer|newsletter)$|(?:文案|短信|推送|推文|内容|话术|邮件)$", re.I)
+# Whom something is meant for, said of the request ("it's intended for …", "this one is aimed at …", "这条是给…的"):
+# the frame is cut, the audience after "for" / "给" stays
+PURPOSE_FRAME = re.compile(r"\b(?:it|this(?: one)?|that(?: one)?|"
+                           r"the (?:copy|message|push|email|sms|post|plan|campaign))"
+                           r"(?:'s|\s+is|\s+was|\s+should be|\s+will be)\s+"
+                           r"(?:(?:really|actually|mainly|primarily)\s+)?"
+                           r"(?:intended|meant|aimed|targeted|designed|supposed to be|geared)\s+(?=for\b|at\b|to\b)|"
+                           r"^(?:这|那)(?:条|封|篇|个|版)?(?:文案|短信|推送|邮件)?(?:是|其实是|主要是)(?=给|针对|面向)", re.I)
 AUDIENCE_CUE = re.compile(r"(?:\b(?:for|to|at|targeting|target|aimed at)\s+(?:the\s+|our\s+|my\s+|all\s+)?|给|为|针对|对|"
                            r"发给|面向)\s*$")
 
 
 __all__ = [
     "CORRECTION", "NEGATED", "NARROW", "SAME_BRIEF", "SEND_TO", "ANSWER_LABEL", "ANOTHER_ONE",
-    "LEAD_CLAUSE", "NARROW_VERB", "COPY_POINTER", "LENGTH_COMPLAINT", "READERS", "AUDIENCE_CUE",
+    "LEAD_CLAUSE", "NARROW_VERB", "COPY_POINTER", "LENGTH_COMPLAINT", "LENGTH_SCALE", "BRIEF_LABEL", "READERS",
+    "AUDIENCE_CUE", "COPY_THING", "PURPOSE_FRAME",
 ]

@@ -19,10 +19,12 @@ PEOPLE_EN = (r"customers|people|shoppers|ones|folks|buyers|users|households|memb
 PEOPLE_ZH = r"客户|顾客|用户|会员|家庭|人|买家|消费者|家伙|群体|客群|人群|分群|细分|群|组|姐妹|宝妈|妈妈|朋友|小伙伴|老铁|粉丝|亲们|家人|老人家"
 # Formal pointers of written Chinese: 该人群, 此客群, 上述客户, 前述群体, 以上用户 (the one just talked about)
 FORMAL_POINTER_ZH = r"(?:该|此|上述|前述|以上|上面(?:的|那个|那些|这个|这些)?|刚才(?:的|那个|那些|说的)?)(?:的)?(?:那个|这个|那些|这些)?"
+# (an emphasis may stand between: "that particular group", "those specific customers", "this very cohort")
+_JUST_THAT = r"(?:(?:particular|specific|very|exact|same|one|last|latest)\s+)?"
 BACK_REFERENCE = re.compile(
-    rf"\b(?:them|they|their|theirs|(?:those|these|the same|said) (?:{PEOPLE_EN})|"
-    r"(?:that|this|same) (?:segment|seg|group|grp|cluster|persona|audience|one|crowd|bunch|lot|cohort)|it|him|her|"
-    r"(?:this|that|the same) (?:customer|shopper|household|user|member|client|buyer))\b|"
+    rf"\b(?:them|they|their|theirs|(?:those|these|the same|said) {_JUST_THAT}(?:{PEOPLE_EN})|"
+    rf"(?:that|this|same) {_JUST_THAT}(?:segment|seg|group|grp|cluster|persona|audience|one|crowd|bunch|lot|cohort)|"
+    rf"it|him|her|(?:this|that|the same) {_JUST_THAT}(?:customer|shopper|household|user|member|client|buyer))\b|"
     r"the (?:above|aforementioned|said) (?:\w+ )?(?:segment|group|cluster|persona|audience|customers|people)|"
     rf"他们|她们|他(?!们)|她(?!们)|这位|那位|(?:这|那)(?:个|些|群|批|帮|部分|类)(?:{PEOPLE_ZH})|"
     rf"{FORMAL_POINTER_ZH}(?:{PEOPLE_ZH})")

@@ -33,15 +33,19 @@ def _spelled_number(t: str) -> int | None:
 
 # A bare count after a ranked answer ("三个就够", "five is plenty", "just give me 4"): how many to show, nothing else.
 # The count may say which of the ranking it keeps: its best ("the best 3", "3 best ones", "挑3个最好的就够了")
-_COUNT_ONLY = re.compile(rf"^(?:(?:ok(?:ay)?|so|well|hmm+|alright|actually)[\s,]+)*(?:just|only|maybe)?\s*"
-                         # a cap on the list: "cap it at 5", "limit it to 4", "max 3"
-                         rf"(?:(?:cap|limit|trim|cut)(?:\s+(?:it|that|them|the list))?\s+(?:at|to|down to)\s+|max(?:imum)?\s+|"
+_COUNT_ONLY = re.compile(rf"^(?:(?:ok(?:ay)?|so|well|hmm+|alright|actually)[\s,]+)*"
+                         # an opening that asks for nothing: "let's limit …", "please just give 4"
+                         rf"(?:(?:let'?s|let us|please|pls|kindly)\s+)?(?:just|only|maybe)?\s*"
+                         # a cap on the list: "cap it at 5", "limit it to 4", "limit that one to the top 3", "max 3"
+                         rf"(?:(?:cap|limit|trim|cut|keep|restrict)(?:\s+(?:it|that(?: one)?|this(?: one)?|them|those|"
+                         rf"these|the (?:list|recs|recommendations|results|picks)))?\s+(?:at|to|down to)\s+|"
+                         rf"max(?:imum)?\s+|"
                          rf"no more than\s+|at most\s+)?"
-                         rf"(?:(?:give|show|send|list|pick)\s+(?:me|us)\s+)?(?:the\s+)?(?:(?:top|best)\s+)?"
-                         rf"(?P<en>\d+|{EN_NUM_WORDS})(?:\s+(?:best|top))?"
+                         rf"(?:(?:give|show|send|list|pick)(?:\s+(?:me|us))?\s+)?(?:(?:just|only)\s+)?(?:the\s+)?"
+                         rf"(?:(?:top|best)\s+)?(?P<en>\d+|{EN_NUM_WORDS})(?:\s+(?:best|top))?"
                          rf"(?:\s+(?:of them|items?|products?|picks?|recs?|things|ones?))?"
                          rf"(?:\s+(?:is|are|will|would|should)\s+(?:be\s+)?(?:enough|fine|plenty|do|ok|okay|good))?"
-                         rf"(?:\s+(?:please|pls|thanks))?|"
+                         rf"(?:\s+(?:only|max|at most|tops))?(?:\s+(?:please|pls|thanks))?|"
                          rf"^(?:那|嗯)?(?:就|只)?(?:要|给我|来|推|挑|列|给)?(?:前)?(?P<zh>\d+|[{ZH_NUM_CHARS}]+)"
                          rf"(?:个|款|样|件|条|种)(?:最(?:好|棒|佳|合适|相关|热门|火|值得(?:买|推荐|入手)?)的)?(?:就够了?|就行了?|就好|够了|即可|好了)?(?:吧|哈|啊|喔|哦|噢|呀|唷|哟|呢)?", re.I)
 
@@ -72,7 +76,10 @@ _COURTESY = re.compile(
     r"i(?: would|'d) be (?:grateful|glad|obliged|delighted) if you (?:could|would)|"
     r"would you be so kind as to|if (?:i may|you (?:would|could) be so kind|(?:that's|that is|it's) (?:ok|okay|alright|fine)|"
     r"possible|you don't mind)|(?:could|can|may) (?:i|we)(?: please)?(?: (?:have|get))?|"
-    r"(?:would|is) it (?:be )?possible to(?: (?:see|get|have))?|as well|please|kindly)\b|"
+    r"(?:would|is) it (?:be )?possible to(?: (?:see|get|have))?|as well|please|kindly|"
+    # a wish worded as what would help ("it would be helpful to see …"), and the emphasis of "… specifically"
+    r"it(?: would|'d) be (?:helpful|great|useful|good|nice|ideal|handy) to(?: (?:see|get|have))?|"
+    r"specifically|in particular|particularly)\b|"
     r"谢谢(?:你|您|啦|了)?|多谢|感谢|麻烦(?:你|您)?了?|(?<![\u4e00-\u9fff])亲(?=[\s，,~～]|$)|[~～]+", re.I)
 
 

@@ -543,9 +543,15 @@ def _algorithm_named(r: Reading) -> str | None:
 
 
 def _half_read_yes(r: Reading) -> str | None:
-    """"好的，确认": a yes the classifier half reads as chat."""
+    """"好的，确认": a yes the classifier half reads as chat; "中 你弄吧": one it half reads as a change that changes
+    nothing."""
     if r.intent == "smalltalk" and r.confidence < UNSURE_READING and \
             "confirm" in (name for name, _ in r.alternatives) and YES.search(r.t):
+        return "confirm"
+    yes = YES.search(r.t)
+    rest = r.t[yes.end():].strip(" ,，.。!！~") if yes else None
+    if r.intent in ("follow_up", UNKNOWN) and r.confidence < UNSURE_READING and rest is not None and \
+            (not rest or YES.search(rest)):         # a yes and nothing else ("okay ignore … and send me …" is more)
         return "confirm"
     return None
 

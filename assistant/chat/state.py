@@ -21,9 +21,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from assistant.chat.consent import (BULK_IDS, CONFIDENT, EXPLICIT_SEGMENT, HEDGED, LEAD_YES, NO, PROPOSAL, REFUSAL,
-                                    UNDO_VERB, YES, is_explicit_request, is_injection)
-from assistant.chat.cues import (ANOTHER_ONE, ANSWER_LABEL, AUDIENCE_CUE, COPY_POINTER, CORRECTION, LEAD_CLAUSE,
-                                 LENGTH_COMPLAINT, NARROW, NARROW_VERB, NEGATED, READERS, SAME_BRIEF, SEND_TO)
+                                    UNDO_VERB, YES, is_explicit_request, is_injection, refuses)
+from assistant.chat.cues import (ANOTHER_ONE, ANSWER_LABEL, AUDIENCE_CUE, BRIEF_LABEL, COPY_POINTER, COPY_THING,
+                                 CORRECTION, LEAD_CLAUSE, LENGTH_COMPLAINT, LENGTH_SCALE, NARROW, NARROW_VERB,
+                                 NEGATED, PURPOSE_FRAME, READERS, SAME_BRIEF, SEND_TO)
 from assistant.chat.pointers import (BACK_REFERENCE, BOTH, OF_THE_PAIR, ONE_PERSON, ORDINAL_BACK, ORDINAL_ONE,
                                      PAIR_WORDS, PEOPLE_ZH, POINTER_NAME, names_no_people_zh)
 from assistant.chat.router import UNKNOWN, Route
@@ -46,8 +47,9 @@ _SLOT_MEMORY = {"segment": "segment", "user_id": "customer", "campaign_id": "cam
 
 
 def _length_wish(t: str) -> str | None:
-    """The copy length a message asks for: said ("shorter", "再短点") or meant by a complaint ("这么长谁看")."""
-    complaint = LENGTH_COMPLAINT.search(t)
+    """The copy length a message asks for: said ("shorter", "再短点"), meant by a complaint ("这么长谁看") or by a
+    scale of the present copy ("at roughly half the length", "字数翻倍")."""
+    complaint = LENGTH_COMPLAINT.search(t) or LENGTH_SCALE.search(t)
     return extract_length(t) or (None if complaint is None else
                                  "shorter" if complaint.group(1) or complaint.group(2) else "longer")
 
@@ -57,6 +59,33 @@ def _bare_audience(rest: str, language: str) -> int | str | None:
     read a Chinese name only inside a frame ("给…写"), so a bare one is read as a name phrase. A pointer is none."""
     named = extract_segment(rest, language) or clean_segment_phrase(rest, language)
     return None if named is None or isinstance(named, str) and POINTER_NAME.fullmatch(named) else named
+
+
+def _answer_body(text: str) -> str:
+    """An answer without its apology, correction cue and framing of whom the request is for ("Apologies, I should
+    have said: it's intended for the night owls" → "for the night owls"): a formal writer's answer is read like the
+    plain "for the night owls"."""
+    cut = PURPOSE_FRAME.sub(" ", CORRECTION.sub(" ", without_courtesy(text)))
+    return re.sub(r"^[\s,，.。:：;；!！-]+", "", cut).strip() or text
+
+
+def _recommend_for_one(route: Route, text: str, t: str) -> Route:
+    """A weak reading of a message that says none of its intent's words but asks for recommendations for one
+    person ("有个重点客户下周要回访，烦请给他做一版个性化推荐", "a key account visits Monday, pick some products for
+    her"): recommendations for that customer, whose id is asked or taken from context."""
+    if route.confidence >= CONFIDENT or route.intent in ("recommend_user", "recommend_segment") or \
+            says_intent_verb(route.intent, t) or not (says_intent_verb("recommend_user", t) and ONE_PERSON.search(t)):
+        return route
+    return replace(route, intent="recommend_user", slots=extract_slots("recommend_user", text, route.language))
+
+
+def _copy_after_plan(route: Route, t: str) -> str | None:
+    """The clause asking for the copy in a message read as a plan that signs the plan off first ("方案对齐了，文案也
+    一并输出一版", "plan looks solid, now the copy please"), else None: the sign-off is no request (nor a name)."""
+    split = LEAD_CLAUSE.match(t.strip()) if route.intent == "plan_campaign" else None
+    asks = split is not None and says_intent_verb("write_copy", split.group(2)) and \
+        not says_intent_verb("plan_campaign", split.group(2))
+    return split.group(2) if asks else None
 
 
 # What a follow-up changes in a copy (or plan) and in nothing else
@@ -117,12 +146,12 @@ class ConversationState:
         if self.pending is not None:
             pending, self.pending = self.pending, None
             # a drawn-out yes is a yes ("yesss", "lets gooo", "okkk")
-            if YES.search(re.sub(r"([a-z])\1{2,}", r"\1", t)) and not injection and not REFUSAL.search(t):
+            if YES.search(re.sub(r"([a-z])\1{2,}", r"\1", t)) and not injection and not refuses(t):
                 return self._accept(pending, text, lang)
-            if NO.search(t) or REFUSAL.search(t) or route.intent == "cancel":
+            if NO.search(t) or refuses(t) or route.intent == "cancel":
                 return Turn("cancel", {}, lang, route.confidence)
             if route.intent == "confirm" and route.confidence >= 0.8 and not injection and not HEDGED.search(t) \
-                    and not REFUSAL.search(t):
+                    and not refuses(t):
                 return self._accept(pending, text, lang)     # "that works for me": a sure agreement, not a "maybe"
         undo = self._undo_of_last_change(route, t)
         if undo is not None:
@@ -144,13 +173,15 @@ class ConversationState:
                 return filled
         if injection and route.intent not in STATE_CHANGING:
             return Turn(UNKNOWN, {}, lang, route.confidence, injection=True)
-        if self.last_intent == "plan_campaign" and route.intent in (*_NO_REQUEST, "follow_up") and \
-                says_intent_verb("write_copy", t):
+        copy_asked = _copy_after_plan(route, t) if self.last_intent == "plan_campaign" else None
+        if self.last_intent == "plan_campaign" and (route.intent in (*_NO_REQUEST, "follow_up") and
+                                                    says_intent_verb("write_copy", t) or copy_asked):
             # "now write the copy", "文案顺便也出一下" right after a plan, which the router cannot place alone: the
             # plan's copy (its segment, channel and offer are filled from context below)
-            route = replace(route, intent="write_copy", slots=extract_slots("write_copy", text, lang))
+            route = replace(route, intent="write_copy", slots=extract_slots("write_copy", copy_asked or text, lang))
         route, proposed = self._reread_empty(route, text, t)
         route = self._reread_after(route, text, t)
+        route = _recommend_for_one(route, text, t)
         intent, slots, from_context = route.intent, dict(route.slots), []
         if self._not_a_new_audience(intent, slots.get("segment"), t):
             slots = self._without_segment(intent, slots, t)     # the segment talked about is filled in below
@@ -261,11 +292,19 @@ class ConversationState:
           - a weak undo without an undo verb that names a metric ("rev trend by week pls") is that question;
           - right after a campaign's evaluation, asking whom to send to ("so who do we hit next?", "那下次发给谁",
             also read as a follow-up that changes nothing) is the next-campaign question about that campaign
-            (its id is filled from context below)."""
+            (its id is filled from context below);
+          - right after a re-segmentation, a message the router could not place that says a verb of taking back
+            ("the new clusters are far less actionable, so please revert to what we had before") is the undo
+            the router half read (it runs only as `is_explicit_request` allows)."""
+        if route.intent == UNKNOWN and self.last_intent == "segment" and UNDO_VERB.search(t) and \
+                "undo" in {name for name, p in route.alternatives[:3] if p >= 0.1}:
+            return replace(route, intent="undo", slots={})
         targets = self.last_intent in ("evaluate_campaign", "next_campaign") and \
             extract_next_campaign_focus(t) == "target"
-        if route.intent == "follow_up" and targets and not any(v is not None for v in route.slots.values()):
-            # "and who do we send the holiday mailer to?": a follow-up that changes nothing of the evaluation
+        if route.intent == "follow_up" and targets and \
+                not any(v is not None for k, v in route.slots.items() if k not in ("channel", "offer", "offer_pct")):
+            # "and who do we send the holiday mailer to?": a follow-up that changes nothing of the evaluation (the
+            # next send's channel is no part of it)
             return replace(route, intent="next_campaign", slots=extract_slots("next_campaign", text, route.language))
         readings = {name: p for name, p in route.alternatives[:3] if p >= 0.1}
         if route.intent == "undo" and route.confidence < CONFIDENT and not UNDO_VERB.search(t) and \
@@ -342,7 +381,7 @@ class ConversationState:
                 "segment" not in SLOT_NAMES[self.last_intent] or not SAME_BRIEF.search(t):
             return None
         if route.intent not in (*_NO_REQUEST, "follow_up", self.last_intent) and route.confidence >= CONFIDENT and \
-                says_intent_verb(route.intent, t):
+                says_intent_verb(route.intent, t) or self._says_other_verb(t):
             return None
         rest = re.sub(r"[也都还]$", "", without_courtesy(SAME_BRIEF.sub(" ", t)).strip(" ,，.。!！?？~～")).strip()
         change = slot_change(rest, route.language, self.last_intent) or {}
@@ -357,6 +396,12 @@ class ConversationState:
                 return None
             change = {"segment": bare}
         return {name: change.get(name) for name in SLOT_NAMES["follow_up"]}
+
+    def _says_other_verb(self, t: str) -> bool:
+        """`t` says another intent's own verb and not the last one's ("第2组也推荐下" after a copy): "the same" is
+        then that other request, not the last one again."""
+        return not says_intent_verb(self.last_intent, t) and any(
+            says_intent_verb(name, t) for name in SLOT_NAMES if name not in (self.last_intent, "follow_up"))
 
     def _count_for_last(self, route: Route, t: str) -> dict[str, Any] | None:
         """The changes of a bare count right after a ranked answer ("三个就够" after recommendations for a customer,
@@ -415,13 +460,18 @@ class ConversationState:
 
     def _not_a_new_audience(self, intent: str, name: Any, t: str) -> bool:
         """True when the segment name read from `t` is no new audience, so the segment talked about stays:
+          - the copy itself read as a name ("see the actual message copy", "正式的推送文案");
           - a fragment cut from the words around a pointer back at that segment ("这批人占了" out of
             "这批人占了多少GMV", "请针" out of "请针对该人群制定…"): it overlaps the pointer, or beside a Chinese
             pointer it names no people;
           - the topic of an edit of the copy just written ("make it a bit longer, with more details about the
             knives"): the message changes the copy's length or language, points at the copy, and does not say the
             name as its audience ("for …", "给…")."""
-        if not isinstance(name, str) or name == ALL_SEGMENTS or self.segment is None:
+        if not isinstance(name, str) or name == ALL_SEGMENTS:
+            return False
+        if intent == "write_copy" and COPY_THING.search(name.strip()):
+            return True                   # "now let me see the actual message copy": the copy itself, no audience
+        if self.segment is None:
             return False
         if POINTER_NAME.fullmatch(name.strip()):
             return True                   # "write the message for the same": the pointer read as a name
@@ -524,8 +574,10 @@ class ConversationState:
         if self.last_intent not in SLOT_NAMES or route.intent == "follow_up":
             return None
         lead = self._lead_of(normalise(text), route.language)
+        # (a brief's field labels name the slot of the value after them: "渠道走邮件，利益点满300减40")
+        plain = BRIEF_LABEL.sub(" ", without_courtesy(normalise(text)))
         change = slot_change(text, route.language, self.last_intent) or \
-            slot_change(without_courtesy(normalise(text)), route.language, self.last_intent) or \
+            slot_change(plain, route.language, self.last_intent) or \
             (None if lead is None else slot_change(without_courtesy(lead), route.language, self.last_intent))
         if change is None:
             return None
@@ -535,8 +587,10 @@ class ConversationState:
         routed = set(SLOT_NAMES.get(route.intent, ()))
         # a sibling intent read from slot values alone ("用公众号推文，九五折" after a plan reads like copy) is a
         # change of the last turn unless the message uses that intent's own verb ("写文案")
-        sibling = route.intent in ("plan_campaign", "write_copy") and self.last_intent in ("plan_campaign", "write_copy") \
-            and not says_intent_verb(route.intent, text)
+        pair = route.intent in ("plan_campaign", "write_copy") and self.last_intent in ("plan_campaign", "write_copy")
+        sibling = pair and not says_intent_verb(route.intent, text)
+        if pair and route.intent != self.last_intent and not sibling and not cued:
+            return None     # "短信也帮我写了" after a plan, however unsure the router: the copy of that plan
         if cued or sibling or route.intent in (UNKNOWN, self.last_intent) or route.confidence < 0.5 or \
                 not set(change) & routed:
             return {name: change.get(name) for name in SLOT_NAMES["follow_up"]}
@@ -558,6 +612,10 @@ class ConversationState:
             if "user_id" in names and changes.get("user_id") is None:
                 changes["user_id"] = extract_user_id(normalise(text))
         from_context = [k for k, v in slots.items() if v is not None and k != "language"]
+        wish = _length_wish(normalise(text)) if "length" in names and changes.get("length") is None else None
+        if wish is not None:
+            # "this would land better at half the length": a wish only a copy in context gives a meaning
+            changes = {**changes, "length": wish}
         if "channel" in names:
             changes = dict(changes)
             self._switched_channel(changes, normalise(text))
@@ -627,7 +685,9 @@ class ConversationState:
         words, chars = (6, 30) if route.intent not in (UNKNOWN, "follow_up", "describe_segment", asked.intent) and \
             route.confidence >= CONFIDENT else (14, 60)
         slot = asked.ask
-        framed = slot_change(text, route.language, asked.intent)    # "For the bulk-buying joint families."
+        body = _answer_body(text)
+        framed = slot_change(text, route.language, asked.intent) or \
+            slot_change(body, route.language, asked.intent)        # "For the bulk-buying joint families."
         if (len(text.split()) > words and not re.search(r"[\u4e00-\u9fff]", text) or len(text) > chars) and \
                 not (framed and framed.get(slot) is not None):
             return None
@@ -636,7 +696,7 @@ class ConversationState:
             # the courtesy and a label around the name name nobody ("oh for the organic millennials sry",
             # "target = promo junkies", "受众：宝妈")
             # (after a label, the whole rest is the name: "promo junkies" are people, not a promotion)
-            unlabelled = without_courtesy(text)
+            unlabelled = body
             named = ANSWER_LABEL.sub("", unlabelled).strip() or text
             value = extract_segment(named, route.language)
             if named != unlabelled.strip() and not isinstance(value, int) and len(named.split()) <= 5:

@@ -1283,3 +1283,130 @@ def test_recommendations_for_one_person_with_no_segment_talked_about_ask_for_the
     state = after("describe_segment", "介绍一下第2组")
     turn = run(state, "recommend_segment", "给他们推荐点东西", "zh", confidence=0.4)
     assert turn.intent == "recommend_segment" and turn.slots["segment"] == 2
+
+
+def test_a_length_wish_said_as_a_scale_of_the_copy_edits_its_length():
+    state = ConversationState()
+    run(state, "write_copy", "write an email for segment 1 with 10% off")
+    turn = run(state, "follow_up", "Reads nicely, though I think half the length would work better.", confidence=0.3)
+    assert turn.intent == "write_copy" and turn.slots["length"] == "shorter" and turn.slots["segment"] == 1
+    assert run(state, "follow_up", "and in Chinese for the Beijing team", confidence=0.5).slots["length"] == "shorter"
+    state = after("write_copy", "给第2组写一条短信，打九折")
+    assert run(state, "follow_up", "篇幅砍一半更好", "zh", confidence=0.3).slots["length"] == "shorter"
+    assert run(state, "follow_up", "字数翻倍吧", "zh", confidence=0.3).slots["length"] == "longer"
+
+
+def test_the_same_figure_or_an_also_verb_for_another_segment_asks_the_last_question_again():
+    state = ConversationState()
+    first = run(state, "data_question", "what's our repeat purchase rate overall?")
+    turn = run(state, "describe_segment", "It would be useful to see the same number for segment 5 in particular.",
+               confidence=0.5)
+    assert turn.intent == "data_question" and turn.slots["segment"] == 5 and turn.slots["metrics"] == \
+        first.slots["metrics"]
+    state = after("recommend_segment", "给第2组推荐几款商品")
+    turn = run(state, "unknown", "第3组的也推荐一下", "zh", confidence=0.2)
+    assert turn.intent == "recommend_segment" and turn.slots["segment"] == 3
+    # an "also" with another request's verb is that request, not the last one again
+    state = after("write_copy", "给第2组写一条短信")
+    assert run(state, "unknown", "第3组也推荐一下", "zh", confidence=0.2).intent != "write_copy"
+
+
+def test_a_weak_reading_with_an_undo_verb_right_after_a_segmentation_undoes():
+    state = ConversationState()
+    run(state, "segment", "split my customers into 7 segments")
+    text = "These new groups are hard to work with, so kindly restore the earlier ones."
+    turn = play(state, reading("unknown", text, "en", 0.25, ("undo", 0.2)), text)
+    assert turn.intent == "undo" and not turn.needs_confirmation
+    state = after("segment", "把客户分成7组")
+    text = "新的分群不好用，还是恢复到原来的吧"
+    assert play(state, reading("unknown", text, "zh", 0.2, ("undo", 0.18)), text).intent == "undo"
+    state = after("describe_segment", "介绍一下第2组")      # nothing was re-segmented: nothing to take back
+    assert play(state, reading("unknown", text, "zh", 0.2, ("undo", 0.18)), text).intent == "unknown"
+
+
+def test_a_pointer_with_an_emphasis_keeps_the_segment_talked_about():
+    state = ConversationState()
+    run(state, "describe_segment", "tell me about segment 2")
+    turn = run(state, "recommend_segment", "what should we recommend to that specific cohort?")
+    assert turn.slots["segment"] == 2
+    assert run(state, "write_copy", "draft a push for those particular customers").slots["segment"] == 2
+
+
+def test_the_copy_itself_read_as_a_name_is_no_audience():
+    state = ConversationState()
+    run(state, "plan_campaign", "plan a reactivation campaign for segment 3")
+    run(state, "follow_up", "use email with free shipping", confidence=0.9)
+    turn = run(state, "write_copy", "perfect, now let me have the final email text")
+    assert turn.slots["segment"] == 3 and turn.slots["channel"] == "email" and turn.slots["offer"]
+    assert run(ConversationState(), "write_copy", "show me the real push wording").ask == "segment"
+
+
+def test_an_answer_with_a_correction_and_whom_it_is_meant_for_names_the_audience():
+    state = ConversationState()
+    assert run(state, "write_copy", "could you draft an sms about our weekend pop-up?").ask == "segment"
+    turn = run(state, "follow_up", "My bad, I should have said: this one is meant for the weekend brunch crowd.",
+               confidence=0.3)
+    assert turn.intent == "write_copy" and turn.slots["segment"] == "weekend brunch crowd" and \
+        turn.slots["channel"] == "sms"
+    state = ConversationState(language="zh")
+    assert run(state, "write_copy", "帮我写一条推送", "zh").ask == "segment"
+    turn = run(state, "follow_up", "不好意思，我应该说清楚：这条是给新手妈妈的", "zh", confidence=0.3)
+    assert turn.intent == "write_copy" and turn.slots["segment"] == "新手妈妈"
+
+
+def test_a_cap_on_a_ranked_answer_in_other_wordings_sets_how_many():
+    state = ConversationState()
+    run(state, "recommend_user", "recommend products for customer 812")
+    turn = run(state, "data_question", "let's cap those at 2", confidence=0.3)
+    assert turn.intent == "recommend_user" and turn.slots == {"user_id": "812", "top_k": 2}
+    assert run(state, "follow_up", "show 6 only", confidence=0.7).slots["top_k"] == 6
+    state = after("recommend_segment", "给第1组推荐商品")
+    assert run(state, "unknown", "给我列前两个就行", "zh", confidence=0.2).slots == {"segment": 1, "top_k": 2}
+
+
+def test_a_brief_with_field_labels_after_a_plan_changes_the_plan():
+    state = after("plan_campaign", "给第2组做个促活方案")
+    turn = run(state, "write_copy", "渠道用短信，优惠力度满200减30", "zh", confidence=0.7)
+    assert turn.intent == "plan_campaign" and turn.slots["channel"] == "sms" and turn.slots["offer"] == "满200减30"
+    state = ConversationState()
+    run(state, "plan_campaign", "plan a campaign for segment 4")
+    turn = run(state, "write_copy", "channel: email, offer: 10% off", confidence=0.7)
+    assert turn.intent == "plan_campaign" and turn.slots["channel"] == "email" and turn.slots["offer_pct"] == 10
+
+
+def test_a_plan_signed_off_then_its_copy_asked_writes_the_plans_copy():
+    state = after("plan_campaign", "给第2组做个促活方案")
+    run(state, "follow_up", "走短信，打八折", "zh", confidence=0.9)
+    turn = run(state, "plan_campaign", "方案没问题，文案也写一版", "zh", confidence=0.6)
+    assert turn.intent == "write_copy" and turn.slots["segment"] == 2 and turn.slots["channel"] == "sms"
+    state = ConversationState()
+    run(state, "plan_campaign", "plan a campaign for segment 4 by push")
+    turn = run(state, "plan_campaign", "The plan looks solid, now draft the copy.", confidence=0.6)
+    assert turn.intent == "write_copy" and turn.slots["segment"] == 4 and turn.slots["channel"] == "push"
+    # the copy's own verb, however unsure the router, is the plan's copy, not a change of the plan
+    state = after("plan_campaign", "给第1组做个活动方案")
+    turn = run(state, "write_copy", "推送也帮我写了", "zh", confidence=0.45)
+    assert turn.intent == "write_copy" and turn.slots["segment"] == 1
+
+
+def test_a_weak_reading_of_recommendations_for_one_person_asks_for_the_customer():
+    state = ConversationState(language="zh")
+    text = "一位老会员下个月生日，帮她挑几件推荐"
+    turn = play(state, reading("next_campaign", text, "zh", 0.3, ("write_copy", 0.2)), text)
+    assert turn.intent == "recommend_user" and turn.ask == "user_id"
+    state = ConversationState()
+    text = "a VIP is visiting on Friday, can you suggest a few things for her"
+    turn = play(state, reading("report", text, "en", 0.3, ("plan_campaign", 0.2)), text)
+    assert turn.intent == "recommend_user" and turn.ask == "user_id"
+
+
+def test_a_yes_that_gives_up_what_the_proposal_replaces_runs_it_but_not_now_cancels():
+    for yes in ("sure, open it, we don't need the current data", "好的，加载吧，现在的不需要了"):
+        state = ConversationState()
+        assert run(state, "load_workspace", "open my saved work from monday").needs_confirmation
+        turn = run(state, "unknown", yes, confidence=0.2)
+        assert turn.intent == "load_workspace" and turn.confirmed
+    for no in ("yes, but not now", "好的，现在不要"):
+        state = ConversationState()
+        run(state, "load_workspace", "open my saved work from monday")
+        assert run(state, "unknown", no, confidence=0.2).intent == "cancel"

@@ -55,6 +55,8 @@ def reading(text: str, intent: str, confidence: float, runner_up: str = "unknown
     ("上回那个满减活动 赚没赚", "plan_campaign", 0.7, "evaluate_campaign", "evaluate_campaign", "past_send_reviewed"),
     ("先存上", "smalltalk", 0.4, "save_workspace", "save_workspace", "workspace_in_other_words"),
     ("上周存的那个 打开", "unknown", 0.4, "load_workspace", "load_workspace", "workspace_in_other_words"),
+    ("中 弄吧", "follow_up", 0.45, "confirm", "confirm", "half_read_yes"),
+    ("中 弄成短信吧", "follow_up", 0.45, "confirm", "follow_up", None),         # a channel: a change
 ])
 def test_a_rule_decides_below_its_confidence_and_names_itself(text, intent, confidence, runner_up, decided, rule):
     assert rule_for(reading(text, intent, confidence, runner_up)) == (decided, rule)
