@@ -545,10 +545,10 @@ def _algorithm_named(r: Reading) -> str | None:
 def _half_read_yes(r: Reading) -> str | None:
     """"好的，确认": a yes the classifier half reads as chat; "中 你弄吧": one it half reads as a change that changes
     nothing."""
-    if r.intent == "smalltalk" and r.confidence < UNSURE_READING and \
-            "confirm" in (name for name, _ in r.alternatives) and YES.search(r.t):
-        return "confirm"
     yes = YES.search(r.t)
+    if r.intent == "smalltalk" and r.confidence < UNSURE_READING and \
+            "confirm" in (name for name, _ in r.alternatives) and yes:
+        return "confirm"
     rest = r.t[yes.end():].strip(" ,，.。!！~") if yes else None
     if r.intent in ("follow_up", UNKNOWN) and r.confidence < UNSURE_READING and rest is not None and \
             (not rest or YES.search(rest)):         # a yes and nothing else ("okay ignore … and send me …" is more)
@@ -692,7 +692,6 @@ def _ranking_for_no_group(r: Reading) -> str | None:
     return None
 
 
-# The order matters: the first rule that answers decides.
 def _copy_not_plan(r: Reading) -> str | None:
     """"烦请输出一版短信文案，全场八折": the copy of a channel asked by name, no plan noun: copy."""
     if r.intent == "plan_campaign" and r.confidence < METRIC_OVER_PROFILE and _CHANNEL_COPY.search(r.t) and \
@@ -748,6 +747,7 @@ def _workspace_in_other_words(r: Reading) -> str | None:
     return "save_workspace" if _SAVE_VERB.search(r.t) else None
 
 
+# The order matters: the first rule that answers decides.
 RULES: tuple[Callable[[Reading], str | None], ...] = (
     _channel_brief_not_edit, _plan_for_a_named_group, _cued_follow_up, _comparison, _count_put_forward,
     _metric_of_their_profile, _who_next, _metric_of_a_name, _likes_of_a_product, _persona_cards, _every_profile,
