@@ -78,6 +78,18 @@ def reason_in(language: str, reason: str) -> str:
     return reason
 
 
+def _first_k_by_position(score: np.ndarray, k: int) -> np.ndarray:
+    """Column positions (ascending) of each row's k largest scores, equal scores at the cut taken by position.
+
+    Why not `argpartition` alone: which of several equal scores it keeps at the cut depends on numpy's build (its
+    AVX-512 sort picks differently), and tuning on candidate pools must rank exactly as serving does."""
+    kth = -np.partition(-score, k - 1, axis=1)[:, k - 1:k]
+    above = score > kth
+    equal = score == kth
+    take = above | equal & (np.cumsum(equal, axis=1) <= k - above.sum(axis=1, keepdims=True))
+    return np.nonzero(take)[1].reshape(len(score), k)
+
+
 class UnknownUserError(KeyError):
     """The user id has no events in the data the recommender was fitted on."""
 
@@ -547,12 +559,13 @@ class Recommender(BaseEstimator):
 
     @staticmethod
     def _top(scores: np.ndarray, k: int) -> np.ndarray:
+        """Positions of the k best finite scores, best first; equal scores by item position, at the cut too."""
         valid = np.flatnonzero(np.isfinite(scores))
         if len(valid) == 0 or k <= 0:
             return np.zeros(0, dtype=int)
         k = min(k, len(valid))
-        cand = valid[np.argpartition(-scores[valid], k - 1)[:k]]
-        return cand[np.lexsort((cand, -scores[cand]))]  # best first; equal scores by item position
+        cand = valid[_first_k_by_position(scores[valid][None, :], k)[0]]
+        return cand[np.lexsort((cand, -scores[cand]))]
 
     def _reason_name(self, i: int) -> str:
         """The anchor product as a reason names it: the shopper's name ("Bananas", not "Bananas, 40 LB")."""
@@ -761,7 +774,7 @@ class _Pools:
         if self.cold_score is not None and self.cold.any():
             score[self.cold] = self.cold_score[self.cold]
         k = min(10, score.shape[1])
-        part = np.argpartition(-score, k - 1, axis=1)[:, :k]
+        part = _first_k_by_position(score, k)          # pool columns are in item order, as serving breaks ties
         order = np.argsort(-np.take_along_axis(score, part, axis=1), axis=1, kind="stable")
         hits = np.take_along_axis(self.rel, np.take_along_axis(part, order, axis=1), axis=1)
         return float(((hits * self.discounts[:k]).sum(axis=1) / self.idcg).mean())
