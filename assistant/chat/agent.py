@@ -709,7 +709,11 @@ class ChatAgent:
 
     def _on_save_workspace(self, slots: dict, lang: str) -> Iterator[ChatReply]:
         folder = self.assistant.save()
-        yield ChatReply(say("saved", lang, what=_esc(repr(self.assistant)), path=_esc(folder),
+        ma = self.assistant        # what was saved, in the user's words (the repr is English and for developers)
+        state = say("saved_segments", lang, n=ma.segmenter.n_segments_) if ma.segmenter is not None else \
+            say("saved_unsegmented", lang)
+        what = say("saved_what", lang, name=_esc(ma.dataset.name), customers=f"{ma.dataset.n_users:,}", state=state)
+        yield ChatReply(say("saved", lang, what=what, path=_esc(folder),
                             when=f"{self.assistant.saved_at:%Y-%m-%d %H:%M}"))
 
     def _on_load_workspace(self, slots: dict, lang: str) -> Iterator[ChatReply]:

@@ -143,6 +143,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                         "data and models. Reply 'yes' to overwrite it or 'no' to keep the earlier save.",
         "confirm_load": "Reopen the workspace saved on {when} UTC? The data, segments and models in this chat will "
                         "be replaced by the saved ones (anything not saved is lost). Reply 'yes' or 'no'.",
+        "saved_what": "the data '{name}' ({customers} customers, {state})",
+        "saved_segments": "{n} segments", "saved_unsegmented": "not segmented yet",
         "saved": "Saved {what} to the workspace `{path}` on {when} UTC. Say 'reopen the saved workspace' to come "
                  "back to it.",
         "reopened": "Reopened the workspace saved on {when} UTC: {what}.",
@@ -257,7 +259,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "scope_everyone": "全体客户", "scope_segment": "第{s}组（{name}）", "scope_all": "各客群",
         "confirm_save": "这个工作区已在 {when}（UTC）保存过。现在保存会用当前的数据和模型替换它。回复“确认”覆盖，或“取消”保留之前的存档。",
         "confirm_load": "要重新打开 {when}（UTC）保存的工作区吗？本次对话中的数据、客群和模型将被存档替换（未保存的内容会丢失）。请回复“确认”或“取消”。",
-        "saved": "已将 {what} 保存到工作区 `{path}`（{when} UTC）。之后可以说“打开保存的工作区”恢复。",
+        "saved_what": "数据“{name}”（{customers} 位客户，{state}）",
+        "saved_segments": "{n} 个客群", "saved_unsegmented": "尚未分群",
+        "saved": "已将{what}保存到工作区 `{path}`（{when} UTC）。之后可以说“打开保存的工作区”恢复。",
         "reopened": "已重新打开 {when}（UTC）保存的工作区：{what}。",
         "nothing_saved": "这个工作区还没有保存过——请先说“保存工作区”。",
     },

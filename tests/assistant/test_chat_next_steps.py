@@ -89,7 +89,8 @@ def test_save_asks_before_overwriting_and_reopening(tmp_path, assistant):
     ma = MarketingAssistant(assistant.dataset, workspace=tmp_path, llm=assistant.llm, encoder=assistant.encoder)
     agent = ChatAgent(ma)
     first = final(agent, "save my workspace")
-    assert first.intent == "save_workspace" and "Saved MarketingAssistant(" in first.text
+    customers = f"{ma.dataset.n_users:,} customers"
+    assert first.intent == "save_workspace" and f"Saved the data '{ma.dataset.name}' ({customers}" in first.text
     meta = tmp_path / "dataset" / "meta.json"
     written = meta.stat().st_mtime_ns
     ask = final(agent, "save my workspace")
@@ -97,7 +98,9 @@ def test_save_asks_before_overwriting_and_reopening(tmp_path, assistant):
     assert final(agent, "no").intent == "cancel" and meta.stat().st_mtime_ns == written
     ask = final(agent, "保存工作区")
     assert "覆盖" in ask.text and meta.stat().st_mtime_ns == written
-    assert "已将" in final(agent, "确认").text and meta.stat().st_mtime_ns >= written
+    saved_zh = final(agent, "确认").text      # wholly Chinese: no developer repr ("MarketingAssistant(…)")
+    assert "已将数据" in saved_zh and "位客户" in saved_zh and "MarketingAssistant" not in saved_zh
+    assert meta.stat().st_mtime_ns >= written
     ask = final(agent, "reopen the saved workspace")
     assert "Reply 'yes' or 'no'" in ask.text and agent.assistant is ma
     done = final(agent, "yes")
