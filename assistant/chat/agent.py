@@ -709,12 +709,16 @@ class ChatAgent:
 
     def _on_save_workspace(self, slots: dict, lang: str) -> Iterator[ChatReply]:
         folder = self.assistant.save()
-        ma = self.assistant        # what was saved, in the user's words (the repr is English and for developers)
+        yield ChatReply(say("saved", lang, what=self._workspace_in_words(lang), path=_esc(folder),
+                            when=f"{self.assistant.saved_at:%Y-%m-%d %H:%M}"))
+
+    def _workspace_in_words(self, lang: str) -> str:
+        """What a saved or reopened workspace holds, in the user's language ("数据“demo”（802 位客户，4 个客群）"):
+        the facade's repr is English and for developers."""
+        ma = self.assistant
         state = say("saved_segments", lang, n=ma.segmenter.n_segments_) if ma.segmenter is not None else \
             say("saved_unsegmented", lang)
-        what = say("saved_what", lang, name=_esc(ma.dataset.name), customers=f"{ma.dataset.n_users:,}", state=state)
-        yield ChatReply(say("saved", lang, what=what, path=_esc(folder),
-                            when=f"{self.assistant.saved_at:%Y-%m-%d %H:%M}"))
+        return say("saved_what", lang, name=_esc(ma.dataset.name), customers=f"{ma.dataset.n_users:,}", state=state)
 
     def _on_load_workspace(self, slots: dict, lang: str) -> Iterator[ChatReply]:
         when = self.assistant.saved_at
@@ -722,7 +726,7 @@ class ChatAgent:
             yield ChatReply(say("nothing_saved", lang))
             return
         self.assistant = self.assistant.reopen()   # the UI session picks it up (assistant.ui.chat_tab)
-        yield ChatReply(say("reopened", lang, what=_esc(repr(self.assistant)), when=f"{when:%Y-%m-%d %H:%M}"))
+        yield ChatReply(say("reopened", lang, what=self._workspace_in_words(lang), when=f"{when:%Y-%m-%d %H:%M}"))
 
     # ------------------------------------------------------------------ other intents
     def _on_report(self, slots: dict, lang: str) -> Iterator[ChatReply]:

@@ -703,11 +703,11 @@ def _copy_not_plan(r: Reading) -> str | None:
 def _full_brief_not_edit(r: Reading) -> str | None:
     """"第0组 推送 九五折", "What should be the SMS text for segment 0? Put 10% off in it.": a segment, a channel and an
     offer, with no word of change, are a whole new brief, not an edit of the last copy."""
-    change = slot_change(r.t, r.language)
-    if r.intent == "follow_up" and r.confidence < 0.95 and not (change and change["cued"]) and \
-            extract_segment_number(r.t) is not None and extract_channel(r.t) and extract_offer(r.t)[1]:
-        return "write_copy"
-    return None
+    if r.intent != "follow_up" or r.confidence >= 0.95 or extract_segment_number(r.t) is None or \
+            not extract_channel(r.t) or not extract_offer(r.t)[1]:
+        return None
+    change = slot_change(r.t, r.language)        # only now: the reading is no change_of (it is a follow-up)
+    return None if change and change["cued"] else "write_copy"
 
 
 def _off_topic_world(r: Reading) -> str | None:

@@ -381,8 +381,9 @@ _ZH_PEOPLE_END = re.compile(r"(?:客户|顾客|用户|会员|家庭|人群|群�
 
 # Names of people that end in no people noun above ("精致白领", "铁粉", "铲屎官", "退休阿姨"), and descriptions that
 # name a group on their own ("流失风险", "高净值", "沉睡", "价格敏感").
-_ZH_OTHER_PEOPLE = re.compile(r"(?:白领|蓝领|金领|阿姨|大叔|大妈|大爷|老人|学生|宝宝|孩子|娃|粉丝|粉|官|友|员|控|迷|人|狗|少女|青年|"
-                              r"老年|中年|一代|新人|新手|达人|玩家|大佬|土豪|吃货|子|人士|主|\d{2}后|专家|师|生|民|侠|星)$|"
+# (人, 客 and the rest of _ZH_PEOPLE_END are not repeated here)
+_ZH_OTHER_PEOPLE = re.compile(r"(?:白领|蓝领|金领|阿姨|大叔|大爷|学生|宝宝|娃|粉丝|粉|官|友|员|控|迷|狗|少女|青年|"
+                              r"老年|中年|一代|新手|达人|玩家|大佬|土豪|吃货|子|人士|主|\d{2}后|专家|师|生|民|侠|星)$|"
                               r"(?:流失|沉睡|沉默|休眠|风险|价值|净值|敏感|忠诚|活跃|潜力|高频|低频|高消费|低消费)$")
 
 

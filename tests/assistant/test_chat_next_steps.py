@@ -105,6 +105,7 @@ def test_save_asks_before_overwriting_and_reopening(tmp_path, assistant):
     assert "Reply 'yes' or 'no'" in ask.text and agent.assistant is ma
     done = final(agent, "yes")
     assert done.intent == "load_workspace" and agent.assistant is not ma and "Reopened" in done.text
+    assert f"the data '{ma.dataset.name}' ({customers}" in done.text and "MarketingAssistant(" not in done.text
 
 
 def test_future_questions_use_the_predictive_model_and_say_which(assistant):
