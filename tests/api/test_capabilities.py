@@ -100,7 +100,7 @@ CAPABILITIES = [
     Capability("sample size", r"per arm", lambda ma: ma.sample_size(0.1, campaign_id=C).to_markdown(),
                "how many customers per arm does the next test need to detect a 10% lift?", "sample_size",
                _ui("next_tab", "size_next_test", 10, None, C), (("sample-size", "--campaign", C),)),
-    Capability("save / load", r"MarketingAssistant\(", lambda ma: repr(MarketingAssistant.load(ma.save(), encoder=ma.encoder)),
+    Capability("save / load", r"\d[\d,]* customers, \d+ segments", lambda ma: repr(MarketingAssistant.load(ma.save(), encoder=ma.encoder)),
                # the workspace already holds a save: overwriting it and reopening it each wait for a "yes"
                ("save my workspace", "yes", "reopen the saved workspace", "yes"), "load_workspace",
                _ui_steps(_ui("data_tab", "save_workspace"), _ui("data_tab", "reopen_workspace")),
