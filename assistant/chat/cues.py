@@ -55,9 +55,14 @@ NARROW_VERB = re.compile(r"^(?:看|算|要|限)")   # "只看社区宝妈呢" na
 COPY_POINTER = re.compile(r"\b(?:it|this|that|the (?:copy|text|message|email|sms|push|post|draft|wording|version))\b|"
                            r"它|这条|这封|这篇|这版|这个版本|文案|内容|字数")
 # A complaint about the length of the copy just written is a wish for the other length ("这么长谁看 弄短", "way too
-# wordy", "太短了"): only in context, since alone "too long" names no request. The channel is no length: "邮件没人看".
-LENGTH_COMPLAINT = re.compile(r"\b(?:too|so|way too|far too|much too|overly)\s+(?:(long|wordy|lengthy|verbose)|short|brief)\b|"
-                               r"(?:太|这么|那么|好|过于|忒)(?:(长|啰嗦|啰唆|冗长)|短|简单)", re.I)
+# wordy", "太短了", "a tad long", "有点长"): only in context, since alone "too long" names no request. The channel is
+# no length: "邮件没人看". A softened "long" complains ("rather long", "偏长"); a softened "short" may be the wish
+# itself ("keep it pretty short"), so only a "too" or "a bit" makes it one. Group 1 / 2 = too long (EN / ZH).
+_TOO = r"too|so|way too|far too|much too|overly|(?:a\s+)?(?:bit|little|tad|touch|wee bit)(?:\s+too)?"
+LENGTH_COMPLAINT = re.compile(rf"\b(?:(?:{_TOO}|rather|quite|pretty|kinda|kind of|sort of|very|really|awfully)\s+"
+                              rf"(long|wordy|lengthy|verbose)|(?:{_TOO})\s+(?:short|brief))\b|"
+                              r"(?:太|这么|那么|好|过于|忒|有点|有些|稍微|稍|略微?|偏)(?:有点)?"
+                              r"(?:(长(?!期|远|久|效|大|辈|处|线|尾)|啰嗦|啰唆|冗长)|短|简单)", re.I)
 # A length wish said as a scale of the copy just written ("at roughly half the length", "twice as long", "篇幅砍一半",
 # "字数翻倍"): alone it names no request either. Group 1 = shorter.
 LENGTH_SCALE = re.compile(r"\b((?:half|a third|a quarter|a fraction)\s+(?:of\s+)?(?:the|its|that|this)\s+"
@@ -73,6 +78,13 @@ BRIEF_LABEL = re.compile(r"(?:\b(?:channel|offer|discount|incentive|hook|mechani
 # read it, they are no customers to aim it at
 READERS = re.compile(r"\b(?:team|teams|colleagues?|staff|office|hq|dept|department|boss|manager|agency|branch)$|"
                       r"(?:那边|团队|同事|总部|老板|领导|分公司|办公室)(?:也|都|要|的|$)", re.I)
+# Why a translation is asked, said of its readers ("most of the locals read chinese, so …", "老外客户习惯看英文"):
+# the clause after a name read as an audience (or swallowed into it); they read the copy, no new audience to aim at
+READS_LANGUAGE = re.compile(r"\b(?:(?:all|mostly|mainly|only|just|really|actually)\s+)?"
+                            r"(?:prefer to\s+|would rather\s+)?(?:reads?|speaks?|prefers?|understands?)\s+(?:in\s+)?"
+                            r"(?:simplified\s+|traditional\s+)?(?:chinese|mandarin|cantonese|english)\b|"
+                            r"(?:们)?(?:都|只|主要|大多|基本上?|更)?(?:习惯|喜欢|爱)?(?:看|读|说|讲|用|懂|认)(?:得懂)?"
+                            r"(?:中文|汉语|普通话|简体|繁体|英文|英语)", re.I)
 # A "segment" read out of a request for the copy itself ("see the actual message copy", "the final email text",
 # "正式的推送文案"): the thing to write, never an audience
 COPY_THING = re.compile(r"\b(?:copy|copies|message|messages|text|wording|draft|version|email|e-mail|sms|push|post|"
@@ -92,5 +104,6 @@ AUDIENCE_CUE = re.compile(r"(?:\b(?:for|to|at|targeting|target|aimed at)\s+(?:th
 __all__ = [
     "CORRECTION", "NEGATED", "NARROW", "SAME_BRIEF", "SEND_TO", "ANSWER_LABEL", "ANOTHER_ONE",
     "LEAD_CLAUSE", "NARROW_VERB", "COPY_POINTER", "LENGTH_COMPLAINT", "LENGTH_SCALE", "BRIEF_LABEL", "READERS",
+    "READS_LANGUAGE",
     "AUDIENCE_CUE", "COPY_THING", "PURPOSE_FRAME",
 ]

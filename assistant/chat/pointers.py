@@ -26,21 +26,28 @@ BACK_REFERENCE = re.compile(
     rf"(?:that|this|same) {_JUST_THAT}(?:segment|seg|group|grp|cluster|persona|audience|one|crowd|bunch|lot|cohort)|"
     rf"it|him|her|(?:this|that|the same) {_JUST_THAT}(?:customer|shopper|household|user|member|client|buyer))\b|"
     r"the (?:above|aforementioned|said) (?:\w+ )?(?:segment|group|cluster|persona|audience|customers|people)|"
-    rf"他们|她们|他(?!们)|她(?!们)|这位|那位|(?:这|那)(?:个|些|群|批|帮|部分|类)(?:{PEOPLE_ZH})|"
+    rf"他们|她们|他(?!们)|她(?!们)|这位|那位|(?:这|那)一?(?:个|些|群|批|帮|部分|类|组|拨|伙|波)(?:{PEOPLE_ZH})|"
+    # a bare "这组" / "那群" before 的 or a pause ("这组的客单价", "给这组, 写条短信"); "这组数据" is data
+    r"(?:这|那)一?(?:组|群|批)(?=的|呢|吧|[^\u4e00-\u9fff]|$)|"
     rf"{FORMAL_POINTER_ZH}(?:{PEOPLE_ZH})")
 BOTH = re.compile(r"\b(?:these|those|the|both|the last)\s+two\b|\bboth\b|这两|这俩|两者|二者|它们俩|他们俩|"
                   r"(?<![第分成为])两(?:个)?(?:组|群|客群|分群|类|细分)")
 PAIR_WORDS = re.compile(r"^(?:two|pair|both|those|these|them|the two|the pair)$|\b(?:of (?:the|those|these) (?:two|pair)|"
                         r"of both|of them)\b")
-OF_THE_PAIR = re.compile(r"\b(?:first|1st|second|2nd|former|latter|last)(?: one)? of (?:the|these|those|them|both)"
+# The English ordinals that pick one of a pair ("the former", "second of the two")
+_ORDINAL_EN = r"first|1st|second|2nd|former|latter|last"
+OF_THE_PAIR = re.compile(rf"\b(?:{_ORDINAL_EN})(?: one)? of (?:the|these|those|them|both)"
                          r"(?: two| pair)?\b|(?:这|那)两(?:个|组|群)?(?:里|中|当中|之中)?的?(?:第一|第二|前|后)")
 ORDINAL_BACK = {"first": 0, "1st": 0, "former": 0, "second": 1, "2nd": 1, "latter": -1, "last": -1,
                 "前者": 0, "第一个": 0, "后者": -1, "第二个": 1, "前面": 0, "前一": 0, "后面": -1, "后一": -1,
                 "前头": 0, "前边": 0, "后头": -1, "后边": -1,       # 前头 / 后边: spoken forms of 前面 / 后面
                 "靠前": 0, "靠后": -1}                               # "靠后的那组": the one placed later
 # (a position may be said with 的: "排后面的那组", "前边的那个")
-ORDINAL_ONE = re.compile(r"\b(?:the\s+)?(first|1st|second|2nd|former|latter|last)(?:\s+one)?\b|前者|后者|第一个|第二个|"
+ORDINAL_ONE = re.compile(rf"\b(?:the\s+)?({_ORDINAL_EN})(?:\s+one)?\b|前者|后者|第一个|第二个|"
                          r"(前面|后面|前一|后一|前头|后头|前边|后边|靠前|靠后)(?=(?:(?:说|提|讲)(?:的|到的))?的?(?:那|这)?(?:个|组|群|类))")
+# An ordinal said with a people word ("the first lot", "the latter group", "second one"): read as a name, it is
+# only the ordinal, which picks one of the pair just compared ("the first-time buyers" are a name)
+ORDINAL_NAME = re.compile(rf"\b(?:the\s+)?(?:{_ORDINAL_EN})\s+(?:one|{PEOPLE_EN})", re.I)
 # A segment "name" that is only a pointer back ("for the same", "for said"), never a new audience
 POINTER_NAME = re.compile(r"(?:the\s+)?(?:same|said|above|aforementioned|former|latter|ones?|these|those|them|"
                           r"same (?:ones?|again))|同样|一样|照样|原样")
@@ -59,4 +66,5 @@ ONE_PERSON = re.compile(r"\b(?:him|her|this (?:customer|shopper|member|household
                         r"(?:有|一|这|那)位|他(?!们)|她(?!们)", re.I)
 
 __all__ = ["ONE_PERSON", "PEOPLE_EN", "PEOPLE_ZH", "FORMAL_POINTER_ZH", "BACK_REFERENCE", "BOTH", "PAIR_WORDS",
-           "OF_THE_PAIR", "ORDINAL_BACK", "ORDINAL_ONE", "POINTER_NAME", "PEOPLE_TAIL_ZH", "names_no_people_zh"]
+           "OF_THE_PAIR", "ORDINAL_BACK", "ORDINAL_NAME", "ORDINAL_ONE", "POINTER_NAME", "PEOPLE_TAIL_ZH",
+           "names_no_people_zh"]

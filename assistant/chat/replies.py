@@ -32,10 +32,13 @@ def _spelled_number(t: str) -> int | None:
 
 
 # A bare count after a ranked answer ("三个就够", "five is plenty", "just give me 4"): how many to show, nothing else.
-# The count may say which of the ranking it keeps: its best ("the best 3", "3 best ones", "挑3个最好的就够了")
+# The count may say which of the ranking it keeps: its best ("the best 3", "3 best ones", "挑3个最好的就够了"), and
+# that it is a start ("先来两个", "暂时给我三个就好", "I only need 3 for now")
 _COUNT_ONLY = re.compile(rf"^(?:(?:ok(?:ay)?|so|well|hmm+|alright|actually)[\s,]+)*"
                          # an opening that asks for nothing: "let's limit …", "please just give 4"
                          rf"(?:(?:let'?s|let us|please|pls|kindly)\s+)?(?:just|only|maybe)?\s*"
+                         # a need: "i only need 3", "we just want two"
+                         rf"(?:(?:i|we)(?:'d| would)?\s+(?:just\s+|only\s+)?(?:need|want|like)\s+)?"
                          # a cap on the list: "cap it at 5", "limit it to 4", "limit that one to the top 3", "max 3"
                          rf"(?:(?:cap|limit|trim|cut|keep|restrict)(?:\s+(?:it|that(?: one)?|this(?: one)?|them|those|"
                          rf"these|the (?:list|recs|recommendations|results|picks)))?\s+(?:at|to|down to)\s+|"
@@ -45,8 +48,9 @@ _COUNT_ONLY = re.compile(rf"^(?:(?:ok(?:ay)?|so|well|hmm+|alright|actually)[\s,]
                          rf"(?:(?:top|best)\s+)?(?P<en>\d+|{EN_NUM_WORDS})(?:\s+(?:best|top))?"
                          rf"(?:\s+(?:of them|items?|products?|picks?|recs?|things|ones?))?"
                          rf"(?:\s+(?:is|are|will|would|should)\s+(?:be\s+)?(?:enough|fine|plenty|do|ok|okay|good))?"
-                         rf"(?:\s+(?:only|max|at most|tops))?(?:\s+(?:please|pls|thanks))?|"
-                         rf"^(?:那|嗯)?(?:就|只)?(?:要|给我|来|推|挑|列|给)?(?:前)?(?P<zh>\d+|[{ZH_NUM_CHARS}]+)"
+                         rf"(?:\s+(?:only|max|at most|tops))?(?:\s+(?:for now))?(?:\s+(?:please|pls|thanks))?|"
+                         rf"^(?:那|嗯)?(?:先|暂时|目前|这次)?(?:我|我们)?(?:就|只|先)?(?:要|给我|来|推|挑|列|给)?(?:前)?"
+                         rf"(?P<zh>\d+|[{ZH_NUM_CHARS}]+)"
                          rf"(?:个|款|样|件|条|种)(?:最(?:好|棒|佳|合适|相关|热门|火|值得(?:买|推荐|入手)?)的)?(?:就够了?|就行了?|就好|够了|即可|好了)?(?:吧|哈|啊|喔|哦|噢|呀|唷|哟|呢)?", re.I)
 
 

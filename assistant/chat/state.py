@@ -24,9 +24,9 @@ from assistant.chat.consent import (BULK_IDS, CONFIDENT, EXPLICIT_SEGMENT, HEDGE
                                     UNDO_VERB, YES, is_explicit_request, is_injection, refuses)
 from assistant.chat.cues import (ANOTHER_ONE, ANSWER_LABEL, AUDIENCE_CUE, BRIEF_LABEL, COPY_POINTER, COPY_THING,
                                  CORRECTION, LEAD_CLAUSE, LENGTH_COMPLAINT, LENGTH_SCALE, NARROW, NARROW_VERB,
-                                 NEGATED, PURPOSE_FRAME, READERS, SAME_BRIEF, SEND_TO)
-from assistant.chat.pointers import (BACK_REFERENCE, BOTH, OF_THE_PAIR, ONE_PERSON, ORDINAL_BACK, ORDINAL_ONE,
-                                     PAIR_WORDS, PEOPLE_ZH, POINTER_NAME, names_no_people_zh)
+                                 NEGATED, PURPOSE_FRAME, READERS, READS_LANGUAGE, SAME_BRIEF, SEND_TO)
+from assistant.chat.pointers import (BACK_REFERENCE, BOTH, OF_THE_PAIR, ONE_PERSON, ORDINAL_BACK, ORDINAL_NAME,
+                                     ORDINAL_ONE, PAIR_WORDS, PEOPLE_ZH, POINTER_NAME, names_no_people_zh)
 from assistant.chat.router import UNKNOWN, Route
 from assistant.chat.slots import (ALL_SEGMENTS, REQUIRED_SLOTS, SLOT_NAMES, asked_metrics, clean_segment_phrase,
                                   extract_campaign_id, extract_channel, extract_metrics, extract_next_campaign_focus, extract_n_segments, extract_offer,
@@ -35,6 +35,7 @@ from assistant.chat.slots import (ALL_SEGMENTS, REQUIRED_SLOTS, SLOT_NAMES, aske
                                   extract_user_id, missing_slots, normalise, says_intent_verb,
                                   slot_change)
 from assistant.chat.replies import count_only, lone_id, without_courtesy
+from assistant.chat.slots_spoken import written
 
 STATE_CHANGING = frozenset({"segment", "undo"})
 # Reopening a save replaces this chat's data and models: it is always confirmed first (README, "Safe actions")
@@ -61,11 +62,20 @@ def _bare_audience(rest: str, language: str) -> int | str | None:
     return None if named is None or isinstance(named, str) and POINTER_NAME.fullmatch(named) else named
 
 
+def _reads_in(at: int, name: str, t: str) -> bool:
+    """The name read at `at` in `t` is the subject of a clause saying the language they read ("most locals read
+    chinese, so …", also when the clause was swallowed into the name: "regulars speak mandarin"): the readers a
+    translation is asked for, so no new audience."""
+    said = READS_LANGUAGE.search(t, at)
+    return said is not None and at < said.start() <= at + len(name) + 1
+
+
 def _answer_body(text: str) -> str:
     """An answer without its apology, correction cue and framing of whom the request is for ("Apologies, I should
     have said: it's intended for the night owls" → "for the night owls"): a formal writer's answer is read like the
-    plain "for the night owls"."""
-    cut = PURPOSE_FRAME.sub(" ", CORRECTION.sub(" ", without_courtesy(text)))
+    plain "for the night owls". Its self-repairs come first, as in a request ("the night owls no sorry the early
+    birds" → "the early birds"), before the apology of the repair is cut."""
+    cut = PURPOSE_FRAME.sub(" ", CORRECTION.sub(" ", without_courtesy(written(text))))
     return re.sub(r"^[\s,，.。:：;；!！-]+", "", cut).strip() or text
 
 
@@ -397,6 +407,16 @@ class ConversationState:
             change = {"segment": bare}
         return {name: change.get(name) for name in SLOT_NAMES["follow_up"]}
 
+    def _new_task(self, route: Route, text: str) -> bool:
+        """A sure reading of another request whose own verb the message says, and not the last one's ("那给这组人写个
+        短信" after recommendations, "ok now write them an email" after a description): a new task, however much it
+        opens like a follow-up ("那…") or names only slot values of the last turn; it is never swallowed as the
+        last request again (the plan and its copy are weighed in `_change_of_last_turn`)."""
+        pair = {route.intent, self.last_intent} <= {"plan_campaign", "write_copy"}
+        return not pair and route.intent not in (*_NO_REQUEST, "follow_up", self.last_intent) and \
+            route.confidence >= CONFIDENT and says_intent_verb(route.intent, text) and \
+            self._says_other_verb(normalise(text))
+
     def _says_other_verb(self, t: str) -> bool:
         """`t` says another intent's own verb and not the last one's ("第2组也推荐下" after a copy): "the same" is
         then that other request, not the last one again."""
@@ -486,9 +506,10 @@ class ConversationState:
             if overlaps or (re.search(r"[\u4e00-\u9fff]", ref) and not re.search(PEOPLE_ZH, name)):
                 return True
         if intent in ("write_copy", "follow_up") and self.last_intent == "write_copy" and \
-                extract_explicit_language(t) and (READERS.search(name.strip()) or
-                                                  at >= 0 and READERS.match(t[at + len(name):].split(" ")[0])):
-            return True                   # "also need it in chinese for the sh team": who reads the translation
+                extract_explicit_language(t) and (READERS.search(name.strip()) or at >= 0 and (
+                    READERS.match(t[at + len(name):].split(" ")[0]) or _reads_in(at, name, t))):
+            # "also need it in chinese for the sh team", "most locals read chinese, so …": who reads the translation
+            return True
         if intent in ("write_copy", "follow_up") and self.last_intent == "write_copy" and COPY_POINTER.search(t) and \
                 (extract_length(t) or extract_explicit_language(t)):
             return at < 0 or not AUDIENCE_CUE.search(t[:at])
@@ -531,12 +552,14 @@ class ConversationState:
             return None
         named = extract_segment(text, route.language)
         if isinstance(named, str) and (ordinal.group(0).strip() in named or PAIR_WORDS.search(named) or
-                                       OF_THE_PAIR.search(text)):
+                                       OF_THE_PAIR.search(text) or ORDINAL_NAME.fullmatch(named.strip())):
             # "explain in detail about the first of these two", "the latter of the two" → "two", "first of the
-            # pair": the pointer itself, and the pair decides
+            # pair", "the first lot": the pointer itself, and the pair decides
             named = None
         if names_no_people_zh(named):
             named = None                  # "前面那个细说说呗亲": a leftover ("呗亲") names no people, the ordinal decides
+        if isinstance(named, int) and ORDINAL_NAME.search(text) and not re.search(r"\d(?!st|nd)", text):
+            named = None                  # "the second group" is the second of the pair, not group 2
         if named is not None:
             return None
         return self.segments[ORDINAL_BACK.get(ordinal.group(1) or ordinal.group(0), 0)]
@@ -570,7 +593,8 @@ class ConversationState:
         The router judges one message alone, so a bare change often looks like another intent (an offer alone
         looks like a sample-size question); with a previous turn whose slots it changes, it is a follow-up.
         The router still wins when it confidently names an intent that takes those slots itself, unless the
-        message opens like a follow-up ("same for …", "那…呢")."""
+        message opens like a follow-up ("same for …", "那…呢"); and always when it is sure of another request whose
+        own verb the message says ("那给这组人写个短信" after recommendations: see `_new_task`)."""
         if self.last_intent not in SLOT_NAMES or route.intent == "follow_up":
             return None
         lead = self._lead_of(normalise(text), route.language)
@@ -582,7 +606,7 @@ class ConversationState:
         if change is None:
             return None
         cued = change.pop("cued")
-        if not set(change) & set(SLOT_NAMES[self.last_intent]):
+        if not set(change) & set(SLOT_NAMES[self.last_intent]) or self._new_task(route, text):
             return None
         routed = set(SLOT_NAMES.get(route.intent, ()))
         # a sibling intent read from slot values alone ("用公众号推文，九五折" after a plan reads like copy) is a

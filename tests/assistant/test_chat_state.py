@@ -1410,3 +1410,86 @@ def test_a_yes_that_gives_up_what_the_proposal_replaces_runs_it_but_not_now_canc
         state = ConversationState()
         run(state, "load_workspace", "open my saved work from monday")
         assert run(state, "unknown", no, confidence=0.2).intent == "cancel"
+
+
+def test_a_count_said_as_a_start_or_a_need_after_a_ranked_answer_sets_how_many():
+    state = after("recommend_user", "recommend products for customer 5521", "en")
+    turn = run(state, "unknown", "we only need two for now", confidence=0.2)
+    assert turn.intent == "recommend_user" and turn.slots == {"user_id": "5521", "top_k": 2}
+    state = after("recommend_segment", "给第1组推荐商品")
+    assert run(state, "unknown", "暂时先来两个吧", "zh", confidence=0.2).slots == {"segment": 1, "top_k": 2}
+    assert run(state, "unknown", "我只要四个", "zh", confidence=0.2).slots == {"segment": 1, "top_k": 4}
+
+
+def test_a_softened_complaint_about_the_length_asks_for_the_other_length():
+    state = after("write_copy", "write an email for segment 2 with 10% off", "en")
+    turn = run(state, "follow_up", "hmm, this reads a bit long", confidence=0.8)
+    assert turn.intent == "write_copy" and turn.slots["length"] == "shorter" and turn.slots["segment"] == 2
+    state = after("write_copy", "write an email for segment 2 with 10% off", "en")
+    assert run(state, "follow_up", "rather long for an email tbh", confidence=0.8).slots["length"] == "shorter"
+    state = after("write_copy", "给第2组写一条短信，打九折")
+    turn = run(state, "follow_up", "稍微有点长", "zh", confidence=0.7)
+    assert turn.intent == "write_copy" and turn.slots["length"] == "shorter" and turn.slots["offer_pct"] == 10.0
+    assert run(state, "follow_up", "内容偏简单了", "zh", confidence=0.7).slots["length"] == "longer"
+
+
+def test_readers_a_translation_is_asked_for_said_as_its_reason_are_no_new_audience():
+    state = after("write_copy", "write an email for segment 2 with 10% off", "en")
+    text = "most of the regulars speak mandarin, so a chinese version as well please"
+    turn = play(state, reading("write_copy", text, "en", 0.45), text)
+    assert turn.intent == "write_copy" and turn.slots["segment"] == 2 and turn.slots["language"] == "zh"
+    assert turn.slots["channel"] == "email" and turn.slots["offer_pct"] == 10.0
+    state = after("write_copy", "给第3组写条推送，满99减10")
+    text = "很多老外客户习惯看英文，帮我出个英文版"
+    turn = play(state, reading("write_copy", text, "zh", 0.5), text)
+    assert turn.slots["segment"] == 3 and turn.slots["language"] == "en" and turn.slots["channel"] == "push"
+    # customers the translation is written for are its audience
+    state = after("write_copy", "write an email for segment 2 with 10% off", "en")
+    text = "do a chinese version for the retirees"
+    assert play(state, reading("write_copy", text, "en", 0.8), text).slots["segment"] == "retirees"
+
+
+def test_an_ordinal_said_with_a_people_word_picks_from_the_pair_just_compared():
+    state = ConversationState()
+    run(state, "compare_segments", "compare segment 1 and segment 3")
+    turn = run(state, "describe_segment", "walk me through the latter bunch")
+    assert turn.intent == "describe_segment" and turn.slots["segment"] == 3
+    assert run(state, "write_copy", "draft an sms for those folks").slots["segment"] == 3
+    state = ConversationState()
+    run(state, "compare_segments", "compare segment 1 and segment 3")
+    assert run(state, "follow_up", "say more about the second group", confidence=0.8).slots["segment"] == 3
+    state = after("compare_segments", "对比一下第1组和第3组")
+    text = "后面那个群展开说说"
+    turn = play(state, reading("next_campaign", text, "zh", 0.5, ("describe_segment", 0.25)), text)
+    assert turn.intent == "describe_segment" and turn.slots["segment"] == 3
+    # a name that starts with an ordinal is a name
+    state = ConversationState()
+    run(state, "compare_segments", "compare segment 1 and segment 3")
+    turn = run(state, "describe_segment", "tell me about the first-time buyers")
+    assert turn.slots["segment"] == "first-time buyers"
+
+
+def test_another_requests_own_verb_after_a_follow_up_opener_is_that_request():
+    state = after("recommend_segment", "给第4组推荐商品")
+    turn = run(state, "write_copy", "那给这组人写条短信，满99包邮", "zh", confidence=0.95)
+    assert turn.intent == "write_copy" and turn.slots["segment"] == 4 and turn.slots["channel"] == "sms"
+    state = after("recommend_segment", "给第4组推荐商品")
+    turn = run(state, "write_copy", "那再给那组客户写封邮件", "zh", confidence=0.9)
+    assert turn.intent == "write_copy" and turn.slots["segment"] == 4 and turn.slots["channel"] == "email"
+    state = after("describe_segment", "tell me about segment 2", "en")
+    turn = run(state, "write_copy", "and now write that group a push with 20% off", "en", confidence=0.9)
+    assert turn.intent == "write_copy" and turn.slots["segment"] == 2 and turn.slots["offer_pct"] == 20.0
+    # a bare "这组" before 的 points back too
+    state = after("describe_segment", "介绍一下第2组")
+    assert run(state, "data_question", "这组的客单价是多少", "zh").slots["segment"] == 2
+
+
+def test_an_answer_that_repairs_itself_names_the_audience_it_ends_on():
+    state = ConversationState()
+    assert run(state, "write_copy", "write a push about the autumn sale").ask == "segment"
+    turn = run(state, "data_question", "the night owls no sorry the early birds", confidence=0.4)
+    assert turn.intent == "write_copy" and turn.slots["segment"] == "early birds" and turn.slots["channel"] == "push"
+    state = ConversationState(language="zh")
+    assert run(state, "write_copy", "帮我写一条中秋短信", "zh").ask == "segment"
+    turn = run(state, "unknown", "第二组 不对 第四组", "zh", confidence=0.3)
+    assert turn.intent == "write_copy" and turn.slots["segment"] == 4
