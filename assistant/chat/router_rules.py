@@ -87,7 +87,9 @@ SIMILAR_OVERRIDE = 0.9
 _PLAN_OPENING = re.compile(r"^(?:please\s+|pls\s+|can you\s+|could you\s+|let'?s\s+|help me\s+)?(?:plan|map out|strategi[sz]e)\b|"
                            r"^(?:so\s+|ok\s+|and\s+)?how (?:do|should|can|could|would|might) we\b|"
                            r"^(?:请|帮我|麻烦)?(?:策划|规划)")
-_PLAN_NOUN = re.compile(r"\b(?:plan|strategy)\b|方案|策划|计划")      # "出个促活方案，走短信": a plan, with its channel
+_PLAN_NOUN = re.compile(r"\b(?:plan|strategy)\b|方案|策划|计划|"     # "出个促活方案，走短信": a plan, with its channel
+                        r"\b(?:put together|set up|organi[sz]e|design|run|map out)\s+(?:a|an|the|our)\s+(?:[\w-]+\s+)?"
+                        r"(?:campaign|promo|promotion)\b")       # "put together a campaign for …": a plan, not copy
 # "what else can you do besides copy?", "除了写文案还能帮运营做啥": what the assistant is for
 _WHAT_ELSE = re.compile(r"\bwhat else can (?:you|it|this)\b|\bwhat (?:sorts?|kinds?|types?) of (?:things|stuff) can (?:you|it|this)\b|\b(?:besides|apart from|other than) .{0,30}\bwhat (?:can|does)\b|"
                         r"除了.{0,12}还能.{0,8}(?:做|干|帮)(?:啥|什么|哪些)|还能(?:帮我|帮运营)?(?:做|干)(?:啥|什么|哪些)")
@@ -276,7 +278,8 @@ def _comparison(r: Reading) -> str | None:
     if r.intent not in ("compare_segments", "follow_up") and r.confidence < COMPARISON_OVERRIDE and \
             not (r.intent == "evaluate_campaign" and _EVALUATION_WORD.search(r.t)) and \
             _COMPARISON.search(r.t) and (_two_compared(r.t, r.language) or r.confidence < FOLLOW_UP_OVERRIDE and
-                                         (extract_segment_list(r.t, r.language) or _SIDE_BY_SIDE.search(r.t))):
+                                         (extract_segment_list(r.t, r.language) or _SIDE_BY_SIDE.search(r.t)) or
+                                         _SIDE_BY_SIDE.search(r.t) and mentions_all_segments(r.t)):
         return "compare_segments"
     return None
 

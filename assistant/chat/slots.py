@@ -256,7 +256,7 @@ _PRODUCT_TEXT_EN = [
 _PRODUCT_TEXT_ZH = [
     re.compile(r"(?:和|与|跟|同|像)\s*(?P<p>[^，。,.!?！？]{1,30}?)\s*(?:类似|相似|差不多|相近|一样|相关|同类|接近|搭配|(?:很|挺|蛮|超)?像)"),
     # a stock-out first: "那个网红气垫断货了 有啥平替" is about 网红气垫
-    re.compile(r"^(?:那款|这款|那个|这个)?(?P<p>[^，。,.!?！？]{1,30}?)\s*(?:断货|缺货|卖完|卖光|没货|售罄|下架)"),
+    re.compile(r"^(?:那款|这款|那个|这个)?(?P<p>[^，。,.!?！？]{1,30}?)\s*(?:断货|缺货|卖完|卖光|卖断|卖没|断档|没货|售罄|下架)"),
     re.compile(r"^(?:有没有|有什么|有哪些)?\s*(?P<p>[^，。,.!?！？]{1,30}?)\s*的\s*(?:替代品|同类商品|同类产品|相似商品|"
                r"类似商品|相似产品|类似产品|平替|替代)"),
     re.compile(r"^(?P<p>[^，。,.!?！？]{1,30}?)\s*(?:有什么|有哪些|有没有|有啥)\s*(?:可以|能|能够)?\s*(?:替代|代替|平替|"
@@ -304,7 +304,7 @@ _TOP_K_PATTERNS = [
     re.compile(r"\bk\s*=\s*(\d+)\b"),                         # "k=5": an analyst's size of a neighbour list
     re.compile(rf"\b({NUM})\s+max\b"),                           # "8 max"
     re.compile(rf"\b(?:give|show|list)\s+(?:me\s+|us\s+)?({NUM})\s*(?:[.!?]|$|please|pls)"),    # "Kindly give 5."
-    re.compile(rf"\b({NUM})\s+(?:[\w-]+\s+)?(?:products|items|recommendations|recs|suggestions|ideas|skus|picks|"
+    re.compile(rf"(?<!segment )(?<!group )(?<!cluster )\b({NUM})\s+(?:[\w-]+\s+){{0,2}}(?:products|items|recommendations|recs|suggestions|ideas|skus|picks|"
                rf"things|alternatives|substitutes|subs|options|categories|departments|brands|sellers|articles)\b"),
     re.compile(rf"(?<![目之以当眼提从面])前\s*({NUM})(?![共直定起般])\s*(?:个|款|件|名|样)?"),     # 目前一共: "now", no size
     re.compile(rf"(?:推荐|推|挑|选|列出|列|找|搜|出)\s*({NUM})\s*(?:个|款|件|样|条)"),
@@ -397,7 +397,8 @@ def extract_audience(text: str) -> dict[str, Any]:
     days, pm = _period_days(text)
     negated = bool(re.search(r"\bbut not\b|\b(?:not|nothing|none) (?:in|within|during|over|since)\b|"
                              r"\bno\s+(?:[a-z]+\s+){1,2}(?:in|within|during|over|for)\b|haven'?t|hasn'?t|have not|"
-                             r"has not|didn'?t|no (?:purchase|order)s?|(?:没|没有|未|不曾)再?来?(?:买|购买|回购|复购|下单|下过单|光顾)", text))
+                             r"has not|didn'?t|no (?:purchase|order)s?|(?:没|没有|未|不曾)再?来?(?:买|购买|回购|复购|下单|下过单|光顾)|"
+                             r"\bused to (?:buy|order|get)\b.*\b(?:stopped|quit)\b|\bno longer\b", text))   # lapsed
     return {"bought": bought, "within_days": None if negated else days,
             "not_within_days": days if negated else None}
 
@@ -437,7 +438,7 @@ _MDE_PCT = [re.compile(rf"{_NUMBER}\s*%\s*(?:relative\s+)?(?:lift|uplift|increas
 _CONV = r"(?:conv(?:ersion)?|cvr|cr)"          # "baseline conv is 3%": chat shorthand for the conversion rate
 _BASELINE = [re.compile(rf"{_NUMBER}\s*%\s*(?:base|baseline)\b"),          # "+1pt on a 5% base"
              re.compile(rf"(?:baseline|base rate|current (?:{_CONV} )?rate|{_CONV} rate|control rate)\s*"
-                        rf"(?:{_CONV}\s+|[a-z-]+\s+)?(?:rate\s+)?(?:of|is|=|at|:|sits at|runs at|around|about)?\s*{_NUMBER}\s*%"),
+                        rf"(?:{_CONV}\s+|[a-z-]+\s+)?(?:rate\s+)?(?:of|is|'s|=|at|:|sits at|runs at|around|about)?\s*{_NUMBER}\s*%"),
              # "加购转化2%左右", "复购3%": a rate's name, then its level
              re.compile(rf"(?:转化|转换|核销|打开|点击|复购|回购|下单)率?\s*(?:是|为|在|大概|大约|约|差不多)?\s*{_NUMBER}\s*%"),
              # "现在cvr大概3%": the rate's abbreviation, then its level
@@ -496,7 +497,8 @@ _SEARCH_EN = [
     re.compile(rf"\bis there (?:any |some )?(?P<q>[^?!]+?)\s+in (?:the|our) (?:{_CATALOGUE_EN})\b"),   # "is there oat milk in the products"
     re.compile(r"\b(?:search|look up|lookup|find|show)\s+(?:(?:the|our|my)\s+)?(?:products?|items?|catalog(?:ue)?|"
                r"skus?)\s*(?:for|about|matching|with|containing|named|called|on)?\s*[:\-]?\s*(?P<q>[^?!]+)"),
-    re.compile(rf"\b(?:search|look|looking|browse|check|scan|comb|dig|hunt|query)\s+(?:through\s+|in\s+|in\s+to\s+|into\s+|"
+    re.compile(rf"\b(?:search|look|looking|browse|check|scan|comb|dig|hunt|query|squiz|peek|gander|rummage)\s+"
+               rf"(?:through\s+|in\s+|in\s+to\s+|into\s+|"
                rf"across\s+)?(?:(?:the|our|my|your)\s+)?(?:(?:{_CATALOGUE_EN})\s+)?(?:for)\s+(?P<q>[^?!]+)"),
     re.compile(r"\b(?:do|does|did)\s+(?:we|you|the (?:shop|store))\s+(?:still\s+|even\s+|currently\s+)?(?:sell|have|carry|"
                r"stock|offer|list|do|got)\s+(?:any\s+|some\s+)?(?P<q>[^?!]+?)\s*(?:in (?:the|our) (?:catalog(?:ue)?|"

@@ -87,11 +87,11 @@ def extract_copy_language(text: str, language: str) -> str:
 # only comparatives and change verbs count.
 SHORTER = re.compile(
     r"shorter|shorten|more concise|\bconcise|less text|less wordy|fewer words|fewer lines|tighter|tighten|\btrim|"
-    r"cut (?:it |this |that |the copy |the text )?(?:down|back|in half)|briefer|keep it (?:brief|short|tight)|"
+    r"cut (?:it |this |that |the copy |the text )?(?:right |way |well |all the way )?(?:down|back|in half)|briefer|keep it (?:brief|short|tight)|"
     r"make it (?:brief|short|tight)|cut (?:it |this |that |the copy |the text )?short|condense|crisper|less long|too long|too lengthy|(?:too|very|quite|a bit|bit) (?:lengthy|long-winded)|punchier|snappier|pithier|leaner|"
     r"(?:cut|trim|bring|get|keep|limit|shrink|squeeze)\s+(?:it|this|that|the copy|the text|the message)?\s*(?:down\s+)?"
     r"to\s+(?:\d+|one|two|three|four|five|a few|a couple of)\s+(?:sentences|lines|words|characters|chars)\b|"
-    r"too (?:wordy|much text|many words)|wordy|\bmore short\b|\b(?:little|bit)\s+short(?:er)?\b|\b(?:halve|chop|slash)\s+(?:it|this|that|the)\b|in half\b|get to the point|one[- ]liner|"
+    r"too (?:wordy|much text|many words)|wordy|\bmore short\b|\b(?:little|bit)\s+shorter\b|\b(?:halve|chop|slash)\s+(?:it|this|that|the)\b|in half\b|get to the point|one[- ]liner|"
     r"短一点|短一些|短些|短点|更短|(?:改|写|弄|搞|整|缩)短(?!信)|缩短|精简|简短|压缩|删减|字数少|少一点字|少点字|少写|简洁|简练|太长|长了|"
     r"(?:字|字数|内容|废话)(?:也)?(?:太多|多了|太长)|太啰嗦|啰嗦|啰唆|冗长|砍(?:一半|掉|短|点|些)|减半|删(?:一半|掉|点|些)|"
     r"(?:一|两|几)句话|言简意赅|干脆点|利落点|"
@@ -100,7 +100,7 @@ SHORTER = re.compile(
     r"(?:字数|篇幅|长度)(?:再|还得|得|要)?控制|控制(?:一下)?(?:字数|篇幅|长度)|控制在[^，,。；]{0,8}字|一(?:屏|眼|口气)(?:就|能|可以)?(?:看|读)完")
 LONGER = re.compile(
     r"longer|lengthen|more detail(?:ed)?|expand|elaborate|flesh (?:it |this )?out|fuller|richer|more words|"
-    r"too short|add more|more content|more specifics|in more depth|beef (?:it |this )?up|"
+    r"too short|\b(?:a )?(?:little|bit|tad) (?:too )?short\b(?!er)|add more|more content|more specifics|in more depth|beef (?:it |this )?up|"
     r"长一点|长一些|长些|更长|写长|扩写|扩充|展开|详细|多写一点|多写一些|多写点|多写几(?:句|段|行)|丰富|充实|太短|短了|具体一点|"
     r"具体一些|具体些|(?:字|内容)(?:太少|少了)|太单薄|单薄|补充(?:一些|一点|点|些)?(?:细节|内容|信息|卖点)|多(?:加|补)(?:点|些|一些)")
 

@@ -79,7 +79,7 @@ METRIC_PATTERNS: list[tuple[str, str]] = [
             r"(?:order|basket|ticket|cart) (?:value|size)|(?:spend|spent|value|drop|drops|dropped|pay|pays|paid) per (?:order|basket|transaction|visit|trip)|"
             # "what does their cart usually come to", "what a basket adds up to at checkout"
             r"\b(?:cart|basket|order)s?\b.{0,25}?\b(?:come|comes|came|add|adds|added) (?:up )?to\b|"
-            r"客单价|客单|笔单价|单均|每(?:张|个|笔)订单(?:平均|大概|大约)?(?:多少钱|金额|花多少)|一(?:单|笔)(?:平均|大概|大约)?(?:买|花|消费)?多少钱|一(?:单|笔)(?:平均|大概|大约)?(?:花多少|消费多少)|每一?(?:单|笔)\s*(?:平均|大概|大约)?(?:下来)?\s*多少钱|平均订单(?:金额|价值|价格)?|平均每(?:单|笔)|每(?:单|笔)(?:平均)?(?:多少钱|金额|消费)?(?=平均|多少|金额|消费)"),
+            r"客单价|客单|笔单价|单均|每(?:张|个|笔)订单(?:平均|大概|大约)?(?:多少钱|金额|花多少)|一(?:单|笔)(?:平均|大概|大约)?(?:买|花|消费)?多少钱|一(?:单|笔)(?:平均|大概|大约)?(?:花多少|消费多少)|每一?(?:单|笔)\s*(?:平均|大概|大约)?(?:下来)?\s*多少钱|平均订单(?:金额|价值|价格)?|平均每(?:单|笔)(?:(?:大概|大约)?(?:花|消费|买)了?多少钱?)?|每(?:单|笔)(?:平均)?(?:多少钱|金额|消费)?(?=平均|多少|金额|消费)"),
     ("top_categories", rf"(?:{CATEGORY_NOUNS})"),
     ("top_products", rf"{RANKING_EN}|{RANKING_ZH}"),
     ("customers", rf"how many (?:{COUNT_ADJ} )?{PEOPLE_EN}|number of (?:{COUNT_ADJ} )?{PEOPLE_EN}|"

@@ -41,7 +41,8 @@ ZH_NUM_CHARS = "零〇一幺二两俩三四五六七八九十百千万"
 _EN_NUMBERS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen twenty".split())}
-_EN_NUMBERS.update({"thirty": 30, "forty": 40, "fifty": 50, "a couple of": 2, "a dozen": 12, "dozen": 12})
+_EN_NUMBERS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+                    "a couple of": 2, "a dozen": 12, "dozen": 12})
 EN_ORDINALS = {w: i + 1 for i, w in enumerate(
     "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split())}
 
@@ -68,7 +69,7 @@ def zh_to_int(token: str) -> int | None:
 
 
 # "forty two", "twenty-five": tens and units said as two words
-EN_TENS_UNITS = r"(twenty|thirty|forty|fifty)[\s-]+(one|two|three|four|five|six|seven|eight|nine)"
+EN_TENS_UNITS = r"(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[\s-]+(one|two|three|four|five|six|seven|eight|nine)"
 EN_NUM_WORDS = "|".join(sorted((re.escape(w) for w in _EN_NUMBERS), key=len, reverse=True))
 NUM = rf"(?:\d+|[{ZH_NUM_CHARS}]+|\b(?:{EN_NUM_WORDS})\b)"
 

@@ -15,6 +15,7 @@ import re
 from assistant.chat.slots_copy import extract_explicit_language, extract_length, extract_offer
 from assistant.chat.slots_metrics import extract_metrics
 from assistant.chat.slots_numbers import CJK, EN_NUM_WORDS, EN_ORDINALS, NUM, ZH_NUM_CHARS, first_number, parse_number
+from assistant.chat.slots_spoken import ZH_RELAYED, written
 from assistant.core.text import normalise
 from assistant.core.vocabulary import channel_of
 
@@ -29,7 +30,7 @@ SEGMENT_NUMBER_PATTERNS = [
     re.compile(rf"第\s*({NUM})\s*(?:个)?\s*{_SEG_WORDS_ZH}"),
     re.compile(rf"({NUM})\s*号\s*{_SEG_WORDS_ZH}"),
     # "群一个人平均花多少": a count after the group word ("一个人", "两单") is not the group's number
-    re.compile(rf"(?:细分|分群|客群|群组|簇|组|群|segment)\s*(?:#|号|编号)?\s*({NUM})(?![\d%折])"
+    re.compile(rf"(?:细分|分群|客群|群组|簇|组|群|segment)\s*(?:#|号|编号)?\s*({NUM})(?![\d%折]|共|起|直|定|样|般)"
                rf"(?!\s*(?:个人|个|位|人|名|次|天|周|月|年|单|笔|件|款|块|元))"),
 ]
 
@@ -45,6 +46,7 @@ _EN_BOUNDARY = (r"with|using|via|by|over|through|offering|offer|on|in|including|
                 r"highlighting|promoting|announcing|telling|before|after|during|ahead|focusing|around|buy|want|wants|need|needs|"
                 r"prefer|look|like|are|is|do|does|vs|versus|against|compared|than|overall|instead|too|also|again|"
                 r"thinks?|thought|says?|said|feels?|felt|believes?|reckons?|told|sry|soz|srry|sorry|"    # "the cfo thinks it's different"
+                r"reads?|speaks?|understands?|"             # "our regulars speak mandarin, so …": who, then a clause
                 r"w|pls|plz|thx|thanks|tho|asap|btw|tbh|rn|obv|obvs|lol|imo|fyi|idk|ngl|abt|re")
 _EN_STOP_LEAD = {"the", "our", "my", "a", "an", "this", "that", "those", "these", "for", "to", "about", "of",
                  "is", "are", "who", "what", "describe", "me", "tell", "in", "on", "with", "at", "profile",
@@ -138,6 +140,11 @@ _TO_OR_AT_NAME = re.compile(
     rf"(?<!\bgoing )to|at)\s+(?!(?:promote|push|feature|sell|show|send|offer|recommend|market|reach|buy)\b)"
     rf"(?:(?:the|our|my|all)\s+)?{_PHRASE}")
 
+_ON_NAME = re.compile(rf"\bon\s+(?:the|our|my)\s+{_PHRASE}")        # "purchase freq on the whales?", not "on the books"
+# "write the grey nomads a newsletter": a verb of writing with two objects, who first
+_WRITE_WHO_A_THING = re.compile(rf"\b(?:write|draft|do|make|whip up)\s+(?:the|our|my|those|these)\s+"
+                                rf"(?P<name>[a-z][\w'&-]*(?:\s+[a-z][\w'&-]*){{0,3}}?)\s+(?:a|an|some)\s")
+
 _EN_NAME_PATTERNS = [
     # "the segment called Premium Foodies" — a name given outright
     re.compile(rf"\b{_SEG_WORDS_EN}\s+(?:called|named|labell?ed|known as)\s+['\"]?{_PHRASE}"),
@@ -163,10 +170,11 @@ _EN_NAME_PATTERNS = [
     re.compile(rf"^(?:(?:the|our|my)\s+)?(?P<name>[a-z][\w'&-]*(?:\s+[a-z0-9][\w'&-]*){{0,4}})\s*:"),
     # a verb with two objects: "which products should we show the young families?", "what can we offer the X"
     re.compile(rf"\b(?:{_GIVING_VERBS})\s+(?:the|our|my|those|these)\s+{_PHRASE}"),
+    _WRITE_WHO_A_THING,
     # shorthand: "winback email -> lapsed whales", "one-time buyers -> sms w/ 30% off", "target = promo junkies"
     re.compile(rf"(?:->|→|=>|\btarget\s*[=:])\s*(?:(?:the|our|my)\s+)?{_PHRASE}"),
     re.compile(rf"^(?:(?:the|our|my)\s+)?(?P<name>[a-z][\w'&-]*(?:\s+[a-z][\w'&-]*){{0,3}})\s*(?:->|→|=>)"),
-    re.compile(rf"\bon\s+(?:the|our|my)\s+{_PHRASE}"),        # "purchase freq on the whales?"
+    _ON_NAME,
 ]
 
 
@@ -387,26 +395,32 @@ _ZH_OTHER_PEOPLE = re.compile(r"(?:白领|蓝领|金领|阿姨|大叔|大爷|学
                               r"(?:流失|沉睡|沉默|休眠|风险|价值|净值|敏感|忠诚|活跃|潜力|高频|低频|高消费|低消费)$")
 
 
+# "这批人", "那组客户" point back; so does what is left once a lead "那" is cut ("组客户的")
+_ZH_POINTER_PHRASE = re.compile(r"(?:这|那|该|此)(?:一)?(?:批|些|群|帮|类|部分|个|位|组|拨|伙)?(?:人|客户|用户|顾客|会员)|"
+                                r"(?:批|些|群|帮|类|部分|个|位|组|拨|伙)(?:人|客户|用户|顾客|会员)的?$")
+
+
 def _clean_zh_phrase(phrase: str) -> str | None:
     phrase = re.sub(r"[^\w\s]+$", "", phrase)           # "发给薅羊毛的😂": an emoji ends the name
     phrase = re.sub(r"(?<=..)(?:唷|喔|哦|哟|呦|啦|嘛)+$", "", phrase)          # "…唷": a sentence particle
     if re.search(r"新到|新品|上架|到货", phrase):
         return None          # "介绍新到的有机蔬菜": what the copy is about, not who
-    phrase = re.sub(r"^(?:说说|讲讲|聊聊|谈谈|说一说|讲一讲|聊一聊|谈一谈|看看|介绍一下|介绍下|介绍|描述一下|描述|分析一下|分析|告诉我|请问|那么|那|还有)", "",
+    phrase = re.sub(r"^(?:说说|讲讲|聊聊|谈谈|说一说|讲一讲|聊一聊|谈一谈|看看|介绍一下|介绍下|介绍|描述一下|描述|分析一下|分析|告诉我|请问|那么|那|还有|看一下|看下|查一下|查下)", "",
                     phrase)
     phrase = re.sub(r"^(?:只看|只要|只算|单看|就看|光看|仅看)(?=..)", "", phrase)       # "只看社区宝妈呢": only that group
     phrase = re.sub(rf"(?<=..)(?:蛮|挺|很|超|特别|非常|有点)(?:好奇|感兴趣|想了解|想知道).*$", "", phrase)   # "小资女蛮好奇"
-    phrase = re.sub(r"^(?:老板|上头|上面|领导|经理|主管|同事|客户)(?:问|说|想知道|让我|要我|叫我)(?=..)", "", phrase)  # "上头问退休阿姨…"
+    phrase = ZH_RELAYED.sub("", phrase)                         # "(那)上头问退休阿姨…": who asked is no name
     phrase = re.sub(r"^(?:发给|写给|卖给|推荐给|推给|投放给|投给|给|为(?!了)|向|面向|针对|换成|改成|换为|改为)(?=..)", "", phrase)
     inner = re.split(r"针对|面向|对于", phrase)[-1]          # "开学季针对学生用户": an occasion, then who
     phrase = inner if len(inner) >= 2 else phrase
-    if re.match(r"(?:请|烦请|麻烦|能否|可否|劳驾|为了|作为|基于)|(?:先|再)?(?:拉齐|对齐|确认|核对|盘点)|(?:要|想|得|需要|让我|叫我)(?:看|查|知道|了解|算|拉)", phrase) or re.match(r"(?:这|那|该|此)(?:一)?(?:批|些|群|帮|类|部分|个|位)?"
-                                                          r"(?:人|客户|用户|顾客|会员)", phrase):
+    if re.match(r"(?:请|烦请|麻烦|能否|可否|劳驾|为了|作为|基于)|(?:先|再)?(?:拉齐|对齐|确认|核对|盘点)|(?:要|想|得|需要|让我|叫我)(?:看|查|知道|了解|算|拉)", phrase) or \
+            _ZH_POINTER_PHRASE.match(phrase):
         return None          # a request frame, or a pronoun ("这批人占了…") pointing back, is no name
     if re.match(r"(?:再|更)?(?:大|小|多|少|高|低|长|短|强|弱)(?:一)?(?:点|些)", phrase) or \
             re.search(r"优惠|折扣|力度|渠道", phrase) and not _ZH_PEOPLE_END.search(phrase):
         return None          # "(优惠再给)大一点", "优惠(再给…)": a degree or the offer, not who ("优惠券爱好者" is)
-    phrase = re.sub(r"^(?:出|做|写|整|搞|弄|来|定|制定)(?:一)?(?:个|份|版|套|条|封|篇)", "", phrase)   # "出一个沉睡用户(的方案)"
+    # "出一个沉睡用户(的方案)", "出一封给大客户的(邮件)"
+    phrase = re.sub(r"^(?:出|做|写|整|搞|弄|来|定|制定)(?:一)?(?:个|份|版|套|条|封|篇)(?:给|为)?", "", phrase)
     phrase = re.sub(r"^(?:一下|下(?!班|午|周|次|单)|一个|这个|那个|这些|那些|我们的|我们|我的|的|该|此|就是)", "", phrase)
     phrase = re.sub(r"^(?:现在|目前|当前|如今|上个月|这个月|本月|上周|这周|本周|今年|去年|今天|昨天|(?:最近|近|过去)[^\s，。]{0,3}?(?:天|周|个月|年))"
                     r"(?=..)", "", phrase)                     # "上个月一共打了…": when, then the question
@@ -460,7 +474,7 @@ _EN_DESCRIPTION = [
                r"stop buying)|at risk(?: of churning)?)"),
     # "which segment is (the) most likely to churn" → "likely to churn"
     # "most" only grades the description; "highest" / "lowest" / "biggest" say which end, and stay
-    re.compile(rf"\b(?:which|what)\s+{_SEG_WORDS_EN}\s+(?:is|are|has|have)\s+(?:the\s+)?(?:most\s+)?"
+    re.compile(rf"\b(?:which|what)\s+{_SEG_WORDS_EN}(?:'s|\s+(?:is|are|has|have))\s+(?:the\s+)?(?:most\s+)?"
                rf"(?P<name>[a-z][\w'&-]*(?:\s+[a-z][\w'&-]*){{0,3}})"),
 ]
 _ZH_DESCRIPTION = [
@@ -541,7 +555,7 @@ def _without_request_lead(text: str) -> str:
 
 def clean_segment_phrase(text: str, language: str) -> str | None:
     """A bare answer naming a segment ("the young families", "高价值客户") as a name phrase, or None."""
-    text = normalise(text).strip(" ?.!？。")
+    text = written(normalise(text)).strip(" ?.!？。")       # "the X no wait the Y": the Y
     if language == "zh" or CJK.search(text):
         return _clean_zh_phrase(text)
     return _clean_en_phrase(text)
@@ -602,7 +616,7 @@ def extract_segment(text: str, language: str) -> int | str | None:
             if re.search(r"\b(?:a|an)\s+$", text[:m.start("name")]) or re.match(r"an?\s", m.group("name")):
                 continue      # ... "for a loyalty tier" read from its left end
             name = _clean_en_phrase(m.group("name"), from_right=(k == 1))
-            if name and pattern in (_FOR_NAME, _TO_OR_AT_NAME) and not _could_name_people(name):
+            if name and pattern in (_FOR_NAME, _TO_OR_AT_NAME, _ON_NAME) and not _could_name_people(name):
                 continue
             if name and _TOPIC_LEAD.match(m.group(0)) and not _is_people_noun(name.split()[-1]):
                 continue      # "more details about the knives": what the copy is about, not who it is for
@@ -649,14 +663,22 @@ _NOT_PEOPLE_EN = {"products", "items", "categories", "departments", "sales", "nu
                   "vouchers", "stickers", "timers", "filters", "parameters", "numbers", "orders", "members",
                   "denominators", "numerators", "indicators", "factors", "vectors", "errors", "colors", "colours",
                   "flavors", "flavours", "layers", "headers", "folders", "identifiers", "queries", "summaries",
-                  "quantities", "varieties", "properties", "moves", "steps", "decisions", "conversations", "discussions"}
+                  "quantities", "varieties", "properties", "moves", "steps", "decisions", "conversations", "discussions",
+                  "books", "hampers", "sliders", "boosters", "heaters", "coolers", "toasters", "blenders"}
 
 
 _ARTICLE_PHRASE = re.compile(r"\b(?:the|our|my|those|these)\s+([a-z][\w'&-]*(?:\s+[a-z][\w'&-]*){0,3})")
 
 
+# "a push about our christmas hampers": what a message is about, not who gets it
+_ABOUT_A_THING = re.compile(r"\b(?:push|email|text|sms|post|message|copy|newsletter|blast)\s+"
+                            r"(?:about|on|re|regarding)\s+$")
+
+
 def _group_noun_phrase(text: str) -> str | None:
     for m in _overlapping(_ARTICLE_PHRASE, text):
+        if _ABOUT_A_THING.search(text[:m.start()]):
+            continue
         words: list[str] = []
         tokens = m.group(1).split()
         for k, w in enumerate(tokens):

@@ -1,6 +1,6 @@
 """Dictated, spoken-style messages made written before slots are read: fillers dropped ("um", "uh", "you know",
 "like $5 off", "basically") and self-repairs applied ("seg two no sorry seg three" → "seg three", "20% off um no
-make that 25% off" → "25% off", "第二组 不对 第三组" → "第三组").
+make that 25% off" → "25% off", "email no wait a push" → "a push", "第二组 不对 第三组" → "第三组").
 
 Why a step of its own: speech-to-text and phone typing put these words between a segment name and the rest of
 the sentence, so every slot reader (names, offers, products, search words) would otherwise need its own copy of
@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from assistant.chat.slots_numbers import EN_NUM_WORDS, EN_TENS_UNITS, ZH_NUM_CHARS, parse_number
+from assistant.core.vocabulary import channel_of
 
 # Sounds that carry nothing ("um", "uh", "erm") and stock phrases of speech that carry nothing in a request.
 _EN_SOUNDS = re.compile(r"\s*(?<![\w'])(?:u+m+|u+h+m*|e+r+m+|hmm+)(?![\w'])[,.]?")
@@ -24,11 +25,11 @@ _EN_PAUSES = re.compile(r"\s*(?<![\w'])(?:you know|i guess|basically|(?<!who )(?
                         r"i forget)(?![\w'])[,.]?")
 # "like" as a filler comes before an amount, an article or a wh-word ("like $5 off", "like a win back thing",
 # "like what kind of people"); after a verb or a thing ("would like", "products like oat milk") it is a word.
-_EN_LIKE = re.compile(r"\s*(?<![\w'])(?<!\bwould )(?<!\bis )(?<!\bare )(?<!\belse )(?<!\bones )(?<!\bd )(?<!\bi )"
+_EN_LIKE = re.compile(r"\s*(?<![\w'])(?<!\bwould )(?<!\bfor )(?<!\bis )(?<!\bare )(?<!\belse )(?<!\bones )(?<!\bd )(?<!\bi )"
                       r"(?<!\bwe )(?<!\bthey )(?<!\bwho )(?<!\bthat )(?<!\byou )(?<!\bproducts )(?<!\bitems )(?<!\bsomething )(?<!\banything )(?<!\bstuff )"
                       r"(?<!\bthings )(?<!\bmore )(?<!\bjust )(?<!\blooks )(?<!\bfeel )(?<!\bdon't )(?<!\bdo )"
                       rf"like,?\s+(?=[$¥€£]|\d|(?:{EN_NUM_WORDS})\b|(?:a|an|the|what|how|versus|vs|side|ballpark|"
-                      r"product|roughly|about|around|maybe)\b)")
+                      r"product|roughly|about|around|maybe|within|past|during)\b)")
 _EN_LIKE_AFTER_PREPOSITION = re.compile(r"\b(for|to|of|at|on|in|with|about|from) like,?\s+")  # "search for like flour"
 
 # Numbers said as words where a digit is meant: an id after its keyword ("campaign twelve"), and, for readers of
@@ -58,12 +59,39 @@ _ZH_REPAIR_WORDS = re.compile(r"[，,。\s]*(?:哦不对|不对不对|不对|哦
 _ZH_NUMBER = re.compile(rf"第?\s*(?:\d+(?:\.\d+)?|[{ZH_NUM_CHARS}]+)")
 
 
+# Words dictation hears for others: a segment number heard as a word ("group for", "segment to"), a week heard as
+# "weak", "buy" heard as "by". Only where the written word cannot stand: the number where nothing that names
+# people follows ("segment for the young families" keeps its "for"), "weak" beside a time word.
+_HEARD_NUMBER = {"for": "4", "four": "4", "to": "2", "too": "2", "won": "1"}
+_EN_HEARD_SEGMENT_NUMBER = re.compile(
+    r"\b(segment|seg|group|grp|cluster)\s+(for|to|too|won)(?=\s*(?:[,.?!]|$|and\b|or\b|vs\b|versus\b|please\b|"
+    r"pls\b|again\b|come\b|buy\b|order\b|shop\b|spend\b|purchase\b|return\b|bring\b|brings\b|bringing\b))")
+_EN_HEARD_WEEK = re.compile(r"\bweak(?=\s+over\s+wee?ak\b)|\b(over|per|each|every|last|next)\s+weak\b")
+_EN_HEARD_BUY = re.compile(r"\b(used to|who|that|didn't|don't|never|stopped)\s+by\b(?!\s+(?:the|then|now|far|way)\b)")
+
+
+def _heard_as_meant(text: str) -> str:
+    """'compare group one and group to' → '… group 2'; 'sales weak over weak' → 'week over week'."""
+    text = _EN_HEARD_SEGMENT_NUMBER.sub(lambda m: f"{m.group(1)} {_HEARD_NUMBER[m.group(2)]}", text)
+    text = _EN_HEARD_WEEK.sub(lambda m: f"{m.group(1)} week" if m.group(1) else "week", text)
+    return _EN_HEARD_BUY.sub(r"\1 buy", text)
+
+
+def _last_channel_word(text: str) -> int | None:
+    """Where the last channel word of `text` starts, with its article ("make it an email" → 8), else None."""
+    starts = [m.start() for m in re.finditer(r"(?<![\w'])\w", text)]
+    start = next((i for i in reversed(starts) if channel_of(text[i:])), None)
+    article = start is not None and re.search(r"\b(?:a|an|the)\s+$", text[:start])
+    return article.start() if article else start
+
+
 def _repair_en(text: str) -> str:
     """'seg two no sorry seg three' → 'seg three'; 'group one 20% off um no make that 25% off' → 'group one 25% off'.
     The repair replaces the last word of its own kind before the marker: the same head word ("seg … seg"), or
     else the last number; without either the text is kept."""
     for _ in range(3):                                  # "two no wait three no sorry four": each repair in turn
-        marker = _EN_REPAIR_WORDS.search(text)
+        # a marker that opens the message ("make that a push …") is the change asked for, not a repair
+        marker = next((m for m in _EN_REPAIR_WORDS.finditer(text) if text[:m.start()].strip(" ,.")), None)
         if not marker:
             return text
         before, after = text[:marker.start()].rstrip(" ,."), text[marker.end():].lstrip(" ,.")
@@ -82,7 +110,7 @@ def _repair_en(text: str) -> str:
                 text = (before[:number[0]] + numbered.group(2) + before[number[1]:] + after[numbered.end():]).strip()
                 continue
             same = [m.start() for m in re.finditer(rf"(?<![\w']){re.escape(head)}(?![\w'])", before)]
-            start = same[-1] if same else None
+            start = same[-1] if same else _last_channel_word(before) if channel_of(after) else None
         else:
             numbers = list(_EN_NUMBER.finditer(before))
             given = _EN_NUMBER_LIST.match(after)
@@ -117,14 +145,24 @@ _ZH_ADDRESS_LAST = re.compile(r"(?<=[\u4e00-\u9fff])(?:[，,\s]*(?:呗|吧|啊|�
                               r"集美们|亲们|亲亲|(?<![母父双乡相])亲)(?=[。.!！?？~～…\s]*$)")
 
 
+# A request relayed for someone ("王总想知道…", "帮李总查一下…", "老板要…"): who asked names no segment or product.
+_ZH_ASKER = (r"(?:老板|老大|上头|上面|领导|经理|主管|店长|同事|客户|"
+             r"[王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯董程曹袁邓许沈彭苏卢蒋蔡魏叶潘杜戴钟汪田任姜范方石姚谭"
+             r"邹金陆孔白崔毛邱秦江顾侯邵孟龙段雷钱汤黎武贺](?:总|经理|主管|老师|姐|哥))")
+ZH_RELAYED = re.compile(rf"^(?:(?:帮|替){_ZH_ASKER}(?:问|说|想知道|想看看|想看|想要|要)?|"
+                        rf"{_ZH_ASKER}(?:问|说|想知道|想看看|想看|想要|要|让我|要我|叫我|交代|吩咐))[，,：:\s]*(?=..)")
+
+
 def written(text: str) -> str:
     """`text` (already `normalise`d) without fillers and with its self-repairs applied."""
     text = _ZH_ADDRESS_LAST.sub("", _ZH_ADDRESS_FIRST.sub("", text))
+    text = ZH_RELAYED.sub("", text)
     text = _EN_SOUNDS_BEFORE_CLAUSE.sub(",", text)
     text = _EN_SOUNDS.sub("", text)
     text = _EN_PAUSES.sub(",", text)
     text = _EN_LIKE.sub(", ", text)
     text = _EN_LIKE_AFTER_PREPOSITION.sub(r"\1 ", text)
+    text = _heard_as_meant(text)
     text = _repair_en(text)
     text = _repair_zh(text)
     text = _ID_THEN_NUMBER.sub(lambda m: f"{m.group(1)} {_digits(m.group(2))}", text)

@@ -57,6 +57,12 @@ def reading(text: str, intent: str, confidence: float, runner_up: str = "unknown
     ("上周存的那个 打开", "unknown", 0.4, "load_workspace", "load_workspace", "workspace_in_other_words"),
     ("中 弄吧", "follow_up", 0.45, "confirm", "confirm", "half_read_yes"),
     ("中 弄成短信吧", "follow_up", 0.45, "confirm", "follow_up", None),         # a channel: a change
+    # round 13
+    ("organise a campaign for the new parents via push, 15% off", "write_copy", 0.8, "plan_campaign", "plan_campaign",
+     "plan_first"),
+    ("write a campaign email for the new parents, 15% off", "write_copy", 0.8, "plan_campaign", "write_copy", None),
+    ("all the clusters side by side please", "segment", 0.75, "compare_segments", "compare_segments", "comparison"),
+    ("all the clusters again please", "segment", 0.75, "compare_segments", "segment", None),      # no comparison word
 ])
 def test_a_rule_decides_below_its_confidence_and_names_itself(text, intent, confidence, runner_up, decided, rule):
     assert rule_for(reading(text, intent, confidence, runner_up)) == (decided, rule)

@@ -67,7 +67,7 @@ def _labelled_texts() -> set[str]:
 def test_variants_are_unseen():
     seen = _labelled_texts() | {normalise(t) for t in load_examples()[0]}
     variants = [t for group in (UNSEEN, NOT_CUED, FAMILIES, FAMILIES_R5, FAMILIES_R6, FAMILIES_R7, FAMILIES_R8,
-                                   FAMILIES_R9, FAMILIES_R10, FAMILIES_R11, FAMILIES_R12)
+                                   FAMILIES_R9, FAMILIES_R10, FAMILIES_R11, FAMILIES_R12, FAMILIES_R13)
                 for texts in group.values() for t in texts]
     assert not [t for t in variants if normalise(t) in seen]
 
@@ -197,9 +197,17 @@ FAMILIES_R12 = {
 }
 
 
+# Round 13 (the families v16a/v16b missed), new wording: a campaign put together (a plan, not copy), every group
+# side by side (a comparison, not a new segmentation).
+FAMILIES_R13 = {
+    "plan_campaign": ["set up a promo for the night owls over email with 20% off"],
+    "compare_segments": ["put all the segments side by side for me"],
+}
+
+
 @pytest.mark.parametrize("intent,text", [(i, t) for group in (FAMILIES, FAMILIES_R5, FAMILIES_R6, FAMILIES_R7, FAMILIES_R8,
                                                        FAMILIES_R9, FAMILIES_R10,
-                                                       FAMILIES_R11, FAMILIES_R12)
+                                                       FAMILIES_R11, FAMILIES_R12, FAMILIES_R13)
                                          for i, texts in group.items() for t in texts])
 def test_wording_families_of_each_round_route_right(router, intent, text):
     assert router.route(text).intent == intent
