@@ -23,6 +23,17 @@ NARROW = re.compile(r"^(?:and\s+|but\s+)?(?:(?:could|can|would|will) you\s+(?:pl
                      r"(?:(?:only|just)(?=\s+(?:for|in|the|segment|group)\b)|"
                      r"(?:now\s+)?(?:restrict|limit|narrow|filter|cut|zoom)(?:\s+(?:it|this|that|them|the \w+))?"
                      r"(?:\s+(?:down|in))?\s+(?:to|on|by)\b)|^(?:只|仅|光|单)(?=[\u4e00-\u9fff])", re.I)
+# A closing "how is it?" of a narrowing ("光看学生娃的咋样", "只看新客呢", "just the lapsing ones, how about it?"):
+# it asks the last question again, it names no audience
+HOW_IS_IT = re.compile(r"\s*(?:(?:咋样|怎么样|怎样|如何|啥情况|什么情况)(?:呢|啊|呀)?|呢)\s*$|"
+                       r"[\s,]*\b(?:how (?:about|is|does) (?:it|that|this)(?: look)?|"
+                       r"how (?:do|does) (?:they|it) look)\s*$",
+                       re.I)
+# A filter added to the last question, said as a label before the narrowing ("再加个筛选条件：只要第2组", "add a
+# filter: just the lapsing ones"): the label is cut, the narrowing after it is read as one
+FILTER_LABEL = re.compile(r"^(?:(?:and\s+|also\s+|now\s+)*(?:add|apply|put)\s+(?:a|one more|another|an extra)\s+"
+                          r"(?:filter|condition)(?:\s+on)?|(?:再|另外|还)?(?:加|添|增加|设)(?:个|一个|上|一下)?"
+                          r"(?:筛选|过滤)(?:条件)?)\s*[:：,\-]?\s*", re.I)
 # "The same again, for another audience": "identical brief, seg 5", "do the regulars the same way", "00后学生党也安排
 # 一条", "照这个给新客来一份", "第2组的也推荐下". What is left once the cue is cut must name the new audience
 # (see `ConversationState._same_for_another`)
@@ -72,12 +83,21 @@ LENGTH_SCALE = re.compile(r"\b((?:half|a third|a quarter|a fraction)\s+(?:of\s+)
                           r"(?:篇幅|长度|字数)(?:翻倍|加倍|翻一倍)|两倍(?:的)?(?:篇幅|长度|字数)", re.I)
 # Field labels of a brief said before their values ("渠道走邮件，利益点满300减40", "offer: 20% off", "channel = sms"):
 # they name the slot, the value after them is the change
+# (a question's time grain too: "颗粒度改成按周", "granularity: weekly", "change the time grain to monthly")
 BRIEF_LABEL = re.compile(r"(?:\b(?:channel|offer|discount|incentive|hook|mechanic)\s*(?:[=:：]|->|is\b|will be\b)|"
-                         r"(?:渠道|触达渠道|投放渠道|利益点|优惠(?:力度|方式|机制)?(?!券|码)|折扣|玩法)\s*(?:[=:：]|是|为|就|用)?)\s*", re.I)
+                         r"\b(?:the\s+)?(?:time\s+)?(?:granularity|grain|bucketing|time buckets?)\b"
+                         r"\s*(?:[=:：]|->|is\b)?|"
+                         r"(?:渠道|触达渠道|投放渠道|利益点|优惠(?:力度|方式|机制)?(?!券|码)|折扣|玩法|(?:时间)?(?:颗)?粒度)"
+                         r"\s*(?:[=:：]|是|为|就|用)?)\s*", re.I)
 # Colleagues a translation of the copy is for ("need it in chinese for the sh team", "老外那边也要看 翻成英文"): they
 # read it, they are no customers to aim it at
 READERS = re.compile(r"\b(?:team|teams|colleagues?|staff|office|hq|dept|department|boss|manager|agency|branch)$|"
                       r"(?:那边|团队|同事|总部|老板|领导|分公司|办公室)(?:也|都|要|的|$)", re.I)
+# Readers of a translation named by the language's country or people ("for the PRC customers", "the mainland
+# folks", "港澳客人", "外国技术员"): who reads that version, no new audience to aim the copy at
+LANGUAGE_PEOPLE = re.compile(r"\b(?:prc|mainland|chinese|china|taiwanese|hk|hong kong|english[- ]speaking|"
+                             r"expats?|foreign(?:ers?)?|western(?:ers?)?|overseas|international|ang mohs?)\b|"
+                             r"大陆|内地|港澳|香港|台湾|外国|老外|外籍|国外|海外|华人", re.I)
 # Why a translation is asked, said of its readers ("most of the locals read chinese, so …", "老外客户习惯看英文"):
 # the clause after a name read as an audience (or swallowed into it); they read the copy, no new audience to aim at
 READS_LANGUAGE = re.compile(r"\b(?:(?:all|mostly|mainly|only|just|really|actually)\s+)?"
@@ -85,6 +105,10 @@ READS_LANGUAGE = re.compile(r"\b(?:(?:all|mostly|mainly|only|just|really|actuall
                             r"(?:simplified\s+|traditional\s+)?(?:chinese|mandarin|cantonese|english)\b|"
                             r"(?:们)?(?:都|只|主要|大多|基本上?|更)?(?:习惯|喜欢|爱)?(?:看|读|说|讲|用|懂|认)(?:得懂)?"
                             r"(?:中文|汉语|普通话|简体|繁体|英文|英语)", re.I)
+# A remark of what the reader can or cannot take in ("多了他也看不过来", "周环比更能看出问题", "too many to read"): it
+# says a verb of looking without asking to look, so it is a reason, no request
+ABILITY = re.compile(r"(?:能|才能|更能|容易|不能)?[看读记用找](?:不|得)?(?:过来|完|懂|出来?|清楚?|进去|上)|"
+                     r"\b(?:too many|so many|too much)(?:\s+to\s+(?:read|look at|go through|see))?\b", re.I)
 # A "segment" read out of a request for the copy itself ("see the actual message copy", "the final email text",
 # "正式的推送文案"): the thing to write, never an audience
 COPY_THING = re.compile(r"\b(?:copy|copies|message|messages|text|wording|draft|version|email|e-mail|sms|push|post|"
@@ -104,6 +128,6 @@ AUDIENCE_CUE = re.compile(r"(?:\b(?:for|to|at|targeting|target|aimed at)\s+(?:th
 __all__ = [
     "CORRECTION", "NEGATED", "NARROW", "SAME_BRIEF", "SEND_TO", "ANSWER_LABEL", "ANOTHER_ONE",
     "LEAD_CLAUSE", "NARROW_VERB", "COPY_POINTER", "LENGTH_COMPLAINT", "LENGTH_SCALE", "BRIEF_LABEL", "READERS",
-    "READS_LANGUAGE",
+    "READS_LANGUAGE", "FILTER_LABEL", "HOW_IS_IT", "LANGUAGE_PEOPLE", "ABILITY",
     "AUDIENCE_CUE", "COPY_THING", "PURPOSE_FRAME",
 ]

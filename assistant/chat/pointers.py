@@ -41,10 +41,13 @@ OF_THE_PAIR = re.compile(rf"\b(?:{_ORDINAL_EN})(?: one)? of (?:the|these|those|t
 ORDINAL_BACK = {"first": 0, "1st": 0, "former": 0, "second": 1, "2nd": 1, "latter": -1, "last": -1,
                 "前者": 0, "第一个": 0, "后者": -1, "第二个": 1, "前面": 0, "前一": 0, "后面": -1, "后一": -1,
                 "前头": 0, "前边": 0, "后头": -1, "后边": -1,       # 前头 / 后边: spoken forms of 前面 / 后面
-                "靠前": 0, "靠后": -1}                               # "靠后的那组": the one placed later
+                "靠前": 0, "靠后": -1,                               # "靠后的那组": the one placed later
+                "先": 0, "后": -1}                                   # "后说的那个": the one said later
 # (a position may be said with 的: "排后面的那组", "前边的那个")
 ORDINAL_ONE = re.compile(rf"\b(?:the\s+)?({_ORDINAL_EN})(?:\s+one)?\b|前者|后者|第一个|第二个|"
-                         r"(前面|后面|前一|后一|前头|后头|前边|后边|靠前|靠后)(?=(?:(?:说|提|讲)(?:的|到的))?的?(?:那|这)?(?:个|组|群|类))")
+                         r"(前面|后面|前一|后一|前头|后头|前边|后边|靠前|靠后)(?=(?:(?:说|提|讲)(?:的|到的))?的?(?:那|这)?(?:个|组|群|类))|"
+                         # the one said first / later: "后说的那个", "先提到的那组"
+                         r"(?:先|后)(?=(?:说|提|讲|报)(?:的|到的)(?:那|这)?(?:个|组|群|类)?)")
 # An ordinal said with a people word ("the first lot", "the latter group", "second one"): read as a name, it is
 # only the ordinal, which picks one of the pair just compared ("the first-time buyers" are a name)
 ORDINAL_NAME = re.compile(rf"\b(?:the\s+)?(?:{_ORDINAL_EN})\s+(?:one|{PEOPLE_EN})", re.I)
@@ -52,7 +55,7 @@ ORDINAL_NAME = re.compile(rf"\b(?:the\s+)?(?:{_ORDINAL_EN})\s+(?:one|{PEOPLE_EN}
 POINTER_NAME = re.compile(r"(?:the\s+)?(?:same|said|above|aforementioned|former|latter|ones?|these|those|them|"
                           r"same (?:ones?|again))|同样|一样|照样|原样")
 # How a Chinese name of people ends (a people word, 党, 族, 们 …): a phrase ending otherwise names no audience
-PEOPLE_TAIL_ZH = re.compile(rf"(?:{PEOPLE_ZH}|的|党|族|客|户|员|粉|妈|爸|友|们|家|生|者|顾|子|后)$")
+PEOPLE_TAIL_ZH = re.compile(rf"(?:{PEOPLE_ZH}|的|党|族|客|户|员|粉|妈|爸|友|们|家|生|者|顾|子|后|娃|仔|崽)$")
 
 
 def names_no_people_zh(named: Any) -> bool:

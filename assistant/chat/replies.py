@@ -48,6 +48,8 @@ _COUNT_ONLY = re.compile(rf"^(?:(?:ok(?:ay)?|so|well|hmm+|alright|actually)[\s,]
                          rf"(?:(?:top|best)\s+)?(?P<en>\d+|{EN_NUM_WORDS})(?:\s+(?:best|top))?"
                          rf"(?:\s+(?:of them|items?|products?|picks?|recs?|things|ones?))?"
                          rf"(?:\s+(?:is|are|will|would|should)\s+(?:be\s+)?(?:enough|fine|plenty|do|ok|okay|good))?"
+                         # "give 3 can liao", "5 enough already": colloquial "that is enough"
+                         rf"(?:\s+(?:can|enough|ok|okay|suffices?)(?:\s+(?:liao|already|lah|la|le))?)?"
                          rf"(?:\s+(?:only|max|at most|tops))?(?:\s+(?:for now))?(?:\s+(?:please|pls|thanks))?|"
                          rf"^(?:那|嗯)?(?:先|暂时|目前|这次)?(?:我|我们)?(?:就|只|先)?(?:要|给我|来|推|挑|列|给)?(?:前)?"
                          rf"(?P<zh>\d+|[{ZH_NUM_CHARS}]+)"

@@ -22,9 +22,10 @@ from typing import Any
 
 from assistant.chat.consent import (BULK_IDS, CONFIDENT, EXPLICIT_SEGMENT, HEDGED, LEAD_YES, NO, PROPOSAL, REFUSAL,
                                     UNDO_VERB, YES, is_explicit_request, is_injection, refuses)
-from assistant.chat.cues import (ANOTHER_ONE, ANSWER_LABEL, AUDIENCE_CUE, BRIEF_LABEL, COPY_POINTER, COPY_THING,
-                                 CORRECTION, LEAD_CLAUSE, LENGTH_COMPLAINT, LENGTH_SCALE, NARROW, NARROW_VERB,
-                                 NEGATED, PURPOSE_FRAME, READERS, READS_LANGUAGE, SAME_BRIEF, SEND_TO)
+from assistant.chat.cues import (ABILITY, ANOTHER_ONE, ANSWER_LABEL, AUDIENCE_CUE, BRIEF_LABEL, COPY_POINTER,
+                                 COPY_THING, CORRECTION, FILTER_LABEL, HOW_IS_IT, LANGUAGE_PEOPLE, LEAD_CLAUSE,
+                                 LENGTH_COMPLAINT, LENGTH_SCALE, NARROW, NARROW_VERB, NEGATED, PURPOSE_FRAME, READERS,
+                                 READS_LANGUAGE, SAME_BRIEF, SEND_TO)
 from assistant.chat.pointers import (BACK_REFERENCE, BOTH, OF_THE_PAIR, ONE_PERSON, ORDINAL_BACK, ORDINAL_NAME,
                                      ORDINAL_ONE, PAIR_WORDS, PEOPLE_ZH, POINTER_NAME, names_no_people_zh)
 from assistant.chat.router import UNKNOWN, Route
@@ -96,6 +97,16 @@ def _copy_after_plan(route: Route, t: str) -> str | None:
     asks = split is not None and says_intent_verb("write_copy", split.group(2)) and \
         not says_intent_verb("plan_campaign", split.group(2))
     return split.group(2) if asks else None
+
+
+def _copy_not_plan(route: Route, text: str, t: str, last_intent: str | None) -> Route:
+    """A plan reading of a message that says the copy's own verb and none of a plan's ("针对这个群出一封邮件，打九折",
+    "draft an sms for them with 10% off"): the piece of copy it asks for. After a plan, its copy is weighed with
+    the plan (see `_copy_after_plan`, `ConversationState._change_of_last_turn`)."""
+    if route.intent != "plan_campaign" or last_intent == "plan_campaign" or \
+            not says_intent_verb("write_copy", t) or says_intent_verb("plan_campaign", t):
+        return route
+    return replace(route, intent="write_copy", slots=extract_slots("write_copy", text, route.language))
 
 
 # What a follow-up changes in a copy (or plan) and in nothing else
@@ -192,6 +203,7 @@ class ConversationState:
         route, proposed = self._reread_empty(route, text, t)
         route = self._reread_after(route, text, t)
         route = _recommend_for_one(route, text, t)
+        route = _copy_not_plan(route, text, t, self.last_intent)
         intent, slots, from_context = route.intent, dict(route.slots), []
         if self._not_a_new_audience(intent, slots.get("segment"), t):
             slots = self._without_segment(intent, slots, t)     # the segment talked about is filled in below
@@ -358,7 +370,9 @@ class ConversationState:
         it should be for segment 5, not the joint families", "我是说第3组，不是第2组") or a narrowing of it ("only
         for segment 2, please", "只看第2组"): what is taken back ("not …", "不是…") is dropped, and the rest must
         be made only of slot values of the last turn (see `slot_change`). A message using another intent's own
-        verb ("sorry, write an email instead") is that request; a state change is never repeated this way."""
+        verb ("sorry, write an email instead") is that request; a state change is never repeated this way. A filter's
+        label before the narrowing ("add a filter: only …") and a closing "how is it?" ("光看…咋样") ask nothing else."""
+        t = FILTER_LABEL.sub("", t)       # "再加个筛选条件：只要第2组": the narrowing after the label
         if self.last_intent not in SLOT_NAMES or self.last_intent in STATE_CHANGING or \
                 not (CORRECTION.search(t) or NARROW.search(t)):
             return None
@@ -366,7 +380,7 @@ class ConversationState:
             return None
         body = re.sub(r"\b(month|week|day|quarter|year)-?wise\b", r"\1", NEGATED.sub(" ", t))
         body = NARROW.sub("", without_courtesy(CORRECTION.sub(" ", body))).strip()
-        narrowed = NARROW_VERB.sub("", body)
+        narrowed = HOW_IS_IT.sub("", NARROW_VERB.sub("", body))     # "光看学生娃的咋样" names 学生娃的
         named = _bare_audience(narrowed, route.language) if NARROW.search(t) else None   # "光看新来的"
         if names_no_people_zh(named):
             named = None      # "只要数字": a bare narrowing names people ("新来的", "银发族", "老主顾"), not a thing
@@ -505,10 +519,12 @@ class ConversationState:
                 continue                  # the name the pointer points at: "宝妈那群人呢" is the 宝妈
             if overlaps or (re.search(r"[\u4e00-\u9fff]", ref) and not re.search(PEOPLE_ZH, name)):
                 return True
+        # "also need it in chinese for the sh team", "most locals read chinese, so …", "for the mainland folks":
+        # who reads the translation
+        readers = READERS.search(name.strip()) or LANGUAGE_PEOPLE.search(name) or at >= 0 and (
+            READERS.match(t[at + len(name):].split(" ")[0]) or _reads_in(at, name, t))
         if intent in ("write_copy", "follow_up") and self.last_intent == "write_copy" and \
-                extract_explicit_language(t) and (READERS.search(name.strip()) or at >= 0 and (
-                    READERS.match(t[at + len(name):].split(" ")[0]) or _reads_in(at, name, t))):
-            # "also need it in chinese for the sh team", "most locals read chinese, so …": who reads the translation
+                extract_explicit_language(t) and readers:
             return True
         if intent in ("write_copy", "follow_up") and self.last_intent == "write_copy" and COPY_POINTER.search(t) and \
                 (extract_length(t) or extract_explicit_language(t)):
@@ -569,20 +585,24 @@ class ConversationState:
         suspect that group skews higher.", "Only the top 3 for that one, the client's template has three slots."),
         else None. The readers of a change take the whole message as slot values and framing, so a remark (a reason,
         a guess) would hide the change. A remark is a statement (no question) that uses no intent's verb and names
-        no slot value of the last turn other than the one it has: "…. Also write them an email" or "…. what is
-        their revenue share?" ask for something themselves."""
+        no slot value of the last turn other than the one it has (or the lead says again: "top 5, AC is 5 items
+        max"): "…. Also write them an email" or "…. what is their revenue share?" ask for something themselves. What
+        the reader can take in is no verb of a request ("多了他也看不过来", "周环比更能看出问题")."""
         split = LEAD_CLAUSE.match(t.strip())
         if split is None or self.last_intent not in SLOT_NAMES:
             return None
-        rest = split.group(2)
+        rest = ABILITY.sub(" ", split.group(2))    # "多了他也看不过来": a reason, no wish to look at anything
         if re.search(r"[?？吗]\s*$", rest) or any(says_intent_verb(name, rest) for name in SLOT_NAMES):
             return None
         said = {name: value for name, value in extract_slots("follow_up", rest, language).items() if value is not None}
         if asked_metrics(rest, language):
             said["metrics"] = asked_metrics(rest, language)
         names = SLOT_NAMES[self.last_intent]
-        if "metrics" in said and "metrics" not in names or \
-                any(name in names and value != self.last_slots.get(name) for name, value in said.items()):
+        # a value the lead says, said again in the remark, is no other change ("top 5, AC is 5 items max")
+        lead = extract_slots("follow_up", split.group(1), language)
+        lead["top_k"] = lead.get("top_k") or count_only(split.group(1))     # "cut it to the best 6"
+        if "metrics" in said and "metrics" not in names or any(name in names and value not in (
+                self.last_slots.get(name), lead.get(name)) for name, value in said.items()):
             return None
         return split.group(1)
 
@@ -602,7 +622,8 @@ class ConversationState:
         plain = BRIEF_LABEL.sub(" ", without_courtesy(normalise(text)))
         change = slot_change(text, route.language, self.last_intent) or \
             slot_change(plain, route.language, self.last_intent) or \
-            (None if lead is None else slot_change(without_courtesy(lead), route.language, self.last_intent))
+            (None if lead is None else slot_change(BRIEF_LABEL.sub(" ", without_courtesy(lead)), route.language,
+                                                   self.last_intent))
         if change is None:
             return None
         cued = change.pop("cued")

@@ -1493,3 +1493,83 @@ def test_an_answer_that_repairs_itself_names_the_audience_it_ends_on():
     assert run(state, "write_copy", "帮我写一条中秋短信", "zh").ask == "segment"
     turn = run(state, "unknown", "第二组 不对 第四组", "zh", confidence=0.3)
     assert turn.intent == "write_copy" and turn.slots["segment"] == 4
+
+
+def test_readers_named_by_the_languages_country_or_people_are_no_new_audience():
+    state = after("write_copy", "write an email for segment 3 with 20% off", "en")
+    text = "can we get a chinese one too, for the mainland shoppers"
+    turn = play(state, reading("follow_up", text, "en", 0.8), text)
+    assert turn.intent == "write_copy" and turn.slots["segment"] == 3 and turn.slots["language"] == "zh"
+    assert turn.slots["channel"] == "email" and turn.slots["offer_pct"] == 20.0
+    state = after("write_copy", "给第1组写条短信，打八折")
+    text = "英文的也出一版，给外籍住户看"
+    turn = play(state, reading("follow_up", text, "zh", 0.8), text)
+    assert turn.slots["segment"] == 1 and turn.slots["language"] == "en" and turn.slots["channel"] == "sms"
+
+
+def test_a_count_with_a_reason_or_said_twice_after_a_ranked_answer_sets_how_many():
+    state = after("recommend_user", "recommend products for customer 8812", "en")
+    turn = run(state, "unknown", "4 ok already, too many to read otherwise", confidence=0.2)
+    assert turn.intent == "recommend_user" and turn.slots == {"user_id": "8812", "top_k": 4}
+    state = after("recommend_user", "recommend products for customer 8812", "en")
+    text = "cut it to the best 6, the slide fits 6 products max"
+    turn = play(state, reading("data_question", text, "en", 0.5), text)
+    assert turn.intent == "recommend_user" and turn.slots == {"user_id": "8812", "top_k": 6}
+    state = after("recommend_user", "给会员4410推荐商品")
+    turn = run(state, "unknown", "来两个就行，太多了她记不住", "zh", confidence=0.2)
+    assert turn.intent == "recommend_user" and turn.slots == {"user_id": "4410", "top_k": 2}
+
+
+def test_a_narrowing_asked_as_how_is_it_or_after_a_filter_label_narrows_the_question():
+    state = after("data_question", "按周看一下销售额走势")
+    turn = run(state, "unknown", "只看上班族呢", "zh", confidence=0.2)
+    assert turn.intent == "data_question" and turn.slots["segment"] == "上班族" and turn.slots["period"] == "week"
+    state = after("data_question", "按周看一下销售额走势")
+    turn = run(state, "unknown", "光看大学生的怎么样", "zh", confidence=0.2)
+    assert turn.slots["segment"] == "大学生" and turn.slots["metrics"] == ["trend"]
+    state = after("data_question", "show me the revenue trend by week", "en")
+    turn = run(state, "unknown", "only the lapsing ones, how about it", "en", confidence=0.2)
+    assert turn.intent == "data_question" and turn.slots["segment"] == "lapsing" and turn.slots["period"] == "week"
+    state = after("data_question", "show me the revenue trend by month", "en")
+    turn = run(state, "write_copy", "add one more filter: only segment 4", "en", confidence=0.5)
+    assert turn.intent == "data_question" and turn.slots["segment"] == 4 and turn.slots["period"] == "month"
+    state = after("data_question", "按月看一下销售额走势")
+    turn = run(state, "write_copy", "另外加个过滤条件, 只看第3组", "zh", confidence=0.6)
+    assert turn.intent == "data_question" and turn.slots["segment"] == 3 and turn.slots["period"] == "month"
+
+
+def test_a_changed_time_grain_with_a_reason_after_it_changes_the_period():
+    state = after("data_question", "按月看一下销售额走势")
+    text = "粒度换成按周吧，按周才看得清波动"
+    turn = play(state, reading("report", text, "zh", 0.6), text)
+    assert turn.intent == "data_question" and turn.slots["period"] == "week" and turn.slots["metrics"] == ["trend"]
+    state = after("data_question", "show me the revenue trend by month", "en")
+    text = "granularity: weekly, spikes are easier to see that way"
+    turn = play(state, reading("report", text, "en", 0.6), text)
+    assert turn.intent == "data_question" and turn.slots["period"] == "week"
+
+
+def test_the_one_said_first_or_later_picks_from_the_pair_just_compared():
+    state = after("compare_segments", "对比一下第2组和第5组")
+    text = "先说的那组 都是什么样的人"
+    assert play(state, reading("describe_segment", text, "zh", 0.7), text).slots["segment"] == 2
+    state = after("compare_segments", "对比一下第2组和第5组")
+    text = "后提到的那个群 详细说说"
+    assert play(state, reading("describe_segment", text, "zh", 0.7), text).slots["segment"] == 5
+    assert run(state, "write_copy", "给这群人写条推送，满30减3", "zh").slots["segment"] == 5
+
+
+def test_a_plan_reading_that_says_only_the_copys_verb_is_copy():
+    state = after("describe_segment", "介绍一下第1组")
+    text = "给这批人出一条短信，打八五折"
+    turn = play(state, reading("plan_campaign", text, "zh", 0.6), text)
+    assert turn.intent == "write_copy" and turn.slots["segment"] == 1 and turn.slots["channel"] == "sms"
+    assert turn.slots["offer_pct"] == 15.0
+    state = after("describe_segment", "tell me about segment 2", "en")
+    text = "draft them an email with 10% off"
+    turn = play(state, reading("plan_campaign", text, "en", 0.6), text)
+    assert turn.intent == "write_copy" and turn.slots["segment"] == 2 and turn.slots["channel"] == "email"
+    # a plan's own word keeps the plan
+    state = after("describe_segment", "tell me about segment 2", "en")
+    text = "plan a campaign for them, email with 10% off"
+    assert play(state, reading("plan_campaign", text, "en", 0.8), text).intent == "plan_campaign"
