@@ -20,7 +20,7 @@ CONFIDENT = 0.6          # a router reading at least this sure counts as the use
 YES = re.compile(r"^(?:(?:thank you|thanks|many thanks|谢谢|多谢)[\s,，.。!！]*)?(?:(?:y|yes|yeah|yea|ya|yah|yep|yup|sure|ok|okay|k|alright|all right|fine|absolutely|definitely|"
                  r"of course|confirm|confirmed|go ahead|go for it|go on|do it|do that|please do|proceed|"
                  r"let'?s do (?:it|that)|let'?s go|sounds good|looks good|lgtm|sgtm|execute|run it|rerun|re-run|please proceed)(?![a-z0-9'])|"
-                 r"(?:确认|确定|好|好的|好吧|是|是的|可以|行|行吧|执行|同意|没问题|对|就这么办|开始吧|来吧|"
+                 r"(?:确认|确定|好|好的|好吧|是|是的|可以|行|行吧|执行|同意|没问题|对|就这么(?:办|弄|整|定|来)|开始吧|来吧|"
                  r"请执行|照办|"
                  # chat slang for "go for it" ("冲！！", "整吧", "安排", "走起"); each needs its end, so "整个方案"
                  # or "冲什么" is no yes

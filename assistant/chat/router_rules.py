@@ -105,7 +105,12 @@ _EVALUATION_WORD = re.compile(r"\b(?:evaluat\w*|assess\w*|review\w*|results?|per
 # How a send did, asked for as a document: "need the readout on the spring promo"
 _READOUT = re.compile(r"\bread-?outs?\b|\brecap\b|\bpost-?mortem\b|复盘")
 _REPORT_WORD = re.compile(r"\breport\b|\bpdf\b|\bhtml\b|报告|报表")
-_SIDE_BY_SIDE = re.compile(r"side[- ]by[- ]side|next to each other|放在一起|并排")
+# A channel switched to, said as a change ("switch channel to push", "渠道换短信", "改发短信")
+_SWITCHED_CHANNEL = re.compile(r"\b(?:switch|change|move)\s+(?:the\s+)?(?:channel\s+)?(?:it\s+|this\s+|that\s+)?"
+                               r"(?:over\s+)?to\b|渠道(?:换|改)|(?:换成|改成|改用|换用|改发|换发)")
+_WHICH = re.compile(r"\b(?:which|what)\b|哪|什么|啥")
+_SIDE_BY_SIDE = re.compile(r"side[- ]by[- ]side|next to each other|放在一起|并排|摆一起|"
+                           r"\bline(?:s|d)?\s+(?:\w+\s+){0,4}?up\s+(?:together|against each other)\b")
 # What a group is told about, in place of a metric: "which products to feature for the Budget Families", "best sellers
 # to feature for the young families" (a ranking word that only says which products are meant)
 _PRODUCTS_TO_FEATURE = re.compile(r"\b(?:products?|items?|skus?|sellers?|things?|merchandise|stuff)\s+(?:\w+\s+)?to\s+"
@@ -113,17 +118,19 @@ _PRODUCTS_TO_FEATURE = re.compile(r"\b(?:products?|items?|skus?|sellers?|things?
                                   r"(?:主推|推荐|推)(?:哪些|哪几|什么)(?:商品|产品|单品|sku)")
 # One message sent, said as a send: "send a text to the folks who …", "ping the X with a push"
 _SEND_ONE_MESSAGE = re.compile(r"\b(?:send|shoot|fire off|drop|ping)\s+(?:them |the \w+ )?(?:a|an|one)\s+(?:quick\s+|short\s+)?(?:text|sms|push|message|note|email)\b|"
-                               r"发(?:一)?(?:条|封)")
+                               r"发(?:一)?(?:条|封)|发(?:一)?个(?=短信|推送|邮件|信息|push|sms)")
 # A group won back, asked how: "i want to get the X to come back, how should we go about it", "沉睡用户怎么召回"
 _HOW_TO_WIN = re.compile(r"\bhow (?:should|do|can|could|would|might) (?:we|i)\s+(?:go about|get|win|bring|make|reach|"
                          r"approach|re-?engage|reactivate)\b|怎么(?:召回|唤醒|激活|拉回|挽回|拉活)|如何(?:召回|唤醒|激活|拉回|挽回)")
 # A send that ran, asked against those who did not get it: "that discount thing we ran, number 16, did the people
 # who got it buy more than the ones who didn't"
 _RAN_AGAINST_HOLDOUT = re.compile(r"\b(?:we ran|we sent|we did|that went out)\b.*\b(?:didn'?t|did not|weren'?t|"
-                                  r"without|holdout|control)\b")
+                                  r"without|holdout|control)\b|"
+                                  r"(?:跟|和|比|对比)(?:那些)?(?:没|未)(?:领|收到|拿到|参加|参与|发)")   # "跟没领券的人比"
 # Questions that are not about the shop's data at all: where to eat, travel, the weather
 _OFF_TOPIC_PLACE = re.compile(r"\b(?:restaurant|pizza place|coffee shop|caf[eé]|bar|hotel|flight|weather|near (?:me|their|"
-                              r"our|my|the) (?:office|place|house|home))\b|餐厅|饭店|酒店|机票|天气|"
+                              r"our|my|the) (?:office|place|house|home)|(?:good|nice|best|cheap)\s+[\w ]{2,25}\s+near\s+\w+)\b|"
+                              r"餐厅|饭店|酒店|机票|天气|"
                               r"(?:上哪|去哪)儿?(?:吃|喝|玩|撸串|聚餐|吃饭)|撸串去|吃饭去")
 # Copy asked by its channel's name for it ("烦请输出一版短信文案", "the SMS text for segment 0"): copy, not a plan
 _CHANNEL_COPY = re.compile(r"(?:短信|推送|邮件|微信|朋友圈|push|sms|edm)\s*(?:的)?\s*(?:文案|内容|话术)|"
@@ -131,7 +138,8 @@ _CHANNEL_COPY = re.compile(r"(?:短信|推送|邮件|微信|朋友圈|push|sms|e
 # The world outside the shop, asked as if it were data: markets, prices of money, taxes
 _OFF_TOPIC_WORLD = re.compile(r"\bs&p\b|\bnasdaq\b|\bdow jones\b|\bftse\b|\bhang seng\b|stock market|share price|"
                               r"\bbitcoin\b|\bcrypto\w*|exchange rate|interest rate|\b(?:gst|vat|sales tax|income tax)\b|"
-                              r"\btax rate|股市|股票|大盘指数|比特币|汇率|利率|税率|增值税")
+                              r"\btax rate|\b4d\b|\btoto\b|lottery|\bpayroll\b|\bexpense claims?\b|"
+                              r"股市|股票|大盘指数|比特币|汇率|利率|税率|增值税|彩票|工资|薪水|报销")
 # Holding off what was asked: "please don't go ahead", "park that for now", "先别分 等等再说"
 _HOLD_OFF = re.compile(r"\b(?:don'?t|do not) (?:go ahead|proceed|do (?:it|that|this))\b|\bhold off\b|"
                        r"\bpark (?:that|it|this)\b|\blet'?s not\b|\bleave it for now\b|\bnot now\b|"
@@ -152,6 +160,7 @@ _CHANNEL_FOR = re.compile(r"^(?:can (?:u|you) |could (?:u|you) |pls |please )?(?
 _NAMED_CHANNEL_ZH = re.compile(r"的[^\s，。,]{0,4}?(?:短信|简讯|推送|推播|邮件|电子报|贴文|朋友圈)")
 # Persona cards asked for by another name: "persona one-pagers for each seg", "人物志卡片"
 _PERSONA_CARDS = re.compile(r"\bpersonas?\b.{0,20}\b(?:one-?pagers?|cards?|sheets?|profiles?)\b|\bpersona\s+one-?pagers?\b|"
+                            r"\bpersonas?\b.{0,60}\bprint\b|"      # "persona for each segment …, I want to print"
                             r"人物志|人设卡|画像卡")
 # What to do next, asked from a result: "照着活动23的结果 下回咋整", "given how #12 went, what do we do next"
 _WHAT_NOW = re.compile(r"咋整|怎么办|怎么做|怎么搞|怎么弄|\bwhat (?:do|should|can) we do\b|\bwhat now\b|\bnext steps?\b")
@@ -182,7 +191,8 @@ _ONE_CUSTOMER = re.compile(r"\b(?:one of (?:our|my|the)|a (?:single|particular|s
                            r"(?:customers?|members?|shoppers?|households?|(?:card ?)?holders?|buyers?|clients?|users?)\b|"
                            r"(?:某|某一|一|有)(?:个|位)(?:老|铁|忠实|死忠|新)?(?:客户|会员|顾客|用户|粉丝|粉|团员|熟客|老主顾|客人|buyer|user|"
                            r"customer|member)"
-                           r"(?!群|们)")                    # "给一个铁粉推荐点好物", "有个老客户，给他推几个SKU"
+                           r"(?!群|们)|一对一|"              # "给一个铁粉推荐点好物", "有个老客户，给他推几个SKU"
+                           r"(?:一|有)(?:个|位)[^，,。\s]{0,4}的?(?:老太太|老大爷|老人家|大爷|大妈|阿姨|大叔|大姐|老板娘)")
 # A send that is over ("上回那个团购", "the last push"): how it went is an evaluation
 _PAST_SEND = re.compile(r"上次|上回|上一次|上一波|上周|上个月|那场|那波|那次|\b(?:last|previous|past|latest|most recent)\b")
 
@@ -209,7 +219,7 @@ _RECOMMEND_QUESTION = re.compile(r"(?:主推|推荐|推|种草)(?:点|些|个)?(
 
 # How many people a test needs, asked per group or arm ("how many per group", "每组要多少人")
 _PER_GROUP = re.compile(r"\bhow many\b.{0,25}?\b(?:per|each|every|in each)\s+(?:group|arm|side|variant|cell|bucket)\b|"
-                        r"(?:每组|每个组|每边|每个版本|每一组).{0,6}?(?:多少|几)")
+                        r"(?:每组|每个组|每边|每个版本|每一组|一组得|一组要).{0,6}?(?:多少|几)")
 
 
 def _has_effect_size(text: str) -> bool:
@@ -276,8 +286,8 @@ def _cued_follow_up(r: Reading) -> str | None:
 def _comparison(r: Reading) -> str | None:
     """"compare the young families with the high-value customers": a comparison verb and two groups."""
     if r.intent not in ("compare_segments", "follow_up") and r.confidence < COMPARISON_OVERRIDE and \
-            not (r.intent == "evaluate_campaign" and _EVALUATION_WORD.search(r.t)) and \
-            _COMPARISON.search(r.t) and (_two_compared(r.t, r.language) or r.confidence < FOLLOW_UP_OVERRIDE and
+            not (r.intent == "evaluate_campaign" and _EVALUATION_WORD.search(r.t)) and not _has_effect_size(r.t) and \
+            (_COMPARISON.search(r.t) or _SIDE_BY_SIDE.search(r.t)) and (_two_compared(r.t, r.language) or r.confidence < FOLLOW_UP_OVERRIDE and
                                          (extract_segment_list(r.t, r.language) or _SIDE_BY_SIDE.search(r.t)) or
                                          _SIDE_BY_SIDE.search(r.t) and mentions_all_segments(r.t)):
         return "compare_segments"
@@ -307,7 +317,9 @@ def _who_next(r: Reading) -> str | None:
     """"下一轮活动应优先针对哪个客群": who comes first next time, not a plan (no offer, channel or how)."""
     if r.intent == "plan_campaign" and r.confidence < METRIC_OVER_PROFILE and _NEXT_TARGET.search(r.t) and \
             not _PLAN_DETAIL.search(without_channels(r.t)) and extract_channel(r.t) is None:
-        return "next_campaign"
+        # "给高价值客户推哪些货？…下个月的选品表": what to push to a named group, whenever it is for
+        named = r.said("recommend_segment") and r.segment_as("recommend_segment") is not None
+        return "recommend_segment" if named else "next_campaign"
     return None
 
 
@@ -369,6 +381,8 @@ def _one_customer(r: Reading) -> str | None:
     if r.intent == "recommend_segment" and r.confidence < METRIC_OVER_PROFILE and _ONE_CUSTOMER.search(r.t) and \
             extract_segment_number(r.t) is None:
         return "recommend_user"
+    if r.intent == UNKNOWN and r.confidence < UNSURE_READING and _ONE_CUSTOMER.search(r.t) and r.said("recommend_user"):
+        return "recommend_user"          # "店里一个常来的老太太 帮她挑几样": one person, picks said
     return None
 
 
@@ -463,8 +477,8 @@ def _catalogue_question(r: Reading) -> str | None:
 
 def _test_size(r: Reading) -> str | None:
     """"used 3% of the time, how many per group to catch 1 point more": a test's size."""
-    if r.intent == "data_question" and r.confidence < METRIC_OVER_PROFILE and _PER_GROUP.search(r.t) and \
-            _has_effect_size(r.t):
+    if r.intent in ("data_question", "compare_segments") and r.confidence < METRIC_OVER_PROFILE and \
+            _PER_GROUP.search(r.t) and _has_effect_size(r.t):
         return "sample_size"
     return None
 
@@ -475,6 +489,16 @@ def _what_to_push_to_a_name(r: Reading) -> str | None:
             _RECOMMEND_QUESTION.search(r.t) and not extract_metrics(r.t) and \
             r.segment_as("recommend_segment") is not None:
         return "recommend_segment"
+    return None
+
+
+def _what_a_group_buys(r: Reading) -> str | None:
+    """"学生娃最爱买哪几类货": which categories / products a group buys most, asked, read unsure as picks for it; no
+    recommending verb is said."""
+    ranked = set(asked_metrics(r.t, r.language) or ()) & {"top_categories", "top_products"}
+    if r.intent == "recommend_segment" and r.confidence < UNSURE_READING and ranked and \
+            not r.said("recommend_segment") and _WHICH.search(r.t):
+        return "data_question"
     return None
 
 
@@ -585,6 +609,8 @@ def _no_workspace_word(r: Reading) -> str | None:
     verb is said is meant."""
     if r.intent in ("load_workspace", "save_workspace") and r.confidence < UNSURE_READING and \
             not _WORKSPACE_WORD.search(r.t):
+        if _OFF_TOPIC_WORLD.search(r.t):
+            return UNKNOWN               # "what's the 4D result today, … got open already": a lottery draw
         return next((name for name, _ in r.alternatives[1:] if r.said(name)), r.intent)
     return None
 
@@ -601,9 +627,23 @@ def _nothing_to_follow(r: Reading) -> str | None:
 
 def _copy_without_a_copy_word(r: Reading) -> str | None:
     """Copy is asked for with a copy word ("write", "文案"); without one, a runner-up action whose own verb the
-    message uses is meant: "need recs for one of our members", "给这个人群做个唤醒方案，走短信"."""
+    message uses is meant: "need recs for one of our members", "给这个人群做个唤醒方案，走短信"; recommendations
+    for a named group ("merch recs for the weekend shoppers - blocked on the landing page") whatever the runner-up."""
     if r.intent == "write_copy" and r.confidence < FOLLOW_UP_OVERRIDE and not r.said(r.intent):
+        if r.said("recommend_segment") and extract_channel(r.t) is None and not _ONE_CUSTOMER.search(r.t) and \
+                r.segment_as("recommend_segment") is not None:
+            return "recommend_segment"
         return _runner_up_action(r.alternatives, r.t, r.intent)
+    return None
+
+
+def _channel_switched(r: Reading) -> str | None:
+    """"switch channel to push - email queue is blocked", "邮件打开率太惨了，渠道换短信": the last send moved to another
+    channel, read as a new copy or plan; a change of the last turn."""
+    if r.intent in ("write_copy", "plan_campaign", "next_campaign") and r.confidence < FOLLOW_UP_OVERRIDE and \
+            _SWITCHED_CHANNEL.search(r.t) and extract_channel(r.t) and not r.said("write_copy") and \
+            r.segment_as("write_copy") is None:
+        return "follow_up"
     return None
 
 
@@ -651,7 +691,7 @@ def _how_to_win_a_group(r: Reading) -> str | None:
 
 def _ran_against_holdout(r: Reading) -> str | None:
     """"that discount thing we ran, number 16, did the people who got it buy more than the ones who didn't"."""
-    if r.intent in ("data_question", UNKNOWN, "compare_segments") and r.confidence < UNSURE_READING and \
+    if r.intent in ("data_question", UNKNOWN, "compare_segments") and r.confidence < FOLLOW_UP_OVERRIDE and \
             _RAN_AGAINST_HOLDOUT.search(r.t) and extract_campaign_id(r.t) is not None:
         return "evaluate_campaign"
     return None
@@ -668,7 +708,7 @@ def _off_topic_place(r: Reading) -> str | None:
 
 def _persona_cards(r: Reading) -> str | None:
     """"persona one-pagers for each seg -> agency brief", "每个客群的人物志卡片可以帮我做吗？": the persona cards."""
-    if r.intent in ("describe_segment", "data_question", "report", "personas", UNKNOWN) and \
+    if r.intent in ("describe_segment", "data_question", "report", "personas", "write_copy", UNKNOWN) and \
             r.confidence < METRIC_OVER_PROFILE and _PERSONA_CARDS.search(r.t):
         return "personas"
     return None
@@ -755,9 +795,9 @@ RULES: tuple[Callable[[Reading], str | None], ...] = (
     _channel_brief_not_edit, _plan_for_a_named_group, _cued_follow_up, _comparison, _count_put_forward,
     _metric_of_their_profile, _who_next, _metric_of_a_name, _likes_of_a_product, _persona_cards, _every_profile,
     _audience_count, _customer_id, _group_not_customer, _one_customer, _look_back, _table_not_evaluation,
-    _table_not_plan, _send_one_message, _how_by_a_channel, _numbered_campaign_compared, _how_a_send_did, _what_else,
+    _table_not_plan, _send_one_message, _channel_switched, _how_by_a_channel, _numbered_campaign_compared, _how_a_send_did, _what_else,
     _copy_edit, _sales_not_stock, _off_topic_place, _catalogue_question, _test_size, _what_to_push_to_a_name,
-    _unsure_metric, _copy_verb_and_channel, _picks_for_one, _past_send_reviewed, _traits_of_a_name, _algorithm_named,
+    _what_a_group_buys, _unsure_metric, _copy_verb_and_channel, _picks_for_one, _past_send_reviewed, _traits_of_a_name, _algorithm_named,
     _half_read_yes, _only_slot_values, _no_customer_no_verb, _plan_first, _no_workspace_word, _nothing_to_follow,
     _copy_without_a_copy_word, _products_to_feature, _put_back, _share_of_a_group, _how_to_win_a_group,
     _ran_against_holdout, _ranking_for_no_group, _next_from_a_result, _copy_not_plan, _full_brief_not_edit,

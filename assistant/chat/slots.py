@@ -135,15 +135,28 @@ _N_SEGMENTS_PATTERNS = [
     re.compile(rf"({NUM})\s+(?:[a-z-]+\s+){{0,2}}{_GROUPS_EN}\b"),
     re.compile(rf"\binto\s+({NUM})\b"),
     re.compile(rf"\b{_GROUPS_EN}\b.{{0,30}}?\b({NUM}) of them\b"),      # "redo the groups with k-means, five of them"
-    re.compile(rf"(?:(?:分|划|划分|聚|聚类|切|切分|拆|拆分|归|归纳|细分)(?:成|为|出)|分)\s*({NUM})\s*(?:个)?\s*"
+    re.compile(rf"(?:(?:分|划|划分|聚|聚类|切|切分|拆|拆分|归|归纳|细分)(?:成|为|出|个)|分)\s*({NUM})\s*(?:个)?\s*"
                rf"(?:组|类|群|簇|段|细分|客群|人群|部分|档)?"),
     re.compile(rf"({NUM})\s*个\s*(?:组|类|群|簇|段|细分|客群|人群|分群|用户群)"),
     re.compile(rf"({NUM})\s*个?\s*(?:clusters?|groups?|segments?|segs?)(?![a-z])"),      # "5个cluster就行": 中英混写
 ]
 
 
+# A count said to be wrong ("5 groups abit too little", "分四组是不是太少了"), before the one put forward
+_COUNT_FAULTED = re.compile(r"(?:too (?:few|little|many|much)|not enough|太少|太多|不够|少了|多了)")
+_COUNT_PROPOSED = re.compile(rf"\b(?:maybe|perhaps|try|how about|what about|or)\s+({NUM})\b|"
+                             rf"(?:分成|分为|改成|换成|聚成|弄成|分个|分)\s*({NUM})\s*(?:个)?\s*(?:组|类|群|簇)")
+
+
 def extract_n_segments(text: str) -> int | None:
-    """'split into 5 groups' → 5, 'six clusters' → 6, 'k=4' → 4, '分成五组' → 5, '聚成8类' → 8."""
+    """'split into 5 groups' → 5, 'six clusters' → 6, 'k=4' → 4, '分成五组' → 5, '聚成8类' → 8; '5 groups too
+    little, maybe 7 better?' → 7 (the count put forward, not the one faulted)."""
+    fault = _COUNT_FAULTED.search(text)
+    if fault:
+        proposed = _COUNT_PROPOSED.search(text, fault.end())
+        number = proposed and parse_number(proposed.group(1) or proposed.group(2))
+        if number and 2 <= number <= 100:
+            return number
     return first_number(_N_SEGMENTS_PATTERNS, text, 2, 100)
 
 
@@ -221,7 +234,7 @@ def extract_campaign_id(text: str) -> str | None:
             token = m.group(1).strip("-_")
             value = zh_to_int(token)
             return str(value) if value is not None else token
-    numbers = re.findall(r"(?<![\w.%])(\d+)(?![\w%])", text)
+    numbers = re.findall(r"(?<![\w.%])(\d+)(?![\w%]|\.\d)", text)      # "the 9.9 campaign": a sale's date, no id
     return numbers[0] if len(numbers) == 1 else None
 
 
@@ -247,9 +260,11 @@ _PRODUCT_TEXT_EN = [
                r"(?P<p>[^?.!,;]+)"),
     # a stock-out: "we're OOS on the 2-person tent, what's similar?", "the oat milk is sold out, anything close?"
     re.compile(r"\b(?:out of stock (?:on|of)|oos (?:on|of)|stock-?outs? (?:on|of)|sold out (?:of|on)|ran out of|run out of|running out of|"
-               r"out of|no more)\s+(?:(?:the|a|an|our|my|this|that)\s+)?(?P<p>[^?.!,;]+?)\s*(?:[?.!,;]|$)"),
+               r"out of(?! stock\b)|no more)\s+(?:(?:the|a|an|our|my|this|that)\s+)?(?P<p>[^?.!,;]+?)\s*(?:[?.!,;]|$)"),
     re.compile(r"^(?:(?:the|our|my|this|that)\s+)?(?P<p>[^?.!,;]+?)\s+(?:is|are|'s|went|has gone|have gone)\s+"
                r"(?:now\s+)?(?:out of stock|oos|sold out|gone|unavailable|discontinued|out)\b"),
+    # "the milo out of stock again": said without its verb
+    re.compile(r"^(?:(?:the|our|my|this|that)\s+)?(?P<p>[^?.!,;]+?)\s+(?:out of stock|oos|sold out)\b"),
     # the last resort: "... like the X", "... resembling our X" (a likeness said any other way)
     re.compile(r"\b(?:like|resembles?|resembling|as)\s+(?:the|a|an|our|my|this|that)\s+(?P<p>[^?.!,;]+)"),
 ]
@@ -268,7 +283,7 @@ _PRODUCT_TEXT_ZH = [
 ]
 _PRODUCT_TRAIL = re.compile(r"\s+(?:please|pls|for me|for us|in stock|instead|too|also|we sell|we have|we are having|"
                             r"we're having|we are selling|we stock|we carry|"
-                            r"in the catalog(?:ue)?|in our catalog(?:ue)?|that we carry)$")
+                            r"in the catalog(?:ue)?|in our catalog(?:ue)?|that we carry|got|or not|anot)$")   # Singlish "got?"
 
 
 def extract_product(text: str) -> tuple[str | None, bool]:
@@ -307,10 +322,10 @@ _TOP_K_PATTERNS = [
     re.compile(rf"(?<!segment )(?<!group )(?<!cluster )\b({NUM})\s+(?:[\w-]+\s+){{0,2}}(?:products|items|recommendations|recs|suggestions|ideas|skus|picks|"
                rf"things|alternatives|substitutes|subs|options|categories|departments|brands|sellers|articles)\b"),
     re.compile(rf"(?<![目之以当眼提从面])前\s*({NUM})(?![共直定起般])\s*(?:个|款|件|名|样)?"),     # 目前一共: "now", no size
-    re.compile(rf"(?:推荐|推|挑|选|列出|列|找|搜|出)\s*({NUM})\s*(?:个|款|件|样|条)"),
+    re.compile(rf"(?:推荐|推|挑|选|筛|列出|列|找|搜|出)\s*({NUM})\s*(?:个|款|件|样|条)"),
     re.compile(rf"\b(?:show|give|find|get)\s+(?:me\s+|us\s+)?({NUM})\s+(?:that|which)\b"),     # "show me 4 that are …"
     # "要10个", "只看5条"; but "给我一个英文版" is an article, not a size
-    re.compile(rf"(?:给我|给|要|来|看|显示|只要|只看)\s*(?:整|弄|挑|找|来)?\s*(?!一\s*(?:个|条|份|版))({NUM})\s*(?:个|款|件|样|条)"
+    re.compile(rf"(?:给我|给|要|来|看|显示|只要|只看)\s*(?:整|弄|挑|找|来)?\s*(?!一\s*(?:个|条|份|版|样))({NUM})\s*(?:个|款|件|样|条)"
                r"(?!\s*\w?(?:会员|用户|客户|顾客|家庭|人|粉|客))"),             # "给3个会员发": people, not a size
     re.compile(rf"({NUM})\s*(?:个|款|件|样|条)\s*(?:就够|就行|就好|够了)"),                # "三个就够": the size, said alone
     re.compile(rf"(?<!第)(?<!第\s)({NUM})\s*(?:个|款|件|样)\s*(?!\w?(?:会员|用户|客户|顾客|家庭|人|粉|客|客群|分群|群|组|细分|团员|"
@@ -346,8 +361,9 @@ _ZH_UNITS_TIME = r"(天|日|周|星期|礼拜|个月|月|季度|年)"
 _PERIOD_PATTERNS = [
     re.compile(rf"(?:last|past|previous|recent)\s+(?:({NUM})\s*)?{_EN_UNITS}"),
     re.compile(rf"\b(?:in|for|within|over)\s+(?:the\s+)?({NUM}|a|an)\s*{_EN_UNITS}"),        # "in 90d"
+    re.compile(rf"\b({NUM})\s*{_EN_UNITS}\s+(?:never|no|not|haven'?t|hasn'?t|didn'?t|without)\b"),  # "3 months never come"
     re.compile(rf"(?:最近|近|过去|这|上)\s*({NUM})?\s*(?:个)?\s*{_ZH_UNITS_TIME}"),
-    re.compile(rf"({NUM}|半)\s*(?:个)?\s*{_ZH_UNITS_TIME}\s*(?:内|以来|里|没|未|都没|不曾)"),
+    re.compile(rf"({NUM}|半)\s*(?:个)?\s*{_ZH_UNITS_TIME}\s*(?:之内|内|以来|里|没|未|都没|不曾)"),
 ]
 
 
@@ -378,7 +394,7 @@ def extract_audience(text: str) -> dict[str, Any]:
         m = None                             # "purchased before": no product named there
     m = m or re.search(r"\b(?:buyers|purchasers|customers|shoppers|fans)\s+of\s+(?:the\s+)?(?P<p>[a-z][\w'&-]*"
                        r"(?:\s+[a-z][\w'&-]*){0,3}?)(?=\s+(?:who|that|but|in|and)\b|[,?.!]|$)", text)
-    m = m or re.search(r"(?:^|\b(?:the|our|all|lapsed|recent|past|former|regular)\s+)(?P<p>[a-z][\w'&-]*(?:\s+[a-z][\w'&-]*)?)"
+    m = m or re.search(r"(?:^|\b(?:the|our|all|lapsed|recent|past|former|regular|of)\s+)(?P<p>[a-z][\w'&-]*(?:\s+[a-z][\w'&-]*)?)"
                        r"\s+(?:buyers|purchasers)\b", text)                  # "lapsed pet food buyers"
     if m and m.group("p") in ("them", "it", "those", "these", "that", "this", "one", "any") or not m and re.search(
             r"\b(?:picked|bought|got|grabbed|ordered|purchased)\s+(?:some|any|it|them|one)\b", text):
@@ -389,16 +405,18 @@ def extract_audience(text: str) -> dict[str, Any]:
         bought = re.sub(r"^(?:lapsed|recent|past|former|regular|loyal|new|old|repeat|one-time)\s+(?=\S)", "", bought)
     else:
         m = re.search(r"(?:买过|购买过|下单过|下过单|入手过|买了|购买了|下单了|购买|买)(?P<p>[^，。,.!?！？、但的没\s]{1,12}?)(?:但|的|，|,|。|、|\s|$|却|而)", text)
-        if m and m.group("p") in ("过", "了"):
-            # "面膜以前买过、…": the thing said before its verb
-            m = re.match(r"(?P<p>[^，。,.!?！？、\s]{1,8}?)(?:以前|之前|曾经|都|有)?(?:买过|购买过|下单过|入手过)", text)
+        if m is None or m.group("p") in ("过", "了"):
+            # "面膜以前买过、…", "酱油 二十天之内买过的人": the thing said before its verb
+            m = re.match(r"(?P<p>[^，。,.!?！？、\s]{1,8}?)(?:以前|之前|曾经|都|有)?(?:买过|购买过|下单过|入手过)", text) or \
+                re.match(r"(?P<p>[^，。,.!?！？、\s]{1,8})[\s，,]+[^，。,.!?！？、]{1,12}?(?:买过|购买过|下单过)的", text)
         if m:
             bought = m.group("p")
     days, pm = _period_days(text)
     negated = bool(re.search(r"\bbut not\b|\b(?:not|nothing|none) (?:in|within|during|over|since)\b|"
                              r"\bno\s+(?:[a-z]+\s+){1,2}(?:in|within|during|over|for)\b|haven'?t|hasn'?t|have not|"
                              r"has not|didn'?t|no (?:purchase|order)s?|(?:没|没有|未|不曾)再?来?(?:买|购买|回购|复购|下单|下过单|光顾)|"
-                             r"\bused to (?:buy|order|get)\b.*\b(?:stopped|quit)\b|\bno longer\b", text))   # lapsed
+                             r"\bused to (?:buy|order|get)\b.*\b(?:stopped|quit)\b|\bno longer\b|"   # lapsed
+                             r"\bnever (?:come|came|buy|bought|order|ordered|return|returned)\b", text))
     return {"bought": bought, "within_days": None if negated else days,
             "not_within_days": days if negated else None}
 
@@ -454,10 +472,10 @@ _BASELINE = [re.compile(rf"{_NUMBER}\s*%\s*(?:base|baseline)\b"),          # "+1
              re.compile(rf"{_NUMBER}\s*%\s*的?(?:人|用户|客户|顾客|会员|收件人)\s*(?:会|才|能)?(?:买|购买|下单|转化|打开|"
                         rf"点击|核销|回复|响应)"),
              re.compile(rf"(?:基线|基准|当前转化率|现在的转化率|转化率|核销率|打开率|点击率|对照组转化率)\s*(?:是|为|在|=|：|:)?\s*"
-                        rf"(?:大概|大约|约|差不多|一般|通常|平时)?\s*(?:是|在)?\s*{_NUMBER}\s*%"),
+                        rf"(?:大概|大约|约|差不多|一般|通常|平时|按)?\s*(?:是|在)?\s*{_NUMBER}\s*%"),
              # "if redemption is usually 8%": a rate said with its usual level is the baseline
              re.compile(rf"\b(?:redemption|conversion|response|open|click(?:-through)?|uptake|take-up)(?:\s+rate)?\s+"
-                        rf"(?:usually\s+|typically\s+|normally\s+|currently\s+)?(?:is|was|runs|sits|of|at)\s+(?:usually\s+|typically\s+|normally\s+|currently\s+|around\s+|"
+                        rf"(?:usually\s+|typically\s+|normally\s+|currently\s+)?(?:is|was|runs|sits|of|at|now)\s+(?:usually\s+|typically\s+|normally\s+|currently\s+|around\s+|"
                         rf"about\s+|roughly\s+|at\s+)*{_NUMBER}\s*%"),
              re.compile(rf"{_NUMBER}\s*%\s*(?:baseline|base rate|(?:current |control )?conversion(?: rate)?|control rate)"),
              re.compile(rf"{_NUMBER}\s*%\s*的?(?:基线|基准|转化率)"),
@@ -490,6 +508,7 @@ _CATALOGUE_EN = (r"range|catalog(?:ue)?|shop|store|inventory|assortment|selectio
                  r"shelves|site|website|offer|offering|lines|skus|(?:product |item )?(?:table|list|database|db)|"
                  r"list of (?:stuff|things|products|items|goods)")          # "look through our list of stuff for X"
 _SEARCH_EN = [
+    re.compile(r"\b(?:we|you)\s+(?:got\s+)?(?:sell|carry|stock|have)\s+(?P<q>[^?!,]+?)\s+(?:or not|anot)\b"),  # Singlish
     # "look in my catalogue whether I sell silicone spatulas", "check if we still carry oat milk"
     re.compile(r"\b(?:whether|if)\s+(?:i|we|you|they|the (?:shop|store))\s+(?:still\s+|even\s+|currently\s+|already\s+)?"
                r"(?:sell|have|carry|stock|offer|list|got)\s+(?:any\s+|some\s+)?(?P<q>[^?!]+)"),
@@ -516,9 +535,12 @@ _SEARCH_EN = [
     re.compile(r"\b(?:look up|lookup|look for|looking for|find me|find|hunt for|locate|pull up|check for)\s+(?P<q>[^?!]+)"),
 ]
 _SEARCH_ZH = [
+    # the thing said first, then whether it is stocked: "龙须挂面 咱店有进过没", "燕麦奶这个品我们有没有在售"
+    re.compile(r"^(?P<q>[^，。,.!?！？\s]{2,12}?)(?:这个品|这个货|这款|[\s，,]+)(?:我们|咱们|咱|咱店|店里|我们店)?\s*"
+               r"(?:有没有|有没|有)(?:进过|在售|在卖|卖|货|上架)"),
     # "店里有没有卖无糖可乐", "查查有没有黑巧克力", "我们卖不卖燕麦奶": whether the catalogue has something
     re.compile(r"(?:有没有|有没|是否有|有无|卖不卖|有不有|上没上|卖没卖)\s*(?:在)?(?:卖|售|出售|销售|上架)?\s*(?P<q>[^，。,.!?！？]+?)\s*"
-               r"(?:相关的|有关的|的)?(?:商品|产品|卖)?\s*[?？吗呢]*\s*$"),
+               r"(?:相关的|有关的|的)?(?:商品|产品|卖)?\s*[?？吗呢]*\s*(?:[，,]|$)"),     # "…电子秤，盘点表里没找到": a remark
     re.compile(r"(?:搜索|搜一下|搜搜|搜|查找|查询|查看|查一下|查查|找一下|找找|检索|寻找)(?:一下|下)?(?:商品|产品)?\s*[:：]?\s*(?P<q>[^，。,.!?！？]+?)\s*"
                r"(?:相关的|有关的|的)?(?:商品|产品)?\s*(?:[，。,.!?！？]|$)"),
     # "商品库里查下羊排", "库里找下冻梨": a short verb after the place searched
@@ -552,6 +574,8 @@ def extract_search_query(text: str) -> str | None:
         m = pattern.search(text)
         if m:
             query = m.group("q").strip(" .:'\"“”‘’「」《》")
+            if not CJK.search(query):     # "search sambal chilli pls, customer ask whether we carry": a remark after
+                query = re.split(r"\s*[,;]\s+|\s+(?:pls|plz|please)\b", query)[0]
             query = _SEARCH_PLACE_ZH.sub("", query)
             for _ in range(2):
                 query = _SEARCH_TRAIL.sub("", query).strip()

@@ -39,7 +39,7 @@ RANKING_ZH = (r"卖[得的](?:好|多|火)(?!不)|top\s*\d*\s*的?\s*(?=单品|�
 FREQUENCY = (r"how (?:often|frequently|regularly)|\bfrequen\w*|\bfreq\b|\bcadence\b|\bregularity\b|repeat (?:purchase|buy|order|"
              r"rate|visit)\w*|come back|comes back|return to (?:buy|shop)|times (?:a|per) (?:week|month|year)|"
              r"(?:visits?|trips?|orders?|purchases?) per (?:customer|household|shopper|member|person|head)|"
-             r"多久|隔多久|多长时间.{0,4}一(?:次|回|趟)|几天.{0,4}一次|频次|频率|复购|回购|回头(?!再)|购买次数|下单次数|来得勤")
+             r"多久|隔多久|隔几天|多长时间.{0,4}一(?:次|回|趟)|几天.{0,4}一(?:次|回|趟)|频次|频率|复购|回购|回头(?!再)|购买次数|下单次数|来得勤")
 # Counting people and orders
 PEOPLE_EN = r"(?:customers|custs|households|shoppers|users|buyers|clients|members|people|ppl|persons|accounts|families)"
 PEOPLE_ZH = r"(?:客户|顾客|用户|家庭|会员|买家|消费者|客人|customers?|users?|buyers?|members?)"   # "多少个customer": 中英混写
@@ -67,11 +67,12 @@ METRIC_PATTERNS: list[tuple[str, str]] = [
     ("clv", r"lifetime (?:value|spend|worth|revenue)|(?<![a-z])(?:clv|ltv)(?![a-z])|customer value|"
             r"\b(?:customers?|shoppers?|households?|members?|buyers?|clients?|users?|people|they|each|ones?|\w+ers)\b"
             r".{0,25}?\bworth\b(?:.{0,30}?\bover (?:time|the long run|the years))?|"
-            r"生命周期价值|终身价值|客户价值|(?:一辈子|这辈子|终身).{0,8}?(?:花|消费|买|贡献)|未来.{0,8}?(?:价值|贡献)|预[计测估]的?.{0,4}价值|"
+            r"生命周期价值|生命周期.{0,10}?(?:价值|贡献)|终身价值|客户价值|(?:一辈子|这辈子|终身).{0,8}?(?:花|消费|买|贡献)|未来.{0,8}?(?:价值|贡献)|预[计测估]的?.{0,4}价值|"
             r"(?:predicted|future|expected)\s+(?:\d+[- ]?(?:day|week|month|year)s?\s+)?(?:customer\s+)?(?:value|spend)"),
     ("trend", r"trend|(?<!times )(?<!time )\b(?:by|per|each|every|in each|for each) (?:calendar )?(?:week|month)\b|"
               r"\b(?:week|month)[- ]?wise\b|from (?:one |each )?(?:week|month) to the next|\b(?:development|evolution|progression) of\b|"
-              r"\bby the (?:week|month)\b|weekly|monthly|over time|(?:week|month)[- ](?:by|over|on|to)[- ](?:week|month)|\b(?:wow|mom)\b|"
+              r"\bby the (?:week|month)\b|(?:weekly|monthly)(?!\s+(?:deck|report|meeting|review|update|sync|newsletter|slides?|"
+              r"call|huddle|catch-?up|business review|mbr|wbr))|over time|(?:week|month)[- ](?:by|over|on|to)[- ](?:week|month)|\b(?:wow|mom)\b|"
               r"趋势|走势|变化|按月|按周|按(?:礼拜|星期)|每(?:个)?(?:礼拜|星期)|每月|每周|月度|周度|逐月|逐周|每个月|每一周|环比"),
     ("aov", r"(?<![a-z])aov(?![a-z])|average (?:order|basket|ticket|transaction|cart)(?: size| value| amount| total)?|"
             r"(?:value|size|amount|total|worth) of (?:an?|one|each|every|the average|the typical|a single|a typical|per) "
@@ -91,7 +92,7 @@ METRIC_PATTERNS: list[tuple[str, str]] = [
     ("orders", rf"(?<=[,:/]\s)orders\b|\borders(?=\s*[,/])|"             # "headline numbers pls: GMV, orders, AOV"
                rf"(?:how many |number of |count of (?:the )?|(?:\band|\bplus|\+|&)\s*(?:the )?(?:total )?(?:number of )?|\btotal )"
                rf"(?:{COUNT_ADJ} )?{ORDER_NOUNS_EN}\b|"
-               r"(?:order|basket|transaction|purchase) (?:count|volume)|订单(?:总)?(?:数|量)|多少(?:个|笔|张)?(?:订单|小票|单子)|小票(?:总)?(?:数|量)|多少笔|"
+               r"(?:order|basket|transaction|purchase) (?:count|volume)|订单(?:总)?(?:笔)?(?:数|量)|多少(?:个|笔|张)?(?:订单|小票|单子)|小票(?:总)?(?:数|量)|多少笔|"
                r"多少单|(?:出|成交|下|卖)了?几(?:单|笔)|单量|成交(?:了)?(?:多少)?(?:笔|单)|交易笔数|交易次数|成交笔数"),
     ("frequency", FREQUENCY),
     ("spend", r"\bspend(?:s|ing)?\b|\bspent\b|how much (?:do|does|did) .{0,30}?(?:spend|pay)|(?:average|mean|typical) (?:customer |household |"
@@ -110,9 +111,17 @@ _PRODUCT_NOUN = re.compile(PRODUCT_NOUNS)
 _CATEGORY_NOUN = re.compile(CATEGORY_NOUNS)
 
 
+# How a figure is defined ("口径就是销售额除以订单笔数", "defined as revenue / orders"): the words of the definition
+# are not asked for themselves
+_DEFINITION = re.compile(r"口径(?:就)?(?:是|为|按)[^，,。；;？?]*|\b(?:defined as|calculated as|i\.e\.)[^,.;?]*")
+# "哪几个品类贡献的销售额最高": the share ranks the categories, no share is asked
+_RANKED_BY = re.compile(r"最高|最多|最大|最好|\bhighest\b|\bmost\b|\btop\b")
+
+
 def extract_metrics(text: str) -> list[str] | None:
     """The metrics a data question asks for, in the order said ('how many customers and the AOV' →
     ['customers', 'aov']); None when no known metric is named."""
+    text = _DEFINITION.sub(" ", text)
     original = text
     found: list[tuple[int, str]] = []
     for name, pattern in METRIC_RES:
@@ -128,6 +137,9 @@ def extract_metrics(text: str) -> list[str] | None:
         names = [n for n in names if n != "revenue"]        # "revenue" only says what is ranked / shared
     if "revenue_share" in names:
         names = [n for n in names if n != "spend"]
+        if {"top_categories", "top_products"} & set(names) and _RANKED_BY.search(original):
+            names.remove("revenue_share")
+
     if "trend" in names:                                    # the trend table is revenue and orders per period
         names = [n for n in names if n != "orders"]
     return names or None

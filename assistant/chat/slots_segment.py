@@ -31,7 +31,7 @@ SEGMENT_NUMBER_PATTERNS = [
     re.compile(rf"({NUM})\s*号\s*{_SEG_WORDS_ZH}"),
     # "群一个人平均花多少": a count after the group word ("一个人", "两单") is not the group's number
     re.compile(rf"(?:细分|分群|客群|群组|簇|组|群|segment)\s*(?:#|号|编号)?\s*({NUM})(?![\d%折]|共|起|直|定|样|般)"
-               rf"(?!\s*(?:个人|个|位|人|名|次|天|周|月|年|单|笔|件|款|块|元))"),
+               rf"(?!\s*(?:个人|个|位|人|名|次|天|周|月|年|单|笔|件|款|块|元|组|群))"),     # "一组一组": one by one
 ]
 
 
@@ -47,6 +47,7 @@ _EN_BOUNDARY = (r"with|using|via|by|over|through|offering|offer|on|in|including|
                 r"prefer|look|like|are|is|do|does|vs|versus|against|compared|than|overall|instead|too|also|again|"
                 r"thinks?|thought|says?|said|feels?|felt|believes?|reckons?|told|sry|soz|srry|sorry|"    # "the cfo thinks it's different"
                 r"reads?|speaks?|understands?|"             # "our regulars speak mandarin, so …": who, then a clause
+                r"roughly|approx|approximately|how|what|got|can|"    # "the bto couples roughly how much ah"
                 r"w|pls|plz|thx|thanks|tho|asap|btw|tbh|rn|obv|obvs|lol|imo|fyi|idk|ngl|abt|re")
 _EN_STOP_LEAD = {"the", "our", "my", "a", "an", "this", "that", "those", "these", "for", "to", "about", "of",
                  "is", "are", "who", "what", "describe", "me", "tell", "in", "on", "with", "at", "profile",
@@ -110,7 +111,10 @@ _DATA_WORDS_EN = {"data", "dataset", "datasets", "database", "system", "records"
                   "sample", "numbers", "figures", "history", "shelf", "shelves", "till", "checkout", "register", "counter",
                   "mobile", "desktop", "phone", "phones", "tablet", "list", "lifetime",          # "too long for mobile": a device
                   # ... and the document the answer goes into ("that's what the template wants", "for the agency brief")
-                  "template", "templates", "slide", "slides", "deck", "brief", "spreadsheet", "sheet", "dashboard"}
+                  "template", "templates", "slide", "slides", "deck", "brief", "spreadsheet", "sheet", "dashboard",
+                  # ... or the ticket it is tracked in ("a profile for the appendix", "quick one for the PRD")
+                  "appendix", "prd", "doc", "docs", "document", "ticket", "story", "epic", "sprint", "backlog", "memo",
+                  "wiki", "jira", "board"}
 _EVERYONE_FIRST_EN = {"average", "typical", "mean", "median", "normal", "usual", "ordinary", "overall", "total",
                       "whole", "entire", "general", "any", "some", "one", "single", "individual", "many", "much",
                       "few", "more", "less"}
@@ -140,6 +144,13 @@ _TO_OR_AT_NAME = re.compile(
     rf"(?<!\bgoing )to|at)\s+(?!(?:promote|push|feature|sell|show|send|offer|recommend|market|reach|buy)\b)"
     rf"(?:(?:the|our|my|all)\s+)?{_PHRASE}")
 
+_TOPIC_FIRST = re.compile(rf"^(?:(?:the|our|my)\s+)?(?P<name>[a-z][\w'&-]*(?:\s+[a-z0-9][\w'&-]*){{0,4}})\s*:")
+# ... or before a question, when it ends in a people noun: "sale chasers what to recommend ah" (not "boss asking how")
+_TOPIC_THEN_QUESTION = re.compile(rf"^(?:(?:the|our|my)\s+)?(?P<name>[a-z][\w'&-]*(?:\s+[a-z][\w'&-]*){{0,3}}?)"
+                                  rf"\s+(?=(?:what|which|how|who)\b)")
+_AFTER_A_DASH = re.compile(rf"\s[-–—]\s+(?:(?:the|our|my)\s+)?{_PHRASE}")
+_SUBJECT_FIRST = re.compile(rf"^(?:(?:the|our|my)\s+)?(?P<name>[a-z][\w'&-]*(?:\s+[a-z][\w'&-]*){{0,3}}?)\s+"
+                            rf"(?:contribute|bring|account for|make up|drive|spend|buy|shop|order|come|usually|always|never)\b")
 _ON_NAME = re.compile(rf"\bon\s+(?:the|our|my)\s+{_PHRASE}")        # "purchase freq on the whales?", not "on the books"
 # "write the grey nomads a newsletter": a verb of writing with two objects, who first
 _WRITE_WHO_A_THING = re.compile(rf"\b(?:write|draft|do|make|whip up)\s+(?:the|our|my|those|these)\s+"
@@ -166,8 +177,14 @@ _EN_NAME_PATTERNS = [
     # a follow-up that only names a segment: "and the students?", "what about our night owls", "same for the X"
     re.compile(rf"^(?:and|or|but|now|then|ok|okay|so)?[\s,]*(?:(?:how|what)\s+about|same(?:\s+thing)?\s+for|"
                rf"likewise\s+for|ditto\s+for|for|now)?\s*(?:the|our|my|those|these)\s+{_PHRASE}\s*[?.!]*$"),
-    # a topic said first: "moms with toddlers: what do they buy?"
-    re.compile(rf"^(?:(?:the|our|my)\s+)?(?P<name>[a-z][\w'&-]*(?:\s+[a-z0-9][\w'&-]*){{0,4}})\s*:"),
+    # a topic said first: "moms with toddlers: what do they buy?"; "Revenue share - lapsing ones": after a dash
+    _TOPIC_FIRST,
+    _TOPIC_THEN_QUESTION,
+    _AFTER_A_DASH,
+    # who, then what they do: "atas customers contribute how many percent of our revenue"
+    _SUBJECT_FIRST,
+    # "which items would land with the new signups?"
+    re.compile(rf"\b(?:land|resonate|click|connect|go down well|appeal)\s+(?:with|to)\s+(?:the|our|my)\s+{_PHRASE}"),
     # a verb with two objects: "which products should we show the young families?", "what can we offer the X"
     re.compile(rf"\b(?:{_GIVING_VERBS})\s+(?:the|our|my|those|these)\s+{_PHRASE}"),
     _WRITE_WHO_A_THING,
@@ -293,7 +310,7 @@ _ZH_GROUP_TAIL_END = re.compile(rf"(?:{_ZH_SIDE}|一个人|一人|每个人|每�
 # The words a Chinese name of people ends in ("银发会员", "宝妈", "学生党", "周末囤货家庭")
 # A "those who …" name: a verb of shopping or living, up to three characters, then 的 ("下班顺路买菜的")
 _ZH_DOER_VERB = r"(?:买|来|逛|用(?!户)|吃|喝|玩|囤|养|带|薅|抢|蹲)"
-_ZH_PEOPLE_NOUN = (r"(?:客户|顾客|客人|用户|会员|家庭|人群|群体|客群|人士|族|党|妈|爸|者|户|们|(?<!客)客|主顾|打工人|"
+_ZH_PEOPLE_NOUN = (r"(?:客户|顾客|客人|用户|会员|家庭|人群|群体|客群|人士|族|党|妈|爸|者|户|们|(?<!客)客|主顾|打工人|娃(?!娃)|"
                    r"(?<=[妈爸党族友粉货])团(?!购|长)|"          # "宝妈团", "吃货团": a people noun's club
                    rf"{_ZH_DOER_VERB}[^\s，。,.!?！？、的]{{0,3}}的)")
 # ... said whole, ending in its 的 ("不怎么来的", "下班顺路买菜的")
@@ -344,8 +361,11 @@ _ZH_NAME_PATTERNS = [
                rf"{_ZH_GAP}(?:也|再|就)?(?:写|发|做|出|整|来|搞|弄|安排)(?:一)?(?:封|条|篇|个|份|版|套)|"
                rf"{_ZH_GAP}(?:怎么|如何)(?:做|搞|办|推|营销|弄|运营|促活|召回|激活|唤醒|留住|把|让|才能)|"
                rf"{_ZH_GAP}(?:该|应该|要)?(?:主推|推荐|推|种草)(?:点|些)?(?:啥|什么|哪))"),
-    # a name, then what to do for "them": "很久没来的客人 给他们发信息"
-    re.compile(rf"^(?P<name>[^\s，。,.!?！？、]{{1,12}}?{_ZH_PEOPLE_NOUN})\s*[，,\s]\s*(?:给|跟|对|帮|向)(?:他们|她们|这些人|这帮人)"),
+    # a name, then what to do for "them": "很久没来的客人 给他们发信息", "学生娃快开学了 给他们整条推送" (a short remark
+    # may follow the name), "好久没来的客户,写封邮件把他们叫回来"
+    re.compile(rf"^(?P<name>[^\s，。,.!?！？、]{{1,12}}{_ZH_PEOPLE_NOUN}|[^\s，。,.!?！？、]{{2,8}}(?=[，,\s]))"
+               rf"[^\s，,。]{{0,6}}[，,\s]\s*[^，,。]{{0,8}}?"
+               rf"(?:给|跟|对|帮|向|把|让)(?:他们|她们|这些人|这帮人)"),
     # a name opening the sentence with a demonstrative group word: "学生党这个群体推荐点什么产品好"
     re.compile(rf"^{_ZH_NAME}{_ZH_DEMONSTRATIVE}\s*(?:{_ZH_GROUP_NOUN}|人|客户|用户|顾客)"),
     # last: a message that opens with a name ending in a people noun, whatever follows ("高客单用户短信，包邮",
@@ -467,14 +487,14 @@ ALL_SEGMENTS_PATTERN = re.compile(
     rf"(?:\w+\s+)?{_SEG_WORDS_EN}\b|\b(?:per|by|across)\s+(?:the\s+)?{_SEG_WORDS_EN}\b|"
     rf"\b{_SEG_WORDS_EN} by {_SEG_WORDS_EN}\b|\bfor each\b|\b(?:both|all) of them\b|"
     rf"(?:每个|每一个|每一|所有|全部|各个|各|全体|整个)\s*(?:的)?\s*(?:分群|客群|细分|人群|群体|群组|用户群|客户群|群|组|类)|"
-    rf"分(?:出来)?的(?:那|这)?几(?:个)?(?:分群|组|群|类)")       # "分的那几组": the groups made, all of them
+    rf"分(?:出来|好)?的(?:那|这)?几(?:个)?(?:分群|组|群|类)")       # "分的那几组": the groups made, all of them
 _EN_DESCRIPTION = [
     # "who is likely to churn?" → "likely to churn" (a prediction, matched by the churn-risk rule)
     re.compile(r"\bwho\s+(?:is|are|will be)\s+(?:the\s+)?(?:most\s+)?(?P<name>(?:likely|about|going) to (?:churn|leave|lapse|"
                r"stop buying)|at risk(?: of churning)?)"),
     # "which segment is (the) most likely to churn" → "likely to churn"
     # "most" only grades the description; "highest" / "lowest" / "biggest" say which end, and stay
-    re.compile(rf"\b(?:which|what)\s+{_SEG_WORDS_EN}(?:'s|\s+(?:is|are|has|have))\s+(?:the\s+)?(?:most\s+)?"
+    re.compile(rf"\b(?:which|what)\s+{_SEG_WORDS_EN}(?:'s|\s+(?:is|are|has|have))?\s+(?:the\s+)?(?:most\s+)?"
                rf"(?P<name>[a-z][\w'&-]*(?:\s+[a-z][\w'&-]*){{0,3}})"),
 ]
 _ZH_DESCRIPTION = [
@@ -616,7 +636,8 @@ def extract_segment(text: str, language: str) -> int | str | None:
             if re.search(r"\b(?:a|an)\s+$", text[:m.start("name")]) or re.match(r"an?\s", m.group("name")):
                 continue      # ... "for a loyalty tier" read from its left end
             name = _clean_en_phrase(m.group("name"), from_right=(k == 1))
-            if name and pattern in (_FOR_NAME, _TO_OR_AT_NAME, _ON_NAME) and not _could_name_people(name):
+            if name and pattern in _PEOPLE_ONLY and not _could_name_people(name) or \
+                    name and pattern is _TOPIC_THEN_QUESTION and not _is_people_noun(name.split()[-1]):
                 continue
             if name and _TOPIC_LEAD.match(m.group(0)) and not _is_people_noun(name.split()[-1]):
                 continue      # "more details about the knives": what the copy is about, not who it is for
@@ -626,6 +647,8 @@ def extract_segment(text: str, language: str) -> int | str | None:
 
 
 _TOPIC_LEAD = re.compile(r"(?:details?|info|information|more|something|a bit|a line|words?)\s+(?:on|of|about)\b")
+# Name patterns whose words may as well name a purpose, a ticket or a thing: a name there must be able to name people
+_PEOPLE_ONLY = (_FOR_NAME, _TO_OR_AT_NAME, _ON_NAME, _TOPIC_FIRST, _AFTER_A_DASH, _SUBJECT_FIRST)
 
 
 def _overlapping(pattern: re.Pattern, text: str):
@@ -649,7 +672,8 @@ _WORD_START = re.compile(r"(?<![a-z0-9'&-])[a-z0-9]")
 _PEOPLE_NOUNS_EN = {"people", "folks", "moms", "mums", "dads", "kids", "teens", "singles", "couples", "millennials",
                     "boomers", "seniors", "locals", "regulars", "vips", "whales", "nuts", "foodies", "fans", "pros",
                     "newbies", "owls", "birds", "bees", "youth", "elderly", "crowd", "bunch", "gen", "students",
-                    "parents", "families", "newcomers", "loyalists", "churners", "lapsers", "spenders", "savers"}
+                    "parents", "families", "newcomers", "loyalists", "churners", "lapsers", "spenders", "savers",
+                    "signups", "sign-ups", "joiners", "aunties", "uncles"}
 _PEOPLE_SUFFIX_EN = re.compile(r"(?:ers|ors|ists|ants|ents|ans|ees|ies)$")
 _NOT_PEOPLE_EN = {"products", "items", "categories", "departments", "sales", "numbers", "figures", "results", "stats",
                   "details", "basics", "options", "changes", "differences", "trends", "insights", "channels",
@@ -752,7 +776,7 @@ _COMPARE_SPLIT = re.compile(r"\s+(?:compared (?:to|with)|as opposed to|next to|b
 _COMPARE_LEFT_TAIL_EN = re.compile(r"\s+(?:side by side|next to each other|together|(?:stack|measure|match|line|size)s?\s+up|compare[sd]?|differs?|fares?|"
                                    r"contrasts?|rank|ranks|different|similar|alike|unlike|distinct|vary|varies|"
                                    r"(?:so\s+|any\s+|really\s+)?(?:different|similar))$")
-_COMPARE_RIGHT_TAIL_EN = re.compile(r"\s*(?:[?.!,;:]|\s[—–-]\s|\b(?:which|who|how|what|in terms|side by side)\b).*$")
+_COMPARE_RIGHT_TAIL_EN = re.compile(r"\s*(?:[?.!,;:]|\s[—–-]\s|\b(?:which|who|how|what|in terms|side by side|compare)\b).*$")
 _COMPARE_TAIL_ZH = re.compile(r"(?<=.)(?:之间|两者|二者|两个|这两).*$|(?<=.)放(?:在)?一起.*$|(?<=.)(?:帮我|给我|麻烦)?(?:相比|相比较|比起来|比较起来|比较|对比|比一比|比)(?:一下|起来|之下)?.*$|[，,。？?!！].*$|"
                               r"(?:有什么|有何|有啥|的)?(?:主要|核心|最大|具体|关键)?(?:区别|不同|差别|差异|不一样|差在|哪个|谁更|谁).*$")
 

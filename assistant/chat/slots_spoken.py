@@ -145,6 +145,14 @@ _ZH_ADDRESS_LAST = re.compile(r"(?<=[\u4e00-\u9fff])(?:[，,\s]*(?:呗|吧|啊|�
                               r"集美们|亲们|亲亲|(?<![母父双乡相])亲)(?=[。.!！?？~～…\s]*$)")
 
 
+# Singlish sentence particles ("for the aunties lah", "how much ah, dun need exact"): a pause, nothing more
+_EN_PARTICLES = re.compile(r"\s*(?<![\w'])(?:lah|leh|lor|liao|hor|meh|sia|ah(?=\s*(?:[,.?!]|$)))(?![\w'])[,.]?")
+# Homophone typos of a few shop words, fixed where nothing else is meant ("发个短新" is an SMS, "领卷" a coupon)
+_ZH_TYPOS = {"短新": "短信", "消售": "销售", "趋式": "趋势", "统记": "统计", "对帐": "对账", "流水帐": "流水账",
+             "领卷": "领券", "优惠卷": "优惠券", "代金卷": "代金券", "满减卷": "满减券", "终生价值": "终身价值"}
+_ZH_TYPO = re.compile("|".join(_ZH_TYPOS))
+
+
 # A request relayed for someone ("王总想知道…", "帮李总查一下…", "老板要…"): who asked names no segment or product.
 _ZH_ASKER = (r"(?:老板|老大|上头|上面|领导|经理|主管|店长|同事|客户|"
              r"[王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯董程曹袁邓许沈彭苏卢蒋蔡魏叶潘杜戴钟汪田任姜范方石姚谭"
@@ -156,7 +164,8 @@ ZH_RELAYED = re.compile(rf"^(?:(?:帮|替){_ZH_ASKER}(?:问|说|想知道|想看
 def written(text: str) -> str:
     """`text` (already `normalise`d) without fillers and with its self-repairs applied."""
     text = _ZH_ADDRESS_LAST.sub("", _ZH_ADDRESS_FIRST.sub("", text))
-    text = ZH_RELAYED.sub("", text)
+    text = ZH_RELAYED.sub("", _ZH_TYPO.sub(lambda m: _ZH_TYPOS[m.group(0)], text))
+    text = _EN_PARTICLES.sub(",", text)
     text = _EN_SOUNDS_BEFORE_CLAUSE.sub(",", text)
     text = _EN_SOUNDS.sub("", text)
     text = _EN_PAUSES.sub(",", text)

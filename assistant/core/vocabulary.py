@@ -25,7 +25,7 @@ _CHANNEL_WORDS: tuple[tuple[str, str], ...] = (
     ("email", r"e-?mails?|\bemials?\b|\bmail\b|\bmailers?\b|\bmailshots?\b|newsletter|(?<![a-z])edm(?![a-z])|邮件|邮箱|"
               r"电邮|电子报|電子報"),
     # "the app popup thingy", "a message pops up on their phone from our app"
-    ("push", r"(?<![a-z])push(?![a-z])|notifications?|app alert|\bpop-?ups?\b|\bpops? up\b|推送|推播|通知|弹窗"),
+    ("push", r"(?<![a-z])push(?![a-z])|notifications?|\bapp notis?\b|app alert|\bpop-?ups?\b|\bpops? up\b|推送|推播|通知|弹窗"),
 )
 
 

@@ -63,6 +63,13 @@ def reading(text: str, intent: str, confidence: float, runner_up: str = "unknown
     ("write a campaign email for the new parents, 15% off", "write_copy", 0.8, "plan_campaign", "write_copy", None),
     ("all the clusters side by side please", "segment", 0.75, "compare_segments", "compare_segments", "comparison"),
     ("all the clusters again please", "segment", 0.75, "compare_segments", "segment", None),      # no comparison word
+    # round 14
+    ("邮件没人看，渠道换短信", "write_copy", 0.55, "follow_up", "follow_up", "channel_switched"),
+    ("渠道换短信，给宝妈写一条", "write_copy", 0.55, "follow_up", "write_copy", None),   # a copy verb and who
+    ("给宝妈推哪些货？下个月要用", "plan_campaign", 0.6, "next_campaign", "recommend_segment", "who_next"),
+    ("下个月先推哪个客群", "plan_campaign", 0.6, "next_campaign", "next_campaign", "who_next"),        # who, no group
+    ("学生党最爱买哪几类", "recommend_segment", 0.4, "data_question", "data_question", "what_a_group_buys"),
+    ("给学生党推荐哪几类", "recommend_segment", 0.4, "data_question", "recommend_segment", None),     # a picks verb
 ])
 def test_a_rule_decides_below_its_confidence_and_names_itself(text, intent, confidence, runner_up, decided, rule):
     assert rule_for(reading(text, intent, confidence, runner_up)) == (decided, rule)

@@ -67,7 +67,7 @@ def _labelled_texts() -> set[str]:
 def test_variants_are_unseen():
     seen = _labelled_texts() | {normalise(t) for t in load_examples()[0]}
     variants = [t for group in (UNSEEN, NOT_CUED, FAMILIES, FAMILIES_R5, FAMILIES_R6, FAMILIES_R7, FAMILIES_R8,
-                                   FAMILIES_R9, FAMILIES_R10, FAMILIES_R11, FAMILIES_R12, FAMILIES_R13)
+                                   FAMILIES_R9, FAMILIES_R10, FAMILIES_R11, FAMILIES_R12, FAMILIES_R13, FAMILIES_R14)
                 for texts in group.values() for t in texts]
     assert not [t for t in variants if normalise(t) in seen]
 
@@ -205,9 +205,23 @@ FAMILIES_R13 = {
 }
 
 
+# Round 14 (the families v17a/v17b missed), new wording: a campaign's result against those who did not get it, a
+# lottery / payroll / a place to eat, persona sheets to print, a channel switched to, what a group buys most, one
+# described person, every group lined up.
+FAMILIES_R14 = {
+    "evaluate_campaign": ["第12期活动 跟没收到短信的人对比 多卖了没"],
+    "unknown": ["any nice laksa near raffles place?", "what are this week's toto numbers", "这个月工资什么时候发"],
+    "personas": ["persona sheet for every cluster pls, going to print them for the offsite"],
+    "follow_up": ["switch the channel to sms, nobody opens emails"],
+    "data_question": ["退休阿姨最常买哪几类东西"],
+    "recommend_user": ["有个常来的老大爷 帮他挑几样"],
+    "compare_segments": ["line all the clusters up together for me"],
+}
+
+
 @pytest.mark.parametrize("intent,text", [(i, t) for group in (FAMILIES, FAMILIES_R5, FAMILIES_R6, FAMILIES_R7, FAMILIES_R8,
                                                        FAMILIES_R9, FAMILIES_R10,
-                                                       FAMILIES_R11, FAMILIES_R12, FAMILIES_R13)
+                                                       FAMILIES_R11, FAMILIES_R12, FAMILIES_R13, FAMILIES_R14)
                                          for i, texts in group.items() for t in texts])
 def test_wording_families_of_each_round_route_right(router, intent, text):
     assert router.route(text).intent == intent
