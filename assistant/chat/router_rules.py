@@ -21,7 +21,7 @@ from assistant.chat.slots import (asked_metrics, extract_algorithm, extract_audi
                                   extract_n_segments, extract_offer, extract_product, extract_sample_size,
                                   extract_search_query, extract_segment_list, extract_segment_number, extract_slots,
                                   extract_user_id, mentions_all_segments, says_intent_verb, slot_change)
-from assistant.core.vocabulary import channel_of, without_channels
+from assistant.core.vocabulary import channel_of, switched_channel, without_channels
 
 UNKNOWN = "unknown"
 # Below this probability a message made only of slot values and follow-up wording ("年轻家庭呢？", "same for the
@@ -105,9 +105,6 @@ _EVALUATION_WORD = re.compile(r"\b(?:evaluat\w*|assess\w*|review\w*|results?|per
 # How a send did, asked for as a document: "need the readout on the spring promo"
 _READOUT = re.compile(r"\bread-?outs?\b|\brecap\b|\bpost-?mortem\b|复盘")
 _REPORT_WORD = re.compile(r"\breport\b|\bpdf\b|\bhtml\b|报告|报表")
-# A channel switched to, said as a change ("switch channel to push", "渠道换短信", "改发短信")
-_SWITCHED_CHANNEL = re.compile(r"\b(?:switch|change|move)\s+(?:the\s+)?(?:channel\s+)?(?:it\s+|this\s+|that\s+)?"
-                               r"(?:over\s+)?to\b|渠道(?:换|改)|(?:换成|改成|改用|换用|改发|换发)")
 _WHICH = re.compile(r"\b(?:which|what)\b|哪|什么|啥")
 _SIDE_BY_SIDE = re.compile(r"side[- ]by[- ]side|next to each other|放在一起|并排|摆一起|"
                            r"\bline(?:s|d)?\s+(?:\w+\s+){0,4}?up\s+(?:together|against each other)\b")
@@ -641,7 +638,7 @@ def _channel_switched(r: Reading) -> str | None:
     """"switch channel to push - email queue is blocked", "邮件打开率太惨了，渠道换短信": the last send moved to another
     channel, read as a new copy or plan; a change of the last turn."""
     if r.intent in ("write_copy", "plan_campaign", "next_campaign") and r.confidence < FOLLOW_UP_OVERRIDE and \
-            _SWITCHED_CHANNEL.search(r.t) and extract_channel(r.t) and not r.said("write_copy") and \
+            switched_channel(r.t) and not r.said("write_copy") and \
             r.segment_as("write_copy") is None:
         return "follow_up"
     return None

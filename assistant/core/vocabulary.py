@@ -42,7 +42,7 @@ _NOT_THIS_CHANNEL = re.compile(r"\b(?:(?:instead of|rather than)(?:\s+(?:by|via|
                                r"(?:不用|不要|别用|别发|不发|而不是|不走)")
 
 # A channel switched to ("换成短信", "改用推送", "switch it to push", "change to email"): the one meant
-_SWITCH_TO_CHANNEL = re.compile(r"\b(?:switch|change|move|turn)\s+(?:it\s+|this\s+|that\s+)?(?:over\s+)?to\s+(?:an?\s+)?|"
+_SWITCH_TO_CHANNEL = re.compile(r"\b(?:switch|change|move|turn)\s+(?:the\s+)?(?:channel\s+)?(?:it\s+|this\s+|that\s+)?(?:over\s+)?to\s+(?:an?\s+)?|"
                                 r"(?:换成|改成|改用|换用|换为|改为|改发|换到|改到|调整成|调整为|调成|调为|换|改)\s*")      # "短信不得劲 换推送"
 
 
@@ -52,6 +52,17 @@ def _channel_at(t: str, start: int) -> tuple[str, int] | None:
         hit = re.match(pattern, t[start:])
         if hit:
             return channel, hit.end()
+    return None
+
+
+def switched_channel(text: str) -> str | None:
+    """The channel a message switches to ("switch channel to push", "渠道换短信", "改发短信"), None when it switches
+    to none."""
+    t = normalise(text)
+    for m in _SWITCH_TO_CHANNEL.finditer(t):
+        switched = _channel_at(t, m.end())
+        if switched:
+            return switched[0]
     return None
 
 
@@ -65,10 +76,9 @@ def channel_of(text: Any) -> str | None:
             t = t[:m.end()] + " " * left[1] + t[m.end() + left[1]:]
     if t in CHANNELS:
         return t
-    for m in _SWITCH_TO_CHANNEL.finditer(t):
-        switched = _channel_at(t, m.end())
-        if switched:
-            return switched[0]       # "邮件没人看 换成短信吧": the channel switched to, not the one complained about
+    switched = switched_channel(t)
+    if switched:
+        return switched              # "邮件没人看 换成短信吧": the channel switched to, not the one complained about
     best: tuple[str, int] | None = None
     for channel, pattern in _CHANNEL_WORDS:
         m = re.search(pattern, t)
