@@ -27,6 +27,7 @@ import yaml
 
 from assistant.chat.router_rules import UNKNOWN, Reading, change_of, keeps_own_verb, rule_for
 from assistant.chat.slots import REQUIRED_SLOTS, SLOT_NAMES, detect_language, extract_slots, missing_slots, normalise
+from assistant.chat.slots_spoken import simplified
 
 EXAMPLES_PATH = Path(__file__).with_name("router_examples.yaml")
 INTENTS: tuple[str, ...] = tuple(SLOT_NAMES)
@@ -228,7 +229,7 @@ class IntentRouter:
 
     def route_many(self, texts: Iterable[str]) -> list[Route]:
         """Route several messages with one call of the encoder."""
-        texts = [str(t) for t in texts]
+        texts = [simplified(str(t)) for t in texts]        # one script and one dialect for everything below
         routes: list[Route | None] = [None] * len(texts)
         todo = [i for i, t in enumerate(texts) if normalise(t)]
         for i, t in enumerate(texts):
@@ -325,8 +326,8 @@ def _slot_equal(expected: Any, got: Any) -> bool:
             return abs(float(expected) - float(got)) < 1e-6
         except (TypeError, ValueError):
             return False
-    if isinstance(expected, str) and isinstance(got, str):
-        return normalise(expected) == normalise(got)
+    if isinstance(expected, str) and isinstance(got, str):       # "高價值客戶" is "高价值客户"
+        return normalise(simplified(expected)) == normalise(simplified(got))
     return expected == got
 
 

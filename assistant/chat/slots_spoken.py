@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 
-from assistant.chat.slots_numbers import EN_NUM_WORDS, EN_TENS_UNITS, ZH_NUM_CHARS, parse_number
+from functools import lru_cache
+
+from assistant.chat.slots_numbers import CJK, EN_NUM_WORDS, EN_TENS_UNITS, ZH_NUM_CHARS, parse_number
 from assistant.core.vocabulary import channel_of
 
 # Sounds that carry nothing ("um", "uh", "erm") and stock phrases of speech that carry nothing in a request.
@@ -145,6 +147,34 @@ _ZH_ADDRESS_LAST = re.compile(r"(?<=[\u4e00-\u9fff])(?:[，,\s]*(?:呗|吧|啊|�
                               r"集美们|亲们|亲亲|(?<![母父双乡相])亲)(?=[。.!！?？~～…\s]*$)")
 
 
+@lru_cache(maxsize=1)
+def _to_simplified():
+    """OpenCC's Traditional → Simplified converter (phrase-aware: 營業額 → 营业额, 電郵 → 电邮), loaded once."""
+    import opencc
+    return opencc.OpenCC("t2s")
+
+
+# Everyday Cantonese written as Chinese ("几多", "俾", "嘅", "睇下"), in the Mandarin the chat reads; only words that
+# mean nothing else in Mandarin, longest first ("边啲" before "啲")
+_CANTONESE = {"几多": "多少", "幾多": "多少", "几耐": "多久", "边啲": "哪些", "边个": "哪个", "边几个": "哪几个",
+              "佢哋": "他们", "我哋": "我们", "你哋": "你们", "佢": "他", "嘅": "的", "咗": "了", "啲": "些",
+              "嘢": "东西", "睇": "看", "揀": "挑", "拣": "挑", "揾": "找", "搵": "找", "冇": "没有", "唔该": "请",
+              "唔": "不", "喺": "在", "嚟": "来", "咩": "什么", "系咩": "是什么", "系边": "是哪", "系唔系": "是不是",
+              "系啲": "是些", "俾": "给", "畀": "给", "谂": "想", "咁": "这么",
+              "老细": "老板", "使咗": "花了", "返嚟": "回来", "推介": "推荐", "嗰": "那", "𠮶": "那",   # OpenCC: 嗰 → 𠮶
+              "冇货": "没货", "钟意": "喜欢", "而家": "现在", "入面": "里面", "成个": "整个", "点样": "怎样", "乜嘢": "什么"}
+_CANTONESE_WORD = re.compile("|".join(sorted(map(re.escape, _CANTONESE), key=len, reverse=True)))
+
+
+def simplified(text: str) -> str:
+    """`text` with Traditional characters made Simplified and Cantonese function words made Mandarin ("高價值客戶
+    佔營業額幾多" → "高价值客户占营业额多少"): the chat's Chinese vocabulary and the personas are Simplified
+    Mandarin, and a Hong Kong, Taiwan or Malaysian shopkeeper asks the same things. Latin text comes back as is."""
+    if not CJK.search(text):
+        return text
+    return _CANTONESE_WORD.sub(lambda m: _CANTONESE[m.group(0)], _to_simplified().convert(text))
+
+
 # Singlish sentence particles ("for the aunties lah", "how much ah, dun need exact"): a pause, nothing more
 _EN_PARTICLES = re.compile(r"\s*(?<![\w'])(?:lah|leh|lor|liao|hor|meh|sia|ah(?=\s*(?:[,.?!]|$)))(?![\w'])[,.]?")
 # Homophone typos of a few shop words, fixed where nothing else is meant ("发个短新" is an SMS, "领卷" a coupon)
@@ -162,8 +192,8 @@ ZH_RELAYED = re.compile(rf"^(?:(?:帮|替){_ZH_ASKER}(?:问|说|想知道|想看
 
 
 def written(text: str) -> str:
-    """`text` (already `normalise`d) without fillers and with its self-repairs applied."""
-    text = _ZH_ADDRESS_LAST.sub("", _ZH_ADDRESS_FIRST.sub("", text))
+    """`text` (already `normalise`d) in Simplified Mandarin, without fillers and with its self-repairs applied."""
+    text = _ZH_ADDRESS_LAST.sub("", _ZH_ADDRESS_FIRST.sub("", simplified(text)))
     text = ZH_RELAYED.sub("", _ZH_TYPO.sub(lambda m: _ZH_TYPOS[m.group(0)], text))
     text = _EN_PARTICLES.sub(",", text)
     text = _EN_SOUNDS_BEFORE_CLAUSE.sub(",", text)

@@ -36,7 +36,7 @@ from assistant.chat.slots import (ALL_SEGMENTS, REQUIRED_SLOTS, SLOT_NAMES, aske
                                   extract_user_id, missing_slots, normalise, says_intent_verb,
                                   slot_change)
 from assistant.chat.replies import count_only, lone_id, without_courtesy
-from assistant.chat.slots_spoken import written
+from assistant.chat.slots_spoken import simplified, written
 
 STATE_CHANGING = frozenset({"segment", "undo"})
 # Reopening a save replaces this chat's data and models: it is always confirmed first (README, "Safe actions")
@@ -160,6 +160,7 @@ class ConversationState:
     # ------------------------------------------------------------------ resolution
     def resolve(self, route: Route, text: str) -> Turn:
         """The turn to run for `route` (the router's reading of `text`) in this conversation."""
+        text = simplified(text)              # as the router read it: Simplified Mandarin
         t = normalise(text)
         lang = route.language
         injection = is_injection(t) or bool(BULK_IDS.search(t))

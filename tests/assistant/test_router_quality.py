@@ -70,11 +70,12 @@ def batch_texts(items, batch):
 # 91.8 / 85.4 / 92.7 / 70.9 %) landed theirs (12); v16a and v16b (99.3 / 96.3 / 98.2 / 92.9 % and
 # 99.3 / 97.1 / 93.0 / 84.2 %, written from a rewritten brief) landed theirs (13); v17a and v17b (89.6 / 88.4 /
 # 87.5 / 67.9 % and 93.5 / 86.4 / 89.7 / 79.3 %, from the brief revised to ask for the voice's mess) theirs (14).
-# v18a and v18b (two more, written while round 14 ran, measured once after it stopped) stay held out, never tuned on.
-MEASURED: dict[str, tuple[float, float, float, float]] = {"v18a": (0.92, 0.81, 0.77, 0.61),
-                                                           "v18b": (0.90, 0.83, 0.81, 0.67)}
+# v18a and v18b (92.6 / 81.4 / 77.2 / 61.4 % and 90.3 / 83.1 / 81.4 / 67.8 %) were tuned on in round 15, which was
+# stopped with them below 95 % (intents 95.6 % / 91.8 %, slots 86.4 % / 87.1 %): they count in the tuned part but are
+# not yet in TUNED_BATCHES.
+MEASURED: dict[str, tuple[float, float, float, float]] = {}
 # ... and the share of their messages whose language was detected as labelled
-LANGUAGE_MEASURED = {"v18a": 1.0, "v18b": 1.0}
+LANGUAGE_MEASURED: dict[str, float] = {}
 # Batches written by separate engineers who had not seen the router, each >= 95 % on its own once tuned on
 TUNED_BATCHES = ("v4", "v5", "v6", "v7", "v8a", "v8b", "v9a", "v9b", "v10a", "v10b", "v11a", "v11b", "v12a", "v12b",
                  "v13a", "v13b", "v14a", "v14b", "v15a", "v15b", "v16a", "v16b",

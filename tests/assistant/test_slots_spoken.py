@@ -1,7 +1,7 @@
 """Spoken-style messages made written before slots are read (assistant.chat.slots_spoken)."""
 import pytest
 
-from assistant.chat.slots_spoken import amounts_as_digits, written
+from assistant.chat.slots_spoken import amounts_as_digits, simplified, written
 from assistant.core.text import normalise
 
 
@@ -60,3 +60,15 @@ def test_written_text_comes_back_unchanged(text):
 def test_amounts_said_as_words_become_digits_only_for_rates():
     assert amounts_as_digits("a ten percent lift, one point more") == "a 10% lift, 1 point more"
     assert written("twenty percent off for the vips") == "twenty percent off for the vips"   # an offer keeps its words
+
+
+@pytest.mark.parametrize("said,meant", [
+    ("會員佔營業額幾成", "会员占营业额几成"),                       # Traditional characters
+    ("佢哋平均每個月使咗幾多錢", "他们平均每个月花了多少钱"),          # Cantonese in Traditional characters
+    ("熟客几耐返嚟一次", "熟客多久回来一次"),
+    ("边啲产品卖得最好？俾我睇下", "哪些产品卖得最好？给我看下"),
+    ("系统里面有几个关系户", "系统里面有几个关系户"),              # 系 is only a copula in 系咩 / 系唔系 …
+    ("what's the aov", "what's the aov"),
+])
+def test_traditional_and_cantonese_are_read_as_simplified_mandarin(said, meant):
+    assert simplified(said) == meant
