@@ -18,8 +18,8 @@ on in round 9; v13a and v13b, measured once after round 9, were tuned on in roun
 after round 10, were tuned on in round 11; v15a and v15b, measured once after round 11, were tuned on in round 12;
 v16a and v16b, measured once after round 12, were tuned on in round 13; v17a and v17b (written from the brief
 revised to ask for the voice's mess), measured once after round 13, were tuned on in round 14; v18a and v18b,
-measured once after round 14, stay `part: heldout`, never tuned on (the writers' brief is
-bench/router_writer_brief.md). Dialogues are played through the conversation state
+measured once after round 14, were tuned on in round 15; v19a and v19b, measured once after round 15, stay
+`part: heldout`, never tuned on (the writers' brief is bench/router_writer_brief.md). Dialogues are played through the conversation state
 (`assistant.chat.state`): a turn is right when its resolved intent (and asked slot / confirmation) matches, its
 slots are right when every slot of that intent matches.
 Latency is wall time of single-message `route()` calls (one embedding each) on this machine, after warm-up.
