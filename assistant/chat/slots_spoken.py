@@ -1,8 +1,9 @@
 """Dictated, spoken-style messages made written before slots are read: fillers dropped ("um", "uh", "you know",
 "like $5 off", "basically") and self-repairs applied ("seg two no sorry seg three" → "seg three", "20% off um no
-make that 25% off" → "25% off", "email no wait a push" → "a push", "第二组 不对 第三组" → "第三组"). Also made plain first: Traditional characters and Cantonese words (Simplified
-Mandarin through OpenCC and a small word map), Singlish particles, a few homophone typos of shop words, words
-dictation heard for others ("group for" → "group 4"), and who a request is relayed for ("王总想知道…").
+make that 25% off" → "25% off", "email no wait a push" → "a push", "第二组 不对 第三组" → "第三组"). Also made
+plain first: Traditional characters and Cantonese words (Simplified Mandarin through OpenCC and a small word map),
+Singlish particles, a few homophone typos of shop words, words dictation heard for others ("group for" → "group
+4"), and who a request is relayed for ("王总想知道…").
 
 Why a step of its own: speech-to-text and phone typing put these words between a segment name and the rest of
 the sentence, so every slot reader (names, offers, products, search words) would otherwise need its own copy of
