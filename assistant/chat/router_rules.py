@@ -282,11 +282,14 @@ def _cued_follow_up(r: Reading) -> str | None:
 
 def _comparison(r: Reading) -> str | None:
     """"compare the young families with the high-value customers": a comparison verb and two groups."""
-    if r.intent not in ("compare_segments", "follow_up") and r.confidence < COMPARISON_OVERRIDE and \
-            not (r.intent == "evaluate_campaign" and _EVALUATION_WORD.search(r.t)) and not _has_effect_size(r.t) and \
-            (_COMPARISON.search(r.t) or _SIDE_BY_SIDE.search(r.t)) and (_two_compared(r.t, r.language) or r.confidence < FOLLOW_UP_OVERRIDE and
-                                         (extract_segment_list(r.t, r.language) or _SIDE_BY_SIDE.search(r.t)) or
-                                         _SIDE_BY_SIDE.search(r.t) and mentions_all_segments(r.t)):
+    side_by_side = bool(_SIDE_BY_SIDE.search(r.t))
+    if r.intent in ("compare_segments", "follow_up") or r.confidence >= COMPARISON_OVERRIDE or \
+            r.intent == "evaluate_campaign" and _EVALUATION_WORD.search(r.t) or _has_effect_size(r.t) or \
+            not (_COMPARISON.search(r.t) or side_by_side):
+        return None
+    unsure = r.confidence < FOLLOW_UP_OVERRIDE
+    if _two_compared(r.t, r.language) or unsure and (extract_segment_list(r.t, r.language) or side_by_side) or \
+            side_by_side and mentions_all_segments(r.t):      # "line up all the groups side by side"
         return "compare_segments"
     return None
 
@@ -792,10 +795,11 @@ RULES: tuple[Callable[[Reading], str | None], ...] = (
     _channel_brief_not_edit, _plan_for_a_named_group, _cued_follow_up, _comparison, _count_put_forward,
     _metric_of_their_profile, _who_next, _metric_of_a_name, _likes_of_a_product, _persona_cards, _every_profile,
     _audience_count, _customer_id, _group_not_customer, _one_customer, _look_back, _table_not_evaluation,
-    _table_not_plan, _send_one_message, _channel_switched, _how_by_a_channel, _numbered_campaign_compared, _how_a_send_did, _what_else,
-    _copy_edit, _sales_not_stock, _off_topic_place, _catalogue_question, _test_size, _what_to_push_to_a_name,
-    _what_a_group_buys, _unsure_metric, _copy_verb_and_channel, _picks_for_one, _past_send_reviewed, _traits_of_a_name, _algorithm_named,
-    _half_read_yes, _only_slot_values, _no_customer_no_verb, _plan_first, _no_workspace_word, _nothing_to_follow,
+    _table_not_plan, _send_one_message, _channel_switched, _how_by_a_channel, _numbered_campaign_compared,
+    _how_a_send_did, _what_else, _copy_edit, _sales_not_stock, _off_topic_place, _catalogue_question, _test_size,
+    _what_to_push_to_a_name, _what_a_group_buys, _unsure_metric, _copy_verb_and_channel, _picks_for_one,
+    _past_send_reviewed, _traits_of_a_name, _algorithm_named, _half_read_yes, _only_slot_values,
+    _no_customer_no_verb, _plan_first, _no_workspace_word, _nothing_to_follow,
     _copy_without_a_copy_word, _products_to_feature, _put_back, _share_of_a_group, _how_to_win_a_group,
     _ran_against_holdout, _ranking_for_no_group, _next_from_a_result, _copy_not_plan, _full_brief_not_edit,
     _off_topic_world, _held_off, _picks_for_a_group, _workspace_in_other_words,
